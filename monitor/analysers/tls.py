@@ -1,0 +1,104 @@
+"""Read a server certificate (DER) and judge its validity, host name and expiry."""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from monitor.results import Category, Verdict
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    subject: str
+    issuer: str
+    dns_names: tuple[str, ...]
+    ip_addresses: tuple[str, ...]
+    not_before: datetime
+    not_after: datetime
+
+    def days_left(self, now: datetime) -> float:
+        return (self.not_after - now).total_seconds() / 86400
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.dns_names + self.ip_addresses
+
+
+def _common_name(name: x509.Name) -> str:
+    attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(attrs[0].value) if attrs else name.rfc4514_string()
+
+
+def read_certificate(der: bytes) -> CertInfo:
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        dns = tuple(san.get_values_for_type(x509.DNSName))
+        ips = tuple(str(ip) for ip in san.get_values_for_type(x509.IPAddress))
+    except x509.ExtensionNotFound:
+        dns, ips = (), ()
+    return CertInfo(
+        subject=_common_name(cert.subject),
+        issuer=_common_name(cert.issuer),
+        dns_names=dns,
+        ip_addresses=ips,
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+    )
+
+
+def hostname_matches(info: CertInfo, host: str) -> bool:
+    """RFC 6125 matching on the SANs: exact names, one left-most ``*`` label, IP addresses."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        return any(ipaddress.ip_address(a) == ip for a in info.ip_addresses)
+    host = host.lower().rstrip(".")
+    for name in info.dns_names:
+        name = name.lower().rstrip(".")
+        if name == host:
+            return True
+        if name.startswith("*.") and "." in host and host.split(".", 1)[1] == name[2:]:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class CertVerdict:
+    verdict: Verdict
+    category: Category | None
+    message: str
+    days_left: float
+
+
+def judge_certificate(
+    info: CertInfo,
+    *,
+    host: str,
+    now: datetime,
+    warn_days: int,
+    fail_days: int,
+    verify_error: str | None,
+) -> CertVerdict:
+    """``verify_error`` is what a verifying TLS handshake said (None when it succeeded)."""
+    days = info.days_left(now)
+    facts = f"certificate for {', '.join(info.names) or info.subject} issued by {info.issuer}, expires {info.not_after:%Y-%m-%d %H:%M} UTC"
+    if days <= 0:
+        return CertVerdict(Verdict.FAIL, Category.TLS, f"certificate EXPIRED {-days:.1f} days ago ({facts})", days)
+    if now < info.not_before:
+        return CertVerdict(Verdict.FAIL, Category.TLS, f"certificate not valid before {info.not_before:%Y-%m-%d} ({facts})", days)
+    if not hostname_matches(info, host):
+        return CertVerdict(Verdict.FAIL, Category.TLS, f"certificate does not match host {host!r}: {facts}", days)
+    if verify_error:
+        return CertVerdict(Verdict.FAIL, Category.TLS, f"certificate not trusted: {verify_error} ({facts})", days)
+    if days < fail_days:
+        return CertVerdict(Verdict.FAIL, Category.CERTIFICATE, f"certificate expires in {days:.1f} days, fail band is < {fail_days} days ({facts})", days)
+    if days < warn_days:
+        return CertVerdict(Verdict.WARN, Category.CERTIFICATE, f"certificate expires in {days:.1f} days, warn band is < {warn_days} days: renew it ({facts})", days)
+    return CertVerdict(Verdict.PASS, None, f"certificate valid for {days:.0f} more days ({facts})", days)

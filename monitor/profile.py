@@ -1,0 +1,196 @@
+"""Target profiles: everything a check expects of a deployment, read from ``targets/<name>.toml``.
+
+Nothing a check compares against is written in a test: URLs, paths, healthy-body rules,
+thresholds and TLS bands all come from here. Secrets never do; a profile only *names* the
+environment variables that hold them.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+TARGETS_DIR = Path(__file__).resolve().parent.parent / "targets"
+TARGET_ENV = "SLURPY_TARGET"
+URL_ENV_PREFIX = "SLURPY_URL_"
+
+
+class ProfileError(Exception):
+    """A profile that cannot be used. ``lines`` holds one human-readable problem each."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HealthEndpoint(_Strict):
+    """One health URL and what a healthy answer must look like (Gatus-style, one rule a line)."""
+
+    path: str
+    status: list[int] = Field(default=[200], min_length=1)
+    content_type: str | None = None
+    json_equals: dict[str, Any] = {}
+    json_required: list[str] = []
+    text_equals: str | None = None
+    headers: dict[str, str] = {}
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with '/'")
+        return value
+
+    @model_validator(mode="after")
+    def _one_body_kind(self) -> "HealthEndpoint":
+        if self.text_equals is not None and (self.json_equals or self.json_required):
+            raise ValueError("a body is either text (text_equals) or JSON (json_equals/json_required), not both")
+        return self
+
+
+class Service(_Strict):
+    base_url: str
+    health: list[HealthEndpoint] = Field(min_length=1)
+    latency_ms: float = Field(gt=0, description="median response time above this fails")
+    latency_path: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an http(s) URL with a host, got {value!r}")
+        return value.rstrip("/")
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.base_url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+
+    @property
+    def is_https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    @property
+    def latency_url(self) -> str:
+        return self.url(self.latency_path or self.health[0].path)
+
+
+class TLSPolicy(_Strict):
+    warn_days: int = Field(default=30, ge=0)
+    fail_days: int = Field(default=7, ge=0)
+    ca_bundle: str | None = Field(default=None, description="PEM file to trust instead of the system store")
+
+    @model_validator(mode="after")
+    def _bands(self) -> "TLSPolicy":
+        if self.warn_days < self.fail_days:
+            raise ValueError(f"warn_days ({self.warn_days}) must be >= fail_days ({self.fail_days})")
+        return self
+
+
+class Profile(_Strict):
+    name: str
+    description: str = ""
+    sensitive: bool = Field(default=True, description="production: destructive and budget tests are skipped")
+    allow_destructive: bool = False
+    allow_budget: bool = False
+    sandbox: bool = Field(default=False, description="start the local sandbox and point the services at it")
+    timeout_s: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=2, ge=0, le=2, description="extra attempts, on network errors only")
+    retry_delay_s: float = Field(default=2.0, ge=0)
+    latency_samples: int = Field(default=5, ge=1, le=50)
+    user_agent: str = "slurpy-monitor/0.1 (+synthetic)"
+    tls: TLSPolicy = TLSPolicy()
+    secrets: dict[str, str] = Field(default={}, description="logical name -> environment variable NAME")
+    services: dict[str, Service] = Field(min_length=1)
+
+    @field_validator("secrets")
+    @classmethod
+    def _names_not_values(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, env_name in value.items():
+            if not env_name.replace("_", "").isalnum() or not env_name.isupper():
+                raise ValueError(f"{key}: must name an environment variable (UPPER_CASE), not hold a secret")
+        return value
+
+    @property
+    def user_agent_header(self) -> str:
+        return f"{self.user_agent} target={self.name}"
+
+
+def available_targets(targets_dir: Path = TARGETS_DIR) -> list[str]:
+    return sorted(p.stem for p in targets_dir.glob("*.toml"))
+
+
+def url_overrides_from_env(env: Mapping[str, str]) -> dict[str, str]:
+    return {
+        key[len(URL_ENV_PREFIX):].lower(): value
+        for key, value in env.items()
+        if key.startswith(URL_ENV_PREFIX) and value
+    }
+
+
+def parse_url_options(options: list[str]) -> dict[str, str]:
+    """``["frontend=https://pr-12.example"]`` -> ``{"frontend": "https://pr-12.example"}``."""
+    overrides: dict[str, str] = {}
+    for option in options:
+        service, sep, url = option.partition("=")
+        if not sep or not service or not url:
+            raise ProfileError([f"--url {option!r}: expected SERVICE=URL, e.g. frontend=https://preview.example.com"])
+        overrides[service.strip()] = url.strip()
+    return overrides
+
+
+def load_profile(
+    name: str,
+    *,
+    targets_dir: Path = TARGETS_DIR,
+    url_overrides: Mapping[str, str] | None = None,
+    ca_bundle: str | None = None,
+) -> Profile:
+    path = targets_dir / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(available_targets(targets_dir)) or "none"
+        raise ProfileError([f"unknown target {name!r}: no {path}. Targets that exist: {known}"])
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError([f"{path}: not valid TOML: {exc}"]) from None
+    raw.setdefault("name", name)
+    problems: list[str] = []
+    services = raw.get("services") if isinstance(raw.get("services"), dict) else {}
+    for service, url in (url_overrides or {}).items():
+        if service not in services:
+            problems.append(f"{path}: URL override for unknown service {service!r} (profile has: {', '.join(services) or 'none'})")
+        else:
+            services[service]["base_url"] = url
+    if ca_bundle:
+        raw.setdefault("tls", {})["ca_bundle"] = ca_bundle
+    try:
+        profile = Profile.model_validate(raw)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"]) or "(top level)"
+            problems.append(f"{path}: {field}: {error['msg']}")
+        raise ProfileError(problems) from None
+    if problems:
+        raise ProfileError(problems)
+    return profile
+
+
+def resolve_target_name(option: str | None, env: Mapping[str, str] = os.environ) -> str:
+    return option or env.get(TARGET_ENV) or "sandbox"

@@ -1,0 +1,95 @@
+"""The structured record every check produces, and where records go.
+
+A check never just passes or fails: it returns a :class:`CheckResult`. The pytest plugin
+collects them from every test (and every xdist worker) into one JSON-lines file per run,
+which later parts (history, uptime, alerts, status page) read.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Iterable
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    FLAKY = "flaky"  # passed, but only after a retry on a network error
+    WARN = "warn"  # healthy now, needs attention (e.g. certificate expiring inside the warn band)
+    FAIL = "fail"
+    SKIP = "skip"
+    ERROR = "error"  # the monitor itself broke; not a verdict on the target
+
+    @property
+    def ok(self) -> bool:
+        return self in (Verdict.PASS, Verdict.FLAKY, Verdict.WARN)
+
+
+class Category(StrEnum):
+    """Why a check failed, split by phase as blackbox_exporter does."""
+
+    DNS = "dns"
+    CONNECT = "connect"
+    TLS = "tls"
+    TIMEOUT = "timeout"
+    HTTP_STATUS = "http status"
+    BODY = "body"
+    LATENCY = "latency"
+    CERTIFICATE = "certificate"
+    MONITOR = "monitor"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class CheckResult:
+    check: str
+    service: str
+    verdict: Verdict
+    message: str
+    target: str = ""
+    url: str = ""
+    path: str = ""
+    latency_ms: float | None = None
+    category: Category | None = None
+    attempts: int = 1
+    time: str = field(default_factory=lambda: utc_now().isoformat(timespec="milliseconds"))
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """Stable identity of the check across runs: ``health:frontend:/api/health``."""
+        return ":".join(part for part in (self.check, self.service, self.path) if part)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["id"] = self.id
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CheckResult":
+        data = {k: v for k, v in data.items() if k != "id"}
+        data["verdict"] = Verdict(data["verdict"])
+        if data.get("category"):
+            data["category"] = Category(data["category"])
+        return cls(**data)
+
+
+def write_jsonl(path: Path, results: Iterable[CheckResult]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for result in results:
+            fh.write(json.dumps(result.to_dict(), sort_keys=True) + "\n")
+
+
+def read_jsonl(path: Path) -> list[CheckResult]:
+    with path.open(encoding="utf-8") as fh:
+        return [CheckResult.from_dict(json.loads(line)) for line in fh if line.strip()]

@@ -1,0 +1,99 @@
+"""A local stand-in of Slurpy's services, faithful to the contract, with fault switches.
+
+``Sandbox.start()`` runs it in a child process and waits until every service listens;
+``Sandbox.attach()`` joins one that is already running (started by hand, by the pytest
+controller for its xdist workers, or by the project's own tests).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+STATE_ENV = "SLURPY_SANDBOX_STATE"
+
+
+class SandboxError(RuntimeError):
+    pass
+
+
+class Sandbox:
+    def __init__(self, state_file: Path, process: subprocess.Popen | None = None):
+        self.state_file = state_file
+        self.process = process
+        self.state = json.loads(state_file.read_text())
+        self._control = httpx.Client(base_url=self.state["control_url"], timeout=15, trust_env=False)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return dict(self.state["services"])
+
+    @property
+    def ca_bundle(self) -> str:
+        return self.state["ca_bundle"]
+
+    @classmethod
+    def start(cls, faults: list[str] = (), timeout_s: float = 30) -> "Sandbox":
+        directory = Path(tempfile.mkdtemp(prefix="slurpy-sandbox-"))
+        state_file = directory / "state.json"
+        command = [sys.executable, "-m", "monitor.sandbox", "serve", "--state-file", str(state_file)]
+        for fault in faults:
+            command += ["--fault", fault]
+        log = (directory / "sandbox.log").open("wb")
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout_s
+        while not state_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                output = (directory / "sandbox.log").read_text(errors="replace")[-2000:]
+                raise SandboxError(f"the sandbox did not start (exit code {process.poll()}):\n{output}")
+            time.sleep(0.02)
+        return cls(state_file, process)
+
+    @classmethod
+    def attach(cls, state_file: str | Path) -> "Sandbox":
+        path = Path(state_file)
+        if not path.is_file():
+            raise SandboxError(f"no running sandbox: {path} does not exist (start one with `slurpy-sandbox serve`)")
+        return cls(path)
+
+    def export(self) -> None:
+        """Let child processes (xdist workers, nested pytest runs) attach to this sandbox."""
+        os.environ[STATE_ENV] = str(self.state_file)
+
+    def _call(self, method: str, path: str, **kwargs) -> dict[str, Any]:
+        response = self._control.request(method, path, **kwargs)
+        if response.status_code == 404:
+            raise SandboxError(response.json()["detail"])
+        response.raise_for_status()
+        return response.json()
+
+    def faults(self) -> dict[str, Any]:
+        return self._call("GET", "/faults")
+
+    def switch_on(self, name: str, **params: Any) -> None:
+        self._call("PUT", f"/faults/{name}", json=params)
+
+    def switch_off(self, name: str) -> None:
+        self._call("DELETE", f"/faults/{name}")
+
+    def clear(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def stop(self) -> None:
+        self._control.close()
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()

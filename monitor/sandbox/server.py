@@ -1,0 +1,162 @@
+"""Run the sandbox: the three services on their own 127.0.0.1 ports over HTTPS, plus a plain-HTTP
+control channel that switches faults at run time. Everything runs in one process and one loop."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import ssl
+import threading
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import Body, FastAPI, HTTPException
+
+from monitor.sandbox.apps import APPS
+from monitor.sandbox.certs import SandboxCerts
+from monitor.sandbox.faults import FAULTS, FaultState, UnknownFault
+
+HOST = "127.0.0.1"
+
+
+def _bind(port: int = 0) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, port))
+    sock.listen(128)
+    return sock
+
+
+class Supervisor:
+    def __init__(self, state_file: Path, initial_faults: list[tuple[str, dict[str, Any]]]):
+        self.state_file = state_file
+        self.faults = FaultState()
+        for name, params in initial_faults:
+            self.faults.switch_on(name, params)
+        self.ports: dict[str, int] = {}
+        self.servers: dict[str, uvicorn.Server] = {}
+        self.tasks: dict[str, asyncio.Task] = {}
+        self.stop = asyncio.Event()
+
+    def _service_context(self, service: str) -> ssl.SSLContext:
+        """A server context whose SNI callback swaps in the certificate the faults ask for; the
+        callback runs on every handshake (with or without SNI), so a switch needs no restart."""
+
+        def choose(ssl_object, _server_name, _context):
+            ssl_object.context = self.contexts[self.faults.certificate(service)]
+
+        context = self.certs.context("valid")
+        context.sni_callback = choose
+        return context
+
+    async def _start_service(self, service: str) -> None:
+        sock = _bind(self.ports.get(service, 0))
+        self.ports[service] = sock.getsockname()[1]
+        config = uvicorn.Config(APPS[service](self.faults), log_level="warning", access_log=False,
+                                lifespan="off", timeout_graceful_shutdown=1)
+        config.load()
+        config.ssl = self._service_context(service)
+        server = uvicorn.Server(config)
+        self.servers[service] = server
+        self.tasks[service] = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started:
+            if self.tasks[service].done():
+                self.tasks[service].result()
+            await asyncio.sleep(0.01)
+
+    async def _stop_service(self, service: str) -> None:
+        self.servers[service].should_exit = True
+        await self.tasks.pop(service)
+
+    async def reconcile(self) -> None:
+        """Bring each service's listening state in line with the active faults."""
+        for service in APPS:
+            running = service in self.tasks
+            if self.faults.is_down(service) and running:
+                await self._stop_service(service)
+            elif not self.faults.is_down(service) and not running:
+                await self._start_service(service)
+
+    def control_app(self) -> FastAPI:
+        app = FastAPI(title="Slurpy sandbox control (sandbox only)")
+
+        @app.get("/faults")
+        async def list_faults() -> dict:
+            return {"active": self.faults.active,
+                    "available": {n: {"service": f.service, "suite": f.suite, "description": f.description,
+                                      "params": f.params} for n, f in FAULTS.items()}}
+
+        @app.put("/faults/{name}")
+        async def switch_on(name: str, params: dict[str, Any] = Body(default={})) -> dict:
+            try:
+                self.faults.switch_on(name, params)
+            except UnknownFault as exc:
+                raise HTTPException(404, str(exc)) from None
+            await self.reconcile()
+            return {"active": self.faults.active}
+
+        @app.delete("/faults/{name}")
+        async def switch_off(name: str) -> dict:
+            try:
+                self.faults.switch_off(name)
+            except UnknownFault as exc:
+                raise HTTPException(404, str(exc)) from None
+            await self.reconcile()
+            return {"active": self.faults.active}
+
+        @app.delete("/faults")
+        async def clear() -> dict:
+            self.faults.clear()
+            await self.reconcile()
+            return {"active": self.faults.active}
+
+        return app
+
+    async def run(self) -> None:
+        self.certs = SandboxCerts(self.state_file.parent / "tls")
+        self.contexts = {state: self.certs.context(state) for state in self.certs.leaves}
+        control_sock = _bind()
+        control = uvicorn.Server(uvicorn.Config(self.control_app(), log_level="warning", access_log=False, lifespan="off"))
+        control_task = asyncio.create_task(control.serve(sockets=[control_sock]))
+        for service in APPS:
+            if self.faults.is_down(service):  # reserve a port now, so its URL is known while it is down
+                with _bind() as sock:
+                    self.ports[service] = sock.getsockname()[1]
+        await self.reconcile()
+        while not control.started:
+            await asyncio.sleep(0.01)
+        state = {
+            "pid": os.getpid(),
+            "control_url": f"http://{HOST}:{control_sock.getsockname()[1]}",
+            "ca_bundle": str(self.certs.ca_path),
+            "services": {s: f"https://{HOST}:{p}" for s, p in self.ports.items()},
+        }
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2))
+        tmp.replace(self.state_file)
+        await self.stop.wait()
+        for service in list(self.tasks):
+            await self._stop_service(service)
+        control.should_exit = True
+        await control_task
+
+
+def serve(state_file: Path, initial_faults: list[tuple[str, dict[str, Any]]]) -> None:
+    """Run until SIGTERM/SIGINT. The loop runs in a worker thread so that the several uvicorn
+    servers do not fight over the process's signal handlers."""
+    supervisor = Supervisor(state_file, initial_faults)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(supervisor.run(),), daemon=True)
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    thread.start()
+    while not stopping.wait(0.2):
+        if not thread.is_alive():
+            raise SystemExit("sandbox stopped unexpectedly")
+    loop.call_soon_threadsafe(supervisor.stop.set)
+    thread.join(timeout=10)
+    state_file.unlink(missing_ok=True)
