@@ -33,6 +33,7 @@ from monitor.results import Category, CheckResult, Verdict, write_jsonl
 from monitor.sandbox import STATE_ENV, Sandbox, SandboxError
 
 RESULTS_KEY = "check_result"
+MONITORED_KEY = "monitored"  # set on items that check the target, so self-tests leave no records
 
 
 class MonitorWarning(UserWarning):
@@ -92,6 +93,8 @@ class MonitorSession:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Gather the checks a test recorded; a test that recorded none still leaves a record
         (skipped, or the monitor itself broke), so the history has no silent gaps."""
+        if (MONITORED_KEY, True) not in report.user_properties:
+            return
         if report.when == "call" or (report.when == "setup" and not report.passed):
             recorded = [CheckResult.from_dict(v) for k, v in report.user_properties if k == RESULTS_KEY]
             if recorded:
@@ -178,6 +181,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "profile" in getattr(item, "fixturenames", ()):
+            item.user_properties.append((MONITORED_KEY, True))
     profile = _session(config).profile
     if not profile.sensitive:
         return

@@ -71,6 +71,9 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        # Plain values only: this dict travels from xdist workers through execnet.
+        data["verdict"] = self.verdict.value
+        data["category"] = self.category.value if self.category else None
         data["id"] = self.id
         return data
 

@@ -15,13 +15,22 @@ def _result(check: str, service: str, probe: Probe, **fields) -> CheckResult:
     return CheckResult(check=check, service=service, target=probe.profile.name, **fields)
 
 
+_PHASE = {
+    Category.DNS: "the host name does not resolve",
+    Category.CONNECT: "could not connect",
+    Category.TLS: "TLS handshake failed",
+    Category.TIMEOUT: "no answer within the {timeout:g} s timeout",
+}
+
+
 def _unreachable(check: str, service: str, probe: Probe, exchange: Exchange, path: str = "") -> CheckResult:
     category = exchange.category
+    phase = _PHASE.get(category, "request failed").format(timeout=probe.profile.timeout_s)
     return _result(
         check, service, probe, path=path, url=exchange.url, verdict=Verdict.FAIL, category=category,
         attempts=exchange.attempts,
-        message=f"{service} {check} FAILED [{category}]: {exchange.url}: expected an answer within "
-        f"{probe.profile.timeout_s:g} s, got {exchange.error_text} (after {exchange.attempts} attempt(s))",
+        message=f"{service} {check} FAILED [{category}]: {exchange.url}: expected an answer, "
+        f"{phase}: {exchange.error_text} (after {exchange.attempts} attempt(s))",
     )
 
 

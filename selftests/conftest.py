@@ -1,0 +1,32 @@
+"""Fixtures for the project's own tests: one sandbox for the session, and a runner that points
+a child pytest at it with faults switched on."""
+from __future__ import annotations
+
+import pytest
+
+from monitor.sandbox import STATE_ENV, Sandbox
+from suite_runner import run_suite
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    sandbox = Sandbox.start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture(scope="session")
+def run_against_sandbox(sandbox, tmp_path_factory):
+    """Run a suite against this session's sandbox with the given faults switched on."""
+
+    def run(suite: str, *args: str, faults: dict[str, dict] | None = None) -> SuiteRun:
+        sandbox.clear()
+        for name, params in (faults or {}).items():
+            sandbox.switch_on(name, **params)
+        try:
+            return run_suite(suite, tmp_path_factory.mktemp("run") / "results.jsonl", *args,
+                             env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
+        finally:
+            sandbox.clear()
+
+    return run

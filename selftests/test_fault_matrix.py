@@ -1,0 +1,74 @@
+"""The heart of the project's tests: every check passes on the healthy sandbox and fails on the
+fault it exists to catch, while every other check stays green.
+
+Each case runs the real suite (its test modules, in a child pytest) against one shared sandbox
+whose faults are switched at run time, and compares the recorded check results with what the
+fault registry says must happen.
+"""
+from __future__ import annotations
+
+import pytest
+
+from monitor.sandbox import STATE_ENV
+from monitor.sandbox.faults import FAULTS
+
+from suite_runner import run_suite
+
+SUITES = {"smoke": "tests/smoke"}
+FAULTS_BY_SUITE = {suite: [f for f in FAULTS.values() if f.suite == suite] for suite in SUITES}
+
+
+@pytest.fixture(scope="module")
+def healthy(run_against_sandbox):
+    """Each suite run once against the healthy sandbox."""
+    return {suite: run_against_sandbox(path) for suite, path in SUITES.items()}
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_healthy_sandbox_passes_every_check(healthy, suite):
+    run = healthy[suite]
+    assert run.results, f"the {suite} suite recorded no check results:\n{run.output}"
+    assert run.not_passing() == {}, run.output
+    assert run.returncode == 0, run.output
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_every_check_is_exercised_by_a_fault_and_every_fault_by_a_check(healthy, suite):
+    checks = set(healthy[suite].results)
+    caught = {check_id for fault in FAULTS_BY_SUITE[suite] for check_id in fault.catches}
+    assert checks - caught == set(), "checks that no fault proves can fail"
+    assert caught - checks == set(), "faults expecting checks that the suite does not run"
+    assert all(fault.catches for fault in FAULTS_BY_SUITE[suite]), "a fault that no check catches"
+
+
+@pytest.mark.parametrize(
+    "suite,fault", [(s, f) for s, faults in FAULTS_BY_SUITE.items() for f in faults],
+    ids=[f.name for faults in FAULTS_BY_SUITE.values() for f in faults],
+)
+def test_fault_is_caught_by_exactly_its_checks(healthy, run_against_sandbox, suite, fault):
+    expected_ids = set(healthy[suite].results)
+    run = run_against_sandbox(SUITES[suite], faults={fault.name: {}})
+    assert set(run.results) == expected_ids, f"the same checks must run under a fault:\n{run.output}"
+    assert run.not_passing() == fault.catches, run.output
+    failed = [r for r in run.results.values() if r.verdict.value == "fail"]
+    for result in failed + [r for r in run.results.values() if r.verdict.value == "warn"]:
+        # What a tired on-call person needs on one line: which service, which URL, why.
+        assert result.service in result.message and result.url in result.message, result.message
+        assert f"[{result.category.value}]" in result.message, result.message
+    assert run.returncode == (1 if failed else 0), run.output
+
+
+def test_parallel_run_gives_the_same_verdicts(run_against_sandbox):
+    fault = {"backend-degraded": {}}
+    serial = run_against_sandbox("tests/smoke", faults=fault)
+    parallel = run_against_sandbox("tests/smoke", "-n", "2", faults=fault)
+    assert parallel.not_passing() == serial.not_passing() == FAULTS["backend-degraded"].catches, parallel.output
+    assert set(parallel.results) == set(serial.results)
+
+
+def test_xdist_workers_share_one_sandbox_started_by_the_controller(tmp_path):
+    run = run_suite("tests/smoke", tmp_path / "results.jsonl", "-n", "2", "--sandbox-fault", "backend-degraded",
+                    env={STATE_ENV: "", "SLURPY_TARGET": "sandbox"})
+    assert run.not_passing() == FAULTS["backend-degraded"].catches, run.output
+    backend_urls = {r.url.split("/health")[0] for r in run.results.values() if r.service == "backend"}
+    assert len(backend_urls) == 1, f"workers used different sandboxes: {backend_urls}"

@@ -1,0 +1,56 @@
+import socket
+import ssl
+
+import httpx
+import pytest
+
+from monitor.analysers.latency import judge_latency
+from monitor.analysers.network import classify_error, describe_error, is_retryable
+from monitor.results import Category
+
+
+def test_median_decides_not_one_outlier():
+    verdict = judge_latency([100, 2500, 120], threshold_ms=500)
+    assert verdict.ok and verdict.median_ms == 120
+
+
+def test_median_at_threshold_fails_and_message_lists_samples():
+    verdict = judge_latency([500, 500, 900], threshold_ms=500)
+    assert not verdict.ok
+    assert verdict.describe() == "median 500 ms >= threshold 500 ms (samples: 500, 500, 900 ms)"
+
+
+def test_no_samples_is_a_programming_error():
+    with pytest.raises(ValueError):
+        judge_latency([], 500)
+
+
+def wrapped(inner: BaseException, outer=httpx.ConnectError) -> BaseException:
+    try:
+        try:
+            raise inner
+        except BaseException as exc:
+            raise outer("wrapped") from exc
+    except BaseException as exc:
+        return exc
+
+
+@pytest.mark.parametrize("exc,category", [
+    (wrapped(ConnectionRefusedError(111, "Connection refused")), Category.CONNECT),
+    (wrapped(socket.gaierror(-2, "Name or service not known")), Category.DNS),
+    (wrapped(ssl.SSLCertVerificationError(1, "certificate verify failed")), Category.TLS),
+    (httpx.ReadTimeout("The read operation timed out"), Category.TIMEOUT),
+    (httpx.ConnectTimeout("timed out"), Category.TIMEOUT),
+    (httpx.RemoteProtocolError("Server disconnected without sending a response."), Category.CONNECT),
+])
+def test_classify_error_by_phase(exc, category):
+    assert classify_error(exc) is category
+
+
+def test_only_transient_network_failures_are_retried():
+    assert is_retryable(Category.CONNECT) and is_retryable(Category.DNS)
+    assert not is_retryable(Category.TLS) and not is_retryable(Category.TIMEOUT)
+
+
+def test_describe_error_gives_the_innermost_reason():
+    assert describe_error(wrapped(ConnectionRefusedError(111, "Connection refused"))) == "[Errno 111] Connection refused"

@@ -1,0 +1,89 @@
+"""The request path without a network: httpx's MockTransport plays the target."""
+import ssl
+
+import httpx
+import pytest
+
+from monitor.checks import smoke
+from monitor.probe import Probe
+from monitor.profile import load_profile
+from monitor.results import Category, Verdict
+
+
+@pytest.fixture
+def sandbox_profile():
+    return load_profile("sandbox", url_overrides={"backend": "https://backend.test", "frontend": "https://fe.test",
+                                                  "mcp": "https://mcp.test"})
+
+
+def scripted(*steps):
+    """A transport answering with each step in turn: an exception is raised, a Response returned."""
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        step = steps[min(len(calls), len(steps)) - 1]
+        if isinstance(step, BaseException):
+            raise step
+        return step
+
+    return httpx.MockTransport(handler), calls
+
+
+HEALTHY = httpx.Response(200, json={"ok": True, "supabase": True, "qdrant": True})
+
+
+def probe_with(profile, transport, sleeps):
+    return Probe(profile, transport=transport, sleep=sleeps.append)
+
+
+def test_pass_after_a_retry_is_flaky_not_clean(sandbox_profile):
+    transport, calls = scripted(httpx.ConnectError("Connection refused"), HEALTHY)
+    sleeps = []
+    result = smoke.health(probe_with(sandbox_profile, transport, sleeps), "backend", sandbox_profile.services["backend"].health[0])
+    assert result.verdict is Verdict.FLAKY and result.attempts == 2
+    assert sleeps == [sandbox_profile.retry_delay_s]
+    assert len(calls) == 2
+
+
+def test_gives_up_after_the_profile_retries_with_connect_category(sandbox_profile):
+    transport, calls = scripted(httpx.ConnectError("Connection refused"))
+    result = smoke.health(probe_with(sandbox_profile, transport, []), "backend", sandbox_profile.services["backend"].health[0])
+    assert result.verdict is Verdict.FAIL and result.category is Category.CONNECT
+    assert len(calls) == 1 + sandbox_profile.retries
+    assert "could not connect: Connection refused (after 3 attempt(s))" in result.message
+
+
+@pytest.mark.parametrize("error", [httpx.ReadTimeout("timed out"),
+                                   httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")])
+def test_timeouts_and_tls_failures_are_not_retried(sandbox_profile, error):
+    transport, calls = scripted(error)
+    result = smoke.health(probe_with(sandbox_profile, transport, []), "backend", sandbox_profile.services["backend"].health[0])
+    assert result.verdict is Verdict.FAIL and len(calls) == 1
+
+
+def test_every_request_identifies_the_monitor(sandbox_profile):
+    transport, calls = scripted(HEALTHY)
+    smoke.health(probe_with(sandbox_profile, transport, []), "backend", sandbox_profile.services["backend"].health[0])
+    assert calls[0].headers["User-Agent"] == "slurpy-monitor/0.1 (+synthetic) target=sandbox"
+
+
+def test_latency_samples_are_all_recorded(sandbox_profile):
+    transport, calls = scripted(HEALTHY)
+    result = smoke.latency(probe_with(sandbox_profile, transport, []), "backend")
+    assert len(result.details["samples_ms"]) == sandbox_profile.latency_samples == len(calls)
+    assert result.verdict is Verdict.PASS
+
+
+def test_latency_stops_sampling_at_the_first_failure(sandbox_profile):
+    transport, calls = scripted(HEALTHY, httpx.ReadTimeout("timed out"))
+    result = smoke.latency(probe_with(sandbox_profile, transport, []), "backend")
+    assert result.verdict is Verdict.FAIL and result.category is Category.TIMEOUT
+    assert len(calls) == 2 and len(result.details["samples_ms"]) == 1
+
+
+def test_ssl_module_errors_classify_as_tls(sandbox_profile):
+    transport, _ = scripted(httpx.ConnectError("handshake"))
+    exchange = probe_with(sandbox_profile, transport, []).get("https://backend.test/x")
+    exchange.error.__cause__ = ssl.SSLError(1, "bad record mac")
+    assert exchange.category is Category.TLS
