@@ -82,7 +82,8 @@ class MonitorSession:
             self.sandbox.export()
             self.config.add_cleanup(self._stop_sandbox)
         urls = {**self.sandbox.urls, **self.url_overrides}
-        self.profile = load_profile(self.target, url_overrides=urls, ca_bundle=self.sandbox.ca_bundle)
+        self.profile = load_profile(self.target, url_overrides=urls, http_overrides=self.sandbox.http_urls,
+                                    ca_bundle=self.sandbox.ca_bundle)
 
     def _stop_sandbox(self) -> None:
         os.environ.pop(STATE_ENV, None)
@@ -167,17 +168,34 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"target: {profile.name} ({kind}){' [sandbox]' if profile.sandbox else ''}"
 
 
+def _parameters(profile: Profile) -> dict[str, list[tuple[str, object]]]:
+    """Test arguments the suites are parametrized over, each value with a readable id."""
+    services = profile.services.items()
+    return {
+        "service": [(s, s) for s in profile.services],
+        "https_service": [(s, s) for s, spec in services if spec.is_https],
+        "header_target": [(f"{s}{p}", (s, p)) for s, spec in services for p in spec.security.header_paths],
+        "redirect_service": [(s, s) for s, spec in services if spec.security.http_url],
+        "cookie_target": [(f"{s}{p}", (s, p)) for s, spec in services for p in spec.security.cookie_paths],
+        "cors_service": [(s, s) for s, spec in services if spec.security.cors_path and profile.cors.allowed_origins],
+        "page_service": [(s, s) for s, spec in services if spec.security.pages],
+        "rate_limit_rule": [(f"{r.service} {r.method} {r.path}", r) for r in profile.rate_limits],
+        "validation_rule": [(f"{r.service} {r.method} {r.path}", r) for r in profile.validation],
+    }
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     profile = _session(metafunc.config).profile
-    names = metafunc.fixturenames
-    if "health_endpoint" in names:
+    if "health_endpoint" in metafunc.fixturenames:
         pairs = [(s, e) for s, spec in profile.services.items() for e in spec.health]
         metafunc.parametrize("service,health_endpoint", pairs, ids=[f"{s}{e.path}" for s, e in pairs])
-    elif "https_service" in names:
-        https = [s for s, spec in profile.services.items() if spec.is_https]
-        metafunc.parametrize("https_service", https, ids=https)
-    elif "service" in names:
-        metafunc.parametrize("service", list(profile.services), ids=list(profile.services))
+        return
+    for name, cases in _parameters(profile).items():
+        if name in metafunc.fixturenames:
+            # An empty list makes pytest skip the test with "got empty parameter set": the
+            # profile does not ask for this check on any service.
+            metafunc.parametrize(name, [value for _, value in cases], ids=[i for i, _ in cases])
+            return
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

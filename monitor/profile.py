@@ -56,11 +56,38 @@ class HealthEndpoint(_Strict):
         return self
 
 
+HEADER_NAMES = ("strict-transport-security", "x-frame-options", "x-content-type-options", "referrer-policy",
+                "permissions-policy", "content-security-policy")
+
+
+class ServiceSecurity(_Strict):
+    """What the security suite probes on one service; an empty list means "not checked here"."""
+
+    header_paths: list[str] = []
+    required_headers: list[str] = list(HEADER_NAMES)
+    http_url: str | None = Field(default=None, description="plain-HTTP URL that must redirect to the https base URL")
+    cookie_paths: list[str] = []
+    session_cookies: list[str] = Field(default=[], description="cookie names that must also be HttpOnly")
+    cors_path: str | None = None
+    cors_method: str = "POST"
+    pages: list[str] = Field(default=[], description="HTML pages whose scripts are scanned for leaked secrets")
+    docs_paths: list[str] = ["/docs", "/openapi.json"]
+
+    @field_validator("required_headers")
+    @classmethod
+    def _known_headers(cls, value: list[str]) -> list[str]:
+        unknown = [h for h in value if h.lower() not in HEADER_NAMES]
+        if unknown:
+            raise ValueError(f"unknown header(s) {unknown}; known: {', '.join(HEADER_NAMES)}")
+        return [h.lower() for h in value]
+
+
 class Service(_Strict):
     base_url: str
     health: list[HealthEndpoint] = Field(min_length=1)
     latency_ms: float = Field(gt=0, description="median response time above this fails")
     latency_path: str | None = None
+    security: ServiceSecurity = ServiceSecurity()
 
     @field_validator("base_url")
     @classmethod
@@ -103,6 +130,37 @@ class TLSPolicy(_Strict):
         return self
 
 
+class SecurityPolicy(_Strict):
+    hsts_min_age: int = Field(default=15552000, ge=0, description="180 days, Mozilla Observatory's floor")
+    hsts_include_subdomains: bool = False
+    hsts_preload: bool = False
+    csp_allow_unsafe: bool = Field(default=False, description="tolerate 'unsafe-inline'/'unsafe-eval' in script-src")
+    allow_version_disclosure: bool = False
+    public_docs: bool = Field(default=False, description="/docs and /openapi.json may be served publicly")
+
+
+class CorsPolicy(_Strict):
+    allowed_origins: list[str] = []
+    credentials: bool = True
+
+
+class RateLimitRule(_Strict):
+    service: str
+    method: str = "POST"
+    path: str
+    limit: int = Field(gt=0)
+    window_s: int = Field(gt=0)
+    json_body: dict[str, Any] = Field(default={}, description="a cheap body the limiter sees before any expensive work")
+
+
+class ValidationRule(_Strict):
+    service: str
+    method: str = "POST"
+    path: str
+    wrong_types: dict[str, Any] = Field(description="a body with the right keys and wrong value types")
+    max_body_bytes: int = Field(default=65536, gt=0)
+
+
 class Profile(_Strict):
     name: str
     description: str = ""
@@ -118,6 +176,17 @@ class Profile(_Strict):
     tls: TLSPolicy = TLSPolicy()
     secrets: dict[str, str] = Field(default={}, description="logical name -> environment variable NAME")
     services: dict[str, Service] = Field(min_length=1)
+    security: SecurityPolicy = SecurityPolicy()
+    cors: CorsPolicy = CorsPolicy()
+    rate_limits: list[RateLimitRule] = []
+    validation: list[ValidationRule] = []
+
+    @model_validator(mode="after")
+    def _rules_name_services(self) -> "Profile":
+        for rule in [*self.rate_limits, *self.validation]:
+            if rule.service not in self.services:
+                raise ValueError(f"rule for {rule.method} {rule.path} names unknown service {rule.service!r}")
+        return self
 
     @field_validator("secrets")
     @classmethod
@@ -160,6 +229,7 @@ def load_profile(
     *,
     targets_dir: Path = TARGETS_DIR,
     url_overrides: Mapping[str, str] | None = None,
+    http_overrides: Mapping[str, str] | None = None,
     ca_bundle: str | None = None,
 ) -> Profile:
     path = targets_dir / f"{name}.toml"
@@ -178,6 +248,9 @@ def load_profile(
             problems.append(f"{path}: URL override for unknown service {service!r} (profile has: {', '.join(services) or 'none'})")
         else:
             services[service]["base_url"] = url
+    for service, url in (http_overrides or {}).items():
+        if service in services:
+            services[service].setdefault("security", {})["http_url"] = url
     if ca_bundle:
         raw.setdefault("tls", {})["ca_bundle"] = ca_bundle
     try:

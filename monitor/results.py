@@ -38,6 +38,14 @@ class Category(StrEnum):
     BODY = "body"
     LATENCY = "latency"
     CERTIFICATE = "certificate"
+    HEADERS = "headers"
+    REDIRECT = "redirect"
+    COOKIE = "cookie"
+    CORS = "cors"
+    RATE_LIMIT = "rate limit"
+    VALIDATION = "validation"
+    SECRET = "secret"
+    EXPOSURE = "exposure"
     MONITOR = "monitor"
 
 

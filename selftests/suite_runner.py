@@ -17,6 +17,7 @@ class SuiteRun:
     results: dict[str, CheckResult]
     returncode: int
     output: str
+    results_text: str
 
     def not_passing(self) -> dict[str, tuple[str, str | None]]:
         return {i: (r.verdict.value, r.category.value if r.category else None)
@@ -30,4 +31,5 @@ def run_suite(suite: str, results_file: Path, *args: str, env: dict[str, str] | 
     proc = subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True,
                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     results = {r.id: r for r in read_jsonl(results_file)} if results_file.exists() else {}
-    return SuiteRun(results, proc.returncode, proc.stdout + proc.stderr)
+    text = results_file.read_text() if results_file.exists() else ""
+    return SuiteRun(results, proc.returncode, proc.stdout + proc.stderr, text)

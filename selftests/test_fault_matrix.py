@@ -10,11 +10,12 @@ from __future__ import annotations
 import pytest
 
 from monitor.sandbox import STATE_ENV
+from monitor.sandbox.apps import PLANTED
 from monitor.sandbox.faults import FAULTS
 
 from suite_runner import run_suite
 
-SUITES = {"smoke": "tests/smoke"}
+SUITES = {"smoke": "tests/smoke", "security": "tests/security"}
 FAULTS_BY_SUITE = {suite: [f for f in FAULTS.values() if f.suite == suite] for suite in SUITES}
 
 
@@ -56,6 +57,8 @@ def test_fault_is_caught_by_exactly_its_checks(healthy, run_against_sandbox, sui
         assert result.service in result.message and result.url in result.message, result.message
         assert f"[{result.category.value}]" in result.message, result.message
     assert run.returncode == (1 if failed else 0), run.output
+    for planted in PLANTED.values():  # even a fake secret must never reach output or results
+        assert planted not in run.output and planted not in run.results_text
 
 
 def test_parallel_run_gives_the_same_verdicts(run_against_sandbox):

@@ -36,6 +36,10 @@ class Sandbox:
         return dict(self.state["services"])
 
     @property
+    def http_urls(self) -> dict[str, str]:
+        return dict(self.state.get("http_services", {}))
+
+    @property
     def ca_bundle(self) -> str:
         return self.state["ca_bundle"]
 

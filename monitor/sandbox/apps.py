@@ -1,13 +1,64 @@
-"""Slurpy's three services as the contract describes them (healthy), with fault hooks."""
+"""Slurpy's three services as the contract describes them (healthy), with fault hooks.
+
+Each fault hook breaks one observable behaviour the way real deployments break it; which
+fault breaks what is listed in ``faults.py``.
+"""
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import time
 from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable
 
-from fastapi import FastAPI, Response
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from monitor.sandbox.faults import FaultState
+
+ALLOWED_ORIGINS = ["https://your-domain.com", "https://www.your-domain.com", "http://localhost:3000"]
+SECURITY_HEADERS = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "origin-when-cross-origin",
+    "X-DNS-Prefetch-Control": "on",
+    "X-XSS-Protection": "1; mode=block",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; connect-src 'self' https://*.supabase.co; "
+                               "frame-ancestors 'self'; object-src 'none'; base-uri 'self'",
+}
+RATE_LIMITS = {  # path -> requests per minute (the contract's table)
+    "/api/proxy-chat-stream": 20,
+    "/api/proxy-chat": 60,
+    "/api/stripe/create-session": 10,
+    "/api/journal": 20,
+}
+WINDOW_S = 60
+MAX_BODY = 64 * 1024
+MODES = {"friend", "therapist", "coach", "parent", "boss"}
+
+
+def _jwt(claims: dict[str, Any]) -> str:
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.c2FuZGJveC1zaWduYXR1cmU"
+
+
+# Public by design: the Stripe publishable key and the Supabase anon key. The planted secrets are
+# assembled at run time so that no secret-shaped literal sits in the repository.
+PUBLIC_CONFIG = {
+    "stripePublishableKey": "pk_test_51SandboxPublishableKey0000000000",
+    "supabaseAnonKey": _jwt({"iss": "supabase", "role": "anon", "ref": "sandbox"}),
+}
+PLANTED = {
+    "stripe": "sk_" + "live_" + "51SandboxPlantedSecretKeyDoNotShip0000",
+    "service_role": _jwt({"iss": "supabase", "role": "service" + "_role", "ref": "sandbox"}),
+}
 
 
 async def _health_delay(faults: FaultState, service: str) -> None:
@@ -17,8 +68,85 @@ async def _health_delay(faults: FaultState, service: str) -> None:
         await asyncio.sleep(faults.param(f"{service}-health-hang", "hang_s"))
 
 
+class FixedWindowLimiter:
+    """Per client and route, a fixed one-minute window, keyed on the TCP peer address."""
+
+    def __init__(self) -> None:
+        self.windows: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def reset(self) -> None:
+        self.windows.clear()
+
+    def hit(self, key: str, path: str, limit: int) -> tuple[bool, int, float]:
+        now = time.monotonic()
+        start, count = self.windows.get((key, path), (now, 0))
+        if now - start >= WINDOW_S:
+            start, count = now, 0
+        count += 1
+        self.windows[(key, path)] = (start, count)
+        return count <= limit, max(0, limit - count), WINDOW_S - (now - start)
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} · Slurpy</title>"
+            f'<script src="/_next/static/chunks/main-app.js" defer></script></head>'
+            f"<body><main>{body}</main></body></html>")
+
+
+PAGES = {
+    "/": ("Slurpy", "<h1>Slurpy</h1><p>Your AI companion.</p><a href=/sign-in>Sign in</a> <a href=/sign-up>Sign up</a>"),
+    "/sign-in": ("Sign in", "<h1>Sign in</h1><form><label for=identifier>Email</label><input id=identifier name=identifier>"
+                            "<label for=password>Password</label><input id=password name=password type=password>"
+                            "<button type=submit>Sign in</button></form>"),
+    "/sign-up": ("Sign up", "<h1>Create your account</h1><form><button type=submit>Create account</button></form>"),
+}
+
+
 def frontend_app(faults: FaultState) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    limiter = FixedWindowLimiter()
+    faults.on_clear.append(limiter.reset)
+
+    def cors_headers(origin: str) -> dict[str, str]:
+        if faults.is_on("frontend-cors-wildcard-credentials"):
+            return {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true"}
+        if origin in ALLOWED_ORIGINS:
+            return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
+        return {}
+
+    @app.middleware("http")
+    async def policy(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        origin = request.headers.get("origin")
+        api = request.url.path.startswith("/api/")
+        if api and origin and request.method == "OPTIONS" and "access-control-request-method" in request.headers:
+            allowed = cors_headers(origin)
+            if not allowed:
+                response: Response = JSONResponse({"error": "forbidden"}, status_code=403)
+            else:
+                response = Response(status_code=204, headers={
+                    **allowed, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                    "Access-Control-Allow-Headers": "Content-Type, Authorization", "Access-Control-Max-Age": "600"})
+        else:
+            limit = RATE_LIMITS.get(request.url.path) if request.method == "POST" else None
+            if limit and not faults.is_on("frontend-rate-limit-off"):
+                key = request.client.host if request.client else "?"
+                if faults.is_on("frontend-rate-limit-trusts-xff"):
+                    key = request.headers.get("x-forwarded-for", key).split(",")[0].strip()
+                allowed_now, remaining, reset = limiter.hit(key, request.url.path, limit)
+                limit_headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}
+                if not allowed_now:
+                    if not faults.is_on("frontend-rate-limit-no-retry-after"):
+                        limit_headers["Retry-After"] = str(max(1, int(reset + 0.999)))
+                    response = JSONResponse({"error": "too many requests"}, status_code=429, headers=limit_headers)
+                else:
+                    response = await call_next(request)
+                    response.headers.update(limit_headers)
+            else:
+                response = await call_next(request)
+            if api and origin:
+                response.headers.update(cors_headers(origin))
+        _apply_security_headers(faults, response)
+        return response
 
     @app.get("/api/health")
     async def api_health() -> Response:
@@ -42,10 +170,151 @@ def frontend_app(faults: FaultState) -> FastAPI:
         await _health_delay(faults, "frontend")
         return PlainTextResponse("ok", headers={"Cache-Control": "no-store"})
 
+    for path, (title, body) in PAGES.items():
+        app.add_api_route(path, _page_route(faults, path, title, body), methods=["GET"])
+
+    @app.get("/_next/static/chunks/main-app.js")
+    async def bundle() -> Response:
+        config = dict(PUBLIC_CONFIG)
+        if faults.is_on("frontend-leaks-stripe-secret"):
+            config["stripeSecretKey"] = PLANTED["stripe"]
+        script = (f"(()=>{{window.__SLURPY_CONFIG__={json.dumps(config)};"
+                  "document.documentElement.dataset.ready='1';})();\n//# sourceMappingURL=main-app.js.map\n")
+        return Response(script, media_type="application/javascript")
+
+    @app.get("/_next/static/chunks/main-app.js.map")
+    async def source_map() -> Response:
+        source = "export const config = {anon: process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY};"
+        if faults.is_on("frontend-leaks-service-role-jwt"):
+            source += f"\nconst admin = createClient(url, '{PLANTED['service_role']}');"
+        return JSONResponse({"version": 3, "sources": ["app/config.ts"], "sourcesContent": [source], "mappings": ""})
+
+    async def guarded_json(request: Request) -> tuple[dict | None, Response | None]:
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            return None, JSONResponse({"error": "Payload too large"}, status_code=413)
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            if faults.is_on("frontend-500-traceback"):
+                trace = ("Traceback (most recent call last):\n  File \"/app/api/proxy_chat.py\", line 42, in handler\n"
+                         f"    body = json.loads(raw)\njson.decoder.JSONDecodeError: {exc}\n")
+                return None, PlainTextResponse(trace, status_code=500)
+            return None, JSONResponse({"error": "Bad JSON"}, status_code=400)
+        return (data, None) if isinstance(data, dict) else (None, JSONResponse({"error": "Invalid request"}, status_code=400))
+
+    def valid_chat(data: dict) -> bool:
+        return (isinstance(data.get("message"), str) and bool(data["message"].strip())
+                and data.get("mode", "friend") in MODES and isinstance(data.get("session_id", ""), str))
+
+    @app.post("/api/proxy-chat")
+    async def proxy_chat(request: Request) -> Response:
+        data, error = await guarded_json(request)
+        if error:
+            return error
+        if not valid_chat(data):
+            return JSONResponse({"error": "Invalid request"}, status_code=400)
+        return JSONResponse({"reply": "I'm listening. Tell me more about that."})
+
+    @app.post("/api/proxy-chat-stream")
+    async def proxy_chat_stream(request: Request) -> Response:
+        data, error = await guarded_json(request)
+        if error:
+            return error
+        if not valid_chat(data):
+            return JSONResponse({"error": "Invalid request"}, status_code=400)
+        frames = [{"type": "delta", "delta": word + " ", "id": i} for i, word in enumerate("I'm listening.".split())]
+        body = "".join(json.dumps(f) + "\n" for f in [*frames, {"type": "done"}])
+        return Response(body, media_type="application/x-ndjson")
+
+    @app.post("/api/stripe/create-session")
+    async def create_session(request: Request) -> Response:
+        data, error = await guarded_json(request)
+        if error:
+            return error
+        if not isinstance(data.get("price_id"), str):
+            return JSONResponse({"error": "Invalid request"}, status_code=400)
+        return JSONResponse({"id": "cs_test_sandbox", "url": "https://checkout.stripe.com/c/pay/cs_test_sandbox"})
+
+    @app.post("/api/journal")
+    async def journal(request: Request) -> Response:
+        data, error = await guarded_json(request)
+        if error:
+            return error
+        if not isinstance(data.get("content"), str):
+            return JSONResponse({"error": "Invalid request"}, status_code=400)
+        return JSONResponse({"ok": True}, status_code=201)
+
     return app
 
 
-def backend_app(faults: FaultState) -> FastAPI:
+def _page_route(faults: FaultState, path: str, title: str, body: str):
+    async def page() -> Response:
+        response = HTMLResponse(_page(title, body))
+        if path == "/sign-in":
+            insecure = faults.is_on("frontend-insecure-cookie")
+            response.set_cookie("slurpy-csrf", "sandbox-csrf-token", path="/", secure=not insecure,
+                                httponly=not insecure, samesite=None if insecure else "lax")
+        return response
+
+    page.__name__ = f"page_{path.strip('/') or 'home'}"
+    return page
+
+
+def _apply_security_headers(faults: FaultState, response: Response) -> None:
+    headers = dict(SECURITY_HEADERS)
+    if faults.is_on("frontend-missing-csp"):
+        del headers["Content-Security-Policy"]
+    if faults.is_on("frontend-weak-hsts"):
+        headers["Strict-Transport-Security"] = "max-age=86400"
+    if faults.is_on("frontend-csp-unsafe-inline"):
+        headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+            "script-src 'self'", "script-src 'self' 'unsafe-inline' 'unsafe-eval'")
+    response.headers.update(headers)
+    if faults.is_on("frontend-conflicting-xfo"):
+        response.headers.append("X-Frame-Options", "DENY")  # a proxy adds its own on top of the app's
+    response.headers["Server"] = "nginx/1.18.0" if faults.is_on("frontend-version-disclosure") else "Vercel"
+
+
+class _ApiPolicy:
+    """Backend and MCP: Starlette's CORSMiddleware as Slurpy configures it (or, under a fault, as a
+    sloppy deployment does), nosniff on every answer, and API docs hidden."""
+
+    def __init__(self, app: ASGIApp, faults: FaultState, service: str):
+        self.faults, self.service, self.app = faults, service, app
+        common = dict(allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"], max_age=600)
+        self.strict = CORSMiddleware(self._inner, allow_origins=ALLOWED_ORIGINS, **common)
+        self.reflect_any = CORSMiddleware(self._inner, allow_origin_regex=".*", **common)
+        self.suffix_match = CORSMiddleware(self._inner, allow_origins=ALLOWED_ORIGINS,
+                                           allow_origin_regex=r"https?://.*your-domain\.com", **common)
+
+    async def _inner(self, scope: Scope, receive: Receive, send: Send) -> None:
+        docs = scope["type"] == "http" and scope["path"] in ("/docs", "/openapi.json", "/redoc")
+        if docs and not self.faults.is_on(f"{self.service}-docs-public"):
+            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.faults.is_on(f"{self.service}-cors-reflects-any-origin"):
+            cors = self.reflect_any
+        elif self.faults.is_on(f"{self.service}-cors-suffix-match"):
+            cors = self.suffix_match
+        else:
+            cors = self.strict
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start" and not self.faults.is_on(f"{self.service}-missing-nosniff"):
+                message["headers"] = [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]
+            await send(message)
+
+        await cors(scope, receive, send_with_headers)
+
+
+def backend_app(faults: FaultState) -> ASGIApp:
     app = FastAPI(title="Slurpy backend (sandbox)")
 
     @app.get("/health/healthz")
@@ -54,10 +323,10 @@ def backend_app(faults: FaultState) -> FastAPI:
         qdrant = not faults.is_on("backend-degraded")
         return {"ok": qdrant, "supabase": True, "qdrant": qdrant}
 
-    return app
+    return _ApiPolicy(app, faults, "backend")
 
 
-def mcp_app(faults: FaultState) -> FastAPI:
+def mcp_app(faults: FaultState) -> ASGIApp:
     app = FastAPI(title="Slurpy MCP (sandbox)")
 
     @app.get("/healthz")
@@ -71,6 +340,21 @@ def mcp_app(faults: FaultState) -> FastAPI:
     @app.get("/stats")
     async def stats() -> dict:
         return {"qdrant": {"collections": 1, "points": 1024}}
+
+    return _ApiPolicy(app, faults, "mcp")
+
+
+def http_redirect_app(faults: FaultState, https_port: Callable[[], int]) -> FastAPI:
+    """The frontend's plain-HTTP listener: redirect everything to https on the same host."""
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST"])
+    async def redirect(request: Request, path: str) -> Response:
+        if faults.is_on("frontend-http-serves-content"):
+            return HTMLResponse(_page("Slurpy", PAGES["/"][1]))
+        host = request.url.hostname
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"https://{host}:{https_port()}/{path}{query}", status_code=308)
 
     return app
 

@@ -8,7 +8,7 @@ Check ids are ``CheckResult.id`` values for the sandbox profile (the contract's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 SERVICES = ("frontend", "backend", "mcp")
 HEALTH_IDS = {
@@ -88,7 +88,60 @@ def _smoke_faults() -> list[Fault]:
     return faults
 
 
-FAULTS: dict[str, Fault] = {fault.name: fault for fault in _smoke_faults()}
+FRONTEND_HEADER_IDS = ("headers:frontend:/", "headers:frontend:/sign-in", "headers:frontend:/api/health")
+RATE_LIMIT_IDS = ("rate_limit:frontend:POST /api/proxy-chat-stream", "rate_limit:frontend:POST /api/stripe/create-session",
+                  "rate_limit:frontend:POST /api/journal")
+
+
+def _security_faults() -> list[Fault]:
+    def fault(name: str, description: str, catches: dict[str, tuple[str, str]]) -> Fault:
+        return Fault(name, name.split("-")[0], "security", description, catches)
+
+    return [
+        fault("frontend-missing-csp", "the frontend stops sending Content-Security-Policy (a config change dropped it)",
+              _fail("headers", *FRONTEND_HEADER_IDS)),
+        fault("frontend-weak-hsts", "Strict-Transport-Security max-age=86400: one day, far under the 180-day floor",
+              _fail("headers", *FRONTEND_HEADER_IDS)),
+        fault("frontend-conflicting-xfo", "a proxy adds X-Frame-Options: DENY next to the app's SAMEORIGIN",
+              _fail("headers", *FRONTEND_HEADER_IDS)),
+        fault("frontend-csp-unsafe-inline", "CSP script-src gains 'unsafe-inline' 'unsafe-eval' to make a widget work",
+              _fail("headers", *FRONTEND_HEADER_IDS)),
+        fault("backend-missing-nosniff", "the backend stops sending X-Content-Type-Options: nosniff",
+              _fail("headers", "headers:backend:/health/healthz")),
+        fault("mcp-missing-nosniff", "the MCP server stops sending X-Content-Type-Options: nosniff",
+              _fail("headers", "headers:mcp:/healthz")),
+        fault("frontend-http-serves-content", "plain http:// serves the site instead of redirecting to https",
+              _fail("redirect", "https_redirect:frontend")),
+        fault("frontend-insecure-cookie", "the sign-in page sets its cookie without Secure, HttpOnly or SameSite",
+              _fail("cookie", "cookies:frontend:/sign-in")),
+        fault("frontend-cors-wildcard-credentials", "frontend /api/* answers Access-Control-Allow-Origin: * with credentials",
+              _fail("cors", "cors:frontend")),
+        fault("backend-cors-reflects-any-origin", "backend CORS echoes whatever Origin it is sent (allow_origin_regex='.*')",
+              _fail("cors", "cors:backend")),
+        fault("mcp-cors-suffix-match", "MCP CORS accepts any origin ending in your-domain.com (an unanchored regex)",
+              _fail("cors", "cors:mcp")),
+        fault("frontend-rate-limit-off", "the frontend's rate limiter is disabled: no 429, ever",
+              _fail("rate limit", *RATE_LIMIT_IDS)),
+        fault("frontend-rate-limit-trusts-xff", "the limiter keys on X-Forwarded-For, which any client can set",
+              _fail("rate limit", *RATE_LIMIT_IDS)),
+        fault("frontend-rate-limit-no-retry-after", "429 answers come without Retry-After",
+              _fail("rate limit", *RATE_LIMIT_IDS)),
+        fault("frontend-500-traceback", "bad JSON makes /api/* answer 500 with a Python traceback",
+              _fail("validation", "validation:frontend:POST /api/proxy-chat")),
+        fault("frontend-leaks-stripe-secret", "the JS bundle inlines a Stripe secret key (a NEXT_PUBLIC_ mistake)",
+              _fail("secret", "secrets:frontend")),
+        fault("frontend-leaks-service-role-jwt", "the served source map carries the Supabase service_role key",
+              _fail("secret", "secrets:frontend")),
+        fault("frontend-version-disclosure", "the frontend answers Server: nginx/1.18.0",
+              _fail("exposure", "exposure:frontend")),
+        fault("backend-docs-public", "the backend serves /docs and /openapi.json publicly",
+              _fail("exposure", "exposure:backend")),
+        fault("mcp-docs-public", "the MCP server serves /docs and /openapi.json publicly",
+              _fail("exposure", "exposure:mcp")),
+    ]
+
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in [*_smoke_faults(), *_security_faults()]}
 
 
 class UnknownFault(KeyError):
@@ -101,6 +154,7 @@ class FaultState:
 
     def __init__(self) -> None:
         self.active: dict[str, dict[str, Any]] = {}
+        self.on_clear: list[Callable[[], None]] = []  # e.g. rate-limit windows: a clear sandbox starts fresh
 
     def switch_on(self, name: str, params: dict[str, Any] | None = None) -> None:
         if name not in FAULTS:
@@ -114,6 +168,8 @@ class FaultState:
 
     def clear(self) -> None:
         self.active.clear()
+        for reset in self.on_clear:
+            reset()
 
     def is_on(self, name: str) -> bool:
         return name in self.active

@@ -15,7 +15,7 @@ from typing import Any
 import uvicorn
 from fastapi import Body, FastAPI, HTTPException
 
-from monitor.sandbox.apps import APPS
+from monitor.sandbox.apps import APPS, http_redirect_app
 from monitor.sandbox.certs import SandboxCerts
 from monitor.sandbox.faults import FAULTS, FaultState, UnknownFault
 
@@ -58,8 +58,11 @@ class Supervisor:
     async def _start_service(self, service: str) -> None:
         sock = _bind(self.ports.get(service, 0))
         self.ports[service] = sock.getsockname()[1]
-        config = uvicorn.Config(APPS[service](self.faults), log_level="warning", access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=1)
+        config = uvicorn.Config(self.apps[service], log_level="warning", access_log=False,
+                                lifespan="off", timeout_graceful_shutdown=1, server_header=False,
+                                # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default, and the
+                                # monitor connects from there: the limiter must see the real peer.
+                                proxy_headers=False)
         config.load()
         config.ssl = self._service_context(service)
         server = uvicorn.Server(config)
@@ -121,21 +124,27 @@ class Supervisor:
     async def run(self) -> None:
         self.certs = SandboxCerts(self.state_file.parent / "tls")
         self.contexts = {state: self.certs.context(state) for state in self.certs.leaves}
-        control_sock = _bind()
+        self.apps = {service: make(self.faults) for service, make in APPS.items()}
+        control_sock, http_sock = _bind(), _bind()
         control = uvicorn.Server(uvicorn.Config(self.control_app(), log_level="warning", access_log=False, lifespan="off"))
         control_task = asyncio.create_task(control.serve(sockets=[control_sock]))
+        http_app = http_redirect_app(self.faults, lambda: self.ports["frontend"])
+        http = uvicorn.Server(uvicorn.Config(http_app, log_level="warning", access_log=False, lifespan="off",
+                                             server_header=False))
+        http_task = asyncio.create_task(http.serve(sockets=[http_sock]))
         for service in APPS:
             if self.faults.is_down(service):  # reserve a port now, so its URL is known while it is down
                 with _bind() as sock:
                     self.ports[service] = sock.getsockname()[1]
         await self.reconcile()
-        while not control.started:
+        while not (control.started and http.started):
             await asyncio.sleep(0.01)
         state = {
             "pid": os.getpid(),
             "control_url": f"http://{HOST}:{control_sock.getsockname()[1]}",
             "ca_bundle": str(self.certs.ca_path),
             "services": {s: f"https://{HOST}:{p}" for s, p in self.ports.items()},
+            "http_services": {"frontend": f"http://{HOST}:{http_sock.getsockname()[1]}"},
         }
         tmp = self.state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, indent=2))
@@ -143,8 +152,8 @@ class Supervisor:
         await self.stop.wait()
         for service in list(self.tasks):
             await self._stop_service(service)
-        control.should_exit = True
-        await control_task
+        control.should_exit = http.should_exit = True
+        await asyncio.gather(control_task, http_task)
 
 
 def serve(state_file: Path, initial_faults: list[tuple[str, dict[str, Any]]]) -> None:

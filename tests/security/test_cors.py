@@ -1,0 +1,11 @@
+"""CORS: allowed origins are echoed (with credentials and Vary: Origin); origins an attacker can own
+are refused, on preflight and on simple requests; never * with credentials."""
+import pytest
+
+from monitor.checks import security
+
+pytestmark = pytest.mark.nondestructive
+
+
+def test_cors_policy(probe, verdict, cors_service):
+    verdict(security.cors(probe, cors_service))

@@ -1,0 +1,12 @@
+"""Security headers on every page and API answer the profile lists (HSTS, framing, nosniff,
+referrer, permissions, CSP), graded Observatory-style; a header sent twice with different values fails."""
+import pytest
+
+from monitor.checks import security
+
+pytestmark = pytest.mark.nondestructive
+
+
+def test_security_headers(probe, verdict, header_target):
+    service, path = header_target
+    verdict(security.headers(probe, service, path))

@@ -1,0 +1,11 @@
+"""Limit + 1 requests inside the window get 429 with a sane Retry-After, consistent rate-limit
+headers, and no escape through X-Forwarded-For. Spends the target's budget."""
+import pytest
+
+from monitor.checks import security
+
+pytestmark = [pytest.mark.nondestructive, pytest.mark.budget]
+
+
+def test_rate_limit(probe, verdict, rate_limit_rule):
+    verdict(security.rate_limit(probe, rate_limit_rule))
