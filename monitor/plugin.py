@@ -20,6 +20,7 @@ from typing import Callable, Iterator
 
 import pytest
 
+from monitor import redact
 from monitor.probe import Probe
 from monitor.profile import (
     Profile,
@@ -82,8 +83,10 @@ class MonitorSession:
             self.sandbox.export()
             self.config.add_cleanup(self._stop_sandbox)
         urls = {**self.sandbox.urls, **self.url_overrides}
+        for name, value in self.sandbox.state.get("secrets", {}).items():
+            os.environ.setdefault(name, value)
         self.profile = load_profile(self.target, url_overrides=urls, http_overrides=self.sandbox.http_urls,
-                                    ca_bundle=self.sandbox.ca_bundle)
+                                    inbox_url=self.sandbox.state.get("inbox_url"), ca_bundle=self.sandbox.ca_bundle)
 
     def _stop_sandbox(self) -> None:
         os.environ.pop(STATE_ENV, None)
@@ -250,22 +253,24 @@ def verdict(request: pytest.FixtureRequest) -> Callable[[CheckResult], CheckResu
     return judge
 
 
+def read_secret(profile: Profile, logical_name: str) -> str:
+    """A secret from the environment variable the profile names for it. Missing: skip with the
+    variable's name locally, fail in CI (where a missing secret is a broken setup)."""
+    env_name = profile.secrets.get(logical_name)
+    if env_name is None:
+        pytest.fail(f"targets/{profile.name}.toml names no environment variable for secret {logical_name!r} "
+                    "(add it under [secrets])", pytrace=False)
+    value = os.environ.get(env_name)
+    if not value:
+        message = f"secret {logical_name!r} missing: set environment variable {env_name}"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    redact.register(value)
+    return value
+
+
 @pytest.fixture
 def secret(profile: Profile) -> Callable[[str], str]:
-    """Read a secret from the environment variable the profile names for it. Missing: skip with
-    the variable's name locally, fail in CI (where a missing secret is a broken setup)."""
-
-    def read(logical_name: str) -> str:
-        env_name = profile.secrets.get(logical_name)
-        if env_name is None:
-            pytest.fail(f"targets/{profile.name}.toml names no environment variable for secret {logical_name!r} "
-                        "(add it under [secrets])", pytrace=False)
-        value = os.environ.get(env_name)
-        if not value:
-            message = f"secret {logical_name!r} missing: set environment variable {env_name}"
-            if os.environ.get("CI"):
-                pytest.fail(message, pytrace=False)
-            pytest.skip(message)
-        return value
-
-    return read
+    """``secret("monitor_password")``: see :func:`read_secret`."""
+    return lambda logical_name: read_secret(profile, logical_name)

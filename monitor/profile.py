@@ -161,6 +161,36 @@ class ValidationRule(_Strict):
     max_body_bytes: int = Field(default=65536, gt=0)
 
 
+class JourneyPolicy(_Strict):
+    """What the browser journeys need to know about the target."""
+
+    timeout_s: float = Field(default=60, gt=0, description="a whole journey; Playwright waits at most this long for a step")
+    chat_threshold_ms: float = Field(default=2000, gt=0, description="streamed reply complete within (chat p95 SLO)")
+    chat_message: str = "Hi Slurpy, this is the synthetic monitor checking in."
+    chat_stream_path: str = "/api/proxy-chat-stream"
+    chat_fallback: str = "I'm here to help!"
+    synthetic_email: str = Field(default="monitor+{run_id}@example.com",
+                                 description="address pattern for accounts the monitor creates; must hold {run_id}")
+    inbox_url: str | None = Field(default=None, description="test inbox API, {email} is replaced; JSON {messages: [{body}]}")
+    test_accounts_path: str | None = Field(default=None, description="admin API to create/list/delete synthetic accounts")
+    stripe_test_mode: bool = Field(default=False, description="checkout runs in Stripe test mode: the monitor may pay")
+    pro_price: str = "$17"
+    success_card: str = "4242424242424242"
+    declined_card: str = "4000000000000002"
+    traffic_header: str = Field(default="X-Synthetic-Monitor", description="tags every browser request for analytics")
+
+    @field_validator("synthetic_email")
+    @classmethod
+    def _has_run_id(cls, value: str) -> str:
+        if "{run_id}" not in value or "@" not in value:
+            raise ValueError("must be an address holding {run_id}, e.g. monitor+{run_id}@your-domain.com")
+        return value
+
+    @property
+    def synthetic_prefix(self) -> str:
+        return self.synthetic_email.split("{run_id}")[0]
+
+
 class Profile(_Strict):
     name: str
     description: str = ""
@@ -180,6 +210,7 @@ class Profile(_Strict):
     cors: CorsPolicy = CorsPolicy()
     rate_limits: list[RateLimitRule] = []
     validation: list[ValidationRule] = []
+    journeys: JourneyPolicy = JourneyPolicy()
 
     @model_validator(mode="after")
     def _rules_name_services(self) -> "Profile":
@@ -230,6 +261,7 @@ def load_profile(
     targets_dir: Path = TARGETS_DIR,
     url_overrides: Mapping[str, str] | None = None,
     http_overrides: Mapping[str, str] | None = None,
+    inbox_url: str | None = None,
     ca_bundle: str | None = None,
 ) -> Profile:
     path = targets_dir / f"{name}.toml"
@@ -251,6 +283,8 @@ def load_profile(
     for service, url in (http_overrides or {}).items():
         if service in services:
             services[service].setdefault("security", {})["http_url"] = url
+    if inbox_url:
+        raw.setdefault("journeys", {})["inbox_url"] = inbox_url
     if ca_bundle:
         raw.setdefault("tls", {})["ca_bundle"] = ca_bundle
     try:

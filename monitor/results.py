@@ -46,6 +46,7 @@ class Category(StrEnum):
     VALIDATION = "validation"
     SECRET = "secret"
     EXPOSURE = "exposure"
+    JOURNEY = "journey"
     MONITOR = "monitor"
 
 

@@ -13,11 +13,13 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from monitor.sandbox import web
 from monitor.sandbox.faults import FaultState
+from monitor.sandbox.validation import guarded_json, valid_chat
 
 ALLOWED_ORIGINS = ["https://your-domain.com", "https://www.your-domain.com", "http://localhost:3000"]
 SECURITY_HEADERS = {
@@ -38,8 +40,6 @@ RATE_LIMITS = {  # path -> requests per minute (the contract's table)
     "/api/journal": 20,
 }
 WINDOW_S = 60
-MAX_BODY = 64 * 1024
-MODES = {"friend", "therapist", "coach", "parent", "boss"}
 
 
 def _jwt(claims: dict[str, Any]) -> str:
@@ -87,23 +87,19 @@ class FixedWindowLimiter:
         return count <= limit, max(0, limit - count), WINDOW_S - (now - start)
 
 
-def _page(title: str, body: str) -> str:
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title} · Slurpy</title>"
-            f'<script src="/_next/static/chunks/main-app.js" defer></script></head>'
-            f"<body><main>{body}</main></body></html>")
-
-
-PAGES = {
-    "/": ("Slurpy", "<h1>Slurpy</h1><p>Your AI companion.</p><a href=/sign-in>Sign in</a> <a href=/sign-up>Sign up</a>"),
-    "/sign-in": ("Sign in", "<h1>Sign in</h1><form><label for=identifier>Email</label><input id=identifier name=identifier>"
+PAGES = {  # path -> (title, body, page script)
+    "/": ("Slurpy", "<h1>Slurpy</h1><p>Your AI companion.</p><a href=/sign-in>Sign in</a> <a href=/sign-up>Sign up</a>",
+          None),
+    "/sign-in": ("Sign in", "<h1>Sign in</h1><form><label for=identifier>Email</label>"
+                            "<input id=identifier name=identifier type=email autocomplete=username>"
                             "<label for=password>Password</label><input id=password name=password type=password>"
-                            "<button type=submit>Sign in</button></form>"),
-    "/sign-up": ("Sign up", "<h1>Create your account</h1><form><button type=submit>Create account</button></form>"),
+                            "<button type=submit>Sign in</button></form>", "sign-in"),
 }
 
 
-def frontend_app(faults: FaultState) -> FastAPI:
+def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    web.install(app, faults, env)  # first, so the policy middleware below wraps its answers too
     limiter = FixedWindowLimiter()
     faults.on_clear.append(limiter.reset)
 
@@ -170,8 +166,8 @@ def frontend_app(faults: FaultState) -> FastAPI:
         await _health_delay(faults, "frontend")
         return PlainTextResponse("ok", headers={"Cache-Control": "no-store"})
 
-    for path, (title, body) in PAGES.items():
-        app.add_api_route(path, _page_route(faults, path, title, body), methods=["GET"])
+    for path, (title, body, script) in PAGES.items():
+        app.add_api_route(path, _page_route(faults, path, title, body, script), methods=["GET"])
 
     @app.get("/_next/static/chunks/main-app.js")
     async def bundle() -> Response:
@@ -189,56 +185,18 @@ def frontend_app(faults: FaultState) -> FastAPI:
             source += f"\nconst admin = createClient(url, '{PLANTED['service_role']}');"
         return JSONResponse({"version": 3, "sources": ["app/config.ts"], "sourcesContent": [source], "mappings": ""})
 
-    async def guarded_json(request: Request) -> tuple[dict | None, Response | None]:
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            return None, JSONResponse({"error": "Payload too large"}, status_code=413)
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            if faults.is_on("frontend-500-traceback"):
-                trace = ("Traceback (most recent call last):\n  File \"/app/api/proxy_chat.py\", line 42, in handler\n"
-                         f"    body = json.loads(raw)\njson.decoder.JSONDecodeError: {exc}\n")
-                return None, PlainTextResponse(trace, status_code=500)
-            return None, JSONResponse({"error": "Bad JSON"}, status_code=400)
-        return (data, None) if isinstance(data, dict) else (None, JSONResponse({"error": "Invalid request"}, status_code=400))
-
-    def valid_chat(data: dict) -> bool:
-        return (isinstance(data.get("message"), str) and bool(data["message"].strip())
-                and data.get("mode", "friend") in MODES and isinstance(data.get("session_id", ""), str))
-
     @app.post("/api/proxy-chat")
     async def proxy_chat(request: Request) -> Response:
-        data, error = await guarded_json(request)
+        data, error = await guarded_json(faults, request)
         if error:
             return error
         if not valid_chat(data):
             return JSONResponse({"error": "Invalid request"}, status_code=400)
         return JSONResponse({"reply": "I'm listening. Tell me more about that."})
 
-    @app.post("/api/proxy-chat-stream")
-    async def proxy_chat_stream(request: Request) -> Response:
-        data, error = await guarded_json(request)
-        if error:
-            return error
-        if not valid_chat(data):
-            return JSONResponse({"error": "Invalid request"}, status_code=400)
-        frames = [{"type": "delta", "delta": word + " ", "id": i} for i, word in enumerate("I'm listening.".split())]
-        body = "".join(json.dumps(f) + "\n" for f in [*frames, {"type": "done"}])
-        return Response(body, media_type="application/x-ndjson")
-
-    @app.post("/api/stripe/create-session")
-    async def create_session(request: Request) -> Response:
-        data, error = await guarded_json(request)
-        if error:
-            return error
-        if not isinstance(data.get("price_id"), str):
-            return JSONResponse({"error": "Invalid request"}, status_code=400)
-        return JSONResponse({"id": "cs_test_sandbox", "url": "https://checkout.stripe.com/c/pay/cs_test_sandbox"})
-
     @app.post("/api/journal")
     async def journal(request: Request) -> Response:
-        data, error = await guarded_json(request)
+        data, error = await guarded_json(faults, request)
         if error:
             return error
         if not isinstance(data.get("content"), str):
@@ -248,9 +206,9 @@ def frontend_app(faults: FaultState) -> FastAPI:
     return app
 
 
-def _page_route(faults: FaultState, path: str, title: str, body: str):
+def _page_route(faults: FaultState, path: str, title: str, body: str, script: str | None):
     async def page() -> Response:
-        response = HTMLResponse(_page(title, body))
+        response = HTMLResponse(web.layout(title, body, script))
         if path == "/sign-in":
             insecure = faults.is_on("frontend-insecure-cookie")
             response.set_cookie("slurpy-csrf", "sandbox-csrf-token", path="/", secure=not insecure,
@@ -314,7 +272,7 @@ class _ApiPolicy:
         await cors(scope, receive, send_with_headers)
 
 
-def backend_app(faults: FaultState) -> ASGIApp:
+def backend_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     app = FastAPI(title="Slurpy backend (sandbox)")
 
     @app.get("/health/healthz")
@@ -326,7 +284,7 @@ def backend_app(faults: FaultState) -> ASGIApp:
     return _ApiPolicy(app, faults, "backend")
 
 
-def mcp_app(faults: FaultState) -> ASGIApp:
+def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     app = FastAPI(title="Slurpy MCP (sandbox)")
 
     @app.get("/healthz")
@@ -341,6 +299,25 @@ def mcp_app(faults: FaultState) -> ASGIApp:
     async def stats() -> dict:
         return {"qdrant": {"collections": 1, "points": 1024}}
 
+    @app.post("/chat/stream")
+    async def chat_stream(request: Request) -> Response:
+        message = (await request.json()).get("message", "")
+
+        async def frames():
+            if faults.is_on("chat-too-slow"):
+                await asyncio.sleep(faults.param("chat-too-slow", "delay_ms") / 1000)
+            if not faults.is_on("chat-stream-empty"):
+                words = f"Thank you for sharing that. You said: {message[:60]}".split()
+                for i, word in enumerate(words):
+                    yield json.dumps({"type": "delta", "delta": word + " ", "id": i}) + "\n"
+                    await asyncio.sleep(0.01)
+            if faults.is_on("chat-stream-error-frame"):
+                yield json.dumps({"type": "error", "reason": "pipeline_error"}) + "\n"
+                return
+            yield json.dumps({"type": "done"}) + "\n"
+
+        return StreamingResponse(frames(), media_type="application/x-ndjson")
+
     return _ApiPolicy(app, faults, "mcp")
 
 
@@ -351,7 +328,7 @@ def http_redirect_app(faults: FaultState, https_port: Callable[[], int]) -> Fast
     @app.api_route("/{path:path}", methods=["GET", "HEAD", "POST"])
     async def redirect(request: Request, path: str) -> Response:
         if faults.is_on("frontend-http-serves-content"):
-            return HTMLResponse(_page("Slurpy", PAGES["/"][1]))
+            return HTMLResponse(web.layout("Slurpy", PAGES["/"][1]))
         host = request.url.hostname
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(f"https://{host}:{https_port()}/{path}{query}", status_code=308)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
 import socket
 import ssl
@@ -18,8 +19,11 @@ from fastapi import Body, FastAPI, HTTPException
 from monitor.sandbox.apps import APPS, http_redirect_app
 from monitor.sandbox.certs import SandboxCerts
 from monitor.sandbox.faults import FAULTS, FaultState, UnknownFault
+from monitor.sandbox.store import Store
+from monitor.sandbox.web import WebEnv
 
 HOST = "127.0.0.1"
+MONITOR_EMAIL = "monitor@sandbox.test"
 
 
 def _bind(port: int = 0) -> socket.socket:
@@ -113,6 +117,10 @@ class Supervisor:
             await self.reconcile()
             return {"active": self.faults.active}
 
+        @app.get("/outbox")
+        async def outbox(to: str) -> dict:
+            return {"messages": self.web_env.store.inbox(to)}
+
         @app.delete("/faults")
         async def clear() -> dict:
             self.faults.clear()
@@ -124,7 +132,14 @@ class Supervisor:
     async def run(self) -> None:
         self.certs = SandboxCerts(self.state_file.parent / "tls")
         self.contexts = {state: self.certs.context(state) for state in self.certs.leaves}
-        self.apps = {service: make(self.faults) for service, make in APPS.items()}
+        store = Store(self.state_file.parent / "users.sqlite")
+        monitor_password = secrets.token_urlsafe(12)
+        store.create_user(MONITOR_EMAIL, monitor_password, "Morgan", "Monitor", "monitor", confirmed=True)
+        self.web_env = WebEnv(
+            store=store, admin_token=secrets.token_urlsafe(24), webhook_secret="whsec_" + secrets.token_hex(16),
+            self_url=lambda: f"https://{HOST}:{self.ports['frontend']}",
+            mcp_url=lambda: f"https://{HOST}:{self.ports['mcp']}", ca_path=str(self.certs.ca_path))
+        self.apps = {service: make(self.faults, self.web_env) for service, make in APPS.items()}
         control_sock, http_sock = _bind(), _bind()
         control = uvicorn.Server(uvicorn.Config(self.control_app(), log_level="warning", access_log=False, lifespan="off"))
         control_task = asyncio.create_task(control.serve(sockets=[control_sock]))
@@ -145,8 +160,15 @@ class Supervisor:
             "ca_bundle": str(self.certs.ca_path),
             "services": {s: f"https://{HOST}:{p}" for s, p in self.ports.items()},
             "http_services": {"frontend": f"http://{HOST}:{http_sock.getsockname()[1]}"},
+            "inbox_url": f"http://{HOST}:{control_sock.getsockname()[1]}/outbox?to={{email}}",
+            # Credentials the sandbox made up; the monitor exports them into the environment
+            # variables that targets/sandbox.toml names, as a real target's CI would.
+            "secrets": {"SLURPY_SANDBOX_MONITOR_EMAIL": MONITOR_EMAIL,
+                        "SLURPY_SANDBOX_MONITOR_PASSWORD": monitor_password,
+                        "SLURPY_SANDBOX_ADMIN_TOKEN": self.web_env.admin_token},
         }
         tmp = self.state_file.with_suffix(".tmp")
+        tmp.touch(mode=0o600)
         tmp.write_text(json.dumps(state, indent=2))
         tmp.replace(self.state_file)
         await self.stop.wait()

@@ -1,0 +1,49 @@
+"""``slurpy-sweep --target NAME``: find synthetic accounts left behind by crashed runs and delete them."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from monitor.accounts import AccountApiError, TestAccounts
+from monitor.probe import Probe
+from monitor.profile import ProfileError, load_profile, resolve_target_name
+from monitor.sandbox import STATE_ENV, Sandbox
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="slurpy-sweep", description=__doc__)
+    parser.add_argument("--target", default=None)
+    parser.add_argument("--dry-run", action="store_true", help="list, do not delete")
+    args = parser.parse_args(argv)
+    try:
+        name = resolve_target_name(args.target)
+        profile = load_profile(name)
+        if profile.sandbox:
+            if not os.environ.get(STATE_ENV):
+                print("slurpy-sweep: the sandbox keeps its accounts only while it runs; nothing to sweep", file=sys.stderr)
+                return 0
+            sandbox = Sandbox.attach(os.environ[STATE_ENV])
+            os.environ.update({k: v for k, v in sandbox.state.get("secrets", {}).items() if k not in os.environ})
+            profile = load_profile(name, url_overrides=sandbox.urls, ca_bundle=sandbox.ca_bundle)
+        token_env = profile.secrets.get("admin_token")
+        if not token_env or not os.environ.get(token_env):
+            print(f"slurpy-sweep: set the admin token ({token_env or 'secrets.admin_token in the profile'})", file=sys.stderr)
+            return 2
+        probe = Probe(profile)
+        accounts = TestAccounts(probe, os.environ[token_env])
+        prefix = profile.journeys.synthetic_prefix.lower()
+        found = [email for email in accounts.list() if email.lower().startswith(prefix)]
+        for email in found:
+            if not args.dry_run:
+                accounts.delete(email)
+            print(f"{'would delete' if args.dry_run else 'deleted'} {email}")
+        print(f"{len(found)} synthetic account(s) {'found' if args.dry_run else 'removed'} on {profile.name}")
+        return 0
+    except (ProfileError, AccountApiError) as exc:
+        print(f"slurpy-sweep: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""Sign-up with a synthetic identity: the form, "Check your email", the duplicate-address error,
+the confirmation link from the test inbox, and signing in as the new user. The account is
+deleted afterwards, pass or fail."""
+import re
+
+from playwright.sync_api import expect
+
+from monitor.accounts import confirmation_link
+from monitor.pages import SignInPage, SignUpPage
+
+
+def test_sign_up(journey, page, probe, profile, synthetic_user):
+    with journey("sign-up") as j:
+        with j.step("fill the form and create the account"):
+            verify = SignUpPage(page).open().sign_up(synthetic_user)
+            expect(verify.heading).to_have_text("Check your email")
+        with j.step("the same address again is refused inline"):
+            again = SignUpPage(page).open()
+            again.sign_up(synthetic_user)
+            expect(again.error).to_contain_text("already in use")
+        if profile.journeys.inbox_url:
+            with j.step("follow the confirmation link from the test inbox"):
+                page.goto(confirmation_link(probe, synthetic_user.email, profile.journeys.timeout_s))
+                expect(page).to_have_url(re.compile(r"/sign-in"))
+            with j.step("sign in as the new user"):
+                chat = SignInPage(page).sign_in(synthetic_user.email, synthetic_user.password)
+                expect(chat.greeting).to_have_text(f"Hello, {synthetic_user.first_name}")
