@@ -22,7 +22,9 @@ class _Stop(Exception):
 
 
 def _first_lines(exc: BaseException, limit: int = 2) -> str:
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    # pytest's assertion rewriting appends "assert <expression>" lines: the message says it better.
+    lines = [line.strip() for line in str(exc).strip().splitlines()
+             if line.strip() and not line.lstrip().startswith(("assert ", "+", "where ", "Call log:"))]
     return " ".join(lines[:limit]) or type(exc).__name__
 
 

@@ -15,7 +15,7 @@ from monitor.sandbox.faults import FAULTS
 
 from suite_runner import run_suite
 
-SUITES = {"smoke": "tests/smoke", "security": "tests/security"}
+SUITES = {"smoke": "tests/smoke", "security": "tests/security", "journeys": "tests/journeys"}
 FAULTS_BY_SUITE = {suite: [f for f in FAULTS.values() if f.suite == suite] for suite in SUITES}
 
 

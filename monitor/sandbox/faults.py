@@ -141,7 +141,40 @@ def _security_faults() -> list[Fault]:
     ]
 
 
-FAULTS: dict[str, Fault] = {fault.name: fault for fault in [*_smoke_faults(), *_security_faults()]}
+JOURNEY_IDS = {name: f"journey:frontend:{name}" for name in ("sign-up", "sign-in", "chat", "payment")}
+CHAT_THRESHOLD_MS = 2000
+
+
+def _journey_faults() -> list[Fault]:
+    def fault(name: str, service: str, description: str, *journeys: str, **params) -> Fault:
+        return Fault(name, service, "journeys", description, _fail("journey", *(JOURNEY_IDS[j] for j in journeys)),
+                     params=params)
+
+    signed_in = ("sign-up", "sign-in", "chat", "payment")  # every journey that signs somebody in
+    return [
+        fault("signup-rejects-valid", "frontend", "sign-up answers 'Something went wrong' to valid input", "sign-up"),
+        fault("signup-button-hidden", "frontend", "the sign-up page loads but 'Create account' is hidden (a CSS regression)",
+              "sign-up"),
+        fault("confirmation-link-broken", "frontend", "the link in the confirmation e-mail carries a mangled token",
+              "sign-up"),
+        fault("signin-rejects-valid-password", "frontend", "sign-in refuses the right password", *signed_in),
+        fault("session-not-kept", "frontend", "sign-in sets its session cookie on /api/auth only: every page bounces "
+                                              "back to sign-in", *signed_in),
+        fault("chat-page-js-error", "frontend", "the chat page throws a JavaScript error on load (every journey that "
+                                                "lands on chat after signing in sees it)", *signed_in),
+        fault("chat-stream-empty", "mcp", "the chat stream sends done with no text: the UI shows its canned fallback",
+              "chat"),
+        fault("chat-stream-error-frame", "mcp", "the chat stream ends in an error frame (pipeline_error)", "chat"),
+        fault("chat-too-slow", "mcp", f"the chat pipeline answers after delay_ms (chat threshold {CHAT_THRESHOLD_MS} ms "
+                                      "+ 1000 ms)", "chat", delay_ms=CHAT_THRESHOLD_MS + 1000),
+        fault("go-pro-does-nothing", "frontend", "'Go Pro' has no click handler: nothing happens", "payment"),
+        fault("checkout-declines-success-card", "frontend", "checkout declines the success test card", "payment"),
+        fault("webhook-never-sent", "frontend", "payment succeeds but Stripe's webhook never arrives: the plan stays Free",
+              "payment"),
+    ]
+
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in [*_smoke_faults(), *_security_faults(), *_journey_faults()]}
 
 
 class UnknownFault(KeyError):

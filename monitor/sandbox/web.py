@@ -131,7 +131,7 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv) -> None:
     # -- sign-up ---------------------------------------------------------------------------
     def sign_up_page(error: str = "", values: dict | None = None) -> HTMLResponse:
         values = values or {}
-        hidden = ' style="display:none"' if faults.is_on("signup-button-hidden") else ""
+        hidden = " hidden" if faults.is_on("signup-button-hidden") else ""  # CSP forbids inline styles
         fields = "".join(
             f'<label for={name}>{label}</label><input id={name} name={name} type={kind} '
             f'value="{html.escape(values.get(name, "")) if kind != "password" else ""}">'

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from monitor.analysers.ndjson import read_stream
 from monitor.pages import ChatPage
+from monitor.streamtiming import StreamTimer
 
 pytestmark = pytest.mark.nondestructive
 
@@ -20,17 +21,17 @@ def test_chat(journey, page, context, profile, monitor_session):
             chat = ChatPage(page).open()
             expect(chat.greeting).to_have_text(re.compile(r"^Hello, \S+"))
         with j.step("send a message and read the whole stream"):
+            timer = StreamTimer(chat_policy.chat_stream_path).attach(page)
             with page.expect_response(lambda r: r.url.endswith(chat_policy.chat_stream_path)) as answer:
                 chat.send(chat_policy.chat_message)
             response = answer.value
             report = read_stream(response.text(), chat_policy.chat_fallback)
-            timing = response.request.timing
-            j.details.update(first_byte_ms=round(timing["responseStart"]), done_ms=round(timing["responseEnd"]),
-                             deltas=report.deltas)
+            response.finished()
+            j.details.update(first_delta_ms=timer.first_data_ms, done_ms=timer.done_ms, deltas=report.deltas)
         with j.step("the reply is real text, not the fallback"):
             assert response.status == 200, f"stream answered {response.status}"
             assert report.ok, report.describe()
             expect(chat.replies.last).to_have_text(report.text.strip())
         with j.step(f"the reply completes within {chat_policy.chat_threshold_ms:g} ms"):
-            assert timing["responseEnd"] < chat_policy.chat_threshold_ms, (
-                f"first delta after {timing['responseStart']:.0f} ms, done after {timing['responseEnd']:.0f} ms")
+            assert timer.done_ms is not None and timer.done_ms < chat_policy.chat_threshold_ms, (
+                f"first delta after {timer.first_data_ms or 0:.0f} ms, done after {timer.done_ms or 0:.0f} ms")
