@@ -165,6 +165,14 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(str(exc)) from None
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Scrub this process's secrets from the artifacts pytest-playwright kept (traces, logs)."""
+    output = session.config.getoption("output", default=None)
+    if output:
+        redact.scrub_tree(Path(output))
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     profile = _session(config).profile
     kind = "sensitive" if profile.sensitive else "not sensitive"

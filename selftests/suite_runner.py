@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ class SuiteRun:
     returncode: int
     output: str
     results_text: str
+    artifacts: Path
 
     def not_passing(self) -> dict[str, tuple[str, str | None]]:
         return {i: (r.verdict.value, r.category.value if r.category else None)
@@ -26,10 +29,35 @@ class SuiteRun:
 
 def run_suite(suite: str, results_file: Path, *args: str, env: dict[str, str] | None = None,
               timeout: float = 300) -> SuiteRun:
+    artifacts = results_file.parent / "artifacts"
     command = [sys.executable, "-m", "pytest", suite, "-q", "-p", "no:cacheprovider",
-               "--results", str(results_file), *args]
-    proc = subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+               "--results", str(results_file), "--output", str(artifacts), *args]
+    log = results_file.with_suffix(".log")
+    # Output goes to a file, not a pipe: a browser process that outlives pytest would hold a pipe
+    # open and stall the reader. Its own session lets us clear away anything left behind.
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            returncode = proc.wait(timeout=timeout)
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     results = {r.id: r for r in read_jsonl(results_file)} if results_file.exists() else {}
     text = results_file.read_text() if results_file.exists() else ""
-    return SuiteRun(results, proc.returncode, proc.stdout + proc.stderr, text)
+    return SuiteRun(results, returncode, log.read_text(errors="replace"), text, artifacts)
+
+
+def artifacts_holding(root: Path, secret: str) -> list[str]:
+    """Kept files (and members of trace zips) whose bytes contain ``secret``."""
+    found = []
+    needle = secret.encode()
+    for path in root.rglob("*") if root.exists() else ():
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                found += [f"{path.name}:{name}" for name in archive.namelist() if needle in archive.read(name)]
+        elif path.is_file() and needle in path.read_bytes():
+            found.append(str(path))
+    return found

@@ -13,7 +13,7 @@ from monitor.sandbox import STATE_ENV
 from monitor.sandbox.apps import PLANTED
 from monitor.sandbox.faults import FAULTS
 
-from suite_runner import run_suite
+from suite_runner import artifacts_holding, run_suite
 
 SUITES = {"smoke": "tests/smoke", "security": "tests/security", "journeys": "tests/journeys"}
 FAULTS_BY_SUITE = {suite: [f for f in FAULTS.values() if f.suite == suite] for suite in SUITES}
@@ -46,7 +46,7 @@ def test_every_check_is_exercised_by_a_fault_and_every_fault_by_a_check(healthy,
     "suite,fault", [(s, f) for s, faults in FAULTS_BY_SUITE.items() for f in faults],
     ids=[f.name for faults in FAULTS_BY_SUITE.values() for f in faults],
 )
-def test_fault_is_caught_by_exactly_its_checks(healthy, run_against_sandbox, suite, fault):
+def test_fault_is_caught_by_exactly_its_checks(healthy, run_against_sandbox, sandbox, suite, fault):
     expected_ids = set(healthy[suite].results)
     run = run_against_sandbox(SUITES[suite], faults={fault.name: {}})
     assert set(run.results) == expected_ids, f"the same checks must run under a fault:\n{run.output}"
@@ -57,8 +57,10 @@ def test_fault_is_caught_by_exactly_its_checks(healthy, run_against_sandbox, sui
         assert result.service in result.message and result.url in result.message, result.message
         assert f"[{result.category.value}]" in result.message, result.message
     assert run.returncode == (1 if failed else 0), run.output
-    for planted in PLANTED.values():  # even a fake secret must never reach output or results
-        assert planted not in run.output and planted not in run.results_text
+    secrets = [*PLANTED.values(), *sandbox.state["secrets"].values(), "4242424242424242", "4000000000000002"]
+    for secret in secrets:  # not even a fake secret may reach output, results or kept artifacts
+        assert secret not in run.output and secret not in run.results_text
+        assert not artifacts_holding(run.artifacts, secret), f"a kept artifact holds a secret: {artifacts_holding(run.artifacts, secret)}"
 
 
 def test_parallel_run_gives_the_same_verdicts(run_against_sandbox):

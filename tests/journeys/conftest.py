@@ -37,6 +37,12 @@ def browser_type_launch_args(browser_type_launch_args, playwright):
     return args
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _mask_test_cards(profile):
+    """Card numbers are typed into checkout: keep them out of kept traces like passwords."""
+    redact.register(profile.journeys.success_card, profile.journeys.declined_card)
+
+
 @pytest.fixture(scope="session")
 def run_id():
     return new_run_id()
