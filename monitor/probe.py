@@ -55,7 +55,7 @@ class Probe:
         self.client = httpx.Client(
             verify=trust_context(profile),
             timeout=profile.timeout_s,
-            headers={"User-Agent": profile.user_agent_header},
+            headers={"User-Agent": profile.user_agent_header, profile.traffic_header: "probe"},
             follow_redirects=False,
             # A fresh connection per request: latency then includes connect and TLS, as a new
             # visitor sees it, and a dead keep-alive socket cannot hide a down service.

@@ -177,7 +177,6 @@ class JourneyPolicy(_Strict):
     pro_price: str = "$17"
     success_card: str = "4242424242424242"
     declined_card: str = "4000000000000002"
-    traffic_header: str = Field(default="X-Synthetic-Monitor", description="tags every browser request for analytics")
 
     @field_validator("synthetic_email")
     @classmethod
@@ -203,6 +202,8 @@ class Profile(_Strict):
     retry_delay_s: float = Field(default=2.0, ge=0)
     latency_samples: int = Field(default=5, ge=1, le=50)
     user_agent: str = "slurpy-monitor/0.1 (+synthetic)"
+    traffic_header: str = Field(default="X-Synthetic-Monitor",
+                                description="sent on every request (probes and browser) so analytics can leave it out")
     tls: TLSPolicy = TLSPolicy()
     secrets: dict[str, str] = Field(default={}, description="logical name -> environment variable NAME")
     services: dict[str, Service] = Field(min_length=1)

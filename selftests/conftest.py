@@ -20,13 +20,10 @@ def run_against_sandbox(sandbox, tmp_path_factory):
     """Run a suite against this session's sandbox with the given faults switched on."""
 
     def run(suite: str, *args: str, faults: dict[str, dict] | None = None) -> SuiteRun:
-        sandbox.clear()
+        sandbox.clear()  # also resets rate-limit windows and traffic counters: each run starts fresh
         for name, params in (faults or {}).items():
             sandbox.switch_on(name, **params)
-        try:
-            return run_suite(suite, tmp_path_factory.mktemp("run") / "results.jsonl", *args,
-                             env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
-        finally:
-            sandbox.clear()
+        return run_suite(suite, tmp_path_factory.mktemp("run") / "results.jsonl", *args,
+                         env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
 
     return run

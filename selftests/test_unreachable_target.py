@@ -12,6 +12,7 @@ def free_port() -> int:
 
 
 def test_nothing_listening_fails_with_connect_and_no_traceback(sandbox, tmp_path):
+    sandbox.clear()
     url = f"https://127.0.0.1:{free_port()}"
     run = run_suite("tests/smoke", tmp_path / "r.jsonl", "--url", f"backend={url}",
                     env={"SLURPY_SANDBOX_STATE": str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})

@@ -212,14 +212,17 @@ def validation(probe: Probe, rule: ValidationRule) -> CheckResult:
 def secrets(probe: Probe, service: str) -> CheckResult:
     spec = probe.profile.services[service]
     origin = spec.base_url
-    leaks, scanned, fetched = [], [], set()
+    leaks, scanned, fetched, unreadable = [], [], set(), []
 
-    def scan(url: str) -> str | None:
+    def scan(url: str, required: bool) -> str | None:
         if url in fetched:
             return None
         fetched.add(url)
         exchange = probe.get(url)
         if exchange.response is None or exchange.response.status_code != 200:
+            if required:  # a script the page loads and the monitor cannot read is a script nobody checked
+                unreadable.append(f"could not scan {urlsplit(url).path} "
+                                  f"({exchange.response.status_code if exchange.response is not None else exchange.error_text})")
             return None
         scanned.append(urlsplit(url).path)
         leaks.extend(find_leaks(exchange.response.text, urlsplit(url).path))
@@ -236,10 +239,10 @@ def secrets(probe: Probe, service: str) -> CheckResult:
             script_url = urljoin(spec.url(page), src)
             if urlsplit(script_url).netloc != urlsplit(origin).netloc:
                 continue  # third-party scripts are not ours to scan
-            script = scan(script_url)
+            script = scan(script_url, required=True)
             if script and (mapped := source_map_url(script)):
-                scan(urljoin(script_url, mapped))
-    return _verdict("secrets", service, probe, Category.SECRET, [leak.describe() for leak in leaks],
+                scan(urljoin(script_url, mapped), required=False)  # serving no source map is the safe choice
+    return _verdict("secrets", service, probe, Category.SECRET, [leak.describe() for leak in leaks] + unreadable,
                     f"no server secret in {len(scanned)} files ({', '.join(scanned)})", url=origin,
                     details={"scanned": scanned})
 

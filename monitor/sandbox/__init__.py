@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,18 @@ class Sandbox:
 
     def switch_off(self, name: str) -> None:
         self._call("DELETE", f"/faults/{name}")
+
+    def traffic(self) -> dict[str, int]:
+        return self._call("GET", "/traffic")
+
+    def test_accounts(self) -> list[str]:
+        """Synthetic accounts the sandbox still holds (through its own test-account API)."""
+        token = self.state["secrets"]["SLURPY_SANDBOX_ADMIN_TOKEN"]
+        answer = httpx.get(self.urls["frontend"] + "/api/test-accounts", verify=ssl.create_default_context(cafile=self.ca_bundle),
+                           trust_env=False,
+                           headers={"Authorization": f"Bearer {token}", "X-Synthetic-Monitor": "selftest"})
+        answer.raise_for_status()
+        return answer.json()["accounts"]
 
     def clear(self) -> None:
         self._call("DELETE", "/faults")

@@ -41,6 +41,7 @@ class Supervisor:
     def __init__(self, state_file: Path, initial_faults: list[tuple[str, dict[str, Any]]]):
         self.state_file = state_file
         self.faults = FaultState()
+        self.faults.on_clear.append(lambda: self.web_env.traffic.update(tagged=0, untagged=0))
         for name, params in initial_faults:
             self.faults.switch_on(name, params)
         self.ports: dict[str, int] = {}
@@ -116,6 +117,10 @@ class Supervisor:
                 raise HTTPException(404, str(exc)) from None
             await self.reconcile()
             return {"active": self.faults.active}
+
+        @app.get("/traffic")
+        async def traffic() -> dict:
+            return self.web_env.traffic
 
         @app.get("/outbox")
         async def outbox(to: str) -> dict:

@@ -9,6 +9,7 @@ import hmac
 import html
 import json
 import secrets
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -40,12 +41,14 @@ class WebEnv:
     ca_path: str
     synthetic_like: str = "monitor+%"
     checkouts: dict[str, dict] = field(default_factory=dict)
+    # Every request the sandbox frontend saw, by whether it carried the synthetic-traffic tag.
+    traffic: dict[str, int] = field(default_factory=lambda: {"tagged": 0, "untagged": 0})
 
 
 def layout(title: str, body: str, script: str | None = None) -> str:
     scripts = '<script src="/_next/static/chunks/main-app.js" defer></script>'
     if script:
-        scripts += f'<script src="/_next/static/chunks/{script}.js" defer></script>'
+        scripts += f'<script src="/_next/static/pages/{script}.js" defer></script>'
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)} · Slurpy</title>"
             f"{scripts}</head><body><main>{body}</main></body></html>")
 
@@ -122,7 +125,7 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv) -> None:
             return RedirectResponse(f"/sign-in?redirect={quote(path)}", status_code=307)
         return await call_next(request)
 
-    @app.get("/_next/static/chunks/{name}.js")
+    @app.get("/_next/static/pages/{name}.js")
     async def page_script(name: str) -> Response:
         if name not in SCRIPTS:
             return Response(status_code=404)
@@ -209,7 +212,7 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv) -> None:
                 '<button type=submit aria-label="Send message">➤</button></form>')
         page = layout("Chat", body, "chat")
         if script:
-            page = page.replace("</head>", f'<script src="/_next/static/chunks/{script}.js" defer></script></head>')
+            page = page.replace("</head>", f'<script src="/_next/static/pages/{script}.js" defer></script></head>')
         return HTMLResponse(page)
 
     @app.post("/api/proxy-chat-stream")
@@ -223,7 +226,7 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv) -> None:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
 
         async def relay():
-            async with httpx.AsyncClient(verify=env.ca_path, timeout=30) as client:
+            async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=env.ca_path), timeout=30) as client:
                 async with client.stream("POST", f"{env.mcp_url()}/chat/stream", json={"message": data["message"]}) as answer:
                     async for line in answer.aiter_lines():
                         if line:
@@ -356,7 +359,7 @@ async def _send_webhook(env: WebEnv, session_id: str, session: dict) -> None:
                                  "mode": "subscription", "payment_status": "paid"}}}
     payload = json.dumps(event).encode()
     await asyncio.sleep(0.2)  # Stripe calls back shortly after the redirect, not before it
-    async with httpx.AsyncClient(verify=env.ca_path, timeout=10) as client:
+    async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=env.ca_path), timeout=10) as client:
         await client.post(f"{env.self_url()}/api/stripe/webhook", content=payload,
                           headers={"Stripe-Signature": sign_payload(payload, env.webhook_secret, int(time.time())),
                                    "Content-Type": "application/json"})
