@@ -31,7 +31,7 @@ from monitor.profile import (
     url_overrides_from_env,
 )
 from monitor.results import Category, CheckResult, Verdict, write_jsonl
-from monitor.sandbox import STATE_ENV, Sandbox, SandboxError
+from monitor.sandbox import STATE_ENV, Sandbox, SandboxError, Starting
 
 RESULTS_KEY = "check_result"
 MONITORED_KEY = "monitored"  # set on items that check the target, so self-tests leave no records
@@ -59,6 +59,7 @@ class MonitorSession:
         self.url_overrides = {**url_overrides_from_env(os.environ), **parse_url_options(config.getoption("url"))}
         self.profile = load_profile(self.target, url_overrides=self.url_overrides)
         self.sandbox: Sandbox | None = None
+        self.starting: Starting | None = None
         self.results: list[CheckResult] = []
         self._recorded: set[str] = set()
         started = datetime.now(timezone.utc)
@@ -79,7 +80,7 @@ class MonitorSession:
                 name, _, _ = fault.partition(":")
                 self.sandbox.switch_on(name)
         else:
-            self.sandbox = Sandbox.start(self.config.getoption("sandbox_fault"))
+            self.sandbox = (self.starting or Starting(self.config.getoption("sandbox_fault"))).wait()
             self.sandbox.export()
             self.config.add_cleanup(self._stop_sandbox)
         urls = {**self.sandbox.urls, **self.url_overrides}
@@ -87,6 +88,12 @@ class MonitorSession:
             os.environ.setdefault(name, value)
         self.profile = load_profile(self.target, url_overrides=urls, http_overrides=self.sandbox.http_urls,
                                     inbox_url=self.sandbox.state.get("inbox_url"), ca_bundle=self.sandbox.ca_bundle)
+
+    def discard_unused_start(self) -> None:
+        """A run that never needed the sandbox it launched (say, --collect-only) stops it."""
+        if self.starting is not None and self.sandbox is None:
+            self.starting.process.terminate()
+            self.starting.process.wait(timeout=15)
 
     def _stop_sandbox(self) -> None:
         os.environ.pop(STATE_ENV, None)
@@ -156,8 +163,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_KEY] = session
     if not session.is_worker:  # workers' reports reach the controller, which gathers them all
         config.pluginmanager.register(session, "slurpy-monitor-results")
-    # Under xdist the controller starts the one sandbox its workers share (they inherit the
-    # environment that names it); without xdist the first fixture that needs it starts it.
+    # A run of the monitoring suites launches the sandbox now, so that it boots while pytest
+    # imports and collects; the first fixture that needs it waits for it.
+    if (session.profile.sandbox and not session.is_worker and not os.environ.get(STATE_ENV)
+            and _only_suites(config)):
+        session.starting = Starting(config.getoption("sandbox_fault"))
+        config.add_cleanup(session.discard_unused_start)
+    # Under xdist the controller brings up the one sandbox its workers share (they inherit the
+    # environment that names it).
     if getattr(config.option, "dist", "no") != "no" and not session.is_worker:
         try:
             session.ensure_sandbox()
@@ -171,6 +184,13 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     output = session.config.getoption("output", default=None)
     if output:
         redact.scrub_tree(Path(output))
+
+
+def _only_suites(config: pytest.Config) -> bool:
+    """Every path this run was given lies under the monitoring suites (``tests/``)."""
+    suites = config.rootpath / "tests"
+    paths = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    return bool(paths) and all(path == suites or suites in path.parents for path in paths)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -46,21 +46,7 @@ class Sandbox:
 
     @classmethod
     def start(cls, faults: list[str] = (), timeout_s: float = 30) -> "Sandbox":
-        directory = Path(tempfile.mkdtemp(prefix="slurpy-sandbox-"))
-        state_file = directory / "state.json"
-        command = [sys.executable, "-m", "monitor.sandbox", "serve", "--state-file", str(state_file)]
-        for fault in faults:
-            command += ["--fault", fault]
-        log = (directory / "sandbox.log").open("wb")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout_s
-        while not state_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                output = (directory / "sandbox.log").read_text(errors="replace")[-2000:]
-                raise SandboxError(f"the sandbox did not start (exit code {process.poll()}):\n{output}")
-            time.sleep(0.02)
-        return cls(state_file, process)
+        return Starting(faults).wait(timeout_s)
 
     @classmethod
     def attach(cls, state_file: str | Path) -> "Sandbox":
@@ -114,3 +100,26 @@ class Sandbox:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class Starting:
+    """A sandbox process that has been launched but may not listen yet: launch early, wait late."""
+
+    def __init__(self, faults: list[str] = ()):
+        self.directory = Path(tempfile.mkdtemp(prefix="slurpy-sandbox-"))
+        self.state_file = self.directory / "state.json"
+        command = [sys.executable, "-m", "monitor.sandbox", "serve", "--state-file", str(self.state_file)]
+        for fault in faults:
+            command += ["--fault", fault]
+        with (self.directory / "sandbox.log").open("wb") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+    def wait(self, timeout_s: float = 30) -> Sandbox:
+        deadline = time.monotonic() + timeout_s
+        while not self.state_file.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                output = (self.directory / "sandbox.log").read_text(errors="replace")[-2000:]
+                raise SandboxError(f"the sandbox did not start (exit code {self.process.poll()}):\n{output}")
+            time.sleep(0.02)
+        return Sandbox(self.state_file, self.process)

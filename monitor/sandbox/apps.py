@@ -127,9 +127,11 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
         else:
             limit = RATE_LIMITS.get(request.url.path) if request.method == "POST" else None
             if limit and not faults.is_on("frontend-rate-limit-off"):
-                key = request.client.host if request.client else "?"
-                if faults.is_on("frontend-rate-limit-trusts-xff"):
-                    key = request.headers.get("x-forwarded-for", key).split(",")[0].strip()
+                # Per client, as the contract says: by user when signed in, else by peer address.
+                user = env.store.session_user(request.cookies.get(web.SESSION_COOKIE))
+                key = f"user:{user.id}" if user else f"ip:{request.client.host if request.client else '?'}"
+                if faults.is_on("frontend-rate-limit-trusts-xff") and user is None:
+                    key = "ip:" + request.headers.get("x-forwarded-for", key).split(",")[0].strip()
                 allowed_now, remaining, reset = limiter.hit(key, request.url.path, limit)
                 limit_headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}
                 if not allowed_now:

@@ -177,10 +177,8 @@ class Supervisor:
         tmp.write_text(json.dumps(state, indent=2))
         tmp.replace(self.state_file)
         await self.stop.wait()
-        for service in list(self.tasks):
-            await self._stop_service(service)
         control.should_exit = http.should_exit = True
-        await asyncio.gather(control_task, http_task)
+        await asyncio.gather(*(self._stop_service(service) for service in list(self.tasks)), control_task, http_task)
 
 
 def serve(state_file: Path, initial_faults: list[tuple[str, dict[str, Any]]]) -> None:

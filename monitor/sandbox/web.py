@@ -16,7 +16,6 @@ from typing import Callable
 from urllib.parse import parse_qs, quote
 
 import httpx
-import stripe
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
 
@@ -282,6 +281,8 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv) -> None:
 
     @app.post("/api/stripe/webhook")
     async def webhook(request: Request) -> Response:
+        import stripe  # heavy (~0.4 s); only the webhook needs it, so sandbox start stays quick
+
         payload = await request.body()
         try:
             event = stripe.Webhook.construct_event(payload, request.headers.get("stripe-signature"), env.webhook_secret)
