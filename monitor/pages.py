@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playwright.sync_api import Dialog, Page
+from playwright.sync_api import Page
 
 
 class BasePage:
@@ -83,15 +83,14 @@ class SignInPage(BasePage):
         return ChatPage(self.page)
 
     def sign_in_expecting_alert(self, email: str, password: str) -> str:
-        """Failures are shown in a browser alert; returns its text (and dismisses it)."""
+        """Failures are shown in a browser alert; returns its text. The alert is dismissed the
+        moment it opens: a click that waits on a page blocked by an open alert would never return."""
         self.email.fill(email)
         self.password.fill(password)
+        self.page.once("dialog", lambda dialog: dialog.dismiss())
         with self.page.expect_event("dialog") as event:
             self.submit.click()
-        dialog: Dialog = event.value
-        message = dialog.message
-        dialog.dismiss()
-        return message
+        return event.value.message
 
 
 class ChatPage(BasePage):

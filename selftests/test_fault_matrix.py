@@ -66,6 +66,12 @@ def test_fault_is_caught_by_exactly_its_checks(healthy, run_against_sandbox, san
         assert not artifacts_holding(run.artifacts, secret), f"a kept artifact holds a secret: {artifacts_holding(run.artifacts, secret)}"
 
 
+def test_all_suites_in_parallel_give_the_healthy_verdicts(healthy, run_against_sandbox):
+    parallel = run_against_sandbox("tests", "-n", "2")
+    assert set(parallel.results) == {i for run in healthy.values() for i in run.results}, parallel.output
+    assert parallel.not_passing() == {}, parallel.output
+
+
 def test_parallel_run_gives_the_same_verdicts(run_against_sandbox):
     fault = {"backend-degraded": {}}
     serial = run_against_sandbox("tests/smoke", faults=fault)
