@@ -6,7 +6,7 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from playwright.sync_api import Page
+from playwright.sync_api import Dialog, Page
 
 from monitor.profile import Profile
 from monitor.results import Category, CheckResult, Verdict
@@ -34,12 +34,19 @@ class Journey:
         self.steps: list[dict[str, Any]] = []
         self.failure: str | None = None
         self.page_errors: list[str] = []
+        self.dialogs: list[str] = []
         self.details: dict[str, Any] = {}
         self.watch(page)
 
     def watch(self, page: Page) -> None:
-        """Collect uncaught JavaScript errors from this page (a journey may open several)."""
+        """Collect uncaught JavaScript errors and alerts from this page (a journey may open several).
+        Alerts are dismissed as they open: an action waiting on a page blocked by one never returns."""
         page.on("pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}"))
+        page.on("dialog", self._dismiss)
+
+    def _dismiss(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
     @contextmanager
     def step(self, description: str) -> Iterator[None]:
@@ -64,6 +71,8 @@ class Journey:
             parts.append(f"heading {state['heading']!r}")
         if state["notices"]:
             parts.append(f"notice {state['notices']!r}")
+        if self.dialogs:
+            parts.append(f"alert {self.dialogs[-1]!r}")
         return ", ".join(parts)
 
     def result(self) -> CheckResult:
