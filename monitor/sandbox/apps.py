@@ -191,20 +191,16 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
 
     @app.post("/api/proxy-chat")
     async def proxy_chat(request: Request) -> Response:
-        data, error = await guarded_json(faults, request)
+        data, error = await guarded_json(faults, request, valid_chat)
         if error:
             return error
-        if not valid_chat(data):
-            return JSONResponse({"error": "Invalid request"}, status_code=400)
         return JSONResponse({"reply": "I'm listening. Tell me more about that."})
 
     @app.post("/api/journal")
     async def journal(request: Request) -> Response:
-        data, error = await guarded_json(faults, request)
+        data, error = await guarded_json(faults, request, lambda data: isinstance(data.get("content"), str))
         if error:
             return error
-        if not isinstance(data.get("content"), str):
-            return JSONResponse({"error": "Invalid request"}, status_code=400)
         return JSONResponse({"ok": True}, status_code=201)
 
     return app

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Callable
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -12,8 +13,10 @@ MAX_BODY = 64 * 1024
 MODES = {"friend", "therapist", "coach", "parent", "boss"}
 
 
-async def guarded_json(faults: FaultState, request: Request) -> tuple[dict | None, Response | None]:
-    """The parsed body, or the error answer the contract prescribes (413, 400 Bad JSON, 400 Invalid request)."""
+async def guarded_json(faults: FaultState, request: Request,
+                       valid: Callable[[dict], bool]) -> tuple[dict | None, Response | None]:
+    """The parsed, valid body, or the error answer the contract prescribes (413, 400 Bad JSON,
+    400 Invalid request)."""
     raw = await request.body()
     if len(raw) > MAX_BODY:
         return None, JSONResponse({"error": "Payload too large"}, status_code=413)
@@ -25,7 +28,9 @@ async def guarded_json(faults: FaultState, request: Request) -> tuple[dict | Non
                      f"    body = json.loads(raw)\njson.decoder.JSONDecodeError: {exc}\n")
             return None, PlainTextResponse(trace, status_code=500)
         return None, JSONResponse({"error": "Bad JSON"}, status_code=400)
-    return (data, None) if isinstance(data, dict) else (None, JSONResponse({"error": "Invalid request"}, status_code=400))
+    if not isinstance(data, dict) or not valid(data):
+        return None, JSONResponse({"error": "Invalid request"}, status_code=400)
+    return data, None
 
 
 def valid_chat(data: dict) -> bool:

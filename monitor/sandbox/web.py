@@ -216,11 +216,9 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv) -> None:
 
     @app.post("/api/proxy-chat-stream")
     async def proxy_chat_stream(request: Request) -> Response:
-        data, error = await guarded_json(faults, request)
+        data, error = await guarded_json(faults, request, valid_chat)
         if error:
             return error
-        if not valid_chat(data):
-            return JSONResponse({"error": "Invalid request"}, status_code=400)
         if user_of(request) is None:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
 
@@ -252,11 +250,9 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv) -> None:
 
     @app.post("/api/stripe/create-session")
     async def create_session(request: Request) -> Response:
-        data, error = await guarded_json(faults, request)
+        data, error = await guarded_json(faults, request, lambda data: isinstance(data.get("price_id"), str))
         if error:
             return error
-        if not isinstance(data.get("price_id"), str):
-            return JSONResponse({"error": "Invalid request"}, status_code=400)
         user = user_of(request)
         if user is None:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
