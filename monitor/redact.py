@@ -1,22 +1,32 @@
 """Keep secrets out of what the suite leaves behind: every password, token and card number the
-run handles is registered here, and kept artifacts (traces, logs) are scrubbed of them."""
+run handles is registered here, and kept artifacts (traces, logs) are scrubbed of them.
+
+Text is masked in place. Images cannot be: where a kept trace shows that a *visible* secret
+(a card number, which checkout fields display as typed) was on the page, the trace's screencast
+frames and the screenshots beside it are dropped; the trace's DOM snapshots, scrubbed, still
+show each page. Password fields render as dots, so passwords never force this."""
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
 MASK = "********"
 _values: set[str] = set()
+_visible: set[str] = set()
 _IMAGES = (".png", ".jpeg", ".jpg", ".webm")
 
 
-def register(*values: str) -> None:
+def register(*values: str, visible: bool = False) -> None:
+    """``visible``: the page shows the value as typed (a card number), so images can carry it."""
     for value in values:
         if value and len(value) >= 4:
-            _values.add(value)
-            digits = "".join(ch for ch in value if ch.isdigit())
-            if digits == value and len(value) == 16:  # a card number is also typed in groups of four
-                _values.add(" ".join(value[i:i + 4] for i in range(0, 16, 4)))
+            forms = {value}
+            if value.isdigit() and len(value) == 16:  # a card number is also typed in groups of four
+                forms.add(" ".join(value[i:i + 4] for i in range(0, 16, 4)))
+            _values.update(forms)
+            if visible:
+                _visible.update(forms)
 
 
 def scrub(data: bytes, values: set[str] | None = None) -> bytes:
@@ -25,12 +35,16 @@ def scrub(data: bytes, values: set[str] | None = None) -> bytes:
     return data
 
 
+def _shows_visible(data: bytes) -> bool:
+    return any(value.encode() in data for value in _visible)
+
+
 def scrub_tree(root: Path) -> int:
     """Rewrite every kept file under ``root`` without the registered values; returns files changed."""
     if not _values or not root.exists():
         return 0
     changed = 0
-    for path in root.rglob("*"):
+    for path in sorted(root.rglob("*")):
         if not path.is_file() or path.suffix in _IMAGES:
             continue
         if path.suffix == ".zip":
@@ -46,10 +60,25 @@ def scrub_tree(root: Path) -> int:
 def _scrub_zip(path: Path) -> int:
     with zipfile.ZipFile(path) as archive:
         members = [(info, archive.read(info)) for info in archive.infolist()]
-    cleaned = [(info, data if info.filename.endswith(_IMAGES) else scrub(data)) for info, data in members]
-    if all(a[1] == b[1] for a, b in zip(members, cleaned)):
+    drop_images = any(_shows_visible(data) for info, data in members if not info.filename.endswith(_IMAGES))
+    cleaned = []
+    for info, data in members:
+        if info.filename.endswith(_IMAGES):
+            if not drop_images:
+                cleaned.append((info, data))
+            continue
+        if drop_images and info.filename.endswith(".trace"):
+            data = b"\n".join(line for line in data.split(b"\n") if b'"screencast-frame"' not in line)
+        cleaned.append((info, scrub(data)))
+    if [(i.filename, d) for i, d in cleaned] == [(i.filename, d) for i, d in members]:
         return 0
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for info, data in cleaned:
             archive.writestr(info, data)
+    if drop_images:
+        for image in path.parent.glob("*.png"):
+            image.unlink()
+        (path.parent / "images-removed.txt").write_text(
+            "Screenshots and screencast frames were removed: the page showed a card number as typed. "
+            "The trace's DOM snapshots (scrubbed) still show every page.\n")
     return 1

@@ -37,18 +37,35 @@ def test_broken_streams_say_why(body, problem):
     assert not report.ok and problem in report.describe()
 
 
-def test_redaction_scrubs_files_and_trace_zips_but_not_images(tmp_path):
-    redact.register("s3cret-password", "4242424242424242")
-    (tmp_path / "log.txt").write_text("login with s3cret-password and card 4242 4242 4242 4242")
+def test_redaction_scrubs_files_and_trace_zips_keeping_images_when_nothing_visible_leaked(tmp_path):
+    redact.register("s3cret-password")
+    (tmp_path / "log.txt").write_text("login with s3cret-password")
     with zipfile.ZipFile(tmp_path / "trace.zip", "w") as archive:
         archive.writestr("trace.network", '{"postData": "{\\"password\\": \\"s3cret-password\\"}"}')
-        archive.writestr("resources/page.jpeg", b"\xff\xd8 binary s3cret-password")
+        archive.writestr("resources/page.jpeg", b"\xff\xd8 frame")
+    (tmp_path / "test-failed-1.png").write_bytes(b"png")
     assert redact.scrub_tree(tmp_path) == 2
-    assert (tmp_path / "log.txt").read_text() == "login with ******** and card ********"
+    assert (tmp_path / "log.txt").read_text() == "login with ********"
     with zipfile.ZipFile(tmp_path / "trace.zip") as archive:
         assert b"s3cret" not in archive.read("trace.network")
-        assert archive.read("resources/page.jpeg").endswith(b"s3cret-password")  # images are left as they are
+        assert archive.read("resources/page.jpeg") == b"\xff\xd8 frame"  # a password field shows dots
+    assert (tmp_path / "test-failed-1.png").exists()
     assert redact.scrub_tree(tmp_path) == 0
+
+
+def test_a_visible_card_number_drops_frames_and_screenshots(tmp_path):
+    redact.register("4000000000000002", visible=True)
+    trace = '{"type":"input","text":"4000 0000 0000 0002"}\n{"type":"screencast-frame","sha1":"f.jpeg"}\n'
+    with zipfile.ZipFile(tmp_path / "trace.zip", "w") as archive:
+        archive.writestr("trace.trace", trace)
+        archive.writestr("resources/f.jpeg", b"\xff\xd8 frame")
+    (tmp_path / "test-failed-1.png").write_bytes(b"png")
+    assert redact.scrub_tree(tmp_path) == 1
+    with zipfile.ZipFile(tmp_path / "trace.zip") as archive:
+        assert archive.namelist() == ["trace.trace"]
+        assert archive.read("trace.trace") == b'{"type":"input","text":"********"}\n'
+    assert not (tmp_path / "test-failed-1.png").exists()
+    assert (tmp_path / "images-removed.txt").exists()
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def browser_type_launch_args(browser_type_launch_args, playwright):
 @pytest.fixture(scope="session", autouse=True)
 def _mask_test_cards(profile):
     """Card numbers are typed into checkout: keep them out of kept traces like passwords."""
-    redact.register(profile.journeys.success_card, profile.journeys.declined_card)
+    redact.register(profile.journeys.success_card, profile.journeys.declined_card, visible=True)
 
 
 @pytest.fixture(scope="session")
