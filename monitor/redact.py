@@ -7,7 +7,6 @@ frames and the screenshots beside it are dropped; the trace's DOM snapshots, scr
 show each page. Password fields render as dots, so passwords never force this."""
 from __future__ import annotations
 
-import json
 import zipfile
 from pathlib import Path
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.sandbox import STATE_ENV, Sandbox
-from suite_runner import run_suite
+from suite_runner import SuiteRun, run_suite
 
 
 @pytest.fixture(scope="session")

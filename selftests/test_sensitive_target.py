@@ -1,6 +1,5 @@
 """The security suite against the sandbox described as a sensitive (production) target: the
 rate-limit probes, which spend the target's budget, are skipped with a reason; the rest runs."""
-from pathlib import Path
 
 from suite_runner import ROOT, run_suite
 
