@@ -27,6 +27,10 @@ class LandingPage(BasePage):
         self.sign_in_link = page.get_by_role("link", name="Sign in")
         self.sign_up_link = page.get_by_role("link", name="Sign up")
 
+    def go_to_sign_up(self) -> "SignUpPage":
+        self.sign_up_link.click()
+        return SignUpPage(self.page)
+
 
 @dataclass
 class NewUser:

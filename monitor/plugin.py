@@ -32,6 +32,7 @@ from monitor.profile import (
 )
 from monitor.results import Category, CheckResult, Verdict, write_jsonl
 from monitor.sandbox import STATE_ENV, Sandbox, SandboxError, Starting
+from monitor.sandbox.faults import parse_fault_option
 
 RESULTS_KEY = "check_result"
 MONITORED_KEY = "monitored"  # set on items that check the target, so self-tests leave no records
@@ -76,9 +77,9 @@ class MonitorSession:
             return
         if os.environ.get(STATE_ENV):
             self.sandbox = Sandbox.attach(os.environ[STATE_ENV])
-            for fault in self.config.getoption("sandbox_fault"):
-                name, _, _ = fault.partition(":")
-                self.sandbox.switch_on(name)
+            for option in self.config.getoption("sandbox_fault"):
+                name, params = parse_fault_option(option)
+                self.sandbox.switch_on(name, **params)
         else:
             self.sandbox = (self.starting or Starting(self.config.getoption("sandbox_fault"))).wait()
             self.sandbox.export()

@@ -26,8 +26,7 @@ from monitor.sandbox.store import Store, User
 SESSION_COOKIE = "slurpy-session"
 PROTECTED = ("/chat", "/profile", "/calendar", "/journal", "/insights", "/plans")
 PRO_PRICE = "price_pro_monthly"
-FALLBACK = "I'm here to help!"
-SUCCESS_CARD, DECLINED_CARD = "4242424242424242", "4000000000000002"
+SUCCESS_CARD = "4242424242424242"  # Stripe test mode: this card succeeds, every other is declined
 
 
 @dataclass

@@ -6,13 +6,13 @@ import re
 from playwright.sync_api import expect
 
 from monitor.accounts import confirmation_link
-from monitor.pages import SignInPage, SignUpPage
+from monitor.pages import LandingPage, SignInPage, SignUpPage
 
 
 def test_sign_up(journey, page, probe, profile, synthetic_user):
     with journey("sign-up") as j:
-        with j.step("fill the form and create the account"):
-            verify = SignUpPage(page).open().sign_up(synthetic_user)
+        with j.step("from the landing page, fill the sign-up form and create the account"):
+            verify = LandingPage(page).open().go_to_sign_up().sign_up(synthetic_user)
             expect(verify.heading).to_have_text("Check your email")
         with j.step("the same address again is refused inline"):
             again = SignUpPage(page).open()
