@@ -8,7 +8,6 @@ import subprocess
 
 from monitor.checks import smoke
 from monitor.probe import Probe
-from monitor.profile import load_profile
 from monitor.sandbox import Sandbox
 
 ROUNDS = 5
@@ -24,7 +23,7 @@ def curl_ms(url: str, ca_bundle: str) -> float:
 def main() -> None:
     sandbox = Sandbox.start([f"backend-slow-health:delay_ms={DELAY_MS}"])
     try:
-        profile = load_profile("sandbox", url_overrides=sandbox.urls, ca_bundle=sandbox.ca_bundle)
+        profile = sandbox.target_profile("sandbox")
         probe = Probe(profile)
         url = profile.services["backend"].latency_url
         monitor, curl = [], []

@@ -84,11 +84,7 @@ class MonitorSession:
             self.sandbox = (self.starting or Starting(self.config.getoption("sandbox_fault"))).wait()
             self.sandbox.export()
             self.config.add_cleanup(self._stop_sandbox)
-        urls = {**self.sandbox.urls, **self.url_overrides}
-        for name, value in self.sandbox.state.get("secrets", {}).items():
-            os.environ.setdefault(name, value)
-        self.profile = load_profile(self.target, url_overrides=urls, http_overrides=self.sandbox.http_urls,
-                                    inbox_url=self.sandbox.state.get("inbox_url"), ca_bundle=self.sandbox.ca_bundle)
+        self.profile = self.sandbox.target_profile(self.target, self.url_overrides)
 
     def discard_unused_start(self) -> None:
         """A run that never needed the sandbox it launched (say, --collect-only) stops it."""

@@ -23,9 +23,7 @@ def main(argv: list[str] | None = None) -> int:
             if not os.environ.get(STATE_ENV):
                 print("slurpy-sweep: the sandbox keeps its accounts only while it runs; nothing to sweep", file=sys.stderr)
                 return 0
-            sandbox = Sandbox.attach(os.environ[STATE_ENV])
-            os.environ.update({k: v for k, v in sandbox.state.get("secrets", {}).items() if k not in os.environ})
-            profile = load_profile(name, url_overrides=sandbox.urls, ca_bundle=sandbox.ca_bundle)
+            profile = Sandbox.attach(os.environ[STATE_ENV]).target_profile(name)
         token_env = profile.secrets.get("admin_token")
         if not token_env or not os.environ.get(token_env):
             print(f"slurpy-sweep: set the admin token ({token_env or 'secrets.admin_token in the profile'})", file=sys.stderr)

@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from monitor.profile import Profile, load_profile
+
 STATE_ENV = "SLURPY_SANDBOX_STATE"
 
 
@@ -54,6 +56,14 @@ class Sandbox:
         if not path.is_file():
             raise SandboxError(f"no running sandbox: {path} does not exist (start one with `slurpy-sandbox serve`)")
         return cls(path)
+
+    def target_profile(self, name: str, url_overrides: dict[str, str] | None = None) -> Profile:
+        """Profile ``name`` pointed at this sandbox (URLs, CA, test inbox); the credentials the
+        sandbox made up are exported under the environment variable names its profile uses."""
+        for env_name, value in self.state.get("secrets", {}).items():
+            os.environ.setdefault(env_name, value)
+        return load_profile(name, url_overrides={**self.urls, **(url_overrides or {})}, http_overrides=self.http_urls,
+                            inbox_url=self.state.get("inbox_url"), ca_bundle=self.ca_bundle)
 
     def export(self) -> None:
         """Let child processes (xdist workers, nested pytest runs) attach to this sandbox."""
