@@ -293,9 +293,3 @@ def read_secret(profile: Profile, logical_name: str) -> str:
         pytest.skip(message)
     redact.register(value)
     return value
-
-
-@pytest.fixture
-def secret(profile: Profile) -> Callable[[str], str]:
-    """``secret("monitor_password")``: see :func:`read_secret`."""
-    return lambda logical_name: read_secret(profile, logical_name)

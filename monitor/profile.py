@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-TARGETS_DIR = Path(os.environ.get("SLURPY_TARGETS_DIR") or Path(__file__).resolve().parent.parent / "targets")
+SHIPPED_TARGETS = Path(__file__).resolve().parent.parent / "targets"
+TARGETS_DIR = Path(os.environ.get("SLURPY_TARGETS_DIR") or SHIPPED_TARGETS)
 TARGET_ENV = "SLURPY_TARGET"
 URL_ENV_PREFIX = "SLURPY_URL_"
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from monitor.profile import SHIPPED_TARGETS, load_profile
+
 SERVICES = ("frontend", "backend", "mcp")
 HEALTH_IDS = {
     "frontend": ("health:frontend:/api/health", "health:frontend:/health"),
     "backend": ("health:backend:/health/healthz",),
     "mcp": ("health:mcp:/healthz",),
 }
-# What the sandbox profile's latency thresholds are; a slow fault exceeds them by this margin.
-LATENCY_THRESHOLD_MS = {"frontend": 1000, "backend": 500, "mcp": 500}
+# A slow fault exceeds the shipped sandbox profile's thresholds by these margins, so the two
+# cannot drift apart.
+_SANDBOX = load_profile("sandbox", targets_dir=SHIPPED_TARGETS)
 SLOW_MARGIN_MS = 300
+CHAT_MARGIN_MS = 1000
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ def _smoke_faults() -> list[Fault]:
             f"{service}-slow-health", service, "smoke",
             f"{service} health answers correctly but only after delay_ms (threshold + {SLOW_MARGIN_MS} ms by default)",
             _fail("latency", f"latency:{service}"),
-            params={"delay_ms": LATENCY_THRESHOLD_MS[service] + SLOW_MARGIN_MS},
+            params={"delay_ms": int(_SANDBOX.services[service].latency_ms) + SLOW_MARGIN_MS},
         ))
     faults += [
         Fault("frontend-health-5xx", "frontend", "smoke",
@@ -142,7 +146,6 @@ def _security_faults() -> list[Fault]:
 
 
 JOURNEY_IDS = {name: f"journey:frontend:{name}" for name in ("sign-up", "sign-in", "chat", "payment")}
-CHAT_THRESHOLD_MS = 2000
 
 
 def _journey_faults() -> list[Fault]:
@@ -165,8 +168,8 @@ def _journey_faults() -> list[Fault]:
         fault("chat-stream-empty", "mcp", "the chat stream sends done with no text: the UI shows its canned fallback",
               "chat"),
         fault("chat-stream-error-frame", "mcp", "the chat stream ends in an error frame (pipeline_error)", "chat"),
-        fault("chat-too-slow", "mcp", f"the chat pipeline answers after delay_ms (chat threshold {CHAT_THRESHOLD_MS} ms "
-                                      "+ 1000 ms)", "chat", delay_ms=CHAT_THRESHOLD_MS + 1000),
+        fault("chat-too-slow", "mcp", f"the chat pipeline answers after delay_ms (chat threshold + {CHAT_MARGIN_MS} ms)",
+              "chat", delay_ms=int(_SANDBOX.journeys.chat_threshold_ms) + CHAT_MARGIN_MS),
         fault("go-pro-does-nothing", "frontend", "'Go Pro' has no click handler: nothing happens", "payment"),
         fault("checkout-declines-success-card", "frontend", "checkout declines the success test card", "payment"),
         fault("webhook-never-sent", "frontend", "payment succeeds but Stripe's webhook never arrives: the plan stays Free",
