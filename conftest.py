@@ -1,2 +1,4 @@
-# The monitoring suites' plugin: --target profiles, the sandbox, safety skips, check results.
-pytest_plugins = ["monitor.plugin"]
+# The monitor's plugins (one concern each) and the sandbox's, registered explicitly.
+from monitor.plugins import PLUGINS
+
+pytest_plugins = [*PLUGINS, "slurpy_sandbox.pytest_plugin"]

@@ -6,9 +6,11 @@ from __future__ import annotations
 import statistics
 import subprocess
 
+from monitor.catalogue import find
 from monitor.checks import smoke
-from monitor.probe import Probe
-from monitor.sandbox import Sandbox
+from monitor.probe import NetworkSettings, Probe
+from monitor.profile import load_profile
+from slurpy_sandbox import Sandbox
 
 ROUNDS = 5
 DELAY_MS = 300
@@ -23,12 +25,13 @@ def curl_ms(url: str, ca_bundle: str) -> float:
 def main() -> None:
     sandbox = Sandbox.start([f"backend-slow-health:delay_ms={DELAY_MS}"])
     try:
-        profile = sandbox.target_profile("sandbox")
-        probe = Probe(profile)
-        url = profile.services["backend"].latency_url
+        profile = sandbox.live_profile(load_profile("sandbox"))
+        probe = Probe(NetworkSettings.from_profile(profile))
+        case = find(profile, "latency:backend")
+        url = case.args["url"]
         monitor, curl = [], []
         for _ in range(ROUNDS):
-            monitor.extend(smoke.latency(probe, "backend").details["samples_ms"])
+            monitor.extend(smoke.latency(probe, **case.args).details["samples_ms"])
             curl.extend(curl_ms(url, sandbox.ca_bundle) for _ in range(profile.latency_samples))
         probe.close()
     finally:

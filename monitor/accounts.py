@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 
 from monitor.probe import Probe
+from monitor.profile import Profile
 
 LINK = re.compile(r"https?://[^\s\"'<>]+")
 
@@ -24,13 +25,13 @@ def new_run_id() -> str:
 class TestAccounts:
     __test__ = False  # not a pytest test class
 
-    def __init__(self, probe: Probe, token: str):
-        journeys = probe.profile.journeys
+    def __init__(self, probe: Probe, profile: Profile, token: str):
+        journeys = profile.journeys
         if not journeys.test_accounts_path:
-            raise AccountApiError(f"targets/{probe.profile.name}.toml sets no journeys.test_accounts_path: the monitor "
+            raise AccountApiError(f"targets/{profile.name}.toml sets no journeys.test_accounts_path: the monitor "
                                   "cannot create or clean up synthetic accounts there")
         self.probe = probe
-        self.url = probe.profile.services["frontend"].url(journeys.test_accounts_path)
+        self.url = profile.services["frontend"].url(journeys.test_accounts_path)
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def _call(self, method: str, url: str, expected: tuple[int, ...], **kwargs):
@@ -52,9 +53,8 @@ class TestAccounts:
         return self._call("GET", self.url, (200,)).json()["accounts"]
 
 
-def confirmation_link(probe: Probe, email: str, timeout_s: float) -> str:
-    """The newest link in the test inbox for ``email``, waiting for the mail to arrive."""
-    inbox = probe.profile.journeys.inbox_url
+def confirmation_link(probe: Probe, inbox: str, email: str, timeout_s: float) -> str:
+    """The newest link in the test inbox for ``email`` (``inbox`` holds ``{email}``), waiting for the mail to arrive."""
     deadline = time.monotonic() + timeout_s
     while True:
         exchange = probe.get(inbox.format(email=quote(email)))

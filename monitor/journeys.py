@@ -78,8 +78,8 @@ class Journey:
     def result(self) -> CheckResult:
         url = self.profile.services[self.service].base_url
         elapsed = sum(step["ms"] for step in self.steps)
-        common = dict(check="journey", service=self.service, target=self.profile.name, path=self.name, url=url,
-                      latency_ms=elapsed, details={"steps": self.steps, **self.details})
+        common = dict(check="journey", service=self.service, path=self.name, url=url, duration_ms=float(elapsed),
+                      details={"steps": self.steps, **self.details})
         label = f"{self.service} {self.name} journey"
         if self.failure is None and self.page_errors:
             self.failure = f"the page threw a JavaScript error: {self.page_errors[0]}"

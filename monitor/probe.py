@@ -1,12 +1,15 @@
 """The monitor's only way onto the network: timed requests and TLS handshakes with the profile's
-timeout, User-Agent and trust store, and bounded retries on network errors."""
+timeout, User-Agent and trust store, and bounded retries on network errors.
+
+A probe carries network settings only, never a check's expectations: a signed-in probe is the
+same probe with an ``Authorization`` header."""
 from __future__ import annotations
 
 import socket
 import ssl
 import time
-from dataclasses import dataclass
-from typing import Callable, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping, TypeVar
 
 import httpx
 
@@ -36,26 +39,50 @@ class Exchange:
         return describe_error(self.error) if self.error is not None else ""
 
 
-def trust_context(profile: Profile) -> ssl.SSLContext:
-    if profile.tls.ca_bundle:
-        return ssl.create_default_context(cafile=profile.tls.ca_bundle)
+@dataclass(frozen=True)
+class NetworkSettings:
+    """How the monitor talks to a target: nothing about what it expects of the answers."""
+
+    target: str
+    timeout_s: float = 10.0
+    retries: int = 2
+    retry_delay_s: float = 2.0
+    user_agent: str = "slurpy-monitor/0.1 (+synthetic)"
+    traffic_header: str = "X-Synthetic-Monitor"
+    ca_bundle: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # sent on every request, e.g. a bearer token
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> "NetworkSettings":
+        return cls(target=profile.name, timeout_s=profile.timeout_s, retries=profile.retries,
+                   retry_delay_s=profile.retry_delay_s, user_agent=profile.user_agent_header,
+                   traffic_header=profile.traffic_header, ca_bundle=profile.tls.ca_bundle)
+
+    def with_headers(self, **headers: str) -> "NetworkSettings":
+        return replace(self, headers={**self.headers, **headers})
+
+
+def trust_context(ca_bundle: str | None) -> ssl.SSLContext:
+    if ca_bundle:
+        return ssl.create_default_context(cafile=ca_bundle)
     return ssl.create_default_context()
 
 
 class Probe:
     def __init__(
         self,
-        profile: Profile,
+        settings: NetworkSettings,
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
-        self.profile = profile
+        self.settings = settings
         self._sleep = sleep
+        self.exchanges: list[Exchange | CertFetch] = []  # what this probe did, for the result envelope
         self.client = httpx.Client(
-            verify=trust_context(profile),
-            timeout=profile.timeout_s,
-            headers={"User-Agent": profile.user_agent_header, profile.traffic_header: "probe"},
+            verify=trust_context(settings.ca_bundle),
+            timeout=settings.timeout_s,
+            headers={"User-Agent": settings.user_agent, settings.traffic_header: "probe", **settings.headers},
             follow_redirects=False,
             # A fresh connection per request: latency then includes connect and TLS, as a new
             # visitor sees it, and a dead keep-alive socket cannot hide a down service.
@@ -74,9 +101,9 @@ class Probe:
             try:
                 return attempt(), None, attempts
             except (httpx.TransportError, OSError) as exc:
-                if attempts > self.profile.retries or not is_retryable(classify_error(exc)):
+                if attempts > self.settings.retries or not is_retryable(classify_error(exc)):
                     return None, exc, attempts
-                self._sleep(self.profile.retry_delay_s)
+                self._sleep(self.settings.retry_delay_s)
 
     def request(self, method: str, url: str, **kwargs) -> Exchange:
         timing: dict[str, float] = {}
@@ -88,7 +115,9 @@ class Probe:
             return response
 
         response, error, attempts = self._retrying(attempt)
-        return Exchange(url=url, attempts=attempts, elapsed_ms=timing.get("ms"), response=response, error=error)
+        exchange = Exchange(url=url, attempts=attempts, elapsed_ms=timing.get("ms"), response=response, error=error)
+        self.exchanges.append(exchange)
+        return exchange
 
     def get(self, url: str, **kwargs) -> Exchange:
         return self.request("GET", url, **kwargs)
@@ -98,7 +127,7 @@ class Probe:
         once verifying chain and host name, to learn whether a browser would accept it."""
 
         def handshake(context: ssl.SSLContext) -> bytes:
-            with socket.create_connection((host, port), timeout=self.profile.timeout_s) as raw:
+            with socket.create_connection((host, port), timeout=self.settings.timeout_s) as raw:
                 with context.wrap_socket(raw, server_hostname=host) as tls:
                     return tls.getpeercert(binary_form=True) or b""
 
@@ -107,15 +136,19 @@ class Probe:
         reader.verify_mode = ssl.CERT_NONE
         der, error, attempts = self._retrying(lambda: handshake(reader))
         if error is not None:
-            return CertFetch(der=None, verify_error=None, attempts=attempts, error=error)
+            failed = CertFetch(der=None, verify_error=None, attempts=attempts, error=error)
+            self.exchanges.append(failed)
+            return failed
         try:
-            handshake(trust_context(self.profile))
+            handshake(trust_context(self.settings.ca_bundle))
             verify_error = None
         except ssl.SSLCertVerificationError as exc:
             verify_error = exc.verify_message or str(exc)
         except (ssl.SSLError, OSError) as exc:
             verify_error = describe_error(exc)
-        return CertFetch(der=der, verify_error=verify_error, attempts=attempts, error=None)
+        fetched = CertFetch(der=der, verify_error=verify_error, attempts=attempts, error=None)
+        self.exchanges.append(fetched)
+        return fetched
 
 
 @dataclass
@@ -128,3 +161,7 @@ class CertFetch:
     @property
     def category(self) -> Category | None:
         return classify_error(self.error) if self.error is not None else None
+
+    @property
+    def error_text(self) -> str:
+        return describe_error(self.error) if self.error is not None else ""

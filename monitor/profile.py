@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from monitor.analysers.headers import FULL_POLICY, HSTS_FLOOR_S
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SHIPPED_TARGETS = Path(__file__).resolve().parent.parent / "targets"
-TARGETS_DIR = Path(os.environ.get("SLURPY_TARGETS_DIR") or SHIPPED_TARGETS)
+TARGETS_DIR_ENV = "SLURPY_TARGETS_DIR"
 TARGET_ENV = "SLURPY_TARGET"
 URL_ENV_PREFIX = "SLURPY_URL_"
 
@@ -57,8 +58,7 @@ class HealthEndpoint(_Strict):
         return self
 
 
-HEADER_NAMES = ("strict-transport-security", "x-frame-options", "x-content-type-options", "referrer-policy",
-                "permissions-policy", "content-security-policy")
+HEADER_NAMES = FULL_POLICY  # one home: the headers analyser
 
 
 class ServiceSecurity(_Strict):
@@ -132,7 +132,7 @@ class TLSPolicy(_Strict):
 
 
 class SecurityPolicy(_Strict):
-    hsts_min_age: int = Field(default=15552000, ge=0, description="180 days, Mozilla Observatory's floor")
+    hsts_min_age: int = Field(default=HSTS_FLOOR_S, ge=0, description="180 days, Mozilla Observatory's floor")
     hsts_include_subdomains: bool = False
     hsts_preload: bool = False
     csp_allow_unsafe: bool = Field(default=False, description="tolerate 'unsafe-inline'/'unsafe-eval' in script-src")
@@ -234,8 +234,13 @@ class Profile(_Strict):
         return f"{self.user_agent} target={self.name}"
 
 
-def available_targets(targets_dir: Path = TARGETS_DIR) -> list[str]:
-    return sorted(p.stem for p in targets_dir.glob("*.toml"))
+def targets_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """Where profiles live: ``$SLURPY_TARGETS_DIR``, read when asked, else the shipped ``targets/``."""
+    return Path(env.get(TARGETS_DIR_ENV) or SHIPPED_TARGETS)
+
+
+def available_targets(directory: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (directory or targets_dir()).glob("*.toml"))
 
 
 def url_overrides_from_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -257,18 +262,12 @@ def parse_url_options(options: list[str]) -> dict[str, str]:
     return overrides
 
 
-def load_profile(
-    name: str,
-    *,
-    targets_dir: Path = TARGETS_DIR,
-    url_overrides: Mapping[str, str] | None = None,
-    http_overrides: Mapping[str, str] | None = None,
-    inbox_url: str | None = None,
-    ca_bundle: str | None = None,
-) -> Profile:
-    path = targets_dir / f"{name}.toml"
+def load_profile(name: str, *, directory: Path | None = None,
+                 url_overrides: Mapping[str, str] | None = None) -> Profile:
+    directory = directory or targets_dir()
+    path = directory / f"{name}.toml"
     if not path.is_file():
-        known = ", ".join(available_targets(targets_dir)) or "none"
+        known = ", ".join(available_targets(directory)) or "none"
         raise ProfileError([f"unknown target {name!r}: no {path}. Targets that exist: {known}"])
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -282,13 +281,6 @@ def load_profile(
             problems.append(f"{path}: URL override for unknown service {service!r} (profile has: {', '.join(services) or 'none'})")
         else:
             services[service]["base_url"] = url
-    for service, url in (http_overrides or {}).items():
-        if service in services:
-            services[service].setdefault("security", {})["http_url"] = url
-    if inbox_url:
-        raw.setdefault("journeys", {})["inbox_url"] = inbox_url
-    if ca_bundle:
-        raw.setdefault("tls", {})["ca_bundle"] = ca_bundle
     try:
         profile = Profile.model_validate(raw)
     except ValidationError as exc:

@@ -1,8 +1,8 @@
-"""The structured record every check produces, and where records go.
+"""The structured record every check produces.
 
-A check never just passes or fails: it returns a :class:`CheckResult`. The pytest plugin
-collects them from every test (and every xdist worker) into one JSON-lines file per run,
-which later parts (history, uptime, alerts, status page) read.
+A check never just passes or fails: it returns a :class:`CheckResult`. Producers (the pytest
+plugin, later Locust and the watch mode) hand them to a :class:`monitor.pipeline.RunRecorder`,
+whose sinks (the JSON-lines file, the summary, later history and alerts) read them.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class Verdict(StrEnum):
     WARN = "warn"  # healthy now, needs attention (e.g. certificate expiring inside the warn band)
     FAIL = "fail"
     SKIP = "skip"
-    ERROR = "error"  # the monitor itself broke; not a verdict on the target
+    ERROR = "error"  # the monitor itself broke, or could not reach what it judges: not a verdict on the target
 
     @property
     def ok(self) -> bool:
@@ -63,11 +63,12 @@ class CheckResult:
     target: str = ""
     url: str = ""
     path: str = ""
-    latency_ms: float | None = None
+    duration_ms: float | None = None  # wall time of the whole check, as its runner measured it
     category: Category | None = None
-    attempts: int = 1
+    attempts: int = 1  # the most attempts any one of its requests needed
     time: str = field(default_factory=lambda: utc_now().isoformat(timespec="milliseconds"))
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # check-specific measures: median_ms, samples_ms, …
+    run_id: str = ""
 
     @property
     def id(self) -> str:
@@ -93,13 +94,6 @@ class CheckResult:
         if data.get("category"):
             data["category"] = Category(data["category"])
         return cls(**data)
-
-
-def write_jsonl(path: Path, results: Iterable[CheckResult]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as fh:
-        for result in results:
-            fh.write(json.dumps(result.to_dict(), sort_keys=True) + "\n")
 
 
 def read_jsonl(path: Path) -> list[CheckResult]:

@@ -6,9 +6,8 @@ import os
 import sys
 
 from monitor.accounts import AccountApiError, TestAccounts
-from monitor.probe import Probe
+from monitor.probe import NetworkSettings, Probe
 from monitor.profile import ProfileError, load_profile, resolve_target_name
-from monitor.sandbox import STATE_ENV, Sandbox
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,17 +18,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         name = resolve_target_name(args.target)
         profile = load_profile(name)
+        provided: dict[str, str] = {}
         if profile.sandbox:
+            from slurpy_sandbox import STATE_ENV, Sandbox
+
             if not os.environ.get(STATE_ENV):
                 print("slurpy-sweep: the sandbox keeps its accounts only while it runs; nothing to sweep", file=sys.stderr)
                 return 0
-            profile = Sandbox.attach(os.environ[STATE_ENV]).target_profile(name)
+            sandbox = Sandbox.attach(os.environ[STATE_ENV])
+            profile, provided = sandbox.live_profile(profile), sandbox.secrets
         token_env = profile.secrets.get("admin_token")
-        if not token_env or not os.environ.get(token_env):
+        token = token_env and (os.environ.get(token_env) or provided.get(token_env))
+        if not token:
             print(f"slurpy-sweep: set the admin token ({token_env or 'secrets.admin_token in the profile'})", file=sys.stderr)
             return 2
-        probe = Probe(profile)
-        accounts = TestAccounts(probe, os.environ[token_env])
+        probe = Probe(NetworkSettings.from_profile(profile))
+        accounts = TestAccounts(probe, profile, token)
         prefix = profile.journeys.synthetic_prefix.lower()
         found = [email for email in accounts.list() if email.lower().startswith(prefix)]
         for email in found:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.sandbox import STATE_ENV, Sandbox
+from slurpy_sandbox import STATE_ENV, Sandbox
 from suite_runner import SuiteRun, run_suite
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.sandbox import STATE_ENV
-from monitor.sandbox.apps import PLANTED
-from monitor.sandbox.faults import FAULTS
+from slurpy_sandbox import STATE_ENV
+from slurpy_sandbox.apps import PLANTED
+from slurpy_sandbox.faults import FAULTS
 
 from suite_runner import artifacts_holding, run_suite
 

@@ -1,6 +1,7 @@
 """Does an error answer give away internals (stack traces, exception text, file paths, debug pages)?"""
 from __future__ import annotations
 
+import json
 import re
 
 LEAKS = (
@@ -15,3 +16,18 @@ LEAKS = (
 
 def error_leaks(body: str) -> list[str]:
     return [f"{what} ({match.group(0)[:40]!r})" for what, pattern in LEAKS if (match := pattern.search(body))]
+
+
+def judge_error_answer(label: str, status: int, content_type: str, body: str) -> list[str]:
+    """A refused request must get a 4xx JSON error that gives nothing away."""
+    problems = []
+    if not 400 <= status < 500:
+        problems.append(f"{label}: expected a 4xx, got {status}")
+    try:
+        json.loads(body)
+    except ValueError:
+        problems.append(f"{label}: error body is not JSON ({content_type or 'no content-type'})")
+    leaks = error_leaks(body)
+    if leaks:
+        problems.append(f"{label}: error body reveals {', '.join(leaks)}")
+    return problems

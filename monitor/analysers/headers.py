@@ -14,6 +14,7 @@ INFORMATIONAL = ("x-dns-prefetch-control", "x-xss-protection")
 # Observatory-style penalties; a clean response scores 100 and earns an A+.
 PENALTY = {"strict-transport-security": 20, "content-security-policy": 25, "x-frame-options": 20,
            "x-content-type-options": 5, "referrer-policy": 5, "permissions-policy": 5, "duplicate": 10}
+HSTS_FLOOR_S = 15552000  # 180 days, Mozilla Observatory's floor
 GRADES = ((100, "A+"), (90, "A"), (85, "A-"), (80, "B+"), (70, "B"), (65, "B-"), (60, "C+"), (50, "C"),
           (45, "C-"), (40, "D+"), (30, "D"), (25, "D-"), (0, "F"))
 
@@ -21,7 +22,7 @@ GRADES = ((100, "A+"), (90, "A"), (85, "A-"), (80, "B+"), (70, "B"), (65, "B-"),
 @dataclass(frozen=True)
 class HeaderPolicy:
     required: tuple[str, ...] = FULL_POLICY
-    hsts_min_age: int = 15552000
+    hsts_min_age: int = HSTS_FLOOR_S
     hsts_include_subdomains: bool = False
     hsts_preload: bool = False
     csp_allow_unsafe: bool = False
@@ -136,3 +137,12 @@ def version_disclosure(pairs: Iterable[tuple[str, str]]) -> list[str]:
     headers = group_headers(pairs)
     return [f"{name}: {value}" for name in ("server", "x-powered-by", "x-aspnet-version")
             for value in headers.get(name, []) if VERSION.search(value)]
+
+
+def judge_exposure(disclosed: list[str], public_docs: list[str], *, allow_version: bool, allow_docs: bool) -> list[str]:
+    problems = []
+    if disclosed and not allow_version:
+        problems.append(f"version disclosed in {', '.join(disclosed)}")
+    if public_docs and not allow_docs:
+        problems.append(f"API docs are public at {', '.join(public_docs)} (profile: public_docs = false)")
+    return problems

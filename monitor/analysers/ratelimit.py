@@ -1,6 +1,7 @@
 """Read rate-limit answers: Retry-After, the IETF RateLimit fields and X-RateLimit-* headers."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,4 +75,21 @@ def judge_fields(series: list[LimitFields], limit: int) -> list[str]:
         problems.append(f"remaining count went up inside one window: {remaining}")
     if series[-1].remaining not in (None, 0):
         problems.append(f"the 429 answer says {series[-1].remaining} requests remain")
+    return problems
+
+
+def judge_refusal(retry_after: str | None, body: str, window_s: int, now: datetime) -> list[str]:
+    """A 429 must say when to come back (within the window) and carry a JSON error."""
+    problems = []
+    seconds = parse_retry_after(retry_after, now)
+    if seconds is None:
+        problems.append(f"429 without a readable Retry-After (got {retry_after or 'none'})")
+    elif not 0 < seconds <= window_s:
+        problems.append(f"Retry-After {seconds:.0f} s is outside (0, {window_s}] s")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return problems + ["429 body is not JSON"]
+    if not isinstance(data, dict) or "error" not in data:
+        problems.append("429 body has no \"error\" field")
     return problems

@@ -7,7 +7,7 @@ import pytest
 from monitor import redact
 from monitor.accounts import AccountApiError, TestAccounts, confirmation_link
 from monitor.analysers.ndjson import read_stream
-from monitor.probe import Probe
+from monitor.probe import NetworkSettings, Probe
 from monitor.profile import load_profile
 
 FALLBACK = "I'm here to help!"
@@ -74,7 +74,7 @@ def accounts_profile():
 
 
 def api(handler, profile):
-    return Probe(profile, transport=httpx.MockTransport(handler), sleep=lambda _: None)
+    return Probe(NetworkSettings.from_profile(profile), transport=httpx.MockTransport(handler), sleep=lambda _: None)
 
 
 def test_test_accounts_api_calls(accounts_profile):
@@ -86,7 +86,7 @@ def test_test_accounts_api_calls(accounts_profile):
             return httpx.Response(200, json={"accounts": ["monitor+1@sandbox.test"]})
         return httpx.Response(201 if request.method == "POST" else 404)
 
-    accounts = TestAccounts(api(handler, accounts_profile), "tok")
+    accounts = TestAccounts(api(handler, accounts_profile), accounts_profile, "tok")
     accounts.create("monitor+1@sandbox.test", "pw", "Sam")
     assert accounts.list() == ["monitor+1@sandbox.test"]
     assert accounts.delete("monitor+1@sandbox.test") is False  # already gone is fine
@@ -95,7 +95,7 @@ def test_test_accounts_api_calls(accounts_profile):
 
 
 def test_test_accounts_api_errors_are_plain(accounts_profile):
-    accounts = TestAccounts(api(lambda request: httpx.Response(401), accounts_profile), "bad")
+    accounts = TestAccounts(api(lambda request: httpx.Response(401), accounts_profile), accounts_profile, "bad")
     with pytest.raises(AccountApiError, match="answered 401"):
         accounts.list()
 
@@ -104,5 +104,6 @@ def test_confirmation_link_from_the_inbox(accounts_profile):
     profile = accounts_profile.model_copy(update={"journeys": accounts_profile.journeys.model_copy(
         update={"inbox_url": "http://inbox.test/outbox?to={email}"})})
     body = {"messages": [{"body": "Confirm: https://fe.test/auth/confirm?token=abc"}]}
-    link = confirmation_link(api(lambda request: httpx.Response(200, json=body), profile), "monitor+1@sandbox.test", 1)
+    link = confirmation_link(api(lambda request: httpx.Response(200, json=body), profile), profile.journeys.inbox_url,
+                             "monitor+1@sandbox.test", 1)
     assert link == "https://fe.test/auth/confirm?token=abc"

@@ -5,7 +5,8 @@ import httpx
 import pytest
 
 from monitor.checks import smoke
-from monitor.probe import Probe
+from monitor.catalogue import find
+from monitor.probe import NetworkSettings, Probe
 from monitor.profile import load_profile
 from monitor.results import Category, Verdict
 
@@ -34,13 +35,13 @@ HEALTHY = httpx.Response(200, json={"ok": True, "supabase": True, "qdrant": True
 
 
 def probe_with(profile, transport, sleeps):
-    return Probe(profile, transport=transport, sleep=sleeps.append)
+    return Probe(NetworkSettings.from_profile(profile), transport=transport, sleep=sleeps.append)
 
 
 def test_pass_after_a_retry_is_flaky_not_clean(sandbox_profile):
     transport, calls = scripted(httpx.ConnectError("Connection refused"), HEALTHY)
     sleeps = []
-    result = smoke.health(probe_with(sandbox_profile, transport, sleeps), "backend", sandbox_profile.services["backend"].health[0])
+    result = smoke.health(probe_with(sandbox_profile, transport, sleeps), **find(sandbox_profile, "health:backend:/health/healthz").args)
     assert result.verdict is Verdict.FLAKY and result.attempts == 2
     assert sleeps == [sandbox_profile.retry_delay_s]
     assert len(calls) == 2
@@ -48,7 +49,7 @@ def test_pass_after_a_retry_is_flaky_not_clean(sandbox_profile):
 
 def test_gives_up_after_the_profile_retries_with_connect_category(sandbox_profile):
     transport, calls = scripted(httpx.ConnectError("Connection refused"))
-    result = smoke.health(probe_with(sandbox_profile, transport, []), "backend", sandbox_profile.services["backend"].health[0])
+    result = smoke.health(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "health:backend:/health/healthz").args)
     assert result.verdict is Verdict.FAIL and result.category is Category.CONNECT
     assert len(calls) == 1 + sandbox_profile.retries
     assert "could not connect: Connection refused (after 3 attempt(s))" in result.message
@@ -58,26 +59,26 @@ def test_gives_up_after_the_profile_retries_with_connect_category(sandbox_profil
                                    httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")])
 def test_timeouts_and_tls_failures_are_not_retried(sandbox_profile, error):
     transport, calls = scripted(error)
-    result = smoke.health(probe_with(sandbox_profile, transport, []), "backend", sandbox_profile.services["backend"].health[0])
+    result = smoke.health(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "health:backend:/health/healthz").args)
     assert result.verdict is Verdict.FAIL and len(calls) == 1
 
 
 def test_every_request_identifies_the_monitor(sandbox_profile):
     transport, calls = scripted(HEALTHY)
-    smoke.health(probe_with(sandbox_profile, transport, []), "backend", sandbox_profile.services["backend"].health[0])
+    smoke.health(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "health:backend:/health/healthz").args)
     assert calls[0].headers["User-Agent"] == "slurpy-monitor/0.1 (+synthetic) target=sandbox"
 
 
 def test_latency_samples_are_all_recorded(sandbox_profile):
     transport, calls = scripted(HEALTHY)
-    result = smoke.latency(probe_with(sandbox_profile, transport, []), "backend")
+    result = smoke.latency(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "latency:backend").args)
     assert len(result.details["samples_ms"]) == sandbox_profile.latency_samples == len(calls)
     assert result.verdict is Verdict.PASS
 
 
 def test_latency_stops_sampling_at_the_first_failure(sandbox_profile):
     transport, calls = scripted(HEALTHY, httpx.ReadTimeout("timed out"))
-    result = smoke.latency(probe_with(sandbox_profile, transport, []), "backend")
+    result = smoke.latency(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "latency:backend").args)
     assert result.verdict is Verdict.FAIL and result.category is Category.TIMEOUT
     assert len(calls) == 2 and len(result.details["samples_ms"]) == 1
 

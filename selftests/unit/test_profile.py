@@ -34,7 +34,7 @@ def test_shipped_profiles_validate():
 
 
 def test_defaults_are_the_safe_ones(tmp_path):
-    profile = load_profile("t", targets_dir=write(tmp_path, "t", MINIMAL))
+    profile = load_profile("t", directory=write(tmp_path, "t", MINIMAL))
     assert profile.sensitive and not profile.allow_destructive and not profile.allow_budget
     assert profile.timeout_s == 10 and profile.retries == 2
     assert (profile.tls.warn_days, profile.tls.fail_days) == (30, 7)
@@ -43,7 +43,7 @@ def test_defaults_are_the_safe_ones(tmp_path):
 def test_unknown_target_lists_those_that_exist(tmp_path):
     write(tmp_path, "staging", MINIMAL)
     with pytest.raises(ProfileError) as err:
-        load_profile("prod", targets_dir=tmp_path)
+        load_profile("prod", directory=tmp_path)
     assert "unknown target 'prod'" in str(err.value) and "Targets that exist: staging" in str(err.value)
 
 
@@ -51,7 +51,7 @@ def test_every_problem_is_one_line_naming_file_and_field(tmp_path):
     bad = MINIMAL.replace("latency_ms = 500", "latency_ms = -1\nlatnecy = 3").replace("/health/healthz", "health")
     bad += '\n[tls]\nwarn_days = 5\nfail_days = 7\n[secrets]\nkey = "sk_live_abc123"\n'
     with pytest.raises(ProfileError) as err:
-        load_profile("bad", targets_dir=write(tmp_path, "bad", bad))
+        load_profile("bad", directory=write(tmp_path, "bad", bad))
     lines = err.value.lines
     path = str(tmp_path / "bad.toml")
     assert all(line.startswith(f"{path}: ") for line in lines)
@@ -67,16 +67,16 @@ def test_every_problem_is_one_line_naming_file_and_field(tmp_path):
 
 def test_invalid_toml_is_one_line(tmp_path):
     with pytest.raises(ProfileError) as err:
-        load_profile("x", targets_dir=write(tmp_path, "x", "services = [oops"))
+        load_profile("x", directory=write(tmp_path, "x", "services = [oops"))
     assert len(err.value.lines) == 1 and "not valid TOML" in err.value.lines[0]
 
 
 def test_url_override(tmp_path):
     write(tmp_path, "t", MINIMAL)
-    profile = load_profile("t", targets_dir=tmp_path, url_overrides={"backend": "https://pr-7.example.com/"})
+    profile = load_profile("t", directory=tmp_path, url_overrides={"backend": "https://pr-7.example.com/"})
     assert profile.services["backend"].base_url == "https://pr-7.example.com"
     with pytest.raises(ProfileError, match="URL override for unknown service 'frontend'"):
-        load_profile("t", targets_dir=tmp_path, url_overrides={"frontend": "https://x.example"})
+        load_profile("t", directory=tmp_path, url_overrides={"frontend": "https://x.example"})
     assert parse_url_options(["backend=https://a.example"]) == {"backend": "https://a.example"}
     with pytest.raises(ProfileError, match="expected SERVICE=URL"):
         parse_url_options(["https://a.example"])

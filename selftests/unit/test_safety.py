@@ -38,7 +38,7 @@ def run(tmp_path, allow=""):
     (targets / "prod.toml").write_text(PROFILE.format(allow=allow))
     (tmp_path / "test_suite.py").write_text(SUITE)
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", str(tmp_path / "test_suite.py"), "-p", "monitor.plugin", "-rs", "-q",
+        [sys.executable, "-m", "pytest", str(tmp_path / "test_suite.py"), "-p", "monitor.plugins.target", "-p", "monitor.plugins.safety", "-p", "monitor.plugins.results", "-rs", "-q",
          "--target", "prod", "-c", str(ROOT / "pyproject.toml"), "--results", str(tmp_path / "r.jsonl")],
         cwd=ROOT, env={"SLURPY_TARGETS_DIR": str(targets), "PATH": "/usr/bin:/bin"},
         capture_output=True, text=True, timeout=120)

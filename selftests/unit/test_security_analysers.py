@@ -8,7 +8,7 @@ from monitor.analysers.errors import error_leaks
 from monitor.analysers.headers import HeaderPolicy, grade_headers, parse_hsts, version_disclosure
 from monitor.analysers.ratelimit import LimitFields, judge_fields, parse_limit_fields, parse_retry_after
 from monitor.analysers.secrets import find_leaks, jwt_claims, mask, script_sources, source_map_url
-from monitor.sandbox.apps import PLANTED, PUBLIC_CONFIG, SECURITY_HEADERS
+from slurpy_sandbox.apps import PLANTED, PUBLIC_CONFIG, SECURITY_HEADERS
 
 GUIDE = list(SECURITY_HEADERS.items())
 

@@ -33,7 +33,7 @@ def test_reads_names_and_dates(ca):
     assert info.days_left(NOW) == pytest.approx(45)
 
 
-@pytest.mark.parametrize("days,verdict,category", [
+@pytest.mark.parametrize("days,expected,category", [
     (90, Verdict.PASS, None),
     (30.5, Verdict.PASS, None),
     (20, Verdict.WARN, Category.CERTIFICATE),
@@ -41,9 +41,9 @@ def test_reads_names_and_dates(ca):
     (3, Verdict.FAIL, Category.CERTIFICATE),
     (-1, Verdict.FAIL, Category.TLS),
 ])
-def test_expiry_bands(ca, days, verdict, category):
+def test_expiry_bands(ca, days, expected, category):
     result = judge(read_certificate(der(ca, "slurpy.example", days=days, not_before=NOW - timedelta(days=60))))
-    assert (result.verdict, result.category) == (verdict, category)
+    assert (result.verdict, result.category) == (expected, category)
 
 
 def test_expired_message_says_so(ca):

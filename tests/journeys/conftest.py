@@ -11,7 +11,6 @@ from monitor import redact
 from monitor.accounts import AccountApiError, TestAccounts, new_run_id
 from monitor.journeys import Journey, _Stop
 from monitor.pages import NewUser, SignInPage
-from monitor.plugin import read_secret
 
 DEBIAN_CHROMIUM = ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium")
 # Flags for a root, headless machine with a closed network (see shared/engineering.md).
@@ -90,9 +89,8 @@ def journey(page, profile, verdict):
 
 
 @pytest.fixture(scope="session")
-def monitor_account(profile):
-    email = read_secret(profile, "monitor_email")
-    return NewUser("", "", "", email, read_secret(profile, "monitor_password"))
+def monitor_account(read_secret):
+    return NewUser("", "", "", read_secret("monitor_email"), read_secret("monitor_password"))
 
 
 @pytest.fixture(scope="session")
@@ -114,9 +112,9 @@ def monitor_session(browser, browser_context_args, profile, monitor_account):
 
 
 @pytest.fixture(scope="session")
-def test_accounts(probe, profile):
+def test_accounts(probe, profile, read_secret):
     try:
-        return TestAccounts(probe, read_secret(profile, "admin_token"))
+        return TestAccounts(probe, profile, read_secret("admin_token"))
     except AccountApiError as exc:
         pytest.skip(str(exc))
 

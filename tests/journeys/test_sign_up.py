@@ -20,7 +20,8 @@ def test_sign_up(journey, page, probe, profile, synthetic_user):
             expect(again.error).to_contain_text("already in use")
         if profile.journeys.inbox_url:
             with j.step("follow the confirmation link from the test inbox"):
-                page.goto(confirmation_link(probe, synthetic_user.email, profile.journeys.timeout_s))
+                page.goto(confirmation_link(probe, profile.journeys.inbox_url, synthetic_user.email,
+                                            profile.journeys.timeout_s))
                 expect(page).to_have_url(re.compile(r"/sign-in"))
             with j.step("sign in as the new user"):
                 chat = SignInPage(page).sign_in(synthetic_user.email, synthetic_user.password)

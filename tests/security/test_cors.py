@@ -7,5 +7,6 @@ from monitor.checks import security
 pytestmark = pytest.mark.nondestructive
 
 
-def test_cors_policy(probe, verdict, cors_service):
-    verdict(security.cors(probe, cors_service))
+@pytest.mark.check("cors")
+def test_cors_policy(probe, verdict, case):
+    verdict(security.cors(probe, **case.args))

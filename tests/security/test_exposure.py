@@ -7,9 +7,11 @@ from monitor.checks import security
 pytestmark = pytest.mark.nondestructive
 
 
-def test_no_leaked_secrets(probe, verdict, page_service):
-    verdict(security.secrets(probe, page_service))
+@pytest.mark.check("secrets")
+def test_no_leaked_secrets(probe, verdict, case):
+    verdict(security.secrets(probe, **case.args))
 
 
-def test_exposure(probe, verdict, service):
-    verdict(security.exposure(probe, service))
+@pytest.mark.check("exposure")
+def test_exposure(probe, verdict, case):
+    verdict(security.exposure(probe, **case.args))

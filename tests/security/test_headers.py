@@ -7,6 +7,6 @@ from monitor.checks import security
 pytestmark = pytest.mark.nondestructive
 
 
-def test_security_headers(probe, verdict, header_target):
-    service, path = header_target
-    verdict(security.headers(probe, service, path))
+@pytest.mark.check("headers")
+def test_security_headers(probe, verdict, case):
+    verdict(security.headers(probe, **case.args))

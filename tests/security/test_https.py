@@ -7,10 +7,11 @@ from monitor.checks import security
 pytestmark = pytest.mark.nondestructive
 
 
-def test_http_redirects_to_https(probe, verdict, redirect_service):
-    verdict(security.https_redirect(probe, redirect_service))
+@pytest.mark.check("https_redirect")
+def test_http_redirects_to_https(probe, verdict, case):
+    verdict(security.https_redirect(probe, **case.args))
 
 
-def test_cookie_attributes(probe, verdict, cookie_target):
-    service, path = cookie_target
-    verdict(security.cookies(probe, service, path))
+@pytest.mark.check("cookies")
+def test_cookie_attributes(probe, verdict, case):
+    verdict(security.cookies(probe, **case.args))

@@ -7,5 +7,6 @@ from monitor.checks import security
 pytestmark = [pytest.mark.nondestructive, pytest.mark.budget]
 
 
-def test_rate_limit(probe, verdict, rate_limit_rule):
-    verdict(security.rate_limit(probe, rate_limit_rule))
+@pytest.mark.check("rate_limit")
+def test_rate_limit(probe, verdict, case):
+    verdict(security.rate_limit(probe, **case.args))

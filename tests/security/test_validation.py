@@ -7,5 +7,6 @@ from monitor.checks import security
 pytestmark = pytest.mark.nondestructive
 
 
-def test_input_validation(probe, verdict, validation_rule):
-    verdict(security.validation(probe, validation_rule))
+@pytest.mark.check("validation")
+def test_input_validation(probe, verdict, case):
+    verdict(security.validation(probe, **case.args))

@@ -6,5 +6,6 @@ from monitor.checks import smoke
 pytestmark = pytest.mark.nondestructive
 
 
-def test_health(probe, verdict, service, health_endpoint):
-    verdict(smoke.health(probe, service, health_endpoint))
+@pytest.mark.check("health")
+def test_health(probe, verdict, case):
+    verdict(smoke.health(probe, **case.args))

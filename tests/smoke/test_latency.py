@@ -6,5 +6,6 @@ from monitor.checks import smoke
 pytestmark = pytest.mark.nondestructive
 
 
-def test_latency(probe, verdict, service):
-    verdict(smoke.latency(probe, service))
+@pytest.mark.check("latency")
+def test_latency(probe, verdict, case):
+    verdict(smoke.latency(probe, **case.args))

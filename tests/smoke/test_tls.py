@@ -6,5 +6,6 @@ from monitor.checks import smoke
 pytestmark = pytest.mark.nondestructive
 
 
-def test_certificate(probe, verdict, https_service):
-    verdict(smoke.tls(probe, https_service))
+@pytest.mark.check("tls")
+def test_certificate(probe, verdict, case):
+    verdict(smoke.tls(probe, **case.args))

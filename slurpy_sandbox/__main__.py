@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from monitor.sandbox import STATE_ENV, Sandbox, SandboxError
-from monitor.sandbox.faults import FAULTS, UnknownFault, parse_fault_option
+from slurpy_sandbox import STATE_ENV, Sandbox, SandboxError
+from slurpy_sandbox.faults import FAULTS, UnknownFault, parse_fault_option
 
 DEFAULT_STATE = Path(tempfile.gettempdir()) / "slurpy-sandbox" / "state.json"
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "serve":
-            from monitor.sandbox.server import serve as run
+            from slurpy_sandbox.server import serve as run
 
             faults = [parse_fault_option(f) for f in args.fault]
             args.state_file.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from typing import Callable
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from monitor.sandbox.faults import FaultState
+from slurpy_sandbox.faults import FaultState
 
 MAX_BODY = 64 * 1024
 MODES = {"friend", "therapist", "coach", "parent", "boss"}

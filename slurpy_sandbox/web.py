@@ -19,9 +19,9 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
 
-from monitor.sandbox.faults import FaultState
-from monitor.sandbox.validation import guarded_json, valid_chat
-from monitor.sandbox.store import Store, User
+from slurpy_sandbox.faults import FaultState
+from slurpy_sandbox.validation import guarded_json, valid_chat
+from slurpy_sandbox.store import Store, User
 
 SESSION_COOKIE = "slurpy-session"
 PROTECTED = ("/chat", "/profile", "/calendar", "/journal", "/insights", "/plans")

@@ -16,11 +16,11 @@ from typing import Any
 import uvicorn
 from fastapi import Body, FastAPI, HTTPException
 
-from monitor.sandbox.apps import APPS, http_redirect_app
-from monitor.sandbox.certs import SandboxCerts
-from monitor.sandbox.faults import FAULTS, FaultState, UnknownFault
-from monitor.sandbox.store import Store
-from monitor.sandbox.web import WebEnv
+from slurpy_sandbox.apps import APPS, http_redirect_app
+from slurpy_sandbox.certs import SandboxCerts
+from slurpy_sandbox.faults import FAULTS, FaultState, UnknownFault
+from slurpy_sandbox.store import Store
+from slurpy_sandbox.web import WebEnv
 
 HOST = "127.0.0.1"
 MONITOR_EMAIL = "monitor@sandbox.test"
@@ -98,7 +98,7 @@ class Supervisor:
         async def list_faults() -> dict:
             return {"active": self.faults.active,
                     "available": {n: {"service": f.service, "suite": f.suite, "description": f.description,
-                                      "params": f.params} for n, f in FAULTS.items()}}
+                                      "params": f.defaults()} for n, f in FAULTS.items()}}
 
         @app.put("/faults/{name}")
         async def switch_on(name: str, params: dict[str, Any] = Body(default={})) -> dict:

@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from monitor.sandbox import web
-from monitor.sandbox.faults import FaultState
-from monitor.sandbox.validation import guarded_json, valid_chat
+from slurpy_sandbox import web
+from slurpy_sandbox.faults import FaultState
+from slurpy_sandbox.validation import guarded_json, valid_chat
 
 ALLOWED_ORIGINS = ["https://your-domain.com", "https://www.your-domain.com", "http://localhost:3000"]
 SECURITY_HEADERS = {

@@ -8,9 +8,10 @@ Check ids are ``CheckResult.id`` values for the sandbox profile (the contract's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Callable
 
-from monitor.profile import SHIPPED_TARGETS, load_profile
+from monitor.profile import SHIPPED_TARGETS, Profile, load_profile
 
 SERVICES = ("frontend", "backend", "mcp")
 HEALTH_IDS = {
@@ -19,8 +20,7 @@ HEALTH_IDS = {
     "mcp": ("health:mcp:/healthz",),
 }
 # A slow fault exceeds the shipped sandbox profile's thresholds by these margins, so the two
-# cannot drift apart.
-_SANDBOX = load_profile("sandbox", targets_dir=SHIPPED_TARGETS)
+# cannot drift apart. The profile is read when a fault is switched on, not at import.
 SLOW_MARGIN_MS = 300
 CHAT_MARGIN_MS = 1000
 
@@ -32,9 +32,17 @@ class Fault:
     suite: str
     description: str
     catches: dict[str, tuple[str, str]]  # check id -> (verdict, category)
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)  # a callable value is computed at switch-on
     down: bool = False  # the service stops listening (connection refused)
     cert: str | None = None  # which certificate the service presents instead of the valid one
+
+    def defaults(self) -> dict[str, Any]:
+        return {key: value() if callable(value) else value for key, value in self.params.items()}
+
+
+@cache
+def shipped_sandbox_profile() -> Profile:
+    return load_profile("sandbox", directory=SHIPPED_TARGETS)
 
 
 def _fail(category: str, *ids: str) -> dict[str, tuple[str, str]]:
@@ -54,7 +62,8 @@ def _smoke_faults() -> list[Fault]:
             f"{service}-slow-health", service, "smoke",
             f"{service} health answers correctly but only after delay_ms (threshold + {SLOW_MARGIN_MS} ms by default)",
             _fail("latency", f"latency:{service}"),
-            params={"delay_ms": int(_SANDBOX.services[service].latency_ms) + SLOW_MARGIN_MS},
+            params={"delay_ms": lambda service=service: int(shipped_sandbox_profile().services[service].latency_ms)
+                    + SLOW_MARGIN_MS},
         ))
     faults += [
         Fault("frontend-health-5xx", "frontend", "smoke",
@@ -169,7 +178,7 @@ def _journey_faults() -> list[Fault]:
               "chat"),
         fault("chat-stream-error-frame", "mcp", "the chat stream ends in an error frame (pipeline_error)", "chat"),
         fault("chat-too-slow", "mcp", f"the chat pipeline answers after delay_ms (chat threshold + {CHAT_MARGIN_MS} ms)",
-              "chat", delay_ms=int(_SANDBOX.journeys.chat_threshold_ms) + CHAT_MARGIN_MS),
+              "chat", delay_ms=lambda: int(shipped_sandbox_profile().journeys.chat_threshold_ms) + CHAT_MARGIN_MS),
         fault("go-pro-does-nothing", "frontend", "'Go Pro' has no click handler: nothing happens", "payment"),
         fault("checkout-declines-success-card", "frontend", "checkout declines the success test card", "payment"),
         fault("webhook-never-sent", "frontend", "payment succeeds but Stripe's webhook never arrives: the plan stays Free",
@@ -195,7 +204,7 @@ class FaultState:
     def switch_on(self, name: str, params: dict[str, Any] | None = None) -> None:
         if name not in FAULTS:
             raise UnknownFault(name)
-        self.active[name] = {**FAULTS[name].params, **(params or {})}
+        self.active[name] = {**FAULTS[name].defaults(), **(params or {})}
 
     def switch_off(self, name: str) -> None:
         if name not in FAULTS:

@@ -14,11 +14,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 import httpx
 
-from monitor.profile import Profile, load_profile
+from monitor.profile import Profile
 
 STATE_ENV = "SLURPY_SANDBOX_STATE"
 
@@ -57,13 +57,28 @@ class Sandbox:
             raise SandboxError(f"no running sandbox: {path} does not exist (start one with `slurpy-sandbox serve`)")
         return cls(path)
 
-    def target_profile(self, name: str, url_overrides: dict[str, str] | None = None) -> Profile:
-        """Profile ``name`` pointed at this sandbox (URLs, CA, test inbox); the credentials the
-        sandbox made up are exported under the environment variable names its profile uses."""
-        for env_name, value in self.state.get("secrets", {}).items():
-            os.environ.setdefault(env_name, value)
-        return load_profile(name, url_overrides={**self.urls, **(url_overrides or {})}, http_overrides=self.http_urls,
-                            inbox_url=self.state.get("inbox_url"), ca_bundle=self.ca_bundle)
+    @property
+    def secrets(self) -> dict[str, str]:
+        """The credentials this sandbox made up, by the environment variable names its profile uses."""
+        return dict(self.state.get("secrets", {}))
+
+    def live_profile(self, profile: Profile, keep: Collection[str] = ()) -> Profile:
+        """``profile`` pointed at this sandbox: its URLs (except the services in ``keep``, which
+        the user pointed elsewhere), its CA and its outbox as the test inbox."""
+        services = {}
+        for name, spec in profile.services.items():
+            if name in keep or name not in self.urls:
+                services[name] = spec
+                continue
+            security = spec.security
+            if name in self.http_urls:
+                security = security.model_copy(update={"http_url": self.http_urls[name]})
+            services[name] = spec.model_copy(update={"base_url": self.urls[name], "security": security})
+        return profile.model_copy(update={
+            "services": services,
+            "tls": profile.tls.model_copy(update={"ca_bundle": self.ca_bundle}),
+            "journeys": profile.journeys.model_copy(update={"inbox_url": self.state.get("inbox_url")}),
+        })
 
     def export(self) -> None:
         """Let child processes (xdist workers, nested pytest runs) attach to this sandbox."""
@@ -118,7 +133,7 @@ class Starting:
     def __init__(self, faults: list[str] = ()):
         self.directory = Path(tempfile.mkdtemp(prefix="slurpy-sandbox-"))
         self.state_file = self.directory / "state.json"
-        command = [sys.executable, "-m", "monitor.sandbox", "serve", "--state-file", str(self.state_file)]
+        command = [sys.executable, "-m", "slurpy_sandbox", "serve", "--state-file", str(self.state_file)]
         for fault in faults:
             command += ["--fault", fault]
         with (self.directory / "sandbox.log").open("wb") as log:

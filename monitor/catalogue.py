@@ -1,0 +1,101 @@
+"""Every check a profile implies, in one list: what kind, its stable id, and the arguments its
+check function is handed. The suites' parameters, the fault matrix's expectations and (later)
+the status page's "expected checks" all read this list."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.analysers.headers import HeaderPolicy
+from monitor.profile import Profile
+
+JOURNEYS = ("sign-up", "sign-in", "chat", "payment")
+
+
+@dataclass(frozen=True)
+class CheckCase:
+    kind: str  # the check function's name: health, latency, tls, headers, ...
+    service: str
+    path: str = ""  # part of the id: an endpoint path, a page, or "METHOD /path"
+    args: dict[str, Any] = field(default_factory=dict, compare=False)  # keyword arguments of the check
+
+    @property
+    def id(self) -> str:
+        """The id its CheckResult will carry: ``health:frontend:/api/health``."""
+        return ":".join(part for part in (self.kind, self.service, self.path) if part)
+
+    @property
+    def label(self) -> str:
+        """A readable pytest id: ``frontend/api/health``, ``frontend POST /api/journal``."""
+        if self.path.startswith("/"):
+            return f"{self.service}{self.path}"
+        return f"{self.service} {self.path}" if self.path else self.service
+
+
+# Why a check has nothing to probe in a profile, said in words where pytest would say NOTSET.
+NOTHING_TO_PROBE = {
+    "health": "no service in this profile lists a health endpoint",
+    "latency": "no service in this profile",
+    "tls": "no https service in this profile",
+    "headers": "no service in this profile lists header_paths under [services.<name>.security]",
+    "https_redirect": "no service in this profile sets security.http_url (a plain-http URL that must redirect)",
+    "cookies": "no service in this profile lists cookie_paths",
+    "cors": "no service in this profile sets security.cors_path with allowed origins",
+    "rate_limit": "this profile has no [[rate_limits]] rules",
+    "validation": "this profile has no [[validation]] rules",
+    "secrets": "no service in this profile lists pages to scan",
+    "exposure": "no service in this profile",
+    "journey": "no frontend service in this profile",
+}
+
+
+def catalogue(profile: Profile) -> list[CheckCase]:
+    cases: list[CheckCase] = []
+    rules = profile.security
+    for name, spec in profile.services.items():
+        sec = spec.security
+        for endpoint in spec.health:
+            cases.append(CheckCase("health", name, endpoint.path,
+                                   dict(service=name, url=spec.url(endpoint.path), endpoint=endpoint)))
+        cases.append(CheckCase("latency", name, args=dict(service=name, url=spec.latency_url,
+                                                          threshold_ms=spec.latency_ms,
+                                                          samples=profile.latency_samples)))
+        if spec.is_https:
+            cases.append(CheckCase("tls", name, args=dict(service=name, url=spec.base_url, policy=profile.tls)))
+        policy = HeaderPolicy(tuple(sec.required_headers), rules.hsts_min_age, rules.hsts_include_subdomains,
+                              rules.hsts_preload, rules.csp_allow_unsafe)
+        for path in sec.header_paths:
+            cases.append(CheckCase("headers", name, path, dict(service=name, url=spec.url(path), policy=policy)))
+        if sec.http_url:
+            cases.append(CheckCase("https_redirect", name, args=dict(service=name, http_url=sec.http_url)))
+        for path in sec.cookie_paths:
+            cases.append(CheckCase("cookies", name, path, dict(service=name, url=spec.url(path),
+                                                               session_cookies=sec.session_cookies)))
+        if sec.cors_path and profile.cors.allowed_origins:
+            cases.append(CheckCase("cors", name, args=dict(service=name, url=spec.url(sec.cors_path),
+                                                           method=sec.cors_method, policy=profile.cors)))
+        if sec.pages:
+            cases.append(CheckCase("secrets", name, args=dict(service=name, base_url=spec.base_url, pages=sec.pages)))
+        cases.append(CheckCase("exposure", name, args=dict(
+            service=name, url=spec.url(spec.health[0].path), docs_urls=[spec.url(p) for p in sec.docs_paths],
+            policy=rules)))
+    for rule in profile.rate_limits:
+        cases.append(CheckCase("rate_limit", rule.service, f"{rule.method} {rule.path}",
+                               dict(rule=rule, url=profile.services[rule.service].url(rule.path))))
+    for rule in profile.validation:
+        cases.append(CheckCase("validation", rule.service, f"{rule.method} {rule.path}",
+                               dict(rule=rule, url=profile.services[rule.service].url(rule.path))))
+    if "frontend" in profile.services:
+        cases += [CheckCase("journey", "frontend", journey) for journey in JOURNEYS]
+    return cases
+
+
+def cases_of(profile: Profile, kind: str) -> list[CheckCase]:
+    return [case for case in catalogue(profile) if case.kind == kind]
+
+
+def find(profile: Profile, check_id: str) -> CheckCase:
+    for case in catalogue(profile):
+        if case.id == check_id:
+            return case
+    raise KeyError(f"profile {profile.name} implies no check {check_id!r}")

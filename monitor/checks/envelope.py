@@ -1,0 +1,86 @@
+"""One envelope for every check's result: one message format, ``flaky`` derived from the attempts
+the check's probes needed, and a measured duration on every record.
+
+A check is a function decorated with :func:`check`: it probes, hands what it saw to an analyser,
+and returns :func:`judged` (problems, or the ok message) or :func:`unreachable`. The decorator
+stamps what every record shares, so no check builds those parts by hand.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any, Callable, ParamSpec
+
+from monitor.probe import CertFetch, Exchange, Probe
+from monitor.results import Category, CheckResult, Verdict
+
+MAX_SHOWN = 5  # problems spelled out in the one-line message; all of them go to details.problems
+
+_PHASE = {
+    Category.DNS: "the host name does not resolve",
+    Category.CONNECT: "could not connect",
+    Category.TLS: "TLS handshake failed",
+    Category.TIMEOUT: "no answer within the {timeout:g} s timeout",
+}
+_LABEL = {Verdict.FAIL: "FAILED", Verdict.WARN: "WARNING", Verdict.SKIP: "INCONCLUSIVE"}
+
+P = ParamSpec("P")
+
+
+def message(check: str, service: str, verdict: Verdict, category: Category | None, url: str, text: str) -> str:
+    """``backend health FAILED [body]: https://…/health/healthz: expected ok == true, got false``."""
+    label = _LABEL.get(verdict)
+    head = f"{service} {check} {label} [{category}]" if label and category else f"{service} {check} {label or 'ok'}"
+    return f"{head}: {url}: {text}" if url else f"{head}: {text}"
+
+
+def judged(check: str, service: str, *, category: Category, problems: list[str], ok_message: str, url: str = "",
+           path: str = "", verdict: Verdict | None = None, details: dict[str, Any] | None = None) -> CheckResult:
+    """Fail with the problems (the first few in the message, all in ``details.problems``), or pass.
+    ``verdict`` overrides for a non-failing outcome that is not a plain pass (a warning)."""
+    details = dict(details or {})
+    if problems:
+        shown = "; ".join(problems[:MAX_SHOWN])
+        if len(problems) > MAX_SHOWN:
+            shown += f"; and {len(problems) - MAX_SHOWN} more (see details.problems in the results file)"
+        details["problems"] = problems
+        outcome, text = verdict or Verdict.FAIL, shown
+    else:
+        outcome, text = verdict or Verdict.PASS, ok_message
+    return CheckResult(check=check, service=service, verdict=outcome, path=path, url=url,
+                       category=category if outcome is not Verdict.PASS else None,
+                       message=message(check, service, outcome, category, url, text), details=details)
+
+
+def unreachable(check: str, service: str, probe: Probe, exchange: Exchange | CertFetch, *, url: str = "",
+                path: str = "", details: dict[str, Any] | None = None) -> CheckResult:
+    """The target did not answer: the phase that failed is the category."""
+    category = exchange.category or Category.CONNECT
+    url = url or getattr(exchange, "url", "")
+    phase = _PHASE.get(category, "request failed").format(timeout=probe.settings.timeout_s)
+    text = f"expected an answer, {phase}: {exchange.error_text} (after {exchange.attempts} attempt(s))"
+    return CheckResult(check=check, service=service, verdict=Verdict.FAIL, category=category, path=path, url=url,
+                       message=message(check, service, Verdict.FAIL, category, url, text), details=dict(details or {}))
+
+
+def check(function: Callable[P, CheckResult]) -> Callable[P, CheckResult]:
+    """Run a check and finish its record: the most attempts any of its requests needed (a pass
+    that needed a retry is ``flaky``) and the check's wall-clock duration."""
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> CheckResult:
+        probes = [a for a in (*args, *kwargs.values()) if isinstance(a, Probe)]
+        marks = [len(p.exchanges) for p in probes]
+        started = time.perf_counter()
+        result = function(*args, **kwargs)
+        result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        seen = [e for p, mark in zip(probes, marks) for e in p.exchanges[mark:]]
+        for p, mark in zip(probes, marks):
+            del p.exchanges[mark:]  # a session's probe must not grow without bound
+        result.attempts = max([result.attempts, *(e.attempts for e in seen)])
+        if result.verdict is Verdict.PASS and result.attempts > 1:
+            result.verdict = Verdict.FLAKY
+            result.message += f" (flaky: needed {result.attempts} attempts)"
+        return result
+
+    return run

@@ -1,0 +1,99 @@
+"""The results pipeline: producers (the pytest plugin, later Locust and the watch mode) hand
+:class:`CheckResult` records to a :class:`RunRecorder`; it stamps them with the run and passes
+them to its sinks (the JSON-lines file and the summary first; history, alerts, metrics and the
+status page next). Nothing here knows about pytest."""
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Protocol
+
+from monitor.results import CheckResult, Verdict, utc_now
+
+
+@dataclass
+class Run:
+    target: str
+    run_id: str = field(default_factory=lambda: f"{utc_now():%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}")
+    started: datetime = field(default_factory=utc_now)
+    finished: datetime | None = None
+    results: list[CheckResult] = field(default_factory=list)
+
+
+class Sink(Protocol):
+    """Receives every record of a run as it is made, then the finished run once."""
+
+    def add(self, run: Run, result: CheckResult) -> None: ...
+
+    def close(self, run: Run) -> None: ...
+
+
+class RunRecorder:
+    def __init__(self, run: Run, sinks: list[Sink] | None = None):
+        self.run = run
+        self.sinks: list[Sink] = list(sinks or [])
+        self._closed = False
+
+    def add(self, result: CheckResult) -> None:
+        result.target = result.target or self.run.target
+        result.run_id = result.run_id or self.run.run_id
+        self.run.results.append(result)
+        for sink in self.sinks:
+            sink.add(self.run, result)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.run.finished = utc_now()
+        for sink in self.sinks:
+            sink.close(self.run)
+
+
+class JsonlSink:
+    """One JSON object a line, appended and flushed as each record arrives, so a run killed
+    midway keeps what it had already judged."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def add(self, run: Run, result: CheckResult) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(result.to_dict(), sort_keys=True) + "\n")
+
+    def close(self, run: Run) -> None:
+        pass
+
+
+_ORDER = {Verdict.FAIL: 0, Verdict.ERROR: 1, Verdict.WARN: 2, Verdict.FLAKY: 3, Verdict.SKIP: 4, Verdict.PASS: 5}
+
+
+def summary_lines(run: Run, results_path: Path | None = None) -> list[str]:
+    """Every check, worst first: verdict, id, duration, message."""
+    counts = {v: sum(r.verdict is v for r in run.results) for v in Verdict}
+    tally = ", ".join(f"{n} {v.value}" for v, n in counts.items() if n)
+    lines = [f"Slurpy monitor: target {run.target}: {len(run.results)} checks: {tally}"]
+    if results_path is not None:
+        lines.append(f"results: {results_path}")
+    for result in sorted(run.results, key=lambda r: (_ORDER[r.verdict], r.id)):
+        took = f"{result.duration_ms:6.0f} ms" if result.duration_ms is not None else " " * 9
+        lines.append(f"  {result.verdict.value.upper():5} {result.id:36} {took}  {result.message}")
+    return lines
+
+
+class SummarySink:
+    """Hands the finished run's summary lines to ``emit`` (a terminal, a log, a step summary)."""
+
+    def __init__(self, emit: Callable[[list[str]], None], results_path: Path | None = None):
+        self.emit, self.results_path = emit, results_path
+
+    def add(self, run: Run, result: CheckResult) -> None:
+        pass
+
+    def close(self, run: Run) -> None:
+        if run.results:
+            self.emit(summary_lines(run, self.results_path))

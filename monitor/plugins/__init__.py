@@ -1,0 +1,12 @@
+"""The pytest plugins behind every suite, one concern each (as pytest-selenium splits its own):
+
+* :mod:`.target`   ``--target``/``--url``, the profile, the probe and secrets fixtures, and the
+  hook a stand-in (the sandbox) implements to turn a profile into a live one;
+* :mod:`.safety`   default-deny on sensitive targets;
+* :mod:`.params`   tests marked ``@pytest.mark.check(kind)`` are parametrized from the catalogue;
+* :mod:`.results`  the ``verdict`` fixture and the run's results pipeline (sinks by hook);
+* :mod:`.artifacts` kept traces and logs scrubbed of the run's secrets.
+"""
+
+PLUGINS = ["monitor.plugins.target", "monitor.plugins.safety", "monitor.plugins.params",
+           "monitor.plugins.results", "monitor.plugins.artifacts"]

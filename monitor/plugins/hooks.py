@@ -1,0 +1,39 @@
+"""Hooks the monitor's plugins call and other plugins implement."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pluggy
+import pytest
+
+if TYPE_CHECKING:
+    from monitor.pipeline import Run, Sink
+    from monitor.profile import Profile
+
+hookspec = pluggy.HookspecMarker("pytest")
+
+
+@dataclass(frozen=True)
+class LiveTarget:
+    """A profile pointed at a running stand-in, and the secrets the stand-in made up for itself
+    (by the environment variable names the profile uses)."""
+
+    profile: "Profile"
+    secrets: dict[str, str] = field(default_factory=dict)
+
+
+@hookspec(firstresult=True)
+def pytest_slurpy_live_profile(config: pytest.Config, profile: "Profile", keep: frozenset[str]) -> LiveTarget | None:
+    """Called once, when the first test needs the target, for a profile with ``sandbox = true``:
+    start or join the stand-in and return the profile pointed at it. ``keep``: services the user
+    pointed elsewhere with ``--url``."""
+
+
+def pytest_slurpy_sinks(config: pytest.Config, run: "Run") -> list["Sink"]:
+    """Return sinks that receive this run's check results (besides the JSON-lines file and the
+    terminal summary), e.g. a history database or an alert dispatcher."""
+    return []
+
+
+pytest_slurpy_sinks = hookspec(pytest_slurpy_sinks)

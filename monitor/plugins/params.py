@@ -1,0 +1,45 @@
+"""A test marked ``@pytest.mark.check("health")`` runs once per case of that kind in the target's
+catalogue (:func:`monitor.catalogue.catalogue`) and receives it as the ``case`` fixture, whose
+``args`` are the check function's keyword arguments, taken from the live profile. A kind with
+nothing to probe in this profile is one skipped test that says so in words."""
+from __future__ import annotations
+
+import pytest
+
+from monitor.catalogue import NOTHING_TO_PROBE, CheckCase, cases_of, find
+from monitor.plugins.target import target_of
+from monitor.profile import Profile
+
+CASE_KEY = "check_case"  # user property: which catalogue case an item runs, for records of skipped tests
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "check(kind): parametrize over the catalogue's cases of this kind (fixture `case`)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("check")
+    if marker is None:
+        return
+    kind = marker.args[0]
+    cases = cases_of(target_of(metafunc.config).profile, kind)
+    if not cases:
+        reason = f"nothing to probe: {NOTHING_TO_PROBE.get(kind, f'no {kind} check in this profile')}"
+        metafunc.parametrize("case", [pytest.param(None, marks=pytest.mark.skip(reason=reason))],
+                             ids=["nothing-to-probe"], indirect=True)
+        return
+    metafunc.parametrize("case", [c.id for c in cases], ids=[c.label for c in cases], indirect=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        check_id = callspec.params.get("case") if callspec else None
+        if check_id:
+            kind, service, *path = check_id.split(":", 2)
+            item.user_properties.append((CASE_KEY, {"check": kind, "service": service, "path": path[0] if path else ""}))
+
+
+@pytest.fixture
+def case(request: pytest.FixtureRequest, profile: Profile) -> CheckCase:
+    return find(profile, request.param)

@@ -1,0 +1,102 @@
+"""Every check's record reaches one :class:`~monitor.pipeline.RunRecorder` (on the xdist
+controller, from every worker): the ``verdict`` fixture records a check's result and fails the
+test unless it is ok; a test that uses ``verdict`` but recorded nothing (skipped, or the monitor
+broke) still leaves a record, so the history has no silent gaps. Sinks: the JSON-lines file, the
+terminal summary, and whatever ``pytest_slurpy_sinks`` implementations return."""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from monitor.pipeline import JsonlSink, Run, RunRecorder, SummarySink
+from monitor.plugins.params import CASE_KEY
+from monitor.plugins.target import target_of
+from monitor.results import Category, CheckResult, Verdict
+
+RESULT_KEY = "check_result"
+JUDGED_KEY = "judges_target"  # the test uses `verdict`: it judges the target and must leave a record
+
+
+class MonitorWarning(UserWarning):
+    """A check that passed but needs attention (its verdict is ``warn``)."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("slurpy monitor").addoption(
+        "--results", default=None, metavar="PATH",
+        help="where to write this run's check results (JSON lines); default results/<time>-<target>.jsonl")
+
+
+class ResultsGatherer:
+    def __init__(self, config: pytest.Config):
+        target = target_of(config).name
+        self.run = Run(target=target)
+        self.path = Path(config.getoption("results") or f"results/{self.run.started:%Y%m%dT%H%M%SZ}-{target}.jsonl")
+        self.summary: list[str] = []
+        extra = [sink for sinks in config.hook.pytest_slurpy_sinks(config=config, run=self.run) for sink in sinks]
+        self.recorder = RunRecorder(self.run, [JsonlSink(self.path), SummarySink(self.summary.extend, self.path), *extra])
+        self._recorded: set[str] = set()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        properties = dict(p for p in report.user_properties if p[0] != RESULT_KEY)
+        if not properties.get(JUDGED_KEY):
+            return
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            recorded = [CheckResult.from_dict(v) for k, v in report.user_properties if k == RESULT_KEY]
+            if not recorded and report.nodeid not in self._recorded:
+                recorded = [self._synthesize(report, properties.get(CASE_KEY))]
+            for result in recorded:
+                if result.duration_ms is None:
+                    result.duration_ms = round(report.duration * 1000, 1)
+                self.recorder.add(result)
+            self._recorded.add(report.nodeid)
+
+    def _synthesize(self, report: pytest.TestReport, case: dict | None) -> CheckResult:
+        where = case or {"check": report.nodeid.split("::")[-1], "service": "", "path": ""}
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            return CheckResult(**where, verdict=Verdict.SKIP, message=reason.removeprefix("Skipped: "))
+        verdict = Verdict.PASS if report.passed else Verdict.ERROR
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = crash.message if crash is not None else str(report.longrepr or "passed").splitlines()[-1]
+        return CheckResult(**where, verdict=verdict, category=None if report.passed else Category.MONITOR,
+                           message=message)
+
+    def pytest_sessionfinish(self) -> None:
+        self.recorder.close()
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.summary:
+            terminalreporter.section("slurpy monitor summary")
+            for line in self.summary:
+                terminalreporter.write_line(line)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # workers' reports reach the controller, which gathers them all
+        config.pluginmanager.register(ResultsGatherer(config), "slurpy-monitor-results")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "verdict" in getattr(item, "fixturenames", ()):
+            item.user_properties.append((JUDGED_KEY, True))
+
+
+@pytest.fixture
+def verdict(request: pytest.FixtureRequest) -> Callable[[CheckResult], CheckResult]:
+    """Record a check's result for the run's history, then fail the test with the check's own
+    message unless the verdict is ok (pass, flaky or warn; a warn also raises a warning)."""
+
+    def judge(result: CheckResult) -> CheckResult:
+        request.node.user_properties.append((RESULT_KEY, result.to_dict()))
+        if result.verdict is Verdict.WARN:
+            warnings.warn(MonitorWarning(result.message), stacklevel=2)
+        if not result.ok:
+            pytest.fail(result.message, pytrace=False)
+        return result
+
+    return judge

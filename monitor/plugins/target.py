@@ -1,0 +1,103 @@
+"""Which deployment this run checks: ``--target NAME`` (or ``$SLURPY_TARGET``) picks
+``targets/NAME.toml``; ``--url SERVICE=URL`` (or ``$SLURPY_URL_<SERVICE>``) points a service
+elsewhere. A bad profile stops the run before any test, one line per problem. A profile with
+``sandbox = true`` is made live by whichever plugin implements ``pytest_slurpy_live_profile``."""
+from __future__ import annotations
+
+import os
+from typing import Callable, Iterator
+
+import pytest
+
+from monitor.plugins import hooks
+from monitor.probe import NetworkSettings, Probe
+from monitor.profile import Profile, ProfileError, load_profile, parse_url_options, resolve_target_name, url_overrides_from_env
+from monitor.secrets import MissingSecret, Secrets
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("slurpy monitor")
+    group.addoption("--target", default=None, help="target profile: targets/NAME.toml (default: $SLURPY_TARGET or sandbox)")
+    group.addoption("--url", action="append", default=[], metavar="SERVICE=URL",
+                    help="override a service's base URL, e.g. a preview deployment (also $SLURPY_URL_<SERVICE>)")
+
+
+class Target:
+    """The profile as written (known at configure time, enough to collect and to decide safety)
+    and, once a test needs it, the live profile and its secrets."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.name = resolve_target_name(config.getoption("target"))
+        self.url_overrides = {**url_overrides_from_env(os.environ), **parse_url_options(config.getoption("url"))}
+        self.profile = load_profile(self.name, url_overrides=self.url_overrides)
+        self._live: hooks.LiveTarget | None = None
+
+    def live(self) -> hooks.LiveTarget:
+        if self._live is None:
+            if self.profile.sandbox:
+                answer = self.config.hook.pytest_slurpy_live_profile(
+                    config=self.config, profile=self.profile, keep=frozenset(self.url_overrides))
+                if answer is None:
+                    raise pytest.UsageError(f"targets/{self.name}.toml says sandbox = true, but no sandbox plugin is "
+                                            "installed (uv sync --group sandbox)")
+                self._live = answer
+            else:
+                self._live = hooks.LiveTarget(self.profile)
+        return self._live
+
+
+_TARGET = pytest.StashKey[Target]()
+
+
+def target_of(config: pytest.Config) -> Target:
+    return config.stash[_TARGET]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        config.stash[_TARGET] = Target(config)
+    except ProfileError as exc:
+        raise pytest.UsageError("bad target profile:\n  " + "\n  ".join(exc.lines)) from None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    profile = target_of(config).profile
+    kind = "sensitive" if profile.sensitive else "not sensitive"
+    return f"target: {profile.name} ({kind}){' [sandbox]' if profile.sandbox else ''}"
+
+
+@pytest.fixture(scope="session")
+def profile(pytestconfig: pytest.Config) -> Profile:
+    """The target profile, live: pointing at the sandbox when the target is one."""
+    return target_of(pytestconfig).live().profile
+
+
+@pytest.fixture(scope="session")
+def probe(profile: Profile) -> Iterator[Probe]:
+    """Anonymous requests with the profile's network settings."""
+    probe = Probe(NetworkSettings.from_profile(profile))
+    yield probe
+    probe.close()
+
+
+@pytest.fixture(scope="session")
+def read_secret(pytestconfig: pytest.Config, profile: Profile) -> Callable[[str], str]:
+    """``read_secret("monitor_password")``: the value of the environment variable the profile
+    names. Missing: the test skips with the variable's name locally and fails in CI."""
+    secrets = Secrets(profile, provided=target_of(pytestconfig).live().secrets)
+
+    def read(logical_name: str) -> str:
+        try:
+            return secrets.get(logical_name)
+        except MissingSecret as exc:
+            if exc.fatal:
+                pytest.fail(str(exc), pytrace=False)
+            pytest.skip(str(exc))
+
+    return read

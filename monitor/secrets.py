@@ -1,0 +1,43 @@
+"""Secrets by name: a profile names the environment variable that holds each one; the value is
+read when a check needs it, registered for redaction, and never written anywhere."""
+from __future__ import annotations
+
+import os
+from typing import Mapping
+
+from monitor import redact
+from monitor.profile import Profile
+
+
+class MissingSecret(LookupError):
+    """A secret the run needs is not set. ``fatal``: in CI a missing secret is a broken set-up
+    (fail); locally it only means this check cannot run here (skip)."""
+
+    def __init__(self, message: str, fatal: bool):
+        super().__init__(message)
+        self.fatal = fatal
+
+
+class Secrets:
+    """Values for a profile's ``[secrets]``: from the environment, or from ``provided`` (what a
+    sandbox made up for itself, under the same variable names)."""
+
+    def __init__(self, profile: Profile, env: Mapping[str, str] = os.environ,
+                 provided: Mapping[str, str] | None = None):
+        self.profile, self.env, self.provided = profile, env, dict(provided or {})
+
+    def get(self, logical_name: str) -> str:
+        env_name = self.profile.secrets.get(logical_name)
+        if env_name is None:
+            raise MissingSecret(f"targets/{self.profile.name}.toml names no environment variable for secret "
+                                f"{logical_name!r} (add it under [secrets])", fatal=True)
+        value = self.env.get(env_name) or self.provided.get(env_name)
+        if not value:
+            raise MissingSecret(f"secret {logical_name!r} missing: set environment variable {env_name}",
+                                fatal=bool(self.env.get("CI")))
+        redact.register(value)
+        return value
+
+    def has(self, logical_name: str) -> bool:
+        env_name = self.profile.secrets.get(logical_name)
+        return bool(env_name and (self.env.get(env_name) or self.provided.get(env_name)))
