@@ -22,7 +22,7 @@ _PHASE = {
     Category.TLS: "TLS handshake failed",
     Category.TIMEOUT: "no answer within the {timeout:g} s timeout",
 }
-_LABEL = {Verdict.FAIL: "FAILED", Verdict.WARN: "WARNING", Verdict.SKIP: "INCONCLUSIVE"}
+_LABEL = {Verdict.FAIL: "FAILED", Verdict.WARN: "WARNING", Verdict.ERROR: "INCONCLUSIVE"}
 
 P = ParamSpec("P")
 
@@ -61,6 +61,17 @@ def unreachable(check: str, service: str, probe: Probe, exchange: Exchange | Cer
     text = f"expected an answer, {phase}: {exchange.error_text} (after {exchange.attempts} attempt(s))"
     return CheckResult(check=check, service=service, verdict=Verdict.FAIL, category=category, path=path, url=url,
                        message=message(check, service, Verdict.FAIL, category, url, text), details=dict(details or {}))
+
+
+def inconclusive(check: str, service: str, *, url: str, why: str, path: str = "",
+                 details: dict[str, Any] | None = None) -> CheckResult:
+    """The probe never reached what the check judges (a 401 before the limiter, a 405 to the
+    wrong method, a 429 the run itself caused): neither a pass nor the target's failure, but
+    the monitor's own problem, so the verdict is ``error`` with category ``monitor`` and ``why``
+    says what to fix (``… needs a signed-in probe: set auth = true and [auth] in the profile``)."""
+    return CheckResult(check=check, service=service, verdict=Verdict.ERROR, category=Category.MONITOR, path=path,
+                       url=url, message=message(check, service, Verdict.ERROR, Category.MONITOR, url, why),
+                       details=dict(details or {}))
 
 
 def check(function: Callable[P, CheckResult]) -> Callable[P, CheckResult]:
