@@ -8,6 +8,13 @@ import pytest
 from monitor.plugins.target import target_of
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "nondestructive: safe to run against a sensitive (production) target; everything "
+                            "else is skipped there unless the profile allows it")
+    config.addinivalue_line("markers", "budget: spends the target's rate-limit or money budget; skipped on sensitive "
+                            "targets unless the profile opts in")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     profile = target_of(config).profile
     if not profile.sensitive:
