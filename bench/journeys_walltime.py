@@ -9,7 +9,7 @@ if __name__ == "__main__":
     per_journey: dict[str, list[float]] = {}
     for results in runs:
         for result in results:
-            per_journey.setdefault(result.path, []).append(result.duration_ms)
+            per_journey.setdefault(result.path, []).append(result.duration_ms or 0.0)
     print(describe("journeys", times))
     print("  per journey, median of its steps' sum: " +
           ", ".join(f"{name} {statistics.median(ms) / 1000:.2f} s" for name, ms in sorted(per_journey.items())))

@@ -29,7 +29,8 @@ def main() -> None:
         probe = Probe(NetworkSettings.from_profile(profile))
         case = find(profile, "latency:backend")
         url = case.args["url"]
-        monitor, curl = [], []
+        monitor: list[float] = []
+        curl: list[float] = []
         for _ in range(ROUNDS):
             monitor.extend(smoke.latency(probe, **case.args).details["samples_ms"])
             curl.extend(curl_ms(url, sandbox.ca_bundle) for _ in range(profile.latency_samples))

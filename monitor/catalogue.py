@@ -82,9 +82,9 @@ def catalogue(profile: Profile) -> list[CheckCase]:
     for rule in profile.rate_limits:
         cases.append(CheckCase("rate_limit", rule.service, f"{rule.method} {rule.path}",
                                dict(rule=rule, url=profile.services[rule.service].url(rule.path))))
-    for rule in profile.validation:
-        cases.append(CheckCase("validation", rule.service, f"{rule.method} {rule.path}",
-                               dict(rule=rule, url=profile.services[rule.service].url(rule.path))))
+    for check in profile.validation:
+        cases.append(CheckCase("validation", check.service, f"{check.method} {check.path}",
+                               dict(rule=check, url=profile.services[check.service].url(check.path))))
     if "frontend" in profile.services:
         cases += [CheckCase("journey", "frontend", journey) for journey in JOURNEYS]
     return cases

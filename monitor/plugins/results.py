@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, cast
 
 import pytest
 
@@ -41,11 +41,11 @@ class ResultsGatherer:
         self._recorded: set[str] = set()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        properties = dict(p for p in report.user_properties if p[0] != RESULT_KEY)
+        properties: dict[str, Any] = dict(p for p in report.user_properties if p[0] != RESULT_KEY)
         if not properties.get(JUDGED_KEY):
             return
         if report.when == "call" or (report.when == "setup" and not report.passed):
-            recorded = [CheckResult.from_dict(v) for k, v in report.user_properties if k == RESULT_KEY]
+            recorded = [CheckResult.from_dict(cast(dict, v)) for k, v in report.user_properties if k == RESULT_KEY]
             if not recorded and report.nodeid not in self._recorded:
                 recorded = [self._synthesize(report, properties.get(CASE_KEY))]
             for result in recorded:
