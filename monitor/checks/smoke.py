@@ -18,7 +18,7 @@ def _warm_up(probe: Probe, url: str) -> dict[str, Any]:
     """One request a cold deployment may spend starting up; what it saw is kept, never judged."""
     exchange = probe.get(url)
     # Out of the probe's record, so a retry it needed cannot make the judged check flaky.
-    probe.exchanges.remove(exchange)
+    probe.exchanges[:] = [e for e in probe.exchanges if e is not exchange]
     if exchange.response is None:
         return {"url": url, "error": f"{exchange.category}: {exchange.error_text}", "attempts": exchange.attempts}
     return {"url": url, "status": exchange.response.status_code, "elapsed_ms": round(exchange.elapsed_ms or 0.0, 1),
