@@ -55,11 +55,12 @@ def catalogue(profile: Profile) -> list[CheckCase]:
     for name, spec in profile.services.items():
         sec = spec.security
         for endpoint in spec.health:
-            cases.append(CheckCase("health", name, endpoint.path,
-                                   dict(service=name, url=spec.url(endpoint.path), endpoint=endpoint)))
+            cases.append(CheckCase("health", name, endpoint.path, dict(service=name, url=spec.url(endpoint.path),
+                                                                        endpoint=endpoint, warm_up=spec.warm_up)))
         cases.append(CheckCase("latency", name, args=dict(service=name, url=spec.latency_url,
                                                           threshold_ms=spec.latency_ms,
-                                                          samples=profile.latency_samples)))
+                                                          samples=profile.latency_samples,
+                                                          healthy_status=spec.latency_status, warm_up=spec.warm_up)))
         if spec.is_https:
             cases.append(CheckCase("tls", name, args=dict(service=name, url=spec.base_url, policy=profile.tls)))
         policy = HeaderPolicy(tuple(sec.required_headers), rules.hsts_min_age, rules.hsts_include_subdomains,

@@ -34,13 +34,22 @@ class _Strict(BaseModel):
 
 
 class HealthEndpoint(_Strict):
-    """One health URL and what a healthy answer must look like (Gatus-style, one rule a line)."""
+    """One health URL and what a healthy answer must look like (Gatus-style, one rule a line).
+    JSON keys are dotted paths into the body: ``"slo_status.availability"``."""
 
     path: str
     status: list[int] = Field(default=[200], min_length=1)
     content_type: str | None = None
     json_equals: dict[str, Any] = {}
     json_required: list[str] = []
+    json_absent: list[str] = Field(default=[], description=(
+        "keys a healthy body never holds, e.g. \"error\" (MCP /stats answers {\"service\", \"error\"} "
+        "when it cannot reach its vector store); the message quotes the value found"))
+    dependencies: list[str] = Field(default=[], description=(
+        "the dependency checks that must be in the body, each up: a path to a bool (must be true) or to an "
+        "object with \"ok\" (must be true; its \"error\" is quoted), e.g. \"sli_checks.database\"; a path to an "
+        "object without \"ok\" is a group: not empty, every entry in it up. Only these are reported as failing "
+        "dependencies, and an empty group fails: a deployment that checked nothing is not healthy"))
     text_equals: str | None = None
     headers: dict[str, str] = {}
 
@@ -53,9 +62,14 @@ class HealthEndpoint(_Strict):
 
     @model_validator(mode="after")
     def _one_body_kind(self) -> "HealthEndpoint":
-        if self.text_equals is not None and (self.json_equals or self.json_required):
-            raise ValueError("a body is either text (text_equals) or JSON (json_equals/json_required), not both")
+        if self.text_equals is not None and self.json_rules:
+            raise ValueError("a body is either text (text_equals) or JSON (json_equals/json_required/json_absent/"
+                             "dependencies), not both")
         return self
+
+    @property
+    def json_rules(self) -> bool:
+        return bool(self.json_equals or self.json_required or self.json_absent or self.dependencies)
 
 
 HEADER_NAMES = FULL_POLICY  # one home: the headers analyser
@@ -87,7 +101,13 @@ class Service(_Strict):
     base_url: str
     health: list[HealthEndpoint] = Field(min_length=1)
     latency_ms: float = Field(gt=0, description="median response time above this fails")
-    latency_path: str | None = None
+    latency_path: str | None = Field(default=None, description=(
+        "sampled for latency instead of the first health path; its answers must have the status of the health "
+        "endpoint at that path, or 200 if it is not one"))
+    warm_up: bool = Field(default=True, description=(
+        "one unjudged request before the health and latency checks of this service, so a cold deployment's "
+        "first answer (a post-deploy gate meets it) neither times out a health check nor counts as a sample; "
+        "its outcome is kept in the result's details"))
     security: ServiceSecurity = ServiceSecurity()
 
     @field_validator("base_url")
@@ -117,6 +137,12 @@ class Service(_Strict):
     @property
     def latency_url(self) -> str:
         return self.url(self.latency_path or self.health[0].path)
+
+    @property
+    def latency_status(self) -> list[int]:
+        """What a healthy answer at the latency URL looks like: an error answer is not fast enough."""
+        path = self.latency_path or self.health[0].path
+        return next((endpoint.status for endpoint in self.health if endpoint.path == path), [200])
 
 
 class TLSPolicy(_Strict):

@@ -153,22 +153,30 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
         await _health_delay(faults, "frontend")
         if faults.is_on("frontend-health-missing-keys"):
             return JSONResponse({"ok": True})
-        database_ok = not faults.is_on("frontend-health-5xx")
-        database = {"ok": database_ok, "latency": 4}
-        if not database_ok:
-            database["error"] = "connection refused"
-        body = {
-            "ok": database_ok,
-            "timestamp": datetime.now(timezone.utc).isoformat(),
-            "sli_checks": {"database": database, "backend": {"ok": True, "latency": 7}},
-            "slo_status": {"availability": database_ok, "latency_ok": True},
+        checks: dict[str, dict[str, Any]] = {
+            "database": {"ok": True, "latency": 4},
+            "qdrant": {"ok": True, "latency": 6},
+            "openai": {"ok": True, "latency": 48},
         }
-        return JSONResponse(body, status_code=200 if database_ok else 503)
+        if faults.is_on("frontend-health-5xx"):
+            checks["database"] = {"ok": False, "latency": 5000, "error": "connection refused"}
+        if faults.is_on("frontend-health-no-dependencies"):
+            checks = {}  # no dependency configured: nothing checked, and the real app still says ok
+        ok = all(check["ok"] for check in checks.values())
+        body = {
+            "ok": ok,
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            # A feature flag, off on a healthy deployment: a monitor must not read it as a dependency.
+            "emotionCalib": {"loaded": False, "labels": 0},
+            "sli_checks": checks,
+            "slo_status": {"availability": ok, "latency_ok": True},
+        }
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/health")
     async def liveness() -> Response:
         await _health_delay(faults, "frontend")
-        return PlainTextResponse("ok", headers={"Cache-Control": "no-store"})
+        return PlainTextResponse("ok", headers={"Cache-Control": "no-store, no-cache, must-revalidate, proxy-revalidate"})
 
     for path, (title, body, script) in PAGES.items():
         app.add_api_route(path, _page_route(faults, path, title, body, script), methods=["GET"])
@@ -297,6 +305,9 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
 
     @app.get("/stats")
     async def stats() -> dict:
+        if faults.is_on("mcp-stats-qdrant-down"):
+            # The real server catches the failure and still answers 200, while /healthz says ok.
+            return {"service": "slurpy-mcp", "error": "Qdrant unreachable: [Errno 111] Connection refused"}
         return {"qdrant": {"collections": 1, "points": 1024}}
 
     @app.post("/chat/stream")

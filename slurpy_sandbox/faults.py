@@ -17,7 +17,7 @@ SERVICES = ("frontend", "backend", "mcp")
 HEALTH_IDS = {
     "frontend": ("health:frontend:/api/health", "health:frontend:/health"),
     "backend": ("health:backend:/health/healthz",),
-    "mcp": ("health:mcp:/healthz",),
+    "mcp": ("health:mcp:/healthz", "health:mcp:/stats"),
 }
 # A slow fault exceeds the shipped sandbox profile's thresholds by these margins, so the two
 # cannot drift apart. The profile is read when a fault is switched on, not at import.
@@ -67,10 +67,15 @@ def _smoke_faults() -> list[Fault]:
         ))
     faults += [
         Fault("frontend-health-5xx", "frontend", "smoke",
-              "frontend /api/health answers 503 with ok:false: its database check fails",
-              _fail("http status", "health:frontend:/api/health")),
+              "frontend /api/health answers 503 with ok:false: its database check fails (every latency sample, "
+              "taken on /api/health, is then a quick 503: an error, not a fast answer)",
+              _fail("http status", "health:frontend:/api/health", "latency:frontend")),
         Fault("frontend-health-missing-keys", "frontend", "smoke",
               "frontend /api/health answers 200 {\"ok\": true} only, like an old build: no sli_checks, slo_status, timestamp",
+              _fail("body", "health:frontend:/api/health")),
+        Fault("frontend-health-no-dependencies", "frontend", "smoke",
+              "frontend /api/health answers 200 ok:true with \"sli_checks\": {}: a deployment missing its "
+              "configuration checked no dependency at all",
               _fail("body", "health:frontend:/api/health")),
         Fault("backend-degraded", "backend", "smoke",
               "backend /health/healthz answers 200 but ok:false with qdrant:false (the status code lies)",
@@ -85,6 +90,10 @@ def _smoke_faults() -> list[Fault]:
         Fault("mcp-health-not-json", "mcp", "smoke",
               "mcp /healthz answers 200 with an HTML error page from a proxy instead of JSON",
               _fail("body", "health:mcp:/healthz")),
+        Fault("mcp-stats-qdrant-down", "mcp", "smoke",
+              "mcp cannot reach its vector store: /stats answers 200 {\"service\": \"slurpy-mcp\", \"error\": …} "
+              "while /healthz still says ok",
+              _fail("body", "health:mcp:/stats")),
         Fault("frontend-cert-expiring", "frontend", "smoke",
               "frontend presents a certificate that expires in 20 days (inside the 30-day warn band)",
               {"tls:frontend": ("warn", "certificate")}, cert="expiring"),

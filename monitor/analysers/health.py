@@ -15,7 +15,6 @@ _MISSING = object()
 class HealthVerdict:
     problems: list[str] = field(default_factory=list)
     category: Category | None = None
-    failing: list[str] = field(default_factory=list)  # dependencies the body itself reports as down
 
     @property
     def ok(self) -> bool:
@@ -28,10 +27,7 @@ class HealthVerdict:
         self.problems.append(problem)
 
     def describe(self) -> str:
-        text = "; ".join(self.problems)
-        if self.failing:
-            text += f"; the service reports failing: {', '.join(self.failing)}"
-        return text
+        return "; ".join(self.problems)
 
 
 def lookup(data: Any, dotted: str) -> Any:
@@ -44,26 +40,70 @@ def lookup(data: Any, dotted: str) -> Any:
     return node
 
 
-def failing_dependencies(data: Any, prefix: str = "") -> list[str]:
-    """Dotted paths of every ``false`` the body reports, with the error text next to it if any.
+def _parent(dotted: str) -> str:
+    return dotted.rpartition(".")[0]
 
-    ``{"ok": false, "supabase": true, "qdrant": false}`` -> ``["ok", "qdrant"]``;
-    ``{"sli_checks": {"db": {"ok": false, "error": "timeout"}}}`` -> ``["sli_checks.db (timeout)"]``.
-    """
-    found: list[str] = []
-    if not isinstance(data, Mapping):
-        return found
-    for key, value in data.items():
-        path = f"{prefix}{key}"
-        if value is False:
-            found.append(path)
-        elif isinstance(value, Mapping):
-            if value.get("ok") is False:
-                error = value.get("error")
-                found.append(f"{path} ({error})" if error else path)
+
+def _status(path: str, value: Any) -> str | None:
+    """``None`` when this dependency status says up; else how it is down, for the message:
+    ``sli_checks.database (connection refused)``. Raises ``ValueError`` when it is no status."""
+    if isinstance(value, bool):
+        return None if value else path
+    if isinstance(value, Mapping) and "ok" in value:
+        if value["ok"] is True:
+            return None
+        error = value.get("error")
+        return f"{path} ({error})" if error else path
+    raise ValueError(f"dependency {path}: expected true or an object with \"ok\", got {_short(value)}")
+
+
+def _is_group(value: Any) -> bool:
+    """``{"database": {"ok": true}, "qdrant": false}``: statuses by name, not one status itself."""
+    return (isinstance(value, Mapping) and "ok" not in value
+            and all(isinstance(entry, (bool, Mapping)) for entry in value.values()))
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def judge_dependencies(data: Mapping[str, Any], paths: list[str]) -> list[str]:
+    """Problems with the dependency checks the profile names; nothing else in the body counts (a
+    feature flag's ``false`` is not a dependency). A group (an object of statuses, such as
+    ``sli_checks``) that is missing or empty means the deployment checked nothing: a failure."""
+    problems: list[str] = []
+    unchecked: dict[str, list[str]] = {}  # group that is missing or empty -> dependencies expected in it
+    failing: list[str] = []
+    for path in paths:
+        value = lookup(data, path)
+        if value is _MISSING:
+            parent = _parent(path)
+            holder = lookup(data, parent) if parent else data
+            if holder is _MISSING or holder == {}:
+                unchecked.setdefault(parent, []).append(path)
             else:
-                found.extend(failing_dependencies(value, prefix=f"{path}."))
-    return found
+                held = ", ".join(holder) if isinstance(holder, Mapping) else _short(holder)
+                problems.append(f"dependency {path} was not checked: {parent or 'the body'} has only {held}")
+            continue
+        if value == {}:
+            unchecked.setdefault(path, [])
+            continue
+        entries = [(f"{path}.{key}", entry) for key, entry in value.items()] if _is_group(value) else [(path, value)]
+        for name, entry in entries:
+            try:
+                down = _status(name, entry)
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            if down:
+                failing.append(down)
+    lines = [f"failing dependencies: {', '.join(failing)}"] if failing else []
+    for group, expected in unchecked.items():
+        state = "missing" if group and lookup(data, group) is _MISSING else "empty"
+        wanted = f" (expected {', '.join(expected)})" if expected else ""
+        lines.append(f"no dependency was checked: {group or 'the body'} is {state}{wanted}")
+    return lines + problems
 
 
 def _snippet(body: bytes, limit: int = 60) -> str:
@@ -88,7 +128,7 @@ def judge_health(endpoint: HealthEndpoint, status: int, headers: Mapping[str, st
         text = body.decode("utf-8", errors="replace").strip()
         if text != endpoint.text_equals:
             verdict.add(Category.BODY, f"expected body {endpoint.text_equals!r}, got {_snippet(body)}")
-    if endpoint.json_equals or endpoint.json_required:
+    if endpoint.json_rules:
         _judge_json(endpoint, body, verdict)
     return verdict
 
@@ -102,6 +142,13 @@ def _judge_json(endpoint: HealthEndpoint, body: bytes, verdict: HealthVerdict) -
     if not isinstance(data, dict):
         verdict.add(Category.BODY, f"expected a JSON object, got {_snippet(body)}")
         return
+    # The most specific cause first: a named dependency or an error the body reports.
+    for problem in judge_dependencies(data, endpoint.dependencies):
+        verdict.add(Category.BODY, problem)
+    for key in endpoint.json_absent:
+        got = lookup(data, key)
+        if got is not _MISSING:
+            verdict.add(Category.BODY, f"expected no {key}, got {key} = {_short(got, 120)}")
     missing = [key for key in endpoint.json_required if lookup(data, key) is _MISSING]
     if missing:
         verdict.add(Category.BODY, f"missing required key(s): {', '.join(missing)}")
@@ -111,5 +158,3 @@ def _judge_json(endpoint: HealthEndpoint, body: bytes, verdict: HealthVerdict) -
             verdict.add(Category.BODY, f"expected {key} == {json.dumps(wanted)}, key is missing")
         elif got != wanted:
             verdict.add(Category.BODY, f"expected {key} == {json.dumps(wanted)}, got {json.dumps(got)}")
-    if not verdict.ok:
-        verdict.failing = [path for path in failing_dependencies(data) if path not in endpoint.json_equals]

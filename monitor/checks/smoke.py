@@ -2,42 +2,60 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from monitor.analysers.health import judge_health
-from monitor.analysers.latency import judge_latency
+from monitor.analysers.latency import Sample, judge_latency
 from monitor.analysers.tls import judge_certificate, read_certificate
 from monitor.checks.envelope import check, judged, message, unreachable
 from monitor.probe import Probe
 from monitor.profile import HealthEndpoint, TLSPolicy
-from monitor.results import Category, CheckResult, Verdict, utc_now
+from monitor.results import Category, CheckResult, utc_now
+
+
+def _warm_up(probe: Probe, url: str) -> dict[str, Any]:
+    """One request a cold deployment may spend starting up; what it saw is kept, never judged."""
+    exchange = probe.get(url)
+    # Out of the probe's record, so a retry it needed cannot make the judged check flaky.
+    probe.exchanges[:] = [e for e in probe.exchanges if e is not exchange]
+    if exchange.response is None:
+        return {"url": url, "error": f"{exchange.category}: {exchange.error_text}", "attempts": exchange.attempts}
+    return {"url": url, "status": exchange.response.status_code, "elapsed_ms": round(exchange.elapsed_ms or 0.0, 1),
+            "attempts": exchange.attempts}
 
 
 @check
-def health(probe: Probe, service: str, url: str, endpoint: HealthEndpoint) -> CheckResult:
+def health(probe: Probe, service: str, url: str, endpoint: HealthEndpoint, warm_up: bool) -> CheckResult:
+    details: dict[str, Any] = {"warm_up": _warm_up(probe, url)} if warm_up else {}
     exchange = probe.get(url)
     if exchange.response is None:
-        return unreachable("health", service, probe, exchange, path=endpoint.path)
+        return unreachable("health", service, probe, exchange, path=endpoint.path, details=details)
     response = exchange.response
     verdict = judge_health(endpoint, response.status_code, response.headers, response.content)
-    details = {"status": response.status_code, "elapsed_ms": exchange.elapsed_ms}
+    details.update(status=response.status_code, elapsed_ms=exchange.elapsed_ms)
     return judged("health", service, category=verdict.category or Category.BODY,
                   problems=[verdict.describe()] if not verdict.ok else [], url=url, path=endpoint.path,
                   ok_message=f"answered {response.status_code} in {exchange.elapsed_ms:.0f} ms", details=details)
 
 
 @check
-def latency(probe: Probe, service: str, url: str, threshold_ms: float, samples: int) -> CheckResult:
-    taken: list[float] = []
+def latency(probe: Probe, service: str, url: str, threshold_ms: float, samples: int, healthy_status: list[int],
+            warm_up: bool) -> CheckResult:
+    details: dict[str, Any] = {"warm_up": _warm_up(probe, url)} if warm_up else {}
+    taken: list[Sample] = []
     for _ in range(samples):
         exchange = probe.get(url)
         if exchange.response is None:
-            return unreachable("latency", service, probe, exchange, details={"samples_ms": taken})
-        taken.append(exchange.elapsed_ms or 0.0)
-    verdict = judge_latency(taken, threshold_ms)
-    return judged("latency", service, category=Category.LATENCY, problems=[] if verdict.ok else [verdict.describe()],
-                  ok_message=verdict.describe(), url=url,
-                  details={"median_ms": verdict.median_ms, "samples_ms": taken, "threshold_ms": threshold_ms})
+            return unreachable("latency", service, probe, exchange,
+                               details={**details, "samples_ms": [s.ms for s in taken]})
+        taken.append(Sample(exchange.response.status_code, exchange.elapsed_ms or 0.0))
+    verdict = judge_latency(taken, threshold_ms, healthy_status)
+    details.update(median_ms=verdict.median_ms, samples_ms=[s.ms for s in taken],
+                   statuses=[s.status for s in taken], threshold_ms=threshold_ms)
+    return judged("latency", service, category=verdict.category or Category.LATENCY,
+                  problems=[] if verdict.ok else [verdict.describe()], ok_message=verdict.describe(), url=url,
+                  details=details)
 
 
 @check

@@ -38,10 +38,15 @@ def probe_with(profile, transport, sleeps):
     return Probe(NetworkSettings.from_profile(profile), transport=transport, sleep=sleeps.append)
 
 
+def cold(profile, check_id):
+    """A check's arguments with the warm-up off: the scripted steps are then the judged requests."""
+    return {**find(profile, check_id).args, "warm_up": False}
+
+
 def test_pass_after_a_retry_is_flaky_not_clean(sandbox_profile):
     transport, calls = scripted(httpx.ConnectError("Connection refused"), HEALTHY)
     sleeps = []
-    result = smoke.health(probe_with(sandbox_profile, transport, sleeps), **find(sandbox_profile, "health:backend:/health/healthz").args)
+    result = smoke.health(probe_with(sandbox_profile, transport, sleeps), **cold(sandbox_profile, "health:backend:/health/healthz"))
     assert result.verdict is Verdict.FLAKY and result.attempts == 2
     assert sleeps == [sandbox_profile.retry_delay_s]
     assert len(calls) == 2
@@ -49,7 +54,7 @@ def test_pass_after_a_retry_is_flaky_not_clean(sandbox_profile):
 
 def test_gives_up_after_the_profile_retries_with_connect_category(sandbox_profile):
     transport, calls = scripted(httpx.ConnectError("Connection refused"))
-    result = smoke.health(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "health:backend:/health/healthz").args)
+    result = smoke.health(probe_with(sandbox_profile, transport, []), **cold(sandbox_profile, "health:backend:/health/healthz"))
     assert result.verdict is Verdict.FAIL and result.category is Category.CONNECT
     assert len(calls) == 1 + sandbox_profile.retries
     assert "could not connect: Connection refused (after 3 attempt(s))" in result.message
@@ -59,28 +64,62 @@ def test_gives_up_after_the_profile_retries_with_connect_category(sandbox_profil
                                    httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")])
 def test_timeouts_and_tls_failures_are_not_retried(sandbox_profile, error):
     transport, calls = scripted(error)
-    result = smoke.health(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "health:backend:/health/healthz").args)
+    result = smoke.health(probe_with(sandbox_profile, transport, []), **cold(sandbox_profile, "health:backend:/health/healthz"))
     assert result.verdict is Verdict.FAIL and len(calls) == 1
 
 
 def test_every_request_identifies_the_monitor(sandbox_profile):
     transport, calls = scripted(HEALTHY)
-    smoke.health(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "health:backend:/health/healthz").args)
+    smoke.health(probe_with(sandbox_profile, transport, []), **cold(sandbox_profile, "health:backend:/health/healthz"))
     assert calls[0].headers["User-Agent"] == "slurpy-monitor/0.1 (+synthetic) target=sandbox"
 
 
 def test_latency_samples_are_all_recorded(sandbox_profile):
     transport, calls = scripted(HEALTHY)
-    result = smoke.latency(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "latency:backend").args)
+    result = smoke.latency(probe_with(sandbox_profile, transport, []), **cold(sandbox_profile, "latency:backend"))
     assert len(result.details["samples_ms"]) == sandbox_profile.latency_samples == len(calls)
     assert result.verdict is Verdict.PASS
 
 
 def test_latency_stops_sampling_at_the_first_failure(sandbox_profile):
     transport, calls = scripted(HEALTHY, httpx.ReadTimeout("timed out"))
-    result = smoke.latency(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "latency:backend").args)
+    result = smoke.latency(probe_with(sandbox_profile, transport, []), **cold(sandbox_profile, "latency:backend"))
     assert result.verdict is Verdict.FAIL and result.category is Category.TIMEOUT
     assert len(calls) == 2 and len(result.details["samples_ms"]) == 1
+
+
+def test_warm_up_is_kept_in_details_and_not_counted_in_samples(sandbox_profile):
+    transport, calls = scripted(httpx.Response(200, json={"ok": True, "supabase": True, "qdrant": True}))
+    case = find(sandbox_profile, "latency:backend")
+    assert case.args["warm_up"] is True  # on by default
+    result = smoke.latency(probe_with(sandbox_profile, transport, []), **case.args)
+    assert len(calls) == 1 + sandbox_profile.latency_samples
+    assert len(result.details["samples_ms"]) == sandbox_profile.latency_samples
+    assert result.details["warm_up"]["status"] == 200 and result.verdict is Verdict.PASS
+
+
+def test_a_cold_start_past_the_timeout_does_not_fail_the_health_check(sandbox_profile):
+    transport, calls = scripted(httpx.ReadTimeout("timed out"), HEALTHY)
+    result = smoke.health(probe_with(sandbox_profile, transport, []),
+                          **find(sandbox_profile, "health:backend:/health/healthz").args)
+    assert result.verdict is Verdict.PASS and len(calls) == 2
+    assert result.details["warm_up"]["error"] == "timeout: timed out"
+
+
+def test_a_warm_up_that_needed_a_retry_does_not_make_the_check_flaky(sandbox_profile):
+    transport, _ = scripted(httpx.ConnectError("Connection refused"), HEALTHY)
+    result = smoke.health(probe_with(sandbox_profile, transport, []),
+                          **find(sandbox_profile, "health:backend:/health/healthz").args)
+    assert result.verdict is Verdict.PASS and result.attempts == 1
+    assert result.details["warm_up"]["attempts"] == 2
+
+
+def test_latency_of_error_answers_fails_on_status_with_the_samples_in_details(sandbox_profile):
+    transport, _ = scripted(httpx.Response(503, json={"ok": False}))
+    result = smoke.latency(probe_with(sandbox_profile, transport, []), **cold(sandbox_profile, "latency:frontend"))
+    assert result.verdict is Verdict.FAIL and result.category is Category.HTTP_STATUS
+    assert "latency FAILED [http status]" in result.message and "3 of 3 answered an error (503, 503, 503)" in result.message
+    assert result.details["statuses"] == [503, 503, 503]
 
 
 def test_ssl_module_errors_classify_as_tls(sandbox_profile):

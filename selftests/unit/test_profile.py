@@ -91,3 +91,15 @@ def test_bad_profile_stops_pytest_before_any_test(tmp_path):
     assert "bad target profile" in proc.stderr
     assert "broken.toml: services.backend.latency_ms: Input should be a valid number" in proc.stderr
     assert "passed" not in proc.stdout and "failed" not in proc.stdout
+
+
+def test_latency_samples_must_have_the_health_status_of_the_path_they_sample(tmp_path):
+    text = MINIMAL + '[[services.backend.health]]\npath = "/ready"\nstatus = [204]\n'
+    backend = load_profile("t", directory=write(tmp_path, "t", text)).services["backend"]
+    assert backend.warm_up and backend.latency_status == [200]
+    with_ready = load_profile("t", directory=write(tmp_path, "t", text.replace(
+        "latency_ms = 500", 'latency_ms = 500\nlatency_path = "/ready"'))).services["backend"]
+    assert with_ready.latency_status == [204]
+    elsewhere = load_profile("t", directory=write(tmp_path, "t", text.replace(
+        "latency_ms = 500", 'latency_ms = 500\nlatency_path = "/"'))).services["backend"]
+    assert elsewhere.latency_status == [200]
