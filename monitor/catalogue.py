@@ -40,7 +40,7 @@ NOTHING_TO_PROBE = {
     "headers": "no service in this profile lists header_paths under [services.<name>.security]",
     "https_redirect": "no service in this profile sets security.http_url (a plain-http URL that must redirect)",
     "cookies": "no service in this profile lists cookie_paths",
-    "cors": "no service in this profile sets security.cors_path with allowed origins",
+    "cors": "no service in this profile sets security.cors_path with allowed origins ([cors] or security.cors_origins)",
     "rate_limit": "this profile has no [[rate_limits]] rules",
     "validation": "this profile has no [[validation]] rules",
     "secrets": "no service in this profile lists pages to scan",
@@ -72,9 +72,11 @@ def catalogue(profile: Profile) -> list[CheckCase]:
         for path in sec.cookie_paths:
             cases.append(CheckCase("cookies", name, path, dict(service=name, url=spec.url(path),
                                                                session_cookies=sec.session_cookies)))
-        if sec.cors_path and profile.cors.allowed_origins:
-            cases.append(CheckCase("cors", name, args=dict(service=name, url=spec.url(sec.cors_path),
-                                                           method=sec.cors_method, policy=profile.cors)))
+        origins = profile.cors.allowed_origins if sec.cors_origins is None else sec.cors_origins
+        if sec.cors_path and (origins or sec.cors_origins is not None):
+            cases.append(CheckCase("cors", name, args=dict(
+                service=name, url=spec.url(sec.cors_path), method=sec.cors_method,
+                policy=profile.cors.model_copy(update={"allowed_origins": origins}))))
         if sec.pages:
             cases.append(CheckCase("secrets", name, args=dict(service=name, base_url=spec.base_url, pages=sec.pages)))
         cases.append(CheckCase("exposure", name, args=dict(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 from urllib.parse import urlsplit
 
 from monitor.analysers.headers import FULL_POLICY, HSTS_FLOOR_S
@@ -75,6 +75,16 @@ class HealthEndpoint(_Strict):
 HEADER_NAMES = FULL_POLICY  # one home: the headers analyser
 
 
+def _origins(value: list[str] | None) -> list[str] | None:
+    """An origin is what a browser sends in ``Origin``: scheme, host, optional port; nothing more
+    (``https://your-domain.com/`` never matches one)."""
+    for origin in value or []:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname or origin != f"{parts.scheme}://{parts.netloc}":
+            raise ValueError(f"{origin!r} is not an origin: scheme://host[:port], no path or trailing slash")
+    return value
+
+
 class ServiceSecurity(_Strict):
     """What the security suite probes on one service; an empty list means "not checked here"."""
 
@@ -83,10 +93,17 @@ class ServiceSecurity(_Strict):
     http_url: str | None = Field(default=None, description="plain-HTTP URL that must redirect to the https base URL")
     cookie_paths: list[str] = []
     session_cookies: list[str] = Field(default=[], description="cookie names that must also be HttpOnly")
-    cors_path: str | None = None
-    cors_method: str = "POST"
+    cors_path: str | None = Field(default=None, description="a route whose CORS answers are probed (preflight and actual request)")
+    cors_method: Literal["GET", "HEAD", "POST"] = Field(
+        default="POST", description="the route's own method, used for the actual request (a GET to a POST-only route "
+                                    "is 405 and shows nothing); never a destructive one")
+    cors_origins: list[str] | None = Field(
+        default=None, description="origins this service allows; replaces [cors] allowed_origins for it (the frontend "
+                                  "and MCP are configured separately and allow different lists)")
     pages: list[str] = Field(default=[], description="HTML pages whose scripts are scanned for leaked secrets")
     docs_paths: list[str] = ["/docs", "/openapi.json"]
+
+    _cors_origins = field_validator("cors_origins")(_origins)
 
     @field_validator("required_headers")
     @classmethod
@@ -167,8 +184,11 @@ class SecurityPolicy(_Strict):
 
 
 class CorsPolicy(_Strict):
-    allowed_origins: list[str] = []
-    credentials: bool = True
+    allowed_origins: list[str] = Field(default=[], description="origins every service allows unless its "
+                                                                "security.cors_origins says otherwise")
+    credentials: bool = Field(default=True, description="allowed origins get Access-Control-Allow-Credentials: true")
+
+    _allowed_origins = field_validator("allowed_origins")(_origins)
 
 
 class RateLimitRule(_Strict):

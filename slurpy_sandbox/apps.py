@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
+import secrets
 import time
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
@@ -21,18 +23,46 @@ from slurpy_sandbox import web
 from slurpy_sandbox.faults import FaultState
 from slurpy_sandbox.validation import guarded_json, valid_chat
 
-ALLOWED_ORIGINS = ["https://your-domain.com", "https://www.your-domain.com", "http://localhost:3000"]
-SECURITY_HEADERS = {
+# CORS, per service as the contract says: the frontend's CORS_ORIGINS (its own origins; the sandbox
+# adds the origin it actually listens on, because its pages post to its API), plus the development
+# origins its middleware always adds; the backend's list from the operations guide; MCP's
+# FRONTEND_ORIGIN, the frontend's production origin only.
+FRONTEND_ORIGINS = ["https://your-domain.com", "https://www.your-domain.com"]
+DEV_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000", "https://localhost:3000"]
+BACKEND_ORIGINS = [*FRONTEND_ORIGINS, "http://localhost:3000"]
+MCP_ORIGINS = ["https://your-domain.com"]
+# The write routes the frontend wraps in its CORS route wrapper; nothing else carries CORS headers.
+CORS_ROUTES = {("POST", path) for path in ("/api/proxy-chat", "/api/proxy-chat-stream", "/api/journal",
+                                           "/api/stripe/create-session")}
+PREFLIGHT_ALLOWS = {"Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
+                    "Access-Control-Allow-Headers": "content-type,authorization,x-csrf"}
+
+# next.config.mjs's headers (the operations guide's): on every answer, and all that preflights and
+# redirects get, because the middleware that sets the rest does not pass those through.
+CONFIG_HEADERS = {
+    "X-DNS-Prefetch-Control": "on",
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
     "X-Frame-Options": "SAMEORIGIN",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "origin-when-cross-origin",
-    "X-DNS-Prefetch-Control": "on",
     "X-XSS-Protection": "1; mode=block",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; connect-src 'self' https://*.supabase.co; "
-                               "frame-ancestors 'self'; object-src 'none'; base-uri 'self'",
+    "Referrer-Policy": "origin-when-cross-origin",
 }
+CSP = ("default-src 'none'; base-uri 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; font-src 'self'; connect-src 'self' https://*.supabase.co https://api.openai.com "
+       "https://*.qdrant.io https://*.stripe.com; frame-src https://*.stripe.com; worker-src 'self' blob:; "
+       "media-src 'self' blob:; object-src 'none'; frame-ancestors 'none'; upgrade-insecure-requests")
+
+
+def middleware_headers(nonce: str) -> dict[str, str]:
+    """What the real app's middleware sends on the answers it passes through, over next.config's."""
+    return {**CONFIG_HEADERS,
+            "Strict-Transport-Security": "max-age=31536000; includeSubDomains; preload",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "strict-origin-when-cross-origin",
+            "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+            "Content-Security-Policy": CSP.format(nonce=nonce)}
+
+
 RATE_LIMITS = {  # path -> requests per minute (the contract's table)
     "/api/proxy-chat-stream": 20,
     "/api/proxy-chat": 60,
@@ -99,53 +129,41 @@ PAGES = {  # path -> (title, body, page script)
 
 def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    web.install(app, faults, env)  # first, so the policy middleware below wraps its answers too
+    web.install(app, faults, env)  # first, so the layers below (limiter, CORS, headers) wrap its answers too
     limiter = FixedWindowLimiter()
     faults.on_clear.append(limiter.reset)
-
-    def cors_headers(origin: str) -> dict[str, str]:
-        if faults.is_on("frontend-cors-wildcard-credentials"):
-            return {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true"}
-        if origin in ALLOWED_ORIGINS:
-            return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
-        return {}
+    # Starlette runs the middleware registered last first: security headers around everything,
+    # then CORS (its 403 comes before the limiter counts a request, as the route wrapper's does),
+    # then the limiter.
 
     @app.middleware("http")
-    async def policy(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def rate_limits(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        limit = RATE_LIMITS.get(request.url.path) if request.method == "POST" else None
+        if not limit or faults.is_on("frontend-rate-limit-off"):
+            return await call_next(request)
+        # Per client, as the contract says: by user when signed in, else by peer address.
+        user = env.store.session_user(request.cookies.get(web.SESSION_COOKIE))
+        key = f"user:{user.id}" if user else f"ip:{request.client.host if request.client else '?'}"
+        if faults.is_on("frontend-rate-limit-trusts-xff") and user is None:
+            key = "ip:" + request.headers.get("x-forwarded-for", key).split(",")[0].strip()
+        allowed_now, remaining, reset = limiter.hit(key, request.url.path, limit)
+        limit_headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}
+        if not allowed_now:
+            if not faults.is_on("frontend-rate-limit-no-retry-after"):
+                limit_headers["Retry-After"] = str(max(1, int(reset + 0.999)))
+            return JSONResponse({"error": "too many requests"}, status_code=429, headers=limit_headers)
+        response = await call_next(request)
+        response.headers.update(limit_headers)
+        return response
+
+    app.middleware("http")(_frontend_cors(faults, env))
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         if request.url.path != "/api/stripe/webhook":  # Stripe's own callback is not the monitor's traffic
             env.traffic["tagged" if "x-synthetic-monitor" in request.headers else "untagged"] += 1
-        origin = request.headers.get("origin")
-        api = request.url.path.startswith("/api/")
-        if api and origin and request.method == "OPTIONS" and "access-control-request-method" in request.headers:
-            allowed = cors_headers(origin)
-            if not allowed:
-                response: Response = JSONResponse({"error": "forbidden"}, status_code=403)
-            else:
-                response = Response(status_code=204, headers={
-                    **allowed, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                    "Access-Control-Allow-Headers": "Content-Type, Authorization", "Access-Control-Max-Age": "600"})
-        else:
-            limit = RATE_LIMITS.get(request.url.path) if request.method == "POST" else None
-            if limit and not faults.is_on("frontend-rate-limit-off"):
-                # Per client, as the contract says: by user when signed in, else by peer address.
-                user = env.store.session_user(request.cookies.get(web.SESSION_COOKIE))
-                key = f"user:{user.id}" if user else f"ip:{request.client.host if request.client else '?'}"
-                if faults.is_on("frontend-rate-limit-trusts-xff") and user is None:
-                    key = "ip:" + request.headers.get("x-forwarded-for", key).split(",")[0].strip()
-                allowed_now, remaining, reset = limiter.hit(key, request.url.path, limit)
-                limit_headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}
-                if not allowed_now:
-                    if not faults.is_on("frontend-rate-limit-no-retry-after"):
-                        limit_headers["Retry-After"] = str(max(1, int(reset + 0.999)))
-                    response = JSONResponse({"error": "too many requests"}, status_code=429, headers=limit_headers)
-                else:
-                    response = await call_next(request)
-                    response.headers.update(limit_headers)
-            else:
-                response = await call_next(request)
-            if api and origin:
-                response.headers.update(cors_headers(origin))
-        _apply_security_headers(faults, response)
+        response = await call_next(request)
+        _apply_security_headers(faults, request, response)
         return response
 
     @app.get("/api/health")
@@ -227,18 +245,66 @@ def _page_route(faults: FaultState, path: str, title: str, body: str, script: st
     return page
 
 
-def _apply_security_headers(faults: FaultState, response: Response) -> None:
-    headers = dict(SECURITY_HEADERS)
-    if faults.is_on("frontend-missing-csp"):
-        del headers["Content-Security-Policy"]
-    if faults.is_on("frontend-weak-hsts"):
-        headers["Strict-Transport-Security"] = "max-age=86400"
-    if faults.is_on("frontend-csp-unsafe-inline"):
-        headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
-            "script-src 'self'", "script-src 'self' 'unsafe-inline' 'unsafe-eval'")
+def _frontend_cors(faults: FaultState, env: web.WebEnv) -> Callable:
+    """The frontend's two CORS layers: its middleware answers every ``/api/*`` preflight, and a
+    route wrapper on the write routes refuses actual requests from other origins with 403 before
+    the handler runs, or adds the CORS headers to the handler's answer."""
+    forbidden = {"error": "forbidden"}
+
+    async def cors(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        origin = request.headers.get("origin")
+        own = [*FRONTEND_ORIGINS, env.self_url()]
+        middleware_list = [*own, *DEV_ORIGINS]
+        # Under the fault the wrapper reads CORS_ORIGINS alone: the development origins pass the
+        # preflight and are refused by the route.
+        route_list = own if faults.is_on("frontend-cors-preflight-list-differs") else middleware_list
+        wildcard = faults.is_on("frontend-cors-wildcard-credentials")
+        if request.url.path.startswith("/api/") and request.method == "OPTIONS":
+            if wildcard:
+                return Response(status_code=204, headers={**_cors_grant("*"), **PREFLIGHT_ALLOWS})
+            if origin in middleware_list:
+                return Response(status_code=204, headers={**_cors_grant(origin), **PREFLIGHT_ALLOWS})
+            return JSONResponse(forbidden, status_code=403)
+        if origin is None or (request.method, request.url.path) not in CORS_ROUTES:
+            return await call_next(request)
+        if wildcard:
+            grant = _cors_grant("*")
+        elif origin in route_list or faults.is_on("frontend-cors-route-echoes-any-origin"):
+            grant = _cors_grant(origin)
+        else:
+            return JSONResponse(forbidden, status_code=403)
+        response = await call_next(request)
+        response.headers.update(grant)
+        return response
+
+    return cors
+
+
+def _cors_grant(origin: str) -> dict[str, str]:
+    grant = {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
+    if origin != "*":
+        grant["Vary"] = "Origin"
+    return grant
+
+
+def _apply_security_headers(faults: FaultState, request: Request, response: Response) -> None:
+    preflight = request.method == "OPTIONS" and request.url.path.startswith("/api/")
+    if preflight or 300 <= response.status_code < 400:
+        headers = dict(CONFIG_HEADERS)
+    else:
+        headers = middleware_headers(base64.b64encode(secrets.token_bytes(16)).decode())
+        if faults.is_on("frontend-missing-csp"):
+            del headers["Content-Security-Policy"]
+        if faults.is_on("frontend-weak-hsts"):
+            headers["Strict-Transport-Security"] = "max-age=86400"
+        if faults.is_on("frontend-csp-unsafe-inline"):
+            headers["Content-Security-Policy"] = re.sub(r"script-src [^;]*", "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+                                                        headers["Content-Security-Policy"])
     response.headers.update(headers)
     if faults.is_on("frontend-conflicting-xfo"):
-        response.headers.append("X-Frame-Options", "DENY")  # a proxy adds its own on top of the app's
+        response.headers.append("X-Frame-Options", "SAMEORIGIN")  # a proxy adds its own on top of the app's
+    if response.headers.get("content-type", "").startswith("text/html"):
+        response.headers["X-Powered-By"] = "Next.js"
     response.headers["Server"] = "nginx/1.18.0" if faults.is_on("frontend-version-disclosure") else "Vercel"
 
 
@@ -246,12 +312,12 @@ class _ApiPolicy:
     """Backend and MCP: Starlette's CORSMiddleware as Slurpy configures it (or, under a fault, as a
     sloppy deployment does), nosniff on every answer, and API docs hidden."""
 
-    def __init__(self, app: ASGIApp, faults: FaultState, service: str):
+    def __init__(self, app: ASGIApp, faults: FaultState, service: str, origins: list[str]):
         self.faults, self.service, self.app = faults, service, app
         common = dict(allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"], max_age=600)
-        self.strict = CORSMiddleware(self._inner, allow_origins=ALLOWED_ORIGINS, **common)
+        self.strict = CORSMiddleware(self._inner, allow_origins=origins, **common)
         self.reflect_any = CORSMiddleware(self._inner, allow_origin_regex=".*", **common)
-        self.suffix_match = CORSMiddleware(self._inner, allow_origins=ALLOWED_ORIGINS,
+        self.suffix_match = CORSMiddleware(self._inner, allow_origins=origins,
                                            allow_origin_regex=r"https?://.*your-domain\.com", **common)
 
     async def _inner(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -289,7 +355,7 @@ def backend_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
         qdrant = not faults.is_on("backend-degraded")
         return {"ok": qdrant, "supabase": True, "qdrant": qdrant}
 
-    return _ApiPolicy(app, faults, "backend")
+    return _ApiPolicy(app, faults, "backend", BACKEND_ORIGINS)
 
 
 def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
@@ -329,7 +395,7 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
 
         return StreamingResponse(frames(), media_type="application/x-ndjson")
 
-    return _ApiPolicy(app, faults, "mcp")
+    return _ApiPolicy(app, faults, "mcp", MCP_ORIGINS)
 
 
 def http_redirect_app(faults: FaultState, https_port: Callable[[], int]) -> FastAPI:

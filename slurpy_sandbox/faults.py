@@ -120,13 +120,15 @@ def _security_faults() -> list[Fault]:
         return Fault(name, name.split("-")[0], "security", description, catches)
 
     return [
-        fault("frontend-missing-csp", "the frontend stops sending Content-Security-Policy (a config change dropped it)",
+        fault("frontend-missing-csp", "the frontend stops sending Content-Security-Policy (the middleware sets it inside "
+                                      "a try whose failure silently drops it)",
               _fail("headers", *FRONTEND_HEADER_IDS)),
         fault("frontend-weak-hsts", "Strict-Transport-Security max-age=86400: one day, far under the 180-day floor",
               _fail("headers", *FRONTEND_HEADER_IDS)),
-        fault("frontend-conflicting-xfo", "a proxy adds X-Frame-Options: DENY next to the app's SAMEORIGIN",
+        fault("frontend-conflicting-xfo", "a proxy adds X-Frame-Options: SAMEORIGIN next to the app's DENY",
               _fail("headers", *FRONTEND_HEADER_IDS)),
-        fault("frontend-csp-unsafe-inline", "CSP script-src gains 'unsafe-inline' 'unsafe-eval' to make a widget work",
+        fault("frontend-csp-unsafe-inline", "CSP script-src trades its nonce for 'unsafe-inline' 'unsafe-eval' to make a "
+                                            "widget work",
               _fail("headers", *FRONTEND_HEADER_IDS)),
         fault("backend-missing-nosniff", "the backend stops sending X-Content-Type-Options: nosniff",
               _fail("headers", "headers:backend:/health/healthz")),
@@ -136,7 +138,15 @@ def _security_faults() -> list[Fault]:
               _fail("redirect", "https_redirect:frontend")),
         fault("frontend-insecure-cookie", "the sign-in page sets its cookie without Secure, HttpOnly or SameSite",
               _fail("cookie", "cookies:frontend:/sign-in")),
-        fault("frontend-cors-wildcard-credentials", "frontend /api/* answers Access-Control-Allow-Origin: * with credentials",
+        fault("frontend-cors-wildcard-credentials", "frontend /api/* preflights and write routes answer "
+                                                    "Access-Control-Allow-Origin: * with credentials, to any origin",
+              _fail("cors", "cors:frontend")),
+        fault("frontend-cors-route-echoes-any-origin", "the frontend's preflights refuse other origins, but its write "
+                                                       "routes serve a request from any origin and echo it, with credentials",
+              _fail("cors", "cors:frontend")),
+        fault("frontend-cors-preflight-list-differs", "the route wrapper reads CORS_ORIGINS alone while the middleware "
+                                                      "adds the localhost origins: http://localhost:3000 passes the "
+                                                      "preflight and its POST is refused with 403",
               _fail("cors", "cors:frontend")),
         fault("backend-cors-reflects-any-origin", "backend CORS echoes whatever Origin it is sent (allow_origin_regex='.*')",
               _fail("cors", "cors:backend")),

@@ -119,14 +119,26 @@ def _grade_hsts(value: str, policy: HeaderPolicy, report: HeaderReport) -> None:
         report.notes.append("recommend strict-transport-security: max-age=63072000; includeSubDomains; preload")
 
 
+# Browsers that understand a nonce or hash in script-src ignore 'unsafe-inline' there (CSP2): it is
+# left in only as a fallback for older ones, so it opens nothing.
+SCRIPT_PROOFS = ("'nonce-", "'sha256-", "'sha384-", "'sha512-")
+ANY_ANCESTOR = ("*", "http:", "https:")
+
+
 def _grade_csp(csp: dict[str, list[str]], policy: HeaderPolicy, report: HeaderReport) -> None:
     scripts = csp.get("script-src", csp.get("default-src", []))
     unsafe = sorted({t for t in scripts if t in ("'unsafe-inline'", "'unsafe-eval'")})
+    if "'unsafe-inline'" in unsafe and any(t.startswith(SCRIPT_PROOFS) for t in scripts):
+        unsafe.remove("'unsafe-inline'")
+        report.notes.append("content-security-policy: 'unsafe-inline' in script-src is ignored next to its nonce or hash")
     if unsafe and not policy.csp_allow_unsafe:
         report.fail("content-security-policy", f"content-security-policy script-src allows {' and '.join(unsafe)}: "
                                                "any injected script runs")
     if "frame-ancestors" not in csp:
         report.fail("content-security-policy", "content-security-policy has no frame-ancestors directive")
+    elif wide := [t for t in csp["frame-ancestors"] if t in ANY_ANCESTOR]:
+        report.fail("content-security-policy", f"content-security-policy frame-ancestors {' '.join(wide)} lets any site "
+                                               "frame the page")
 
 
 VERSION = re.compile(r"\d+\.\d+")

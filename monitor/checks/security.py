@@ -6,13 +6,13 @@ import json
 from urllib.parse import urljoin, urlsplit
 
 from monitor.analysers.cookies import judge_set_cookie
-from monitor.analysers.cors import hostile_origins, judge_allowed, judge_refused, wildcard_with_credentials
+from monitor.analysers.cors import Answer, Trial, hostile_origins, judge_cors, not_reached
 from monitor.analysers.errors import judge_error_answer
 from monitor.analysers.headers import HeaderPolicy, grade_headers, judge_exposure, version_disclosure
 from monitor.analysers.ratelimit import judge_fields, judge_refusal, parse_limit_fields
 from monitor.analysers.redirect import judge_https_redirect
 from monitor.analysers.secrets import find_leaks, script_sources, source_map_url
-from monitor.checks.envelope import check, judged, unreachable
+from monitor.checks.envelope import check, inconclusive, judged, unreachable
 from monitor.probe import Exchange, Probe
 from monitor.profile import CorsPolicy, RateLimitRule, SecurityPolicy, ValidationRule
 from monitor.results import Category, CheckResult, utc_now
@@ -58,35 +58,43 @@ def cookies(probe: Probe, service: str, url: str, session_cookies: list[str]) ->
                   ok_message=f"cookies {names} are Secure, SameSite, and HttpOnly where they hold a session")
 
 
+# A POST carries a small JSON body that no route takes as valid, so the probe starts no work; its
+# Content-Type is what a browser would ask the preflight about.
+CORS_BODY = b"{}"
+
+
 @check
 def cors(probe: Probe, service: str, url: str, method: str, policy: CorsPolicy) -> CheckResult:
-    problems: list[str] = []
-    exchanges = 0
-
-    def ask(origin: str, preflight: bool) -> Exchange:
-        nonlocal exchanges
-        exchanges += 1
-        if preflight:
-            return probe.request("OPTIONS", url, headers={"Origin": origin, "Access-Control-Request-Method": method})
-        return probe.get(url, headers={"Origin": origin})
-
-    for preflight in (True, False):
-        for origin in policy.allowed_origins:
-            exchange = ask(origin, preflight)
-            if exchange.response is None:
-                return unreachable("cors", service, probe, exchange)
-            problems += judge_allowed(origin, exchange.response.status_code, exchange.response.headers,
-                                      credentials=policy.credentials, preflight=preflight)
-            if wildcard_with_credentials(exchange.response.headers):
-                problems.append("Access-Control-Allow-Origin: * together with Allow-Credentials: true")
-        for label, origin in hostile_origins(policy.allowed_origins):
-            exchange = ask(origin, preflight)
-            if exchange.response is None:
-                return unreachable("cors", service, probe, exchange)
-            problems += judge_refused(label, origin, exchange.response.headers, preflight=preflight)
-    return judged("cors", service, category=Category.CORS, problems=sorted(set(problems)), url=url,
-                  ok_message=f"{len(policy.allowed_origins)} allowed origins echoed, "
-                  f"{len(hostile_origins(policy.allowed_origins))} hostile origins refused ({exchanges} requests)")
+    path = _path(url)
+    sends = {"Content-Type": "application/json"} if method == "POST" else {}
+    asks = {"Access-Control-Request-Method": method}
+    if sends:
+        asks["Access-Control-Request-Headers"] = ",".join(name.lower() for name in sends)
+    origins = [(origin, None) for origin in policy.allowed_origins]
+    origins += [(origin, label) for label, origin in hostile_origins(policy.allowed_origins)]
+    trials: list[Trial] = []
+    for origin, hostile in origins:
+        preflight = probe.request("OPTIONS", url, headers={"Origin": origin, **asks})
+        if preflight.response is None:
+            return unreachable("cors", service, probe, preflight)
+        request = probe.request(method, url, headers={"Origin": origin, **sends}, content=CORS_BODY if sends else None)
+        if request.response is None:
+            return unreachable("cors", service, probe, request)
+        trial = Trial(origin, Answer.of(preflight.response.status_code, preflight.response.headers),
+                      Answer.of(request.response.status_code, request.response.headers), hostile=hostile)
+        if not_reached(trial.request):
+            return inconclusive("cors", service, url=url, why=(
+                f"{method} {path} answered {trial.request.status} to a request from {origin}: the route does not "
+                f"take {method} (or does not exist), so its CORS answer was never seen; set cors_path and "
+                f"cors_method under [services.{service}.security] to a route and the method it answers"))
+        trials.append(trial)
+    findings = judge_cors(trials, method=method, request_headers=tuple(name.lower() for name in sends),
+                          credentials=policy.credentials)
+    return judged("cors", service, category=Category.CORS, problems=[str(f) for f in findings], url=url,
+                  details={"affected": {f.problem: f.origins for f in findings}, "requests": 2 * len(trials)},
+                  ok_message=f"allowed origins echoed on preflight and {method} ({len(policy.allowed_origins)}), "
+                  f"origins an attacker can own refused ({len(trials) - len(policy.allowed_origins)}), "
+                  f"{2 * len(trials)} requests")
 
 
 @check

@@ -4,7 +4,7 @@ import ssl
 import httpx
 import pytest
 
-from monitor.checks import smoke
+from monitor.checks import security, smoke
 from monitor.catalogue import find
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import load_profile
@@ -127,3 +127,43 @@ def test_ssl_module_errors_classify_as_tls(sandbox_profile):
     exchange = probe_with(sandbox_profile, transport, []).get("https://backend.test/x")
     exchange.error.__cause__ = ssl.SSLError(1, "bad record mac")
     assert exchange.category is Category.TLS
+
+
+def real_frontend(request: httpx.Request) -> httpx.Response:
+    """The contract's frontend on a CORS-wrapped, sign-in-first POST route."""
+    origin = request.headers.get("origin")
+    allowed = origin in ("https://your-domain.com", "https://www.your-domain.com", "http://localhost:3000")
+    grant = {"Access-Control-Allow-Origin": origin or "", "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
+    if request.method == "OPTIONS":
+        if not allowed:
+            return httpx.Response(403, json={"error": "forbidden"})
+        return httpx.Response(204, headers={**grant, "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
+                                            "Access-Control-Allow-Headers": "content-type,authorization,x-csrf"})
+    if request.method != "POST":
+        return httpx.Response(405)
+    if not allowed:
+        return httpx.Response(403, json={"error": "forbidden"})
+    return httpx.Response(401, json={"error": "Unauthorized"}, headers=grant)
+
+
+def test_cors_probes_with_the_routes_method_and_a_small_body(sandbox_profile):
+    calls = []
+    transport = httpx.MockTransport(lambda request: calls.append(request) or real_frontend(request))
+    result = security.cors(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "cors:frontend").args)
+    assert result.verdict is Verdict.PASS, result.message
+    preflight, actual = calls[0], calls[1]
+    assert preflight.method == "OPTIONS" and preflight.headers["access-control-request-method"] == "POST"
+    assert preflight.headers["access-control-request-headers"] == "content-type"
+    assert actual.method == "POST" and actual.content == b"{}" and actual.headers["content-type"] == "application/json"
+    assert {c.method for c in calls} == {"OPTIONS", "POST"}
+
+
+def test_cors_on_a_route_that_does_not_take_the_method_is_inconclusive(sandbox_profile):
+    args = find(sandbox_profile, "cors:frontend").args
+    calls = []
+    transport = httpx.MockTransport(lambda request: calls.append(request) or real_frontend(request))
+    result = security.cors(probe_with(sandbox_profile, transport, []), **{**args, "method": "GET"})
+    assert result.verdict is Verdict.ERROR and result.category is Category.MONITOR
+    assert "GET /api/proxy-chat answered 405 to a request from https://your-domain.com" in result.message
+    assert "set cors_path and cors_method under [services.frontend.security]" in result.message
+    assert len(calls) == 2  # stops at the first answer that shows the route was never reached

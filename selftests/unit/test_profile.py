@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.catalogue import find
 from monitor.profile import ProfileError, available_targets, load_profile, parse_url_options
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +64,24 @@ def test_every_problem_is_one_line_naming_file_and_field(tmp_path):
     assert "secrets: Value error, key: must name an environment variable" in text
     assert "sk_live_abc123" not in text, "a secret value pasted into a profile must not be echoed"
     assert len(lines) == 5
+
+
+def test_cors_origins_per_service_and_what_a_cors_probe_may_send(tmp_path):
+    text = MINIMAL + ('[cors]\nallowed_origins = ["https://example.com"]\n'
+                      '[services.backend.security]\ncors_path = "/x"\ncors_method = "GET"\n')
+    profile = load_profile("t", directory=write(tmp_path, "t", text))
+    assert find(profile, "cors:backend").args["policy"].allowed_origins == ["https://example.com"]
+    own = text.replace('cors_method = "GET"', 'cors_method = "GET"\ncors_origins = ["https://app.example.com"]')
+    profile = load_profile("t", directory=write(tmp_path, "t", own))
+    assert find(profile, "cors:backend").args["policy"].allowed_origins == ["https://app.example.com"]
+    none = text.replace('cors_method = "GET"', 'cors_method = "GET"\ncors_origins = []')
+    profile = load_profile("t", directory=write(tmp_path, "t", none))  # allows no one: still probed with attackers
+    assert find(profile, "cors:backend").args["policy"].allowed_origins == []
+    bad = text.replace('cors_method = "GET"', 'cors_method = "DELETE"\ncors_origins = ["https://a.example.com/"]')
+    with pytest.raises(ProfileError) as err:
+        load_profile("t", directory=write(tmp_path, "t", bad))
+    assert "cors_method: Input should be 'GET', 'HEAD' or 'POST'" in str(err.value)
+    assert "'https://a.example.com/' is not an origin" in str(err.value)
 
 
 def test_invalid_toml_is_one_line(tmp_path):
