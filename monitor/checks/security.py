@@ -2,20 +2,24 @@
 secrets and exposure. Each probes, hands what it saw to an analyser, and returns a CheckResult."""
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from monitor.analysers.cookies import judge_set_cookie
 from monitor.analysers.cors import hostile_origins, judge_allowed, judge_refused, wildcard_with_credentials
 from monitor.analysers.errors import judge_error_answer
-from monitor.analysers.headers import HeaderPolicy, grade_headers, judge_exposure, version_disclosure
+from monitor.analysers.exposure import judge_exposure, visibility
+from monitor.analysers.headers import HeaderPolicy, grade_headers, version_disclosure
 from monitor.analysers.ratelimit import judge_fields, judge_refusal, parse_limit_fields
 from monitor.analysers.redirect import judge_https_redirect
-from monitor.analysers.secrets import find_leaks, script_sources, source_map_url
-from monitor.checks.envelope import check, judged, unreachable
+from monitor.analysers.secrets import (find_leaks, inline_source_maps, runtime_scripts, script_sources, source_map_url,
+                                      without_query)
+from monitor.checks.envelope import check, inconclusive, judged, unreachable
 from monitor.probe import Exchange, Probe
-from monitor.profile import CorsPolicy, RateLimitRule, SecurityPolicy, ValidationRule
-from monitor.results import Category, CheckResult, utc_now
+from monitor.profile import CorsPolicy, PrivatePath, RateLimitRule, ValidationRule
+from monitor.results import Category, CheckResult, Verdict, utc_now
 
 
 def _path(url: str) -> str:
@@ -159,58 +163,152 @@ def validation(probe: Probe, rule: ValidationRule, url: str) -> CheckResult:
                   ok_message="; ".join(seen))
 
 
-@check
-def secrets(probe: Probe, service: str, base_url: str, pages: list[str]) -> CheckResult:
-    leaks, scanned, fetched, unreadable = [], [], set(), []
+def _read_capped(probe: Probe, url: str, max_bytes: int) -> tuple[Exchange, bytes, bool]:
+    """The scan's one way to read a file: at most ``max_bytes`` of it, and whether it was cut.
+    The cap is applied to what was read; when the probe can stop reading at a cap, this becomes
+    ``probe.get(url, max_bytes=max_bytes, allow_truncated=True)`` and nothing else changes."""
+    exchange = probe.get(url)
+    body = exchange.response.content if exchange.response is not None else b""
+    return exchange, body[:max_bytes], len(body) > max_bytes
 
-    def scan(url: str, required: bool) -> str | None:
-        if url in fetched:
-            return None
-        fetched.add(url)
-        exchange = probe.get(url)
-        if exchange.response is None or exchange.response.status_code != 200:
-            if required:  # a script the page loads and the monitor cannot read is a script nobody checked
-                unreadable.append(f"could not scan {_path(url)} "
-                                  f"({exchange.response.status_code if exchange.response is not None else exchange.error_text})")
-            return None
-        scanned.append(_path(url))
-        leaks.extend(find_leaks(exchange.response.text, _path(url)))
-        return exchange.response.text
+
+@dataclass
+class _Queued:
+    url: str
+    kind: str  # "page", "script" or "source map"
+    loader: str  # the path of the file that loads it; "" for a page the profile lists
+    loaded: bool  # the page certainly loads it: one that cannot be read is a script nobody checked
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} B"
+
+
+@check
+def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_files: int,
+            max_bytes: int) -> CheckResult:
+    """Scan the pages and every same-origin script they load, including those loaded at run time,
+    and their source maps, each file once (by URL without query, then by content), within the
+    profile's file and byte bounds."""
+    origin = urlsplit(base_url).netloc
+    queue: dict[str, _Queued] = {}  # by URL without query
+    order: list[str] = []  # the scan order: pages, then what they load, breadth first
+    done = 0
+    by_hash: dict[str, str] = {}
+    leaks, unreadable = [], []
+    scanned, inline_maps, duplicates, third_party, missing_mentions, cut = [], [], {}, set(), [], []
+    read_bytes = 0
+
+    def enqueue(url: str, kind: str, loader: str, loaded: bool) -> None:
+        key = without_query(url)
+        if urlsplit(key).netloc != origin:
+            third_party.add(key)  # other origins' scripts are not ours to scan
+        elif key in queue:
+            queue[key].loaded |= loaded
+        else:
+            queue[key] = _Queued(url, kind, loader, loaded)
+            order.append(key)
 
     for page in pages:
-        page_url = base_url + page
-        exchange = probe.get(page_url)
-        if exchange.response is None:
+        enqueue(base_url + page, "page", "", True)
+    while done < len(order) and done < max_files and read_bytes < max_bytes:
+        item = queue[order[done]]
+        path = _path(order[done])
+        done += 1
+        exchange, body, truncated = _read_capped(probe, item.url, max_bytes - read_bytes)
+        if exchange.response is None and item.kind == "page":
             return unreachable("secrets", service, probe, exchange)
-        fetched.add(page_url)
-        scanned.append(page)
-        leaks.extend(find_leaks(exchange.response.text, page))
-        for src in script_sources(exchange.response.text):
-            script_url = urljoin(page_url, src)
-            if urlsplit(script_url).netloc != urlsplit(base_url).netloc:
-                continue  # third-party scripts are not ours to scan
-            script = scan(script_url, required=True)
-            if script and (mapped := source_map_url(script)):
-                scan(urljoin(script_url, mapped), required=False)  # serving no source map is the safe choice
-    return judged("secrets", service, category=Category.SECRET, problems=[leak.describe() for leak in leaks] + unreadable,
-                  ok_message=f"no server secret in {len(scanned)} files ({', '.join(scanned)})", url=base_url,
-                  details={"scanned": scanned})
+        if exchange.response is None or not 200 <= exchange.response.status_code < 300:
+            seen = exchange.response.status_code if exchange.response is not None else exchange.error_text
+            if item.loaded and item.kind != "source map":  # serving no source map is the safe choice
+                unreadable.append(f"could not scan {path} ({seen})" + (f", which {item.loader} loads" if item.loader else ""))
+            elif item.kind != "source map":
+                missing_mentions.append(f"{path} ({seen}), named in {item.loader}")
+            continue
+        read_bytes += len(body)
+        if truncated:
+            cut.append(f"{path} scanned only to its first {_size(len(body))}")
+        digest = hashlib.sha256(body).hexdigest()
+        if digest in by_hash:
+            duplicates[path] = by_hash[digest]
+            continue
+        by_hash[digest] = path
+        text = body.decode(exchange.response.encoding or "utf-8", errors="replace")
+        scanned.append(path)
+        leaks.extend(find_leaks(text, path))
+        if item.kind == "source map":
+            continue
+        for decoded in inline_source_maps(text):
+            if decoded is None:
+                unreadable.append(f"could not decode the inline source map of {path}")
+            else:
+                inline_maps.append(path)
+                leaks.extend(find_leaks(decoded, f"{path} (inline source map)"))
+        if item.kind == "page":
+            for src in script_sources(text):
+                enqueue(urljoin(item.url, src), "script", path, True)
+        for url, loaded in runtime_scripts(text, item.url):
+            enqueue(url, "script", path, loaded)
+        if item.kind == "script" and (mapped := source_map_url(text)):
+            enqueue(urljoin(item.url, mapped), "source map", path, False)
+
+    left = order[done:]
+    summary = f"scanned {len(scanned)} files, {_size(read_bytes)}"
+    if inline_maps:
+        summary += f" and {len(inline_maps)} inline source map{'s' if len(inline_maps) > 1 else ''}"
+    bound = []
+    if left or cut:
+        which = f"{max_files}-file" if done >= max_files else _size(max_bytes)
+        bound.append(f"stopped at the {which} bound: " + ", ".join(
+            [*cut, *([f"{len(left)} files not scanned"] if left else [])]))
+    problems = bound + [leak.describe() for leak in leaks] + unreadable
+    if problems:
+        problems[0] = f"{summary}; {problems[0]}"
+    details = {"files": scanned, "bytes": read_bytes, "inline_source_maps": inline_maps, "duplicates": duplicates,
+               "third_party": sorted(third_party), "not_scanned": left, "named_but_missing": missing_mentions,
+               "max_files": max_files, "max_bytes": max_bytes}
+    notes = []
+    if duplicates:
+        notes.append(f"{len(duplicates)} identical under another name")
+    if third_party:
+        notes.append(f"{len(third_party)} third-party scripts not ours to scan")
+    if missing_mentions:
+        notes.append(f"{len(missing_mentions)} script paths named in the code could not be fetched: "
+                     f"{', '.join(missing_mentions)}")
+    return judged("secrets", service, category=Category.SECRET, problems=problems, url=base_url, details=details,
+                  verdict=Verdict.WARN if bound and not leaks and not unreadable else None,
+                  ok_message=f"no server secret: {summary}, each once" + (f" ({'; '.join(notes)})" if notes else ""))
 
 
 @check
-def exposure(probe: Probe, service: str, url: str, docs_urls: list[str], policy: SecurityPolicy) -> CheckResult:
+def exposure(probe: Probe, service: str, url: str, base_url: str, private_paths: list[PrivatePath],
+             allow_version: bool) -> CheckResult:
+    if any(name.lower() == "authorization" for name in probe.settings.headers):
+        return inconclusive("exposure", service, url=base_url,
+                            why="a signed-in probe cannot tell what is public: give this check the anonymous probe")
     exchange = probe.get(url)
     if exchange.response is None:
         return unreachable("exposure", service, probe, exchange)
     disclosed = version_disclosure(exchange.response.headers.multi_items())
-    public = []
-    for docs_url in docs_urls:
-        docs = probe.get(docs_url)
-        if docs.response is not None and docs.response.status_code == 200:
-            public.append(_path(docs_url))
-    base = url[: len(url) - len(_path(url))]
-    return judged("exposure", service, category=Category.EXPOSURE, url=base,
-                  problems=judge_exposure(disclosed, public, allow_version=policy.allow_version_disclosure,
-                                          allow_docs=policy.public_docs),
-                  ok_message=f"no version in Server/X-Powered-By; docs not public "
-                  f"({', '.join(_path(u) for u in docs_urls) or 'none listed'})")
+    seen: dict[str, list[str]] = {"public": [], "private": [], "unknown": []}
+    unknown_categories = []  # why a path's visibility is unknown, by blackbox phase
+    for entry in private_paths:
+        answer = probe.request(entry.method, base_url + entry.path)
+        if answer.response is None:
+            seen["unknown"].append(f"{entry.label} (no answer: {answer.error_text})")
+            unknown_categories.append(answer.category or Category.CONNECT)
+            continue
+        kind = visibility(answer.response.status_code)
+        seen[kind].append(f"{entry.label} ({answer.response.status_code})")
+        if kind == "unknown":
+            unknown_categories.append(Category.HTTP_STATUS)
+    problems = judge_exposure(disclosed, seen["public"], seen["unknown"], allow_version=allow_version)
+    exposed = (disclosed and not allow_version) or seen["public"]
+    category = Category.EXPOSURE if exposed or not unknown_categories else unknown_categories[0]
+    return judged("exposure", service, category=category, url=base_url, problems=problems,
+                  details={"private": seen["private"], "public": seen["public"], "unknown": seen["unknown"]},
+                  ok_message=f"no version in Server/X-Powered-By; private to anonymous callers: "
+                  f"{', '.join(seen['private']) or 'none listed'}")
