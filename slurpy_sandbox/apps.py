@@ -216,7 +216,8 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
         elif name == BILLING_CHUNK:
             script = "export const checkout=(price)=>fetch('/api/stripe/create-session',{method:'POST',body:price});\n"
             if faults.is_on("frontend-leaks-openai-key-in-lazy-chunk"):
-                script += f"export const coach=new OpenAI({{apiKey:'{PLANTED['openai']}',dangerouslyAllowBrowser:true}});\n"
+                script += (f"export const coach=new OpenAI({{apiKey:'{PLANTED['openai']}',"
+                           "dangerouslyAllowBrowser:true});\n")
         elif name in PAGE_CHUNKS.values():
             script = _page_chunk(faults, name)
         else:

@@ -68,9 +68,9 @@ SOURCE_MAP = re.compile(r"//[#@]\s*sourceMappingURL=(\S+)")
 INLINE_MAP = re.compile(r"//[#@]\s*sourceMappingURL=data:application/json([^,\s]*),(\S+)")
 # A string literal holding a script path; the optional backslash before the closing quote lets
 # JSON-escaped strings (Next.js app router's flight data inside the HTML) match too.
-_Q, _CHARS = r"""["'`]""", r"""[^"'`\s\\?#]"""
-DYNAMIC_IMPORT = re.compile(rf"""\bimport\(\s*{_Q}((?:\.{{1,2}}/|/|https?://){_CHARS}+)(?:[?#][^"'`\s\\]*)?{_Q}\s*\)""")
-NEXT_ASSET = re.compile(rf"""{_Q}((?:https?://[^/"'`\s\\]+)?/_next/static/{_CHARS}+?\.m?js)(?:[?#][^"'`\s\\]*)?\\?{_Q}""")
+_Q, _CHARS, _QUERY = r"""["'`]""", r"""[^"'`\s\\?#]""", r"""(?:[?#][^"'`\s\\]*)?"""
+DYNAMIC_IMPORT = re.compile(rf"""\bimport\(\s*{_Q}((?:\.{{1,2}}/|/|https?://){_CHARS}+){_QUERY}{_Q}\s*\)""")
+NEXT_ASSET = re.compile(rf"""{_Q}((?:https?://[^/"'`\s\\]+)?/_next/static/{_CHARS}+?\.m?js){_QUERY}\\?{_Q}""")
 NEXT_CHUNK = re.compile(rf"""{_Q}(static/chunks/{_CHARS}+?\.m?js)\\?{_Q}""")
 BUILD_MANIFEST = "/_buildManifest.js"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from monitor.analysers.cookies import judge_set_cookie
@@ -14,8 +14,8 @@ from monitor.analysers.exposure import judge_exposure, visibility
 from monitor.analysers.headers import HeaderPolicy, grade_headers, version_disclosure
 from monitor.analysers.ratelimit import judge_fields, judge_refusal, parse_limit_fields
 from monitor.analysers.redirect import judge_https_redirect
-from monitor.analysers.secrets import (find_leaks, inline_source_maps, runtime_scripts, script_sources, source_map_url,
-                                      without_query)
+from monitor.analysers.secrets import (Leak, find_leaks, inline_source_maps, runtime_scripts, script_sources,
+                                      source_map_url, without_query)
 from monitor.checks.envelope import check, inconclusive, judged, unreachable
 from monitor.probe import Exchange, Probe
 from monitor.profile import CorsPolicy, PrivatePath, RateLimitRule, ValidationRule
@@ -187,100 +187,144 @@ def _size(count: int) -> str:
     return f"{count} B"
 
 
+@dataclass
+class _SecretScan:
+    """One scan's queue and findings: each file is queued once by its URL without query, read
+    once, and scanned once by its content; reading stops at the file or byte bound."""
+
+    origin: str
+    max_files: int
+    max_bytes: int
+    queue: dict[str, _Queued] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # pages, then what they load, breadth first
+    done: int = 0
+    read_bytes: int = 0
+    by_hash: dict[str, str] = field(default_factory=dict)
+    leaks: list[Leak] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    scanned: list[str] = field(default_factory=list)
+    inline_maps: list[str] = field(default_factory=list)
+    duplicates: dict[str, str] = field(default_factory=dict)
+    third_party: set[str] = field(default_factory=set)
+    named_but_missing: list[str] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
+
+    def enqueue(self, url: str, kind: str, loader: str, loaded: bool) -> None:
+        key = without_query(url)
+        if urlsplit(key).netloc != self.origin:
+            self.third_party.add(key)  # other origins' scripts are not ours to scan
+        elif key in self.queue:
+            self.queue[key].loaded |= loaded
+        else:
+            self.queue[key] = _Queued(url, kind, loader, loaded)
+            self.order.append(key)
+
+    def next(self) -> _Queued | None:
+        if self.done >= len(self.order) or self.done >= self.max_files or self.read_bytes >= self.max_bytes:
+            return None
+        self.done += 1
+        return self.queue[self.order[self.done - 1]]
+
+    def unread(self, item: _Queued, seen: str | int) -> None:
+        path = _path(item.url)
+        if item.kind == "source map":
+            return  # serving no source map is the safe choice
+        if item.loaded:
+            self.unreadable.append(f"could not scan {path} ({seen})"
+                                   + (f", which {item.loader} loads" if item.loader else ""))
+        else:
+            self.named_but_missing.append(f"{path} ({seen}), named in {item.loader}")
+
+    def read(self, item: _Queued, body: bytes, encoding: str, truncated: bool) -> None:
+        path = _path(item.url)
+        self.read_bytes += len(body)
+        if truncated:
+            self.cut.append(f"{path} scanned only to its first {_size(len(body))}")
+        digest = hashlib.sha256(body).hexdigest()
+        if digest in self.by_hash:
+            self.duplicates[path] = self.by_hash[digest]
+            return
+        self.by_hash[digest] = path
+        text = body.decode(encoding, errors="replace")
+        self.scanned.append(path)
+        self.leaks += find_leaks(text, path)
+        if item.kind == "source map":
+            return
+        for decoded in inline_source_maps(text):
+            if decoded is None:
+                self.unreadable.append(f"could not decode the inline source map of {path}")
+            else:
+                self.inline_maps.append(path)
+                self.leaks += find_leaks(decoded, f"{path} (inline source map)")
+        if item.kind == "page":
+            for src in script_sources(text):
+                self.enqueue(urljoin(item.url, src), "script", path, True)
+        for url, loaded in runtime_scripts(text, item.url):
+            self.enqueue(url, "script", path, loaded)
+        if item.kind == "script" and (mapped := source_map_url(text)):
+            self.enqueue(urljoin(item.url, mapped), "source map", path, False)
+
+    @property
+    def summary(self) -> str:
+        text = f"scanned {len(self.scanned)} files, {_size(self.read_bytes)}"
+        if self.inline_maps:
+            text += f" and {len(self.inline_maps)} inline source map{'s' if len(self.inline_maps) > 1 else ''}"
+        return text
+
+    @property
+    def bound(self) -> str | None:
+        left = len(self.order) - self.done
+        if not left and not self.cut:
+            return None
+        which = f"{self.max_files}-file" if self.done >= self.max_files else _size(self.max_bytes)
+        stopped = [*self.cut, *([f"{left} files not scanned"] if left else [])]
+        return f"stopped at the {which} bound: {', '.join(stopped)}"
+
+    @property
+    def notes(self) -> list[str]:
+        notes = []
+        if self.duplicates:
+            notes.append(f"{len(self.duplicates)} identical under another name")
+        if self.third_party:
+            notes.append(f"{len(self.third_party)} third-party scripts not ours to scan")
+        if self.named_but_missing:
+            notes.append(f"{len(self.named_but_missing)} script paths named in the code could not be fetched: "
+                         f"{', '.join(self.named_but_missing)}")
+        return notes
+
+    @property
+    def details(self) -> dict:
+        return {"files": self.scanned, "bytes": self.read_bytes, "inline_source_maps": self.inline_maps,
+                "loaded_by": {_path(k): self.queue[k].loader for k in self.order[:self.done] if self.queue[k].loader},
+                "duplicates": self.duplicates, "third_party": sorted(self.third_party),
+                "not_scanned": self.order[self.done:], "named_but_missing": self.named_but_missing,
+                "max_files": self.max_files, "max_bytes": self.max_bytes}
+
+
 @check
 def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_files: int,
             max_bytes: int) -> CheckResult:
-    """Scan the pages and every same-origin script they load, including those loaded at run time,
-    and their source maps, each file once (by URL without query, then by content), within the
-    profile's file and byte bounds."""
-    origin = urlsplit(base_url).netloc
-    queue: dict[str, _Queued] = {}  # by URL without query
-    order: list[str] = []  # the scan order: pages, then what they load, breadth first
-    done = 0
-    by_hash: dict[str, str] = {}
-    leaks, unreadable = [], []
-    scanned, inline_maps, duplicates, third_party, missing_mentions, cut = [], [], {}, set(), [], []
-    read_bytes = 0
-
-    def enqueue(url: str, kind: str, loader: str, loaded: bool) -> None:
-        key = without_query(url)
-        if urlsplit(key).netloc != origin:
-            third_party.add(key)  # other origins' scripts are not ours to scan
-        elif key in queue:
-            queue[key].loaded |= loaded
-        else:
-            queue[key] = _Queued(url, kind, loader, loaded)
-            order.append(key)
-
+    """The pages and every same-origin script they load, also at run time, and their source maps."""
+    scan = _SecretScan(urlsplit(base_url).netloc, max_files, max_bytes)
     for page in pages:
-        enqueue(base_url + page, "page", "", True)
-    while done < len(order) and done < max_files and read_bytes < max_bytes:
-        item = queue[order[done]]
-        path = _path(order[done])
-        done += 1
-        exchange, body, truncated = _read_capped(probe, item.url, max_bytes - read_bytes)
+        scan.enqueue(base_url + page, "page", "", True)
+    while (item := scan.next()) is not None:
+        exchange, body, truncated = _read_capped(probe, item.url, max_bytes - scan.read_bytes)
         if exchange.response is None and item.kind == "page":
             return unreachable("secrets", service, probe, exchange)
-        if exchange.response is None or not 200 <= exchange.response.status_code < 300:
-            seen = exchange.response.status_code if exchange.response is not None else exchange.error_text
-            if item.loaded and item.kind != "source map":  # serving no source map is the safe choice
-                unreadable.append(f"could not scan {path} ({seen})" + (f", which {item.loader} loads" if item.loader else ""))
-            elif item.kind != "source map":
-                missing_mentions.append(f"{path} ({seen}), named in {item.loader}")
-            continue
-        read_bytes += len(body)
-        if truncated:
-            cut.append(f"{path} scanned only to its first {_size(len(body))}")
-        digest = hashlib.sha256(body).hexdigest()
-        if digest in by_hash:
-            duplicates[path] = by_hash[digest]
-            continue
-        by_hash[digest] = path
-        text = body.decode(exchange.response.encoding or "utf-8", errors="replace")
-        scanned.append(path)
-        leaks.extend(find_leaks(text, path))
-        if item.kind == "source map":
-            continue
-        for decoded in inline_source_maps(text):
-            if decoded is None:
-                unreadable.append(f"could not decode the inline source map of {path}")
-            else:
-                inline_maps.append(path)
-                leaks.extend(find_leaks(decoded, f"{path} (inline source map)"))
-        if item.kind == "page":
-            for src in script_sources(text):
-                enqueue(urljoin(item.url, src), "script", path, True)
-        for url, loaded in runtime_scripts(text, item.url):
-            enqueue(url, "script", path, loaded)
-        if item.kind == "script" and (mapped := source_map_url(text)):
-            enqueue(urljoin(item.url, mapped), "source map", path, False)
-
-    left = order[done:]
-    summary = f"scanned {len(scanned)} files, {_size(read_bytes)}"
-    if inline_maps:
-        summary += f" and {len(inline_maps)} inline source map{'s' if len(inline_maps) > 1 else ''}"
-    bound = []
-    if left or cut:
-        which = f"{max_files}-file" if done >= max_files else _size(max_bytes)
-        bound.append(f"stopped at the {which} bound: " + ", ".join(
-            [*cut, *([f"{len(left)} files not scanned"] if left else [])]))
-    problems = bound + [leak.describe() for leak in leaks] + unreadable
-    if problems:
-        problems[0] = f"{summary}; {problems[0]}"
-    details = {"files": scanned, "bytes": read_bytes, "inline_source_maps": inline_maps, "duplicates": duplicates,
-               "third_party": sorted(third_party), "not_scanned": left, "named_but_missing": missing_mentions,
-               "max_files": max_files, "max_bytes": max_bytes}
-    notes = []
-    if duplicates:
-        notes.append(f"{len(duplicates)} identical under another name")
-    if third_party:
-        notes.append(f"{len(third_party)} third-party scripts not ours to scan")
-    if missing_mentions:
-        notes.append(f"{len(missing_mentions)} script paths named in the code could not be fetched: "
-                     f"{', '.join(missing_mentions)}")
-    return judged("secrets", service, category=Category.SECRET, problems=problems, url=base_url, details=details,
-                  verdict=Verdict.WARN if bound and not leaks and not unreadable else None,
-                  ok_message=f"no server secret: {summary}, each once" + (f" ({'; '.join(notes)})" if notes else ""))
+        if exchange.response is None:
+            scan.unread(item, exchange.error_text)
+        elif not 200 <= exchange.response.status_code < 300:
+            scan.unread(item, exchange.response.status_code)
+        else:
+            scan.read(item, body, exchange.response.encoding or "utf-8", truncated)
+    problems = [*filter(None, [scan.bound]), *(leak.describe() for leak in scan.leaks), *scan.unreadable]
+    if problems:  # files and bytes scanned belong in every verdict's message
+        problems[0] = f"{scan.summary}; {problems[0]}"
+    return judged("secrets", service, category=Category.SECRET, problems=problems, url=base_url, details=scan.details,
+                  verdict=Verdict.WARN if scan.bound and not scan.leaks and not scan.unreadable else None,
+                  ok_message=f"no server secret: {scan.summary}, each once"
+                  + (f" ({'; '.join(scan.notes)})" if scan.notes else ""))
 
 
 @check
