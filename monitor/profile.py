@@ -117,6 +117,13 @@ class ServiceSecurity(_Strict):
                     "2xx is public, anything else is reported. Only GET and HEAD are accepted: FastAPI answers HEAD "
                     "with 405, so use GET there")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _docs_paths_renamed(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "docs_paths" in value:
+            raise ValueError("docs_paths is now private_paths: every path that must not be public, not only docs")
+        return value
+
     @field_validator("required_headers")
     @classmethod
     def _known_headers(cls, value: list[str]) -> list[str]:
@@ -180,6 +187,14 @@ class SecurityPolicy(_Strict):
     hsts_preload: bool = False
     csp_allow_unsafe: bool = Field(default=False, description="tolerate 'unsafe-inline'/'unsafe-eval' in script-src")
     allow_version_disclosure: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _public_docs_gone(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "public_docs" in value:
+            raise ValueError("public_docs is gone: list what must stay private per service, in "
+                             "[services.<name>.security] private_paths (docs that may be public are left out)")
+        return value
 
 
 class CorsPolicy(_Strict):

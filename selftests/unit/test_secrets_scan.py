@@ -11,7 +11,7 @@ from monitor.analysers.exposure import judge_exposure, visibility
 from monitor.analysers.secrets import inline_source_maps, runtime_scripts, without_query
 from monitor.checks import security
 from monitor.probe import NetworkSettings, Probe
-from monitor.profile import PrivatePath, ServiceSecurity
+from monitor.profile import PrivatePath, SecurityPolicy, ServiceSecurity
 from monitor.results import Category, Verdict
 from slurpy_sandbox.apps import PLANTED
 
@@ -178,6 +178,13 @@ def test_private_paths_are_read_only():
     for bad in ("DELETE /account", "POST /stats", {"path": "/x", "method": "PUT"}):
         with pytest.raises(ValidationError, match="a monitor only reads, use GET or HEAD"):
             ServiceSecurity(private_paths=[bad])
+
+
+def test_the_old_docs_fields_say_what_replaced_them():
+    with pytest.raises(ValidationError, match="docs_paths is now private_paths"):
+        ServiceSecurity(docs_paths=["/docs"])
+    with pytest.raises(ValidationError, match="public_docs is gone"):
+        SecurityPolicy(public_docs=True)
 
 
 def exposure_site(answers):
