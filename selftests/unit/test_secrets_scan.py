@@ -13,7 +13,7 @@ from monitor.checks import security
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import PrivatePath, SecurityPolicy, ServiceSecurity
 from monitor.results import Category, Verdict
-from slurpy_sandbox.apps import PLANTED
+from slurpy_sandbox.apps import MAIN_BUNDLE, PLANTED, _next_page
 
 SITE = "https://fe.test"
 
@@ -161,6 +161,11 @@ def test_a_page_that_does_not_answer_is_unreachable():
                   transport=httpx.MockTransport(lambda request: (_ for _ in ()).throw(httpx.ConnectError("refused"))))
     result = scan(probe)
     assert result.verdict is Verdict.FAIL and result.category is Category.CONNECT
+
+
+def test_the_sandbox_serves_its_bundle_under_a_fresh_cache_busting_query_as_next_dev_does():
+    first, second = _next_page("Slurpy", "<h1>Slurpy</h1>", None), _next_page("Slurpy", "<h1>Slurpy</h1>", None)
+    assert f'src="{MAIN_BUNDLE}?v=' in first and first != second
 
 
 # -- exposure --------------------------------------------------------------------------------
