@@ -211,7 +211,7 @@ def exposure(transport, paths, **headers):
                              [PrivatePath.model_validate(p) for p in paths], allow_version=False)
 
 
-@pytest.mark.parametrize("answers,verdict,category,words", [
+@pytest.mark.parametrize("answers,expected,category,words", [
     ({"/health": 200, "/docs": 404, "/admin": 401}, Verdict.PASS, None, "private to anonymous callers: /docs (404)"),
     ({"/health": 200, "/docs": 200}, Verdict.FAIL, Category.EXPOSURE, "public to anonymous callers: /docs (200)"),
     ({"/health": 200, "/docs": 502}, Verdict.FAIL, Category.HTTP_STATUS, "cannot tell whether /docs (502) is public"),
@@ -220,10 +220,10 @@ def exposure(transport, paths, **headers):
     ({"/health": 200, "/docs": 502, "/admin": 200}, Verdict.FAIL, Category.EXPOSURE,
      "public to anonymous callers: HEAD /admin"),
 ], ids=["private", "public", "5xx", "timeout", "public-and-5xx"])
-def test_exposure_verdicts(answers, verdict, category, words):
+def test_exposure_verdicts(answers, expected, category, words):
     transport, seen = exposure_site(answers)
     result = exposure(transport, ["/docs", "HEAD /admin"])
-    assert result.verdict is verdict and result.category is category, result.message
+    assert result.verdict is expected and result.category is category, result.message
     assert words in result.message
     assert "HEAD /admin" in seen
 
