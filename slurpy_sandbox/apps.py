@@ -305,7 +305,7 @@ class _ApiPolicy:
 
     async def _inner(self, scope: Scope, receive: Receive, send: Send) -> None:
         docs = scope["type"] == "http" and scope["path"] in ("/docs", "/openapi.json", "/redoc")
-        if scope["path"] == "/openapi.json" and self.faults.is_on(f"{self.service}-openapi-502"):
+        if docs and scope["path"] == "/openapi.json" and self.faults.is_on(f"{self.service}-openapi-502"):
             await PlainTextResponse("Bad Gateway", status_code=502)(scope, receive, send)
             return
         if docs and not self.faults.is_on(f"{self.service}-docs-public"):
