@@ -78,10 +78,12 @@ def catalogue(profile: Profile) -> list[CheckCase]:
                 service=name, url=spec.url(sec.cors_path), method=sec.cors_method,
                 policy=profile.cors.model_copy(update={"allowed_origins": origins}))))
         if sec.pages:
-            cases.append(CheckCase("secrets", name, args=dict(service=name, base_url=spec.base_url, pages=sec.pages)))
+            cases.append(CheckCase("secrets", name, args=dict(service=name, base_url=spec.base_url, pages=sec.pages,
+                                                              max_files=sec.scan_max_files,
+                                                              max_bytes=sec.scan_max_bytes)))
         cases.append(CheckCase("exposure", name, args=dict(
-            service=name, url=spec.url(spec.health[0].path), docs_urls=[spec.url(p) for p in sec.docs_paths],
-            policy=rules)))
+            service=name, url=spec.url(spec.health[0].path), base_url=spec.base_url,
+            private_paths=sec.private_paths, allow_version=rules.allow_version_disclosure)))
     for rule in profile.rate_limits:
         cases.append(CheckCase("rate_limit", rule.service, f"{rule.method} {rule.path}",
                                dict(rule=rule, url=profile.services[rule.service].url(rule.path))))

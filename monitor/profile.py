@@ -73,6 +73,39 @@ class HealthEndpoint(_Strict):
 
 
 HEADER_NAMES = FULL_POLICY  # one home: the headers analyser
+READ_ONLY_METHODS = ("GET", "HEAD")
+
+
+class PrivatePath(_Strict):
+    """A path that must not answer an anonymous caller. Written ``"/docs"`` or ``"HEAD /backup.sql"``."""
+
+    method: Literal["GET", "HEAD"] = "GET"
+    path: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            method, _, path = value.strip().rpartition(" ")
+            value = {"method": method.strip() or "GET", "path": path}
+        if isinstance(value, dict) and isinstance(value.get("method"), str):
+            method = value["method"].upper()
+            if method not in READ_ONLY_METHODS:
+                # The target may be production: a DELETE or POST to "see if it is public" can change it.
+                raise ValueError(f"method {value['method']!r}: a monitor only reads, use GET or HEAD")
+            value = {**value, "method": method}
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"must start with '/', got {value!r}")
+        return value
+
+    @property
+    def label(self) -> str:
+        return self.path if self.method == "GET" else f"{self.method} {self.path}"
 
 
 def _origins(value: list[str] | None) -> list[str] | None:
@@ -100,8 +133,25 @@ class ServiceSecurity(_Strict):
     cors_origins: list[str] | None = Field(
         default=None, description="origins this service allows; replaces [cors] allowed_origins for it (the frontend "
                                   "and MCP are configured separately and allow different lists)")
-    pages: list[str] = Field(default=[], description="HTML pages whose scripts are scanned for leaked secrets")
-    docs_paths: list[str] = ["/docs", "/openapi.json"]
+    pages: list[str] = Field(default=[], description="HTML pages scanned for leaked secrets, with every same-origin "
+                             "script they load (also at run time: import(), chunk paths, the Next.js build manifest) "
+                             "and every source map")
+    scan_max_files: int = Field(default=200, gt=0, description="the secrets scan fetches at most this many files")
+    scan_max_bytes: int = Field(default=50_000_000, gt=0,
+                                description="and reads at most this many bytes in all (a dev build's main bundle "
+                                            "alone can be 8 MB)")
+    private_paths: list[PrivatePath] = Field(
+        default=["/docs", "/openapi.json"], validate_default=True,
+        description="paths that must not be public: an anonymous GET (or 'HEAD /path') must answer 401, 403 or 404; "
+                    "2xx is public, anything else is reported. Only GET and HEAD are accepted: FastAPI answers HEAD "
+                    "with 405, so use GET there")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _docs_paths_renamed(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "docs_paths" in value:
+            raise ValueError("docs_paths is now private_paths: every path that must not be public, not only docs")
+        return value
 
     _cors_origins = field_validator("cors_origins")(_origins)
 
@@ -180,7 +230,14 @@ class SecurityPolicy(_Strict):
     hsts_preload: bool = False
     csp_allow_unsafe: bool = Field(default=False, description="tolerate 'unsafe-inline'/'unsafe-eval' in script-src")
     allow_version_disclosure: bool = False
-    public_docs: bool = Field(default=False, description="/docs and /openapi.json may be served publicly")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _public_docs_gone(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "public_docs" in value:
+            raise ValueError("public_docs is gone: list what must stay private per service, in "
+                             "[services.<name>.security] private_paths (docs that may be public are left out)")
+        return value
 
 
 class CorsPolicy(_Strict):

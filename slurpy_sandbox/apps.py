@@ -70,6 +70,14 @@ RATE_LIMITS = {  # path -> requests per minute (the contract's table)
     "/api/journal": 20,
 }
 WINDOW_S = 60
+# The frontend's scripts as a Next.js build lays them out: the main bundle imports a settings chunk
+# at run time, which imports a billing chunk; the build manifest names each page's chunk.
+CHUNKS_PATH = "/_next/static/chunks/"
+MAIN_BUNDLE = CHUNKS_PATH + "main-app.js"
+BUILD_MANIFEST = "/_next/static/sandbox-build/_buildManifest.js"
+SETTINGS_CHUNK = "app-settings-7c1e.js"
+BILLING_CHUNK = "app-billing-2b9d.js"
+PAGE_CHUNKS = {"/": "pages/index-5e2f.js", "/sign-in": "pages/sign-in-a41c.js", "/plans": "pages/plans-9d03.js"}
 
 
 def _jwt(claims: dict[str, Any]) -> str:
@@ -88,6 +96,8 @@ PUBLIC_CONFIG = {
 PLANTED = {
     "stripe": "sk_" + "live_" + "51SandboxPlantedSecretKeyDoNotShip0000",
     "service_role": _jwt({"iss": "supabase", "role": "service" + "_role", "ref": "sandbox"}),
+    "openai": "sk-" + "proj-" + "SandboxPlantedOpenAIKeyDoNotShip000000000",
+    "webhook": "whsec_" + "SandboxPlantedWebhookSecret00000000",
 }
 
 
@@ -199,21 +209,46 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     for path, (title, body, script) in PAGES.items():
         app.add_api_route(path, _page_route(faults, path, title, body, script), methods=["GET"])
 
-    @app.get("/_next/static/chunks/main-app.js")
+    @app.get(MAIN_BUNDLE)
     async def bundle() -> Response:
         config = dict(PUBLIC_CONFIG)
         if faults.is_on("frontend-leaks-stripe-secret"):
             config["stripeSecretKey"] = PLANTED["stripe"]
         script = (f"(()=>{{window.__SLURPY_CONFIG__={json.dumps(config)};"
-                  "document.documentElement.dataset.ready='1';})();\n//# sourceMappingURL=main-app.js.map\n")
+                  "document.documentElement.dataset.ready='1';})();\n"
+                  f"window.__slurpySettings=()=>import(\"{CHUNKS_PATH}{SETTINGS_CHUNK}\");\n"
+                  "//# sourceMappingURL=main-app.js.map\n")
         return Response(script, media_type="application/javascript")
 
-    @app.get("/_next/static/chunks/main-app.js.map")
+    @app.get(MAIN_BUNDLE + ".map")
     async def source_map() -> Response:
         source = "export const config = {anon: process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY};"
         if faults.is_on("frontend-leaks-service-role-jwt"):
             source += f"\nconst admin = createClient(url, '{PLANTED['service_role']}');"
         return JSONResponse({"version": 3, "sources": ["app/config.ts"], "sourcesContent": [source], "mappings": ""})
+
+    @app.get(BUILD_MANIFEST)
+    async def build_manifest() -> Response:
+        pages = {page: [f"static/chunks/{chunk}"] for page, chunk in PAGE_CHUNKS.items()}
+        script = (f"self.__BUILD_MANIFEST={json.dumps({**pages, 'sortedPages': sorted(pages)})};"
+                  "self.__BUILD_MANIFEST_CB&&self.__BUILD_MANIFEST_CB();\n")
+        return Response(script, media_type="application/javascript")
+
+    @app.get(CHUNKS_PATH + "{name:path}")
+    async def chunk(name: str) -> Response:
+        if name == SETTINGS_CHUNK:
+            script = (f"export const settings={{theme:'calm'}};\n"
+                      f"export const billing=()=>import(\"./{BILLING_CHUNK}\");\n")
+        elif name == BILLING_CHUNK:
+            script = "export const checkout=(price)=>fetch('/api/stripe/create-session',{method:'POST',body:price});\n"
+            if faults.is_on("frontend-leaks-openai-key-in-lazy-chunk"):
+                script += (f"export const coach=new OpenAI({{apiKey:'{PLANTED['openai']}',"
+                           "dangerouslyAllowBrowser:true});\n")
+        elif name in PAGE_CHUNKS.values():
+            script = _page_chunk(faults, name)
+        else:
+            return Response(status_code=404)
+        return Response(script, media_type="application/javascript")
 
     @app.post("/api/proxy-chat")
     async def proxy_chat(request: Request) -> Response:
@@ -232,9 +267,31 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     return app
 
 
+def _page_chunk(faults: FaultState, name: str) -> str:
+    """A page's own chunk, as the build manifest names it. The plans page's carries its source map
+    inline (a ``data:`` URL), as a build with ``devtool: 'inline-source-map'`` ships it."""
+    script = f"(self.webpackChunk_N_E=self.webpackChunk_N_E||[]).push([[\"{name}\"],{{}}]);\n"
+    if name != PAGE_CHUNKS["/plans"]:
+        return script
+    source = "export default function Plans() { return <PlanCards onUpgrade={startCheckout} />; }"
+    if faults.is_on("frontend-leaks-webhook-secret-in-inline-map"):
+        source += f"\nconst webhookSecret = '{PLANTED['webhook']}';"
+    inline = json.dumps({"version": 3, "sources": ["app/plans/page.tsx"], "sourcesContent": [source],
+                         "mappings": ""})
+    return (script + "//# sourceMappingURL=data:application/json;charset=utf-8;base64,"
+            + base64.b64encode(inline.encode()).decode() + "\n")
+
+
+def _next_page(title: str, body: str, script: str | None) -> str:
+    """A page as ``next dev`` serves it: the main bundle under a cache-busting query string that
+    changes with every answer, and the build manifest."""
+    page = web.layout(title, body, script).replace(f'src="{MAIN_BUNDLE}"', f'src="{MAIN_BUNDLE}?v={time.time_ns()}"')
+    return page.replace("</head>", f'<script src="{BUILD_MANIFEST}" defer></script></head>')
+
+
 def _page_route(faults: FaultState, path: str, title: str, body: str, script: str | None):
     async def page() -> Response:
-        response = HTMLResponse(web.layout(title, body, script))
+        response = HTMLResponse(_next_page(title, body, script))
         if path == "/sign-in":
             insecure = faults.is_on("frontend-insecure-cookie")
             response.set_cookie("slurpy-csrf", "sandbox-csrf-token", path="/", secure=not insecure,
@@ -322,6 +379,9 @@ class _ApiPolicy:
 
     async def _inner(self, scope: Scope, receive: Receive, send: Send) -> None:
         docs = scope["type"] == "http" and scope["path"] in ("/docs", "/openapi.json", "/redoc")
+        if docs and scope["path"] == "/openapi.json" and self.faults.is_on(f"{self.service}-openapi-502"):
+            await PlainTextResponse("Bad Gateway", status_code=502)(scope, receive, send)
+            return
         if docs and not self.faults.is_on(f"{self.service}-docs-public"):
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
             return

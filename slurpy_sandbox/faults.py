@@ -164,12 +164,20 @@ def _security_faults() -> list[Fault]:
               _fail("secret", "secrets:frontend")),
         fault("frontend-leaks-service-role-jwt", "the served source map carries the Supabase service_role key",
               _fail("secret", "secrets:frontend")),
+        fault("frontend-leaks-openai-key-in-lazy-chunk",
+              "a chunk loaded only at run time (imported by a chunk that the main bundle imports) carries an OpenAI "
+              "API key: no page names it in a <script> tag", _fail("secret", "secrets:frontend")),
+        fault("frontend-leaks-webhook-secret-in-inline-map",
+              "the plans page's chunk, named only in the build manifest, carries its source map inline (a data: URL) "
+              "and the map's sources hold the Stripe webhook secret", _fail("secret", "secrets:frontend")),
         fault("frontend-version-disclosure", "the frontend answers Server: nginx/1.18.0",
               _fail("exposure", "exposure:frontend")),
         fault("backend-docs-public", "the backend serves /docs and /openapi.json publicly",
               _fail("exposure", "exposure:backend")),
         fault("mcp-docs-public", "the MCP server serves /docs and /openapi.json publicly",
               _fail("exposure", "exposure:mcp")),
+        fault("backend-openapi-502", "a proxy sends the backend's /openapi.json to a dead upstream: 502, so nobody "
+                                     "can tell whether it is public", _fail("http status", "exposure:backend")),
     ]
 
 

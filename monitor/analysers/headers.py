@@ -149,12 +149,3 @@ def version_disclosure(pairs: Iterable[tuple[str, str]]) -> list[str]:
     headers = group_headers(pairs)
     return [f"{name}: {value}" for name in ("server", "x-powered-by", "x-aspnet-version")
             for value in headers.get(name, []) if VERSION.search(value)]
-
-
-def judge_exposure(disclosed: list[str], public_docs: list[str], *, allow_version: bool, allow_docs: bool) -> list[str]:
-    problems = []
-    if disclosed and not allow_version:
-        problems.append(f"version disclosed in {', '.join(disclosed)}")
-    if public_docs and not allow_docs:
-        problems.append(f"API docs are public at {', '.join(public_docs)} (profile: public_docs = false)")
-    return problems

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes, urljoin, urlsplit, urlunsplit
 
 PATTERNS = (
     ("Stripe secret key", re.compile(r"\bsk_(?:live|test)_[0-9A-Za-z]{10,}")),
@@ -63,6 +65,14 @@ def find_leaks(text: str, source: str) -> list[Leak]:
 
 SCRIPT_SRC = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 SOURCE_MAP = re.compile(r"//[#@]\s*sourceMappingURL=(\S+)")
+INLINE_MAP = re.compile(r"//[#@]\s*sourceMappingURL=data:application/json([^,\s]*),(\S+)")
+# A string literal holding a script path; the optional backslash before the closing quote lets
+# JSON-escaped strings (Next.js app router's flight data inside the HTML) match too.
+_Q, _CHARS, _QUERY = r"""["'`]""", r"""[^"'`\s\\?#]""", r"""(?:[?#][^"'`\s\\]*)?"""
+DYNAMIC_IMPORT = re.compile(rf"""\bimport\(\s*{_Q}((?:\.{{1,2}}/|/|https?://){_CHARS}+){_QUERY}{_Q}\s*\)""")
+NEXT_ASSET = re.compile(rf"""{_Q}((?:https?://[^/"'`\s\\]+)?/_next/static/{_CHARS}+?\.m?js){_QUERY}\\?{_Q}""")
+NEXT_CHUNK = re.compile(rf"""{_Q}(static/chunks/{_CHARS}+?\.m?js)\\?{_Q}""")
+BUILD_MANIFEST = "/_buildManifest.js"
 
 
 def script_sources(html: str) -> list[str]:
@@ -72,3 +82,47 @@ def script_sources(html: str) -> list[str]:
 def source_map_url(script: str) -> str | None:
     found = SOURCE_MAP.findall(script)
     return found[-1] if found and not found[-1].startswith("data:") else None
+
+
+def inline_source_maps(script: str) -> list[str | None]:
+    """Source maps carried inside the script as ``data:`` URLs, decoded; ``None`` for one that
+    cannot be decoded (so the caller can say it went unchecked rather than pass over it)."""
+    maps: list[str | None] = []
+    for parameters, payload in INLINE_MAP.findall(script):
+        try:
+            if ";base64" in parameters:
+                raw = base64.b64decode(payload.replace("-", "+").replace("_", "/") + "=" * (-len(payload) % 4),
+                                       validate=True)
+            else:
+                raw = unquote_to_bytes(payload)
+            maps.append(raw.decode("utf-8"))
+        except (binascii.Error, ValueError):
+            maps.append(None)
+    return maps
+
+
+def without_query(url: str) -> str:
+    """One key per file: ``main-app.js?v=1732`` and ``main-app.js?v=1733`` are the same bundle."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _next_root(url: str) -> str:
+    """Where webpack's ``static/chunks/…`` paths start: the ``/_next/`` the referring file sits under
+    (a basePath keeps its prefix), else the origin's own ``/_next/``."""
+    parts = urlsplit(url)
+    at = parts.path.find("/_next/")
+    root = parts.path[: at + len("/_next/")] if at >= 0 else "/_next/"
+    return urlunsplit((parts.scheme, parts.netloc, root, "", ""))
+
+
+def runtime_scripts(text: str, url: str) -> list[tuple[str, bool]]:
+    """Scripts that the page or script at ``url`` loads at run time, as absolute URLs, each with
+    whether loading it is certain: a dynamic ``import()`` and a build manifest's chunk lists are;
+    a Next.js asset path merely written in the code is only likely (it may sit in a message or a
+    branch never taken), so a caller should not blame the target when it cannot be fetched."""
+    manifest = urlsplit(url).path.endswith(BUILD_MANIFEST)
+    found = [(urljoin(url, spec), True) for spec in DYNAMIC_IMPORT.findall(text)]
+    found += [(urljoin(url, path), False) for path in NEXT_ASSET.findall(text)]
+    found += [(urljoin(_next_root(url), path), manifest) for path in NEXT_CHUNK.findall(text)]
+    return found

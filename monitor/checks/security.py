@@ -2,20 +2,24 @@
 secrets and exposure. Each probes, hands what it saw to an analyser, and returns a CheckResult."""
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from monitor.analysers.cookies import judge_set_cookie
 from monitor.analysers.cors import Answer, Trial, hostile_origins, judge_cors, not_reached
 from monitor.analysers.errors import judge_error_answer
-from monitor.analysers.headers import HeaderPolicy, grade_headers, judge_exposure, version_disclosure
+from monitor.analysers.exposure import judge_exposure, visibility
+from monitor.analysers.headers import HeaderPolicy, grade_headers, version_disclosure
 from monitor.analysers.ratelimit import judge_fields, judge_refusal, parse_limit_fields
 from monitor.analysers.redirect import judge_https_redirect
-from monitor.analysers.secrets import find_leaks, script_sources, source_map_url
+from monitor.analysers.secrets import (Leak, find_leaks, inline_source_maps, runtime_scripts, script_sources,
+                                      source_map_url, without_query)
 from monitor.checks.envelope import check, inconclusive, judged, unreachable
 from monitor.probe import Exchange, Probe
-from monitor.profile import CorsPolicy, RateLimitRule, SecurityPolicy, ValidationRule
-from monitor.results import Category, CheckResult, utc_now
+from monitor.profile import CorsPolicy, PrivatePath, RateLimitRule, ValidationRule
+from monitor.results import Category, CheckResult, Verdict, utc_now
 
 
 def _path(url: str) -> str:
@@ -167,58 +171,196 @@ def validation(probe: Probe, rule: ValidationRule, url: str) -> CheckResult:
                   ok_message="; ".join(seen))
 
 
+def _read_capped(probe: Probe, url: str, max_bytes: int) -> tuple[Exchange, bytes, bool]:
+    """The scan's one way to read a file: at most ``max_bytes`` of it, and whether it was cut.
+    The cap is applied to what was read; when the probe can stop reading at a cap, this becomes
+    ``probe.get(url, max_bytes=max_bytes, allow_truncated=True)`` and nothing else changes."""
+    exchange = probe.get(url)
+    body = exchange.response.content if exchange.response is not None else b""
+    return exchange, body[:max_bytes], len(body) > max_bytes
+
+
+@dataclass
+class _Queued:
+    url: str
+    kind: str  # "page", "script" or "source map"
+    loader: str  # the path of the file that loads it; "" for a page the profile lists
+    loaded: bool  # the page certainly loads it: one that cannot be read is a script nobody checked
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{count} B"
+
+
+@dataclass
+class _SecretScan:
+    """One scan's queue and findings: each file is queued once by its URL without query, read
+    once, and scanned once by its content; reading stops at the file or byte bound."""
+
+    origin: str
+    max_files: int
+    max_bytes: int
+    queue: dict[str, _Queued] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # pages, then what they load, breadth first
+    done: int = 0
+    read_bytes: int = 0
+    by_hash: dict[str, str] = field(default_factory=dict)
+    leaks: list[Leak] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    scanned: list[str] = field(default_factory=list)
+    inline_maps: list[str] = field(default_factory=list)
+    duplicates: dict[str, str] = field(default_factory=dict)
+    third_party: set[str] = field(default_factory=set)
+    named_but_missing: list[str] = field(default_factory=list)
+    cut: list[str] = field(default_factory=list)
+
+    def enqueue(self, url: str, kind: str, loader: str, loaded: bool) -> None:
+        key = without_query(url)
+        if urlsplit(key).netloc != self.origin:
+            self.third_party.add(key)  # other origins' scripts are not ours to scan
+        elif key in self.queue:
+            self.queue[key].loaded |= loaded
+        else:
+            self.queue[key] = _Queued(url, kind, loader, loaded)
+            self.order.append(key)
+
+    def next(self) -> _Queued | None:
+        if self.done >= len(self.order) or self.done >= self.max_files or self.read_bytes >= self.max_bytes:
+            return None
+        self.done += 1
+        return self.queue[self.order[self.done - 1]]
+
+    def unread(self, item: _Queued, seen: str | int) -> None:
+        path = _path(item.url)
+        if item.kind == "source map":
+            return  # serving no source map is the safe choice
+        if item.loaded:
+            self.unreadable.append(f"could not scan {path} ({seen})"
+                                   + (f", which {item.loader} loads" if item.loader else ""))
+        else:
+            self.named_but_missing.append(f"{path} ({seen}), named in {item.loader}")
+
+    def read(self, item: _Queued, body: bytes, encoding: str, truncated: bool) -> None:
+        path = _path(item.url)
+        self.read_bytes += len(body)
+        if truncated:
+            self.cut.append(f"{path} scanned only to its first {_size(len(body))}")
+        digest = hashlib.sha256(body).hexdigest()
+        if digest in self.by_hash:
+            self.duplicates[path] = self.by_hash[digest]
+            return
+        self.by_hash[digest] = path
+        text = body.decode(encoding, errors="replace")
+        self.scanned.append(path)
+        self.leaks += find_leaks(text, path)
+        if item.kind == "source map":
+            return
+        for decoded in inline_source_maps(text):
+            if decoded is None:
+                self.unreadable.append(f"could not decode the inline source map of {path}")
+            else:
+                self.inline_maps.append(path)
+                self.leaks += find_leaks(decoded, f"{path} (inline source map)")
+        if item.kind == "page":
+            for src in script_sources(text):
+                self.enqueue(urljoin(item.url, src), "script", path, True)
+        for url, loaded in runtime_scripts(text, item.url):
+            self.enqueue(url, "script", path, loaded)
+        if item.kind == "script" and (mapped := source_map_url(text)):
+            self.enqueue(urljoin(item.url, mapped), "source map", path, False)
+
+    @property
+    def summary(self) -> str:
+        text = f"scanned {len(self.scanned)} files, {_size(self.read_bytes)}"
+        if self.inline_maps:
+            text += f" and {len(self.inline_maps)} inline source map{'s' if len(self.inline_maps) > 1 else ''}"
+        return text
+
+    @property
+    def bound(self) -> str | None:
+        left = len(self.order) - self.done
+        if not left and not self.cut:
+            return None
+        which = f"{self.max_files}-file" if self.done >= self.max_files else _size(self.max_bytes)
+        stopped = [*self.cut, *([f"{left} files not scanned"] if left else [])]
+        return f"stopped at the {which} bound: {', '.join(stopped)}"
+
+    @property
+    def notes(self) -> list[str]:
+        notes = []
+        if self.duplicates:
+            notes.append(f"{len(self.duplicates)} identical under another name")
+        if self.third_party:
+            notes.append(f"{len(self.third_party)} third-party scripts not ours to scan")
+        if self.named_but_missing:
+            notes.append(f"{len(self.named_but_missing)} script paths named in the code could not be fetched: "
+                         f"{', '.join(self.named_but_missing)}")
+        return notes
+
+    @property
+    def details(self) -> dict:
+        return {"files": self.scanned, "bytes": self.read_bytes, "inline_source_maps": self.inline_maps,
+                "loaded_by": {_path(k): self.queue[k].loader for k in self.order[:self.done] if self.queue[k].loader},
+                "duplicates": self.duplicates, "third_party": sorted(self.third_party),
+                "not_scanned": self.order[self.done:], "named_but_missing": self.named_but_missing,
+                "max_files": self.max_files, "max_bytes": self.max_bytes}
+
+
 @check
-def secrets(probe: Probe, service: str, base_url: str, pages: list[str]) -> CheckResult:
-    leaks, scanned, fetched, unreadable = [], [], set(), []
-
-    def scan(url: str, required: bool) -> str | None:
-        if url in fetched:
-            return None
-        fetched.add(url)
-        exchange = probe.get(url)
-        if exchange.response is None or exchange.response.status_code != 200:
-            if required:  # a script the page loads and the monitor cannot read is a script nobody checked
-                unreadable.append(f"could not scan {_path(url)} "
-                                  f"({exchange.response.status_code if exchange.response is not None else exchange.error_text})")
-            return None
-        scanned.append(_path(url))
-        leaks.extend(find_leaks(exchange.response.text, _path(url)))
-        return exchange.response.text
-
+def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_files: int,
+            max_bytes: int) -> CheckResult:
+    """The pages and every same-origin script they load, also at run time, and their source maps."""
+    scan = _SecretScan(urlsplit(base_url).netloc, max_files, max_bytes)
     for page in pages:
-        page_url = base_url + page
-        exchange = probe.get(page_url)
-        if exchange.response is None:
+        scan.enqueue(base_url + page, "page", "", True)
+    while (item := scan.next()) is not None:
+        exchange, body, truncated = _read_capped(probe, item.url, max_bytes - scan.read_bytes)
+        if exchange.response is None and item.kind == "page":
             return unreachable("secrets", service, probe, exchange)
-        fetched.add(page_url)
-        scanned.append(page)
-        leaks.extend(find_leaks(exchange.response.text, page))
-        for src in script_sources(exchange.response.text):
-            script_url = urljoin(page_url, src)
-            if urlsplit(script_url).netloc != urlsplit(base_url).netloc:
-                continue  # third-party scripts are not ours to scan
-            script = scan(script_url, required=True)
-            if script and (mapped := source_map_url(script)):
-                scan(urljoin(script_url, mapped), required=False)  # serving no source map is the safe choice
-    return judged("secrets", service, category=Category.SECRET, problems=[leak.describe() for leak in leaks] + unreadable,
-                  ok_message=f"no server secret in {len(scanned)} files ({', '.join(scanned)})", url=base_url,
-                  details={"scanned": scanned})
+        if exchange.response is None:
+            scan.unread(item, exchange.error_text)
+        elif not 200 <= exchange.response.status_code < 300:
+            scan.unread(item, exchange.response.status_code)
+        else:
+            scan.read(item, body, exchange.response.encoding or "utf-8", truncated)
+    problems = [*filter(None, [scan.bound]), *(leak.describe() for leak in scan.leaks), *scan.unreadable]
+    if problems:  # files and bytes scanned belong in every verdict's message
+        problems[0] = f"{scan.summary}; {problems[0]}"
+    return judged("secrets", service, category=Category.SECRET, problems=problems, url=base_url, details=scan.details,
+                  verdict=Verdict.WARN if scan.bound and not scan.leaks and not scan.unreadable else None,
+                  ok_message=f"no server secret: {scan.summary}, each once"
+                  + (f" ({'; '.join(scan.notes)})" if scan.notes else ""))
 
 
 @check
-def exposure(probe: Probe, service: str, url: str, docs_urls: list[str], policy: SecurityPolicy) -> CheckResult:
+def exposure(probe: Probe, service: str, url: str, base_url: str, private_paths: list[PrivatePath],
+             allow_version: bool) -> CheckResult:
+    if any(name.lower() == "authorization" for name in probe.settings.headers):
+        return inconclusive("exposure", service, url=base_url,
+                            why="a signed-in probe cannot tell what is public: give this check the anonymous probe")
     exchange = probe.get(url)
     if exchange.response is None:
         return unreachable("exposure", service, probe, exchange)
     disclosed = version_disclosure(exchange.response.headers.multi_items())
-    public = []
-    for docs_url in docs_urls:
-        docs = probe.get(docs_url)
-        if docs.response is not None and docs.response.status_code == 200:
-            public.append(_path(docs_url))
-    base = url[: len(url) - len(_path(url))]
-    return judged("exposure", service, category=Category.EXPOSURE, url=base,
-                  problems=judge_exposure(disclosed, public, allow_version=policy.allow_version_disclosure,
-                                          allow_docs=policy.public_docs),
-                  ok_message=f"no version in Server/X-Powered-By; docs not public "
-                  f"({', '.join(_path(u) for u in docs_urls) or 'none listed'})")
+    seen: dict[str, list[str]] = {"public": [], "private": [], "unknown": []}
+    unknown_categories = []  # why a path's visibility is unknown, by blackbox phase
+    for entry in private_paths:
+        answer = probe.request(entry.method, base_url + entry.path)
+        if answer.response is None:
+            seen["unknown"].append(f"{entry.label} (no answer: {answer.error_text})")
+            unknown_categories.append(answer.category or Category.CONNECT)
+            continue
+        kind = visibility(answer.response.status_code)
+        seen[kind].append(f"{entry.label} ({answer.response.status_code})")
+        if kind == "unknown":
+            unknown_categories.append(Category.HTTP_STATUS)
+    problems = judge_exposure(disclosed, seen["public"], seen["unknown"], allow_version=allow_version)
+    exposed = (disclosed and not allow_version) or seen["public"]
+    category = Category.EXPOSURE if exposed or not unknown_categories else unknown_categories[0]
+    return judged("exposure", service, category=category, url=base_url, problems=problems,
+                  details={"private": seen["private"], "public": seen["public"], "unknown": seen["unknown"]},
+                  ok_message=f"no version in Server/X-Powered-By; private to anonymous callers: "
+                  f"{', '.join(seen['private']) or 'none listed'}")

@@ -1,0 +1,234 @@
+"""The secrets scan's discovery (scripts loaded at run time, inline source maps) and the exposure
+judgement, as pure functions and as checks against a site played by httpx's MockTransport."""
+import base64
+import json
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from monitor.analysers.exposure import judge_exposure, visibility
+from monitor.analysers.secrets import inline_source_maps, runtime_scripts, without_query
+from monitor.checks import security
+from monitor.probe import NetworkSettings, Probe
+from monitor.profile import PrivatePath, SecurityPolicy, ServiceSecurity
+from monitor.results import Category, Verdict
+from slurpy_sandbox.apps import MAIN_BUNDLE, PLANTED, _next_page
+
+SITE = "https://fe.test"
+
+
+# -- discovery -------------------------------------------------------------------------------
+def test_dynamic_imports_are_certain_and_resolved_against_the_script():
+    found = runtime_scripts('a=()=>import("./lazy.js");b=()=>import(\'/_next/static/chunks/x.js?v=2\');'
+                            'c=()=>import("react")', f"{SITE}/_next/static/chunks/main.js")
+    assert (f"{SITE}/_next/static/chunks/lazy.js", True) in found
+    assert (f"{SITE}/_next/static/chunks/x.js", True) in found
+    assert all("react" not in url for url, _ in found), "a bare specifier is no URL"
+
+
+def test_chunk_paths_in_a_build_manifest_are_certain_elsewhere_only_likely():
+    manifest = 'self.__BUILD_MANIFEST={"/":["static/chunks/pages/index-1.js","static/css/a.css"]};'
+    assert runtime_scripts(manifest, f"{SITE}/_next/static/build-1/_buildManifest.js") == [
+        (f"{SITE}/_next/static/chunks/pages/index-1.js", True)]
+    assert runtime_scripts(manifest, f"{SITE}/_next/static/chunks/main.js") == [
+        (f"{SITE}/_next/static/chunks/pages/index-1.js", False)]
+
+
+def test_chunk_paths_keep_a_base_path_and_json_escaped_flight_data_is_read():
+    assert runtime_scripts('"static/chunks/a.js"', f"{SITE}/app/_next/static/chunks/main.js") == [
+        (f"{SITE}/app/_next/static/chunks/a.js", False)]
+    html = r'<script>self.__next_f.push([1,"2:[\"/_next/static/chunks/app/page-9.js\"]"])</script>'
+    assert runtime_scripts(html, f"{SITE}/") == [(f"{SITE}/_next/static/chunks/app/page-9.js", False)]
+
+
+def test_inline_source_maps_are_decoded():
+    source_map = json.dumps({"sourcesContent": ["const k = 1;"]})
+    standard = base64.b64encode(source_map.encode()).decode()
+    urlsafe = base64.urlsafe_b64encode(source_map.encode()).decode().rstrip("=")
+    script = (f"x()\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,{standard}\n"
+              f"//# sourceMappingURL=data:application/json;base64,{urlsafe}\n"
+              "//# sourceMappingURL=data:application/json,%7B%22a%22%3A1%7D\n"
+              "//# sourceMappingURL=data:application/json;base64,@@not-base64@@\n"
+              "//# sourceMappingURL=x.js.map\n")
+    assert inline_source_maps(script) == [source_map, source_map, '{"a":1}', None]
+
+
+def test_one_key_per_file_whatever_its_query():
+    assert without_query(f"{SITE}/_next/main.js?v=1#x") == without_query(f"{SITE}/_next/main.js?v=2")
+
+
+# -- the scan against a played site ------------------------------------------------------------
+def js(text: str) -> httpx.Response:
+    return httpx.Response(200, text=text, headers={"Content-Type": "application/javascript"})
+
+
+def inline_map(secret: str) -> str:
+    encoded = base64.b64encode(json.dumps({"sourcesContent": [f"const s = '{secret}';"]}).encode()).decode()
+    return f"//# sourceMappingURL=data:application/json;base64,{encoded}\n"
+
+
+MAIN = 'window.a=1;window.lazy=()=>import("./lazy.js");\n//# sourceMappingURL=main.js.map\n'
+
+
+def site(**overrides):
+    """A Next.js-like site; ``overrides`` maps a path to its response (or None for a 404)."""
+    files = {
+        "/": httpx.Response(200, html='<script src="/_next/static/chunks/main.js?v=1"></script>'
+                                      '<script src="https://cdn.other.test/lib.js"></script>'
+                                      '<script src="/_next/static/b1/_buildManifest.js"></script>'),
+        "/about": httpx.Response(200, html='<script src="/_next/static/chunks/main.js?v=2"></script>'
+                                           '<script src="/_next/static/chunks/copy-of-main.js"></script>'),
+        "/_next/static/chunks/main.js": js(MAIN),
+        "/_next/static/chunks/copy-of-main.js": js(MAIN),
+        "/_next/static/chunks/main.js.map": httpx.Response(200, json={"version": 3, "sourcesContent": ["x"]}),
+        "/_next/static/chunks/lazy.js": js('export const x = 1; const hint = "/_next/static/chunks/gone.js";'),
+        "/_next/static/b1/_buildManifest.js": js('self.__BUILD_MANIFEST={"/plans":["static/chunks/pages/plans.js"]};'),
+        "/_next/static/chunks/pages/plans.js": js("export default 1;\n"),
+    }
+    files.update(overrides)
+    requests = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(str(request.url))
+        answer = files.get(request.url.path) if request.url.host == "fe.test" else js("third party")
+        return answer if answer is not None else httpx.Response(404)
+
+    return Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(handler)), requests
+
+
+def scan(probe, max_files=200, max_bytes=10_000_000, pages=("/", "/about")):
+    return security.secrets(probe, "frontend", SITE, list(pages), max_files=max_files, max_bytes=max_bytes)
+
+
+def test_each_file_is_fetched_once_and_the_same_bytes_are_scanned_once():
+    probe, requests = site()
+    result = scan(probe)
+    assert result.verdict is Verdict.PASS, result.message
+    assert sum("/_next/static/chunks/main.js?" in url for url in requests) == 1, "two queries, one bundle"
+    assert not any("cdn.other.test" in url for url in requests), "third-party scripts are not ours to fetch"
+    assert result.details["duplicates"] == {"/_next/static/chunks/copy-of-main.js": "/_next/static/chunks/main.js"}
+    assert "/_next/static/chunks/lazy.js" in result.details["files"]  # loaded only by import()
+    assert "/_next/static/chunks/pages/plans.js" in result.details["files"]  # named only in the build manifest
+    assert result.details["third_party"] == ["https://cdn.other.test/lib.js"]
+    scanned = len(result.details["files"])
+    assert f"scanned {scanned} files, {result.details['bytes']} B, each once" in result.message
+    assert "1 identical under another name" in result.message
+    assert "1 script paths named in the code could not be fetched: /_next/static/chunks/gone.js (404)" in result.message
+
+
+@pytest.mark.parametrize("path,text,kind", [
+    ("/_next/static/chunks/lazy.js", f"export const k = '{PLANTED['openai']}';", "OpenAI API key"),
+    ("/_next/static/chunks/pages/plans.js", "export default 1;\n" + inline_map(PLANTED["webhook"]),
+     "Stripe webhook secret"),
+], ids=["runtime-chunk", "inline-source-map"])
+def test_a_secret_in_a_chunk_loaded_at_run_time_or_in_an_inline_source_map_is_found(path, text, kind):
+    probe, _ = site(**{path: js(text)})
+    result = scan(probe)
+    assert result.verdict is Verdict.FAIL and result.category is Category.SECRET
+    assert kind in result.message and path in result.message
+    assert result.message.split(": ", 2)[2].startswith("scanned ")  # files and bytes, also when failing
+    assert all(secret not in result.message for secret in PLANTED.values())
+
+
+def test_a_script_the_page_loads_that_cannot_be_read_is_a_failure():
+    probe, _ = site(**{"/_next/static/chunks/lazy.js": None})
+    result = scan(probe)
+    assert result.verdict is Verdict.FAIL
+    assert ("could not scan /_next/static/chunks/lazy.js (404), which /_next/static/chunks/main.js loads"
+            in result.message)
+
+
+def test_the_file_bound_is_stated_and_warns():
+    probe, requests = site()
+    result = scan(probe, max_files=3)
+    assert len(requests) == 3
+    assert result.verdict is Verdict.WARN and result.category is Category.SECRET
+    assert "stopped at the 3-file bound: " in result.message and " files not scanned" in result.message
+    assert result.details["not_scanned"]
+
+
+def test_the_byte_bound_cuts_the_file_that_reaches_it_and_stops():
+    probe, _ = site(**{"/_next/static/chunks/main.js": js(MAIN + "x" * 2000)})
+    result = scan(probe, max_bytes=1500, pages=("/",))
+    assert result.verdict is Verdict.WARN
+    assert result.details["bytes"] == 1500
+    assert "stopped at the 1.5 kB bound: /_next/static/chunks/main.js scanned only to its first" in result.message
+
+
+def test_a_page_that_does_not_answer_is_unreachable():
+    probe = Probe(NetworkSettings(target="t", retries=0),
+                  transport=httpx.MockTransport(lambda request: (_ for _ in ()).throw(httpx.ConnectError("refused"))))
+    result = scan(probe)
+    assert result.verdict is Verdict.FAIL and result.category is Category.CONNECT
+
+
+def test_the_sandbox_serves_its_bundle_under_a_fresh_cache_busting_query_as_next_dev_does():
+    first, second = _next_page("Slurpy", "<h1>Slurpy</h1>", None), _next_page("Slurpy", "<h1>Slurpy</h1>", None)
+    assert f'src="{MAIN_BUNDLE}?v=' in first and first != second
+
+
+# -- exposure --------------------------------------------------------------------------------
+def test_visibility_of_a_private_path():
+    assert [visibility(s) for s in (200, 204, 401, 403, 404, 301, 405, 500, 502)] == [
+        "public", "public", "private", "private", "private", "unknown", "unknown", "unknown", "unknown"]
+    problems = judge_exposure([], ["/docs (200)"], ["/openapi.json (502)"], allow_version=False)
+    assert problems == ["public to anonymous callers: /docs (200); the profile lists it under private_paths",
+                        "cannot tell whether /openapi.json (502) is public: expected 401, 403 or 404"]
+
+
+def test_private_paths_are_read_only():
+    paths = ServiceSecurity(private_paths=["/docs", "HEAD /backup.sql", {"path": "/x", "method": "get"}]).private_paths
+    assert [(p.method, p.path) for p in paths] == [("GET", "/docs"), ("HEAD", "/backup.sql"), ("GET", "/x")]
+    for bad in ("DELETE /account", "POST /stats", {"path": "/x", "method": "PUT"}):
+        with pytest.raises(ValidationError, match="a monitor only reads, use GET or HEAD"):
+            ServiceSecurity(private_paths=[bad])
+
+
+def test_the_old_docs_fields_say_what_replaced_them():
+    with pytest.raises(ValidationError, match="docs_paths is now private_paths"):
+        ServiceSecurity(docs_paths=["/docs"])
+    with pytest.raises(ValidationError, match="public_docs is gone"):
+        SecurityPolicy(public_docs=True)
+
+
+def exposure_site(answers):
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        answer = answers.get(request.url.path, 404)
+        if isinstance(answer, Exception):
+            raise answer
+        return httpx.Response(answer, headers={"Server": "uvicorn"})
+
+    return httpx.MockTransport(handler), seen
+
+
+def exposure(transport, paths, **headers):
+    settings = NetworkSettings(target="t", retries=0).with_headers(**headers)
+    return security.exposure(Probe(settings, transport=transport), "backend", f"{SITE}/health", SITE,
+                             [PrivatePath.model_validate(p) for p in paths], allow_version=False)
+
+
+@pytest.mark.parametrize("answers,expected,category,words", [
+    ({"/health": 200, "/docs": 404, "/admin": 401}, Verdict.PASS, None, "private to anonymous callers: /docs (404)"),
+    ({"/health": 200, "/docs": 200}, Verdict.FAIL, Category.EXPOSURE, "public to anonymous callers: /docs (200)"),
+    ({"/health": 200, "/docs": 502}, Verdict.FAIL, Category.HTTP_STATUS, "cannot tell whether /docs (502) is public"),
+    ({"/health": 200, "/docs": httpx.ReadTimeout("timed out")}, Verdict.FAIL, Category.TIMEOUT,
+     "cannot tell whether /docs (no answer: "),
+    ({"/health": 200, "/docs": 502, "/admin": 200}, Verdict.FAIL, Category.EXPOSURE,
+     "public to anonymous callers: HEAD /admin"),
+], ids=["private", "public", "5xx", "timeout", "public-and-5xx"])
+def test_exposure_verdicts(answers, expected, category, words):
+    transport, seen = exposure_site(answers)
+    result = exposure(transport, ["/docs", "HEAD /admin"])
+    assert result.verdict is expected and result.category is category, result.message
+    assert words in result.message
+    assert "HEAD /admin" in seen
+
+
+def test_exposure_refuses_a_signed_in_probe():
+    transport, seen = exposure_site({})
+    result = exposure(transport, ["/docs"], Authorization="Bearer t")
+    assert result.verdict is Verdict.ERROR and result.category is Category.MONITOR and seen == []
