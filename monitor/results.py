@@ -34,6 +34,7 @@ class Category(StrEnum):
     CONNECT = "connect"
     TLS = "tls"
     TIMEOUT = "timeout"
+    PROTOCOL = "protocol"  # connected, but the answer was not HTTP, was malformed or was cut off
     HTTP_STATUS = "http status"
     BODY = "body"
     LATENCY = "latency"

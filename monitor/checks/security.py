@@ -167,7 +167,7 @@ def secrets(probe: Probe, service: str, base_url: str, pages: list[str]) -> Chec
         if url in fetched:
             return None
         fetched.add(url)
-        exchange = probe.get(url)
+        exchange = probe.get(url, max_bytes=probe.settings.max_script_bytes)
         if exchange.response is None or exchange.response.status_code != 200:
             if required:  # a script the page loads and the monitor cannot read is a script nobody checked
                 unreadable.append(f"could not scan {_path(url)} "
@@ -179,7 +179,7 @@ def secrets(probe: Probe, service: str, base_url: str, pages: list[str]) -> Chec
 
     for page in pages:
         page_url = base_url + page
-        exchange = probe.get(page_url)
+        exchange = probe.get(page_url, max_bytes=probe.settings.max_script_bytes)
         if exchange.response is None:
             return unreachable("secrets", service, probe, exchange)
         fetched.add(page_url)
@@ -205,7 +205,7 @@ def exposure(probe: Probe, service: str, url: str, docs_urls: list[str], policy:
     disclosed = version_disclosure(exchange.response.headers.multi_items())
     public = []
     for docs_url in docs_urls:
-        docs = probe.get(docs_url)
+        docs = probe.get(docs_url, allow_truncated=True)  # the status decides; a large schema is still public
         if docs.response is not None and docs.response.status_code == 200:
             public.append(_path(docs_url))
     base = url[: len(url) - len(_path(url))]
