@@ -20,8 +20,7 @@ import httpx
 
 from monitor.analysers.network import (BODY, CONNECTING, HEADERS, SENDING, TLS_HANDSHAKE, AnswerTooLarge,
                                        DeadlineExceeded, ProbeFailure, ProtocolViolation, classify_error,
-                                       could_be_http, describe_error, is_retryable,
-                                       protocol_violation)
+                                       could_be_http, describe_error, is_retryable, protocol_violation)
 from monitor.profile import Profile
 from monitor.results import Category
 

@@ -90,10 +90,16 @@ def _broken_health(faults: FaultState, service: str) -> Response | None:
 
         return StreamingResponse(endless(), media_type="application/json")
     if faults.is_on(f"{service}-health-cut-off"):
-        body = json.dumps({"ok": True, "supabase": True, "qdrant": True}).encode()
-        return Response(body[: len(body) // 2], media_type="application/json",
-                        headers={"Content-Length": str(len(body))})
+        return _CutOff(json.dumps({"ok": True, "supabase": True, "qdrant": True}), media_type="application/json")
     return None
+
+
+class _CutOff(Response):
+    """Announces its whole body, sends half of it and stops: the server then drops the connection."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
 
 
 class FixedWindowLimiter:

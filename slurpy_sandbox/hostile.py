@@ -1,6 +1,6 @@
 """Hostile targets: raw-socket servers on 127.0.0.1 that misbehave below HTTP, where a well-behaved
-ASGI app cannot (never answer, drip, never end, answer something that is not HTTP, reset or cut
-the connection part-way, stall a TLS handshake). The monitor's own tests and benchmarks point a
+ASGI app cannot (never accept, never answer, drip, never end, answer something that is not HTTP,
+reset or cut the connection part-way, stall a TLS handshake). The monitor's own tests and benchmarks point a
 profile's services at them to prove that a run stays short, small and truthful whatever comes back.
 """
 from __future__ import annotations
@@ -102,7 +102,7 @@ def reset_mid_body(c: _Connection) -> None:
     c.read_request()
     c.sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
                    + b'{"status": "ok", "pad": "' + b"x" * 1000)
-    c.stop.wait(0.2)  # let the client read what came, so the reset lands mid-body
+    c.stop.wait(0.5)  # let the client read what came, so the reset lands mid-body
     c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
 
@@ -164,13 +164,41 @@ class HostileServer:
         self._listener.close()
 
 
+class ConnectStall:
+    """A port whose accept queue is full and never drained: the kernel drops the SYN, so a client
+    stays in connect (a host behind a firewall that drops, or an overloaded listener)."""
+
+    connections = 0
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server((HOST, 0), backlog=0)
+        self.port = self._listener.getsockname()[1]
+        self._fillers = []
+        for _ in range(3):  # more than the queue holds, whatever the kernel rounds a backlog of 0 to
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex((HOST, self.port))
+            self._fillers.append(filler)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def close(self) -> None:
+        for filler in self._fillers:
+            filler.close()
+        self._listener.close()
+
+
 class HostileServers:
     """Every behaviour at once: ``servers["drip"].url``."""
 
     def __init__(self, drip_interval_s: float = 1.0):
-        self.servers = {name: HostileServer(name, drip_interval_s) for name in BEHAVIOURS}
+        self.servers: dict[str, HostileServer | ConnectStall] = {
+            name: HostileServer(name, drip_interval_s) for name in BEHAVIOURS}
+        self.servers["connect-stall"] = ConnectStall()
 
-    def __getitem__(self, name: str) -> HostileServer:
+    def __getitem__(self, name: str) -> HostileServer | ConnectStall:
         return self.servers[name]
 
     def close(self) -> None:
