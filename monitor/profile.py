@@ -201,7 +201,7 @@ class Profile(_Strict):
     allow_budget: bool = False
     sandbox: bool = Field(default=False, description="start the local sandbox and point the services at it")
     timeout_s: float = Field(default=10.0, gt=0, description="one wall-clock deadline per request, connect to last byte")
-    retries: int = Field(default=2, ge=0, le=2, description="extra attempts, on network errors only")
+    retries: int = Field(default=2, ge=0, le=2, description="extra attempts, on connect, DNS and protocol errors only")
     retry_delay_s: float = Field(default=2.0, ge=0)
     latency_samples: int = Field(default=5, ge=1, le=50)
     max_answer_bytes: int = Field(default=1_048_576, gt=0,
