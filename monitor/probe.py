@@ -1,23 +1,32 @@
-"""The monitor's only way onto the network: timed requests and TLS handshakes with the profile's
-timeout, User-Agent and trust store, and bounded retries on network errors.
+"""The monitor's only way onto the network: requests and TLS handshakes that stay bounded whatever
+the target does. Each attempt has one wall-clock deadline from connect to last byte (the
+profile's timeout, or the service's own), every answer is read as a stream up to a cap, and
+transient failures (connect, DNS, a broken exchange) are retried a bounded number of times.
 
 A probe carries network settings only, never a check's expectations: a signed-in probe is the
 same probe with an ``Authorization`` header."""
 from __future__ import annotations
 
+import os
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
-from monitor.analysers.network import classify_error, describe_error, is_retryable
+from monitor.analysers.network import (BODY, CONNECTING, HEADERS, SENDING, TLS_HANDSHAKE, AnswerTooLarge,
+                                       DeadlineExceeded, ProbeFailure, ProtocolViolation, classify_error,
+                                       could_be_http, describe_error, is_retryable, protocol_violation)
 from monitor.profile import Profile
 from monitor.results import Category
 
 T = TypeVar("T")
+Origin = tuple[str, int]  # (host, port): what a per-service deadline is keyed on
+FIRST_BYTES = 64  # of an answer, kept to show what came when it was not HTTP
 
 
 @dataclass
@@ -29,6 +38,9 @@ class Exchange:
     elapsed_ms: float | None = None
     response: httpx.Response | None = None
     error: BaseException | None = None
+    deadline_s: float | None = None  # the wall-clock budget each attempt had
+    truncated: bool = False  # longer than the cap; ``response.content`` holds its first max_bytes (only if allowed)
+    bytes_seen: int = 0  # body bytes read by the last attempt
 
     @property
     def category(self) -> Category | None:
@@ -37,6 +49,11 @@ class Exchange:
     @property
     def error_text(self) -> str:
         return describe_error(self.error) if self.error is not None else ""
+
+
+def _origin(url: str) -> Origin:
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
 
 
 @dataclass(frozen=True)
@@ -51,15 +68,137 @@ class NetworkSettings:
     traffic_header: str = "X-Synthetic-Monitor"
     ca_bundle: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)  # sent on every request, e.g. a bearer token
+    max_answer_bytes: int = 1_048_576
+    max_script_bytes: int = 16_777_216
+    service_timeouts: Mapping[Origin, float] = field(default_factory=dict)  # services that set their own timeout_s
 
     @classmethod
     def from_profile(cls, profile: Profile) -> "NetworkSettings":
+        service_timeouts: dict[Origin, float] = {}
+        for spec in profile.services.values():
+            if spec.timeout_s is not None:
+                # Services sharing a host and port share a connection's fate: the longer deadline holds.
+                origin = _origin(spec.base_url)
+                service_timeouts[origin] = max(spec.timeout_s, service_timeouts.get(origin, 0.0))
         return cls(target=profile.name, timeout_s=profile.timeout_s, retries=profile.retries,
                    retry_delay_s=profile.retry_delay_s, user_agent=profile.user_agent_header,
-                   traffic_header=profile.traffic_header, ca_bundle=profile.tls.ca_bundle)
+                   traffic_header=profile.traffic_header, ca_bundle=profile.tls.ca_bundle,
+                   max_answer_bytes=profile.max_answer_bytes, max_script_bytes=profile.max_script_bytes,
+                   service_timeouts=service_timeouts)
 
     def with_headers(self, **headers: str) -> "NetworkSettings":
         return replace(self, headers={**self.headers, **headers})
+
+    def deadline_for(self, origin: Origin) -> float:
+        return self.service_timeouts.get(origin, self.timeout_s)
+
+
+class _Watch:
+    """One attempt's wall-clock deadline. When it passes, a timer shuts the connection down, which
+    ends whatever blocking read or write is under way: a per-read timeout never fires on an
+    answer that drips a byte a second, this does. It also knows the phase the attempt is in."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.phase = CONNECTING
+        self.body_bytes = 0
+        self.first_bytes = b""
+        self.expired_in: str | None = None
+        self._lock = threading.Lock()
+        self._connection: socket.socket | None = None
+        self._done = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        """Hold a duplicate of the connection's descriptor: the TLS layer detaches the socket object
+        it wraps, and shutting a duplicate down shuts the connection itself down."""
+        with self._lock:
+            self._connection = socket.socket(fileno=os.dup(sock.fileno()))
+            if self.expired_in is not None:
+                self._shutdown()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's ``trace`` extension: hands over the connection and marks each phase."""
+        if event == "connection.connect_tcp.complete":
+            self.watch(info["return_value"].get_extra_info("socket"))
+            self._keep_first_bytes(info["return_value"])
+        elif event == "connection.start_tls.complete":
+            self._keep_first_bytes(info["return_value"])
+        elif event == "connection.start_tls.started":
+            self.phase = TLS_HANDSHAKE
+        elif event == "http11.send_request_headers.started":
+            self.phase = SENDING
+        elif event == "http11.receive_response_headers.started":
+            self.phase = HEADERS
+
+    def _keep_first_bytes(self, stream: Any) -> None:
+        """Watch the first bytes the target sends: an answer that does not start like HTTP fails at
+        once, naming what came (an SSH banner), instead of waiting out the deadline for headers
+        that will never come."""
+        read = stream.read
+
+        def reading(*args: Any, **kwargs: Any) -> bytes:
+            data = read(*args, **kwargs)
+            if len(self.first_bytes) < FIRST_BYTES:
+                self.first_bytes += data[: FIRST_BYTES - len(self.first_bytes)]
+                if not could_be_http(self.first_bytes):
+                    raise ProtocolViolation(f"not HTTP at all: it answered {self.first_bytes!r}")
+            return data
+
+        stream.read = reading
+
+    def _expire(self) -> None:
+        with self._lock:
+            if not self._done:
+                self.expired_in = self.phase
+                self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # the peer already closed it: nothing left to interrupt
+
+    def check(self) -> None:
+        if self.expired_in is not None:
+            raise DeadlineExceeded(self.seconds, self.expired_in, self.body_bytes)
+
+    def close(self) -> None:
+        with self._lock:
+            self._done = True
+            self._timer.cancel()
+            if self._connection is not None:
+                self._connection.close()
+
+    def failure(self, exc: BaseException) -> BaseException:
+        """What to record for an error: once the deadline passed, whatever error the shutdown
+        caused is the deadline; a broken exchange is put in words; anything else stays as it is."""
+        category = classify_error(exc)
+        if self.expired_in is not None or category is Category.TIMEOUT:
+            return DeadlineExceeded(self.seconds, self.expired_in or self.phase, self.body_bytes)
+        if category is Category.PROTOCOL:
+            return protocol_violation(exc, self.phase, self.body_bytes, self.first_bytes)
+        return exc
+
+
+def _read_capped(response: httpx.Response, limit: int, allow_truncated: bool, watch: _Watch) -> tuple[bytes, bool]:
+    """The (decoded) body, streamed: at most ``limit`` bytes are kept, however much is on offer."""
+    chunks: list[bytes] = []
+    kept = 0
+    for chunk in response.iter_bytes():
+        watch.body_bytes += len(chunk)
+        watch.check()
+        if kept + len(chunk) > limit:
+            if not allow_truncated:
+                raise AnswerTooLarge(limit, watch.body_bytes)
+            chunks.append(chunk[: limit - kept])
+            return b"".join(chunks), True
+        chunks.append(chunk)
+        kept += len(chunk)
+    return b"".join(chunks), False
 
 
 def trust_context(ca_bundle: str | None) -> ssl.SSLContext:
@@ -81,7 +220,6 @@ class Probe:
         self.exchanges: list[Exchange | CertFetch] = []  # what this probe did, for the result envelope
         self.client = httpx.Client(
             verify=trust_context(settings.ca_bundle),
-            timeout=settings.timeout_s,
             headers={"User-Agent": settings.user_agent, settings.traffic_header: "probe", **settings.headers},
             follow_redirects=False,
             # A fresh connection per request: latency then includes connect and TLS, as a new
@@ -100,22 +238,51 @@ class Probe:
             attempts += 1
             try:
                 return attempt(), None, attempts
-            except (httpx.TransportError, OSError) as exc:
+            except (httpx.TransportError, OSError, ProbeFailure) as exc:
                 if attempts > self.settings.retries or not is_retryable(classify_error(exc)):
                     return None, exc, attempts
                 self._sleep(self.settings.retry_delay_s)
 
-    def request(self, method: str, url: str, **kwargs) -> Exchange:
-        timing: dict[str, float] = {}
+    def request(self, method: str, url: str, *, max_bytes: int | None = None, allow_truncated: bool = False,
+                **kwargs) -> Exchange:
+        """``method url`` within the deadline, reading at most ``max_bytes`` of the answer (default:
+        the profile's ``max_answer_bytes``). A longer answer fails the exchange (category body),
+        unless the caller can judge a part of it: ``allow_truncated=True`` keeps the first
+        ``max_bytes`` and sets ``truncated``."""
+        deadline_s = self.settings.deadline_for(_origin(url))
+        limit = self.settings.max_answer_bytes if max_bytes is None else max_bytes
+        last: dict[str, Any] = {}
 
         def attempt() -> httpx.Response:
+            watch = last["watch"] = _Watch(deadline_s)
             started = time.perf_counter()
-            response = self.client.request(method, url, **kwargs)
-            timing["ms"] = (time.perf_counter() - started) * 1000
+            try:
+                request = self.client.build_request(method, url, timeout=deadline_s,
+                                                    extensions={"trace": watch.trace}, **kwargs)
+                response = self.client.send(request, stream=True)
+                try:
+                    watch.phase = BODY
+                    content, last["truncated"] = _read_capped(response, limit, allow_truncated, watch)
+                finally:
+                    response.close()
+            except (httpx.TransportError, httpx.DecodingError, OSError) as exc:
+                failure = watch.failure(exc)
+                if failure is exc:
+                    raise
+                raise failure from exc
+            finally:
+                watch.close()
+            watch.check()  # an answer that ends at the shutdown (no length, read to close) ended on the deadline
+            last["ms"] = (time.perf_counter() - started) * 1000
+            # The body was read here, bounded; httpx's own read() would take all of it.
+            response._content = content
             return response
 
         response, error, attempts = self._retrying(attempt)
-        exchange = Exchange(url=url, attempts=attempts, elapsed_ms=timing.get("ms"), response=response, error=error)
+        watch = last["watch"]
+        exchange = Exchange(url=url, attempts=attempts, elapsed_ms=last.get("ms"), response=response, error=error,
+                            deadline_s=deadline_s, truncated=response is not None and last["truncated"],
+                            bytes_seen=watch.body_bytes)
         self.exchanges.append(exchange)
         return exchange
 
@@ -124,19 +291,34 @@ class Probe:
 
     def peer_certificate(self, host: str, port: int) -> "CertFetch":
         """Handshake twice: once accepting anything, to read the certificate whatever its state;
-        once verifying chain and host name, to learn whether a browser would accept it."""
+        once verifying chain and host name, to learn whether a browser would accept it. Each
+        handshake has the request deadline."""
+        deadline_s = self.settings.deadline_for((host, port))
 
         def handshake(context: ssl.SSLContext) -> bytes:
-            with socket.create_connection((host, port), timeout=self.settings.timeout_s) as raw:
-                with context.wrap_socket(raw, server_hostname=host) as tls:
-                    return tls.getpeercert(binary_form=True) or b""
+            watch = _Watch(deadline_s)
+            try:
+                with socket.create_connection((host, port), timeout=deadline_s) as raw:
+                    watch.watch(raw)
+                    watch.phase = TLS_HANDSHAKE
+                    with context.wrap_socket(raw, server_hostname=host) as tls:
+                        der = tls.getpeercert(binary_form=True) or b""
+            except OSError as exc:
+                failure = watch.failure(exc)
+                if failure is exc:
+                    raise
+                raise failure from exc
+            finally:
+                watch.close()
+            watch.check()
+            return der
 
         reader = ssl.create_default_context()
         reader.check_hostname = False
         reader.verify_mode = ssl.CERT_NONE
         der, error, attempts = self._retrying(lambda: handshake(reader))
         if error is not None:
-            failed = CertFetch(der=None, verify_error=None, attempts=attempts, error=error)
+            failed = CertFetch(der=None, verify_error=None, attempts=attempts, error=error, deadline_s=deadline_s)
             self.exchanges.append(failed)
             return failed
         try:
@@ -144,9 +326,9 @@ class Probe:
             verify_error = None
         except ssl.SSLCertVerificationError as exc:
             verify_error = exc.verify_message or str(exc)
-        except (ssl.SSLError, OSError) as exc:
+        except (ssl.SSLError, OSError, ProbeFailure) as exc:
             verify_error = describe_error(exc)
-        fetched = CertFetch(der=der, verify_error=verify_error, attempts=attempts, error=None)
+        fetched = CertFetch(der=der, verify_error=verify_error, attempts=attempts, error=None, deadline_s=deadline_s)
         self.exchanges.append(fetched)
         return fetched
 
@@ -157,6 +339,7 @@ class CertFetch:
     verify_error: str | None
     attempts: int
     error: BaseException | None
+    deadline_s: float | None = None
 
     @property
     def category(self) -> Category | None:

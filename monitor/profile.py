@@ -175,6 +175,8 @@ class Service(_Strict):
         "one unjudged request before the health and latency checks of this service, so a cold deployment's "
         "first answer (a post-deploy gate meets it) neither times out a health check nor counts as a sample; "
         "its outcome is kept in the result's details"))
+    timeout_s: float | None = Field(default=None, gt=0,
+                                    description="this service's request deadline, instead of the profile's timeout_s")
     security: ServiceSecurity = ServiceSecurity()
 
     @field_validator("base_url")
@@ -301,10 +303,14 @@ class Profile(_Strict):
     allow_destructive: bool = False
     allow_budget: bool = False
     sandbox: bool = Field(default=False, description="start the local sandbox and point the services at it")
-    timeout_s: float = Field(default=10.0, gt=0)
-    retries: int = Field(default=2, ge=0, le=2, description="extra attempts, on network errors only")
+    timeout_s: float = Field(default=10.0, gt=0, description="one wall-clock deadline per request, connect to last byte")
+    retries: int = Field(default=2, ge=0, le=2, description="extra attempts, on connect, DNS and protocol errors only")
     retry_delay_s: float = Field(default=2.0, ge=0)
     latency_samples: int = Field(default=5, ge=1, le=50)
+    max_answer_bytes: int = Field(default=1_048_576, gt=0,
+                                  description="read at most this much of an answer (health, API, pages); more fails")
+    max_script_bytes: int = Field(default=16_777_216, gt=0,
+                                  description="the cap for scripts and source maps that the secrets scan reads")
     user_agent: str = "slurpy-monitor/0.1 (+synthetic)"
     traffic_header: str = Field(default="X-Synthetic-Monitor",
                                 description="sent on every request (probes and browser) so analytics can leave it out")

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 
 class Verdict(StrEnum):
@@ -34,6 +34,7 @@ class Category(StrEnum):
     CONNECT = "connect"
     TLS = "tls"
     TIMEOUT = "timeout"
+    PROTOCOL = "protocol"  # connected, but the answer was not HTTP, was malformed or was cut off
     HTTP_STATUS = "http status"
     BODY = "body"
     LATENCY = "latency"

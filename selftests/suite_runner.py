@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ class SuiteRun:
     output: str
     results_text: str
     artifacts: Path
+    peak_rss_mb: float  # the child's peak resident memory, or its largest descendant's (a browser, a worker)
 
     def not_passing(self) -> dict[str, tuple[str, str | None]]:
         return {i: (r.verdict.value, r.category.value if r.category else None)
@@ -39,7 +41,7 @@ def run_suite(suite: str, results_file: Path, *args: str, env: dict[str, str] | 
         proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         try:
-            returncode = proc.wait(timeout=timeout)
+            returncode, peak_rss_kib = _wait(proc, timeout)
         finally:
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -47,7 +49,21 @@ def run_suite(suite: str, results_file: Path, *args: str, env: dict[str, str] | 
                 pass
     results = {r.id: r for r in read_jsonl(results_file)} if results_file.exists() else {}
     text = results_file.read_text() if results_file.exists() else ""
-    return SuiteRun(results, returncode, log.read_text(errors="replace"), text, artifacts)
+    return SuiteRun(results, returncode, log.read_text(errors="replace"), text, artifacts, peak_rss_kib / 1024)
+
+
+def _wait(proc: subprocess.Popen, timeout: float) -> tuple[int, int]:
+    """Reap the child with wait4, which also tells its own peak RSS (KiB): RUSAGE_CHILDREN would
+    give the largest of every child this process ever had."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return proc.returncode, usage.ru_maxrss
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        time.sleep(0.05)
 
 
 def artifacts_holding(root: Path, secret: str) -> list[str]:

@@ -108,6 +108,40 @@ async def _health_delay(faults: FaultState, service: str) -> None:
         await asyncio.sleep(faults.param(f"{service}-health-hang", "hang_s"))
 
 
+def _broken_health(faults: FaultState, service: str) -> Response | None:
+    """Health answers that go wrong below the JSON: a body that drips, one that never ends, one
+    cut short of its Content-Length (a proxy that dropped the upstream)."""
+    if faults.is_on(f"{service}-health-drip"):
+        interval_s = faults.param(f"{service}-health-drip", "interval_s")
+
+        async def drip():
+            yield b'{"ok": true'
+            while True:
+                await asyncio.sleep(interval_s)
+                yield b" "
+
+        return StreamingResponse(drip(), media_type="application/json")
+    if faults.is_on(f"{service}-health-endless-body"):
+        async def endless():
+            yield b'{"status": "ok", "padding": "'
+            while True:
+                yield b"x" * 65536
+                await asyncio.sleep(0)  # let the loop see the client hang up, and serve everyone else
+
+        return StreamingResponse(endless(), media_type="application/json")
+    if faults.is_on(f"{service}-health-cut-off"):
+        return _CutOff(json.dumps({"ok": True, "supabase": True, "qdrant": True}), media_type="application/json")
+    return None
+
+
+class _CutOff(Response):
+    """Announces its whole body, sends half of it and stops: the server then drops the connection."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
+
+
 class FixedWindowLimiter:
     """Per client and route, a fixed one-minute window, keyed on the TCP peer address."""
 
@@ -410,10 +444,12 @@ def backend_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     app = FastAPI(title="Slurpy backend (sandbox)")
 
     @app.get("/health/healthz")
-    async def healthz() -> dict:
+    async def healthz() -> Response:
         await _health_delay(faults, "backend")
+        if broken := _broken_health(faults, "backend"):
+            return broken
         qdrant = not faults.is_on("backend-degraded")
-        return {"ok": qdrant, "supabase": True, "qdrant": qdrant}
+        return JSONResponse({"ok": qdrant, "supabase": True, "qdrant": qdrant})
 
     return _ApiPolicy(app, faults, "backend", BACKEND_ORIGINS)
 
@@ -424,6 +460,8 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     @app.get("/healthz")
     async def healthz() -> Response:
         await _health_delay(faults, "mcp")
+        if broken := _broken_health(faults, "mcp"):
+            return broken
         if faults.is_on("mcp-health-not-json"):
             return HTMLResponse("<html><body><h1>502 Bad Gateway</h1></body></html>")
         status = "starting" if faults.is_on("mcp-wrong-body") else "ok"

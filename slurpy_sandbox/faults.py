@@ -84,6 +84,19 @@ def _smoke_faults() -> list[Fault]:
               "backend /health/healthz accepts the request and never answers (hang_s), past the request timeout",
               _fail("timeout", "health:backend:/health/healthz", "latency:backend"),
               params={"hang_s": 60}),
+        # Below the JSON: the probe's own bounds (one deadline per request, a cap on what it
+        # reads, protocol errors named as such) are what catch these.
+        Fault("backend-health-drip", "backend", "smoke",
+              "backend /health/healthz sends its headers, then one body byte every interval_s (a quarter of the "
+              "request deadline, so no single read ever times out)",
+              _fail("timeout", "health:backend:/health/healthz", "latency:backend"),
+              params={"interval_s": lambda: shipped_sandbox_profile().timeout_s / 4}),
+        Fault("mcp-health-endless-body", "mcp", "smoke",
+              "mcp /healthz streams a JSON body that never ends",
+              _fail("body", "health:mcp:/healthz", "latency:mcp")),
+        Fault("backend-health-cut-off", "backend", "smoke",
+              "backend /health/healthz sends half the body its Content-Length announces, then closes",
+              _fail("protocol", "health:backend:/health/healthz", "latency:backend")),
         Fault("mcp-wrong-body", "mcp", "smoke",
               "mcp /healthz answers 200 {\"status\": \"starting\"}",
               _fail("body", "health:mcp:/healthz")),

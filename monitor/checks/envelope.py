@@ -20,7 +20,9 @@ _PHASE = {
     Category.DNS: "the host name does not resolve",
     Category.CONNECT: "could not connect",
     Category.TLS: "TLS handshake failed",
-    Category.TIMEOUT: "no answer within the {timeout:g} s timeout",
+    Category.TIMEOUT: "no complete answer within the {timeout:g} s deadline",
+    Category.PROTOCOL: "the answer was not well-formed HTTP",
+    Category.BODY: "the answer was over the size cap",
 }
 _LABEL = {Verdict.FAIL: "FAILED", Verdict.WARN: "WARNING", Verdict.ERROR: "INCONCLUSIVE"}
 
@@ -54,10 +56,10 @@ def judged(check: str, service: str, *, category: Category, problems: list[str],
 
 def unreachable(check: str, service: str, probe: Probe, exchange: Exchange | CertFetch, *, url: str = "",
                 path: str = "", details: dict[str, Any] | None = None) -> CheckResult:
-    """The target did not answer: the phase that failed is the category."""
+    """The target did not answer, or not in full: the phase that failed is the category."""
     category = exchange.category or Category.CONNECT
     url = url or getattr(exchange, "url", "")
-    phase = _PHASE.get(category, "request failed").format(timeout=probe.settings.timeout_s)
+    phase = _PHASE.get(category, "request failed").format(timeout=exchange.deadline_s or probe.settings.timeout_s)
     text = f"expected an answer, {phase}: {exchange.error_text} (after {exchange.attempts} attempt(s))"
     return CheckResult(check=check, service=service, verdict=Verdict.FAIL, category=category, path=path, url=url,
                        message=message(check, service, Verdict.FAIL, category, url, text), details=dict(details or {}))

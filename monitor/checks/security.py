@@ -172,12 +172,11 @@ def validation(probe: Probe, rule: ValidationRule, url: str) -> CheckResult:
 
 
 def _read_capped(probe: Probe, url: str, max_bytes: int) -> tuple[Exchange, bytes, bool]:
-    """The scan's one way to read a file: at most ``max_bytes`` of it, and whether it was cut.
-    The cap is applied to what was read; when the probe can stop reading at a cap, this becomes
-    ``probe.get(url, max_bytes=max_bytes, allow_truncated=True)`` and nothing else changes."""
-    exchange = probe.get(url)
+    """The scan's one way to read a file: at most ``max_bytes`` of it (and never more than the
+    profile's ``max_script_bytes``), read as a stream, and whether it was cut."""
+    exchange = probe.get(url, max_bytes=max(1, min(max_bytes, probe.settings.max_script_bytes)), allow_truncated=True)
     body = exchange.response.content if exchange.response is not None else b""
-    return exchange, body[:max_bytes], len(body) > max_bytes
+    return exchange, body, exchange.truncated
 
 
 @dataclass
@@ -348,7 +347,7 @@ def exposure(probe: Probe, service: str, url: str, base_url: str, private_paths:
     seen: dict[str, list[str]] = {"public": [], "private": [], "unknown": []}
     unknown_categories = []  # why a path's visibility is unknown, by blackbox phase
     for entry in private_paths:
-        answer = probe.request(entry.method, base_url + entry.path)
+        answer = probe.request(entry.method, base_url + entry.path, allow_truncated=True)  # the status decides
         if answer.response is None:
             seen["unknown"].append(f"{entry.label} (no answer: {answer.error_text})")
             unknown_categories.append(answer.category or Category.CONNECT)

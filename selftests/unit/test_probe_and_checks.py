@@ -1,9 +1,11 @@
 """The request path without a network: httpx's MockTransport plays the target."""
 import ssl
+import time
 
 import httpx
 import pytest
 
+from monitor.analysers.network import BODY, DeadlineExceeded
 from monitor.checks import security, smoke
 from monitor.catalogue import find
 from monitor.probe import NetworkSettings, Probe
@@ -103,7 +105,7 @@ def test_a_cold_start_past_the_timeout_does_not_fail_the_health_check(sandbox_pr
     result = smoke.health(probe_with(sandbox_profile, transport, []),
                           **find(sandbox_profile, "health:backend:/health/healthz").args)
     assert result.verdict is Verdict.PASS and len(calls) == 2
-    assert result.details["warm_up"]["error"] == "timeout: timed out"
+    assert result.details["warm_up"]["error"].startswith("timeout: ")
 
 
 def test_a_warm_up_that_needed_a_retry_does_not_make_the_check_flaky(sandbox_profile):
@@ -167,3 +169,76 @@ def test_cors_on_a_route_that_does_not_take_the_method_is_inconclusive(sandbox_p
     assert "GET /api/proxy-chat answered 405 to a request from https://your-domain.com" in result.message
     assert "set cors_path and cors_method under [services.frontend.security]" in result.message
     assert len(calls) == 2  # stops at the first answer that shows the route was never reached
+
+
+def health_args(profile):
+    """The backend health check's arguments, without the warm-up (these tests script every answer)."""
+    return {**find(profile, "health:backend:/health/healthz").args, "warm_up": False}
+
+
+def test_an_answer_over_the_cap_fails_as_body_after_reading_about_the_cap(sandbox_profile):
+    profile = sandbox_profile.model_copy(update={"max_answer_bytes": 1024})
+    transport, calls = scripted(httpx.Response(200, json={"ok": True, "pad": "x" * 5000}))
+    probe = probe_with(profile, transport, [])
+    exchange = probe.get("https://backend.test/health/healthz")
+    assert exchange.response is None and exchange.category is Category.BODY and len(calls) == 1
+    assert exchange.error_text.startswith("answer larger than 1024 bytes")
+    result = smoke.health(probe, **health_args(profile))
+    assert result.category is Category.BODY
+    assert "the answer was over the size cap: answer larger than 1024 bytes" in result.message
+
+
+def test_a_caller_that_can_judge_part_of_an_answer_asks_for_it_and_learns_it_was_cut(sandbox_profile):
+    transport, _ = scripted(*(httpx.Response(200, text="0123456789" * 100) for _ in range(2)))
+    probe = probe_with(sandbox_profile, transport, [])
+    exchange = probe.get("https://fe.test/app.js", max_bytes=256, allow_truncated=True)
+    assert exchange.truncated and exchange.error is None
+    assert exchange.response.content == (b"0123456789" * 100)[:256] and len(exchange.response.text) == 256
+    whole = probe.get("https://fe.test/app.js", max_bytes=1000, allow_truncated=True)
+    assert not whole.truncated and len(whole.response.content) == 1000
+
+
+def test_a_protocol_error_is_retried_and_a_pass_after_it_is_flaky(sandbox_profile):
+    transport, calls = scripted(httpx.RemoteProtocolError("Server disconnected without sending a response."), HEALTHY)
+    result = smoke.health(probe_with(sandbox_profile, transport, []), **health_args(sandbox_profile))
+    assert result.verdict is Verdict.FLAKY and result.attempts == 2 and len(calls) == 2
+
+
+def test_a_protocol_error_that_persists_fails_as_protocol(sandbox_profile):
+    transport, calls = scripted(httpx.RemoteProtocolError("Server disconnected without sending a response."))
+    result = smoke.health(probe_with(sandbox_profile, transport, []), **health_args(sandbox_profile))
+    assert result.verdict is Verdict.FAIL and result.category is Category.PROTOCOL
+    assert len(calls) == 1 + sandbox_profile.retries
+    assert "the answer was not well-formed HTTP: the server closed the connection without answering" in result.message
+
+
+class Drip(httpx.SyncByteStream):
+    """A body that never ends, a byte at a time: only a deadline over the whole answer ends it."""
+
+    def __iter__(self):
+        while True:
+            time.sleep(0.02)
+            yield b" "
+
+
+def test_the_deadline_covers_the_whole_answer_not_each_read(sandbox_profile):
+    profile = sandbox_profile.model_copy(update={"timeout_s": 0.3})
+    transport, _ = scripted(*(httpx.Response(200, headers={"content-type": "application/json"}, stream=Drip())
+                              for _ in range(2)))
+    probe = probe_with(profile, transport, [])
+    exchange = probe.get("https://backend.test/health/healthz")
+    assert isinstance(exchange.error, DeadlineExceeded) and exchange.error.phase == BODY
+    assert exchange.category is Category.TIMEOUT and exchange.attempts == 1 and exchange.bytes_seen > 0
+    result = smoke.health(probe, **health_args(profile))
+    assert "no complete answer within the 0.3 s deadline: still reading the body" in result.message
+
+
+def test_a_service_may_have_its_own_deadline(sandbox_profile):
+    services = dict(sandbox_profile.services)
+    services["backend"] = services["backend"].model_copy(update={"timeout_s": 7.5})
+    profile = sandbox_profile.model_copy(update={"services": services})
+    transport, _ = scripted(HEALTHY)
+    probe = probe_with(profile, transport, [])
+    assert probe.get("https://backend.test/health/healthz").deadline_s == 7.5
+    assert probe.get("https://fe.test/api/health").deadline_s == profile.timeout_s
+    assert probe.settings.deadline_for(("backend.test", 443)) == 7.5  # the TLS handshake's too
