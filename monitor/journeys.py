@@ -1,13 +1,26 @@
 """A journey is a named series of steps a person would take; its result says which step broke
-and what the page showed at that moment, or how long each step took."""
+and what the page showed at that moment, or how long each step took.
+
+Journeys that need the monitor account start from a :class:`SignedIn` session: the account is
+signed in once through the sign-in page (:func:`sign_in`) and each journey's browser context
+starts from the storage state that left behind."""
 from __future__ import annotations
 
+import base64
+import json
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, NoReturn, Self
+from urllib.parse import unquote, urlsplit
 
-from playwright.sync_api import Dialog, Page
+from playwright.sync_api import BrowserContext, Dialog, Page, StorageState
+from playwright.sync_api import Error as PlaywrightError
 
+from monitor import redact
+from monitor.pages import ChatPage, SignInPage
 from monitor.profile import Profile
 from monitor.results import Category, CheckResult, Verdict
 
@@ -16,9 +29,12 @@ _PAGE_STATE = """() => ({
   notices: [...document.querySelectorAll('[role=alert],[role=status]')].map(e => e.innerText).join(' | '),
 })"""
 
+SIGN_IN_STEP = "sign in as the monitor account"
 
-class _Stop(Exception):
-    """A step failed; the journey goes no further."""
+
+class JourneyStopped(Exception):
+    """Ends a journey where it stands: raised by a step that broke (the journey has recorded which
+    and what the page showed) and by :meth:`Journey.stop`. A journey's ``with`` block ends on it."""
 
 
 def _first_lines(exc: BaseException, limit: int = 2) -> str:
@@ -28,19 +44,15 @@ def _first_lines(exc: BaseException, limit: int = 2) -> str:
     return " ".join(lines[:limit]) or type(exc).__name__
 
 
-class Journey:
-    def __init__(self, name: str, page: Page, profile: Profile, service: str = "frontend"):
-        self.name, self.page, self.profile, self.service = name, page, profile, service
-        self.steps: list[dict[str, Any]] = []
-        self.failure: str | None = None
+class PageWatcher:
+    """Uncaught JavaScript errors and alerts of the pages it watches. Alerts are dismissed as they
+    open: an action waiting on a page blocked by one never returns."""
+
+    def __init__(self) -> None:
         self.page_errors: list[str] = []
         self.dialogs: list[str] = []
-        self.details: dict[str, Any] = {}
-        self.watch(page)
 
     def watch(self, page: Page) -> None:
-        """Collect uncaught JavaScript errors and alerts from this page (a journey may open several).
-        Alerts are dismissed as they open: an action waiting on a page blocked by one never returns."""
         page.on("pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}"))
         page.on("dialog", self._dismiss)
 
@@ -48,25 +60,13 @@ class Journey:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
-    @contextmanager
-    def step(self, description: str) -> Iterator[None]:
-        started = time.perf_counter()
+    def describe(self, page: Page) -> str:
+        """What the page shows now: URL, main heading, alerts and status notices, the last alert."""
         try:
-            yield
-        except _Stop:
-            raise
-        except Exception as exc:  # an expect() that failed, a Playwright timeout, a broken page
-            self.failure = f"at step '{description}': {_first_lines(exc)}; page showed: {self._page_state()}"
-            raise _Stop from exc
-        finally:
-            self.steps.append({"step": description, "ms": round((time.perf_counter() - started) * 1000)})
-
-    def _page_state(self) -> str:
-        try:
-            state = self.page.evaluate(_PAGE_STATE)
-        except Exception:  # the page may be gone or mid-navigation; the URL is still worth showing
+            state = page.evaluate(_PAGE_STATE)
+        except PlaywrightError:  # the page may be gone or mid-navigation; the URL is still worth showing
             state = {"heading": "", "notices": ""}
-        parts = [f"URL {self.page.url}"]
+        parts = [f"URL {page.url}"]
         if state["heading"]:
             parts.append(f"heading {state['heading']!r}")
         if state["notices"]:
@@ -75,16 +75,195 @@ class Journey:
             parts.append(f"alert {self.dialogs[-1]!r}")
         return ", ".join(parts)
 
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A session as the browser holds it after signing in through the sign-in page.
+
+    * Browser: ``new_context(**session.context_args())`` starts signed in, with the session's
+      cookies and each origin's localStorage (Playwright's storage state carries no
+      sessionStorage: a target keeping its session only there cannot be resumed this way).
+    * API probes, where the target's session is a bearer token:
+      ``NetworkSettings.from_profile(profile).with_headers(**session.api_headers())``. Slurpy's is
+      a Supabase access token, which supabase-js keeps in localStorage and @supabase/ssr in
+      cookies, both under ``sb-<project ref>-auth-token`` (JSON holding ``access_token``; a cookie
+      may be ``base64-``-encoded and split into ``.0``, ``.1``, …): ``bearer_token`` is read from
+      there. A target whose browser session is a cookie only has none, and its API probes need a
+      token sign-in of their own.
+    """
+
+    storage_state: StorageState
+    bearer_token: str | None = None
+
+    @classmethod
+    def from_storage_state(cls, storage_state: StorageState) -> SignedIn:
+        return cls(storage_state, bearer_token=_supabase_access_token(storage_state))
+
+    def context_args(self) -> dict[str, Any]:
+        return {"storage_state": self.storage_state}
+
+    def api_headers(self) -> dict[str, str]:
+        if self.bearer_token is None:
+            raise LookupError("the browser session holds no bearer token (no Supabase sb-*-auth-token in its "
+                              "cookies or localStorage): sign the API probe in with a token instead")
+        return {"Authorization": f"Bearer {self.bearer_token}"}
+
+    def credentials(self) -> list[str]:
+        """Values that would let someone act as this user: what kept artifacts must not show."""
+        cookies = [c["value"] for c in self.storage_state.get("cookies", [])
+                   if c.get("httpOnly") or _supabase_key(c["name"]) is not None]
+        return [*cookies, *([self.bearer_token] if self.bearer_token else [])]
+
+
+@dataclass(frozen=True)
+class SignInFailed:
+    """Signing in did not land where it should: ``reason`` says what happened and what the page showed."""
+
+    reason: str
+
+
+MonitorSession = SignedIn | SignInFailed
+
+
+def _supabase_key(name: str) -> tuple[str, int] | None:
+    """``sb-<ref>-auth-token`` or one of its chunks ``….<n>``: (the key, the chunk number)."""
+    key, _, chunk = name.partition(".")
+    if not (key.startswith("sb-") and key.endswith("-auth-token")):
+        return None
+    if chunk and not chunk.isdigit():
+        return None
+    return key, int(chunk or 0)
+
+
+def _access_token(value: str) -> str | None:
+    if value.startswith("base64-"):
+        encoded = value.removeprefix("base64-")
+        try:
+            value = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+    try:
+        data = json.loads(unquote(value))
+    except ValueError:
+        return None
+    token = data.get("access_token") if isinstance(data, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
+def _supabase_access_token(storage_state: StorageState) -> str | None:
+    for origin in storage_state.get("origins", []):
+        for entry in origin.get("localStorage", []):
+            if _supabase_key(entry["name"]) is not None and (token := _access_token(entry["value"])):
+                return token
+    chunks: dict[str, list[tuple[int, str]]] = {}
+    for cookie in storage_state.get("cookies", []):
+        if (found := _supabase_key(cookie["name"])) is not None:
+            chunks.setdefault(found[0], []).append((found[1], cookie["value"]))
+    for parts in chunks.values():
+        if token := _access_token("".join(value for _, value in sorted(parts))):
+            return token
+    return None
+
+
+def sign_in(context: BrowserContext, email: str, password: str, timeout_s: float) -> MonitorSession:
+    """Sign in through the sign-in page in ``context`` and keep what the browser then holds, or
+    why it could not. The context is closed either way: made by pytest-playwright's
+    ``new_context``, its trace and screenshot stay with the test when the test fails."""
+    watcher = PageWatcher()
+    page = context.new_page()
+    page.set_default_timeout(timeout_s * 1000)
+    watcher.watch(page)
+    try:
+        SignInPage(page).open().sign_in(email, password)
+        # On the chat page itself: a session that is not kept bounces to /sign-in?redirect=/chat.
+        page.wait_for_url(lambda url: urlsplit(url).path == ChatPage.path)
+        session = SignedIn.from_storage_state(context.storage_state())
+        redact.register(*session.credentials())
+        return session
+    except PlaywrightError as exc:
+        return SignInFailed(f"{_first_lines(exc, limit=1)}; page showed: {watcher.describe(page)}")
+    finally:
+        context.close()
+
+
+class Journey(PageWatcher):
+    """``with Journey(...) as j:`` … ``with j.step("..."):`` …; ``j.result()`` judges it. A step
+    that raises ends the journey (its ``with`` block) and is recorded with what the page showed;
+    an uncaught JavaScript error on any page it opened fails it too. Each step ends once its page
+    has loaded."""
+
+    def __init__(self, name: str, profile: Profile, service: str = "frontend"):
+        super().__init__()
+        self.name, self.profile, self.service = name, profile, service
+        self._page: Page | None = None
+        self.steps: list[dict[str, Any]] = []
+        self.failure: str | None = None
+        self.details: dict[str, Any] = {}
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> bool:
+        return kind is not None and issubclass(kind, JourneyStopped)
+
+    def open(self, context: BrowserContext) -> Page:
+        """The journey's page, in ``context``, watched, waiting at most the journey timeout per action."""
+        page = context.new_page()
+        page.set_default_timeout(self.profile.journeys.timeout_s * 1000)
+        self.watch(page)
+        self._page = page
+        return page
+
+    @property
+    def page(self) -> Page:
+        if self._page is None:
+            raise RuntimeError(f"journey {self.name!r} has no page yet: open() or begin() opens it")
+        return self._page
+
+    def begin(self, new_context: Callable[..., BrowserContext], session: MonitorSession | None = None) -> Page:
+        """Open the journey's page in a fresh context from ``new_context``: signed in when given a
+        session. A failed sign-in is the journey's first failed step: it takes no other."""
+        if isinstance(session, SignInFailed):
+            self.failure = f"at step {SIGN_IN_STEP!r}: {session.reason}"
+        context_args = session.context_args() if isinstance(session, SignedIn) else {}
+        return self.open(new_context(**context_args))
+
+    def stop(self, reason: str) -> NoReturn:
+        """End here, passing: what is left does not apply to this target (``reason`` is recorded)."""
+        self.details["stopped"] = reason
+        raise JourneyStopped(reason)
+
+    @contextmanager
+    def step(self, description: str) -> Iterator[None]:
+        if self.failure is not None:
+            raise JourneyStopped(self.failure)
+        started = time.perf_counter()
+        try:
+            yield
+            if self._page is not None:
+                # A step ends on a loaded page: a step that only waited for a URL would otherwise let
+                # the next one navigate away before the page's scripts ran, and their errors unseen.
+                self._page.wait_for_load_state()
+        except JourneyStopped:
+            raise
+        except Exception as exc:  # an expect() that failed, a Playwright timeout, a broken page
+            shown = self.describe(self._page) if self._page is not None else "no page open"
+            self.failure = f"at step '{description}': {_first_lines(exc)}; page showed: {shown}"
+            raise JourneyStopped(self.failure) from exc
+        finally:
+            self.steps.append({"step": description, "ms": round((time.perf_counter() - started) * 1000)})
+
     def result(self) -> CheckResult:
         url = self.profile.services[self.service].base_url
         elapsed = sum(step["ms"] for step in self.steps)
-        common = dict(check="journey", service=self.service, path=self.name, url=url, duration_ms=float(elapsed),
-                      details={"steps": self.steps, **self.details})
         label = f"{self.service} {self.name} journey"
-        if self.failure is None and self.page_errors:
-            self.failure = f"the page threw a JavaScript error: {self.page_errors[0]}"
-        if self.failure:
-            return CheckResult(verdict=Verdict.FAIL, category=Category.JOURNEY,
-                               message=f"{label} FAILED [journey]: {url}: {self.failure}", **common)
-        return CheckResult(verdict=Verdict.PASS, message=f"{label} ok: {url}: {len(self.steps)} steps in {elapsed} ms",
-                           **common)
+        failure = self.failure
+        if failure is None and self.page_errors:
+            failure = f"the page threw a JavaScript error: {self.page_errors[0]}"
+        if failure:
+            verdict, category, message = Verdict.FAIL, Category.JOURNEY, f"{label} FAILED [journey]: {url}: {failure}"
+        else:
+            verdict, category, message = Verdict.PASS, None, f"{label} ok: {url}: {len(self.steps)} steps in {elapsed} ms"
+        return CheckResult(check="journey", service=self.service, path=self.name, url=url, verdict=verdict,
+                           category=category, message=message, duration_ms=float(elapsed),
+                           details={"steps": self.steps, **self.details})

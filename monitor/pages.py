@@ -3,8 +3,12 @@ navigate return the next page object; no assertions and no sleeps (Playwright wa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.sync_api import Page
+
+from monitor.analysers.ndjson import StreamReport, read_stream
+from monitor.streamtiming import StreamTimer
 
 
 class BasePage:
@@ -109,6 +113,45 @@ class ChatPage(BasePage):
     def send(self, text: str) -> None:
         self.message.fill(text)
         self.send_button.click()
+
+    def ask(self, text: str, stream_path: str, fallback: str) -> ChatReply:
+        """Send ``text`` and read the whole streamed reply the page receives from ``stream_path``
+        (whatever the page puts in the request), timed by Chromium's network events."""
+        timer = StreamTimer(stream_path).attach(self.page)
+        try:
+            with self.page.expect_response(lambda r: r.url.endswith(stream_path) and r.request.method == "POST") as answer:
+                self.send(text)
+            response = answer.value
+            stream = read_stream(response.text(), fallback)
+            response.finished()
+        finally:
+            timer.detach()
+        return ChatReply(response.status, stream, first_delta_ms=timer.first_data_ms, done_ms=timer.done_ms)
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """One message's answer: the stream's HTTP status, what its NDJSON frames said, and how long
+    after the request left its first frame and its end arrived (None: never, as far as Chromium saw)."""
+
+    status: int
+    stream: StreamReport
+    first_delta_ms: float | None
+    done_ms: float | None
+
+    def done_within(self, threshold_ms: float) -> bool:
+        return self.done_ms is not None and self.done_ms < threshold_ms
+
+    def timing(self) -> str:
+        def ms(value: float | None) -> str:
+            return "never" if value is None else f"after {value:.0f} ms"
+
+        return f"first delta {ms(self.first_delta_ms)}, done {ms(self.done_ms)}"
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """What a journey's record keeps of it."""
+        return {"first_delta_ms": self.first_delta_ms, "done_ms": self.done_ms, "deltas": self.stream.deltas}
 
 
 class PlansPage(BasePage):

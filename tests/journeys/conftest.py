@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from monitor import redact
 from monitor.accounts import AccountApiError, TestAccounts, new_run_id
-from monitor.journeys import Journey, _Stop
-from monitor.pages import NewUser, SignInPage
+from monitor.journeys import Journey, MonitorSession, sign_in
+from monitor.pages import NewUser
 
 DEBIAN_CHROMIUM = ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium")
 # Flags for a root, headless machine with a closed network (see shared/engineering.md).
@@ -60,26 +62,18 @@ def browser_context_args(browser_context_args, profile, run_id):
     }
 
 
-@pytest.fixture(autouse=True)
-def _step_timeouts(request, profile):
-    if "page" in request.fixturenames:
-        from playwright.sync_api import expect
-
-        expect.set_options(timeout=profile.journeys.timeout_s * 1000)
-
-
 @pytest.fixture
-def journey(page, profile, verdict):
-    """``with journey("sign-in") as j: with j.step("..."): ...`` records and judges the journey."""
+def journey(new_context, profile, verdict):
+    """``with journey("sign-in") as j:``, or ``journey("chat", monitor_session)`` to start signed in;
+    then ``with j.step("..."):`` on ``j.page``. Records and judges the journey. Its contexts come
+    from pytest-playwright's ``new_context``, so a failed journey keeps their traces and screenshots."""
+    expect.set_options(timeout=profile.journeys.timeout_s * 1000)
 
     @contextmanager
-    def run(name: str):
-        page.set_default_timeout(profile.journeys.timeout_s * 1000)
-        recorder = Journey(name, page, profile)
-        try:
+    def run(name: str, session: MonitorSession | None = None) -> Iterator[Journey]:
+        with Journey(name, profile) as recorder:
+            recorder.begin(new_context, session)
             yield recorder
-        except _Stop:
-            pass
         try:
             verdict(recorder.result())
         except pytest.fail.Exception as failed:
@@ -94,21 +88,19 @@ def monitor_account(read_secret):
 
 
 @pytest.fixture(scope="session")
-def monitor_session(browser, browser_context_args, profile, monitor_account):
-    """Sign the monitor account in once per session; journeys reuse the stored state. A failure is
-    kept and reported by the first journey step that needs the session."""
-    context = browser.new_context(**browser_context_args)
-    page = context.new_page()
-    page.set_default_timeout(profile.journeys.timeout_s * 1000)
-    try:
-        SignInPage(page).open().sign_in(monitor_account.email, monitor_account.password)
-        page.wait_for_url("**/chat")
-        return {"state": context.storage_state(), "error": None}
-    except Exception as exc:  # reported by the journeys that needed it, with what the page showed
-        return {"state": None, "error": f"signing in the monitor account failed: {str(exc).splitlines()[0]} "
-                                        f"(page at {page.url})"}
-    finally:
-        context.close()
+def _monitor_sessions() -> dict[str, MonitorSession]:
+    return {}
+
+
+@pytest.fixture
+def monitor_session(_monitor_sessions, new_context, profile, monitor_account) -> MonitorSession:
+    """The monitor account, signed in once per session (per xdist worker) by the first journey that
+    needs it, through that journey's ``new_context``: a failed sign-in keeps its trace and
+    screenshot with that journey. Later journeys start from the same storage state (or failure)."""
+    if "monitor" not in _monitor_sessions:
+        _monitor_sessions["monitor"] = sign_in(new_context(), monitor_account.email, monitor_account.password,
+                                               profile.journeys.timeout_s)
+    return _monitor_sessions["monitor"]
 
 
 @pytest.fixture(scope="session")

@@ -5,33 +5,23 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from monitor.analysers.ndjson import read_stream
 from monitor.pages import ChatPage
-from monitor.streamtiming import StreamTimer
 
 pytestmark = pytest.mark.nondestructive
 
 
-def test_chat(journey, page, context, profile, monitor_session):
-    chat_policy = profile.journeys
-    with journey("chat") as j:
-        with j.step("reuse the monitor's signed-in session"):
-            assert monitor_session["error"] is None, monitor_session["error"]
-            context.add_cookies(monitor_session["state"]["cookies"])
-            chat = ChatPage(page).open()
+def test_chat(journey, profile, monitor_session):
+    policy = profile.journeys
+    with journey("chat", monitor_session) as j:
+        with j.step("open chat with the monitor's signed-in session"):
+            chat = ChatPage(j.page).open()
             expect(chat.greeting).to_have_text(re.compile(r"^Hello, \S+"))
         with j.step("send a message and read the whole stream"):
-            timer = StreamTimer(chat_policy.chat_stream_path).attach(page)
-            with page.expect_response(lambda r: r.url.endswith(chat_policy.chat_stream_path)) as answer:
-                chat.send(chat_policy.chat_message)
-            response = answer.value
-            report = read_stream(response.text(), chat_policy.chat_fallback)
-            response.finished()
-            j.details.update(first_delta_ms=timer.first_data_ms, done_ms=timer.done_ms, deltas=report.deltas)
+            reply = chat.ask(policy.chat_message, stream_path=policy.chat_stream_path, fallback=policy.chat_fallback)
+            j.details.update(reply.details)
         with j.step("the reply is real text, not the fallback"):
-            assert response.status == 200, f"stream answered {response.status}"
-            assert report.ok, report.describe()
-            expect(chat.replies.last).to_have_text(report.text.strip())
-        with j.step(f"the reply completes within {chat_policy.chat_threshold_ms:g} ms"):
-            assert timer.done_ms is not None and timer.done_ms < chat_policy.chat_threshold_ms, (
-                f"first delta after {timer.first_data_ms or 0:.0f} ms, done after {timer.done_ms or 0:.0f} ms")
+            assert reply.status == 200, f"stream answered {reply.status}"
+            assert reply.stream.ok, reply.stream.describe()
+            expect(chat.replies.last).to_have_text(reply.stream.text.strip())
+        with j.step(f"the reply completes within {policy.chat_threshold_ms:g} ms"):
+            assert reply.done_within(policy.chat_threshold_ms), reply.timing()

@@ -8,24 +8,23 @@ from playwright.sync_api import expect
 from monitor.pages import PlansPage, SignInPage
 
 
-def test_payment(journey, page, profile, test_accounts, synthetic_user):
+def test_payment(journey, profile, test_accounts, synthetic_user):
     policy = profile.journeys
     with journey("payment") as j:
         with j.step("a fresh synthetic account signs in"):
             test_accounts.create(synthetic_user.email, synthetic_user.password, synthetic_user.first_name)
-            SignInPage(page).open().sign_in(synthetic_user.email, synthetic_user.password)
-            expect(page).to_have_url(re.compile(r"^[^?]*/chat$"))
+            SignInPage(j.page).open().sign_in(synthetic_user.email, synthetic_user.password)
+            expect(j.page).to_have_url(re.compile(r"^[^?]*/chat$"))
         with j.step("plans show Free as the current plan"):
-            plans = PlansPage(page).open()
+            plans = PlansPage(j.page).open()
             expect(plans.heading).to_have_text("Choose your plan")
             expect(plans.current_plan()).to_have_text("Free")
         with j.step("Go Pro opens checkout with the Pro price"):
             checkout = plans.choose_pro()
-            expect(page.get_by_text(re.compile(re.escape(policy.pro_price)))).to_be_visible()
+            expect(j.page.get_by_text(re.compile(re.escape(policy.pro_price)))).to_be_visible()
             expect(checkout.subscribe).to_be_visible()
         if profile.sensitive and not policy.stripe_test_mode:
-            j.details["stopped"] = "at checkout: sensitive target without Stripe test mode"
-            return
+            j.stop("at checkout: sensitive target without Stripe test mode")
         with j.step("the declined test card is refused"):
             checkout.pay(policy.declined_card)
             expect(checkout.error).to_contain_text("declined")
@@ -34,7 +33,7 @@ def test_payment(journey, page, profile, test_accounts, synthetic_user):
             expect(plans.current_plan()).to_have_text("Free")
         with j.step("the success test card returns to plans with success"):
             plans.choose_pro().pay(policy.success_card)
-            expect(page).to_have_url(re.compile(r"/plans\?success=1"))
+            expect(j.page).to_have_url(re.compile(r"/plans\?success=1"))
             expect(plans.status).to_have_text("Payment successful")
         with j.step("the plan shows Pro once the signed webhook arrived"):
             expect(plans.current_plan()).to_have_text("Pro")

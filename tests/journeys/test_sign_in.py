@@ -10,16 +10,16 @@ from monitor.pages import ChatPage, SignInPage
 pytestmark = pytest.mark.nondestructive
 
 
-def test_sign_in(journey, page, monitor_account):
+def test_sign_in(journey, monitor_account):
     with journey("sign-in") as j:
         with j.step("a protected page without a session redirects to sign-in"):
-            ChatPage(page).open()
-            expect(page).to_have_url(re.compile(r"/sign-in\?redirect=(/|%2F)chat$"))
+            ChatPage(j.page).open()
+            expect(j.page).to_have_url(re.compile(r"/sign-in\?redirect=(/|%2F)chat$"))
         with j.step("a wrong password is refused with an alert"):
-            alert = SignInPage(page).sign_in_expecting_alert(monitor_account.email, "not-the-password")
+            alert = SignInPage(j.page).sign_in_expecting_alert(monitor_account.email, "not-the-password")
             assert "invalid" in alert.lower(), f"alert said {alert!r}"
         with j.step("the right password lands on chat"):
-            chat = SignInPage(page).sign_in(monitor_account.email, monitor_account.password)
-            expect(page).to_have_url(re.compile(r"^[^?]*/chat$"))
+            chat = SignInPage(j.page).sign_in(monitor_account.email, monitor_account.password)
+            expect(j.page).to_have_url(re.compile(r"^[^?]*/chat$"))
         with j.step("chat greets the user by first name"):
             expect(chat.greeting).to_have_text(re.compile(r"^Hello, \S+"))

@@ -9,20 +9,20 @@ from monitor.accounts import confirmation_link
 from monitor.pages import LandingPage, SignInPage, SignUpPage
 
 
-def test_sign_up(journey, page, probe, profile, synthetic_user):
+def test_sign_up(journey, probe, profile, synthetic_user):
     with journey("sign-up") as j:
         with j.step("from the landing page, fill the sign-up form and create the account"):
-            verify = LandingPage(page).open().go_to_sign_up().sign_up(synthetic_user)
+            verify = LandingPage(j.page).open().go_to_sign_up().sign_up(synthetic_user)
             expect(verify.heading).to_have_text("Check your email")
         with j.step("the same address again is refused inline"):
-            again = SignUpPage(page).open()
+            again = SignUpPage(j.page).open()
             again.sign_up(synthetic_user)
             expect(again.error).to_contain_text("already in use")
         if profile.journeys.inbox_url:
             with j.step("follow the confirmation link from the test inbox"):
-                page.goto(confirmation_link(probe, profile.journeys.inbox_url, synthetic_user.email,
-                                            profile.journeys.timeout_s))
-                expect(page).to_have_url(re.compile(r"/sign-in"))
+                j.page.goto(confirmation_link(probe, profile.journeys.inbox_url, synthetic_user.email,
+                                              profile.journeys.timeout_s))
+                expect(j.page).to_have_url(re.compile(r"/sign-in"))
             with j.step("sign in as the new user"):
-                chat = SignInPage(page).sign_in(synthetic_user.email, synthetic_user.password)
+                chat = SignInPage(j.page).sign_in(synthetic_user.email, synthetic_user.password)
                 expect(chat.greeting).to_have_text(f"Hello, {synthetic_user.first_name}")
