@@ -93,8 +93,9 @@ def test_a_smoke_run_against_hostile_services_is_truthful_and_small(sandbox, hos
         "health:frontend:/api/health": ("fail", "timeout"), "health:frontend:/health": ("fail", "timeout"),
         "latency:frontend": ("fail", "timeout"),
         "health:backend:/health/healthz": ("fail", "body"), "latency:backend": ("fail", "body"),
-        "health:mcp:/healthz": ("fail", "protocol"), "latency:mcp": ("fail", "protocol"),
-        "test_certificate[nothing-to-probe]": ("skip", None),  # plain-http servers: no certificate to check
+        "health:mcp:/healthz": ("fail", "protocol"), "health:mcp:/stats": ("fail", "protocol"),
+        "latency:mcp": ("fail", "protocol"),
+        "tls": ("skip", None),  # plain-http servers: no certificate to check
     }, run.output
     says = {"frontend": "no complete answer within the 2 s deadline: still reading the body",
             "backend": "the answer was over the size cap: answer larger than 1048576 bytes",

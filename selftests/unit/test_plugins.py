@@ -88,7 +88,7 @@ def test_certificate(case, verdict):
 """
     outcome, records = suite(module, url="http://127.0.0.1:1")
     outcome.assert_outcomes(skipped=1)
-    assert [r["message"] for r in records] == ["nothing to probe: no https service in this profile"]
+    assert [(r["id"], r["message"]) for r in records] == [("tls", "nothing to probe: no https service in this profile")]
     assert "NOTSET" not in outcome.stdout.str()
 
 
