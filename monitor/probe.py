@@ -2,14 +2,19 @@
 timeout, User-Agent and trust store, and bounded retries on network errors.
 
 A probe carries network settings only, never a check's expectations: a signed-in probe is the
-same probe with an ``Authorization`` header."""
+same probe with a ``session``, which supplies the bearer token (refreshed when it expires) and the
+CSRF headers on every request. Each probe remembers when it sent what (``sent``): a limiter keys
+on the caller, so this is the run's own spending of each route's budget under that caller.
+"""
 from __future__ import annotations
 
 import socket
 import ssl
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -62,6 +67,17 @@ class NetworkSettings:
         return replace(self, headers={**self.headers, **headers})
 
 
+@dataclass(frozen=True)
+class Sent:
+    """One request as a limiter may have counted it: wall-clock send and answer times."""
+
+    method: str
+    url: str  # without query or fragment
+    started: float
+    ended: float
+    status: int | None
+
+
 def trust_context(ca_bundle: str | None) -> ssl.SSLContext:
     if ca_bundle:
         return ssl.create_default_context(cafile=ca_bundle)
@@ -75,10 +91,15 @@ class Probe:
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        session: Callable[[], Mapping[str, str]] | None = None,
+        clock: Callable[[], float] = time.time,
     ):
         self.settings = settings
         self._sleep = sleep
+        self.session = session  # headers of a signed-in session, asked for on every attempt
+        self.clock = clock
         self.exchanges: list[Exchange | CertFetch] = []  # what this probe did, for the result envelope
+        self.sent: deque[Sent] = deque(maxlen=10_000)
         self.client = httpx.Client(
             verify=trust_context(settings.ca_bundle),
             timeout=settings.timeout_s,
@@ -94,6 +115,15 @@ class Probe:
     def close(self) -> None:
         self.client.close()
 
+    @property
+    def signed_in(self) -> bool:
+        return self.session is not None
+
+    def sent_to(self, method: str, url: str, since: float = 0.0) -> list[Sent]:
+        """Requests this probe sent to ``method url`` (query ignored) that started at or after ``since``."""
+        target = _bare(url)
+        return [s for s in self.sent if s.method == method and s.url == target and s.started >= since]
+
     def _retrying(self, attempt: Callable[[], T]) -> tuple[T | None, BaseException | None, int]:
         attempts = 0
         while True:
@@ -108,10 +138,18 @@ class Probe:
     def request(self, method: str, url: str, **kwargs) -> Exchange:
         timing: dict[str, float] = {}
 
+        extra = kwargs.pop("headers", None) or {}
+
         def attempt() -> httpx.Response:
-            started = time.perf_counter()
-            response = self.client.request(method, url, **kwargs)
+            headers = {**(self.session() if self.session else {}), **extra}
+            started, wall = time.perf_counter(), self.clock()
+            try:
+                response = self.client.request(method, url, headers=headers, **kwargs)
+            except (httpx.TransportError, OSError):
+                self.sent.append(Sent(method, _bare(url), wall, self.clock(), None))
+                raise
             timing["ms"] = (time.perf_counter() - started) * 1000
+            self.sent.append(Sent(method, _bare(url), wall, self.clock(), response.status_code))
             return response
 
         response, error, attempts = self._retrying(attempt)
@@ -149,6 +187,11 @@ class Probe:
         fetched = CertFetch(der=der, verify_error=verify_error, attempts=attempts, error=None)
         self.exchanges.append(fetched)
         return fetched
+
+
+def _bare(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
 @dataclass

@@ -8,18 +8,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import time
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
+from pydantic import BaseModel
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from slurpy_sandbox import web
+from slurpy_sandbox import gotrue, web
 from slurpy_sandbox.faults import FaultState
-from slurpy_sandbox.validation import guarded_json, valid_chat
+from slurpy_sandbox.guard import (MAX_BODY, Guard, WriteRoute, valid_chat, valid_checkout, valid_journal,
+                                  valid_safety_event)
 
 ALLOWED_ORIGINS = ["https://your-domain.com", "https://www.your-domain.com", "http://localhost:3000"]
 SECURITY_HEADERS = {
@@ -33,13 +34,17 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; connect-src 'self' https://*.supabase.co; "
                                "frame-ancestors 'self'; object-src 'none'; base-uri 'self'",
 }
-RATE_LIMITS = {  # path -> requests per minute (the contract's table)
-    "/api/proxy-chat-stream": 20,
-    "/api/proxy-chat": 60,
-    "/api/stripe/create-session": 10,
-    "/api/journal": 20,
+# The contract's limits, per signed-in user and clock-aligned minute. /api/safety/events is not
+# limited in the real app; the sandbox limits it (by client address, as the real limiter keys
+# anonymous callers) to have a public limited route for the address-header faults.
+WRITE_ROUTES = {
+    "/api/proxy-chat-stream": WriteRoute(valid_chat, limit=20),
+    "/api/proxy-chat": WriteRoute(valid_chat, limit=60),
+    "/api/stripe/create-session": WriteRoute(valid_checkout, limit=10),
+    "/api/journal": WriteRoute(valid_journal, limit=20),
+    "/api/safety/events": WriteRoute(valid_safety_event, limit=10, public=True, max_body=16 * 1024,
+                                     invalid="Invalid safety event"),
 }
-WINDOW_S = 60
 
 
 def _jwt(claims: dict[str, Any]) -> str:
@@ -68,25 +73,6 @@ async def _health_delay(faults: FaultState, service: str) -> None:
         await asyncio.sleep(faults.param(f"{service}-health-hang", "hang_s"))
 
 
-class FixedWindowLimiter:
-    """Per client and route, a fixed one-minute window, keyed on the TCP peer address."""
-
-    def __init__(self) -> None:
-        self.windows: dict[tuple[str, str], tuple[float, int]] = {}
-
-    def reset(self) -> None:
-        self.windows.clear()
-
-    def hit(self, key: str, path: str, limit: int) -> tuple[bool, int, float]:
-        now = time.monotonic()
-        start, count = self.windows.get((key, path), (now, 0))
-        if now - start >= WINDOW_S:
-            start, count = now, 0
-        count += 1
-        self.windows[(key, path)] = (start, count)
-        return count <= limit, max(0, limit - count), WINDOW_S - (now - start)
-
-
 PAGES = {  # path -> (title, body, page script)
     "/": ("Slurpy", "<h1>Slurpy</h1><p>Your AI companion.</p><a href=/sign-in>Sign in</a> <a href=/sign-up>Sign up</a>",
           None),
@@ -99,9 +85,9 @@ PAGES = {  # path -> (title, body, page script)
 
 def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    web.install(app, faults, env)  # first, so the policy middleware below wraps its answers too
-    limiter = FixedWindowLimiter()
-    faults.on_clear.append(limiter.reset)
+    guard = Guard(faults, env.tokens, ALLOWED_ORIGINS)
+    web.install(app, faults, env, guard, WRITE_ROUTES)  # first, so the policy middleware below wraps its answers too
+    gotrue.install(app, env.tokens, PUBLIC_CONFIG["supabaseAnonKey"])
 
     def cors_headers(origin: str) -> dict[str, str]:
         if faults.is_on("frontend-cors-wildcard-credentials"):
@@ -125,24 +111,7 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
                     **allowed, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
                     "Access-Control-Allow-Headers": "Content-Type, Authorization", "Access-Control-Max-Age": "600"})
         else:
-            limit = RATE_LIMITS.get(request.url.path) if request.method == "POST" else None
-            if limit and not faults.is_on("frontend-rate-limit-off"):
-                # Per client, as the contract says: by user when signed in, else by peer address.
-                user = env.store.session_user(request.cookies.get(web.SESSION_COOKIE))
-                key = f"user:{user.id}" if user else f"ip:{request.client.host if request.client else '?'}"
-                if faults.is_on("frontend-rate-limit-trusts-xff") and user is None:
-                    key = "ip:" + request.headers.get("x-forwarded-for", key).split(",")[0].strip()
-                allowed_now, remaining, reset = limiter.hit(key, request.url.path, limit)
-                limit_headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}
-                if not allowed_now:
-                    if not faults.is_on("frontend-rate-limit-no-retry-after"):
-                        limit_headers["Retry-After"] = str(max(1, int(reset + 0.999)))
-                    response = JSONResponse({"error": "too many requests"}, status_code=429, headers=limit_headers)
-                else:
-                    response = await call_next(request)
-                    response.headers.update(limit_headers)
-            else:
-                response = await call_next(request)
+            response = await call_next(request)
             if api and origin:
                 response.headers.update(cors_headers(origin))
         _apply_security_headers(faults, response)
@@ -191,17 +160,18 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
 
     @app.post("/api/proxy-chat")
     async def proxy_chat(request: Request) -> Response:
-        data, error = await guarded_json(faults, request, valid_chat)
-        if error:
-            return error
-        return JSONResponse({"reply": "I'm listening. Tell me more about that."})
+        _, _, refused = await guard(request, WRITE_ROUTES["/api/proxy-chat"])
+        return refused or JSONResponse({"reply": "I'm listening. Tell me more about that."})
 
     @app.post("/api/journal")
     async def journal(request: Request) -> Response:
-        data, error = await guarded_json(faults, request, lambda data: isinstance(data.get("content"), str))
-        if error:
-            return error
-        return JSONResponse({"ok": True}, status_code=201)
+        _, _, refused = await guard(request, WRITE_ROUTES["/api/journal"])
+        return refused or JSONResponse({"ok": True}, status_code=201)
+
+    @app.post("/api/safety/events")
+    async def safety_event(request: Request) -> Response:
+        _, _, refused = await guard(request, WRITE_ROUTES["/api/safety/events"])
+        return refused or JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
 
     return app
 
@@ -284,6 +254,11 @@ def backend_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     return _ApiPolicy(app, faults, "backend")
 
 
+class ChatRequest(BaseModel):
+    user_id: str
+    message: str
+
+
 def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     app = FastAPI(title="Slurpy MCP (sandbox)")
 
@@ -299,9 +274,16 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     async def stats() -> dict:
         return {"qdrant": {"collections": 1, "points": 1024}}
 
-    @app.post("/chat/stream")
-    async def chat_stream(request: Request) -> Response:
-        message = (await request.json()).get("message", "")
+    @app.post("/v1/mcp/chat")
+    async def chat(chat: ChatRequest, request: Request) -> Response:
+        # FastAPI has validated the schema (422) before this runs: the size comes second.
+        if int(request.headers.get("content-length") or 0) > MAX_BODY and not faults.is_on("mcp-chat-no-size-limit"):
+            return JSONResponse({"detail": "Payload too large"}, status_code=413)
+        return JSONResponse({"reply": f"Thank you for sharing that. You said: {chat.message[:60]}", "emotions": []})
+
+    @app.post("/v1/mcp/stream")
+    async def chat_stream(chat: ChatRequest) -> Response:
+        message = chat.message
 
         async def frames():
             if faults.is_on("chat-too-slow"):
