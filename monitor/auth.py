@@ -100,7 +100,7 @@ class SessionHeaders:
     the double-submit pair (the CSRF cookie and a header repeating it). The pair's value is the
     monitor's own: double submit only asks that the two agree."""
 
-    def __init__(self, source: TokenSource, origin: str | None, csrf_cookie: str | None, csrf_header: str | None):
+    def __init__(self, source: TokenSource, origin: str | None, csrf_cookie: str, csrf_header: str):
         self.source, self.origin = source, origin
         self.csrf_cookie, self.csrf_header = csrf_cookie, csrf_header
         self._csrf = token_bytes.token_urlsafe(18)

@@ -201,9 +201,9 @@ class AuthPolicy(_Strict):
     password_secret: str = Field(default="monitor_password", description="[secrets] name of its password")
     token_secret: str = Field(default="monitor_token", description="[secrets] name of the bearer token (method bearer)")
     origin: str | None = Field(default=None, description="Origin that signed-in probes send, same-site for the CSRF "
-                                                         "check; default: the frontend service's base URL")
-    csrf_cookie: str | None = Field(default="slurpy.csrf", description="double-submit cookie name (none: not sent)")
-    csrf_header: str | None = Field(default="x-csrf", description="header that must repeat the cookie's value")
+                                                         "check; default: the frontend service's base URL; empty: none")
+    csrf_cookie: str = Field(default="slurpy.csrf", description="double-submit cookie name (empty: not sent)")
+    csrf_header: str = Field(default="x-csrf", description="header that must repeat the cookie's value (empty: not sent)")
     refresh_margin_s: float = Field(default=60, ge=0, description="refresh a token this long before it expires")
 
     @field_validator("supabase_url")

@@ -19,8 +19,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from slurpy_sandbox import gotrue, web
 from slurpy_sandbox.faults import FaultState
-from slurpy_sandbox.guard import (MAX_BODY, Guard, WriteRoute, valid_chat, valid_checkout, valid_journal,
-                                  valid_safety_event)
+from slurpy_sandbox.guard import (MAX_BODY, Guard, WriteRoute, valid_chat, valid_chat_stream, valid_checkout,
+                                  valid_journal, valid_safety_event)
 
 ALLOWED_ORIGINS = ["https://your-domain.com", "https://www.your-domain.com", "http://localhost:3000"]
 SECURITY_HEADERS = {
@@ -38,7 +38,7 @@ SECURITY_HEADERS = {
 # limited in the real app; the sandbox limits it (by client address, as the real limiter keys
 # anonymous callers) to have a public limited route for the address-header faults.
 WRITE_ROUTES = {
-    "/api/proxy-chat-stream": WriteRoute(valid_chat, limit=20),
+    "/api/proxy-chat-stream": WriteRoute(valid_chat_stream, limit=20),
     "/api/proxy-chat": WriteRoute(valid_chat, limit=60),
     "/api/stripe/create-session": WriteRoute(valid_checkout, limit=10),
     "/api/journal": WriteRoute(valid_journal, limit=20),

@@ -148,7 +148,7 @@ def _security_faults() -> list[Fault]:
         fault("frontend-rate-limit-no-retry-after", "429 answers come without Retry-After",
               _fail("rate limit", *RATE_LIMIT_IDS)),
         fault("frontend-500-traceback", "bad JSON makes /api/* answer 500 with a Python traceback",
-              _fail("validation", "validation:frontend:POST /api/proxy-chat")),
+              _fail("validation", "validation:frontend:POST /api/proxy-chat-stream")),
         fault("mcp-chat-no-size-limit", "MCP /v1/mcp/chat has no size limit; its schema refuses a body without "
                                         "user_id, which hides that from a probe that is not otherwise valid",
               _fail("validation", "validation:mcp:POST /v1/mcp/chat"), says=("padded past 65536 bytes: expected a 4xx",)),

@@ -36,15 +36,30 @@ def _text(data: dict, *keys: str, limit: int | None = None) -> str | None:
     return None
 
 
-def valid_chat(data: dict) -> bool:
-    """``{"text": str ≤ 4000}`` (older clients: ``message``), optional mode, session_id ≤ 128."""
-    session = data.get("session_id", "")
-    return (_text(data, "text", "message", limit=4000) is not None and isinstance(session, str) and len(session) <= 128
-            and (not isinstance(data.get("mode"), str) or data["mode"] in MODES))
+def _bounded(value: Any, limit: int) -> bool:
+    return isinstance(value, str) and len(value) <= limit
 
 
 def chat_text(data: dict) -> str:
-    return _text(data, "text", "message", limit=4000) or ""
+    """The message, from ``text`` or what older clients send: a value of the wrong type is read as
+    no text at all, as the app's normalizer does (its text has a maximum, no minimum)."""
+    return next((data[key] for key in ("text", "message", "content") if isinstance(data.get(key), str)), "")
+
+
+def valid_chat_stream(data: dict) -> bool:
+    """/api/proxy-chat-stream: text <= 4000; an unknown mode is dropped; context, when sent, an
+    object of short ids; session ids <= 128."""
+    context = data.get("context")
+    return (len(chat_text(data)) <= 4000
+            and (context is None or (isinstance(context, dict)
+                                     and all(_bounded(context[k], 64) for k in ("messageId", "convoId") if k in context)))
+            and all(data.get(k) is None or _bounded(data[k], 128) for k in ("session_id", "sessionId")))
+
+
+def valid_chat(data: dict) -> bool:
+    """/api/proxy-chat: text <= 4000 and, when mode is a string, a known one; nothing else is read."""
+    mode = data.get("mode")
+    return len(chat_text(data)) <= 4000 and (not isinstance(mode, str) or mode in MODES)
 
 
 def valid_journal(data: dict) -> bool:

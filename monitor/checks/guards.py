@@ -44,17 +44,19 @@ class _Stopped(Exception):
 def rate_limit(probe: Probe, rule: RateLimitRule, url: str) -> CheckResult:
     """Drive the route to its limit, judge the 429, then try each client-address header alone with
     a fresh address. If the window ended while the headers were tried, what got through proves
-    nothing, and the whole probe runs once more in the new window."""
+    nothing, and the probe runs once more in the new window."""
     path = f"{rule.method} {rule.path}"
     started = probe.clock()
     window_start = started - started % rule.window_s
     earlier = len([s for s in probe.sent_to(rule.method, url, since=window_start) if s.started < started])
     try:
+        passed: set[int] = set()  # what the route answered before its limit: an escape gets the same
         for attempt in (1, 2):
             statuses, fields, blocked = _drive_to_limit(probe, rule, url, path)
-            tried, still_refused = _try_escapes(probe, rule, url)
-            escapes = judge_escapes(tried, passed=set(statuses[:-1]))
-            if still_refused or not escapes:
+            passed |= set(statuses[:-1])
+            tried, held = _try_escapes(probe, rule, url, window=int(probe.sent[-1].ended // rule.window_s))
+            escapes = judge_escapes(tried, passed)
+            if held or not escapes:
                 break
             if attempt == 2:
                 return inconclusive("rate_limit", rule.service, url=url, path=path,
@@ -119,15 +121,25 @@ def _drive_to_limit(probe: Probe, rule: RateLimitRule, url: str, path: str):
             f"edge splits the count): the limit could not be judged"))
 
 
-def _try_escapes(probe: Probe, rule: RateLimitRule, url: str) -> tuple[list[tuple[str, int | None]], bool]:
-    """Each header alone, with its own fresh address; then one plain request. Windows only move
-    forward, so if that last request is still refused, the window held for every attempt."""
+def _try_escapes(probe: Probe, rule: RateLimitRule, url: str, window: int) -> tuple[list[tuple[str, int | None]], bool]:
+    """Each header alone, with its own fresh address, then one plain request. What got through
+    proves an escape only if every attempt fell inside the window of the 429 and the plain
+    request after them is still refused."""
     tried: list[tuple[str, int | None]] = []
+    inside = True
     for header, address in zip(CLIENT_ADDRESS_HEADERS, fresh_addresses(len(CLIENT_ADDRESS_HEADERS), _rng)):
         exchange = probe.request(rule.method, url, json=rule.json_body, headers=spoofed(header, address))
         tried.append((header, exchange.response.status_code if exchange.response is not None else None))
+        inside = inside and _within(probe, window, rule.window_s)
     control = probe.request(rule.method, url, json=rule.json_body)
-    return tried, control.response is not None and control.response.status_code == 429
+    refused = control.response is not None and control.response.status_code == 429
+    return tried, refused and inside and _within(probe, window, rule.window_s)
+
+
+def _within(probe: Probe, window: int, window_s: int) -> bool:
+    """The probe's last request surely fell inside this clock-aligned window."""
+    last = probe.sent[-1]
+    return int(last.started // window_s) == int(last.ended // window_s) == window
 
 
 @check
