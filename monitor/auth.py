@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import secrets as token_bytes
 import time
-from typing import Callable, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from monitor import redact
 from monitor.probe import Probe

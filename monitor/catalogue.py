@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.analysers.headers import HeaderPolicy
-from monitor.profile import Profile
+from monitor.profile import Profile, RateLimitRule, ValidationRule
 
 JOURNEYS = ("sign-up", "sign-in", "chat", "payment")
 
@@ -87,11 +87,13 @@ def catalogue(profile: Profile) -> list[CheckCase]:
         cases.append(CheckCase("exposure", name, args=dict(
             service=name, url=spec.url(spec.health[0].path), docs_urls=[spec.url(p) for p in sec.docs_paths],
             policy=rules)))
-    for kind, rules in (("rate_limit", profile.rate_limits), ("validation", profile.validation)):
-        for rule in rules:
-            cases.append(CheckCase(kind, rule.service, f"{rule.method} {rule.path}",
-                                   dict(rule=rule, url=profile.services[rule.service].url(rule.path)), auth=rule.auth,
-                                   budget=budget_key(rule.service, rule.method, rule.path, rule.auth)))
+    def guarded_route(kind: str, rule: RateLimitRule | ValidationRule) -> CheckCase:
+        return CheckCase(kind, rule.service, f"{rule.method} {rule.path}",
+                         dict(rule=rule, url=profile.services[rule.service].url(rule.path)), auth=rule.auth,
+                         budget=budget_key(rule.service, rule.method, rule.path, rule.auth))
+
+    cases += [guarded_route("rate_limit", rule) for rule in profile.rate_limits]
+    cases += [guarded_route("validation", rule) for rule in profile.validation]
     if "frontend" in profile.services:
         # The chat journey sends one message as the monitor account: it spends that account's
         # budget on the chat route, as a signed-in probe there does.

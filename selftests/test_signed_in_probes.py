@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from suite_runner import ROOT, artifacts_holding, run_suite
 
 from monitor.auth import SupabasePasswordGrant
+from monitor.catalogue import catalogue
 from monitor.probe import NetworkSettings, Probe, trust_context
 from monitor.profile import load_profile
 from slurpy_sandbox import STATE_ENV
 from slurpy_sandbox.faults import FAULTS, TRUSTS_HEADER
-
-from suite_runner import ROOT, artifacts_holding, run_suite
 
 GUARD_TESTS = ("tests/security/test_rate_limits.py", "tests/security/test_validation.py")
 SHIPPED = (ROOT / "targets" / "sandbox.toml").read_text()
@@ -176,3 +176,20 @@ def test_the_sandbox_spends_a_refresh_token_once_as_gotrue_does(sandbox):
         assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
         wrong_key = client.post(token_url, params={"grant_type": "password"}, headers={"apikey": "nope"}, json={})
         assert wrong_key.status_code == 401
+
+
+def test_a_refused_sign_in_makes_each_signed_in_check_inconclusive_and_says_why(sandbox, tmp_path):
+    sandbox.clear()
+    wrong = "not-the-monitor-password-1"
+    env = {STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", "SLURPY_SANDBOX_MONITOR_PASSWORD": wrong}
+    run = run_suite(GUARD_TESTS[0], tmp_path / "r.jsonl", GUARD_TESTS[1], env=env)
+    signed_in = {case.id for case in catalogue(load_profile("sandbox")) if case.auth}
+    assert signed_in and signed_in <= set(run.results), run.output
+    for check_id, result in run.results.items():
+        if check_id in signed_in:
+            assert (result.verdict.value, result.category.value) == ("error", "monitor"), result.message
+            assert "could not sign in the monitor for signed-in probes: Supabase Auth at " in result.message
+            assert "refused the monitor account: 400 Invalid login credentials" in result.message
+        else:
+            assert result.verdict.value == "pass", result.message
+    assert wrong not in run.output and wrong not in run.results_text

@@ -160,18 +160,24 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
 
     @app.post("/api/proxy-chat")
     async def proxy_chat(request: Request) -> Response:
-        _, _, refused = await guard(request, WRITE_ROUTES["/api/proxy-chat"])
-        return refused or JSONResponse({"reply": "I'm listening. Tell me more about that."})
+        admitted = await guard(request, WRITE_ROUTES["/api/proxy-chat"])
+        if isinstance(admitted, Response):
+            return admitted
+        return JSONResponse({"reply": "I'm listening. Tell me more about that."})
 
     @app.post("/api/journal")
     async def journal(request: Request) -> Response:
-        _, _, refused = await guard(request, WRITE_ROUTES["/api/journal"])
-        return refused or JSONResponse({"ok": True}, status_code=201)
+        admitted = await guard(request, WRITE_ROUTES["/api/journal"])
+        if isinstance(admitted, Response):
+            return admitted
+        return JSONResponse({"ok": True}, status_code=201)
 
     @app.post("/api/safety/events")
     async def safety_event(request: Request) -> Response:
-        _, _, refused = await guard(request, WRITE_ROUTES["/api/safety/events"])
-        return refused or JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
+        admitted = await guard(request, WRITE_ROUTES["/api/safety/events"])
+        if isinstance(admitted, Response):
+            return admitted
+        return JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
 
     return app
 

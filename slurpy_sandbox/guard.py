@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
@@ -85,6 +86,15 @@ class WriteRoute:
     invalid: str = "Invalid request"
 
 
+@dataclass(frozen=True)
+class Admitted:
+    """A request every gate let through: its parsed, valid body and its caller (None only on a
+    public route)."""
+
+    data: dict[str, Any]
+    user: User | None
+
+
 class FixedWindowLimiter:
     """Fixed windows aligned to the clock (``floor(now / window)``), as lib/rate-limit.ts buckets them."""
 
@@ -128,12 +138,11 @@ class Guard:
                             if part.strip().lower().startswith("for=")), "")
         return claimed.split(",")[0].strip().strip('"') or (request.client.host if request.client else "?")
 
-    async def __call__(self, request: Request, route: WriteRoute) -> tuple[dict[str, Any] | None, User | None,
-                                                                           Response | None]:
-        """The parsed, valid body and the caller, or the answer the first gate that refused gives."""
+    async def __call__(self, request: Request, route: WriteRoute) -> Admitted | Response:
+        """The admitted request, or the answer of the first gate that refused it."""
         user = self.user(request)
         if user is None and not route.public:
-            return None, None, _error(401, "Unauthorized")
+            return _error(401, "Unauthorized")
         if route.limit and not self.faults.is_on("frontend-rate-limit-off"):
             key = f"user:{user.id}" if user else f"ip:{self.client_address(request)}"
             allowed, reset = self.limiter.hit(key, request.url.path, route.limit)
@@ -141,26 +150,26 @@ class Guard:
                 headers = dict(NO_STORE)
                 if not self.faults.is_on("frontend-rate-limit-no-retry-after"):
                     headers["Retry-After"] = str(max(1, int(reset + 0.999)))
-                return None, user, JSONResponse({"error": "too many requests"}, status_code=429, headers=headers,
+                return JSONResponse({"error": "too many requests"}, status_code=429, headers=headers,
                                                 media_type="application/json; charset=utf-8")
         if refused := self.csrf(request):
-            return None, user, refused
+            return refused
         if int(request.headers.get("content-length") or 0) > route.max_body:
-            return None, user, _error(413, "Payload too large")
+            return _error(413, "Payload too large")
         raw = await request.body()
         if len(raw) > route.max_body:
-            return None, user, _error(413, "Payload too large")
+            return _error(413, "Payload too large")
         try:
             data = json.loads(raw) if raw else {}
         except ValueError as exc:
             if self.faults.is_on("frontend-500-traceback"):
                 trace = ("Traceback (most recent call last):\n  File \"/app/api/proxy_chat.py\", line 42, in handler\n"
                          f"    body = json.loads(raw)\njson.decoder.JSONDecodeError: {exc}\n")
-                return None, user, PlainTextResponse(trace, status_code=500)
-            return None, user, _error(400, "Bad JSON")
+                return PlainTextResponse(trace, status_code=500)
+            return _error(400, "Bad JSON")
         if not isinstance(data, dict) or not route.valid(data):
-            return None, user, _error(400, route.invalid)
-        return data, user, None
+            return _error(400, route.invalid)
+        return Admitted(data, user)
 
     def csrf(self, request: Request) -> Response | None:
         """lib/csrf.ts: a browser-looking request (Origin or Sec-Fetch-Site) must come from the

@@ -62,9 +62,9 @@ function cookie(name) {
   return found ? decodeURIComponent(found.slice(name.length + 1)) : '';
 }
 function apiHeaders() {
-  return {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + cookie('%s'), 'x-csrf': cookie('%s')};
+  return {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + cookie(TOKEN_COOKIE), 'x-csrf': cookie(CSRF_COOKIE)};
 }
-""" % (TOKEN_COOKIE, CSRF_COOKIE)
+""".replace("TOKEN_COOKIE", repr(TOKEN_COOKIE)).replace("CSRF_COOKIE", repr(CSRF_COOKIE))
 
 SCRIPTS = {
     "sign-in": """
@@ -232,10 +232,11 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
 
     @app.post("/api/proxy-chat-stream")
     async def proxy_chat_stream(request: Request) -> Response:
-        data, user, refused = await guard(request, routes["/api/proxy-chat-stream"])
-        if refused:
-            return refused
-        upstream = {"user_id": str(user.id), "message": chat_text(data)}
+        admitted = await guard(request, routes["/api/proxy-chat-stream"])
+        if isinstance(admitted, Response):
+            return admitted
+        assert admitted.user is not None  # sign-in first
+        upstream = {"user_id": str(admitted.user.id), "message": chat_text(admitted.data)}
 
         async def relay():
             async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=env.ca_path), timeout=30) as client:
@@ -265,8 +266,11 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
 
     @app.post("/api/stripe/create-session")
     async def create_session(request: Request) -> Response:
-        data, user, refused = await guard(request, routes["/api/stripe/create-session"])
-        return refused or JSONResponse(_create_checkout(env, user, data["price_id"]))
+        admitted = await guard(request, routes["/api/stripe/create-session"])
+        if isinstance(admitted, Response):
+            return admitted
+        assert admitted.user is not None  # sign-in first
+        return JSONResponse(_create_checkout(env, admitted.user, admitted.data["price_id"]))
 
     @app.get("/__stripe/checkout/{session_id}")
     async def checkout(session_id: str) -> HTMLResponse:

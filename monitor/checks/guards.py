@@ -6,11 +6,19 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from monitor.analysers.errors import judge_error_answer
-from monitor.analysers.ratelimit import (CLIENT_ADDRESS_HEADERS, fresh_addresses, judge_escapes, judge_fields,
-                                         judge_refusal, parse_limit_fields, requests_in_current_window, spoofed)
+from monitor.analysers.ratelimit import (
+    CLIENT_ADDRESS_HEADERS,
+    fresh_addresses,
+    judge_escapes,
+    judge_fields,
+    judge_refusal,
+    parse_limit_fields,
+    requests_in_current_window,
+    spoofed,
+)
 from monitor.analysers.reach import gate, short
 from monitor.checks.envelope import check, inconclusive, judged, unreachable
 from monitor.probe import Probe
@@ -32,7 +40,7 @@ def _runs(statuses: list[int]) -> str:
 
 
 def _clock_time(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%H:%M:%S UTC")
+    return datetime.fromtimestamp(seconds, UTC).strftime("%H:%M:%S UTC")
 
 
 class _Stopped(Exception):
@@ -64,7 +72,7 @@ def rate_limit(probe: Probe, rule: RateLimitRule, url: str) -> CheckResult:
                                         f"tried, so what got through proves nothing; run the check again")
     except _Stopped as stopped:
         return stopped.result
-    now = datetime.fromtimestamp(probe.clock(), timezone.utc)
+    now = datetime.fromtimestamp(probe.clock(), UTC)
     problems = judge_refusal(blocked.headers.get("retry-after"), blocked.text, rule.window_s, now)
     problems += judge_fields(fields, rule.limit)
     problems += escapes
@@ -127,7 +135,7 @@ def _try_escapes(probe: Probe, rule: RateLimitRule, url: str, window: int) -> tu
     request after them is still refused."""
     tried: list[tuple[str, int | None]] = []
     inside = True
-    for header, address in zip(CLIENT_ADDRESS_HEADERS, fresh_addresses(len(CLIENT_ADDRESS_HEADERS), _rng)):
+    for header, address in zip(CLIENT_ADDRESS_HEADERS, fresh_addresses(len(CLIENT_ADDRESS_HEADERS), _rng), strict=True):
         exchange = probe.request(rule.method, url, json=rule.json_body, headers=spoofed(header, address))
         tried.append((header, exchange.response.status_code if exchange.response is not None else None))
         inside = inside and _within(probe, window, rule.window_s)

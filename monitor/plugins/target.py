@@ -111,13 +111,21 @@ def signed_in_probe(profile: Profile, read_secret: Callable[[str], str]) -> Iter
     happens here, once: if it is refused, every check that needed it reports why."""
     token_probe = Probe(NetworkSettings.from_profile(profile))  # kept open: refreshes go through it
     try:
-        try:
-            session = auth.session_headers(profile, read_secret, token_probe)
-            session()
-        except auth.AuthError as exc:
-            pytest.fail(f"could not sign in the monitor for signed-in probes: {exc}", pytrace=False)
+        session = auth.session_headers(profile, read_secret, token_probe)
+        refused = _sign_in(session)
+        if refused:
+            pytest.fail(f"could not sign in the monitor for signed-in probes: {refused}", pytrace=False)
         probe = Probe(NetworkSettings.from_profile(profile), session=session)
         yield probe
         probe.close()
     finally:
         token_probe.close()
+
+
+def _sign_in(session: auth.SessionHeaders) -> str | None:
+    """Sign in now; why it was refused, if it was."""
+    try:
+        session()
+    except auth.AuthError as exc:
+        return str(exc)
+    return None

@@ -3,8 +3,13 @@ import random
 
 import pytest
 
-from monitor.analysers.ratelimit import (CLIENT_ADDRESS_HEADERS, fresh_addresses, judge_escapes,
-                                         requests_in_current_window, spoofed)
+from monitor.analysers.ratelimit import (
+    CLIENT_ADDRESS_HEADERS,
+    fresh_addresses,
+    judge_escapes,
+    requests_in_current_window,
+    spoofed,
+)
 from monitor.analysers.reach import gate
 
 
