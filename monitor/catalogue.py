@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.analysers.headers import HeaderPolicy
-from monitor.profile import Profile
+from monitor.profile import Profile, RateLimitRule, ValidationRule
 
 JOURNEYS = ("sign-up", "sign-in", "chat", "payment")
 
@@ -18,6 +18,8 @@ class CheckCase:
     service: str
     path: str = ""  # part of the id: an endpoint path, a page, or "METHOD /path"
     args: dict[str, Any] = field(default_factory=dict, compare=False)  # keyword arguments of the check
+    auth: bool = field(default=False, compare=False)  # probe it signed in (the rule says auth = true)
+    budget: str | None = field(default=None, compare=False)  # the limiter budget it spends, see budget_key
 
     @property
     def id(self) -> str:
@@ -30,6 +32,12 @@ class CheckCase:
         if self.path.startswith("/"):
             return f"{self.service}{self.path}"
         return f"{self.service} {self.path}" if self.path else self.service
+
+
+def budget_key(service: str, method: str, path: str, signed_in: bool) -> str:
+    """One limiter budget: a route, per caller. Signed in, the caller is the monitor account
+    (which the chat journey shares); anonymous, the client address. Safe as an xdist group name."""
+    return f"budget:{service}:{method}:{path}:{'account' if signed_in else 'client'}"
 
 
 # Why a check has nothing to probe in a profile, said in words where pytest would say NOTSET.
@@ -84,14 +92,19 @@ def catalogue(profile: Profile) -> list[CheckCase]:
         cases.append(CheckCase("exposure", name, args=dict(
             service=name, url=spec.url(spec.health[0].path), base_url=spec.base_url,
             private_paths=sec.private_paths, allow_version=rules.allow_version_disclosure)))
-    for rule in profile.rate_limits:
-        cases.append(CheckCase("rate_limit", rule.service, f"{rule.method} {rule.path}",
-                               dict(rule=rule, url=profile.services[rule.service].url(rule.path))))
-    for check in profile.validation:
-        cases.append(CheckCase("validation", check.service, f"{check.method} {check.path}",
-                               dict(rule=check, url=profile.services[check.service].url(check.path))))
+    def guarded_route(kind: str, rule: RateLimitRule | ValidationRule) -> CheckCase:
+        return CheckCase(kind, rule.service, f"{rule.method} {rule.path}",
+                         dict(rule=rule, url=profile.services[rule.service].url(rule.path)), auth=rule.auth,
+                         budget=budget_key(rule.service, rule.method, rule.path, rule.auth))
+
+    cases += [guarded_route("rate_limit", rule) for rule in profile.rate_limits]
+    cases += [guarded_route("validation", rule) for rule in profile.validation]
     if "frontend" in profile.services:
-        cases += [CheckCase("journey", "frontend", journey) for journey in JOURNEYS]
+        # The chat journey sends one message as the monitor account: it spends that account's
+        # budget on the chat route, as a signed-in probe there does.
+        chat = budget_key("frontend", "POST", profile.journeys.chat_stream_path, True)
+        cases += [CheckCase("journey", "frontend", journey, budget=chat if journey == "chat" else None)
+                  for journey in JOURNEYS]
     return cases
 
 

@@ -4,7 +4,10 @@ profile's timeout, or the service's own), every answer is read as a stream up to
 transient failures (connect, DNS, a broken exchange) are retried a bounded number of times.
 
 A probe carries network settings only, never a check's expectations: a signed-in probe is the
-same probe with an ``Authorization`` header."""
+same probe with a ``session``, which supplies the bearer token (refreshed when it expires) and the
+CSRF headers on every request. Each probe remembers when it sent what (``sent``): a limiter keys
+on the caller, so this is the run's own spending of each route's budget under that caller.
+"""
 from __future__ import annotations
 
 import os
@@ -12,6 +15,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping, TypeVar
 from urllib.parse import urlsplit
@@ -201,6 +205,17 @@ def _read_capped(response: httpx.Response, limit: int, allow_truncated: bool, wa
     return b"".join(chunks), False
 
 
+@dataclass(frozen=True)
+class Sent:
+    """One request as a limiter may have counted it: wall-clock send and answer times."""
+
+    method: str
+    url: str  # without query or fragment
+    started: float
+    ended: float
+    status: int | None
+
+
 def trust_context(ca_bundle: str | None) -> ssl.SSLContext:
     if ca_bundle:
         return ssl.create_default_context(cafile=ca_bundle)
@@ -214,10 +229,15 @@ class Probe:
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        session: Callable[[], Mapping[str, str]] | None = None,
+        clock: Callable[[], float] = time.time,
     ):
         self.settings = settings
         self._sleep = sleep
+        self.session = session  # headers of a signed-in session, asked for on every attempt
+        self.clock = clock
         self.exchanges: list[Exchange | CertFetch] = []  # what this probe did, for the result envelope
+        self.sent: deque[Sent] = deque(maxlen=10_000)
         self.client = httpx.Client(
             verify=trust_context(settings.ca_bundle),
             headers={"User-Agent": settings.user_agent, settings.traffic_header: "probe", **settings.headers},
@@ -231,6 +251,15 @@ class Probe:
 
     def close(self) -> None:
         self.client.close()
+
+    @property
+    def signed_in(self) -> bool:
+        return self.session is not None
+
+    def sent_to(self, method: str, url: str, since: float = 0.0) -> list[Sent]:
+        """Requests this probe sent to ``method url`` (query ignored) that started at or after ``since``."""
+        target = _bare(url)
+        return [s for s in self.sent if s.method == method and s.url == target and s.started >= since]
 
     def _retrying(self, attempt: Callable[[], T]) -> tuple[T | None, BaseException | None, int]:
         attempts = 0
@@ -253,11 +282,14 @@ class Probe:
         limit = self.settings.max_answer_bytes if max_bytes is None else max_bytes
         last: dict[str, Any] = {}
 
+        extra = kwargs.pop("headers", None) or {}
+
         def attempt() -> httpx.Response:
             watch = last["watch"] = _Watch(deadline_s)
-            started = time.perf_counter()
+            headers = {**(self.session() if self.session else {}), **extra}
+            started, wall = time.perf_counter(), self.clock()
             try:
-                request = self.client.build_request(method, url, timeout=deadline_s,
+                request = self.client.build_request(method, url, headers=headers, timeout=deadline_s,
                                                     extensions={"trace": watch.trace}, **kwargs)
                 response = self.client.send(request, stream=True)
                 try:
@@ -266,6 +298,7 @@ class Probe:
                 finally:
                     response.close()
             except (httpx.TransportError, httpx.DecodingError, OSError) as exc:
+                self.sent.append(Sent(method, _bare(url), wall, self.clock(), None))
                 failure = watch.failure(exc)
                 if failure is exc:
                     raise
@@ -274,6 +307,7 @@ class Probe:
                 watch.close()
             watch.check()  # an answer that ends at the shutdown (no length, read to close) ended on the deadline
             last["ms"] = (time.perf_counter() - started) * 1000
+            self.sent.append(Sent(method, _bare(url), wall, self.clock(), response.status_code))
             # The body was read here, bounded; httpx's own read() would take all of it.
             response._content = content
             return response
@@ -331,6 +365,11 @@ class Probe:
         fetched = CertFetch(der=der, verify_error=verify_error, attempts=attempts, error=None, deadline_s=deadline_s)
         self.exchanges.append(fetched)
         return fetched
+
+
+def _bare(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
 @dataclass

@@ -250,21 +250,85 @@ class CorsPolicy(_Strict):
     _allowed_origins = field_validator("allowed_origins")(_origins)
 
 
+def _signed_in() -> Any:
+    return Field(default=False, description="the route is sign-in first: probe it with the monitor's session from "
+                                            "[auth] (an anonymous probe only ever sees 401 there)")
+
+
 class RateLimitRule(_Strict):
     service: str
     method: str = "POST"
     path: str
     limit: int = Field(gt=0)
-    window_s: int = Field(gt=0)
-    json_body: dict[str, Any] = Field(default={}, description="a cheap body the limiter sees before any expensive work")
+    window_s: int = Field(gt=0, description="fixed windows aligned to the clock (a 60 s window ends on the minute)")
+    auth: bool = _signed_in()
+    json_body: dict[str, Any] = Field(default={}, description="a cheap body the limiter counts before any expensive work")
+    body_is_invalid: bool = Field(default=True, description="the route refuses json_body (4xx) after counting it, so no "
+                                                            "model or payment work runs; a 2xx stops the check at once")
 
 
 class ValidationRule(_Strict):
     service: str
     method: str = "POST"
     path: str
+    auth: bool = _signed_in()
+    valid_body: dict[str, Any] = Field(description="a body the route accepts; only ever sent padded past max_body_bytes, "
+                                                   "so only a size limit can refuse it")
+    pad_field: str | None = Field(default=None, description="the string field of valid_body to pad, one without a length "
+                                                            "limit of its own; default: its first string field")
     wrong_types: dict[str, Any] = Field(description="a body with the right keys and wrong value types")
     max_body_bytes: int = Field(default=65536, gt=0)
+
+    @model_validator(mode="after")
+    def _pad_field_is_a_string(self) -> "ValidationRule":
+        if self.pad_field is not None and not isinstance(self.valid_body.get(self.pad_field), str):
+            raise ValueError(f"pad_field {self.pad_field!r} must name a string field of valid_body")
+        if self.pad_field is None and not any(isinstance(v, str) for v in self.valid_body.values()):
+            raise ValueError("valid_body needs a string field to pad past max_body_bytes (or set pad_field)")
+        return self
+
+    @property
+    def padded_field(self) -> str:
+        return self.pad_field or next(k for k, v in self.valid_body.items() if isinstance(v, str))
+
+
+class AuthPolicy(_Strict):
+    """How the monitor gets a session for probes of sign-in-first routes. Secrets by their
+    logical names in [secrets], never values."""
+
+    method: Literal["none", "supabase-password", "bearer"] = Field(
+        default="none", description="supabase-password: Supabase Auth's password grant with the monitor account; "
+                                    "bearer: a ready token from an environment variable; none: anonymous probes only")
+    supabase_url: str | None = Field(default=None, description="the Supabase project URL; the monitor signs in with "
+                                                               "POST <supabase_url>/auth/v1/token?grant_type=password")
+    anon_key_secret: str = Field(default="supabase_anon_key", description="[secrets] name of the anon key (apikey header)")
+    email_secret: str = Field(default="monitor_email", description="[secrets] name of the monitor account's e-mail")
+    password_secret: str = Field(default="monitor_password", description="[secrets] name of its password")
+    token_secret: str = Field(default="monitor_token", description="[secrets] name of the bearer token (method bearer)")
+    origin: str | None = Field(default=None, description="Origin that signed-in probes send, same-site for the CSRF "
+                                                         "check; default: the frontend service's base URL; empty: none")
+    csrf_cookie: str = Field(default="slurpy.csrf", description="double-submit cookie name (empty: not sent)")
+    csrf_header: str = Field(default="x-csrf", description="header that must repeat the cookie's value (empty: not sent)")
+    refresh_margin_s: float = Field(default=60, ge=0, description="refresh a token this long before it expires")
+
+    @field_validator("supabase_url")
+    @classmethod
+    def _supabase_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _method_needs(self) -> "AuthPolicy":
+        if self.method == "supabase-password" and not self.supabase_url:
+            raise ValueError("method supabase-password needs supabase_url (your Supabase project URL)")
+        return self
+
+    @property
+    def secret_names(self) -> list[str]:
+        if self.method == "supabase-password":
+            return [self.anon_key_secret, self.email_secret, self.password_secret]
+        return [self.token_secret] if self.method == "bearer" else []
 
 
 class JourneyPolicy(_Strict):
@@ -321,6 +385,7 @@ class Profile(_Strict):
     cors: CorsPolicy = CorsPolicy()
     rate_limits: list[RateLimitRule] = []
     validation: list[ValidationRule] = []
+    auth: AuthPolicy = AuthPolicy()
     journeys: JourneyPolicy = JourneyPolicy()
 
     @model_validator(mode="after")
@@ -328,7 +393,20 @@ class Profile(_Strict):
         for rule in [*self.rate_limits, *self.validation]:
             if rule.service not in self.services:
                 raise ValueError(f"rule for {rule.method} {rule.path} names unknown service {rule.service!r}")
+            if rule.auth and self.auth.method == "none":
+                raise ValueError(f"rule for {rule.method} {rule.path} says auth = true, but [auth] has no method "
+                                 "(set method = \"supabase-password\" or \"bearer\")")
+        missing = [name for name in self.auth.secret_names if name not in self.secrets]
+        if missing:
+            raise ValueError(f"[auth] reads secret(s) {', '.join(missing)}: name their environment variables under [secrets]")
         return self
+
+    @property
+    def auth_origin(self) -> str | None:
+        """The Origin signed-in probes send: the profile's, else the frontend's own (same-site)."""
+        if self.auth.origin is not None:
+            return self.auth.origin or None
+        return self.services["frontend"].base_url if "frontend" in self.services else None
 
     @field_validator("secrets")
     @classmethod

@@ -4,9 +4,14 @@ run handles is registered here, and kept artifacts (traces, logs) are scrubbed o
 Text is masked in place. Images cannot be: where a kept trace shows that a *visible* secret
 (a card number, which checkout fields display as typed) was on the page, the trace's screencast
 frames and the screenshots beside it are dropped; the trace's DOM snapshots, scrubbed, still
-show each page. Password fields render as dots, so passwords never force this."""
+show each page. Password fields render as dots, so passwords never force this.
+
+A browser journey signs itself in, so the tokens its page holds never pass through the monitor's
+hands to be registered: anything shaped like a session token (a ``Bearer`` credential, a JWT) is
+masked as well."""
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -14,6 +19,8 @@ MASK = "********"
 _values: set[str] = set()
 _visible: set[str] = set()
 _IMAGES = (".png", ".jpeg", ".jpg", ".webm")
+_BEARER = re.compile(rb"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+_JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 
 
 def register(*values: str, visible: bool = False) -> None:
@@ -31,7 +38,8 @@ def register(*values: str, visible: bool = False) -> None:
 def scrub(data: bytes, values: set[str] | None = None) -> bytes:
     for value in sorted(values if values is not None else _values, key=len, reverse=True):
         data = data.replace(value.encode(), MASK.encode())
-    return data
+    data = _BEARER.sub(rb"\g<1>" + MASK.encode(), data)
+    return _JWT.sub(MASK.encode(), data)
 
 
 def _shows_visible(data: bytes) -> bool:
@@ -40,7 +48,7 @@ def _shows_visible(data: bytes) -> bool:
 
 def scrub_tree(root: Path) -> int:
     """Rewrite every kept file under ``root`` without the registered values; returns files changed."""
-    if not _values or not root.exists():
+    if not root.exists():
         return 0
     changed = 0
     for path in sorted(root.rglob("*")):

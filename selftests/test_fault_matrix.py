@@ -56,12 +56,15 @@ def test_fault_is_caught_by_exactly_its_checks(healthy, run_against_sandbox, san
         # What a tired on-call person needs on one line: which service, which URL, why.
         assert result.service in result.message and result.url in result.message, result.message
         assert f"[{result.category.value}]" in result.message, result.message
+    for check_id in fault.catches:  # e.g. which header escaped the limiter: the fix starts there
+        assert all(words in run.results[check_id].message for words in fault.says), run.results[check_id].message
     assert run.returncode == (1 if failed else 0), run.output
     if suite == "journeys":  # journeys create accounts and drive a browser: both must leave no trace
         assert sandbox.test_accounts() == [], "a synthetic account outlived the run"
         assert sandbox.traffic()["untagged"] == 0, "a request went out without the synthetic-traffic tag"
-    secrets = [*PLANTED.values(), *sandbox.state["secrets"].values(), "4242424242424242", "4000000000000002"]
-    for secret in secrets:  # not even a fake secret may reach output, results or kept artifacts
+    secrets = [*PLANTED.values(), *sandbox.state["secrets"].values(), *sandbox.issued_tokens(),
+               "4242424242424242", "4000000000000002"]
+    for secret in secrets:  # not even a fake secret (nor a session's token) may reach output, results or kept artifacts
         assert secret not in run.output and secret not in run.results_text
         assert not artifacts_holding(run.artifacts, secret), f"a kept artifact holds a secret: {artifacts_holding(run.artifacts, secret)}"
 

@@ -59,12 +59,18 @@ class Sandbox:
 
     @property
     def secrets(self) -> dict[str, str]:
-        """The credentials this sandbox made up, by the environment variable names its profile uses."""
-        return dict(self.state.get("secrets", {}))
+        """The credentials this sandbox made up (and its public anon key), by the environment
+        variable names its profile uses."""
+        return {**self.state.get("public", {}), **self.state.get("secrets", {})}
+
+    def issued_tokens(self) -> list[str]:
+        """Every access and refresh token the sandbox's auth has handed out so far."""
+        return self._call("GET", "/tokens")["issued"]
 
     def live_profile(self, profile: Profile, keep: Collection[str] = ()) -> Profile:
         """``profile`` pointed at this sandbox: its URLs (except the services in ``keep``, which
-        the user pointed elsewhere), its CA and its outbox as the test inbox."""
+        the user pointed elsewhere), its CA, its outbox as the test inbox, and its frontend as the
+        Supabase Auth that ``[auth]`` signs in with."""
         services = {}
         for name, spec in profile.services.items():
             if name in keep or name not in self.urls:
@@ -74,8 +80,12 @@ class Sandbox:
             if name in self.http_urls:
                 security = security.model_copy(update={"http_url": self.http_urls[name]})
             services[name] = spec.model_copy(update={"base_url": self.urls[name], "security": security})
+        auth = profile.auth
+        if auth.method == "supabase-password" and "frontend" not in keep and "frontend" in self.urls:
+            auth = auth.model_copy(update={"supabase_url": self.urls["frontend"]})
         return profile.model_copy(update={
             "services": services,
+            "auth": auth,
             "tls": profile.tls.model_copy(update={"ca_bundle": self.ca_bundle}),
             "journeys": profile.journeys.model_copy(update={"inbox_url": self.state.get("inbox_url")}),
         })

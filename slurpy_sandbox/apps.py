@@ -16,12 +16,14 @@ from typing import Any, Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
+from pydantic import BaseModel
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from slurpy_sandbox import web
+from slurpy_sandbox import gotrue, web
 from slurpy_sandbox.faults import FaultState
-from slurpy_sandbox.validation import guarded_json, valid_chat
+from slurpy_sandbox.guard import (MAX_BODY, Guard, WriteRoute, valid_chat, valid_chat_stream, valid_checkout,
+                                  valid_journal, valid_safety_event)
 
 # CORS, per service as the contract says: the frontend's CORS_ORIGINS (its own origins; the sandbox
 # adds the origin it actually listens on, because its pages post to its API), plus the development
@@ -63,13 +65,6 @@ def middleware_headers(nonce: str) -> dict[str, str]:
             "Content-Security-Policy": CSP.format(nonce=nonce)}
 
 
-RATE_LIMITS = {  # path -> requests per minute (the contract's table)
-    "/api/proxy-chat-stream": 20,
-    "/api/proxy-chat": 60,
-    "/api/stripe/create-session": 10,
-    "/api/journal": 20,
-}
-WINDOW_S = 60
 # The frontend's scripts as a Next.js build lays them out: the main bundle imports a settings chunk
 # at run time, which imports a billing chunk; the build manifest names each page's chunk.
 CHUNKS_PATH = "/_next/static/chunks/"
@@ -78,6 +73,17 @@ BUILD_MANIFEST = "/_next/static/sandbox-build/_buildManifest.js"
 SETTINGS_CHUNK = "app-settings-7c1e.js"
 BILLING_CHUNK = "app-billing-2b9d.js"
 PAGE_CHUNKS = {"/": "pages/index-5e2f.js", "/sign-in": "pages/sign-in-a41c.js", "/plans": "pages/plans-9d03.js"}
+# The contract's limits, per signed-in user and clock-aligned minute. /api/safety/events is not
+# limited in the real app; the sandbox limits it (by client address, as the real limiter keys
+# anonymous callers) to have a public limited route for the address-header faults.
+WRITE_ROUTES = {
+    "/api/proxy-chat-stream": WriteRoute(valid_chat_stream, limit=20),
+    "/api/proxy-chat": WriteRoute(valid_chat, limit=60),
+    "/api/stripe/create-session": WriteRoute(valid_checkout, limit=10),
+    "/api/journal": WriteRoute(valid_journal, limit=20),
+    "/api/safety/events": WriteRoute(valid_safety_event, limit=10, public=True, max_body=16 * 1024,
+                                     invalid="Invalid safety event"),
+}
 
 
 def _jwt(claims: dict[str, Any]) -> str:
@@ -142,25 +148,6 @@ class _CutOff(Response):
         await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
 
 
-class FixedWindowLimiter:
-    """Per client and route, a fixed one-minute window, keyed on the TCP peer address."""
-
-    def __init__(self) -> None:
-        self.windows: dict[tuple[str, str], tuple[float, int]] = {}
-
-    def reset(self) -> None:
-        self.windows.clear()
-
-    def hit(self, key: str, path: str, limit: int) -> tuple[bool, int, float]:
-        now = time.monotonic()
-        start, count = self.windows.get((key, path), (now, 0))
-        if now - start >= WINDOW_S:
-            start, count = now, 0
-        count += 1
-        self.windows[(key, path)] = (start, count)
-        return count <= limit, max(0, limit - count), WINDOW_S - (now - start)
-
-
 PAGES = {  # path -> (title, body, page script)
     "/": ("Slurpy", "<h1>Slurpy</h1><p>Your AI companion.</p><a href=/sign-in>Sign in</a> <a href=/sign-up>Sign up</a>",
           None),
@@ -173,32 +160,12 @@ PAGES = {  # path -> (title, body, page script)
 
 def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    web.install(app, faults, env)  # first, so the layers below (limiter, CORS, headers) wrap its answers too
-    limiter = FixedWindowLimiter()
-    faults.on_clear.append(limiter.reset)
+    guard = Guard(faults, env.tokens, FRONTEND_ORIGINS)
+    web.install(app, faults, env, guard, WRITE_ROUTES)  # first, so the layers below (CORS, headers) wrap its answers too
+    gotrue.install(app, env.tokens, PUBLIC_CONFIG["supabaseAnonKey"])
     # Starlette runs the middleware registered last first: security headers around everything,
-    # then CORS (its 403 comes before the limiter counts a request, as the route wrapper's does),
-    # then the limiter.
-
-    @app.middleware("http")
-    async def rate_limits(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        limit = RATE_LIMITS.get(request.url.path) if request.method == "POST" else None
-        if not limit or faults.is_on("frontend-rate-limit-off"):
-            return await call_next(request)
-        # Per client, as the contract says: by user when signed in, else by peer address.
-        user = env.store.session_user(request.cookies.get(web.SESSION_COOKIE))
-        key = f"user:{user.id}" if user else f"ip:{request.client.host if request.client else '?'}"
-        if faults.is_on("frontend-rate-limit-trusts-xff") and user is None:
-            key = "ip:" + request.headers.get("x-forwarded-for", key).split(",")[0].strip()
-        allowed_now, remaining, reset = limiter.hit(key, request.url.path, limit)
-        limit_headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}
-        if not allowed_now:
-            if not faults.is_on("frontend-rate-limit-no-retry-after"):
-                limit_headers["Retry-After"] = str(max(1, int(reset + 0.999)))
-            return JSONResponse({"error": "too many requests"}, status_code=429, headers=limit_headers)
-        response = await call_next(request)
-        response.headers.update(limit_headers)
-        return response
+    # then CORS (the route wrapper's 403 comes before the guard's sign-in, limiter, CSRF and body
+    # checks, as in the real app).
 
     app.middleware("http")(_frontend_cors(faults, env))
 
@@ -286,17 +253,24 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
 
     @app.post("/api/proxy-chat")
     async def proxy_chat(request: Request) -> Response:
-        data, error = await guarded_json(faults, request, valid_chat)
-        if error:
-            return error
+        admitted = await guard(request, WRITE_ROUTES["/api/proxy-chat"])
+        if isinstance(admitted, Response):
+            return admitted
         return JSONResponse({"reply": "I'm listening. Tell me more about that."})
 
     @app.post("/api/journal")
     async def journal(request: Request) -> Response:
-        data, error = await guarded_json(faults, request, lambda data: isinstance(data.get("content"), str))
-        if error:
-            return error
+        admitted = await guard(request, WRITE_ROUTES["/api/journal"])
+        if isinstance(admitted, Response):
+            return admitted
         return JSONResponse({"ok": True}, status_code=201)
+
+    @app.post("/api/safety/events")
+    async def safety_event(request: Request) -> Response:
+        admitted = await guard(request, WRITE_ROUTES["/api/safety/events"])
+        if isinstance(admitted, Response):
+            return admitted
+        return JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
 
     return app
 
@@ -454,6 +428,11 @@ def backend_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     return _ApiPolicy(app, faults, "backend", BACKEND_ORIGINS)
 
 
+class ChatRequest(BaseModel):
+    user_id: str
+    message: str
+
+
 def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     app = FastAPI(title="Slurpy MCP (sandbox)")
 
@@ -474,9 +453,16 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
             return {"service": "slurpy-mcp", "error": "Qdrant unreachable: [Errno 111] Connection refused"}
         return {"qdrant": {"collections": 1, "points": 1024}}
 
-    @app.post("/chat/stream")
-    async def chat_stream(request: Request) -> Response:
-        message = (await request.json()).get("message", "")
+    @app.post("/v1/mcp/chat")
+    async def chat(chat: ChatRequest, request: Request) -> Response:
+        # FastAPI has validated the schema (422) before this runs: the size comes second.
+        if int(request.headers.get("content-length") or 0) > MAX_BODY and not faults.is_on("mcp-chat-no-size-limit"):
+            return JSONResponse({"detail": "Payload too large"}, status_code=413)
+        return JSONResponse({"reply": f"Thank you for sharing that. You said: {chat.message[:60]}", "emotions": []})
+
+    @app.post("/v1/mcp/stream")
+    async def chat_stream(chat: ChatRequest) -> Response:
+        message = chat.message
 
         async def frames():
             if faults.is_on("chat-too-slow"):

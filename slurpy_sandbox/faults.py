@@ -33,6 +33,7 @@ class Fault:
     description: str
     catches: dict[str, tuple[str, str]]  # check id -> (verdict, category)
     params: dict[str, Any] = field(default_factory=dict)  # a callable value is computed at switch-on
+    says: tuple[str, ...] = ()  # words each catching check's message must hold (e.g. the header that escapes)
     down: bool = False  # the service stops listening (connection refused)
     cert: str | None = None  # which certificate the service presents instead of the valid one
 
@@ -124,13 +125,19 @@ def _smoke_faults() -> list[Fault]:
 
 
 FRONTEND_HEADER_IDS = ("headers:frontend:/", "headers:frontend:/sign-in", "headers:frontend:/api/health")
+PUBLIC_RATE_LIMIT_ID = "rate_limit:frontend:POST /api/safety/events"  # the one write route open to anonymous callers
 RATE_LIMIT_IDS = ("rate_limit:frontend:POST /api/proxy-chat-stream", "rate_limit:frontend:POST /api/stripe/create-session",
-                  "rate_limit:frontend:POST /api/journal")
+                  "rate_limit:frontend:POST /api/journal", PUBLIC_RATE_LIMIT_ID)
+# Headers proxies and CDNs set to pass on the client's address; each is a fault of its own, so the
+# matrix proves the monitor tries every one (this list is the sandbox's, not the monitor's).
+CLIENT_ADDRESS_HEADERS = ("X-Forwarded-For", "X-Real-IP", "CF-Connecting-IP", "True-Client-IP", "Fastly-Client-IP",
+                          "X-Client-IP", "X-Cluster-Client-IP", "Forwarded")
+TRUSTS_HEADER = {f"frontend-rate-limit-trusts-{header.lower()}": header for header in CLIENT_ADDRESS_HEADERS}
 
 
 def _security_faults() -> list[Fault]:
-    def fault(name: str, description: str, catches: dict[str, tuple[str, str]]) -> Fault:
-        return Fault(name, name.split("-")[0], "security", description, catches)
+    def fault(name: str, description: str, catches: dict[str, tuple[str, str]], says: tuple[str, ...] = ()) -> Fault:
+        return Fault(name, name.split("-")[0], "security", description, catches, says=says)
 
     return [
         fault("frontend-missing-csp", "the frontend stops sending Content-Security-Policy (the middleware sets it inside "
@@ -167,12 +174,16 @@ def _security_faults() -> list[Fault]:
               _fail("cors", "cors:mcp")),
         fault("frontend-rate-limit-off", "the frontend's rate limiter is disabled: no 429, ever",
               _fail("rate limit", *RATE_LIMIT_IDS)),
-        fault("frontend-rate-limit-trusts-xff", "the limiter keys on X-Forwarded-For, which any client can set",
-              _fail("rate limit", *RATE_LIMIT_IDS)),
+        *(fault(name, f"for anonymous callers the limiter keys on {header}, which any client can set",
+                _fail("rate limit", PUBLIC_RATE_LIMIT_ID), says=(f"escaped by setting {header} (",))
+          for name, header in TRUSTS_HEADER.items()),
         fault("frontend-rate-limit-no-retry-after", "429 answers come without Retry-After",
               _fail("rate limit", *RATE_LIMIT_IDS)),
         fault("frontend-500-traceback", "bad JSON makes /api/* answer 500 with a Python traceback",
-              _fail("validation", "validation:frontend:POST /api/proxy-chat")),
+              _fail("validation", "validation:frontend:POST /api/proxy-chat-stream")),
+        fault("mcp-chat-no-size-limit", "MCP /v1/mcp/chat has no size limit; its schema refuses a body without "
+                                        "user_id, which hides that from a probe that is not otherwise valid",
+              _fail("validation", "validation:mcp:POST /v1/mcp/chat"), says=("padded past 65536 bytes: expected a 4xx",)),
         fault("frontend-leaks-stripe-secret", "the JS bundle inlines a Stripe secret key (a NEXT_PUBLIC_ mistake)",
               _fail("secret", "secrets:frontend")),
         fault("frontend-leaks-service-role-jwt", "the served source map carries the Supabase service_role key",
@@ -271,6 +282,11 @@ class FaultState:
             if fault.cert and fault.service == service:
                 return fault.cert
         return "valid"
+
+
+def trusted_header(faults: FaultState) -> str | None:
+    """The client-address header a trusting limiter believes, if such a fault is on."""
+    return next((header for name, header in TRUSTS_HEADER.items() if faults.is_on(name)), None)
 
 
 def parse_fault_option(option: str) -> tuple[str, dict[str, Any]]:

@@ -85,9 +85,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(plugin, "slurpy-sandbox")
     if hasattr(config, "workerinput") or os.environ.get(STATE_ENV):
         return
-    if getattr(config.option, "dist", "no") != "no":
+    if getattr(config.option, "dist", "no") != "no" and getattr(config.option, "tx", None):
         # Under xdist the controller brings up the one sandbox its workers share (they inherit
-        # the environment that names it).
+        # the environment that names it). Workers exist only with -n (tx): pyproject's
+        # --dist loadgroup alone distributes nothing.
         try:
             plugin.ensure()
         except SandboxError as exc:

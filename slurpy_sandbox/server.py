@@ -16,9 +16,10 @@ from typing import Any
 import uvicorn
 from fastapi import Body, FastAPI, HTTPException
 
-from slurpy_sandbox.apps import APPS, http_redirect_app
+from slurpy_sandbox.apps import APPS, PUBLIC_CONFIG, http_redirect_app
 from slurpy_sandbox.certs import SandboxCerts
 from slurpy_sandbox.faults import FAULTS, FaultState, UnknownFault
+from slurpy_sandbox.gotrue import Tokens
 from slurpy_sandbox.store import Store
 from slurpy_sandbox.web import WebEnv
 
@@ -122,6 +123,11 @@ class Supervisor:
         async def traffic() -> dict:
             return self.web_env.traffic
 
+        @app.get("/tokens")
+        async def tokens() -> dict:
+            """Every access and refresh token handed out: the matrix proves none reached what the monitor keeps."""
+            return {"issued": self.web_env.tokens.issued}
+
         @app.get("/outbox")
         async def outbox(to: str) -> dict:
             return {"messages": self.web_env.store.inbox(to)}
@@ -141,7 +147,7 @@ class Supervisor:
         monitor_password = secrets.token_urlsafe(12)
         store.create_user(MONITOR_EMAIL, monitor_password, "Morgan", "Monitor", "monitor", confirmed=True)
         self.web_env = WebEnv(
-            store=store, admin_token=secrets.token_urlsafe(24), webhook_secret="whsec_" + secrets.token_hex(16),
+            store=store, tokens=Tokens(store), admin_token=secrets.token_urlsafe(24), webhook_secret="whsec_" + secrets.token_hex(16),
             self_url=lambda: f"https://{HOST}:{self.ports['frontend']}",
             mcp_url=lambda: f"https://{HOST}:{self.ports['mcp']}", ca_path=str(self.certs.ca_path))
         self.apps = {service: make(self.faults, self.web_env) for service, make in APPS.items()}
@@ -171,6 +177,8 @@ class Supervisor:
             "secrets": {"SLURPY_SANDBOX_MONITOR_EMAIL": MONITOR_EMAIL,
                         "SLURPY_SANDBOX_MONITOR_PASSWORD": monitor_password,
                         "SLURPY_SANDBOX_ADMIN_TOKEN": self.web_env.admin_token},
+            # Public by design (it is in the page's bundle), but a profile still names it by variable.
+            "public": {"SLURPY_SANDBOX_SUPABASE_ANON_KEY": PUBLIC_CONFIG["supabaseAnonKey"]},
         }
         tmp = self.state_file.with_suffix(".tmp")
         tmp.touch(mode=0o600)

@@ -76,6 +76,10 @@ class Store:
             "SELECT u.id, u.email, u.first_name, u.plan, u.confirmed FROM sessions s JOIN users u ON u.id = s.user_id"
             " WHERE s.token = ?", (token,)).fetchone())
 
+    def by_id(self, user_id: int) -> User | None:
+        return self._user(self.db.execute("SELECT id, email, first_name, plan, confirmed FROM users WHERE id = ?",
+                                          (user_id,)).fetchone())
+
     def by_email(self, email: str) -> User | None:
         return self._user(self.db.execute("SELECT id, email, first_name, plan, confirmed FROM users WHERE email = ?",
                                           (email.lower(),)).fetchone())

@@ -20,10 +20,14 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, StreamingResponse
 
 from slurpy_sandbox.faults import FaultState
-from slurpy_sandbox.validation import guarded_json, valid_chat
+from slurpy_sandbox.gotrue import Tokens
+from slurpy_sandbox.guard import CSRF_COOKIE, Guard, WriteRoute, chat_text
 from slurpy_sandbox.store import Store, User
 
 SESSION_COOKIE = "slurpy-session"
+# What the page's own script sends to the API routes, as the real page does with supabase-js: the
+# session's access token (readable by the page) and the double-submit CSRF token.
+TOKEN_COOKIE = "sb-access-token"
 PROTECTED = ("/chat", "/profile", "/calendar", "/journal", "/insights", "/plans")
 PRO_PRICE = "price_pro_monthly"
 SUCCESS_CARD = "4242424242424242"  # Stripe test mode: this card succeeds, every other is declined
@@ -32,6 +36,7 @@ SUCCESS_CARD = "4242424242424242"  # Stripe test mode: this card succeeds, every
 @dataclass
 class WebEnv:
     store: Store
+    tokens: Tokens
     admin_token: str
     webhook_secret: str
     self_url: Callable[[], str]  # the frontend's own https URL (webhooks are posted to it)
@@ -51,6 +56,16 @@ def layout(title: str, body: str, script: str | None = None) -> str:
             f"{scripts}</head><body><main>{body}</main></body></html>")
 
 
+API_HEADERS = """
+function cookie(name) {
+  const found = document.cookie.split('; ').find((c) => c.startsWith(name + '='));
+  return found ? decodeURIComponent(found.slice(name.length + 1)) : '';
+}
+function apiHeaders() {
+  return {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + cookie(TOKEN_COOKIE), 'x-csrf': cookie(CSRF_COOKIE)};
+}
+""".replace("TOKEN_COOKIE", repr(TOKEN_COOKIE)).replace("CSRF_COOKIE", repr(CSRF_COOKIE))
+
 SCRIPTS = {
     "sign-in": """
 document.querySelector('form').addEventListener('submit', async (event) => {
@@ -63,7 +78,7 @@ document.querySelector('form').addEventListener('submit', async (event) => {
   location.href = new URLSearchParams(location.search).get('redirect') || '/chat';
 });
 """,
-    "chat": """
+    "chat": API_HEADERS + """
 const log = document.querySelector('[role=log]');
 function bubble(who, text) {
   const article = document.createElement('article');
@@ -76,8 +91,8 @@ document.querySelector('form').addEventListener('submit', async (event) => {
   bubble('You', message);
   let reply = '';
   try {
-    const answer = await fetch('/api/proxy-chat-stream', {method: 'POST', headers: {'Content-Type': 'application/json'},
-      body: JSON.stringify({message, mode: 'friend', session_id: 'web'})});
+    const answer = await fetch('/api/proxy-chat-stream', {method: 'POST', headers: apiHeaders(),
+      body: JSON.stringify({text: message, mode: 'friend', session_id: 'web'})});
     const reader = answer.body.getReader(); const decoder = new TextDecoder(); let buffer = '';
     for (;;) {
       const {value, done} = await reader.read(); if (done) break;
@@ -90,10 +105,10 @@ document.querySelector('form').addEventListener('submit', async (event) => {
   bubble('Slurpy', reply.trim() || "I'm here to help!");
 });
 """,
-    "plans": """
+    "plans": API_HEADERS + """
 const goPro = document.querySelector('[data-price]');
 if (goPro && !document.body.dataset.broken) goPro.addEventListener('click', async () => {
-  const answer = await fetch('/api/stripe/create-session', {method: 'POST', headers: {'Content-Type': 'application/json'},
+  const answer = await fetch('/api/stripe/create-session', {method: 'POST', headers: apiHeaders(),
     body: JSON.stringify({price_id: goPro.dataset.price})});
   const data = await answer.json();
   if (answer.ok) location.href = data.url; else alert(data.error);
@@ -110,7 +125,7 @@ if (new URLSearchParams(location.search).get('success')) {
 }
 
 
-def install(app: FastAPI, faults: FaultState, env: WebEnv) -> None:
+def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes: dict[str, WriteRoute]) -> None:
     store = env.store
 
     def user_of(request: Request) -> User | None:
@@ -191,6 +206,8 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv) -> None:
         response = JSONResponse({"ok": True})
         path = "/api/auth" if faults.is_on("session-not-kept") else "/"
         response.set_cookie(SESSION_COOKIE, store.new_session(user), path=path, secure=True, httponly=True, samesite="lax")
+        response.set_cookie(TOKEN_COOKIE, env.tokens.access_token(user), path=path, secure=True, samesite="lax")
+        response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(18), path=path, secure=True, samesite="lax")
         return response
 
     @app.get("/api/me")
@@ -215,15 +232,15 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv) -> None:
 
     @app.post("/api/proxy-chat-stream")
     async def proxy_chat_stream(request: Request) -> Response:
-        data, error = await guarded_json(faults, request, valid_chat)
-        if error:
-            return error
-        if user_of(request) is None:
-            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        admitted = await guard(request, routes["/api/proxy-chat-stream"])
+        if isinstance(admitted, Response):
+            return admitted
+        assert admitted.user is not None  # sign-in first
+        upstream = {"user_id": str(admitted.user.id), "message": chat_text(admitted.data)}
 
         async def relay():
             async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=env.ca_path), timeout=30) as client:
-                async with client.stream("POST", f"{env.mcp_url()}/chat/stream", json={"message": data["message"]}) as answer:
+                async with client.stream("POST", f"{env.mcp_url()}/v1/mcp/stream", json=upstream) as answer:
                     async for line in answer.aiter_lines():
                         if line:
                             yield line + "\n"
@@ -249,13 +266,11 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv) -> None:
 
     @app.post("/api/stripe/create-session")
     async def create_session(request: Request) -> Response:
-        data, error = await guarded_json(faults, request, lambda data: isinstance(data.get("price_id"), str))
-        if error:
-            return error
-        user = user_of(request)
-        if user is None:
-            return JSONResponse({"error": "unauthorized"}, status_code=401)
-        return JSONResponse(_create_checkout(env, user, data["price_id"]))
+        admitted = await guard(request, routes["/api/stripe/create-session"])
+        if isinstance(admitted, Response):
+            return admitted
+        assert admitted.user is not None  # sign-in first
+        return JSONResponse(_create_checkout(env, admitted.user, admitted.data["price_id"]))
 
     @app.get("/__stripe/checkout/{session_id}")
     async def checkout(session_id: str) -> HTMLResponse:

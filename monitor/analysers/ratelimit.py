@@ -1,7 +1,9 @@
-"""Read rate-limit answers: Retry-After, the IETF RateLimit fields and X-RateLimit-* headers."""
+"""Read rate-limit answers: Retry-After, the IETF RateLimit fields and X-RateLimit-* headers;
+which client-address headers escape a limiter; how many requests fell in one clock-aligned window."""
 from __future__ import annotations
 
 import json
+import random
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,3 +95,43 @@ def judge_refusal(retry_after: str | None, body: str, window_s: int, now: dateti
     if not isinstance(data, dict) or "error" not in data:
         problems.append("429 body has no \"error\" field")
     return problems
+
+
+# Headers through which proxies and CDNs pass on the client's address. A limiter that believes
+# one of them where no trusted proxy sets it can be escaped by any client that sends it.
+CLIENT_ADDRESS_HEADERS = ("X-Forwarded-For", "X-Real-IP", "CF-Connecting-IP", "True-Client-IP",
+                          "Fastly-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "Forwarded")
+
+
+def spoofed(header: str, address: str) -> dict[str, str]:
+    """The header a client sets to claim ``address`` (``Forwarded`` has its own syntax, RFC 7239)."""
+    return {header: f"for={address}" if header == "Forwarded" else address}
+
+
+def fresh_addresses(count: int, rng: random.Random) -> list[str]:
+    """Distinct documentation addresses (TEST-NET-3), new each run: an address an earlier run
+    spent budget under must not make an escape look held."""
+    return [f"203.0.113.{n}" for n in rng.sample(range(1, 255), count)]
+
+
+def judge_escapes(tried: list[tuple[str, int | None]], passed: set[int]) -> list[str]:
+    """After the limiter refused the monitor, each header was tried alone with a fresh address.
+    One escapes when its answer is not a 429 but what the route gave before its limit (or a 2xx);
+    any other answer (a WAF's 403, a proxy's 400) is a refusal too."""
+    escaped = [(header, status) for header, status in tried
+               if status is not None and status != 429 and (status in passed or 200 <= status < 300)]
+    if not escaped:
+        return []
+    names = ", ".join(f"{header} ({status})" for header, status in escaped)
+    return [f"the limit is escaped by setting {names} to a fresh address instead of 429: the limiter keys on "
+            f"a client address header any client can set"]
+
+
+def requests_in_current_window(spans: list[tuple[float, float]], window_s: int) -> int:
+    """How many of these (sent, answered) spans surely fell inside the clock-aligned window of the
+    last answer. A span that crosses a window edge may have been counted in either window, so it
+    counts in neither: the count never claims more than the limiter can have seen."""
+    if not spans:
+        return 0
+    current = int(spans[-1][1] // window_s)
+    return sum(1 for start, end in spans if int(start // window_s) == int(end // window_s) == current)

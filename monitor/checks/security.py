@@ -1,25 +1,23 @@
-"""Security checks: headers, HTTPS redirect, cookies, CORS, rate limits, input validation, leaked
-secrets and exposure. Each probes, hands what it saw to an analyser, and returns a CheckResult."""
+"""Security checks: headers, HTTPS redirect, cookies, CORS, leaked secrets and exposure (a route's
+rate limit and input validation are in :mod:`monitor.checks.guards`). Each probes, hands what it
+saw to an analyser, and returns a CheckResult."""
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from monitor.analysers.cookies import judge_set_cookie
 from monitor.analysers.cors import Answer, Trial, hostile_origins, judge_cors, not_reached
-from monitor.analysers.errors import judge_error_answer
 from monitor.analysers.exposure import judge_exposure, visibility
 from monitor.analysers.headers import HeaderPolicy, grade_headers, version_disclosure
-from monitor.analysers.ratelimit import judge_fields, judge_refusal, parse_limit_fields
 from monitor.analysers.redirect import judge_https_redirect
 from monitor.analysers.secrets import (Leak, find_leaks, inline_source_maps, runtime_scripts, script_sources,
                                       source_map_url, without_query)
 from monitor.checks.envelope import check, inconclusive, judged, unreachable
 from monitor.probe import Exchange, Probe
-from monitor.profile import CorsPolicy, PrivatePath, RateLimitRule, ValidationRule
-from monitor.results import Category, CheckResult, Verdict, utc_now
+from monitor.profile import CorsPolicy, PrivatePath
+from monitor.results import Category, CheckResult, Verdict
 
 
 def _path(url: str) -> str:
@@ -99,76 +97,6 @@ def cors(probe: Probe, service: str, url: str, method: str, policy: CorsPolicy) 
                   ok_message=f"allowed origins echoed on preflight and {method} ({len(policy.allowed_origins)}), "
                   f"origins an attacker can own refused ({len(trials) - len(policy.allowed_origins)}), "
                   f"{2 * len(trials)} requests")
-
-
-@check
-def rate_limit(probe: Probe, rule: RateLimitRule, url: str) -> CheckResult:
-    path = f"{rule.method} {rule.path}"
-    statuses: list[int] = []
-    fields = []
-    blocked = None
-    for _ in range(rule.limit + 1):
-        exchange = probe.request(rule.method, url, json=rule.json_body)
-        if exchange.response is None:
-            return unreachable("rate_limit", rule.service, probe, exchange, path=path)
-        statuses.append(exchange.response.status_code)
-        fields.append(parse_limit_fields(exchange.response.headers))
-        if exchange.response.status_code == 429:
-            blocked = exchange.response
-            break
-    details = {"statuses": statuses, "limit": rule.limit, "window_s": rule.window_s}
-    if blocked is None:
-        return judged("rate_limit", rule.service, category=Category.RATE_LIMIT, url=url, path=path, details=details,
-                      problems=[f"{rule.limit + 1} requests inside {rule.window_s} s and no 429: the limit of "
-                                f"{rule.limit} is not enforced (statuses: {_runs(statuses)})"], ok_message="")
-    problems = judge_refusal(blocked.headers.get("retry-after"), blocked.text, rule.window_s, utc_now())
-    problems += judge_fields(fields, rule.limit)
-    escape = probe.request(rule.method, url, json=rule.json_body, headers={"X-Forwarded-For": "203.0.113.77",
-                                                                          "CF-Connecting-IP": "203.0.113.77"})
-    if escape.response is not None and escape.response.status_code != 429:
-        problems.append(f"the limit is escaped by setting X-Forwarded-For/CF-Connecting-IP: answered "
-                        f"{escape.response.status_code} instead of 429")
-    return judged("rate_limit", rule.service, category=Category.RATE_LIMIT, problems=problems, url=url, path=path,
-                  details=details,
-                  ok_message=f"429 after {len(statuses) - 1} requests (limit {rule.limit}/{rule.window_s} s), "
-                  f"Retry-After {blocked.headers.get('retry-after')}, not escapable by X-Forwarded-For")
-
-
-def _runs(statuses: list[int]) -> str:
-    """``[400, 400, 400]`` -> ``400×3``."""
-    out: list[str] = []
-    for status in statuses:
-        if out and out[-1].startswith(f"{status}×"):
-            out[-1] = f"{status}×{int(out[-1].split('×')[1]) + 1}"
-        else:
-            out.append(f"{status}×1")
-    return ", ".join(out)
-
-
-@check
-def validation(probe: Probe, rule: ValidationRule, url: str) -> CheckResult:
-    path = f"{rule.method} {rule.path}"
-    json_header = {"Content-Type": "application/json"}
-    oversized = json.dumps({"message": "x" * (rule.max_body_bytes + 1024)})
-    probes = {
-        "malformed JSON": '{"message": "hello", ',
-        "wrong types": json.dumps(rule.wrong_types),
-        f"a body over {rule.max_body_bytes} bytes": oversized,
-    }
-    problems, seen = [], []
-    for label, body in probes.items():
-        exchange = probe.request(rule.method, url, content=body.encode(), headers=json_header)
-        if exchange.response is None:
-            return unreachable("validation", rule.service, probe, exchange, path=path)
-        response = exchange.response
-        seen.append(f"{label} -> {response.status_code}")
-        if response.status_code == 429:
-            problems.append(f"{label}: rate limited (429) before validation could be judged")
-            continue
-        problems += judge_error_answer(label, response.status_code, response.headers.get("content-type", ""),
-                                       response.text)
-    return judged("validation", rule.service, category=Category.VALIDATION, problems=problems, url=url, path=path,
-                  ok_message="; ".join(seen))
 
 
 def _read_capped(probe: Probe, url: str, max_bytes: int) -> tuple[Exchange, bytes, bool]:

@@ -4,9 +4,10 @@
   hook a stand-in (the sandbox) implements to turn a profile into a live one;
 * :mod:`.safety`   default-deny on sensitive targets;
 * :mod:`.params`   tests marked ``@pytest.mark.check(kind)`` are parametrized from the catalogue;
+* :mod:`.budget`   checks that spend one limiter budget share an xdist worker, limit probes last;
 * :mod:`.results`  the ``verdict`` fixture and the run's results pipeline (sinks by hook);
 * :mod:`.artifacts` kept traces and logs scrubbed of the run's secrets.
 """
 
-PLUGINS = ["monitor.plugins.target", "monitor.plugins.safety", "monitor.plugins.params",
+PLUGINS = ["monitor.plugins.target", "monitor.plugins.safety", "monitor.plugins.params", "monitor.plugins.budget",
            "monitor.plugins.results", "monitor.plugins.artifacts"]

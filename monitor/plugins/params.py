@@ -8,6 +8,7 @@ import pytest
 
 from monitor.catalogue import NOTHING_TO_PROBE, CheckCase, cases_of, find
 from monitor.plugins.target import target_of
+from monitor.probe import Probe
 from monitor.profile import Profile
 
 CASE_KEY = "check_case"  # user property: which catalogue case an item runs, for records of skipped tests
@@ -46,3 +47,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def case(request: pytest.FixtureRequest, profile: Profile) -> CheckCase:
     return find(profile, request.param)
+
+
+@pytest.fixture
+def case_probe(request: pytest.FixtureRequest, case: CheckCase) -> Probe:
+    """The probe this case needs: signed in where its rule says ``auth = true``, else anonymous."""
+    return request.getfixturevalue("signed_in_probe" if case.auth else "probe")

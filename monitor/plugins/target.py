@@ -9,6 +9,7 @@ from typing import Callable, Iterator
 
 import pytest
 
+from monitor import auth
 from monitor.plugins import hooks
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import Profile, ProfileError, load_profile, parse_url_options, resolve_target_name, url_overrides_from_env
@@ -101,3 +102,30 @@ def read_secret(pytestconfig: pytest.Config, profile: Profile) -> Callable[[str]
             pytest.skip(str(exc))
 
     return read
+
+
+@pytest.fixture(scope="session")
+def signed_in_probe(profile: Profile, read_secret: Callable[[str], str]) -> Iterator[Probe]:
+    """Requests as the monitor account, for sign-in-first routes: the bearer token from ``[auth]``
+    (fetched once, refreshed when it expires) and the CSRF headers the app asks for. The sign-in
+    happens here, once: if it is refused, every check that needed it reports why."""
+    token_probe = Probe(NetworkSettings.from_profile(profile))  # kept open: refreshes go through it
+    try:
+        session = auth.session_headers(profile, read_secret, token_probe)
+        refused = _sign_in(session)
+        if refused:
+            pytest.fail(f"could not sign in the monitor for signed-in probes: {refused}", pytrace=False)
+        probe = Probe(NetworkSettings.from_profile(profile), session=session)
+        yield probe
+        probe.close()
+    finally:
+        token_probe.close()
+
+
+def _sign_in(session: auth.SessionHeaders) -> str | None:
+    """Sign in now; why it was refused, if it was."""
+    try:
+        session()
+    except auth.AuthError as exc:
+        return str(exc)
+    return None

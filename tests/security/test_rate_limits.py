@@ -1,12 +1,13 @@
-"""Limit + 1 requests inside the window get 429 with a sane Retry-After, consistent rate-limit
-headers, and no escape through X-Forwarded-For. Spends the target's budget."""
+"""Limit + 1 requests inside one window get 429 with a sane Retry-After and consistent rate-limit
+fields, and no client-address header (X-Forwarded-For, X-Real-IP, CF-Connecting-IP, …) escapes
+the limit. Sign-in-first routes are probed signed in. Spends the target's budget."""
 import pytest
 
-from monitor.checks import security
+from monitor.checks import guards
 
 pytestmark = [pytest.mark.nondestructive, pytest.mark.budget]
 
 
 @pytest.mark.check("rate_limit")
-def test_rate_limit(probe, verdict, case):
-    verdict(security.rate_limit(probe, **case.args))
+def test_rate_limit(case_probe, verdict, case):
+    verdict(guards.rate_limit(case_probe, **case.args))

@@ -1,12 +1,13 @@
-"""Malformed JSON, wrong types and an oversized body get a 4xx JSON error, never a 5xx, and no
-error body reveals a stack trace, exception text, file path or debug page."""
+"""Malformed JSON, wrong types and the rule's valid body padded past the size limit get a 4xx JSON
+error, never a 5xx, and no error body reveals a stack trace, exception text, file path or debug
+page. Sign-in-first routes are probed signed in."""
 import pytest
 
-from monitor.checks import security
+from monitor.checks import guards
 
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("validation")
-def test_input_validation(probe, verdict, case):
-    verdict(security.validation(probe, **case.args))
+def test_input_validation(case_probe, verdict, case):
+    verdict(guards.validation(case_probe, **case.args))
