@@ -46,6 +46,7 @@ NOTHING_TO_PROBE = {
     "secrets": "no service in this profile lists pages to scan",
     "exposure": "no service in this profile",
     "journey": "no frontend service in this profile",
+    "version": "no service in this profile says where it reports its version (services.<name>.version)",
 }
 
 
@@ -76,6 +77,9 @@ def catalogue(profile: Profile) -> list[CheckCase]:
                                                            method=sec.cors_method, policy=profile.cors)))
         if sec.pages:
             cases.append(CheckCase("secrets", name, args=dict(service=name, base_url=spec.base_url, pages=sec.pages)))
+        if spec.version:
+            cases.append(CheckCase("version", name, args=dict(service=name, url=spec.url(spec.version.path),
+                                                              source=spec.version)))
         cases.append(CheckCase("exposure", name, args=dict(
             service=name, url=spec.url(spec.health[0].path), docs_urls=[spec.url(p) for p in sec.docs_paths],
             policy=rules)))
