@@ -24,10 +24,9 @@ class _Guarded:
         self.broken = False
         self.seq = 0
 
-    def _note(self, run: Run, problem: str) -> None:
+    def _note(self, run: Run, problem: str, recover: str = "") -> None:
         self.broken = True
-        keep = (f"; this run's records are in {self.results_path}: once fixed, add them with "
-                f"`slurpy-monitor history import {self.results_path}`") if self.results_path else ""
+        keep = f"; this run's records are in {self.results_path}{recover}" if self.results_path else ""
         run.notes.append(problem + keep)
 
 
@@ -47,14 +46,19 @@ class SQLiteSink(_Guarded):
                 self.store.begin_run(run_info(run))
             self.store.add(result, seq)
         except HistoryError as exc:
-            self._note(run, str(exc))
+            self._note(run, str(exc), self._recover)
+
+    @property
+    def _recover(self) -> str:
+        return (f": once fixed, add them with "
+                f"`slurpy-monitor history import {self.results_path} --history {self.store.path}`")
 
     def close(self, run: Run) -> None:
         try:
             if self.seq and not self.broken:
                 self.store.finish_run(run.run_id, run_info(run, finished=True).finished or "")
         except HistoryError as exc:
-            self._note(run, str(exc))
+            self._note(run, str(exc), self._recover)
         finally:
             self.store.close()
 

@@ -115,9 +115,9 @@ def _row(result: CheckResult, seq: int) -> tuple:
 
 
 class HistoryStore:
-    def __init__(self, path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S):
+    def __init__(self, path: Path, busy_timeout_s: float | None = None):
         self.path = Path(path)
-        self.busy_timeout_s = busy_timeout_s
+        self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
         self._db: sqlite3.Connection | None = None
 
     def __enter__(self) -> "HistoryStore":
