@@ -77,6 +77,7 @@ class ResultsGatherer:
         verdict = Verdict.PASS if report.passed else Verdict.ERROR
         crash = getattr(report.longrepr, "reprcrash", None)
         message = crash.message if crash is not None else str(report.longrepr or "passed").splitlines()[-1]
+        message = message.removeprefix("Failed: ")  # pytest.fail's own prefix: the message says what failed
         return CheckResult(**where, verdict=verdict, category=None if report.passed else Category.MONITOR,
                            message=message)
 
