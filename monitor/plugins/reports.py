@@ -85,7 +85,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     test = listener.allure_logger.get_test(None)
     if test is None:
         return
-    for name, value in allure_report.labels(results):
+    # A skipped or broken test made no record of its own: it still says which target it was for.
+    for name, value in allure_report.labels(results) or [("target", target_of(item.config).name)]:
         allure.dynamic.label(name, value)
     moment = test.start or 0
     for result in results:
