@@ -97,7 +97,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--to", type=Path, default=DEFAULT_HISTORY)
     squeeze = actions.add_parser("compact", help="fold day files older than --keep-days into monthly .jsonl.gz")
     squeeze.add_argument("dir", type=Path)
-    squeeze.add_argument("--keep-days", type=int, default=90)
+    squeeze.add_argument("--keep-days", type=int, default=7)
     show = actions.add_parser("gaps", help="expected scheduled runs per target and suite: up, down, unknown")
     show.add_argument("--target")
     show.add_argument("--suite")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import socket
 
 import pytest
+from suite_runner import run_suite
 
 from slurpy_sandbox import STATE_ENV
-from suite_runner import run_suite
 
 
 def free_port() -> int:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from suite_runner import artifacts_holding, run_suite
 
 from monitor.history import textlog
 from monitor.history.schedule import Status
@@ -21,7 +22,6 @@ from monitor.results import read_jsonl
 from slurpy_sandbox import STATE_ENV
 from slurpy_sandbox.apps import PLANTED
 from slurpy_sandbox.faults import FAULTS
-from suite_runner import artifacts_holding, run_suite
 
 SLURPY_MONITOR = Path(sys.executable).parent / "slurpy-monitor"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 from enum import StrEnum
 from typing import Iterable, Iterator
 
@@ -117,7 +118,7 @@ def timeline(runs: Iterable[ObservedRun], now: datetime) -> list[Slot]:
         starts = list(cron.times(cron.slot_of(run.started), until))
         bounds = [*starts, cron.next_after(starts[-1])]
         position = 0
-        for start, end in zip(bounds, bounds[1:]):
+        for start, end in pairwise(bounds):
             inside = []
             while position < len(mine) and mine[position].started < end:
                 inside.append(mine[position])

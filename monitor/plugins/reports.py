@@ -12,8 +12,8 @@ import pytest
 from monitor import redact
 from monitor.pipeline import Run, Sink
 from monitor.plugins.params import CASE_KEY
-from monitor.plugins.target import target_of
 from monitor.plugins.results import JUDGED_KEY, RESULT_KEY
+from monitor.plugins.target import target_of
 from monitor.report import allure as allure_report
 from monitor.report import junit, step_summary
 from monitor.results import CheckResult

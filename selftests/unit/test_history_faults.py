@@ -158,7 +158,7 @@ def test_two_runs_writing_at_once_lose_nothing(tmp_path):
     HistoryStore(history).count()
     writers = [_writer(history, name, 400) for name in ("run-a", "run-b")]
     for writer in writers:
-        out, err = writer.communicate(timeout=120)
+        _, err = writer.communicate(timeout=120)
         assert writer.returncode == 0, err
     with HistoryStore(history) as store:
         kept = store.results()

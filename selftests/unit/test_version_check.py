@@ -123,7 +123,7 @@ def test_a_stale_deploy_fails_with_the_version_category(gate):
 
 
 def test_a_service_that_stopped_reporting_its_version_fails(gate):
-    outcome, records = gate("--deploy-version", SERVED, field="release")
+    _, records = gate("--deploy-version", SERVED, field="release")
     assert records["version:backend"]["message"].endswith("expected version 3f2c1ab in JSON field release, found none")
     assert records["version:frontend"]["verdict"] == "pass"
 
