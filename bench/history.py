@@ -5,12 +5,15 @@ suite against the sandbox gives the templates):
    the run row, 50 one-record transactions, finish, close), 30 times: aim <= 50 ms;
 2. rebuilding the SQLite history from 30 days of text history at the default schedule (smoke
    every 5 minutes, journeys hourly, security daily), 3 times; with the month's sizes (text,
-   gzip-compacted, SQLite), which are the history's growth per month."""
+   gzip-compacted, SQLite), which are the history's growth per month;
+3. the data branch's growth: one day of scheduled runs committed one run a commit, as the jobs
+   push them, then packed by ``git gc`` (as a git host stores them)."""
 from __future__ import annotations
 
 import gzip
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -92,6 +95,31 @@ def append_benchmark(shapes: dict[str, list[dict]], tmp: Path) -> list[float]:
     return timings
 
 
+def git_day(shapes: dict[str, list[dict]], tmp: Path) -> int:
+    repo = tmp / "data"
+    repo.mkdir()
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@example.com", *args], cwd=repo, check=True,
+                       capture_output=True)
+
+    git("init", "-q")
+    runs = []
+    for suite, (cron, every) in SCHEDULE.items():
+        at, n = START, 0
+        while at < START + timedelta(days=1):
+            runs.append((at, suite, n, cron))
+            at, n = at + every, n + 1
+    for at, suite, n, cron in sorted(runs):
+        path = textlog.day_file(repo / "history", "production", at)
+        for line in lines_of_run(suite, shapes[suite], n, at, cron):
+            textlog.append_line(path, line)
+        git("add", "-A")
+        git("commit", "-q", "-m", f"{suite} run {n}")
+    git("gc", "-q")
+    return sum(p.stat().st_size for p in (repo / ".git" / "objects" / "pack").glob("*.pack"))
+
+
 def main() -> None:
     shapes = templates()
     per_run = {suite: len(shape) for suite, shape in shapes.items()}
@@ -117,6 +145,9 @@ def main() -> None:
               f"(min {min(times):.2f}, max {max(times):.2f})")
         print(f"growth per 30 days: text {text_bytes / 1e6:.1f} MB, gzip-compacted {gz_bytes / 1e6:.1f} MB, "
               f"SQLite {db_bytes / 1e6:.1f} MB")
+        packed = git_day(shapes, tmp)
+        print(f"data branch: one day of scheduled runs, one commit a run, packed by git gc: {packed / 1e6:.2f} MB "
+              f"(x30 = {30 * packed / 1e6:.0f} MB a month)")
 
 
 if __name__ == "__main__":
