@@ -57,7 +57,11 @@ def _history(args: argparse.Namespace) -> int:
             return 0
         with HistoryStore(args.history) as store:
             if args.action == "import":
-                files = [f for p in args.paths for f in (textlog.history_files(p) if p.is_dir() else [p])]
+                missing = [p for p in args.paths if not p.exists()]
+                for path in missing:  # a data branch's first run has no text history yet
+                    print(f"{path}: nothing there yet")
+                files = [f for p in args.paths if p.exists()
+                         for f in (textlog.history_files(p) if p.is_dir() else [p])]
                 for file in files:
                     done = store.import_file(file)
                     state = "unchanged" if done.files_unchanged else f"{done.runs} runs, {done.records} records added"
