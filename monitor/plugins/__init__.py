@@ -9,7 +9,7 @@
 * :mod:`.history`  the run kept in the SQLite history and the text history (sinks);
 * :mod:`.reports`  the GitHub step summary, JUnit properties, Allure labels and steps;
 * :mod:`.preflight` ``--stop-if-unreachable``: one probe per service before any check;
-* :mod:`.deploy`   ``--deploy-version``: the version checks of a post-deploy gate.
+* :mod:`.deploy`   the version check of a post-deploy gate, run when ``--deploy-version`` is given.
 """
 
 PLUGINS = ["monitor.plugins.target", "monitor.plugins.safety", "monitor.plugins.params",
