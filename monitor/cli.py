@@ -60,8 +60,9 @@ def _history(args: argparse.Namespace) -> int:
                 missing = [p for p in args.paths if not p.exists()]
                 for path in missing:  # a data branch's first run has no text history yet
                     print(f"{path}: nothing there yet")
+                since = date.today() - timedelta(days=args.days - 1) if args.days else None
                 files = [f for p in args.paths if p.exists()
-                         for f in (textlog.history_files(p) if p.is_dir() else [p])]
+                         for f in (textlog.history_files(p, since=since) if p.is_dir() else [p])]
                 for file in files:
                     done = store.import_file(file)
                     state = "unchanged" if done.files_unchanged else f"{done.runs} runs, {done.records} records added"
@@ -96,6 +97,8 @@ def parser() -> argparse.ArgumentParser:
     actions = history.add_subparsers(dest="action", required=True)
     add = actions.add_parser("import", help="add results files or text-history folders (adds nothing twice)")
     add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("--days", type=int, default=0,
+                     help="from text-history folders, only the day files of the last N days (default: all)")
     build = actions.add_parser("rebuild", help="a new SQLite history from a text-history folder")
     build.add_argument("--from", dest="source", type=Path, required=True)
     build.add_argument("--to", type=Path, default=DEFAULT_HISTORY)

@@ -64,11 +64,13 @@ def read_file(path: Path) -> Read:
     return read
 
 
-def history_files(root: Path) -> Iterator[Path]:
-    """Compacted months first, then day files, oldest first within each target."""
+def history_files(root: Path, since: date | None = None) -> Iterator[Path]:
+    """Compacted months first, then day files, oldest first within each target; with ``since``,
+    only the day files from that day on."""
     for target in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else ():
-        yield from sorted(target.glob("*.jsonl.gz"))
-        yield from sorted(target.glob("*.jsonl"))
+        if since is None:
+            yield from sorted(target.glob("*.jsonl.gz"))
+        yield from sorted(p for p in target.glob("*.jsonl") if since is None or date.fromisoformat(p.stem) >= since)
 
 
 def compact(root: Path, before: date) -> list[Path]:

@@ -111,6 +111,8 @@ def test_compaction_folds_old_days_into_months_that_rebuild_the_same(tmp_path):
     assert len(gzip.decompress(months[0].read_bytes()).splitlines()) == 2 * 4
     done = rebuild(tmp_path / "text", tmp_path / "r.sqlite")
     assert (done.runs, done.records) == (3, 6)
+    recent = textlog.history_files(tmp_path / "text", since=date(2026, 11, 29))
+    assert [p.name for p in recent] == ["2026-11-29.jsonl"], "a recent window reads day files only"
 
 
 def test_cron_lines_the_workflows_use():
