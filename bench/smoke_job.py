@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 GITHUB_SIDE_S = {"set up job": 3, "actions/checkout": 2, "setup-uv (cache restore)": 3,
-                 "cache restore + save (SQLite history)": 3, "upload-artifact": 3, "git fetch + push over the network": 2}
+                 "upload-artifact": 3, "git fetch + push over the network": 2}
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -47,7 +47,7 @@ def one_job(tmp: Path) -> dict[str, float]:
             [uv, "sync", "--frozen", "--no-default-groups", "--quiet"], work,
             {"UV_PROJECT_ENVIRONMENT": str(tmp / "venv")}),
         "history-branch checkout": timed([script, "checkout", "data"], work),
-        "slurpy-monitor history import": timed([*monitor, "history", "import", "data/history"], work),
+        "slurpy-monitor history import --days 2": timed([*monitor, "history", "import", "data/history", "--days", "2"], work),
         "slurpy-monitor run smoke (sandbox start included)": timed([*monitor, "run", "smoke", "--target", "sandbox"],
                                                                    work, env),
         "slurpy-monitor history gaps": timed([*monitor, "history", "gaps"], work),

@@ -47,7 +47,7 @@ def _history(args: argparse.Namespace) -> int:
         if args.action == "rebuild":
             done = rebuild(args.source, args.to)
             print(f"rebuilt {args.to}: {done.runs} runs, {done.records} records from {args.source}")
-            for line in done.skipped_lines or []:
+            for line in done.skipped_lines:
                 print(f"  skipped {line}")
             return 0
         if args.action == "compact":
@@ -67,7 +67,7 @@ def _history(args: argparse.Namespace) -> int:
                     done = store.import_file(file)
                     state = "unchanged" if done.files_unchanged else f"{done.runs} runs, {done.records} records added"
                     print(f"{file}: {state}")
-                    for line in done.skipped_lines or []:
+                    for line in done.skipped_lines:
                         print(f"  skipped {line}")
                 return 0
             now = datetime.now(timezone.utc)

@@ -16,7 +16,7 @@ import json
 import os
 import sqlite3
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -95,8 +95,9 @@ class RunInfo:
 
     @classmethod
     def from_line(cls, data: dict[str, Any]) -> "RunInfo":
-        return cls(**{k: data.get(k) for k in ("run_id", "target", "started", "finished")},
-                   **{k: data.get(k) or "" for k in ("deploy_version", "runner", "schedule")})
+        return cls(run_id=data["run_id"], target=data["target"], started=data["started"], finished=data.get("finished"),
+                   deploy_version=data.get("deploy_version") or "", runner=data.get("runner") or "",
+                   schedule=data.get("schedule") or "")
 
 
 @dataclass
@@ -104,7 +105,7 @@ class Imported:
     runs: int = 0
     records: int = 0
     files_unchanged: int = 0
-    skipped_lines: list[str] | None = None
+    skipped_lines: list[str] = field(default_factory=list)  # "file:line: why"
 
 
 def _row(result: CheckResult, seq: int) -> tuple:
@@ -250,7 +251,7 @@ class HistoryStore:
         db = self._connect()
         with self._explained():
             if db.execute("SELECT 1 FROM imported WHERE sha256 = ?", (digest,)).fetchone():
-                return Imported(files_unchanged=1, skipped_lines=[])
+                return Imported(files_unchanged=1)
         read = textlog.read_file(path)
         imported = self.import_lines(read.lines, origin=path.name)
         imported.skipped_lines = read.skipped
@@ -314,13 +315,13 @@ def rebuild(text_root: Path, path: Path) -> Imported:
     scratch = path.with_name(path.name + ".rebuilding")
     for leftover in (scratch, Path(f"{scratch}-wal"), Path(f"{scratch}-shm")):
         leftover.unlink(missing_ok=True)
-    total = Imported(skipped_lines=[])
+    total = Imported()
     with HistoryStore(scratch) as store:
         for file in textlog.history_files(text_root):
             imported = store.import_file(file)
             total.runs += imported.runs
             total.records += imported.records
-            total.skipped_lines += imported.skipped_lines or []
+            total.skipped_lines += imported.skipped_lines
         store._connect().execute("PRAGMA journal_mode=DELETE")  # one self-contained file to move into place
     for stale in (Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)  # an old WAL must never be replayed onto the new file

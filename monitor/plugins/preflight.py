@@ -4,9 +4,12 @@ answer at all, that is recorded (check ``reachable``, the phase as its category)
 runs: a dead deployment fails within one timeout instead of every check timing out in turn."""
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from monitor.checks.preflight import reach_all
+from monitor.plugins.results import ResultsGatherer
 from monitor.plugins.target import target_of
 
 
@@ -25,7 +28,7 @@ def pytest_runtestloop(session: pytest.Session) -> bool | None:
     failed = [result for result in reach_all(target_of(config).live().profile) if not result.ok]
     if not failed:
         return None
-    gatherer = config.pluginmanager.get_plugin("slurpy-monitor-results")
+    gatherer = cast(ResultsGatherer, config.pluginmanager.get_plugin("slurpy-monitor-results"))
     for result in failed:
         result.suite = "preflight"
         result.message += " (pre-flight: no check ran)"

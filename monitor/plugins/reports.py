@@ -63,8 +63,8 @@ class JUnitProperties:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "teardown":
             internal = (RESULT_KEY, JUDGED_KEY, CASE_KEY)
-            report.user_properties = [p for p in report.user_properties if p[0] not in internal] \
-                + junit.properties(_recorded(report, self.config))
+            kept: list[tuple[str, object]] = [p for p in report.user_properties if p[0] not in internal]
+            report.user_properties = kept + list(junit.properties(_recorded(report, self.config)))
 
 
 def pytest_configure(config: pytest.Config) -> None:
