@@ -1,7 +1,8 @@
 """The scheduled smoke job's wall time on a warm GitHub runner, estimated from its steps measured
 here (each 3 times, median): install from a warm uv cache into a fresh environment, the data
-branch checked out and the SQLite history brought up to date, the smoke run, the gaps report,
-and the history pushed (to a local bare repository: the network's share is not measured). The
+branch (holding two days of history at the default schedule) checked out and those two days
+imported into SQLite, the smoke run, the gaps report, and the history pushed (to a local bare
+repository: the network's share is not measured). The
 steps GitHub runs around them (job set-up, checkout, setup-uv, cache restore and save, artifact
 upload) cannot be measured here and are listed with the estimate used."""
 from __future__ import annotations
@@ -13,10 +14,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from history import templates, write_month  # noqa: E402
 GITHUB_SIDE_S = {"set up job": 3, "actions/checkout": 2, "setup-uv (cache restore)": 3,
                  "upload-artifact": 3, "git fetch + push over the network": 2}
 
@@ -30,10 +34,26 @@ def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> f
     return elapsed
 
 
-def one_job(tmp: Path) -> dict[str, float]:
+def seed_data_branch(bare: Path, tmp: Path, shapes: dict[str, list[dict]]) -> None:
+    """The data branch as a running schedule leaves it: the last two days of text history."""
+    seed = tmp / "seed"
+    write_month(seed / "history", shapes, days=2)
+    today = datetime.now(timezone.utc).date()
+    for target in (seed / "history").iterdir():  # dated yesterday and today, the import's window
+        for name, day in zip(sorted(target.glob("*.jsonl")), [today - timedelta(days=1), today]):
+            name.rename(name.with_name(f"{day:%Y-%m-%d}.jsonl"))
+    git = ["git", "-c", "user.name=b", "-c", "user.email=b@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "monitor-data"], cwd=seed, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=seed, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "two days"], cwd=seed, check=True)
+    subprocess.run([*git, "push", "-q", f"file://{bare}", "monitor-data"], cwd=seed, check=True, capture_output=True)
+
+
+def one_job(tmp: Path, shapes: dict[str, list[dict]]) -> dict[str, float]:
     uv = shutil.which("uv") or str(ROOT / ".tools/bin/uv")
     bare, work = tmp / "origin.git", tmp / "job"
     subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    seed_data_branch(bare, tmp, shapes)
     subprocess.run(["git", "clone", "-q", f"file://{ROOT}", str(work)], check=True, capture_output=True)
     subprocess.run(["git", "remote", "set-url", "origin", f"file://{bare}"], cwd=work, check=True)
     subprocess.run(["git", "push", "-q", "origin", "HEAD:refs/heads/main"], cwd=work, check=True, capture_output=True)
@@ -56,10 +76,11 @@ def one_job(tmp: Path) -> dict[str, float]:
 
 
 def main() -> None:
+    shapes = templates()
     runs = []
     for _ in range(3):
         with tempfile.TemporaryDirectory() as tmp:
-            runs.append(one_job(Path(tmp)))
+            runs.append(one_job(Path(tmp), shapes))
     measured = {step: statistics.median(r[step] for r in runs) for step in runs[0]}
     for step, seconds in measured.items():
         print(f"  measured  {seconds:6.2f} s  {step}")
