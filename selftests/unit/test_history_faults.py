@@ -173,6 +173,7 @@ def test_a_writer_killed_midway_leaves_its_committed_records_whole(tmp_path):
     committed = 0
     with sqlite3.connect(history) as reader:  # wait until a good part is committed, then kill mid-stream
         while committed < 200:
+            assert writer.poll() is None, writer.stderr.read()
             committed = reader.execute("SELECT count(*) FROM results").fetchone()[0]
             time.sleep(0.01)
     os.kill(writer.pid, signal.SIGKILL)
