@@ -265,11 +265,10 @@ class HistoryStore:
         with self._explained():
             return self._connect().execute("SELECT count(*) FROM results").fetchone()[0]
 
-    def runs(self, target: str | None = None) -> list[RunInfo]:
-        query = "SELECT run_id, target, started, finished, deploy_version, runner, schedule FROM runs"
+    def runs(self) -> list[RunInfo]:
         with self._explained():
-            rows = self._connect().execute(query + (" WHERE target = ?" if target else "") + " ORDER BY started",
-                                           (target,) if target else ()).fetchall()
+            rows = self._connect().execute("SELECT run_id, target, started, finished, deploy_version, runner, schedule "
+                                           "FROM runs ORDER BY started").fetchall()
         return [RunInfo(*row) for row in rows]
 
     def results(self, run_id: str | None = None) -> list[CheckResult]:
