@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from history import templates, write_month  # noqa: E402
+
 GITHUB_SIDE_S = {"set up job": 3, "actions/checkout": 2, "setup-uv (cache restore)": 3,
                  "upload-artifact": 3, "git fetch + push over the network": 2}
 

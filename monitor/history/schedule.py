@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import pairwise
 from enum import StrEnum
+from itertools import pairwise
 from typing import Iterable, Iterator
 
 

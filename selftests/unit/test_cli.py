@@ -9,8 +9,8 @@ import pytest
 
 from monitor import cli
 from monitor.history import textlog
-from monitor.history.store import HistoryStore
 from monitor.history.sinks import TextHistorySink
+from monitor.history.store import HistoryStore
 from monitor.pipeline import JsonlSink, Run, RunRecorder
 from monitor.results import CheckResult, Verdict
 
