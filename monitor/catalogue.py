@@ -54,6 +54,7 @@ NOTHING_TO_PROBE = {
     "secrets": "no service in this profile lists pages to scan",
     "exposure": "no service in this profile",
     "journey": "no frontend service in this profile",
+    "version": "no service in this profile says where it reports its version (services.<name>.version)",
 }
 
 
@@ -89,6 +90,9 @@ def catalogue(profile: Profile) -> list[CheckCase]:
             cases.append(CheckCase("secrets", name, args=dict(service=name, base_url=spec.base_url, pages=sec.pages,
                                                               max_files=sec.scan_max_files,
                                                               max_bytes=sec.scan_max_bytes)))
+        if spec.version:
+            cases.append(CheckCase("version", name, args=dict(service=name, url=spec.url(spec.version.path),
+                                                              source=spec.version)))
         cases.append(CheckCase("exposure", name, args=dict(
             service=name, url=spec.url(spec.health[0].path), base_url=spec.base_url,
             private_paths=sec.private_paths, allow_version=rules.allow_version_disclosure)))

@@ -21,6 +21,10 @@ class Run:
     started: datetime = field(default_factory=utc_now)
     finished: datetime | None = None
     results: list[CheckResult] = field(default_factory=list)
+    deploy_version: str = ""
+    runner: str = ""
+    schedule: str = ""  # the cron line that started this run, if a scheduler did: the history expects the next
+    notes: list[str] = field(default_factory=list)  # problems sinks met (an unwritable history), for every report
 
 
 class Sink(Protocol):
@@ -40,6 +44,8 @@ class RunRecorder:
     def add(self, result: CheckResult) -> None:
         result.target = result.target or self.run.target
         result.run_id = result.run_id or self.run.run_id
+        result.deploy_version = result.deploy_version or self.run.deploy_version
+        result.runner = result.runner or self.run.runner
         self.run.results.append(result)
         for sink in self.sinks:
             sink.add(self.run, result)

@@ -164,6 +164,28 @@ class ServiceSecurity(_Strict):
         return [h.lower() for h in value]
 
 
+class VersionSource(_Strict):
+    """Where a service reports the version it runs: the post-deploy gate fails when it is not
+    the version just deployed (a stale deploy passes every other check)."""
+
+    path: str = Field(description="URL path that reports the version, e.g. /api/health")
+    json_field: str | None = Field(default=None, description="dotted JSON field holding it, e.g. version or build.sha")
+    header: str | None = Field(default=None, description="response header holding it, e.g. X-App-Version")
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with '/'")
+        return value
+
+    @model_validator(mode="after")
+    def _one_place(self) -> "VersionSource":
+        if (self.json_field is None) == (self.header is None):
+            raise ValueError("set exactly one of json_field (a JSON body field) or header (a response header)")
+        return self
+
+
 class Service(_Strict):
     base_url: str
     health: list[HealthEndpoint] = Field(min_length=1)
@@ -178,6 +200,7 @@ class Service(_Strict):
     timeout_s: float | None = Field(default=None, gt=0,
                                     description="this service's request deadline, instead of the profile's timeout_s")
     security: ServiceSecurity = ServiceSecurity()
+    version: VersionSource | None = Field(default=None, description="where the service reports its version, if it does")
 
     @field_validator("base_url")
     @classmethod

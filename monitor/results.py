@@ -48,6 +48,7 @@ class Category(StrEnum):
     SECRET = "secret"
     EXPOSURE = "exposure"
     JOURNEY = "journey"
+    VERSION = "version"  # the deployment serves another version than the one just deployed
     MONITOR = "monitor"
 
 
@@ -70,6 +71,9 @@ class CheckResult:
     time: str = field(default_factory=lambda: utc_now().isoformat(timespec="milliseconds"))
     details: dict[str, Any] = field(default_factory=dict)  # check-specific measures: median_ms, samples_ms, …
     run_id: str = ""
+    suite: str = ""  # the folder of the test that made it: smoke, security, journeys
+    deploy_version: str = ""  # the version the run was told was just deployed (--deploy-version)
+    runner: str = ""  # where the run ran (--runner, $SLURPY_RUNNER or the host name)
 
     @property
     def id(self) -> str:

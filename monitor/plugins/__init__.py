@@ -6,8 +6,13 @@
 * :mod:`.params`   tests marked ``@pytest.mark.check(kind)`` are parametrized from the catalogue;
 * :mod:`.budget`   checks that spend one limiter budget share an xdist worker, limit probes last;
 * :mod:`.results`  the ``verdict`` fixture and the run's results pipeline (sinks by hook);
-* :mod:`.artifacts` kept traces and logs scrubbed of the run's secrets.
+* :mod:`.artifacts` kept traces and logs scrubbed of the run's secrets;
+* :mod:`.history`  the run kept in the SQLite history and the text history (sinks);
+* :mod:`.reports`  the GitHub step summary, JUnit properties, Allure labels and steps;
+* :mod:`.preflight` ``--stop-if-unreachable``: one probe per service before any check;
+* :mod:`.deploy`   the version check of a post-deploy gate, run when ``--deploy-version`` is given.
 """
 
 PLUGINS = ["monitor.plugins.target", "monitor.plugins.safety", "monitor.plugins.params", "monitor.plugins.budget",
-           "monitor.plugins.results", "monitor.plugins.artifacts"]
+           "monitor.plugins.results", "monitor.plugins.artifacts", "monitor.plugins.history",
+           "monitor.plugins.reports", "monitor.plugins.preflight", "monitor.plugins.deploy"]

@@ -5,6 +5,8 @@ broke) still leaves a record, so the history has no silent gaps. Sinks: the JSON
 terminal summary, and whatever ``pytest_slurpy_sinks`` implementations return."""
 from __future__ import annotations
 
+import os
+import socket
 import warnings
 from pathlib import Path
 from typing import Any, Callable, cast
@@ -25,16 +27,28 @@ class MonitorWarning(UserWarning):
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("slurpy monitor").addoption(
-        "--results", default=None, metavar="PATH",
-        help="where to write this run's check results (JSON lines); default results/<time>-<target>.jsonl")
+    group = parser.getgroup("slurpy monitor")
+    group.addoption("--results", default=None, metavar="PATH",
+                    help="where to write this run's check results (JSON lines); default results/<time>-<target>.jsonl")
+    group.addoption("--deploy-version", default=os.environ.get("SLURPY_DEPLOY_VERSION", ""), metavar="VERSION",
+                    help="the version just deployed, stamped on every record (also $SLURPY_DEPLOY_VERSION)")
+    group.addoption("--runner", default=os.environ.get("SLURPY_RUNNER") or socket.gethostname(), metavar="NAME",
+                    help="where this run runs, stamped on every record (default $SLURPY_RUNNER or the host name)")
+    group.addoption("--schedule", default=os.environ.get("SLURPY_SCHEDULE", ""), metavar="CRON",
+                    help="the cron line that started this run (also $SLURPY_SCHEDULE): the history then expects "
+                         "the next run and shows a missed one as unknown")
+
+
+def results_path(config: pytest.Config, run: Run) -> Path:
+    return Path(config.getoption("results") or f"results/{run.started:%Y%m%dT%H%M%SZ}-{run.target}.jsonl")
 
 
 class ResultsGatherer:
     def __init__(self, config: pytest.Config):
         target = target_of(config).name
-        self.run = Run(target=target)
-        self.path = Path(config.getoption("results") or f"results/{self.run.started:%Y%m%dT%H%M%SZ}-{target}.jsonl")
+        self.run = Run(target=target, deploy_version=config.getoption("deploy_version"),
+                       runner=config.getoption("runner"), schedule=config.getoption("schedule"))
+        self.path = results_path(config, self.run)
         self.summary: list[str] = []
         extra = [sink for sinks in config.hook.pytest_slurpy_sinks(config=config, run=self.run) for sink in sinks]
         self.recorder = RunRecorder(self.run, [JsonlSink(self.path), SummarySink(self.summary.extend, self.path), *extra])
@@ -49,6 +63,7 @@ class ResultsGatherer:
             if not recorded and report.nodeid not in self._recorded:
                 recorded = [self._synthesize(report, properties.get(CASE_KEY))]
             for result in recorded:
+                result.suite = result.suite or Path(report.location[0]).parent.name  # folders are the taxonomy
                 if result.duration_ms is None:
                     result.duration_ms = round(report.duration * 1000, 1)
                 self.recorder.add(result)
@@ -62,6 +77,7 @@ class ResultsGatherer:
         verdict = Verdict.PASS if report.passed else Verdict.ERROR
         crash = getattr(report.longrepr, "reprcrash", None)
         message = crash.message if crash is not None else str(report.longrepr or "passed").splitlines()[-1]
+        message = message.removeprefix("Failed: ")  # pytest.fail's own prefix: the message says what failed
         return CheckResult(**where, verdict=verdict, category=None if report.passed else Category.MONITOR,
                            message=message)
 

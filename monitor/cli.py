@@ -1,0 +1,127 @@
+"""``slurpy-monitor``: one command line for schedulers and deploy gates.
+
+``slurpy-monitor run SUITE... [pytest options]`` is ``pytest tests/<suite>...`` with the reports a
+scheduler wants (JUnit XML, Allure results) switched on: the same plugins, so the same records as
+a developer's ``pytest tests/smoke --target staging``. Every option after the suites goes to
+pytest: ``--target``, ``--url SERVICE=URL``, ``--deploy-version``, ``--schedule``,
+``--history``, ``--history-dir``, ``--stop-if-unreachable``, ``-n auto``. Exit 0 only when no check
+failed or erred (pytest's exit code).
+
+``slurpy-monitor history ...`` reads and keeps the results history (see ``--help``).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITES = {"smoke": "tests/smoke", "security": "tests/security", "journeys": "tests/journeys"}
+DEFAULT_HISTORY = Path("results/history.sqlite")
+
+
+def _has(options: list[str], name: str) -> bool:
+    return any(o == name or o.startswith(name + "=") for o in options)
+
+
+def run(suites: list[str], options: list[str]) -> int:
+    import pytest
+
+    chosen = list(SUITES) if "all" in suites else list(dict.fromkeys(suites))
+    argv = [str(ROOT / SUITES[s]) for s in chosen] + ["--rootdir", str(ROOT)]
+    reports = Path("results")
+    if not _has(options, "--junitxml"):
+        argv.append(f"--junitxml={reports / 'junit.xml'}")
+    if not _has(options, "--alluredir"):
+        argv.append(f"--alluredir={reports / 'allure-results'}")
+    return int(pytest.main(argv + options))
+
+
+def _history(args: argparse.Namespace) -> int:
+    from monitor.history import textlog
+    from monitor.history.schedule import Status, gaps
+    from monitor.history.store import HistoryError, HistoryStore, rebuild
+
+    try:
+        if args.action == "rebuild":
+            done = rebuild(args.source, args.to)
+            print(f"rebuilt {args.to}: {done.runs} runs, {done.records} records from {args.source}")
+            for line in done.skipped_lines:
+                print(f"  skipped {line}")
+            return 0
+        if args.action == "compact":
+            before = date.today() - timedelta(days=args.keep_days)
+            for month in textlog.compact(args.dir, before):
+                print(f"compacted into {month}")
+            return 0
+        with HistoryStore(args.history) as store:
+            if args.action == "import":
+                missing = [p for p in args.paths if not p.exists()]
+                for path in missing:  # a data branch's first run has no text history yet
+                    print(f"{path}: nothing there yet")
+                since = date.today() - timedelta(days=args.days - 1) if args.days else None
+                files = [f for p in args.paths if p.exists()
+                         for f in (textlog.history_files(p, since=since) if p.is_dir() else [p])]
+                for file in files:
+                    done = store.import_file(file)
+                    state = "unchanged" if done.files_unchanged else f"{done.runs} runs, {done.records} records added"
+                    print(f"{file}: {state}")
+                    for line in done.skipped_lines:
+                        print(f"  skipped {line}")
+                return 0
+            now = datetime.now(timezone.utc)
+            since = now - timedelta(hours=args.hours)
+            for target, suite in store.suites():
+                if (args.target and target != args.target) or (args.suite and suite != args.suite):
+                    continue
+                slots = [s for s in store.timeline(target, suite, now) if s.end > since]
+                tally = {status: sum(s.status is status for s in slots) for status in Status}
+                print(f"{target} {suite}: {len(slots)} expected runs in the last {args.hours:g} h: "
+                      + ", ".join(f"{n} {status.value}" for status, n in tally.items()))
+                for slot in gaps(slots):
+                    print(f"  unknown {slot.start:%Y-%m-%d %H:%M}–{slot.end:%H:%M} UTC: no run ({slot.schedule})")
+            return 0
+    except HistoryError as exc:
+        print(f"slurpy-monitor: {exc}", file=sys.stderr)
+        return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="slurpy-monitor", description=__doc__.split("\n\n")[0])
+    commands = top.add_subparsers(dest="command", required=True)
+    run_cmd = commands.add_parser("run", help="run suites against a target (options after the suites go to pytest)")
+    run_cmd.add_argument("suites", nargs="+", choices=[*SUITES, "all"], metavar="SUITE",
+                         help=f"{', '.join(SUITES)} or all")
+    history = commands.add_parser("history", help="import, rebuild, compact or read the results history")
+    actions = history.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("import", help="add results files or text-history folders (adds nothing twice)")
+    add.add_argument("paths", nargs="+", type=Path)
+    add.add_argument("--days", type=int, default=0,
+                     help="from text-history folders, only the day files of the last N days (default: all)")
+    build = actions.add_parser("rebuild", help="a new SQLite history from a text-history folder")
+    build.add_argument("--from", dest="source", type=Path, required=True)
+    build.add_argument("--to", type=Path, default=DEFAULT_HISTORY)
+    squeeze = actions.add_parser("compact", help="fold day files older than --keep-days into monthly .jsonl.gz")
+    squeeze.add_argument("dir", type=Path)
+    squeeze.add_argument("--keep-days", type=int, default=7)
+    show = actions.add_parser("gaps", help="expected scheduled runs per target and suite: up, down, unknown")
+    show.add_argument("--target")
+    show.add_argument("--suite")
+    show.add_argument("--hours", type=float, default=24)
+    for sub in (add, show):
+        sub.add_argument("--history", type=Path, default=DEFAULT_HISTORY, help=f"SQLite history (default {DEFAULT_HISTORY})")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["run"]:  # suites first; everything from the first option on is pytest's
+        split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
+        args = parser().parse_args(argv[:split] if split > 1 else argv)
+        return run(args.suites, argv[split:])
+    return _history(parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

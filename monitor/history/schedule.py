@@ -1,0 +1,134 @@
+"""When a scheduled suite was expected to run, and what each expected run found.
+
+A scheduler (GitHub's cron) names its schedule as a cron line; every run it starts carries that
+line. Each cron slot is a window from one scheduled time to the next: a run that started inside
+it observed the target for that window. A window without a run is *unknown*, never up: GitHub
+delays scheduled runs and drops some under load, and a run that started more than one interval
+late leaves the window it was meant for unobserved, which is the truth.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from itertools import pairwise
+from typing import Iterable, Iterator
+
+
+class Status(StrEnum):
+    UP = "up"
+    DOWN = "down"
+    UNKNOWN = "unknown"
+
+
+def _field(text: str, low: int, high: int, name: str) -> tuple[int, ...]:
+    values: set[int] = set()
+    for part in text.split(","):
+        spec, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if spec == "*":
+            first, last = low, high
+        elif "-" in spec:
+            first, last = (int(v) for v in spec.split("-", 1))
+        else:
+            first = last = int(spec)
+            if step_text:
+                last = high
+        if not (low <= first <= last <= high) or step < 1:
+            raise ValueError(f"{name} field {part!r} is outside {low}-{high}")
+        values.update(range(first, last + 1, step))
+    return tuple(sorted(values))
+
+
+@dataclass(frozen=True)
+class Cron:
+    """The subset of cron that monitoring schedules use: minute and hour fields (``*``, ``*/5``,
+    ``7``, ``0-30/10``, ``1,31``); day, month and weekday must be ``*``."""
+
+    line: str
+    minutes: tuple[int, ...]
+    hours: tuple[int, ...]
+
+    @classmethod
+    def parse(cls, line: str) -> "Cron":
+        fields = line.split()
+        if len(fields) != 5:
+            raise ValueError(f"cron line {line!r} must have 5 fields (minute hour day month weekday)")
+        if fields[2:] != ["*", "*", "*"]:
+            raise ValueError(f"cron line {line!r}: only the minute and hour fields may be set "
+                             "(a monitoring schedule runs every day)")
+        try:
+            return cls(line, _field(fields[0], 0, 59, "minute"), _field(fields[1], 0, 23, "hour"))
+        except ValueError as exc:
+            raise ValueError(f"cron line {line!r}: {exc}") from None
+
+    def times(self, since: datetime, until: datetime) -> Iterator[datetime]:
+        """Scheduled times t with since <= t < until (aware datetimes, UTC)."""
+        day = since.replace(hour=0, minute=0, second=0, microsecond=0)
+        while day < until:
+            for hour in self.hours:
+                for minute in self.minutes:
+                    at = day.replace(hour=hour, minute=minute)
+                    if since <= at < until:
+                        yield at
+            day += timedelta(days=1)
+
+    def slot_of(self, moment: datetime) -> datetime:
+        """The latest scheduled time at or before ``moment``."""
+        day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        return list(self.times(day - timedelta(days=1), moment + timedelta(microseconds=1)))[-1]
+
+    def next_after(self, moment: datetime) -> datetime:
+        return next(self.times(moment + timedelta(microseconds=1), moment + timedelta(days=2)))
+
+
+@dataclass(frozen=True)
+class ObservedRun:
+    run_id: str
+    started: datetime
+    schedule: str
+    status: Status  # what this run found for the suite: down if any check failed
+
+
+@dataclass
+class Slot:
+    start: datetime
+    end: datetime
+    schedule: str
+    status: Status = Status.UNKNOWN
+    run_ids: list[str] = field(default_factory=list)
+
+
+_WORST = {Status.DOWN: 0, Status.UP: 1, Status.UNKNOWN: 2}
+
+
+def timeline(runs: Iterable[ObservedRun], now: datetime) -> list[Slot]:
+    """Every expected slot of every schedule the runs name, oldest first, from the first run on
+    that schedule until the schedule was replaced (the first run on another one) or ``now``.
+    A slot still open at ``now`` is listed only if a run already observed it."""
+    scheduled = sorted((r for r in runs if r.schedule), key=lambda r: r.started)
+    slots: list[Slot] = []
+    for index, run in enumerate(scheduled):
+        if index and scheduled[index - 1].schedule == run.schedule:
+            continue  # not the first run of a stretch on this schedule
+        later = [r.started for r in scheduled[index:] if r.schedule != run.schedule]
+        until = later[0] if later else now
+        mine = [r for r in scheduled[index:] if r.schedule == run.schedule and r.started < until]
+        cron = Cron.parse(run.schedule)
+        starts = list(cron.times(cron.slot_of(run.started), until))
+        bounds = [*starts, cron.next_after(starts[-1])]
+        position = 0
+        for start, end in pairwise(bounds):
+            inside = []
+            while position < len(mine) and mine[position].started < end:
+                inside.append(mine[position])
+                position += 1
+            if end > until and not inside:
+                continue  # still open, or the schedule was replaced before it ended
+            status = min((r.status for r in inside), key=_WORST.__getitem__, default=Status.UNKNOWN)
+            slots.append(Slot(start, end, run.schedule, status, [r.run_id for r in inside]))
+    return slots
+
+
+def gaps(slots: Iterable[Slot]) -> list[Slot]:
+    return [slot for slot in slots if not slot.run_ids]

@@ -1,0 +1,328 @@
+"""The results history: every record of every run in one SQLite file (stdlib ``sqlite3``).
+
+WAL mode, one short ``BEGIN IMMEDIATE`` transaction per record: writers (two overlapping runs,
+an import) queue behind each other for at most ``busy_timeout_s`` and lose nothing; readers never
+wait; a process killed midway leaves every committed record and no half of one. Records are
+keyed by (run id, position in the run), so adding a run again (re-importing its results file or
+its text history) adds nothing.
+
+``synchronous=NORMAL``: a commit survives the process being killed; only a power loss can take
+the last commits back (the text history on the data branch is the copy that survives runners).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from monitor.history import textlog
+from monitor.history.schedule import ObservedRun, Slot, Status, timeline
+from monitor.results import CheckResult
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 5.0
+
+_SCHEMA = [
+    """CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY, target TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
+        deploy_version TEXT NOT NULL DEFAULT '', runner TEXT NOT NULL DEFAULT '', schedule TEXT NOT NULL DEFAULT '')""",
+    "CREATE TABLE run_suites (run_id TEXT NOT NULL, suite TEXT NOT NULL, PRIMARY KEY (run_id, suite)) WITHOUT ROWID",
+    """CREATE TABLE results (
+        run_id TEXT NOT NULL, seq INTEGER NOT NULL, time TEXT NOT NULL, target TEXT NOT NULL, suite TEXT NOT NULL,
+        check_id TEXT NOT NULL, check_name TEXT NOT NULL, service TEXT NOT NULL, path TEXT NOT NULL,
+        verdict TEXT NOT NULL, category TEXT, duration_ms REAL, attempts INTEGER NOT NULL, url TEXT NOT NULL,
+        message TEXT NOT NULL, details TEXT NOT NULL, deploy_version TEXT NOT NULL, runner TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq))""",
+    "CREATE INDEX results_by_check ON results (target, check_id, time)",
+    "CREATE TABLE imported (sha256 TEXT PRIMARY KEY) WITHOUT ROWID",
+    """CREATE VIEW records AS SELECT results.*, runs.started, runs.finished, runs.schedule
+        FROM results JOIN runs USING (run_id)""",
+]
+_RESULT_COLUMNS = ("run_id", "seq", "time", "target", "suite", "check_id", "check_name", "service", "path", "verdict",
+                   "category", "duration_ms", "attempts", "url", "message", "details", "deploy_version", "runner")
+_INSERT_RESULT = (f"INSERT OR IGNORE INTO results ({', '.join(_RESULT_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(_RESULT_COLUMNS))})")
+_UPSERT_RUN = """INSERT INTO runs (run_id, target, started, finished, deploy_version, runner, schedule)
+    VALUES (:run_id, :target, :started, :finished, :deploy_version, :runner, :schedule)
+    ON CONFLICT (run_id) DO UPDATE SET started = excluded.started, finished = coalesce(excluded.finished, finished),
+        deploy_version = excluded.deploy_version, runner = excluded.runner, schedule = excluded.schedule"""
+
+
+class HistoryError(Exception):
+    """The history file cannot be used; the message names the file and says what to do."""
+
+
+def rebuild_hint(path: Path) -> str:
+    return f"slurpy-monitor history rebuild --from <text history folder> --to {path}"
+
+
+def _explain(path: Path, exc: BaseException, busy_timeout_s: float) -> HistoryError:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        what = (f"is locked by another process (waited {busy_timeout_s:g} s): let the other run finish, or stop "
+                "whatever holds it open (a sqlite3 shell, a stuck run)")
+    elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        what = (f"is read-only: make it and its folder writable (chmod u+w {path} {path.parent}) "
+                "or point --history at a writable file")
+    elif "not a database" in text or "malformed" in text or "encrypted" in text:
+        what = (f"is corrupt ({exc}): move it aside (mv {path} {path}.corrupt) and rebuild it "
+                f"({rebuild_hint(path)}), or let the next run start a new one")
+    elif "unable to open" in text:
+        what = "cannot be opened: check that its folder exists and is writable, or point --history elsewhere"
+    else:
+        what = f"cannot be used: {exc}"
+    return HistoryError(f"history {path} {what}")
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    target: str
+    started: str  # ISO 8601, UTC
+    finished: str | None = None
+    deploy_version: str = ""
+    runner: str = ""
+    schedule: str = ""
+
+    def to_line(self) -> dict[str, Any]:
+        return {"kind": textlog.RUN, **asdict(self)}
+
+    @classmethod
+    def from_line(cls, data: dict[str, Any]) -> "RunInfo":
+        return cls(run_id=data["run_id"], target=data["target"], started=data["started"], finished=data.get("finished"),
+                   deploy_version=data.get("deploy_version") or "", runner=data.get("runner") or "",
+                   schedule=data.get("schedule") or "")
+
+
+@dataclass
+class Imported:
+    runs: int = 0
+    records: int = 0
+    files_unchanged: int = 0
+    skipped_lines: list[str] = field(default_factory=list)  # "file:line: why"
+
+
+def _row(result: CheckResult, seq: int) -> tuple:
+    return (result.run_id, seq, result.time, result.target, result.suite, result.id, result.check, result.service,
+            result.path, result.verdict.value, result.category.value if result.category else None,
+            result.duration_ms, result.attempts, result.url, result.message, json.dumps(result.details, sort_keys=True),
+            result.deploy_version, result.runner)
+
+
+class HistoryStore:
+    def __init__(self, path: Path, busy_timeout_s: float | None = None):
+        self.path = Path(path)
+        self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
+        self._db: sqlite3.Connection | None = None
+
+    def __enter__(self) -> "HistoryStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @contextmanager
+    def _explained(self) -> Iterator[None]:
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            raise _explain(self.path, exc, self.busy_timeout_s) from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            with self._explained():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None)
+                try:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.execute("PRAGMA synchronous=NORMAL")
+                    self._ensure_schema(db)
+                except BaseException:
+                    db.close()
+                    raise
+            self._db = db
+        return self._db
+
+    def _ensure_schema(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version == 0 and not db.execute("SELECT 1 FROM sqlite_master").fetchone():
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if db.execute("PRAGMA user_version").fetchone()[0] == 0:  # no other writer created it meanwhile
+                    for statement in _SCHEMA:
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return
+        if version > SCHEMA_VERSION:
+            raise HistoryError(f"history {self.path} has schema version {version}, newer than this slurpy-monitor's "
+                               f"({SCHEMA_VERSION}): upgrade slurpy-monitor, or point --history at another file")
+        raise HistoryError(f"history {self.path} has an older schema (version {version}, this slurpy-monitor writes "
+                           f"{SCHEMA_VERSION}): move it aside (mv {self.path} {self.path}.old) and rebuild it "
+                           f"({rebuild_hint(self.path)}); its runs' results files can be re-imported too")
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        db = self._connect()
+        with self._explained():
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    # writing
+
+    def begin_run(self, run: RunInfo) -> None:
+        with self._write() as db:
+            db.execute(_UPSERT_RUN, asdict(run))
+
+    def add(self, result: CheckResult, seq: int) -> None:
+        with self._write() as db:
+            db.execute(_INSERT_RESULT, _row(result, seq))
+            db.execute("INSERT OR IGNORE INTO run_suites VALUES (?, ?)", (result.run_id, result.suite))
+
+    def finish_run(self, run_id: str, finished: str) -> None:
+        with self._write() as db:
+            db.execute("UPDATE runs SET finished = ? WHERE run_id = ?", (finished, run_id))
+
+    def import_lines(self, lines: Iterable[dict[str, Any]], origin: str) -> Imported:
+        """Add runs and records from text-history or results-file lines; what is already there stays.
+        A record's position is its place among its run's records in ``lines``; records without a
+        run id (files older than run ids) belong to a run named after ``origin``."""
+        runs: dict[str, RunInfo] = {}
+        rows: list[tuple] = []
+        seen: dict[str, list[CheckResult]] = {}
+        for data in lines:
+            if data.get("kind") == textlog.RUN:
+                info = RunInfo.from_line(data)
+                known = runs.get(info.run_id)
+                runs[info.run_id] = info if known is None or info.finished else RunInfo(
+                    **{**asdict(info), "finished": known.finished})
+                continue
+            result = CheckResult.from_dict({k: v for k, v in data.items() if k != "kind"})
+            result.run_id = result.run_id or f"file:{origin}"
+            mine = seen.setdefault(result.run_id, [])
+            rows.append(_row(result, len(mine)))
+            mine.append(result)
+        imported = Imported()
+        with self._write() as db:
+            before = db.total_changes
+            db.executemany(_INSERT_RESULT, rows)
+            imported.records = db.total_changes - before
+            for run_id, results in seen.items():
+                db.executemany("INSERT OR IGNORE INTO run_suites VALUES (?, ?)",
+                               {(run_id, r.suite) for r in results})
+                if run_id not in runs:  # a results file: the run is known only by its records
+                    first = results[0]
+                    times = sorted(r.time for r in results)
+                    before = db.total_changes
+                    db.execute("INSERT OR IGNORE INTO runs (run_id, target, started, finished, deploy_version, runner)"
+                               " VALUES (?, ?, ?, ?, ?, ?)",
+                               (run_id, first.target, times[0], times[-1], first.deploy_version, first.runner))
+                    imported.runs += db.total_changes - before
+            for info in runs.values():
+                new = db.execute("SELECT 1 FROM runs WHERE run_id = ?", (info.run_id,)).fetchone() is None
+                db.execute(_UPSERT_RUN, asdict(info))
+                imported.runs += new
+        return imported
+
+    def import_file(self, path: Path) -> Imported:
+        """Import a results file or a text-history file; a file imported before unchanged is skipped."""
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()  # an unreadable input is not the history's fault
+        db = self._connect()
+        with self._explained():
+            if db.execute("SELECT 1 FROM imported WHERE sha256 = ?", (digest,)).fetchone():
+                return Imported(files_unchanged=1)
+        read = textlog.read_file(path)
+        imported = self.import_lines(read.lines, origin=path.name)
+        imported.skipped_lines = read.skipped
+        with self._write() as db:
+            db.execute("INSERT OR IGNORE INTO imported VALUES (?)", (digest,))
+        return imported
+
+    # reading
+
+    def count(self) -> int:
+        with self._explained():
+            return self._connect().execute("SELECT count(*) FROM results").fetchone()[0]
+
+    def runs(self) -> list[RunInfo]:
+        with self._explained():
+            rows = self._connect().execute("SELECT run_id, target, started, finished, deploy_version, runner, schedule "
+                                           "FROM runs ORDER BY started").fetchall()
+        return [RunInfo(*row) for row in rows]
+
+    def results(self, run_id: str | None = None) -> list[CheckResult]:
+        query = f"SELECT {', '.join(_RESULT_COLUMNS)} FROM results"
+        with self._explained():
+            rows = self._connect().execute(query + (" WHERE run_id = ?" if run_id else "") + " ORDER BY run_id, seq",
+                                           (run_id,) if run_id else ()).fetchall()
+        results = []
+        for row in rows:
+            data = dict(zip(_RESULT_COLUMNS, row))
+            data.update(check=data.pop("check_name"), details=json.loads(data["details"]))
+            del data["seq"], data["check_id"]
+            results.append(CheckResult.from_dict(data))
+        return results
+
+    def suites(self) -> list[tuple[str, str]]:
+        """(target, suite) pairs that have scheduled runs."""
+        with self._explained():
+            return self._connect().execute(
+                "SELECT DISTINCT runs.target, suite FROM runs JOIN run_suites USING (run_id) "
+                "WHERE schedule != '' ORDER BY 1, 2").fetchall()
+
+    def observed(self, target: str, suite: str) -> list[ObservedRun]:
+        """Each run of this suite: down if a check failed, up if any passed, else (only skips or
+        the monitor's own errors) unknown."""
+        with self._explained():
+            rows = self._connect().execute(
+                """SELECT runs.run_id, runs.started, runs.schedule,
+                          sum(results.verdict = 'fail'), sum(results.verdict IN ('pass', 'flaky', 'warn'))
+                   FROM runs JOIN results ON results.run_id = runs.run_id AND results.suite = ?
+                   WHERE runs.target = ? GROUP BY runs.run_id ORDER BY runs.started""", (suite, target)).fetchall()
+        return [ObservedRun(run_id, datetime.fromisoformat(started), schedule,
+                            Status.DOWN if failed else Status.UP if passed else Status.UNKNOWN)
+                for run_id, started, schedule, failed, passed in rows]
+
+    def timeline(self, target: str, suite: str, now: datetime) -> list[Slot]:
+        return timeline(self.observed(target, suite), now)
+
+
+def rebuild(text_root: Path, path: Path) -> Imported:
+    """A new SQLite history from the text history, swapped in whole: the old file stays usable
+    until the new one is complete. Rebuild while no run writes to ``path``."""
+    scratch = path.with_name(path.name + ".rebuilding")
+    for leftover in (scratch, Path(f"{scratch}-wal"), Path(f"{scratch}-shm")):
+        leftover.unlink(missing_ok=True)
+    total = Imported()
+    with HistoryStore(scratch) as store:
+        for file in textlog.history_files(text_root):
+            imported = store.import_file(file)
+            total.runs += imported.runs
+            total.records += imported.records
+            total.skipped_lines += imported.skipped_lines
+        store._connect().execute("PRAGMA journal_mode=DELETE")  # one self-contained file to move into place
+    for stale in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)  # an old WAL must never be replayed onto the new file
+    os.replace(scratch, path)
+    return total

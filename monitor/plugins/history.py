@@ -1,0 +1,54 @@
+"""The run kept in the history as its records arrive: the SQLite file (``--history``, default
+``history.sqlite`` beside the results file) and, with ``--history-dir``, the text history that a
+git data branch holds. A history that cannot be written is said in words at the end of the run
+(and in every report); the verdict and the results file do not depend on it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from monitor.history.schedule import Cron
+from monitor.history.sinks import SQLiteSink, TextHistorySink
+from monitor.pipeline import Run, Sink
+from monitor.plugins.results import results_path
+
+_RUN = pytest.StashKey[Run]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("slurpy monitor")
+    group.addoption("--history", default=os.environ.get("SLURPY_HISTORY"), metavar="PATH",
+                    help="SQLite history to add this run to (also $SLURPY_HISTORY; default history.sqlite beside "
+                         "the results file; 'none' keeps no history)")
+    group.addoption("--history-dir", default=os.environ.get("SLURPY_HISTORY_DIR"), metavar="DIR",
+                    help="also append this run to the text history in DIR, one JSONL per target per day "
+                         "(also $SLURPY_HISTORY_DIR; for a git data branch)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    schedule = config.getoption("schedule")
+    if schedule:
+        try:
+            Cron.parse(schedule)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--schedule / $SLURPY_SCHEDULE: {exc}") from None
+
+
+def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:
+    config.stash[_RUN] = run
+    results = results_path(config, run)
+    history = config.getoption("history") or str(results.parent / "history.sqlite")
+    sinks: list[Sink] = [] if history == "none" else [SQLiteSink(Path(history), results)]
+    if config.getoption("history_dir"):
+        sinks.append(TextHistorySink(Path(config.getoption("history_dir")), results))
+    return sinks
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    run = config.stash.get(_RUN, None)
+    if run is not None and run.notes:
+        terminalreporter.section("slurpy monitor notes", yellow=True)
+        for note in run.notes:
+            terminalreporter.write_line(note)

@@ -1,0 +1,148 @@
+"""`slurpy-monitor` against the sandbox, as a scheduler runs it: each suite writes its records,
+the history, JUnit XML, Allure results and the step summary; it gives the same records as
+plain pytest; and ten scheduled runs with faults switched between them, one run missed, leave a
+history whose records, verdicts, versions and gaps are what happened."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from suite_runner import artifacts_holding, run_suite
+
+from monitor.history import textlog
+from monitor.history.schedule import Status
+from monitor.history.store import HistoryStore, rebuild
+from monitor.results import read_jsonl
+from slurpy_sandbox import STATE_ENV
+from slurpy_sandbox.apps import PLANTED
+from slurpy_sandbox.faults import FAULTS
+
+SLURPY_MONITOR = Path(sys.executable).parent / "slurpy-monitor"
+
+
+def slurpy_monitor(sandbox, cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    cwd.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", **(env or {})}
+    for name in ("GITHUB_STEP_SUMMARY", "SLURPY_HISTORY", "SLURPY_HISTORY_DIR", "SLURPY_SCHEDULE",
+                 "SLURPY_DEPLOY_VERSION"):
+        if name not in (env or {}):
+            environment.pop(name, None)
+    return subprocess.run([str(SLURPY_MONITOR), *args], cwd=cwd, env=environment, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=300)
+
+
+def records(cwd: Path):
+    [results] = (cwd / "results").glob("*-sandbox.jsonl")
+    return read_jsonl(results)
+
+
+@pytest.mark.parametrize("suite", ["smoke", "security", "journeys"])
+def test_each_suite_writes_records_history_junit_allure_and_the_step_summary(sandbox, tmp_path, suite):
+    sandbox.clear()
+    summary = tmp_path / "summary.md"
+    done = slurpy_monitor(sandbox, tmp_path, "run", suite, "--deploy-version", "v7",
+                          env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    made = records(tmp_path)
+    assert made and {r.suite for r in made} == {suite} and {r.deploy_version for r in made} == {"v7"}
+    with HistoryStore(tmp_path / "results" / "history.sqlite") as store:
+        assert [r.to_dict() for r in store.results()] == [r.to_dict() for r in made]
+        assert [run.deploy_version for run in store.runs()] == ["v7"]
+    cases = list(ET.parse(tmp_path / "results" / "junit.xml").getroot().iter("testcase"))
+    assert len(cases) == len(made)
+    labelled = [json.loads(p.read_text()) for p in (tmp_path / "results" / "allure-results").glob("*-result.json")]
+    assert len(labelled) == len(made)
+    names = [({label["name"] for label in r["labels"]}, r["status"]) for r in labelled]
+    assert all("target" in n and ({"service", "verdict"} <= n or status == "skipped") for n, status in names)
+    assert f"**all {len(made)} checks ok**" in summary.read_text()
+
+
+def test_the_scheduler_and_a_developer_get_the_same_records(sandbox, tmp_path):
+    sandbox.clear()
+    scheduled = slurpy_monitor(sandbox, tmp_path / "scheduler", "run", "smoke")
+    assert scheduled.returncode == 0, scheduled.stdout[-3000:]
+    by_hand = run_suite("tests/smoke", tmp_path / "developer.jsonl",
+                        env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
+
+    def shape(results):
+        return sorted((r.id, r.verdict.value, r.category, r.suite, r.service, r.path) for r in results)
+
+    assert shape(records(tmp_path / "scheduler")) == shape(by_hand.results.values())
+
+
+def test_a_failed_journey_carries_its_scrubbed_trace_and_screenshot_into_allure(sandbox, tmp_path):
+    sandbox.clear()
+    sandbox.switch_on("checkout-declines-success-card")
+    done = slurpy_monitor(sandbox, tmp_path, "run", "journeys")
+    assert done.returncode == 1, done.stdout[-3000:]
+    allure = tmp_path / "results" / "allure-results"
+    payment = [json.loads(p.read_text()) for p in allure.glob("*-result.json")
+               if json.loads(p.read_text())["name"].startswith("test_payment")]
+    [failed] = [r for r in payment if r["status"] == "failed"]
+    attached = {a["name"] for a in failed.get("attachments", [])}
+    assert "trace.zip" in attached, attached
+    assert [s["name"] for s in failed["steps"] if s["status"] == "failed"], "the step that broke is marked"
+    secrets = [*PLANTED.values(), *sandbox.state["secrets"].values(), "4242424242424242", "4000000000000002"]
+    for secret in secrets:
+        assert not artifacts_holding(allure, secret), "an Allure attachment holds a secret"
+
+
+CRON = "*/5 * * * *"
+# slot -> (faults switched on for that run, deploy version); slot 6 is the run GitHub dropped
+PLAN = {0: ({}, "v1"), 1: ({}, "v1"), 2: ({"backend-degraded"}, "v1"), 3: ({"backend-degraded"}, "v1"),
+        4: ({}, "v2"), 5: ({}, "v2"), 7: ({"mcp-down"}, "v2"), 8: ({}, "v3"), 9: ({}, "v3"),
+        10: ({"frontend-health-5xx"}, "v3")}
+BASE = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+# The sandbox, like Slurpy's contract, reports no version: a run given one says it compared none.
+NO_VERSION_SOURCE = {"test_served_version_is_the_deployed_one[nothing-to-probe]": ("skip", None)}
+
+
+def test_ten_scheduled_runs_and_a_missed_one_leave_a_history_that_matches(sandbox, tmp_path):
+    history, text = tmp_path / "history.sqlite", tmp_path / "text"
+    run_ids = {}
+    for slot, (faults, version) in PLAN.items():
+        sandbox.clear()
+        for fault in faults:
+            sandbox.switch_on(fault)
+        done = slurpy_monitor(sandbox, tmp_path / f"run{slot}", "run", "smoke", "--history", str(history),
+                              "--history-dir", str(text), "--schedule", CRON, "--deploy-version", version)
+        assert done.returncode == (1 if faults else 0), done.stdout[-3000:]
+        [run_ids[slot]] = {r.run_id for r in records(tmp_path / f"run{slot}")}
+
+    # GitHub's clock, simulated: each run's lines move to its slot (the runs took seconds, not an hour).
+    lines = [line for day_file in textlog.history_files(text) for line in textlog.read_file(day_file).lines]
+    started = {line["run_id"]: datetime.fromisoformat(line["started"]) for line in lines if line.get("kind") == "run"}
+    slot_of = {run_id: slot for slot, run_id in run_ids.items()}
+    shifted = tmp_path / "shifted"
+    for line in lines:
+        moved = BASE + timedelta(minutes=5 * slot_of[line["run_id"]], seconds=20)
+        for key in ("started", "finished", "time"):
+            if line.get(key):
+                when = moved + (datetime.fromisoformat(line[key]) - started[line["run_id"]])
+                line[key] = when.isoformat(timespec="milliseconds")
+        textlog.append_line(textlog.day_file(shifted, "sandbox", moved), line)
+    rebuilt = tmp_path / "rebuilt.sqlite"
+    done = rebuild(shifted, rebuilt)
+    assert done.runs == 10 and not done.skipped_lines
+
+    with HistoryStore(history) as live, HistoryStore(rebuilt) as store:
+        assert store.count() == live.count()
+        for slot, (faults, version) in PLAN.items():
+            kept = store.results(run_ids[slot])
+            expected = {i: v for fault in faults for i, v in FAULTS[fault].catches.items()} | NO_VERSION_SOURCE
+            assert {r.id: (r.verdict.value, r.category) for r in kept if r.verdict.value != "pass"} == expected
+            assert {r.deploy_version for r in kept} == {version}
+            assert [r.to_dict() for r in live.results(run_ids[slot])] == [
+                {**r.to_dict(), "time": live_time} for r, live_time in
+                zip(kept, [x.time for x in live.results(run_ids[slot])])]
+        slots = store.timeline("sandbox", "smoke", now=BASE + timedelta(minutes=5 * 11))
+    assert [(int((s.start - BASE).total_seconds() // 300), s.status) for s in slots] == [
+        (slot, Status.UNKNOWN if slot not in PLAN else Status.DOWN if PLAN[slot][0] else Status.UP)
+        for slot in range(11)]
+    assert [s.run_ids for s in slots if s.status is Status.UNKNOWN] == [[]]

@@ -1,0 +1,76 @@
+"""`slurpy-monitor` as a scheduler uses it: `run` is pytest over the suites' folders with the
+reports switched on and every other option passed through; `history` imports (nothing twice),
+rebuilds, compacts and lists the expected runs, unknown ones included."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from monitor import cli
+from monitor.history import textlog
+from monitor.history.sinks import TextHistorySink
+from monitor.history.store import HistoryStore
+from monitor.pipeline import JsonlSink, Run, RunRecorder
+from monitor.results import CheckResult, Verdict
+
+
+def test_run_is_pytest_over_the_suites_with_reports_and_the_callers_options(monkeypatch):
+    seen = []
+    monkeypatch.setattr(pytest, "main", lambda argv: seen.append(argv) or 0)
+    assert cli.main(["run", "smoke", "journeys", "--target", "production", "-n", "2"]) == 0
+    assert cli.main(["run", "all", "--junitxml", "mine.xml"]) == 0
+    first, second = seen
+    assert first[:2] == [str(cli.ROOT / "tests/smoke"), str(cli.ROOT / "tests/journeys")]
+    assert first[-4:] == ["--target", "production", "-n", "2"]
+    assert "--junitxml=results/junit.xml" in first and "--alluredir=results/allure-results" in first
+    assert second[:3] == [str(cli.ROOT / f"tests/{s}") for s in ("smoke", "security", "journeys")]
+    assert "--junitxml=results/junit.xml" not in second and second[-2:] == ["--junitxml", "mine.xml"]
+
+
+def test_run_refuses_a_suite_that_does_not_exist(capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["run", "load"])
+    assert stop.value.code == 2 and "invalid choice: 'load'" in capsys.readouterr().err
+
+
+def test_history_commands(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    start = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(minutes=30)
+    start -= timedelta(minutes=start.minute % 5)
+    for k in (0, 1, 3):  # slot 2 missed
+        run = Run(target="prod", started=start + timedelta(minutes=5 * k, seconds=30), schedule="*/5 * * * *")
+        recorder = RunRecorder(run, [JsonlSink(tmp_path / f"r{k}.jsonl"), TextHistorySink(tmp_path / "text")])
+        recorder.add(CheckResult("health", "backend", Verdict.FAIL if k == 3 else Verdict.PASS, "m", suite="smoke"))
+        recorder.close()
+
+    assert cli.main(["history", "import", "r0.jsonl", "text", "nowhere"]) == 0
+    out = capsys.readouterr().out
+    assert "r0.jsonl: 1 runs, 1 records added" in out and "nowhere: nothing there yet" in out
+    assert "2 runs, 2 records added" in out, "the text history brings the two runs the results file did not"
+    assert cli.main(["history", "import", "r1.jsonl", "text"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["r1.jsonl: 0 runs, 0 records added",
+                                                    f"{textlog.day_file(tmp_path / 'text', 'prod', start).relative_to(tmp_path)}: unchanged"]
+
+    assert cli.main(["history", "gaps", "--hours", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("prod smoke: ") and "1 up" not in out[0] and "2 up, 1 down" in out[0]
+    assert f"  unknown {start + timedelta(minutes=10):%Y-%m-%d %H:%M}" in out[1] and "no run" in out[1]
+
+    assert cli.main(["history", "rebuild", "--from", "text", "--to", "rebuilt.sqlite"]) == 0
+    with HistoryStore(tmp_path / "rebuilt.sqlite") as store:
+        assert store.count() == 3
+    assert capsys.readouterr().out == "rebuilt rebuilt.sqlite: 3 runs, 3 records from text\n"
+
+    old = Run(target="prod", started=start - timedelta(days=3))
+    RunRecorder(old, [TextHistorySink(tmp_path / "text")]).add(CheckResult("health", "backend", Verdict.PASS, "m"))
+    assert cli.main(["history", "compact", "text", "--keep-days", "1"]) == 0
+    month = f"text/prod/{old.started:%Y-%m}.jsonl.gz"
+    assert capsys.readouterr().out == f"compacted into {month}\n"
+    assert not textlog.day_file(tmp_path / "text", "prod", old.started).exists()
+
+
+def test_a_history_command_on_a_broken_file_says_what_to_do(tmp_path, capsys):
+    (tmp_path / "h.sqlite").write_bytes(b"garbage" * 100)
+    assert cli.main(["history", "gaps", "--history", str(tmp_path / "h.sqlite")]) == 1
+    assert f"history {tmp_path / 'h.sqlite'} is corrupt" in capsys.readouterr().err

