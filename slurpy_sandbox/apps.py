@@ -102,6 +102,7 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     web.install(app, faults, env)  # first, so the policy middleware below wraps its answers too
     limiter = FixedWindowLimiter()
     faults.on_clear.append(limiter.reset)
+    bad_instance = _BadInstance(faults)
 
     def cors_headers(origin: str) -> dict[str, str]:
         if faults.is_on("frontend-cors-wildcard-credentials"):
@@ -126,7 +127,9 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
                     "Access-Control-Allow-Headers": "Content-Type, Authorization", "Access-Control-Max-Age": "600"})
         else:
             limit = RATE_LIMITS.get(request.url.path) if request.method == "POST" else None
-            if limit and not faults.is_on("frontend-rate-limit-off"):
+            if (broken := bad_instance.answer(request)) is not None:
+                response = broken
+            elif limit and not faults.is_on("frontend-rate-limit-off"):
                 # Per client, as the contract says: by user when signed in, else by peer address.
                 user = env.store.session_user(request.cookies.get(web.SESSION_COOKIE))
                 key = f"user:{user.id}" if user else f"ip:{request.client.host if request.client else '?'}"
@@ -281,7 +284,7 @@ def backend_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
         qdrant = not faults.is_on("backend-degraded")
         return {"ok": qdrant, "supabase": True, "qdrant": qdrant}
 
-    return _ApiPolicy(app, faults, "backend")
+    return _ApiPolicy(_KneeInFlight(app, faults), faults, "backend")
 
 
 def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
@@ -319,6 +322,46 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
         return StreamingResponse(frames(), media_type="application/x-ndjson")
 
     return _ApiPolicy(app, faults, "mcp")
+
+
+# -- load faults: what only many requests at once can show -------------------------------------
+class _KneeInFlight:
+    """``backend-latency-knee``: every request in flight past the knee slows each arriving one by
+    ms_per_request, as a worker pool too small for the load does. One probe alone is never slowed."""
+
+    def __init__(self, app: ASGIApp, faults: FaultState):
+        self.app, self.faults, self.in_flight = app, faults, 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.faults.is_on("backend-latency-knee"):
+            await self.app(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            over = self.in_flight - self.faults.param("backend-latency-knee", "knee")
+            if over > 0:
+                await asyncio.sleep(over * self.faults.param("backend-latency-knee", "ms_per_request") / 1000)
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+class _BadInstance:
+    """``frontend-failing-fraction``: every round(1/fraction)-th page answer is a load balancer's
+    502, counted rather than drawn so that a run's failure ratio is exact."""
+
+    def __init__(self, faults: FaultState):
+        self.faults, self.pages = faults, 0
+
+    def answer(self, request: Request) -> Response | None:
+        path = request.url.path
+        page = request.method == "GET" and path != "/health" and not path.startswith(("/api/", "/_next/", "/__stripe/"))
+        if not page or not self.faults.is_on("frontend-failing-fraction"):
+            return None
+        self.pages += 1
+        if self.pages % max(1, round(1 / self.faults.param("frontend-failing-fraction", "fraction"))):
+            return None
+        return HTMLResponse("<html><body><h1>502 Bad Gateway</h1></body></html>", status_code=502)
 
 
 def http_redirect_app(faults: FaultState, https_port: Callable[[], int]) -> FastAPI:
