@@ -14,10 +14,10 @@ Each request is named ``<kind>:<service> <path>``, its group (see monitor/analys
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import random
 import re
+import statistics
 import ssl
 import sys
 import time
@@ -28,6 +28,7 @@ from pathlib import Path
 import gevent
 import psutil
 from locust import FastHttpUser, between, constant, events, task
+from locust import runners as locust_runners
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
 from shapes import CapacitySearch, RunShape, StepRamp
@@ -44,10 +45,12 @@ from monitor.secrets import MissingSecret, Secrets
 PROFILE_ENV = "SLURPY_LOAD_PROFILE"  # a live profile as JSON, written by slurpy-load (the sandbox's URLs and CA)
 RUN_ID_ENV = "SLURPY_LOAD_RUN_ID"
 CPU_SAMPLE_S = 2.0  # Locust samples every 10 s: a short run would never be looked at
+LAG_TICK_S = 0.1
+# Workers report every 3 s by default; a master judging windows of a few seconds needs fresher numbers.
+locust_runners.WORKER_REPORT_INTERVAL = 1.0
 SCENARIO_BUG = "scenario:429"  # request-name prefix for 429s the scenario provoked itself: kept out of every group
 EXIT = {"pass": 0, "fail": 1, "refused": 2, "inconclusive": 3}
 
-log = logging.getLogger("slurpy.load")
 
 
 @dataclass
@@ -65,7 +68,7 @@ class LoadRun:
     schedule: StepRamp | CapacitySearch | None = None
     chat_spacing_s: float | None = None
     next_chat: float = 0.0
-    cpu: dict[str, float] = field(default_factory=dict)  # peak CPU % per generator process
+    generator: dict[str, dict[str, float]] = field(default_factory=dict)  # per process: peak CPU %, loop lag ms
     workers_missing: set[str] = field(default_factory=set)
     fewest_workers: int | None = None
     started: float = field(default_factory=time.monotonic)
@@ -284,11 +287,11 @@ def _configure(environment: Environment, **_) -> None:
     run.groups = _groups(run, weights)
     if not any(weights.values()):
         _refuse(f"every scenario's weight is 0 in {where} [load] weights: nothing to run")
-    gevent.spawn(_watch_cpu, environment)
+    gevent.spawn(_watch_generator, environment)
     if isinstance(environment.runner, WorkerRunner):
         return
     if isinstance(environment.runner, MasterRunner):
-        environment.runner.register_message("slurpy_cpu", _worker_cpu)
+        environment.runner.register_message("slurpy_generator", _worker_sample)
         gevent.spawn(_watch_workers, environment)
     spawn_rate = options.spawn_rate or policy.spawn_rate
 
@@ -329,31 +332,46 @@ def _groups(run: LoadRun, weights: dict[str, int]) -> set[tuple[str, str]]:
 def _pace_chat(environment: Environment, **_) -> None:
     """Each process gets its share of the chat route's limit (workers learn their number from the master)."""
     run = _run()
-    processes = (environment.parsed_options.expect_workers or 1) if isinstance(environment.runner, WorkerRunner) else 1
+    worker = isinstance(environment.runner, WorkerRunner)
+    processes = (environment.parsed_options.expect_workers or 1) if worker else 1
     run.chat_spacing_s = chat_spacing_s(run.profile, processes)
+    if run.chat_spacing_s is not None:  # interleaved: worker k's first turn comes k turns after worker 0's
+        run.next_chat = time.monotonic() + environment.runner.worker_index * run.chat_spacing_s / processes
 
 
 # -- watching the generator -------------------------------------------------------------------
-def _watch_cpu(environment: Environment) -> None:
-    """Every generator process samples its own CPU; workers report theirs to the master."""
+def _watch_generator(environment: Environment) -> None:
+    """Every generator process watches itself: its CPU (Locust's rule) and how late its event loop
+    wakes up (a loop that runs late stretches every response time it measures, whether this
+    process is busy or the machine gives it no CPU). Workers report theirs to the master."""
     process = psutil.Process()
     process.cpu_percent()
+    window: list[float] = []
+    opened = time.perf_counter()
     while True:
-        gevent.sleep(CPU_SAMPLE_S)
-        usage = process.cpu_percent()
-        run = _run()
-        if environment.runner is None or environment.runner.state not in ("spawning", "running"):
+        asked = time.perf_counter()
+        gevent.sleep(LAG_TICK_S)
+        now = time.perf_counter()
+        window.append((now - asked - LAG_TICK_S) * 1000)
+        if now - opened < CPU_SAMPLE_S:
             continue
-        if isinstance(environment.runner, WorkerRunner):
-            environment.runner.send_message("slurpy_cpu", {"cpu": usage})
-        name = "worker " + environment.runner.client_id if isinstance(environment.runner, WorkerRunner) else "master"
-        run.cpu[name] = max(run.cpu.get(name, 0.0), usage)
+        sample = {"cpu": process.cpu_percent(), "lag_ms": statistics.median(window)}
+        window, opened = [], now
+        runner = environment.runner
+        if runner is None or runner.state not in ("spawning", "running"):
+            continue
+        if isinstance(runner, WorkerRunner):
+            runner.send_message("slurpy_generator", sample)
+        _note_generator(_run(), "local" if not isinstance(runner, WorkerRunner) else f"worker {runner.client_id}", sample)
 
 
-def _worker_cpu(environment: Environment, msg, **_) -> None:
-    run = _run()
-    name = f"worker {msg.node_id}"
-    run.cpu[name] = max(run.cpu.get(name, 0.0), msg.data["cpu"])
+def _note_generator(run: LoadRun, name: str, sample: dict[str, float]) -> None:
+    for key, value in sample.items():
+        run.generator.setdefault(name, {})[key] = max(run.generator.get(name, {}).get(key, 0.0), value)
+
+
+def _worker_sample(environment: Environment, msg, **_) -> None:
+    _note_generator(_run(), f"worker {msg.node_id}", msg.data)
 
 
 def _watch_workers(environment: Environment) -> None:
@@ -396,12 +414,16 @@ def _group_stats(environment: Environment, groups: set[tuple[str, str]]) -> dict
 
 def _inconclusive(environment: Environment, run: LoadRun) -> list[str]:
     reasons = []
-    limit = run.profile.load.cpu_limit_percent
-    hot = {name: cpu for name, cpu in run.cpu.items() if cpu > limit}
+    policy = run.profile.load
+    hot = [f"{name} CPU {peak['cpu']:.0f}% over {policy.cpu_limit_percent:g}%" for name, peak in sorted(run.generator.items())
+           if peak["cpu"] > policy.cpu_limit_percent]
+    hot += [f"{name} event loop {peak['lag_ms']:.0f} ms late over {policy.max_loop_lag_ms:g} ms"
+            for name, peak in sorted(run.generator.items()) if peak["lag_ms"] > policy.max_loop_lag_ms]
     runner = environment.runner
-    if hot or runner.cpu_warning_emitted or getattr(runner, "worker_cpu_warning_emitted", False):
-        shown = ", ".join(f"{name} {cpu:.0f}%" for name, cpu in sorted(hot.items())) or "Locust's own warning"
-        reasons.append(f"the load generator was saturated (CPU over {limit:g}%: {shown})")
+    if runner.cpu_warning_emitted or getattr(runner, "worker_cpu_warning_emitted", False):
+        hot.append("Locust's own CPU warning")
+    if hot:
+        reasons.append(f"the load generator was saturated ({'; '.join(hot)})")
     if run.workers_missing:
         reasons.append(f"workers went missing during the run ({', '.join(sorted(run.workers_missing))})")
     provoked = sum(e.num_requests for e in runner.stats.entries.values() if e.name.startswith(SCENARIO_BUG))
@@ -438,7 +460,7 @@ def _judge(environment: Environment, **_) -> None:
     if isinstance(run.schedule, CapacitySearch):
         run.records.append(capacity_record(run.schedule.report, inconclusive))
     else:
-        judged = run.schedule.judged if run.schedule is not None else None
+        judged = run.schedule.judged() if run.schedule is not None and run.schedule.finished else None
         stats = judged or _group_stats(environment, run.groups)
         if judged:
             run.notes.append(f"judged the last {next(iter(judged.values())).seconds:.0f} s, once every user had started "
@@ -448,7 +470,7 @@ def _judge(environment: Environment, **_) -> None:
             url = run.profile.services[s.service].base_url if s.service in run.profile.services else ""
             run.records.append(group_record(judge_group(s, thresholds[s.kind]), url, inconclusive))
     if reasons:
-        run.records.append(generator_record(reasons, {"cpu_peak": run.cpu, "workers_missing": sorted(run.workers_missing),
+        run.records.append(generator_record(reasons, {"generator": run.generator, "workers_missing": sorted(run.workers_missing),
                                                       "requests": environment.runner.stats.total.num_requests}))
     recorder = RunRecorder(Run(target=run.profile.name), [JsonlSink(run.results)])
     for record in run.records:
@@ -467,7 +489,7 @@ def _report(run: LoadRun, outcome: str) -> list[str]:
     else:
         lines += table(run.records)
     shown = [r for r in run.records if r.check == "load"] if outcome == "inconclusive" else run.records
-    lines += [r.message for r in shown if r.verdict is not Verdict.PASS]
+    lines += [r.message for r in shown if r.verdict is not Verdict.PASS or r.service == "capacity"]
     lines += [f"note: {note}" for note in run.notes]
     lines.append(f"results: {run.results}")
     return lines

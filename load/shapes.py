@@ -44,7 +44,13 @@ class StepRamp(_Windowed):
                  settle_s: float, snapshot: Snapshot):
         super().__init__(snapshot, spawn_rate, settle_s)
         self.users, self.step_users, self.step_s, self.run_time_s = users, step_users, step_s, run_time_s
-        self.judged: dict[str, GroupStats] | None = None
+        self.end_t: float | None = None
+
+    def judged(self) -> dict[str, GroupStats]:
+        """The settled window, read once the run has stopped: a master then holds its workers'
+        last reports too. Its length is the schedule's, not the shutdown's."""
+        assert self.end_t is not None, "judged once the schedule has ended"
+        return self._close(self.end_t)
 
     def tick(self, t: float) -> tuple[int, float] | None:
         if self.finished:
@@ -52,7 +58,7 @@ class StepRamp(_Windowed):
         if self.base is None and t >= min(self._settled_after(min(self.users, self.step_users)), self.run_time_s / 2):
             self._open(t)
         if t >= self.run_time_s:
-            self.judged, self.finished = self._close(t), True
+            self.end_t, self.finished = t, True
             return None
         return min(self.users, self.step_users * (1 + math.floor(t / self.step_s))), self.spawn_rate
 

@@ -244,6 +244,9 @@ class LoadPolicy(_Strict):
     step_s: float = Field(default=30, gt=0, description="step ramp: time per step")
     cpu_limit_percent: float = Field(default=90, gt=0, le=100,
                                      description="a generator process above this CPU makes the run inconclusive (Locust warns at 90)")
+    max_loop_lag_ms: float = Field(default=100, gt=0, description="a generator whose event loop runs this late (median "
+                                                                  "over 2 s) makes the run inconclusive: its timings "
+                                                                  "would include its own wait")
 
     @field_validator("thresholds")
     @classmethod

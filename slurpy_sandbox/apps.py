@@ -327,7 +327,8 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
 # -- load faults: what only many requests at once can show -------------------------------------
 class _KneeInFlight:
     """``backend-latency-knee``: every request in flight past the knee slows each arriving one by
-    ms_per_request, as a worker pool too small for the load does. One probe alone is never slowed."""
+    ms_per_request, as a worker pool too small for the load does; base_ms is the work every request
+    takes (0: one probe alone is never slowed)."""
 
     def __init__(self, app: ASGIApp, faults: FaultState):
         self.app, self.faults, self.in_flight = app, faults, 0
@@ -338,9 +339,11 @@ class _KneeInFlight:
             return
         self.in_flight += 1
         try:
-            over = self.in_flight - self.faults.param("backend-latency-knee", "knee")
-            if over > 0:
-                await asyncio.sleep(over * self.faults.param("backend-latency-knee", "ms_per_request") / 1000)
+            over = max(0, self.in_flight - self.faults.param("backend-latency-knee", "knee"))
+            delay_ms = self.faults.param("backend-latency-knee", "base_ms") + over * self.faults.param(
+                "backend-latency-knee", "ms_per_request")
+            if delay_ms:
+                await asyncio.sleep(delay_ms / 1000)
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1

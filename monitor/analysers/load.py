@@ -15,7 +15,7 @@ from monitor.results import Category
 
 # A percentile means something once at least one request lies beyond it: 20 for p95, 100 for p99.
 MIN_REQUESTS = {95: 20, 99: 100}
-MEDIAN_FLOOR = 5  # fewer requests than this say nothing, not even through their median
+MEDIAN_FLOOR = 3  # fewer requests than this say nothing, not even through their median
 
 
 def group_of(request_name: str) -> tuple[str, str] | None:
