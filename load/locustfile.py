@@ -17,6 +17,7 @@ import functools
 import os
 import random
 import re
+import signal
 import statistics
 import ssl
 import sys
@@ -290,6 +291,10 @@ def _configure(environment: Environment, **_) -> None:
     gevent.spawn(_watch_generator, environment)
     if isinstance(environment.runner, WorkerRunner):
         return
+    # Headless with a shape, Locust installs its SIGTERM handler only once the shape has ended;
+    # until then SIGTERM (docker stop, a Kubernetes pod ending) would kill the master silently.
+    # Ctrl-C's path stops the users and workers and still judges what was measured.
+    signal.signal(signal.SIGTERM, _interrupt)
     if isinstance(environment.runner, MasterRunner):
         environment.runner.register_message("slurpy_generator", _worker_sample)
         gevent.spawn(_watch_workers, environment)
@@ -307,6 +312,10 @@ def _configure(environment: Environment, **_) -> None:
         step = policy.step_users if run.mode == "step" else users
         run.schedule = StepRamp(users, step, policy.step_s, run_time, spawn_rate, policy.settle_s, snapshot)
     RunShape.schedule = run.schedule
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
 
 
 def _trust(ca_bundle: str | None, **_certifi) -> ssl.SSLContext:
@@ -331,6 +340,8 @@ def _groups(run: LoadRun, weights: dict[str, int]) -> set[tuple[str, str]]:
 @events.test_start.add_listener
 def _pace_chat(environment: Environment, **_) -> None:
     """Each process gets its share of the chat route's limit (workers learn their number from the master)."""
+    if isinstance(environment.runner, MasterRunner):  # users run on the workers
+        return
     run = _run()
     worker = isinstance(environment.runner, WorkerRunner)
     processes = (environment.parsed_options.expect_workers or 1) if worker else 1

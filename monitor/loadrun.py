@@ -139,8 +139,8 @@ def _run_locust(args: argparse.Namespace, passthrough: list[str], env: dict[str,
         workers.append(subprocess.Popen([*common, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port),
                                          *passthrough], env=env, cwd=ROOT, start_new_session=True))
 
-    def forward(signum, _frame):
-        master.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
+    def forward(_signum, _frame):
+        master.send_signal(signal.SIGINT)  # Locust's Ctrl-C path: stop, collect, judge, report
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
