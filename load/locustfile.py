@@ -18,12 +18,12 @@ import os
 import random
 import re
 import signal
-import statistics
 import ssl
+import statistics
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import gevent
@@ -32,7 +32,7 @@ from locust import FastHttpUser, between, constant, events, task
 from locust import runners as locust_runners
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
-from shapes import CapacitySearch, RunShape, StepRamp
+from shapes import CapacitySearch, RunShape, StepRamp  # load/shapes.py: Locust puts this folder on sys.path
 
 from monitor.analysers.health import judge_health
 from monitor.analysers.load import GroupStats, budget_refusal, chat_spacing_s, group_of, judge_group
@@ -126,7 +126,8 @@ class HealthPoller(SlurpyUser):
                 if not answer.status_code:
                     answer.failure(f"no answer: {answer.error}")
                     continue
-                verdict = judge_health(endpoint, answer.status_code, dict(answer.headers.items() if answer.headers else ()), answer.content or b"")
+                headers = dict(answer.headers.items() if answer.headers else ())
+                verdict = judge_health(endpoint, answer.status_code, headers, answer.content or b"")
                 answer.success() if verdict.ok else answer.failure(verdict.describe())
 
 
@@ -254,7 +255,7 @@ def _configure(environment: Environment, **_) -> None:
         _refuse(f"{users} users is over the bound of {max_users} ({where} [load] max_users, or --max-users)")
     if options.slurpy_mode != "capacity" and run_time > max_duration:
         _refuse(f"{run_time:g} s is over the bound of {max_duration:g} s ({where} [load] max_duration_s, or --max-duration)")
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     RUN = run = LoadRun(profile=profile, mode=options.slurpy_mode, max_users=max_users, max_duration_s=max_duration,
                         run_id=os.environ.get(RUN_ID_ENV) or f"{started:%Y%m%dT%H%M%SZ}",
                         results=Path(options.results or f"results/{started:%Y%m%dT%H%M%SZ}-{profile.name}-load.jsonl"))
@@ -278,7 +279,7 @@ def _configure(environment: Environment, **_) -> None:
             weights.update(chat=0, plans=0)
     for name, user in SCENARIOS.items():
         user.weight = weights.get(name, 0)
-        user.host = profile.services["frontend"].base_url if "frontend" in profile.services else profile.services[polled[0]].base_url
+        user.host = profile.services["frontend" if "frontend" in profile.services else polled[0]].base_url
         user.network_timeout = user.connection_timeout = profile.timeout_s
         user.insecure = False
         user.ssl_context_factory = staticmethod(functools.partial(_trust, profile.tls.ca_bundle))

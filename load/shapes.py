@@ -8,7 +8,7 @@ again at the end, and hands on the difference. Locust's own CSV and HTML report 
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from locust import LoadTestShape
 

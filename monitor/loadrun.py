@@ -18,7 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.analysers.load import budget_refusal
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"slurpy load: --sandbox-fault needs a sandbox target; {profile.name} is not one", file=sys.stderr)
         return REFUSED
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     artifacts = Path(args.artifacts or ROOT / "results" / "artifacts" / f"load-{run_id}")
     artifacts.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,7 @@ class GroupStats:
         for value, count in histogram.items():
             self.histogram[value] = self.histogram.get(value, 0) + count
 
-    def since(self, earlier: "GroupStats", seconds: float) -> "GroupStats":
+    def since(self, earlier: GroupStats, seconds: float) -> GroupStats:
         """What happened after ``earlier`` was taken (a capacity stage's judged window)."""
         histogram = {v: c - earlier.histogram.get(v, 0) for v, c in self.histogram.items()}
         errors = {e: n - earlier.errors.get(e, 0) for e, n in self.errors.items()}

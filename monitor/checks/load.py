@@ -106,7 +106,8 @@ def capacity_record(report: CapacityReport, inconclusive: str | None) -> CheckRe
 
 def _row(cells: list[str], widths: list[int]) -> str:
     numbers = range(1, len(cells) - 2)  # counts and times right-aligned; names, threshold, verdict left
-    return "  ".join(c.rjust(w) if i in numbers else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    aligned = (c.rjust(w) if i in numbers else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+    return "  ".join(aligned).rstrip()
 
 
 def table(records: list[CheckResult]) -> list[str]:

@@ -2,8 +2,7 @@
 gate, chat pacing, and the records and table a run ends with."""
 import pytest
 
-from monitor.analysers.load import (GroupStats, budget_refusal, chat_spacing_s, first_breach, group_of, judge_group,
-                                    percentile)
+from monitor.analysers.load import GroupStats, budget_refusal, chat_spacing_s, first_breach, group_of, judge_group, percentile
 from monitor.checks.load import CapacityReport, Stage, capacity_record, generator_record, group_record, table
 from monitor.profile import LOAD_THRESHOLDS, LoadThreshold, load_profile
 from monitor.results import Category, Verdict
@@ -125,9 +124,9 @@ def test_the_table_marks_percentiles_with_too_few_requests():
 
 
 def test_capacity_is_the_highest_stage_that_held_and_what_broke_first():
-    report = CapacityReport(max_users=20, stages=[Stage(2, {"api:backend": stats(100)}),
-                                                  Stage(4, {"api:backend": stats(100)}),
-                                                  Stage(6, {"api:backend": stats(30, ms=1300)}, "api:backend: p95 1300 ms over 500 ms")])
+    broke = Stage(6, {"api:backend": stats(30, ms=1300)}, "api:backend: p95 1300 ms over 500 ms")
+    report = CapacityReport(max_users=20, stages=[Stage(2, {"api:backend": stats(100)}), Stage(4, {"api:backend": stats(100)}),
+                                                  broke])
     record = capacity_record(report, None)
     assert (record.id, record.verdict) == ("load:capacity", Verdict.PASS)
     assert record.details["capacity_users"] == 4
