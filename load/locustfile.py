@@ -32,12 +32,13 @@ from locust import FastHttpUser, between, constant, events, task
 from locust import runners as locust_runners
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
-from shapes import CapacitySearch, RunShape, StepRamp  # load/shapes.py: Locust puts this folder on sys.path
+from shapes import RunShape  # load/shapes.py: Locust puts this folder on sys.path
 
 from monitor.analysers.health import judge_health
-from monitor.analysers.load import GroupStats, budget_refusal, chat_spacing_s, group_of, judge_group
+from monitor.analysers.load import GroupStats, bounds_refusal, budget_refusal, chat_spacing_s, group_of, judge_group
 from monitor.analysers.ndjson import read_stream
 from monitor.checks.load import capacity_record, generator_record, group_record, stage_table, table
+from monitor.loadplan import CapacitySearch, StepRamp
 from monitor.pipeline import JsonlSink, Run, RunRecorder
 from monitor.profile import HealthEndpoint, Profile, ProfileError, load_profile, resolve_target_name, url_overrides_from_env
 from monitor.results import CheckResult, Verdict
@@ -247,14 +248,12 @@ def _configure(environment: Environment, **_) -> None:
     if refusal:
         _refuse(refusal)
     policy = profile.load
-    max_users = min(policy.max_users, options.max_users or policy.max_users)
-    max_duration = min(policy.max_duration_s, options.max_duration or policy.max_duration_s)
-    users = options.num_users or policy.users
-    run_time = _seconds(options.run_time) or policy.run_time_s
-    if options.slurpy_mode != "capacity" and users > max_users:
-        _refuse(f"{users} users is over the bound of {max_users} ({where} [load] max_users, or --max-users)")
-    if options.slurpy_mode != "capacity" and run_time > max_duration:
-        _refuse(f"{run_time:g} s is over the bound of {max_duration:g} s ({where} [load] max_duration_s, or --max-duration)")
+    refusal = bounds_refusal(profile, options.slurpy_mode, options.num_users, _seconds(options.run_time),
+                             options.max_users, options.max_duration, where)
+    if refusal:
+        _refuse(refusal)
+    max_users, max_duration = options.max_users or policy.max_users, options.max_duration or policy.max_duration_s
+    users, run_time = options.num_users or policy.users, _seconds(options.run_time) or policy.run_time_s
     started = datetime.now(UTC)
     RUN = run = LoadRun(profile=profile, mode=options.slurpy_mode, max_users=max_users, max_duration_s=max_duration,
                         run_id=os.environ.get(RUN_ID_ENV) or f"{started:%Y%m%dT%H%M%SZ}",
@@ -386,6 +385,12 @@ def _worker_sample(environment: Environment, msg, **_) -> None:
     _note_generator(_run(), f"worker {msg.node_id}", msg.data)
 
 
+def _note_missing(run: LoadRun, runner: MasterRunner) -> None:
+    # Locust calls a worker missing after its heartbeats stop for a few seconds; one lost just
+    # before the end has already missed some (each heartbeat resets the count, each second lowers it).
+    run.workers_missing |= {w.id for w in runner.clients.all if w.state == STATE_MISSING or w.heartbeat <= 0}
+
+
 def _watch_workers(environment: Environment) -> None:
     runner = environment.runner
     expected = environment.parsed_options.expect_workers
@@ -394,7 +399,7 @@ def _watch_workers(environment: Environment) -> None:
         if runner.state not in ("spawning", "running"):
             continue
         run = _run()
-        run.workers_missing |= {w.id for w in runner.clients.all if w.state == STATE_MISSING}
+        _note_missing(run, runner)
         present = len([w for w in runner.clients.all if w.state != STATE_MISSING])
         run.fewest_workers = present if run.fewest_workers is None else min(run.fewest_workers, present)
         if present < expected:
@@ -436,6 +441,8 @@ def _inconclusive(environment: Environment, run: LoadRun) -> list[str]:
         hot.append("Locust's own CPU warning")
     if hot:
         reasons.append(f"the load generator was saturated ({'; '.join(hot)})")
+    if isinstance(runner, MasterRunner):
+        _note_missing(run, runner)
     if run.workers_missing:
         reasons.append(f"workers went missing during the run ({', '.join(sorted(run.workers_missing))})")
     provoked = sum(e.num_requests for e in runner.stats.entries.values() if e.name.startswith(SCENARIO_BUG))

@@ -21,7 +21,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.analysers.load import budget_refusal
+from monitor.analysers.load import bounds_refusal, budget_refusal
 from monitor.profile import ProfileError, load_profile, parse_url_options, resolve_target_name, url_overrides_from_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     except ProfileError as exc:
         print("slurpy load: bad target profile:\n  " + "\n  ".join(exc.lines), file=sys.stderr)
         return REFUSED
-    refusal = budget_refusal(profile, args.spend_budget, f"targets/{profile.name}.toml")
+    where = f"targets/{profile.name}.toml"
+    refusal = budget_refusal(profile, args.spend_budget, where) or bounds_refusal(
+        profile, args.mode, args.users, args.run_time, args.max_users, args.max_duration, where)
     if refusal:
         print(f"slurpy load: {refusal}", file=sys.stderr)
         return REFUSED

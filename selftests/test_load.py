@@ -163,6 +163,30 @@ def test_sensitive_profile_is_refused_without_both_opt_ins(tmp_path, allow_budge
     assert "target prod is sensitive" in proc.stderr and proc.stderr.strip().endswith(f"missing: {missing}")
 
 
+def test_a_run_over_the_profile_bounds_is_refused_before_it_starts(load):
+    run = load("--users", "41")
+    assert run.returncode == 2 and not run.records, run.output
+    assert "41 users is over the bound of 40 (targets/sandbox.toml [load] max_users" in run.output
+
+
+def test_a_429_the_scenario_provoked_is_its_own_bug_not_the_target_failing(load, tmp_path):
+    """A profile that claims a hundred times the chat limit the sandbox enforces: chat users paced
+    on that claim, barely thinking, run into the real limit within a second or two."""
+    profile = (ROOT / "targets" / "sandbox.toml").read_text()
+    for line, claim in (('path = "/api/proxy-chat-stream"\nlimit = 20', 'path = "/api/proxy-chat-stream"\nlimit = 2000'),
+                        ("weights = { visitor = 3, health = 2, chat = 2, plans = 1 }", "weights = { chat = 1 }"),
+                        ("think_time_s = [0.2, 0.5]", "think_time_s = [0, 0.1]")):
+        assert line in profile
+        profile = profile.replace(line, claim)
+    (tmp_path / "sandbox.toml").write_text(profile)
+    run = load("--run-time", "6", "--users", "4", targets=tmp_path)
+    generator = run.records["load:generator"]
+    assert "the scenario provoked" in generator.message and "rate-limit answer" in generator.message, run.output
+    chat = run.records["load:chat:frontend"]
+    assert chat.verdict.value == "error" and chat.details["failures"] == 0, "the 429s must stay out of the chat group"
+    assert run.returncode == 3, run.output
+
+
 def test_locust_run_directly_keeps_the_same_budget_gate(tmp_path):
     """Locust's own command (as on other machines) refuses too: the gate lives in the locustfile."""
     (tmp_path / "prod.toml").write_text(SENSITIVE_PROFILE.format(allow_budget="true"))
@@ -181,7 +205,7 @@ def test_a_saturated_generator_is_inconclusive_not_a_pass(load):
     assert run.returncode == 3, run.output
 
 
-def test_sigterm_stops_users_and_workers_and_still_reports(sandbox, tmp_path):
+def test_a_lost_worker_and_sigterm_give_an_inconclusive_run_that_still_reports(sandbox, tmp_path):
     sandbox.clear()
     env = {**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"}
     proc = subprocess.Popen([sys.executable, "-m", "monitor.loadrun", "--run-time", "60", "--workers", "2",
@@ -193,10 +217,14 @@ def test_sigterm_stops_users_and_workers_and_still_reports(sandbox, tmp_path):
     while not (stats.exists() and "pages:frontend" in stats.read_text()) and time.monotonic() < deadline:
         time.sleep(0.2)
     children = psutil.Process(proc.pid).children(recursive=True)
+    workers = [c for c in children if "--worker" in c.cmdline()]
+    assert len(workers) == 2
+    workers[0].kill()  # a worker lost mid-run: the master must notice (after 3 missed heartbeats)
+    time.sleep(4.5)
     proc.send_signal(signal.SIGTERM)
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 3, output
-    assert "stopped after" in output and "pages:frontend" in output, output
+    assert "stopped after" in output and "workers went missing" in output and "pages:frontend" in output, output
     records = read_jsonl(tmp_path / "results.jsonl")
     assert {r.verdict.value for r in records} == {"error"} and any(r.details.get("requests") for r in records), output
     assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE], "a Locust process outlived the run"

@@ -157,6 +157,26 @@ def budget_refusal(profile: Profile, spend_budget: bool, where: str) -> str | No
             f"missing: {' and '.join(missing)}")
 
 
+def bounds_refusal(profile: Profile, mode: str, users: int | None, run_time_s: float | None,
+                   max_users: int | None, max_duration_s: float | None, where: str) -> str | None:
+    """Every run is bounded: the command line may lower the profile's bounds, never pass them."""
+    policy = profile.load
+    if max_users is not None and max_users > policy.max_users:
+        return f"--max-users {max_users} is over the bound of {policy.max_users} ({where} [load] max_users)"
+    if max_duration_s is not None and max_duration_s > policy.max_duration_s:
+        return (f"--max-duration {max_duration_s:g} is over the bound of {policy.max_duration_s:g} s "
+                f"({where} [load] max_duration_s)")
+    if mode == "capacity":  # the search has its own bounds: it stops at them
+        return None
+    bound_users, bound_s = max_users or policy.max_users, max_duration_s or policy.max_duration_s
+    if (users or policy.users) > bound_users:
+        return f"{users or policy.users} users is over the bound of {bound_users} ({where} [load] max_users, or --max-users)"
+    if (run_time_s or policy.run_time_s) > bound_s:
+        return (f"{run_time_s or policy.run_time_s:g} s is over the bound of {bound_s:g} s ({where} [load] max_duration_s, "
+                "or --max-duration)")
+    return None
+
+
 def chat_spacing_s(profile: Profile, processes: int) -> float | None:
     """Seconds between chat messages in one generator process, so that all chat users together,
     on one account, stay under the chat route's per-user limit (times the profile's margin).

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Any, Callable, ParamSpec
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 from monitor.probe import CertFetch, Exchange, Probe
 from monitor.results import Category, CheckResult, Verdict

@@ -1,9 +1,19 @@
-"""The load suite's judges, without Locust: percentiles, thresholds, too-few-requests, the budget
-gate, chat pacing, and the records and table a run ends with."""
+"""The load suite's judges and schedules, without Locust: percentiles, thresholds, too-few-requests, the budget
+and bounds gates, chat pacing, the step ramp and the capacity search, the records and table a run ends with."""
 import pytest
 
-from monitor.analysers.load import GroupStats, budget_refusal, chat_spacing_s, first_breach, group_of, judge_group, percentile
+from monitor.analysers.load import (
+    GroupStats,
+    bounds_refusal,
+    budget_refusal,
+    chat_spacing_s,
+    first_breach,
+    group_of,
+    judge_group,
+    percentile,
+)
 from monitor.checks.load import CapacityReport, Stage, capacity_record, generator_record, group_record, table
+from monitor.loadplan import CapacitySearch, StepRamp
 from monitor.profile import LOAD_THRESHOLDS, LoadThreshold, load_profile
 from monitor.results import Category, Verdict
 
@@ -133,3 +143,78 @@ def test_capacity_is_the_highest_stage_that_held_and_what_broke_first():
     assert "held 4 users at 10.0 requests/s; at 6 users api:backend: p95 1300 ms over 500 ms" in record.message
     first_broke = capacity_record(CapacityReport(max_users=20, stages=report.stages[2:]), None)
     assert (first_broke.verdict, first_broke.category) == (Verdict.FAIL, Category.LATENCY)
+
+
+@pytest.mark.parametrize("mode,users,run_time,max_users,max_duration,refused", [
+    ("gate", None, None, None, None, None),
+    ("gate", 41, None, None, None, "41 users is over the bound of 40 (targets/sandbox.toml [load] max_users, or --max-users)"),
+    ("gate", 10, None, 5, None, "10 users is over the bound of 5"),
+    ("step", None, 121, None, None, "121 s is over the bound of 120 s"),
+    ("gate", None, None, 50, None, "--max-users 50 is over the bound of 40 (targets/sandbox.toml [load] max_users)"),
+    ("capacity", 400, 999, None, None, None),  # the search stops at its bounds by itself
+])
+def test_every_run_is_bounded_and_the_command_line_only_lowers_the_bounds(mode, users, run_time, max_users, max_duration,
+                                                                         refused):
+    refusal = bounds_refusal(load_profile("sandbox"), mode, users, run_time, max_users, max_duration, "targets/sandbox.toml")
+    if refused is None:
+        assert refusal is None
+    else:
+        assert refusal is not None and refusal.startswith(refused), refusal
+
+
+class FakeRun:
+    """Closed-loop users, one second at a time: each second adds 100 requests at the latency the
+    current number of users meets; ``snapshot`` is what Locust's statistics would say so far."""
+
+    def __init__(self, latency_by_users):
+        self.latency_by_users, self.users, self.total = latency_by_users, 0, GroupStats("api", "backend")
+
+    def second(self, users: int) -> None:
+        self.users = users
+        self.total.add(100, 0, {self.latency_by_users(users): 100})
+
+    def snapshot(self) -> dict[str, GroupStats]:
+        t = self.total
+        return {"api:backend": GroupStats(t.kind, t.service, t.requests, t.failures, dict(t.histogram))}
+
+    def drive(self, schedule) -> list[int | None]:
+        users, t = [], 0.0
+        while (answer := schedule.tick(t)) is not None:
+            users.append(answer[0])
+            self.second(answer[0])
+            t += 1
+        return users
+
+
+def test_step_ramp_climbs_holds_and_judges_only_the_settled_window():
+    run = FakeRun(lambda users: 10)
+    ramp = StepRamp(users=6, step_users=2, step_s=5, run_time_s=30, spawn_rate=2, settle_s=2, snapshot=run.snapshot)
+    users = run.drive(ramp)
+    assert users == [2] * 5 + [4] * 5 + [6] * 20 and ramp.finished
+    window = ramp.judged()["api:backend"]
+    # opened at 3 s (1 s to start 2 users, 2 s to settle): seconds 3..29 are judged
+    assert (window.seconds, window.requests) == (27, 100 * 27)
+
+
+def test_capacity_search_stops_at_the_first_stage_that_breaks():
+    run = FakeRun(lambda users: 50 if users <= 8 else 900)
+    search = CapacitySearch(start=4, step=4, stage_s=10, settle_s=2, max_users=40, max_duration_s=600, spawn_rate=10,
+                            thresholds=LOAD_THRESHOLDS, snapshot=run.snapshot)
+    run.drive(search)
+    assert [(s.users, s.breach) for s in search.report.stages] == [
+        (4, None), (8, None), (12, "api:backend: p95 900 ms over 500 ms")]
+    assert search.report.held.users == 8 and search.report.held.rps == 100
+
+
+def test_capacity_search_stops_at_its_bounds():
+    run = FakeRun(lambda users: 20)
+    search = CapacitySearch(start=5, step=5, stage_s=10, settle_s=1, max_users=15, max_duration_s=600, spawn_rate=10,
+                            thresholds=LOAD_THRESHOLDS, snapshot=run.snapshot)
+    assert len(run.drive(search)) == 30
+    assert [s.users for s in search.report.stages] == [5, 10, 15]
+    assert search.report.stopped_by == "reached the bound of 15 users"
+    short_run = FakeRun(lambda users: 20)
+    short = CapacitySearch(start=5, step=5, stage_s=10, settle_s=1, max_users=100, max_duration_s=25, spawn_rate=10,
+                           thresholds=LOAD_THRESHOLDS, snapshot=short_run.snapshot)
+    assert len(short_run.drive(short)) <= 25
+    assert short.report.stopped_by == "another stage would pass the bound of 25 s"
