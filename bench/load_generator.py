@@ -38,10 +38,16 @@ def wrk(url: str, connections: int, lua: Path) -> dict[str, float]:
                          capture_output=True, text=True, check=True).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    p50, p95 = (float(v) for v in re.search(r"WRK p50_ms=([\d.]+) p95_ms=([\d.]+)", out).groups())
-    return {"requests": requests, "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+    p50, p95 = _found(r"WRK p50_ms=([\d.]+) p95_ms=([\d.]+)", out)
+    return {"requests": _found(r"(\d+) requests in", out)[0], "rps": _found(r"Requests/sec:\s+([\d.]+)", out)[0],
             "cpu_s": cpu, "p50": p50, "p95": p95}
+
+
+def _found(pattern: str, text: str) -> list[float]:
+    match = re.search(pattern, text)
+    if match is None:
+        sys.exit(f"load_generator: no {pattern!r} in:\n{text}")
+    return [float(v) for v in match.groups()]
 
 
 def locust(url: str, users: int) -> dict[str, float]:
@@ -60,12 +66,15 @@ def verdict_delay(sandbox: Sandbox, tmp: Path) -> float:
                              "--artifacts", str(tmp / "a"), "--", "--loglevel", "INFO"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
     stopped = printed = None
+    assert proc.stdout is not None
     for line in proc.stdout:
         if "Shape test stopping" in line:
             stopped = time.perf_counter()
         elif line.startswith("Slurpy load: target"):
             printed = time.perf_counter()
     proc.wait()
+    if stopped is None or printed is None:
+        sys.exit("load_generator: the load run printed no end of its shape or no verdict")
     return printed - stopped
 
 

@@ -12,6 +12,7 @@ Exit codes: 0 every threshold held, 1 a threshold broke, 2 refused (budget, boun
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import secrets
 import signal
@@ -116,8 +117,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_locust(args: argparse.Namespace, passthrough: list[str], env: dict[str, str], artifacts: Path,
                 results: Path) -> int:
+    if importlib.util.find_spec("locust") is None:
+        print("slurpy load: Locust is not installed here: `uv sync --group load` (./run installs every group)",
+              file=sys.stderr)
+        return REFUSED
     files = ",".join(str(f) for f in [LOCUSTFILE, *args.locustfile])
-    # -p no:locust has no meaning here; Locust's pytest plugin only matters to pytest.
     common = [sys.executable, "-m", "locust", "-f", files, "--loglevel", "WARNING"]
     command = [*common, "--headless", "--only-summary", "--slurpy-mode", args.mode, "--results", str(results),
                "--csv", str(artifacts / "locust"), "--html", str(artifacts / "locust.html")]
