@@ -123,6 +123,8 @@ def _run_locust(args: argparse.Namespace, passthrough: list[str], env: dict[str,
         return REFUSED
     files = ",".join(str(f) for f in [LOCUSTFILE, *args.locustfile])
     common = [sys.executable, "-m", "locust", "-f", files, "--loglevel", "WARNING"]
+    if args.spend_budget:  # every process, workers too, reads the profile and checks the budget rules itself
+        common.append("--spend-budget")
     command = [*common, "--headless", "--only-summary", "--slurpy-mode", args.mode, "--results", str(results),
                "--csv", str(artifacts / "locust"), "--html", str(artifacts / "locust.html")]
     for flag, value in (("--users", args.users), ("--spawn-rate", args.spawn_rate), ("--max-users", args.max_users),
@@ -131,8 +133,6 @@ def _run_locust(args: argparse.Namespace, passthrough: list[str], env: dict[str,
             command += [flag, str(value)]
     if args.run_time is not None and args.mode != "capacity":
         command += ["--run-time", f"{args.run_time:g}s"]
-    if args.spend_budget:
-        command.append("--spend-budget")
     workers: list[subprocess.Popen] = []
     if args.workers:
         port = _free_port()
