@@ -1,4 +1,4 @@
-"""``slurpy-load`` (``./run load``): one command for a load run against a target profile.
+"""slurpy-load (./run load): one command for a load run against a target profile.
 
 It checks the budget rules and the bounds before anything starts, brings up the sandbox when the
 profile is one, then runs ``load/locustfile.py`` in Locust's own processes: one, or a master and
@@ -32,7 +32,7 @@ REFUSED = 2
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="slurpy-load", description=__doc__.split("\n\n")[0],
-                                     epilog="Arguments after -- go to Locust as they are (e.g. -- --tags ...).")
+                                     epilog="Arguments after -- go to every Locust process as they are (-- --loglevel INFO).")
     parser.add_argument("--target", default=None, help="targets/NAME.toml (default: $SLURPY_TARGET or sandbox)")
     parser.add_argument("--url", action="append", default=[], metavar="SERVICE=URL", help="point a service elsewhere")
     parser.add_argument("--mode", choices=["gate", "step", "capacity"], default="gate",

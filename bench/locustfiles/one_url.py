@@ -7,7 +7,7 @@ import time
 import psutil
 from locust import FastHttpUser, constant, events, task
 
-CPU = {}
+CPU: dict[str, tuple[float, float]] = {}
 
 
 class OneUrl(FastHttpUser):
