@@ -3,9 +3,8 @@ and what the page showed at that moment, or how long each step took."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Iterator
 
 from playwright.sync_api import Dialog, Page
 

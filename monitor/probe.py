@@ -8,9 +8,8 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Callable, Mapping, TypeVar
 
 import httpx
 
@@ -54,12 +53,12 @@ class NetworkSettings:
     headers: Mapping[str, str] = field(default_factory=dict)  # sent on every request, e.g. a bearer token
 
     @classmethod
-    def from_profile(cls, profile: Profile) -> NetworkSettings:
+    def from_profile(cls, profile: Profile) -> "NetworkSettings":
         return cls(target=profile.name, timeout_s=profile.timeout_s, retries=profile.retries,
                    retry_delay_s=profile.retry_delay_s, user_agent=profile.user_agent_header,
                    traffic_header=profile.traffic_header, ca_bundle=profile.tls.ca_bundle)
 
-    def with_headers(self, **headers: str) -> NetworkSettings:
+    def with_headers(self, **headers: str) -> "NetworkSettings":
         return replace(self, headers={**self.headers, **headers})
 
 
@@ -123,7 +122,7 @@ class Probe:
     def get(self, url: str, **kwargs) -> Exchange:
         return self.request("GET", url, **kwargs)
 
-    def peer_certificate(self, host: str, port: int) -> CertFetch:
+    def peer_certificate(self, host: str, port: int) -> "CertFetch":
         """Handshake twice: once accepting anything, to read the certificate whatever its state;
         once verifying chain and host name, to learn whether a browser would accept it."""
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
 from monitor.analysers.headers import FULL_POLICY, HSTS_FLOOR_S
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SHIPPED_TARGETS = Path(__file__).resolve().parent.parent / "targets"
 TARGETS_DIR_ENV = "SLURPY_TARGETS_DIR"
@@ -54,7 +52,7 @@ class HealthEndpoint(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _one_body_kind(self) -> HealthEndpoint:
+    def _one_body_kind(self) -> "HealthEndpoint":
         if self.text_equals is not None and (self.json_equals or self.json_required):
             raise ValueError("a body is either text (text_equals) or JSON (json_equals/json_required), not both")
         return self
@@ -127,7 +125,7 @@ class TLSPolicy(_Strict):
     ca_bundle: str | None = Field(default=None, description="PEM file to trust instead of the system store")
 
     @model_validator(mode="after")
-    def _bands(self) -> TLSPolicy:
+    def _bands(self) -> "TLSPolicy":
         if self.warn_days < self.fail_days:
             raise ValueError(f"warn_days ({self.warn_days}) must be >= fail_days ({self.fail_days})")
         return self
@@ -267,7 +265,7 @@ class LoadPolicy(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _bounds(self) -> LoadPolicy:
+    def _bounds(self) -> "LoadPolicy":
         if self.users > self.max_users:
             raise ValueError(f"users ({self.users}) is over max_users ({self.max_users})")
         if self.run_time_s > self.max_duration_s:
@@ -302,7 +300,7 @@ class Profile(_Strict):
     load: LoadPolicy = LoadPolicy()
 
     @model_validator(mode="after")
-    def _rules_name_services(self) -> Profile:
+    def _rules_name_services(self) -> "Profile":
         for rule in [*self.rate_limits, *self.validation]:
             if rule.service not in self.services:
                 raise ValueError(f"rule for {rule.method} {rule.path} names unknown service {rule.service!r}")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 
 class Verdict(StrEnum):
@@ -51,7 +51,7 @@ class Category(StrEnum):
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -88,7 +88,7 @@ class CheckResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+    def from_dict(cls, data: dict[str, Any]) -> "CheckResult":
         data = {k: v for k, v in data.items() if k != "id"}
         data["verdict"] = Verdict(data["verdict"])
         if data.get("category"):

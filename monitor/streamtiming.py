@@ -16,7 +16,7 @@ class StreamTimer:
     finished: float | None = None
     _request_id: str | None = field(default=None, repr=False)
 
-    def attach(self, page: Page) -> StreamTimer:
+    def attach(self, page: Page) -> "StreamTimer":
         session = page.context.new_cdp_session(page)
         session.send("Network.enable")
         session.on("Network.requestWillBeSent", self._sent)

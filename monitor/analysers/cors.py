@@ -1,7 +1,7 @@
 """Which origins should a CORS policy refuse, and did this answer refuse or allow one?"""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Mapping
 from urllib.parse import urlsplit
 
 

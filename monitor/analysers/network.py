@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import socket
 import ssl
-from collections.abc import Iterator
+from typing import Iterator
 
 import httpx
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Mapping
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
-from typing import Any, ParamSpec
+from typing import Any, Callable, ParamSpec
 
 from monitor.probe import CertFetch, Exchange, Probe
 from monitor.results import Category, CheckResult, Verdict

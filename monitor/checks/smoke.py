@@ -10,7 +10,7 @@ from monitor.analysers.tls import judge_certificate, read_certificate
 from monitor.checks.envelope import check, judged, message, unreachable
 from monitor.probe import Probe
 from monitor.profile import HealthEndpoint, TLSPolicy
-from monitor.results import Category, CheckResult, utc_now
+from monitor.results import Category, CheckResult, Verdict, utc_now
 
 
 @check

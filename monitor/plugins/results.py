@@ -6,8 +6,8 @@ terminal summary, and whatever ``pytest_slurpy_sinks`` implementations return.""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
