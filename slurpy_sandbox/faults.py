@@ -188,7 +188,7 @@ def _journey_faults() -> list[Fault]:
 
 def _load_faults() -> list[Fault]:
     """Faults only load finds: invisible to one probe, plain under many users. Their ``catches``
-    name the load suite's records (``load:<kind>:<service>``), proven by selftests/load."""
+    name the load suite's records (``load:<kind>:<service>``), proven by selftests/test_load.py."""
     return [
         Fault("backend-latency-knee", "backend", "load",
               "backend answers slow down by ms_per_request for every request in flight past the knee (a worker pool "
