@@ -19,6 +19,12 @@ SUITES = {"smoke": "tests/smoke", "security": "tests/security", "journeys": "tes
 FAULTS_BY_SUITE = {suite: [f for f in FAULTS.values() if f.suite == suite] for suite in SUITES}
 
 
+def test_every_fault_is_proven_by_some_suite():
+    """Faults of a suite not named here would be silently skipped; load faults are judged by the
+    load suite's records, outside pytest, and proven in selftests/test_load.py."""
+    assert {fault.suite for fault in FAULTS.values()} <= {*SUITES, "load"}
+
+
 @pytest.fixture(scope="module")
 def healthy(run_against_sandbox):
     """Each suite run once against the healthy sandbox."""

@@ -163,9 +163,15 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     guard = Guard(faults, env.tokens, FRONTEND_ORIGINS)
     web.install(app, faults, env, guard, WRITE_ROUTES)  # first, so the layers below (CORS, headers) wrap its answers too
     gotrue.install(app, env.tokens, PUBLIC_CONFIG["supabaseAnonKey"])
+    bad_instance = _BadInstance(faults)  # the load suite's failing-fraction fault: one bad instance behind the balancer
+
     # Starlette runs the middleware registered last first: security headers around everything,
     # then CORS (the route wrapper's 403 comes before the guard's sign-in, limiter, CSRF and body
-    # checks, as in the real app).
+    # checks, as in the real app), then the failing instance.
+    @app.middleware("http")
+    async def failing_fraction(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        broken = bad_instance.answer(request)
+        return broken if broken is not None else await call_next(request)
 
     app.middleware("http")(_frontend_cors(faults, env))
 
@@ -425,7 +431,7 @@ def backend_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
         qdrant = not faults.is_on("backend-degraded")
         return JSONResponse({"ok": qdrant, "supabase": True, "qdrant": qdrant})
 
-    return _ApiPolicy(app, faults, "backend", BACKEND_ORIGINS)
+    return _ApiPolicy(_KneeInFlight(app, faults), faults, "backend", BACKEND_ORIGINS)
 
 
 class ChatRequest(BaseModel):
@@ -480,6 +486,49 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
         return StreamingResponse(frames(), media_type="application/x-ndjson")
 
     return _ApiPolicy(app, faults, "mcp", MCP_ORIGINS)
+
+
+# -- load faults: what only many requests at once can show -------------------------------------
+class _KneeInFlight:
+    """``backend-latency-knee``: every request in flight past the knee slows each arriving one by
+    ms_per_request, as a worker pool too small for the load does; base_ms is the work every request
+    takes (0: one probe alone is never slowed)."""
+
+    def __init__(self, app: ASGIApp, faults: FaultState):
+        self.app, self.faults, self.in_flight = app, faults, 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.faults.is_on("backend-latency-knee"):
+            await self.app(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            over = max(0, self.in_flight - self.faults.param("backend-latency-knee", "knee"))
+            delay_ms = self.faults.param("backend-latency-knee", "base_ms") + over * self.faults.param(
+                "backend-latency-knee", "ms_per_request")
+            if delay_ms:
+                await asyncio.sleep(delay_ms / 1000)
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+class _BadInstance:
+    """``frontend-failing-fraction``: every round(1/fraction)-th page answer is a load balancer's
+    502, counted rather than drawn so that a run's failure ratio is exact."""
+
+    def __init__(self, faults: FaultState):
+        self.faults, self.pages = faults, 0
+
+    def answer(self, request: Request) -> Response | None:
+        path = request.url.path
+        page = request.method == "GET" and path != "/health" and not path.startswith(("/api/", "/_next/", "/__stripe/"))
+        if not page or not self.faults.is_on("frontend-failing-fraction"):
+            return None
+        self.pages += 1
+        if self.pages % max(1, round(1 / self.faults.param("frontend-failing-fraction", "fraction"))):
+            return None
+        return HTMLResponse("<html><body><h1>502 Bad Gateway</h1></body></html>", status_code=502)
 
 
 def http_redirect_app(faults: FaultState, https_port: Callable[[], int]) -> FastAPI:

@@ -237,7 +237,22 @@ def _journey_faults() -> list[Fault]:
     ]
 
 
-FAULTS: dict[str, Fault] = {fault.name: fault for fault in [*_smoke_faults(), *_security_faults(), *_journey_faults()]}
+def _load_faults() -> list[Fault]:
+    """Faults only load finds: invisible to one probe, plain under many users. Their ``catches``
+    name the load suite's records (``load:<kind>:<service>``), proven by selftests/test_load.py."""
+    return [
+        Fault("backend-latency-knee", "backend", "load",
+              "backend answers slow down by ms_per_request for every request in flight past the knee (a worker pool "
+              "that is too small), each after base_ms of work: a single probe is never slowed",
+              {"load:api:backend": ("fail", "latency")}, params={"knee": 50, "ms_per_request": 600, "base_ms": 0}),
+        Fault("frontend-failing-fraction", "frontend", "load",
+              "one frontend page answer in every 1/fraction is a 502 (one bad instance behind the load balancer)",
+              {"load:pages:frontend": ("fail", "http status")}, params={"fraction": 0.05}),
+    ]
+
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in
+                            [*_smoke_faults(), *_security_faults(), *_journey_faults(), *_load_faults()]}
 
 
 class UnknownFault(KeyError):

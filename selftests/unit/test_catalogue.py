@@ -7,7 +7,8 @@ from slurpy_sandbox.faults import FAULTS
 
 def test_fault_registry_and_catalogue_name_the_same_checks():
     implied = {case.id for case in catalogue(load_profile("sandbox"))}
-    expected = {check_id for fault in FAULTS.values() for check_id in fault.catches}
+    # Load faults are caught by the load suite's records, outside pytest (proven in selftests/test_load.py).
+    expected = {check_id for fault in FAULTS.values() if fault.suite != "load" for check_id in fault.catches}
     assert expected - implied == set(), "faults expect checks the sandbox profile does not imply"
     assert implied - expected == set(), "checks no fault proves can fail"
 

@@ -1,0 +1,15 @@
+"""The one load shape Locust finds (a ``LoadTestShape`` in its own module): it asks the schedule the
+locustfile chose for this run (monitor/loadplan.py: a step ramp or a capacity search)."""
+from __future__ import annotations
+
+from locust import LoadTestShape
+
+from monitor.loadplan import CapacitySearch, StepRamp
+
+
+class RunShape(LoadTestShape):
+    use_common_options = True  # --users / --spawn-rate / --run-time feed the schedule
+    schedule: StepRamp | CapacitySearch | None = None
+
+    def tick(self) -> tuple[int, float] | None:
+        return self.schedule.tick(self.get_run_time()) if self.schedule else None
