@@ -150,6 +150,18 @@ class SignedInUser(SlurpyUser):
             answer.success() if self.signed_in else answer.failure(f"sign-in answered {answer.status_code or answer.error}")
         return self.signed_in
 
+    def api_headers(self) -> dict[str, str]:
+        """What the chat page sends on a write route: the session's bearer token, the CSRF pair and
+        a same-site Origin (Slurpy's write routes are sign-in first, then CSRF)."""
+        run = _run()
+        cookies = {cookie.name: cookie.value for cookie in self.client.cookiejar}
+        auth = run.profile.auth
+        headers = {"Authorization": f"Bearer {cookies.get(run.profile.load.token_cookie, '')}",
+                   "Origin": auth.origin or self.url("frontend", "")}
+        if auth.csrf_cookie and auth.csrf_header and auth.csrf_cookie in cookies:
+            headers[auth.csrf_header] = cookies[auth.csrf_cookie]
+        return headers
+
 
 class ChatUser(SignedInUser):
     """Opens chat and sends a message, then reads and thinks; paced with every other chat user."""
@@ -164,7 +176,7 @@ class ChatUser(SignedInUser):
         path = run.profile.journeys.chat_stream_path
         body = {**run.profile.load.chat_body, "session_id": f"load-{run.run_id}-{id(self):x}"}
         with self.client.post(self.url("frontend", path), json=body, name=f"chat:frontend {path}",
-                              catch_response=True) as answer:
+                              headers=self.api_headers(), catch_response=True) as answer:
             if not answer.status_code:
                 answer.failure(f"no answer: {answer.error}")
                 return

@@ -425,6 +425,9 @@ class LoadPolicy(_Strict):
     plans_page: str = "/plans"
     sign_in_path: str | None = Field(default=None, description="POST {identifier, password} -> session cookie; unset: "
                                                                "no signed-in scenarios (chat, plans)")
+    token_cookie: str = Field(default="sb-access-token", description=(
+        "the session cookie the chat page reads its bearer token from; chat posts carry it as Authorization, with "
+        "[auth]'s CSRF cookie/header pair and a same-site Origin, as the page does"))
     chat_body: dict[str, Any] = Field(default={"text": "Hi Slurpy, this is the load test checking in.", "mode": "friend"},
                                       description="JSON the chat page posts (a session_id is added per user)")
     settle_s: float = Field(default=10, ge=0, description="not judged: the first seconds after the users of a run or a "

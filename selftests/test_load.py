@@ -173,7 +173,8 @@ def test_a_429_the_scenario_provoked_is_its_own_bug_not_the_target_failing(load,
     """A profile that claims a hundred times the chat limit the sandbox enforces: chat users paced
     on that claim, barely thinking, run into the real limit within a second or two."""
     profile = (ROOT / "targets" / "sandbox.toml").read_text()
-    for line, claim in (('path = "/api/proxy-chat-stream"\nlimit = 20', 'path = "/api/proxy-chat-stream"\nlimit = 2000'),
+    for line, claim in (('path = "/api/proxy-chat-stream"\nauth = true\nlimit = 20',
+                         'path = "/api/proxy-chat-stream"\nauth = true\nlimit = 2000'),
                         ("weights = { visitor = 3, health = 2, chat = 2, plans = 1 }", "weights = { chat = 1 }"),
                         ("think_time_s = [0.2, 0.5]", "think_time_s = [0, 0.1]")):
         assert line in profile
