@@ -100,7 +100,7 @@ PLAN = {0: ({}, "v1"), 1: ({}, "v1"), 2: ({"backend-degraded"}, "v1"), 3: ({"bac
         10: ({"frontend-health-5xx"}, "v3")}
 BASE = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
 # The sandbox, like Slurpy's contract, reports no version: a run given one says it compared none.
-NO_VERSION_SOURCE = {"test_served_version_is_the_deployed_one[nothing-to-probe]": ("skip", None)}
+NO_VERSION_SOURCE = {"version": ("skip", None)}
 
 
 def test_ten_scheduled_runs_and_a_missed_one_leave_a_history_that_matches(sandbox, tmp_path):
