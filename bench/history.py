@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,7 +29,7 @@ from monitor.history.store import HistoryStore, rebuild  # noqa: E402
 from monitor.pipeline import Run  # noqa: E402
 from monitor.results import CheckResult  # noqa: E402
 
-START = datetime(2026, 10, 1, tzinfo=timezone.utc)
+START = datetime(2026, 10, 1, tzinfo=UTC)
 SCHEDULE = {"smoke": ("*/5 * * * *", timedelta(minutes=5)), "journeys": ("7 * * * *", timedelta(hours=1)),
             "security": ("17 3 * * *", timedelta(days=1))}
 
@@ -62,17 +62,19 @@ def write_month(root: Path, shapes: dict[str, list[dict]], days: int = 30) -> in
             by_day.setdefault(textlog.day_file(root, "production", at), []).extend(json.dumps(x) for x in lines)
             count += len(lines) - 2
             at, n = at + every, n + 1
-        for path, lines in by_day.items():
+        for path, texts in by_day.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a") as fh:
-                fh.write("\n".join(lines) + "\n")
+                fh.write("\n".join(texts) + "\n")
     return count
 
 
 def append_benchmark(shapes: dict[str, list[dict]], tmp: Path) -> list[float]:
     history = tmp / "100k.sqlite"
     smoke = shapes["smoke"]
-    runs, records, n = [], [], 0
+    runs: list[dict] = []
+    records: list[dict] = []
+    n = 0
     while len(records) < 100_000:
         lines = lines_of_run("smoke", smoke, n, START + timedelta(minutes=5 * n), "*/5 * * * *")
         runs.append(lines[-1])

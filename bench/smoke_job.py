@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,9 +39,9 @@ def seed_data_branch(bare: Path, tmp: Path, shapes: dict[str, list[dict]]) -> No
     """The data branch as a running schedule leaves it: the last two days of text history."""
     seed = tmp / "seed"
     write_month(seed / "history", shapes, days=2)
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     for target in (seed / "history").iterdir():  # dated yesterday and today, the import's window
-        for name, day in zip(sorted(target.glob("*.jsonl")), [today - timedelta(days=1), today]):
+        for name, day in zip(sorted(target.glob("*.jsonl")), [today - timedelta(days=1), today], strict=False):
             name.rename(name.with_name(f"{day:%Y-%m-%d}.jsonl"))
     git = ["git", "-c", "user.name=b", "-c", "user.email=b@example.com"]
     subprocess.run([*git, "init", "-q", "-b", "monitor-data"], cwd=seed, check=True)

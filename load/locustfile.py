@@ -154,7 +154,7 @@ class SignedInUser(SlurpyUser):
         """What the chat page sends on a write route: the session's bearer token, the CSRF pair and
         a same-site Origin (Slurpy's write routes are sign-in first, then CSRF)."""
         run = _run()
-        cookies = {cookie.name: cookie.value for cookie in self.client.cookiejar}
+        cookies = {cookie.name: cookie.value or "" for cookie in self.client.cookiejar}
         auth = run.profile.auth
         headers = {"Authorization": f"Bearer {cookies.get(run.profile.load.token_cookie, '')}",
                    "Origin": auth.origin or self.url("frontend", "")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from monitor.probe import Probe
@@ -19,7 +19,7 @@ class AccountApiError(RuntimeError):
 
 
 def new_run_id() -> str:
-    return f"{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    return f"{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
 
 
 class TestAccounts:

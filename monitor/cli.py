@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +70,7 @@ def _history(args: argparse.Namespace) -> int:
                     for line in done.skipped_lines:
                         print(f"  skipped {line}")
                 return 0
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             since = now - timedelta(hours=args.hours)
             for target, suite in store.suites():
                 if (args.target and target != args.target) or (args.suite and suite != args.suite):

@@ -31,7 +31,7 @@ class LandingPage(BasePage):
         self.sign_in_link = page.get_by_role("link", name="Sign in")
         self.sign_up_link = page.get_by_role("link", name="Sign up")
 
-    def go_to_sign_up(self) -> "SignUpPage":
+    def go_to_sign_up(self) -> SignUpPage:
         self.sign_up_link.click()
         return SignUpPage(self.page)
 
@@ -65,7 +65,7 @@ class SignUpPage(BasePage):
         self.email.fill(user.email)
         self.password.fill(user.password)
 
-    def sign_up(self, user: NewUser) -> "VerifyEmailPage":
+    def sign_up(self, user: NewUser) -> VerifyEmailPage:
         self.fill(user)
         self.create_account.click()
         return VerifyEmailPage(self.page)
@@ -84,7 +84,7 @@ class SignInPage(BasePage):
         self.password = page.locator("#password")
         self.submit = page.get_by_role("button", name="Sign in")
 
-    def sign_in(self, email: str, password: str) -> "ChatPage":
+    def sign_in(self, email: str, password: str) -> ChatPage:
         self.email.fill(email)
         self.password.fill(password)
         self.submit.click()
@@ -168,7 +168,7 @@ class PlansPage(BasePage):
         """The card that says it is the current plan."""
         return self.page.get_by_role("region").filter(has=self.page.get_by_label("Current plan")).get_by_role("heading")
 
-    def choose_pro(self) -> "CheckoutPage":
+    def choose_pro(self) -> CheckoutPage:
         self.go_pro.click()
         return CheckoutPage(self.page)
 
@@ -186,7 +186,7 @@ class CheckoutPage(BasePage):
         self.error = page.get_by_role("alert")
         self.cancel_link = page.get_by_role("link", name="Cancel")
 
-    def pay(self, card: str, name: str = "Slurpy Monitor") -> "PlansPage":
+    def pay(self, card: str, name: str = "Slurpy Monitor") -> PlansPage:
         self.card_number.fill(card)
         self.expiry.fill("12 / 34")
         self.cvc.fill("123")

@@ -10,21 +10,36 @@ on the caller, so this is the run's own spending of each route's budget under th
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import ssl
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
-from monitor.analysers.network import (BODY, CONNECTING, HEADERS, SENDING, TLS_HANDSHAKE, AnswerTooLarge,
-                                       DeadlineExceeded, ProbeFailure, ProtocolViolation, classify_error,
-                                       could_be_http, describe_error, is_retryable, protocol_violation)
+from monitor.analysers.network import (
+    BODY,
+    CONNECTING,
+    HEADERS,
+    SENDING,
+    TLS_HANDSHAKE,
+    AnswerTooLarge,
+    DeadlineExceeded,
+    ProbeFailure,
+    ProtocolViolation,
+    classify_error,
+    could_be_http,
+    describe_error,
+    is_retryable,
+    protocol_violation,
+)
 from monitor.profile import Profile
 from monitor.results import Category
 
@@ -77,7 +92,7 @@ class NetworkSettings:
     service_timeouts: Mapping[Origin, float] = field(default_factory=dict)  # services that set their own timeout_s
 
     @classmethod
-    def from_profile(cls, profile: Profile) -> "NetworkSettings":
+    def from_profile(cls, profile: Profile) -> NetworkSettings:
         service_timeouts: dict[Origin, float] = {}
         for spec in profile.services.values():
             if spec.timeout_s is not None:
@@ -90,7 +105,7 @@ class NetworkSettings:
                    max_answer_bytes=profile.max_answer_bytes, max_script_bytes=profile.max_script_bytes,
                    service_timeouts=service_timeouts)
 
-    def with_headers(self, **headers: str) -> "NetworkSettings":
+    def with_headers(self, **headers: str) -> NetworkSettings:
         return replace(self, headers={**self.headers, **headers})
 
     def deadline_for(self, origin: Origin) -> float:
@@ -161,10 +176,8 @@ class _Watch:
 
     def _shutdown(self) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(OSError):  # the peer already closed it: nothing left to interrupt
                 self._connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # the peer already closed it: nothing left to interrupt
 
     def check(self) -> None:
         if self.expired_in is not None:
@@ -323,7 +336,7 @@ class Probe:
     def get(self, url: str, **kwargs) -> Exchange:
         return self.request("GET", url, **kwargs)
 
-    def peer_certificate(self, host: str, port: int) -> "CertFetch":
+    def peer_certificate(self, host: str, port: int) -> CertFetch:
         """Handshake twice: once accepting anything, to read the certificate whatever its state;
         once verifying chain and host name, to learn whether a browser would accept it. Each
         handshake has the request deadline."""

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from monitor.analysers.headers import FULL_POLICY, HSTS_FLOOR_S
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from monitor.analysers.headers import FULL_POLICY, HSTS_FLOOR_S
 
 SHIPPED_TARGETS = Path(__file__).resolve().parent.parent / "targets"
 TARGETS_DIR_ENV = "SLURPY_TARGETS_DIR"
@@ -61,7 +63,7 @@ class HealthEndpoint(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _one_body_kind(self) -> "HealthEndpoint":
+    def _one_body_kind(self) -> HealthEndpoint:
         if self.text_equals is not None and self.json_rules:
             raise ValueError("a body is either text (text_equals) or JSON (json_equals/json_required/json_absent/"
                              "dependencies), not both")
@@ -180,7 +182,7 @@ class VersionSource(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _one_place(self) -> "VersionSource":
+    def _one_place(self) -> VersionSource:
         if (self.json_field is None) == (self.header is None):
             raise ValueError("set exactly one of json_field (a JSON body field) or header (a response header)")
         return self
@@ -243,7 +245,7 @@ class TLSPolicy(_Strict):
     ca_bundle: str | None = Field(default=None, description="PEM file to trust instead of the system store")
 
     @model_validator(mode="after")
-    def _bands(self) -> "TLSPolicy":
+    def _bands(self) -> TLSPolicy:
         if self.warn_days < self.fail_days:
             raise ValueError(f"warn_days ({self.warn_days}) must be >= fail_days ({self.fail_days})")
         return self
@@ -303,7 +305,7 @@ class ValidationRule(_Strict):
     max_body_bytes: int = Field(default=65536, gt=0)
 
     @model_validator(mode="after")
-    def _pad_field_is_a_string(self) -> "ValidationRule":
+    def _pad_field_is_a_string(self) -> ValidationRule:
         if self.pad_field is not None and not isinstance(self.valid_body.get(self.pad_field), str):
             raise ValueError(f"pad_field {self.pad_field!r} must name a string field of valid_body")
         if self.pad_field is None and not any(isinstance(v, str) for v in self.valid_body.values()):
@@ -342,7 +344,7 @@ class AuthPolicy(_Strict):
         return value.rstrip("/") if value else value
 
     @model_validator(mode="after")
-    def _method_needs(self) -> "AuthPolicy":
+    def _method_needs(self) -> AuthPolicy:
         if self.method == "supabase-password" and not self.supabase_url:
             raise ValueError("method supabase-password needs supabase_url (your Supabase project URL)")
         return self
@@ -460,7 +462,7 @@ class LoadPolicy(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _bounds(self) -> "LoadPolicy":
+    def _bounds(self) -> LoadPolicy:
         if self.users > self.max_users:
             raise ValueError(f"users ({self.users}) is over max_users ({self.max_users})")
         if self.run_time_s > self.max_duration_s:
@@ -500,8 +502,9 @@ class Profile(_Strict):
     load: LoadPolicy = LoadPolicy()
 
     @model_validator(mode="after")
-    def _rules_name_services(self) -> "Profile":
-        for rule in [*self.rate_limits, *self.validation]:
+    def _rules_name_services(self) -> Profile:
+        rules: list[RateLimitRule | ValidationRule] = [*self.rate_limits, *self.validation]
+        for rule in rules:
             if rule.service not in self.services:
                 raise ValueError(f"rule for {rule.method} {rule.path} names unknown service {rule.service!r}")
             if rule.auth and self.auth.method == "none":
@@ -573,7 +576,7 @@ def load_profile(name: str, *, directory: Path | None = None,
         raise ProfileError([f"{path}: not valid TOML: {exc}"]) from None
     raw.setdefault("name", name)
     problems: list[str] = []
-    services = raw.get("services") if isinstance(raw.get("services"), dict) else {}
+    services: dict[str, Any] = raw["services"] if isinstance(raw.get("services"), dict) else {}
     for service, url in (url_overrides or {}).items():
         if service not in services:
             problems.append(f"{path}: URL override for unknown service {service!r} (profile has: {', '.join(services) or 'none'})")

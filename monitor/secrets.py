@@ -3,7 +3,7 @@ read when a check needs it, registered for redaction, and never written anywhere
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from monitor import redact
 from monitor.profile import Profile

@@ -3,9 +3,9 @@ a child pytest at it with faults switched on."""
 from __future__ import annotations
 
 import pytest
+from suite_runner import SuiteRun, run_suite
 
 from slurpy_sandbox import STATE_ENV, Sandbox
-from suite_runner import SuiteRun, run_suite
 
 
 @pytest.fixture(scope="session")

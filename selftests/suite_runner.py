@@ -1,6 +1,7 @@
 """Run a monitoring suite in a child pytest and read back its check results."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -43,10 +44,8 @@ def run_suite(suite: str, results_file: Path, *args: str, env: dict[str, str] | 
         try:
             returncode, peak_rss_kib = _wait(proc, timeout)
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
     results = {r.id: r for r in read_jsonl(results_file)} if results_file.exists() else {}
     text = results_file.read_text() if results_file.exists() else ""
     return SuiteRun(results, returncode, log.read_text(errors="replace"), text, artifacts, peak_rss_kib / 1024)

@@ -8,12 +8,11 @@ fault registry says must happen.
 from __future__ import annotations
 
 import pytest
+from suite_runner import artifacts_holding, run_suite
 
 from slurpy_sandbox import STATE_ENV
 from slurpy_sandbox.apps import PLANTED
 from slurpy_sandbox.faults import FAULTS
-
-from suite_runner import artifacts_holding, run_suite
 
 SUITES = {"smoke": "tests/smoke", "security": "tests/security", "journeys": "tests/journeys"}
 FAULTS_BY_SUITE = {suite: [f for f in FAULTS.values() if f.suite == suite] for suite in SUITES}

@@ -6,12 +6,12 @@ one that never ends, protocol for what is not HTTP or is cut off. No clock is as
 each exchange is asserted instead (the deadline and the phase it caught, the cap, the attempts).
 """
 import pytest
+from suite_runner import run_suite
 
 from monitor.analysers.network import BODY, HEADERS, TLS_HANDSHAKE, AnswerTooLarge, DeadlineExceeded
 from monitor.probe import NetworkSettings, Probe
 from monitor.results import Category
 from slurpy_sandbox.hostile import HostileServers
-from suite_runner import run_suite
 
 DEADLINE_S = 1.0
 DRIP_INTERVAL_S = 0.2  # far under the deadline: a per-read timeout would never fire

@@ -1,8 +1,9 @@
 """The security suite against the sandbox described as a sensitive (production) target: the
 rate-limit probes, which spend the target's budget, are skipped with a reason; the rest runs."""
 
-from monitor.profile import load_profile
 from suite_runner import ROOT, run_suite
+
+from monitor.profile import load_profile
 
 
 def test_budget_tests_are_skipped_on_a_sensitive_target_unless_it_opts_in(sandbox, tmp_path):

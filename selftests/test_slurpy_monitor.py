@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -98,7 +98,7 @@ CRON = "*/5 * * * *"
 PLAN = {0: ({}, "v1"), 1: ({}, "v1"), 2: ({"backend-degraded"}, "v1"), 3: ({"backend-degraded"}, "v1"),
         4: ({}, "v2"), 5: ({}, "v2"), 7: ({"mcp-down"}, "v2"), 8: ({}, "v3"), 9: ({}, "v3"),
         10: ({"frontend-health-5xx"}, "v3")}
-BASE = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+BASE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 # The sandbox, like Slurpy's contract, reports no version: a run given one says it compared none.
 NO_VERSION_SOURCE = {"version": ("skip", None)}
 
@@ -140,7 +140,7 @@ def test_ten_scheduled_runs_and_a_missed_one_leave_a_history_that_matches(sandbo
             assert {r.deploy_version for r in kept} == {version}
             assert [r.to_dict() for r in live.results(run_ids[slot])] == [
                 {**r.to_dict(), "time": live_time} for r, live_time in
-                zip(kept, [x.time for x in live.results(run_ids[slot])])]
+                zip(kept, [x.time for x in live.results(run_ids[slot])], strict=False)]
         slots = store.timeline("sandbox", "smoke", now=BASE + timedelta(minutes=5 * 11))
     assert [(int((s.start - BASE).total_seconds() // 300), s.status) for s in slots] == [
         (slot, Status.UNKNOWN if slot not in PLAN else Status.DOWN if PLAN[slot][0] else Status.UP)

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import httpx
-
 from suite_runner import ROOT
 
 

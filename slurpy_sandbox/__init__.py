@@ -13,8 +13,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any
 
 import httpx
 
@@ -47,11 +48,11 @@ class Sandbox:
         return self.state["ca_bundle"]
 
     @classmethod
-    def start(cls, faults: list[str] = (), timeout_s: float = 30) -> "Sandbox":
+    def start(cls, faults: Sequence[str] = (), timeout_s: float = 30) -> Sandbox:
         return Starting(faults).wait(timeout_s)
 
     @classmethod
-    def attach(cls, state_file: str | Path) -> "Sandbox":
+    def attach(cls, state_file: str | Path) -> Sandbox:
         path = Path(state_file)
         if not path.is_file():
             raise SandboxError(f"no running sandbox: {path} does not exist (start one with `slurpy-sandbox serve`)")
@@ -140,7 +141,7 @@ class Sandbox:
 class Starting:
     """A sandbox process that has been launched but may not listen yet: launch early, wait late."""
 
-    def __init__(self, faults: list[str] = ()):
+    def __init__(self, faults: Sequence[str] = ()):
         self.directory = Path(tempfile.mkdtemp(prefix="slurpy-sandbox-"))
         self.state_file = self.directory / "state.json"
         command = [sys.executable, "-m", "slurpy_sandbox", "serve", "--state-file", str(self.state_file)]

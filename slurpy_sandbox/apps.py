@@ -11,8 +11,9 @@ import json
 import re
 import secrets
 import time
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
@@ -22,8 +23,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from slurpy_sandbox import gotrue, web
 from slurpy_sandbox.faults import FaultState
-from slurpy_sandbox.guard import (MAX_BODY, Guard, WriteRoute, valid_chat, valid_chat_stream, valid_checkout,
-                                  valid_journal, valid_safety_event)
+from slurpy_sandbox.guard import (
+    MAX_BODY,
+    Guard,
+    WriteRoute,
+    valid_chat,
+    valid_chat_stream,
+    valid_checkout,
+    valid_journal,
+    valid_safety_event,
+)
 
 # CORS, per service as the contract says: the frontend's CORS_ORIGINS (its own origins; the sandbox
 # adds the origin it actually listens on, because its pages post to its API), plus the development
@@ -200,7 +209,7 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
         ok = all(check["ok"] for check in checks.values())
         body = {
             "ok": ok,
-            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             # A feature flag, off on a healthy deployment: a monitor must not read it as a dependency.
             "emotionCalib": {"loaded": False, "labels": 0},
             "sli_checks": checks,
@@ -385,7 +394,7 @@ class _ApiPolicy:
 
     def __init__(self, app: ASGIApp, faults: FaultState, service: str, origins: list[str]):
         self.faults, self.service, self.app = faults, service, app
-        common = dict(allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"], max_age=600)
+        common: dict[str, Any] = dict(allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"], max_age=600)
         self.strict = CORSMiddleware(self._inner, allow_origins=origins, **common)
         self.reflect_any = CORSMiddleware(self._inner, allow_origin_regex=".*", **common)
         self.suffix_match = CORSMiddleware(self._inner, allow_origins=origins,
@@ -412,7 +421,7 @@ class _ApiPolicy:
         else:
             cors = self.strict
 
-        async def send_with_headers(message: dict) -> None:
+        async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start" and not self.faults.is_on(f"{self.service}-missing-nosniff"):
                 message["headers"] = [*message.get("headers", []), (b"x-content-type-options", b"nosniff")]
             await send(message)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ssl
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import trustme
@@ -15,7 +15,7 @@ class SandboxCerts:
     the warn band), ``fail-window`` (3 days), ``expired`` and ``wrong-host``."""
 
     def __init__(self, directory: Path):
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         ca = trustme.CA(organization_name="Slurpy sandbox CA")
         self.leaves = {
             "valid": ca.issue_cert(*LOCAL_NAMES, not_after=now + timedelta(days=90)),

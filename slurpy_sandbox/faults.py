@@ -7,9 +7,10 @@ Check ids are ``CheckResult.id`` values for the sandbox profile (the contract's 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Callable
+from typing import Any
 
 from monitor.profile import SHIPPED_TARGETS, Profile, load_profile
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 HOST = "127.0.0.1"
 ENDLESS_CHUNK = b"x" * 65536
@@ -205,7 +205,7 @@ class HostileServers:
         for server in self.servers.values():
             server.close()
 
-    def __enter__(self) -> "HostileServers":
+    def __enter__(self) -> HostileServers:
         return self
 
     def __exit__(self, *_: object) -> None:

@@ -150,7 +150,7 @@ class Supervisor:
             store=store, tokens=Tokens(store), admin_token=secrets.token_urlsafe(24), webhook_secret="whsec_" + secrets.token_hex(16),
             self_url=lambda: f"https://{HOST}:{self.ports['frontend']}",
             mcp_url=lambda: f"https://{HOST}:{self.ports['mcp']}", ca_path=str(self.certs.ca_path))
-        self.apps = {service: make(self.faults, self.web_env) for service, make in APPS.items()}
+        self.apps: dict[str, Any] = {service: make(self.faults, self.web_env) for service, make in APPS.items()}
         control_sock, http_sock = _bind(), _bind()
         control = uvicorn.Server(uvicorn.Config(self.control_app(), log_level="warning", access_log=False, lifespan="off"))
         control_task = asyncio.create_task(control.serve(sockets=[control_sock]))

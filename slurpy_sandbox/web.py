@@ -11,8 +11,8 @@ import json
 import secrets
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import parse_qs, quote
 
 import httpx
@@ -221,6 +221,7 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
     @app.get("/chat")
     async def chat(request: Request) -> HTMLResponse:
         user = user_of(request)
+        assert user is not None  # the protect middleware redirects anonymous visitors
         script = "broken" if faults.is_on("chat-page-js-error") else None
         body = (f"<h1>Hello, {html.escape(user.first_name)}</h1><section role=log aria-label=Conversation></section>"
                 "<form><label for=message>Message</label><input id=message name=message autocomplete=off>"
@@ -239,11 +240,11 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
         upstream = {"user_id": str(admitted.user.id), "message": chat_text(admitted.data)}
 
         async def relay():
-            async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=env.ca_path), timeout=30) as client:
-                async with client.stream("POST", f"{env.mcp_url()}/v1/mcp/stream", json=upstream) as answer:
-                    async for line in answer.aiter_lines():
-                        if line:
-                            yield line + "\n"
+            async with (httpx.AsyncClient(verify=ssl.create_default_context(cafile=env.ca_path), timeout=30) as client,
+                        client.stream("POST", f"{env.mcp_url()}/v1/mcp/stream", json=upstream) as answer):
+                async for line in answer.aiter_lines():
+                    if line:
+                        yield line + "\n"
 
         return StreamingResponse(relay(), media_type="application/x-ndjson")
 
@@ -251,6 +252,7 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
     @app.get("/plans")
     async def plans(request: Request, success: str = "", canceled: str = "") -> HTMLResponse:
         user = user_of(request)
+        assert user is not None  # the protect middleware redirects anonymous visitors
         current = '<p aria-label="Current plan">Current plan</p>'
         banner = ('<p role=status>Payment successful</p>' if success else
                   '<p role=status>Payment canceled</p>' if canceled else "")

@@ -8,8 +8,8 @@ problem, naming the origins it affects, so one misconfiguration reads as one lin
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 from urllib.parse import urlsplit
 
 # An actual request answered with these never reached the route's CORS handling: the path or
@@ -53,7 +53,7 @@ class Answer:
     headers: Mapping[str, str]  # lower-case names
 
     @classmethod
-    def of(cls, status: int, headers: Mapping[str, str]) -> "Answer":
+    def of(cls, status: int, headers: Mapping[str, str]) -> Answer:
         return cls(status, {name.lower(): value for name, value in headers.items()})
 
     @property

@@ -3,8 +3,8 @@ Mozilla-Observatory-style score and grade for the report."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 SAFE_REFERRER = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin",
                  "origin", "origin-when-cross-origin"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Mapping
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -65,7 +65,7 @@ def parse_limit_fields(headers: Mapping[str, str]) -> LimitFields:
 
 def judge_fields(series: list[LimitFields], limit: int) -> list[str]:
     """If the server advertises its limit, what it says must match what happened."""
-    problems = []
+    problems: list[str] = []
     advertised = [f for f in series if f.present]
     if not advertised:
         return problems
@@ -73,7 +73,7 @@ def judge_fields(series: list[LimitFields], limit: int) -> list[str]:
     if limits and limits != {limit}:
         problems.append(f"rate-limit headers advertise a limit of {', '.join(map(str, sorted(limits)))}, the policy is {limit}")
     remaining = [f.remaining for f in advertised if f.remaining is not None]
-    if any(b > a for a, b in zip(remaining, remaining[1:])):
+    if any(b > a for a, b in zip(remaining, remaining[1:], strict=False)):
         problems.append(f"remaining count went up inside one window: {remaining}")
     if series[-1].remaining not in (None, 0):
         problems.append(f"the 429 answer says {series[-1].remaining} requests remain")

@@ -3,7 +3,7 @@ header), judged against the version just deployed. No network."""
 from __future__ import annotations
 
 import json
-from typing import Mapping
+from collections.abc import Mapping
 
 from monitor.analysers.health import lookup
 from monitor.profile import VersionSource

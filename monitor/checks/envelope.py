@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import time
-from typing import Any, Callable, ParamSpec
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 from monitor.probe import CertFetch, Exchange, Probe
 from monitor.results import Category, CheckResult, Verdict
@@ -87,8 +88,8 @@ def check(function: Callable[P, CheckResult]) -> Callable[P, CheckResult]:
         started = time.perf_counter()
         result = function(*args, **kwargs)
         result.duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        seen = [e for p, mark in zip(probes, marks) for e in p.exchanges[mark:]]
-        for p, mark in zip(probes, marks):
+        seen = [e for p, mark in zip(probes, marks, strict=False) for e in p.exchanges[mark:]]
+        for p, mark in zip(probes, marks, strict=False):
             del p.exchanges[mark:]  # a session's probe must not grow without bound
         result.attempts = max([result.attempts, *(e.attempts for e in seen)])
         if result.verdict is Verdict.PASS and result.attempts > 1:

@@ -12,8 +12,15 @@ from monitor.analysers.cors import Answer, Trial, hostile_origins, judge_cors, n
 from monitor.analysers.exposure import judge_exposure, visibility
 from monitor.analysers.headers import HeaderPolicy, grade_headers, version_disclosure
 from monitor.analysers.redirect import judge_https_redirect
-from monitor.analysers.secrets import (Leak, find_leaks, inline_source_maps, runtime_scripts, script_sources,
-                                      source_map_url, without_query)
+from monitor.analysers.secrets import (
+    Leak,
+    find_leaks,
+    inline_source_maps,
+    runtime_scripts,
+    script_sources,
+    source_map_url,
+    without_query,
+)
 from monitor.checks.envelope import check, inconclusive, judged, unreachable
 from monitor.probe import Exchange, Probe
 from monitor.profile import CorsPolicy, PrivatePath
@@ -72,7 +79,7 @@ def cors(probe: Probe, service: str, url: str, method: str, policy: CorsPolicy) 
     asks = {"Access-Control-Request-Method": method}
     if sends:
         asks["Access-Control-Request-Headers"] = ",".join(name.lower() for name in sends)
-    origins = [(origin, None) for origin in policy.allowed_origins]
+    origins: list[tuple[str, str | None]] = [(origin, None) for origin in policy.allowed_origins]
     origins += [(origin, label) for label, origin in hostile_origins(policy.allowed_origins)]
     trials: list[Trial] = []
     for origin, hostile in origins:

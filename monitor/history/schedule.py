@@ -8,11 +8,11 @@ late leaves the window it was meant for unobserved, which is the truth.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
-from typing import Iterable, Iterator
 
 
 class Status(StrEnum):
@@ -50,7 +50,7 @@ class Cron:
     hours: tuple[int, ...]
 
     @classmethod
-    def parse(cls, line: str) -> "Cron":
+    def parse(cls, line: str) -> Cron:
         fields = line.split()
         if len(fields) != 5:
             raise ValueError(f"cron line {line!r} must have 5 fields (minute hour day month weekday)")

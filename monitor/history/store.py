@@ -15,11 +15,12 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from monitor.history import textlog
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
@@ -94,7 +95,7 @@ class RunInfo:
         return {"kind": textlog.RUN, **asdict(self)}
 
     @classmethod
-    def from_line(cls, data: dict[str, Any]) -> "RunInfo":
+    def from_line(cls, data: dict[str, Any]) -> RunInfo:
         return cls(run_id=data["run_id"], target=data["target"], started=data["started"], finished=data.get("finished"),
                    deploy_version=data.get("deploy_version") or "", runner=data.get("runner") or "",
                    schedule=data.get("schedule") or "")
@@ -121,7 +122,7 @@ class HistoryStore:
         self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
         self._db: sqlite3.Connection | None = None
 
-    def __enter__(self) -> "HistoryStore":
+    def __enter__(self) -> HistoryStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -278,7 +279,7 @@ class HistoryStore:
                                            (run_id,) if run_id else ()).fetchall()
         results = []
         for row in rows:
-            data = dict(zip(_RESULT_COLUMNS, row))
+            data = dict(zip(_RESULT_COLUMNS, row, strict=False))
             data.update(check=data.pop("check_name"), details=json.loads(data["details"]))
             del data["seq"], data["check_id"]
             results.append(CheckResult.from_dict(data))

@@ -19,18 +19,18 @@ class LiveTarget:
     """A profile pointed at a running stand-in, and the secrets the stand-in made up for itself
     (by the environment variable names the profile uses)."""
 
-    profile: "Profile"
+    profile: Profile
     secrets: dict[str, str] = field(default_factory=dict)
 
 
 @hookspec(firstresult=True)
-def pytest_slurpy_live_profile(config: pytest.Config, profile: "Profile", keep: frozenset[str]) -> LiveTarget | None:
+def pytest_slurpy_live_profile(config: pytest.Config, profile: Profile, keep: frozenset[str]) -> LiveTarget | None:
     """Called once, when the first test needs the target, for a profile with ``sandbox = true``:
     start or join the stand-in and return the profile pointed at it. ``keep``: services the user
     pointed elsewhere with ``--url``."""
 
 
-def pytest_slurpy_sinks(config: pytest.Config, run: "Run") -> list["Sink"]:
+def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:
     """Return sinks that receive this run's check results (besides the JSON-lines file and the
     terminal summary), e.g. a history database or an alert dispatcher."""
     return []

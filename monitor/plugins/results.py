@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import socket
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, cast
+from typing import Any, cast
 
 import pytest
 

@@ -5,7 +5,7 @@ elsewhere. A bad profile stops the run before any test, one line per problem. A 
 from __future__ import annotations
 
 import os
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 

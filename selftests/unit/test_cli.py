@@ -3,7 +3,7 @@ reports switched on and every other option passed through; `history` imports (no
 rebuilds, compacts and lists the expected runs, unknown ones included."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -36,7 +36,7 @@ def test_run_refuses_a_suite_that_does_not_exist(capsys):
 
 def test_history_commands(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    start = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(minutes=30)
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
     start -= timedelta(minutes=start.minute % 5)
     for k in (0, 1, 3):  # slot 2 missed
         run = Run(target="prod", started=start + timedelta(minutes=5 * k, seconds=30), schedule="*/5 * * * *")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from monitor.history.store import HistoryStore, rebuild
 from monitor.pipeline import JsonlSink, Run, RunRecorder
 from monitor.results import Category, CheckResult, Verdict
 
-T0 = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def result(i: int, verdict: Verdict = Verdict.PASS, suite: str = "smoke") -> CheckResult:

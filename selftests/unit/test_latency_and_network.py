@@ -5,8 +5,18 @@ import httpx
 import pytest
 
 from monitor.analysers.latency import Sample, judge_latency
-from monitor.analysers.network import (BODY, HEADERS, AnswerTooLarge, DeadlineExceeded, ProtocolViolation,
-                                       classify_error, could_be_http, describe_error, is_retryable, protocol_violation)
+from monitor.analysers.network import (
+    BODY,
+    HEADERS,
+    AnswerTooLarge,
+    DeadlineExceeded,
+    ProtocolViolation,
+    classify_error,
+    could_be_http,
+    describe_error,
+    is_retryable,
+    protocol_violation,
+)
 from monitor.results import Category
 
 

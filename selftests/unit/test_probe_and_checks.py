@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from monitor.analysers.network import BODY, DeadlineExceeded
-from monitor.checks import security, smoke
 from monitor.catalogue import find
+from monitor.checks import security, smoke
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import load_profile
 from monitor.results import Category, Verdict

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -276,7 +276,7 @@ def test_an_actual_request_that_never_reached_the_route():
 
 
 # -- rate limits -----------------------------------------------------------------------------
-NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
 
 
 def test_retry_after_forms():

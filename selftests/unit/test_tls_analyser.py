@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import trustme
@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from monitor.analysers.tls import hostname_matches, judge_certificate, read_certificate
 from monitor.results import Category, Verdict
 
-NOW = datetime(2026, 11, 27, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,13 @@
+"""The lint and type gate (settings in pyproject.toml): ruff on the whole tree, mypy on the
+packages, the benchmarks and the load scenarios."""
+import subprocess
+import sys
+
+import pytest
+from suite_runner import ROOT
+
+
+@pytest.mark.parametrize("command", [["ruff", "check", "."], ["mypy"]], ids=["ruff", "mypy"])
+def test_gate_passes_on_the_whole_tree(command):
+    proc = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
