@@ -158,3 +158,16 @@ def test_the_report_is_plain_data():
     backend = data["services"][0]
     assert backend["uptime"]["1h"]["unknown_s"] == 300 and backend["budget"]["spent_s"] == 1200
     assert backend["incidents"][0]["categories"] == ["http status", "latency"]
+
+
+def test_the_history_read_back_gives_the_same_figures(tmp_path):
+    from monitor.history.store import HistoryStore
+    from monitor.slo.read import observations
+    from selftests.scripted_history import history_lines
+
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        store.import_lines(history_lines(scripted()), "scripted")
+        rows = observations(store, "production", NOON - timedelta(days=30), POLICY.latency)
+    assert sorted(rows) == sorted(scripted())
+    backend = build(rows, POLICY, NOON, "production", ["backend"]).services[0]
+    assert backend.uptime["1h"].ratio == pytest.approx(2100 / 3300)
