@@ -65,15 +65,6 @@ def _status(verdicts: Iterable[str]) -> Status:
     return Status.UP if seen & _OK else Status.UNKNOWN  # only skips or the monitor's own errors: no verdict
 
 
-def observed_runs(observations: Iterable[Observation]) -> list[ObservedRun]:
-    """One :class:`ObservedRun` per run of these observations (all of one entity and suite)."""
-    runs: dict[str, list[Observation]] = defaultdict(list)
-    for o in observations:
-        runs[o.run_id].append(o)
-    return sorted((ObservedRun(run_id, rows[0].started, rows[0].schedule, _status(r.verdict for r in rows))
-                   for run_id, rows in runs.items()), key=lambda r: r.started)
-
-
 def merge(timelines: list[list[Slot]]) -> list[Slot]:
     """Several suites' slots as one timeline: at each moment down if any suite saw it down,
     else up if any saw it up, else unknown; stretches no suite expected a run for are left out."""
@@ -275,12 +266,39 @@ def state(latest: list[Observation]) -> str:
     return "up" if any(o.verdict in _OK for o in latest) else "unknown"
 
 
-def slots_for(observations: list[Observation], now: datetime) -> list[Slot]:
-    """The entity's timeline: each suite's own expected slots, merged."""
-    by_suite: dict[str, list[Observation]] = defaultdict(list)
+def suite_timelines(observations: Iterable[Observation], now: datetime) -> dict[str, list[Slot]]:
+    """Each suite's expected slots and the runs that observed them, worked out once for all of
+    its checks and services (a run stamped later than ``now``, by a clock that is ahead, still
+    closes its slot)."""
+    runs: dict[str, dict[str, ObservedRun]] = defaultdict(dict)
+    latest = now
     for o in observations:
-        by_suite[o.suite].append(o)
-    # A run stamped later than `now` (a runner whose clock is ahead) still closes its slot.
-    until = max([now, *(o.started + timedelta(microseconds=1) for o in observations)])
-    timelines = [timeline(observed_runs(rows), until) for _, rows in sorted(by_suite.items())]
-    return merge([t for t in timelines if t]) if any(timelines) else []
+        if o.run_id not in runs[o.suite]:
+            runs[o.suite][o.run_id] = ObservedRun(o.run_id, o.started, o.schedule, Status.UNKNOWN)
+            latest = max(latest, o.started + timedelta(microseconds=1))
+    return {suite: timeline(found.values(), latest) for suite, found in runs.items()}
+
+
+_RANK = {Status.DOWN: 0, Status.UP: 1, Status.UNKNOWN: 2}
+
+
+def slots_for(observations: list[Observation], timelines: dict[str, list[Slot]]) -> list[Slot]:
+    """The entity's timeline: in each of its suites' slots, the worst of what the runs in that
+    slot found for it (unknown if none of them judged it), the suites merged."""
+    by_run: dict[str, Status] = {}
+    suites: set[str] = set()
+    for o in observations:
+        suites.add(o.suite)
+        status = Status.DOWN if o.verdict == "fail" else Status.UP if o.verdict in _OK else Status.UNKNOWN
+        known = by_run.get(o.run_id)
+        if known is None or _RANK[status] < _RANK[known]:
+            by_run[o.run_id] = status
+    mine = []
+    for suite in sorted(suites):
+        slots = []
+        for slot in timelines.get(suite, []):
+            found = [by_run[r] for r in slot.run_ids if r in by_run]
+            status = min(found, key=_RANK.__getitem__) if found else Status.UNKNOWN
+            slots.append(Slot(slot.start, slot.end, slot.schedule, status, slot.run_ids if found else []))
+        mine.append(slots)
+    return merge(mine) if mine else []

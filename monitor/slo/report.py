@@ -11,7 +11,7 @@ from typing import Any
 from monitor.history.schedule import Slot
 from monitor.profile import SLOPolicy
 from monitor.slo.compute import (WINDOWS, Budget, BurnAlert, BurnRate, Incident, Observation, Tally, Uptime,
-                                 burn_alerts, burn_rates, incidents, p95, slots_for, state)
+                                 burn_alerts, burn_rates, incidents, p95, slots_for, state, suite_timelines)
 
 
 @dataclass
@@ -72,8 +72,9 @@ class Report:
                 "latency": [{**vars(r), "met": r.met} for r in self.latency]}
 
 
-def _entity(name: str, kind: str, service: str, rows: list[Observation], policy: SLOPolicy, now: datetime) -> Entity:
-    slots = slots_for(rows, now)
+def _entity(name: str, kind: str, service: str, rows: list[Observation], policy: SLOPolicy, now: datetime,
+            timelines: dict[str, list[Slot]]) -> Entity:
+    slots = slots_for(rows, timelines)
     tally = Tally(slots)
     uptime = {w: tally.window(w, now - span, now) for w, span in WINDOWS.items()}
     budget_window = timedelta(days=policy.window_days)
@@ -102,14 +103,15 @@ def build(observations: list[Observation], policy: SLOPolicy, now: datetime, tar
         if o.suite in policy.availability_suites:
             by_service[o.service].append(o)
     names = list(dict.fromkeys([*(services or []), *sorted(by_service)]))
+    timelines = suite_timelines(rows, now)
     latency = []
     slo_since = now - timedelta(days=policy.window_days)
     for name, objective in policy.latency.items():
         values = [v for o in by_check.get(objective.check, []) if o.started >= slo_since for v in o.latency_ms]
         latency.append(LatencyResult(name, objective.check, objective.p95_ms, p95(values), len(values)))
     return Report(target, now, policy.availability, policy.window_days,
-                  [_entity(n, "service", n, by_service.get(n, []), policy, now) for n in names],
-                  [_entity(c, "check", r[0].service, r, policy, now) for c, r in sorted(by_check.items())],
+                  [_entity(n, "service", n, by_service.get(n, []), policy, now, timelines) for n in names],
+                  [_entity(c, "check", r[0].service, r, policy, now, timelines) for c, r in sorted(by_check.items())],
                   latency, len({o.run_id for o in rows}))
 
 
