@@ -13,7 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,7 +25,7 @@ from monitor.slo.read import observations  # noqa: E402
 from monitor.slo.report import build  # noqa: E402
 from selftests.scripted_history import history_lines  # noqa: E402
 
-NOW = datetime(2026, 10, 31, tzinfo=timezone.utc)
+NOW = datetime(2026, 10, 31, tzinfo=UTC)
 CHECKS = [("health", "frontend", "/"), ("health", "frontend", "/api/health"), ("health", "backend", "/health"),
           ("health", "mcp", "/health"), *[(kind, s, "") for kind in ("latency", "tls") for s in ("frontend", "backend", "mcp")],
           ("health", "backend", "/health/ready"), ("health", "mcp", "/stats")]

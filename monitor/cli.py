@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def _history(args: argparse.Namespace) -> int:
                     for line in done.skipped_lines:
                         print(f"  skipped {line}")
                 return 0
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             since = now - timedelta(hours=args.hours)
             for target, suite in store.suites():
                 if (args.target and target != args.target) or (args.suite and suite != args.suite):
@@ -105,7 +105,7 @@ def _report(args: argparse.Namespace):
         print(f"slurpy-monitor: {exc.lines[0]}; using the default objectives", file=sys.stderr)
         profile = None
     policy = profile.slo if profile else SLOPolicy()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with HistoryStore(args.history) as store:
         rows = observations(store, args.target, now - timedelta(days=max(policy.window_days, 90)), policy.latency)
     return profile, rows, build(rows, policy, now, args.target, list(profile.services) if profile else None)

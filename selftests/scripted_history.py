@@ -2,8 +2,9 @@
 a :class:`HistoryStore` imports (the runs as the scheduler would have recorded them)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from monitor.slo.compute import Observation
 

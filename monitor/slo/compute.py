@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import accumulate
-from typing import Any, Iterable, NamedTuple
+from itertools import accumulate, pairwise
+from typing import Any, NamedTuple
 
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
 
@@ -72,7 +73,7 @@ def merge(timelines: list[list[Slot]]) -> list[Slot]:
         return timelines[0]
     bounds = sorted({t for slots in timelines for s in slots for t in (s.start, s.end)})
     merged: list[Slot] = []
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in pairwise(bounds):
         covering = [s for slots in timelines for s in _covering(slots, start)]
         if not covering:
             continue

@@ -3,8 +3,9 @@ only for the checks whose times a latency objective or the latency chart reads."
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from monitor.history.store import HistoryStore
 from monitor.profile import LatencyObjective

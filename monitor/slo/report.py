@@ -10,8 +10,23 @@ from typing import Any
 
 from monitor.history.schedule import Slot
 from monitor.profile import SLOPolicy
-from monitor.slo.compute import (WINDOWS, Budget, BurnAlert, BurnRate, Incident, Observation, Tally, Uptime,
-                                 burn_alerts, burn_rates, incidents, p95, slots_for, state, suite_timelines)
+from monitor.slo.compute import (
+    WINDOWS,
+    Budget,
+    BurnAlert,
+    BurnRate,
+    Incident,
+    Observation,
+    Tally,
+    Uptime,
+    burn_alerts,
+    burn_rates,
+    incidents,
+    p95,
+    slots_for,
+    state,
+    suite_timelines,
+)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 against figures worked out by hand in each test."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from monitor.slo.compute import Observation, incidents, p95
 from monitor.slo.report import build, burn_rate_alerts
 
 EVERY_5 = "*/5 * * * *"
-T0 = datetime(2026, 3, 10, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 POLICY = SLOPolicy()
 
 
@@ -43,7 +43,7 @@ def scripted() -> list[Observation]:
     return rows
 
 
-NOON = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def test_uptime_counts_known_time_only_and_reports_the_gap_as_unknown():
@@ -86,7 +86,7 @@ def test_burn_rates_at_noon_after_recovery_fire_no_alert():
 
 
 def test_burn_rates_during_the_fault_fire_both_alerts():
-    now = datetime(2026, 3, 10, 11, 15, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 10, 11, 15, tzinfo=UTC)
     rows = [o for o in scripted() if o.started < now]
     report = build(rows, POLICY, now, "production", ["backend"])
     backend = report.services[0]
