@@ -8,10 +8,13 @@ pytest: ``--target``, ``--url SERVICE=URL``, ``--deploy-version``, ``--schedule`
 failed or erred (pytest's exit code).
 
 ``slurpy-monitor history ...`` reads and keeps the results history (see ``--help``).
+``slurpy-monitor uptime --target T`` prints uptime, error budget, burn rates and incidents from
+it (``--json`` for the same as data); ``slurpy-monitor status-page --out DIR`` writes the status page.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -87,6 +90,57 @@ def _history(args: argparse.Namespace) -> int:
         return 1
 
 
+def _report(args: argparse.Namespace):
+    """The SLO report of ``args.target`` from the history, with the profile's objectives (the
+    defaults, said on stderr, when the profile is not here)."""
+    from monitor.history.store import HistoryStore
+    from monitor.profile import Profile, ProfileError, SLOPolicy, load_profile
+    from monitor.slo.read import observations
+    from monitor.slo.report import build
+
+    profile: Profile | None
+    try:
+        profile = load_profile(args.target)
+    except ProfileError as exc:
+        print(f"slurpy-monitor: {exc.lines[0]}; using the default objectives", file=sys.stderr)
+        profile = None
+    policy = profile.slo if profile else SLOPolicy()
+    now = datetime.now(UTC)
+    with HistoryStore(args.history) as store:
+        rows = observations(store, args.target, now - timedelta(days=max(policy.window_days, 90)), policy.latency)
+    return profile, rows, build(rows, policy, now, args.target, list(profile.services) if profile else None)
+
+
+def _uptime(args: argparse.Namespace) -> int:
+    import json
+
+    from monitor.history.store import HistoryError
+    from monitor.slo.text import lines
+
+    try:
+        _, _, report = _report(args)
+    except HistoryError as exc:
+        print(f"slurpy-monitor: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report.to_dict(), indent=2) if args.json else "\n".join(lines(report)))
+    return 0
+
+
+def _status_page(args: argparse.Namespace) -> int:
+    from monitor.history.store import HistoryError
+    from monitor.profile import StatusPagePolicy
+    from monitor.report.status_page import write
+
+    try:
+        profile, rows, report = _report(args)
+    except HistoryError as exc:
+        print(f"slurpy-monitor: {exc}", file=sys.stderr)
+        return 1
+    page = write(args.out, report, rows, profile.status_page if profile else StatusPagePolicy(), profile)
+    print(f"status page: {page}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="slurpy-monitor", description=__doc__.split("\n\n")[0])
     commands = top.add_subparsers(dest="command", required=True)
@@ -109,7 +163,15 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--target")
     show.add_argument("--suite")
     show.add_argument("--hours", type=float, default=24)
-    for sub in (add, show):
+    uptime = commands.add_parser("uptime", help="uptime, error budget, burn rates and incidents per service and check")
+    uptime.add_argument("--json", action="store_true", help="the same figures as JSON")
+    page = commands.add_parser("status-page", help="write the static status page (index.html) into --out")
+    page.add_argument("--out", type=Path, default=Path("results/status-page"))
+    for sub in (uptime, page):
+        sub.add_argument("--target", default=os.environ.get("SLURPY_TARGET", "production"),
+                         help="the target whose history is read, and whose profile has the objectives "
+                              "(also $SLURPY_TARGET; default production)")
+    for sub in (add, show, uptime, page):
         sub.add_argument("--history", type=Path, default=DEFAULT_HISTORY, help=f"SQLite history (default {DEFAULT_HISTORY})")
     return top
 
@@ -120,7 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
         args = parser().parse_args(argv[:split] if split > 1 else argv)
         return run(args.suites, argv[split:])
-    return _history(parser().parse_args(argv))
+    args = parser().parse_args(argv)
+    if args.command == "uptime":
+        return _uptime(args)
+    if args.command == "status-page":
+        return _status_page(args)
+    return _history(args)
 
 
 if __name__ == "__main__":

@@ -472,6 +472,60 @@ class LoadPolicy(_Strict):
         return self
 
 
+class LatencyObjective(_Strict):
+    """A latency SLO: the 95th percentile of one check's measured times over the SLO window."""
+
+    check: str = Field(description="the check id whose times are judged, e.g. latency:backend or journey:frontend:chat")
+    p95_ms: float = Field(gt=0, description="the 95th percentile above this misses the objective")
+    measure: str = Field(default="samples_ms", description=(
+        "where the times are: a details key holding a number or a list (samples_ms), \"step:<prefix>\" for the "
+        "journey step whose name starts with <prefix>, or duration_ms for the whole check"))
+
+
+# The operations guide's latency lines: chat replies p95 2 s, the API p95 500 ms.
+LATENCY_OBJECTIVES = {
+    "api": LatencyObjective(check="latency:backend", p95_ms=500),
+    "chat": LatencyObjective(check="journey:frontend:chat", p95_ms=2000, measure="step:the reply completes"),
+}
+
+
+class SLOPolicy(_Strict):
+    """What "up enough" means for this target: the availability objective over a rolling window,
+    and latency objectives (uptime, budget and burn rates: ``slurpy-monitor uptime``)."""
+
+    availability: float = Field(default=0.999, gt=0, lt=1,
+                                description="share of known time up (99.9 % over 30 days = 43.2 minutes of budget)")
+    window_days: int = Field(default=30, gt=0, description="the rolling window the error budget is counted over")
+    availability_suites: list[str] = Field(default=["smoke"], min_length=1, description=(
+        "suites whose checks decide whether a service is up (a daily security finding is not an outage); "
+        "every check still has its own uptime"))
+    latency: dict[str, LatencyObjective] = Field(default=LATENCY_OBJECTIVES, description="named latency objectives")
+
+
+class StatusPagePolicy(_Strict):
+    """The public status page (``slurpy-monitor status-page``): what it may show."""
+
+    title: str = "Slurpy status"
+    public_urls: list[str] = Field(default=[], description=(
+        "services whose base URL the page shows; every other service's URL stays off the page (internal hosts)"))
+    hidden_services: list[str] = Field(default=[], description="services left off the page entirely")
+
+
+class MetricsPolicy(_Strict):
+    """Prometheus metrics of each run (``--metrics-file`` for node_exporter's textfile collector)."""
+
+    pushgateway: str | None = Field(default=None, description=(
+        "also push each run's metrics to this Pushgateway (http://host:9091), job slurpy_monitor, grouped by target"))
+    job: str = "slurpy_monitor"
+
+    @field_validator("pushgateway")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value
+
+
 class Profile(_Strict):
     name: str
     description: str = ""
@@ -500,6 +554,9 @@ class Profile(_Strict):
     auth: AuthPolicy = AuthPolicy()
     journeys: JourneyPolicy = JourneyPolicy()
     load: LoadPolicy = LoadPolicy()
+    slo: SLOPolicy = SLOPolicy()
+    status_page: StatusPagePolicy = StatusPagePolicy()
+    metrics: MetricsPolicy = MetricsPolicy()
 
     @model_validator(mode="after")
     def _rules_name_services(self) -> Profile:
@@ -510,6 +567,9 @@ class Profile(_Strict):
             if rule.auth and self.auth.method == "none":
                 raise ValueError(f"rule for {rule.method} {rule.path} says auth = true, but [auth] has no method "
                                  "(set method = \"supabase-password\" or \"bearer\")")
+        unknown = [s for s in [*self.status_page.public_urls, *self.status_page.hidden_services] if s not in self.services]
+        if unknown:
+            raise ValueError(f"[status_page] names unknown service(s) {', '.join(unknown)}")
         missing = [name for name in self.auth.secret_names if name not in self.secrets]
         if missing:
             raise ValueError(f"[auth] reads secret(s) {', '.join(missing)}: name their environment variables under [secrets]")

@@ -74,3 +74,43 @@ def test_a_history_command_on_a_broken_file_says_what_to_do(tmp_path, capsys):
     (tmp_path / "h.sqlite").write_bytes(b"garbage" * 100)
     assert cli.main(["history", "gaps", "--history", str(tmp_path / "h.sqlite")]) == 1
     assert f"history {tmp_path / 'h.sqlite'} is corrupt" in capsys.readouterr().err
+
+
+def _shifted_history(path):
+    """The scripted SLO history moved so that its noon is the last five-minute mark before now."""
+    from selftests.scripted_history import history_lines
+    from selftests.unit.test_slo import NOON, scripted
+
+    now = datetime.now(timezone.utc)
+    shift = now.replace(second=0, microsecond=0, minute=now.minute - now.minute % 5) - NOON
+    with HistoryStore(path) as store:
+        store.import_lines(history_lines([o._replace(started=o.started + shift, time=o.time + shift)
+                                          for o in scripted()], target="production.example"), "scripted")
+
+
+def test_uptime_prints_a_table_and_the_same_as_json(tmp_path, capsys):
+    import json
+
+    history = tmp_path / "h.sqlite"
+    _shifted_history(history)
+    assert cli.main(["uptime", "--target", "production.example", "--history", str(history)]) == 0
+    table = capsys.readouterr().out
+    backend = next(line for line in table.splitlines() if line.startswith("backend "))
+    assert "82.61 % (+5 min unknown)" in backend and "53.7 % (23 min)" in backend
+    frontend = next(line for line in table.splitlines() if line.startswith("frontend "))
+    assert "no data" in frontend and "100" not in frontend
+    assert "backend: " in table and "25 min, 4 failed runs, http status, latency" in table
+    assert cli.main(["uptime", "--target", "production.example", "--history", str(history), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    [backend_data] = [s for s in data["services"] if s["name"] == "backend"]
+    assert backend_data["uptime"]["24h"]["unknown_s"] == 300 and backend_data["budget"]["spent_s"] == 1200
+
+
+def test_status_page_writes_one_html_file(tmp_path, capsys):
+    history = tmp_path / "h.sqlite"
+    _shifted_history(history)
+    out = tmp_path / "site"
+    assert cli.main(["status-page", "--target", "production.example", "--history", str(history),
+                     "--out", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["index.html"]
+    assert 'data-service="backend" data-state="up"' in (out / "index.html").read_text()

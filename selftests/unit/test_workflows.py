@@ -109,7 +109,7 @@ def test_run_lines_call_commands_that_exist(path, pytest_options):
             for option in (a for a in args if a.startswith("--")):
                 assert re.search(rf"^\s+{re.escape(option)}\b", pytest_options, re.M), f"{path.name}: {option}"
         else:
-            assert args[0] == "history", f"{path.name}: slurpy-monitor {args[0]}"
+            assert args[0] in ("history", "uptime", "status-page"), f"{path.name}: slurpy-monitor {args[0]}"
             cli.parser().parse_args(args)
     assert calls or path.name == "monitor.yml", f"{path.name} calls none of the project's commands"
 

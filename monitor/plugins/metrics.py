@@ -1,0 +1,72 @@
+"""The run's results as Prometheus metrics: ``--metrics-file`` (also ``$SLURPY_METRICS_FILE``)
+for node_exporter's textfile collector, and the Pushgateway ``[metrics] pushgateway`` names.
+Uptime, budget and burn-rate gauges come from the SQLite history when there is one. Metrics
+that cannot be written or pushed are a note on the run, never its verdict."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.history.store import HistoryError, HistoryStore
+from monitor.pipeline import Run, Sink
+from monitor.plugins.results import results_path
+from monitor.plugins.target import target_of
+from monitor.profile import Profile
+from monitor.report import metrics
+from monitor.results import CheckResult, utc_now
+from monitor.slo.read import observations
+from monitor.slo.report import Report, build
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("slurpy monitor").addoption(
+        "--metrics-file", default=os.environ.get("SLURPY_METRICS_FILE"), metavar="PATH",
+        help="write the run's Prometheus metrics here, e.g. /var/lib/node_exporter/textfile/slurpy.prom "
+             "(also $SLURPY_METRICS_FILE)")
+
+
+class MetricsSink:
+    def __init__(self, profile: Profile, path: Path | None, history: Path | None):
+        self.profile, self.path, self.history = profile, path, history
+
+    def add(self, run: Run, result: CheckResult) -> None:
+        pass
+
+    def _report(self, run: Run) -> Report | None:
+        if self.history is None or not self.history.exists():
+            return None
+        now = utc_now()
+        policy = self.profile.slo
+        with HistoryStore(self.history) as store:
+            rows = observations(store, run.target, now - timedelta(days=policy.window_days), policy.latency)
+        return build(rows, policy, now, run.target, list(self.profile.services))
+
+    def close(self, run: Run) -> None:
+        try:
+            report = self._report(run)
+        except HistoryError as exc:
+            run.notes.append(f"metrics without uptime and budget gauges: {exc}")
+            report = None
+        registry = metrics.registry(run.results, report)
+        if self.path is not None:
+            try:
+                metrics.write(self.path, registry)
+            except OSError as exc:
+                run.notes.append(f"metrics file {self.path} cannot be written ({exc})")
+        if self.profile.metrics.pushgateway:
+            try:
+                metrics.push(self.profile.metrics.pushgateway, self.profile.metrics.job, run.target, registry)
+            except OSError as exc:
+                run.notes.append(f"metrics not pushed to {self.profile.metrics.pushgateway}: {exc}")
+
+
+def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:
+    profile = target_of(config).profile
+    path = config.getoption("metrics_file")
+    if not path and not profile.metrics.pushgateway:
+        return []
+    history = config.getoption("history") or str(results_path(config, run).parent / "history.sqlite")
+    return [MetricsSink(profile, Path(path) if path else None, None if history == "none" else Path(history))]

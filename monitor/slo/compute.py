@@ -1,0 +1,305 @@
+"""Uptime as good time / known time over the history's expected-run slots.
+
+Each scheduled run observed its cron slot (:mod:`monitor.history.schedule`): a slot whose run
+found a check failing is *down* time, one whose run found it passing is *up* time, a slot with
+no run (GitHub dropped or delayed it) is *unknown* time, reported beside the figure and never
+counted as up. A window without any known time has no figure (``None``, "no data"), never 100 %.
+
+Burn rates follow Google's SRE workbook (chapter "Alerting on SLOs"): the error rate over a
+window divided by the rate the SLO allows; a page fires when both a long and a short window burn
+faster than the factor (14.4x over 1 h confirmed by 5 m: 2 % of a 30-day budget in an hour; 6x
+over 6 h confirmed by 30 m: 5 % in six hours).
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import accumulate, pairwise
+from typing import Any, NamedTuple
+
+from monitor.history.schedule import ObservedRun, Slot, Status, timeline
+
+WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+BURN_WINDOWS = {"5m": timedelta(minutes=5), "30m": timedelta(minutes=30), "1h": timedelta(hours=1),
+                "6h": timedelta(hours=6)}
+
+
+@dataclass(frozen=True)
+class BurnAlertRule:
+    name: str
+    long: str
+    short: str
+    factor: float
+
+
+MIN_RUNS = 2
+BURN_ALERTS = (BurnAlertRule("page-fast", "1h", "5m", 14.4), BurnAlertRule("page-slow", "6h", "30m", 6.0))
+_OK = frozenset({"pass", "flaky", "warn"})
+# What a run's failure of these categories means for the state a person reads: the service
+# could not be reached or said it was unhealthy (down), or it answered but not well (degraded).
+_UNREACHABLE = frozenset({"dns", "connect", "tls", "timeout", "protocol"})
+
+
+class Observation(NamedTuple):
+    """One check's verdict in one run, as the history keeps it."""
+
+    run_id: str
+    started: datetime  # the run's start (aware, UTC): the slot it observed
+    schedule: str  # the cron line that started the run; "" for a run started by hand
+    suite: str
+    check_id: str
+    check: str  # the kind: health, latency, tls, ...
+    service: str
+    verdict: str
+    category: str | None
+    time: datetime  # when this record was made
+    latency_ms: tuple[float, ...] = ()  # the samples a latency objective reads, if any
+
+
+def _status(verdicts: Iterable[str]) -> Status:
+    seen = set(verdicts)
+    if "fail" in seen:
+        return Status.DOWN
+    return Status.UP if seen & _OK else Status.UNKNOWN  # only skips or the monitor's own errors: no verdict
+
+
+def merge(timelines: list[list[Slot]]) -> list[Slot]:
+    """Several suites' slots as one timeline: at each moment down if any suite saw it down,
+    else up if any saw it up, else unknown; stretches no suite expected a run for are left out."""
+    if len(timelines) == 1:
+        return timelines[0]
+    bounds = sorted({t for slots in timelines for s in slots for t in (s.start, s.end)})
+    merged: list[Slot] = []
+    for start, end in pairwise(bounds):
+        covering = [s for slots in timelines for s in _covering(slots, start)]
+        if not covering:
+            continue
+        statuses = {s.status for s in covering}
+        status = Status.DOWN if Status.DOWN in statuses else Status.UP if Status.UP in statuses else Status.UNKNOWN
+        merged.append(Slot(start, end, "+".join(sorted({s.schedule for s in covering})), status,
+                           [r for s in covering for r in s.run_ids]))
+    return merged
+
+
+def _covering(slots: list[Slot], moment: datetime) -> list[Slot]:
+    index = bisect_right([s.start for s in slots], moment) - 1
+    return [slots[index]] if index >= 0 and slots[index].end > moment else []
+
+
+@dataclass
+class Uptime:
+    """Seconds up, down and unknown inside one window; ``ratio`` is None ("no data") unless at
+    least :data:`MIN_RUNS` runs observed it: one run is a sample, not a history."""
+
+    window: str
+    up_s: float = 0.0
+    down_s: float = 0.0
+    unknown_s: float = 0.0
+    runs: int = 0  # expected slots in the window that a run observed
+
+    @property
+    def known_s(self) -> float:
+        return self.up_s + self.down_s
+
+    @property
+    def ratio(self) -> float | None:
+        return self.up_s / self.known_s if self.known_s > 0 and self.runs >= MIN_RUNS else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"window": self.window, "uptime": self.ratio, "up_s": self.up_s, "down_s": self.down_s,
+                "unknown_s": self.unknown_s, "known_s": self.known_s, "runs": self.runs}
+
+
+class Tally:
+    """Prefix sums over a sorted timeline: any window's up/down/unknown seconds in O(log n)."""
+
+    def __init__(self, slots: list[Slot]):
+        self.slots = sorted(slots, key=lambda s: s.start)
+        self.starts = [s.start for s in self.slots]
+        self.ends = [s.end for s in self.slots]
+        self.sums = {status: [0.0, *accumulate(_seconds(s) if s.status is status else 0.0 for s in self.slots)]
+                     for status in Status}
+        self.known = [0, *accumulate(1 if s.run_ids and s.status is not Status.UNKNOWN else 0 for s in self.slots)]
+
+    def window(self, name: str, since: datetime, until: datetime) -> Uptime:
+        first = bisect_right(self.ends, since)  # the first slot ending after `since`
+        last = max(first, bisect_left(self.starts, until))  # slots starting before `until`
+        totals = {status: self.sums[status][last] - self.sums[status][first] for status in Status}
+        for index in {first, last - 1} if first < last else ():  # the two slots the window cuts into
+            slot = self.slots[index]
+            outside = _seconds(slot) - max(0.0, (min(slot.end, until) - max(slot.start, since)).total_seconds())
+            totals[slot.status] -= outside
+        return Uptime(name, max(0.0, totals[Status.UP]), max(0.0, totals[Status.DOWN]),
+                      max(0.0, totals[Status.UNKNOWN]), self.known[last] - self.known[first])
+
+
+def _seconds(slot: Slot) -> float:
+    return max(0.0, (slot.end - slot.start).total_seconds())
+
+
+@dataclass(frozen=True)
+class BurnRate:
+    window: str
+    error_rate: float | None  # down / known time in the window; None: nothing known
+    burn: float | None  # error_rate / (1 - objective)
+
+
+@dataclass(frozen=True)
+class BurnAlert:
+    """One multi-window alert of the SRE workbook: fires when both windows burn at ``factor`` or faster."""
+
+    name: str
+    long: BurnRate
+    short: BurnRate
+    factor: float
+
+    @property
+    def firing(self) -> bool:
+        return all(w.burn is not None and w.burn >= self.factor for w in (self.long, self.short))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "factor": self.factor, "firing": self.firing,
+                "long": vars(self.long), "short": vars(self.short)}
+
+
+def burn_rates(tally: Tally, objective: float, now: datetime) -> dict[str, BurnRate]:
+    rates = {}
+    for name, span in BURN_WINDOWS.items():
+        seen = tally.window(name, now - span, now)
+        error = seen.down_s / seen.known_s if seen.known_s > 0 else None
+        rates[name] = BurnRate(name, error, None if error is None else error / (1 - objective))
+    return rates
+
+
+def burn_alerts(rates: dict[str, BurnRate]) -> list[BurnAlert]:
+    return [BurnAlert(rule.name, rates[rule.long], rates[rule.short], rule.factor) for rule in BURN_ALERTS]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The error budget of one SLO window: the down time the objective allows, and what is left."""
+
+    objective: float
+    window: str
+    allowed_s: float
+    spent_s: float
+
+    @property
+    def left_s(self) -> float:
+        return self.allowed_s - self.spent_s
+
+    @property
+    def left_ratio(self) -> float:
+        return self.left_s / self.allowed_s  # below 0 when overspent: said as it is
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"objective": self.objective, "window": self.window, "allowed_s": self.allowed_s,
+                "spent_s": self.spent_s, "left_s": self.left_s, "left_ratio": self.left_ratio}
+
+
+@dataclass
+class Incident:
+    """From the first run that found the entity down to the first run after it that found it up."""
+
+    entity: str
+    started: datetime
+    ended: datetime | None  # None: still open
+    runs: int = 0  # failed runs in it
+    categories: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)  # check kinds that failed (no paths: they may be private)
+
+    def duration_s(self, now: datetime) -> float:
+        return max(0.0, ((self.ended or now) - self.started).total_seconds())
+
+    def to_dict(self, now: datetime) -> dict[str, Any]:
+        return {"entity": self.entity, "started": self.started.isoformat(),
+                "ended": self.ended.isoformat() if self.ended else None, "open": self.ended is None,
+                "duration_s": self.duration_s(now), "failed_runs": self.runs, "categories": self.categories,
+                "checks": self.checks}
+
+
+def incidents(entity: str, observations: Iterable[Observation]) -> list[Incident]:
+    """Every run counts, scheduled or not, in the order the runs started (a runner whose clock
+    is behind is sorted into place, so no duration is negative). Runs with no verdict (skips,
+    the monitor's own errors) neither open nor close one."""
+    runs: dict[str, list[Observation]] = defaultdict(list)
+    for o in observations:
+        runs[o.run_id].append(o)
+    found: list[Incident] = []
+    current: Incident | None = None
+    for rows in sorted(runs.values(), key=lambda rows: (rows[0].started, rows[0].run_id)):
+        status = _status(r.verdict for r in rows)
+        if status is Status.DOWN:
+            if current is None:
+                current = Incident(entity, rows[0].started, None)
+                found.append(current)
+            current.runs += 1
+            failed = [r for r in rows if r.verdict == "fail"]
+            current.categories = sorted({*current.categories, *(r.category for r in failed if r.category)})
+            current.checks = sorted({*current.checks, *(r.check for r in failed)})
+        elif status is Status.UP and current is not None:
+            current.ended = rows[0].started
+            current = None
+    return found
+
+
+def p95(values: list[float]) -> float | None:
+    """Nearest-rank 95th percentile (the value at rank ceil(0.95 n)), None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+
+
+def state(latest: list[Observation]) -> str:
+    """What a person reads for a service from its latest run: down when it could not be reached
+    or a health check failed, degraded when it answered but another check failed or warned."""
+    if not latest:
+        return "unknown"
+    failed = [o for o in latest if o.verdict == "fail"]
+    if any(o.check == "health" or (o.category in _UNREACHABLE) for o in failed):
+        return "down"
+    if failed or any(o.verdict == "warn" for o in latest):
+        return "degraded"
+    return "up" if any(o.verdict in _OK for o in latest) else "unknown"
+
+
+def suite_timelines(observations: Iterable[Observation], now: datetime) -> dict[str, list[Slot]]:
+    """Each suite's expected slots and the runs that observed them, worked out once for all of
+    its checks and services (a run stamped later than ``now``, by a clock that is ahead, still
+    closes its slot)."""
+    runs: dict[str, dict[str, ObservedRun]] = defaultdict(dict)
+    latest = now
+    for o in observations:
+        if o.run_id not in runs[o.suite]:
+            runs[o.suite][o.run_id] = ObservedRun(o.run_id, o.started, o.schedule, Status.UNKNOWN)
+            latest = max(latest, o.started + timedelta(microseconds=1))
+    return {suite: timeline(found.values(), latest) for suite, found in runs.items()}
+
+
+_RANK = {Status.DOWN: 0, Status.UP: 1, Status.UNKNOWN: 2}
+
+
+def slots_for(observations: list[Observation], timelines: dict[str, list[Slot]]) -> list[Slot]:
+    """The entity's timeline: in each of its suites' slots, the worst of what the runs in that
+    slot found for it (unknown if none of them judged it), the suites merged."""
+    by_run: dict[str, Status] = {}
+    suites: set[str] = set()
+    for o in observations:
+        suites.add(o.suite)
+        status = Status.DOWN if o.verdict == "fail" else Status.UP if o.verdict in _OK else Status.UNKNOWN
+        known = by_run.get(o.run_id)
+        if known is None or _RANK[status] < _RANK[known]:
+            by_run[o.run_id] = status
+    mine = []
+    for suite in sorted(suites):
+        slots = []
+        for slot in timelines.get(suite, []):
+            found = [by_run[r] for r in slot.run_ids if r in by_run]
+            status = min(found, key=_RANK.__getitem__) if found else Status.UNKNOWN
+            slots.append(Slot(slot.start, slot.end, slot.schedule, status, slot.run_ids if found else []))
+        mine.append(slots)
+    return merge(mine) if mine else []
