@@ -81,7 +81,7 @@ def _shifted_history(path):
     from selftests.scripted_history import history_lines
     from selftests.unit.test_slo import NOON, scripted
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     shift = now.replace(second=0, microsecond=0, minute=now.minute - now.minute % 5) - NOON
     with HistoryStore(path) as store:
         store.import_lines(history_lines([o._replace(started=o.started + shift, time=o.time + shift)
