@@ -8,6 +8,7 @@
 * :mod:`.results`  the ``verdict`` fixture and the run's results pipeline (sinks by hook);
 * :mod:`.artifacts` kept traces and logs scrubbed of the run's secrets;
 * :mod:`.history`  the run kept in the SQLite history and the text history (sinks);
+* :mod:`.alerts`   incidents from the history, messages to the profile's channels, the heartbeat;
 * :mod:`.reports`  the GitHub step summary, JUnit properties, Allure labels and steps;
 * :mod:`.preflight` ``--stop-if-unreachable``: one probe per service before any check;
 * :mod:`.deploy`   the version check of a post-deploy gate, run when ``--deploy-version`` is given.
@@ -15,4 +16,4 @@
 
 PLUGINS = ["monitor.plugins.target", "monitor.plugins.safety", "monitor.plugins.params", "monitor.plugins.budget",
            "monitor.plugins.results", "monitor.plugins.artifacts", "monitor.plugins.history",
-           "monitor.plugins.reports", "monitor.plugins.preflight", "monitor.plugins.deploy"]
+           "monitor.plugins.alerts", "monitor.plugins.reports", "monitor.plugins.preflight", "monitor.plugins.deploy"]
