@@ -160,7 +160,8 @@ def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channel
             blocked.add(route)
             outcome.failed.append(f"{line} after {attempts} attempt(s): {error}; retried next run")
         else:
-            late = f", first raised {delivery.created[:19]}Z" if delivery.created[:16] != now.isoformat()[:16] else ""
+            late = (f", late: raised {delivery.created[:19]}Z, {delivery.attempts} earlier attempt(s) failed"
+                    if delivery.attempts else "")
             outcome.sent.append(line + late)
 
 

@@ -192,7 +192,7 @@ def test_receiver_down_then_up_gets_the_message_late_but_once(http, monkeypatch,
     now = history.run("fail")
     outcome = dispatch.evaluate(profile, history.path, now, "r")
     assert kinds(http, "/hook") == ["opened"] and len(http.got("/slack")) == 1 and len(http.issues) == 1
-    assert all("first raised" in line for line in outcome.sent)
+    assert all("earlier attempt(s) failed" in line for line in outcome.sent)
     dispatch.evaluate(profile, history.path, now + timedelta(minutes=1), "r")
     assert kinds(http, "/hook") == ["opened"]
 
