@@ -10,6 +10,13 @@ failed or erred (pytest's exit code).
 ``slurpy-monitor history ...`` reads and keeps the results history (see ``--help``).
 ``slurpy-monitor uptime --target T`` prints uptime, error budget, burn rates and incidents from
 it (``--json`` for the same as data); ``slurpy-monitor status-page --out DIR`` writes the status page.
+
+``slurpy-monitor alerts evaluate --target T`` alerts from the history without running a suite
+(a watchdog for missed runs, or to retry undelivered messages); ``alerts list`` shows every
+message and its delivery.
+
+``slurpy-monitor watch --target T --every 60s`` runs a suite on a cadence in one long-running
+process (a small always-on machine), keeping history and alerting after every round.
 """
 from __future__ import annotations
 
@@ -141,6 +148,44 @@ def _status_page(args: argparse.Namespace) -> int:
     return 0
 
 
+def _alerts(args: argparse.Namespace) -> int:
+    from monitor.alerts import dispatch
+    from monitor.alerts.state import AlertState
+    from monitor.history.store import HistoryError
+    from monitor.profile import ProfileError, load_profile, resolve_target_name
+
+    try:
+        if args.action == "list":
+            with AlertState(args.history) as state:
+                for d in state.all():
+                    error = f": {d.last_error}" if d.last_error else ""
+                    print(f"{d.created[:19]}Z {d.state:7} {d.event:12} {d.channel:10} {d.check_id} "
+                          f"({d.attempts} attempt(s)){error}")
+            return 0
+        profile = load_profile(resolve_target_name(args.target))
+    except ProfileError as exc:
+        print("slurpy-monitor: bad target profile:\n  " + "\n  ".join(exc.lines), file=sys.stderr)
+        return 2
+    except HistoryError as exc:
+        print(f"slurpy-monitor: {exc}", file=sys.stderr)
+        return 1
+    outcome = dispatch.evaluate(profile, args.history, datetime.now(UTC), f"alerts-evaluate-{os.getpid()}")
+    for line in outcome.lines():
+        print(line)
+    return 1 if outcome.failed else 0
+
+
+def _duration(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        value = float(text[:-1]) * units[text[-1]] if text[-1:] in units else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a duration like 60s, 5m or 1h") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than zero")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="slurpy-monitor", description=__doc__.split("\n\n")[0])
     commands = top.add_subparsers(dest="command", required=True)
@@ -171,7 +216,22 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--target", default=os.environ.get("SLURPY_TARGET", "production"),
                          help="the target whose history is read, and whose profile has the objectives "
                               "(also $SLURPY_TARGET; default production)")
-    for sub in (add, show, uptime, page):
+    alerts = commands.add_parser("alerts", help="alert from the history without a run, or list every message")
+    alert_actions = alerts.add_subparsers(dest="action", required=True)
+    evaluate = alert_actions.add_parser("evaluate", help="derive incidents (missed runs too) and deliver what is due")
+    evaluate.add_argument("--target", help="target profile (default: $SLURPY_TARGET or sandbox)")
+    listing = alert_actions.add_parser("list", help="every alert message and its delivery state")
+    watch = commands.add_parser("watch", help="run a suite every --every in one process, keeping history and "
+                                              "alerting after each round; SIGTERM stops it after the round")
+    watch.add_argument("--target", help="target profile (default: $SLURPY_TARGET or sandbox)")
+    watch.add_argument("--every", type=_duration, default=60.0, help="cadence: 60s, 5m, 1h (default 60s)")
+    watch.add_argument("--suite", choices=list(SUITES), default="smoke")
+    watch.add_argument("--rounds", type=int, default=0, help="stop after this many rounds (default: until SIGTERM)")
+    watch.add_argument("--grace", type=_duration, default=120.0,
+                       help="on SIGTERM, how long a running round may take to finish before it is stopped (default 120s)")
+    watch.add_argument("--results-dir", type=Path, default=Path("results/watch"),
+                       help="one results file per day here (default results/watch)")
+    for sub in (add, show, uptime, page, evaluate, listing, watch):
         sub.add_argument("--history", type=Path, default=DEFAULT_HISTORY, help=f"SQLite history (default {DEFAULT_HISTORY})")
     return top
 
@@ -182,12 +242,19 @@ def main(argv: list[str] | None = None) -> int:
         split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
         args = parser().parse_args(argv[:split] if split > 1 else argv)
         return run(args.suites, argv[split:])
+    if argv[:1] == ["watch"]:  # everything after `--` goes to each round's pytest
+        split = argv.index("--") if "--" in argv else len(argv)
+        args = parser().parse_args(argv[:split])
+        from monitor.watch import Watch
+
+        return Watch(args.target, args.every, args.suite, args.history, args.results_dir, args.grace, args.rounds,
+                     argv[split + 1:]).run()
     args = parser().parse_args(argv)
     if args.command == "uptime":
         return _uptime(args)
     if args.command == "status-page":
         return _status_page(args)
-    return _history(args)
+    return _alerts(args) if args.command == "alerts" else _history(args)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -525,6 +526,105 @@ class MetricsPolicy(_Strict):
             raise ValueError(f"must be an http(s) URL, got {value!r}")
         return value
 
+SEVERITIES = ("info", "warning", "critical")
+
+
+class AlertChannel(_Strict):
+    """Where an alert goes. Secrets (webhook URLs, tokens, passwords) are logical names under
+    ``[secrets]``, never values."""
+
+    name: str = Field(description="shown in the run summary and kept with each delivery; unique in the profile")
+    kind: Literal["slack", "webhook", "github", "email"]
+    min_severity: Literal["info", "warning", "critical"] = Field(
+        default="info", description="incidents below this severity are not sent here (e.g. SMS only for critical)")
+    url_secret: str | None = Field(default=None, description="slack/webhook: the secret holding the URL to POST to")
+    token_secret: str | None = Field(default=None, description=(
+        "github: the secret holding a token allowed to write issues; webhook: optional, sent as a bearer token"))
+    repo: str | None = Field(default=None, description="github: owner/name of the repository the issues are opened in")
+    api_url: str = Field(default="https://api.github.com", description="github: the REST API's base URL")
+    labels: list[str] = Field(default=["slurpy-monitor"], description="github: labels of each incident's issue")
+    host: str | None = Field(default=None, description="email: the SMTP server")
+    port: int = Field(default=587, description="email: 587 (submission, STARTTLS)")
+    starttls: bool = Field(default=True, description="email: upgrade to TLS before logging in (refused if not offered)")
+    username_secret: str | None = Field(default=None, description="email: the secret holding the SMTP user name")
+    password_secret: str | None = Field(default=None, description="email: the secret holding the SMTP password")
+    sender: str | None = Field(default=None, description="email: the From address")
+    to: list[str] = Field(default=[], description="email: the recipients")
+    ca_file: str | None = Field(default=None, description="email: a CA bundle to trust for STARTTLS (a private relay); "
+                                                          "default the system's")
+
+    @model_validator(mode="after")
+    def _what_each_kind_needs(self) -> AlertChannel:
+        needs = {"slack": ["url_secret"], "webhook": ["url_secret"], "github": ["repo", "token_secret"],
+                 "email": ["host", "sender", "to"]}[self.kind]
+        missing = [name for name in needs if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"channel {self.name!r} ({self.kind}) needs {', '.join(missing)}")
+        return self
+
+    @property
+    def secret_names(self) -> list[str]:
+        return [s for s in (self.url_secret, self.token_secret, self.username_secret, self.password_secret) if s]
+
+
+class MaintenanceWindow(_Strict):
+    """While it lasts, alerts for the checks it names are neither opened, reminded nor resolved
+    (results and history are kept as always); what is still wrong when it ends is alerted then."""
+
+    start: datetime
+    end: datetime
+    checks: list[str] = Field(default=["*"], description="check ids or shell patterns (\"health:backend:*\", "
+                                                         "\"missed-runs:*\"); default every check")
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MaintenanceWindow:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("start and end need a time zone (e.g. 2026-12-01T02:00:00Z)")
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class AlertPolicy(_Strict):
+    """When a check's results become an incident, and who hears of it. Driven by the history, so a
+    scheduled run, a deploy gate and the watch mode alert alike."""
+
+    open_after: int = Field(default=2, ge=1, description="consecutive failed runs that open an incident")
+    resolve_after: int = Field(default=2, ge=1, description="consecutive passing runs (flaky counts as passing) "
+                                                            "that resolve it")
+    warn_severity: Literal["none", "info", "warning", "critical"] = Field(
+        default="warning", description="a run whose check only warned (a certificate in the warn band) counts as "
+                                       "failing at this severity; \"none\": warnings never open an incident")
+    severity: dict[str, Literal["info", "warning", "critical"]] = Field(
+        default={}, description="check id or shell pattern -> severity of its failures (default critical); the "
+                                "first pattern that matches wins")
+    remind_every_h: float = Field(default=4, ge=0, description="reminder while an incident stays open; 0: never")
+    lookback_days: float = Field(default=7, gt=0, description="how far back the history is read to find incidents")
+    missed_runs_after: int = Field(default=2, ge=1, description=(
+        "consecutive expected scheduled runs that never came (GitHub drops single runs) before a missed-runs alert"))
+    heartbeat_secret: str | None = Field(default=None, description=(
+        "the secret holding a dead-man's-switch URL (healthchecks.io ping, a Sentry cron check-in) pinged at "
+        "the end of every run"))
+    delivery_attempts: int = Field(default=3, ge=1, le=10, description="tries per message within one run")
+    delivery_backoff_s: float = Field(default=1.0, ge=0, description="wait before the second try, doubled after")
+    delivery_timeout_s: float = Field(default=10.0, gt=0)
+    channels: list[AlertChannel] = []
+    maintenance: list[MaintenanceWindow] = []
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_names(cls, value: list[AlertChannel]) -> list[AlertChannel]:
+        names = [c.name for c in value]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            raise ValueError(f"channel names must be unique: {', '.join(doubled)}")
+        return value
+
+    @property
+    def secret_names(self) -> list[str]:
+        return [s for c in self.channels for s in c.secret_names] + ([self.heartbeat_secret] if self.heartbeat_secret else [])
+
 
 class Profile(_Strict):
     name: str
@@ -557,6 +657,7 @@ class Profile(_Strict):
     slo: SLOPolicy = SLOPolicy()
     status_page: StatusPagePolicy = StatusPagePolicy()
     metrics: MetricsPolicy = MetricsPolicy()
+    alerts: AlertPolicy = AlertPolicy()
 
     @model_validator(mode="after")
     def _rules_name_services(self) -> Profile:
@@ -573,6 +674,9 @@ class Profile(_Strict):
         missing = [name for name in self.auth.secret_names if name not in self.secrets]
         if missing:
             raise ValueError(f"[auth] reads secret(s) {', '.join(missing)}: name their environment variables under [secrets]")
+        missing = [name for name in self.alerts.secret_names if name not in self.secrets]
+        if missing:
+            raise ValueError(f"[alerts] reads secret(s) {', '.join(missing)}: name their environment variables under [secrets]")
         return self
 
     @property

@@ -9,6 +9,7 @@
 * :mod:`.artifacts` kept traces and logs scrubbed of the run's secrets;
 * :mod:`.history`  the run kept in the SQLite history and the text history (sinks);
 * :mod:`.metrics`  the run's Prometheus metrics (textfile collector, Pushgateway), a sink;
+* :mod:`.alerts`   incidents from the history, messages to the profile's channels, the heartbeat;
 * :mod:`.reports`  the GitHub step summary, JUnit properties, Allure labels and steps;
 * :mod:`.preflight` ``--stop-if-unreachable``: one probe per service before any check;
 * :mod:`.deploy`   the version check of a post-deploy gate, run when ``--deploy-version`` is given.
@@ -16,4 +17,5 @@
 
 PLUGINS = ["monitor.plugins.target", "monitor.plugins.safety", "monitor.plugins.params", "monitor.plugins.budget",
            "monitor.plugins.results", "monitor.plugins.artifacts", "monitor.plugins.history",
-           "monitor.plugins.metrics", "monitor.plugins.reports", "monitor.plugins.preflight", "monitor.plugins.deploy"]
+           "monitor.plugins.metrics", "monitor.plugins.alerts", "monitor.plugins.reports", "monitor.plugins.preflight",
+           "monitor.plugins.deploy"]

@@ -36,11 +36,17 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--schedule / $SLURPY_SCHEDULE: {exc}") from None
 
 
+def history_path(config: pytest.Config, run: Run) -> Path | None:
+    """The SQLite history this run is kept in; None with ``--history none``."""
+    history = config.getoption("history") or str(results_path(config, run).parent / "history.sqlite")
+    return None if history == "none" else Path(history)
+
+
 def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:
     config.stash[_RUN] = run
     results = results_path(config, run)
-    history = config.getoption("history") or str(results.parent / "history.sqlite")
-    sinks: list[Sink] = [] if history == "none" else [SQLiteSink(Path(history), results)]
+    history = history_path(config, run)
+    sinks: list[Sink] = [] if history is None else [SQLiteSink(history, results)]
     if config.getoption("history_dir"):
         sinks.append(TextHistorySink(Path(config.getoption("history_dir")), results))
     return sinks

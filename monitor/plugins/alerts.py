@@ -1,0 +1,64 @@
+"""Alerts at the end of every run, from the history (``monitor.alerts``): the incidents the
+profile's ``[alerts]`` policy finds, the messages they call for on each channel (this run's and
+any an earlier run could not deliver), then the heartbeat. What was sent and what could not be is
+listed under "slurpy monitor alerts"; an undelivered message is also a run note. Neither ever
+changes the run's verdict."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from monitor.alerts import dispatch
+from monitor.pipeline import Run, Sink, summary_lines
+from monitor.plugins.history import history_path
+from monitor.plugins.target import target_of
+from monitor.results import CheckResult
+
+_LINES = pytest.StashKey[list[str]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("slurpy monitor").addoption(
+        "--no-alerts", action="store_true", default=bool(os.environ.get("SLURPY_NO_ALERTS")),
+        help="send no alerts and no heartbeat for this run (also $SLURPY_NO_ALERTS); the history is kept as always")
+
+
+class AlertSink:
+    def __init__(self, config: pytest.Config, run: Run):
+        self.config, self.lines = config, config.stash.setdefault(_LINES, [])
+
+    def add(self, run: Run, result: CheckResult) -> None:
+        pass
+
+    def close(self, run: Run) -> None:
+        profile = target_of(self.config).profile
+        history = history_path(self.config, run)
+        try:
+            if history is None:
+                if profile.alerts.channels:
+                    run.notes.append("alerts: not evaluated: they are driven by the history, and this run keeps none "
+                                     "(--history none)")
+            elif profile.alerts.channels:
+                outcome = dispatch.evaluate(profile, history, run.finished or run.started, run.run_id, run.results)
+                self.lines += outcome.lines()
+                run.notes += [f"alert {line}" for line in outcome.failed]
+            problem = dispatch.heartbeat(profile, "\n".join(summary_lines(run)))
+        except Exception as exc:  # a bug in alerting must not cost the run its verdict or its other sinks
+            problem = f"alerts failed: {type(exc).__name__}: {exc}"
+        if problem:
+            run.notes.append(problem)
+        elif profile.alerts.heartbeat_secret:
+            self.lines.append("heartbeat sent")
+
+
+def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:
+    return [] if config.getoption("no_alerts") else [AlertSink(config, run)]
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    lines = config.stash.get(_LINES, [])
+    if lines:
+        terminalreporter.section("slurpy monitor alerts")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,0 +1,98 @@
+"""``slurpy-monitor watch``: a suite every ``--every`` seconds in one long-running process, for
+cadences a GitHub cron cannot keep (it never runs more often than every 5 minutes, and often
+late). Each round is a child pytest, the same run a scheduler makes (one way to run a suite): it
+keeps the history and alerts at its end. Rounds start on a fixed grid (start + k × every); a
+round that overruns skips the ticks it covered rather than queueing them. When the cadence is a
+whole number of minutes dividing an hour, rounds carry the matching cron line (``--schedule``),
+so the history expects each one and a missed round raises the missed-runs alert.
+
+SIGTERM or SIGINT: no new round starts; a running one may finish within ``--grace``, else it is
+terminated. Exit 0 once stopped."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor.cli import ROOT, SUITES
+
+
+def cron_for(every_s: float) -> str:
+    """The cron line of a cadence, or "" when cron cannot say it."""
+    minutes = every_s / 60
+    if minutes != int(minutes) or 60 % int(minutes):
+        return ""
+    return "* * * * *" if minutes == 1 else f"*/{int(minutes)} * * * *"
+
+
+def say(line: str) -> None:
+    print(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} watch: {line}", flush=True)
+
+
+class Watch:
+    def __init__(self, target: str | None, every_s: float, suite: str, history: Path, results_dir: Path,
+                 grace_s: float, rounds: int, pytest_args: list[str]):
+        self.target, self.every_s, self.suite = target, every_s, suite
+        self.history, self.results_dir, self.grace_s, self.rounds = history, results_dir, grace_s, rounds
+        self.pytest_args = pytest_args
+        self.stop = threading.Event()
+
+    def command(self) -> list[str]:
+        day = datetime.now(UTC)
+        results = self.results_dir / f"{day:%Y-%m-%d}-{self.target or 'default'}.jsonl"
+        argv = [sys.executable, "-m", "pytest", str(ROOT / SUITES[self.suite]), "--rootdir", str(ROOT), "-q",
+                "-p", "no:cacheprovider", "--history", str(self.history), "--results", str(results)]
+        if self.target:
+            argv += ["--target", self.target]
+        schedule = cron_for(self.every_s)
+        if schedule:
+            argv += ["--schedule", schedule]
+        return argv + self.pytest_args
+
+    def _signal(self, signum: int, _frame: object) -> None:
+        say(f"{signal.Signals(signum).name}: stopping after the current round (at most {self.grace_s:g} s)")
+        self.stop.set()
+
+    def round(self, number: int) -> None:
+        started = time.monotonic()
+        child = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, start_new_session=True)
+        while child.poll() is None:
+            if self.stop.wait(0.2):
+                try:
+                    child.wait(timeout=max(0.0, self.grace_s - (time.monotonic() - started)))
+                except subprocess.TimeoutExpired:
+                    say(f"round {number} still running after the grace period: terminating it")
+                    child.terminate()
+                    try:
+                        child.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        child.kill()
+                        child.wait()
+                break
+        verdict = {0: "all checks ok", 1: "checks failed"}.get(child.returncode, f"exit {child.returncode}")
+        say(f"round {number}: {verdict} in {time.monotonic() - started:.1f} s")
+
+    def run(self) -> int:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._signal)
+        say(f"{self.suite} every {self.every_s:g} s against {self.target or 'the default target'}"
+            f"{', schedule ' + repr(cron_for(self.every_s)) if cron_for(self.every_s) else ''}; history {self.history}")
+        origin = time.monotonic()
+        number = 0
+        while not self.stop.is_set():
+            number += 1
+            self.round(number)
+            if self.rounds and number >= self.rounds:
+                break
+            elapsed = time.monotonic() - origin
+            ticks = int(elapsed // self.every_s) + 1
+            if ticks > number:
+                say(f"round {number} overran the cadence: {ticks - number} round(s) skipped")
+                number = ticks - 1
+            self.stop.wait(max(0.0, origin + ticks * self.every_s - time.monotonic()))
+        say("stopped")
+        return 0

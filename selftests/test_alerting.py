@@ -1,0 +1,175 @@
+"""Alerting end to end: the smoke suite against the sandbox, in child pytests, with a fault
+switched on and off between runs, a profile whose [alerts] point at real local receivers, and one
+history. The messages each receiver got are exactly: nothing on the first failed run, "opened"
+on the second, a reminder while it stays open, "resolved" after two passing runs; a receiver
+that was down gets the alert late but once; a heartbeat per run; a silent schedule raises the
+missed-runs alert; SIGTERM stops the watch mode cleanly.
+
+Reminders are due every 0.0001 h (0.36 s) here: less than any child pytest takes to start, so
+every evaluation while the incident is open has a new reminder due, and sends one."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from receivers import HttpReceiver
+from suite_runner import run_suite
+
+from monitor.alerts.state import AlertState
+from monitor.history.store import HistoryStore, RunInfo
+from monitor.results import CheckResult, Verdict
+from slurpy_sandbox import STATE_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+FAULT = "backend-degraded"
+CHECK = "health:backend:/health/healthz"
+SLURPY_MONITOR = Path(sys.executable).parent / "slurpy-monitor"
+
+ALERTS = """
+[alerts]
+remind_every_h = 0.0001
+delivery_backoff_s = 0
+delivery_attempts = 2
+heartbeat_secret = "ping"
+
+[[alerts.channels]]
+name = "chat"
+kind = "slack"
+url_secret = "slack"
+
+[[alerts.channels]]
+name = "issues"
+kind = "github"
+repo = "acme/slurpy-status"
+token_secret = "gh"
+api_url = "{api}"
+"""
+
+
+@pytest.fixture
+def receiver():
+    http = HttpReceiver.start()
+    yield http
+    http.stop()
+
+
+@pytest.fixture
+def alerting(sandbox, receiver, tmp_path):
+    """Run the smoke suite with alerts to ``receiver``; returns (run, history path)."""
+    targets = tmp_path / "targets"
+    targets.mkdir()
+    profile = (ROOT / "targets" / "sandbox.toml").read_text()
+    profile = profile.replace("[secrets]\n", '[secrets]\nslack = "T_SLACK"\ngh = "T_GH"\nping = "T_PING"\n', 1)
+    (targets / "sandbox.toml").write_text(profile + ALERTS.format(api=receiver.url))
+    history = tmp_path / "history.sqlite"
+    env = {STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", "SLURPY_TARGETS_DIR": str(targets),
+           "T_SLACK": f"{receiver.url}/slack", "T_GH": "gh-test-token", "T_PING": f"{receiver.url}/ping/watcher"}
+    count = iter(range(1000))
+
+    def run(fault: bool, *args: str):
+        sandbox.clear()
+        if fault:
+            sandbox.switch_on(FAULT)
+        folder = tmp_path / f"run{next(count)}"
+        folder.mkdir()
+        return run_suite("tests/smoke", folder / "results.jsonl", "--history", str(history), *args, env=env)
+
+    run.env = env
+    return run, history
+
+
+def firsts(receiver: HttpReceiver) -> list[str]:
+    return [r.json["text"].split("\n")[0] for r in receiver.got("/slack")]
+
+
+def test_opened_on_the_second_failure_reminded_resolved_after_two_passes(alerting, receiver):
+    run, history = alerting
+    seen: list[list[str]] = []
+    for fault in (False, True, True, True, False, False, False):
+        before = len(receiver.got("/slack"))
+        result = run(fault)
+        assert result.returncode == (1 if fault else 0), result.output
+        seen.append(firsts(receiver)[before:])
+    failing = f"[CRITICAL] sandbox: {CHECK} failing"
+    assert seen == [[], [], [failing], [f"[CRITICAL] sandbox: {CHECK} still failing"],
+                    [f"[CRITICAL] sandbox: {CHECK} still failing"], [f"[RESOLVED] sandbox: {CHECK} passes again"], []]
+    opened = receiver.got("/slack")[0].json["text"]
+    assert "last error: backend health FAILED [body]" in opened and "checked: https://127.0.0.1:" in opened
+    [issue] = receiver.issues.values()
+    assert issue["title"] == failing and issue["state"] == "closed" and len(issue["comments"]) == 3
+    assert len(receiver.got("/ping/watcher")) == 7  # a heartbeat per run
+    assert "slurpy monitor alerts" in result.output
+
+
+def test_a_receiver_down_then_up_gets_the_alert_late_but_once(alerting, receiver):
+    run, history = alerting
+    run(True)
+    receiver.down = True
+    down = run(True)
+    assert down.returncode == 1  # the target's failure, not the receiver's
+    assert "alert opened health:backend:/health/healthz -> chat (slack) after 2 attempt(s): HTTP 503" in down.output
+    assert "heartbeat not delivered after 2 attempt(s): HTTP 503" in down.output
+    assert receiver.got("/slack") == [] and receiver.issues == {}
+    receiver.down = False
+    up = run(True)
+    assert firsts(receiver)[0] == f"[CRITICAL] sandbox: {CHECK} failing"
+    assert len(receiver.issues) == 1
+    assert "earlier attempt(s) failed" in up.output
+    run(True)
+    assert firsts(receiver).count(f"[CRITICAL] sandbox: {CHECK} failing") == 1
+    with AlertState(history) as state:
+        assert sorted((d.channel, d.event) for d in state.all() if d.event == "opened") == [("chat", "opened"),
+                                                                                            ("issues", "opened")]
+
+
+def test_a_silent_schedule_raises_the_missed_runs_alert(alerting, receiver, tmp_path):
+    run, history = alerting
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    earlier = now - timedelta(minutes=5)
+    with HistoryStore(history) as store:  # the last scheduled run, five minutes ago
+        store.begin_run(RunInfo("cron-1", "sandbox", earlier.isoformat(timespec="milliseconds"), schedule="* * * * *"))
+        store.add(CheckResult("health", "backend", Verdict.PASS, "ok", target="sandbox", run_id="cron-1",
+                              suite="smoke"), 0)
+    with AlertState(history) as state:
+        state.enabled_since(earlier)  # alerting was on then
+    env = {**os.environ, **run.env}
+    watchdog = subprocess.run([str(SLURPY_MONITOR), "alerts", "evaluate", "--history", str(history)], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=120)
+    assert watchdog.returncode == 0, watchdog.stderr + watchdog.stdout
+    [missed] = firsts(receiver)
+    assert missed == "[CRITICAL] sandbox: missed-runs:smoke failing"
+    assert "expected runs missed (schedule '* * * * *'); is the scheduler still running?" in \
+        receiver.got("/slack")[0].json["text"]
+    run(False, "--schedule", "* * * * *")  # the schedule is back
+    assert firsts(receiver)[-1] == "[RESOLVED] sandbox: missed-runs:smoke passes again"
+
+
+def test_watch_mode_runs_rounds_alerts_and_stops_on_sigterm(alerting, receiver, sandbox, tmp_path):
+    run, history = alerting
+    sandbox.clear()
+    sandbox.switch_on(FAULT)
+    log = tmp_path / "watch.log"
+    with log.open("w") as out:
+        watch = subprocess.Popen([str(SLURPY_MONITOR), "watch", "--every", "1s", "--history", str(history),
+                                  "--results-dir", str(tmp_path / "watch")], cwd=tmp_path, env={**os.environ, **run.env},
+                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 120
+            while not receiver.got("/slack") and time.monotonic() < deadline and watch.poll() is None:
+                time.sleep(0.2)
+            watch.send_signal(signal.SIGTERM)
+            assert watch.wait(timeout=150) == 0
+        finally:
+            if watch.poll() is None:
+                watch.kill()
+    text = log.read_text()
+    assert firsts(receiver)[0] == f"[CRITICAL] sandbox: {CHECK} failing", text
+    assert "SIGTERM: stopping after the current round" in text and text.rstrip().endswith("watch: stopped")
+    with HistoryStore(history) as store:
+        assert len(store.runs()) >= 2
