@@ -591,6 +591,9 @@ class AlertPolicy(_Strict):
     scheduled run, a deploy gate and the watch mode alert alike."""
 
     open_after: int = Field(default=2, ge=1, description="consecutive failed runs that open an incident")
+    burn_rate: bool = Field(default=True, description=(
+        "also alert on the error budget's burn rate ([slo], as slurpy-monitor uptime computes it): 14.4x over 1 h "
+        "confirmed by 5 m is critical (pages), 6x over 6 h confirmed by 30 m a warning (a ticket)"))
     resolve_after: int = Field(default=2, ge=1, description="consecutive passing runs (flaky counts as passing) "
                                                             "that resolve it")
     warn_severity: Literal["none", "info", "warning", "critical"] = Field(

@@ -43,11 +43,12 @@ def title(message: dict[str, Any]) -> str:
 
 def text(message: dict[str, Any]) -> str:
     lines = [title(message)]
+    runs = message["failed_runs"]  # none for a burn-rate alert: it is about time, not a streak of runs
     if message["kind"] == "resolved":
-        lines.append(f"failing from {message['since']} to {message['resolved_at']} "
-                     f"({message['failed_runs']} failed runs, {message['flaky_runs']} flaky passes while recovering)")
+        lines.append(f"failing from {message['since']} to {message['resolved_at']}"
+                     + (f" ({runs} failed runs, {message['flaky_runs']} flaky passes while recovering)" if runs else ""))
     else:
-        lines.append(f"since {message['since']} ({message['failed_runs']} failed runs in a row)")
+        lines.append(f"since {message['since']}" + (f" ({runs} failed runs in a row)" if runs else ""))
         if message.get("last_error"):
             lines.append(f"last error: {message['last_error']}")
     if message.get("url"):

@@ -80,6 +80,37 @@ def derive(alerts: AlertPolicy, state: AlertState, target: str, now: datetime,
     return found
 
 
+# The SRE workbook's two burn-rate alerts, as monitor.slo computes them: a fast burn pages, a slow
+# burn opens a ticket-level (warning) alert.
+BURN_SEVERITY = {"page-fast": "critical", "page-slow": "warning"}
+
+
+def burn_incidents(profile: Profile, state: AlertState, now: datetime) -> list[policy.Incident]:
+    """One incident per service and burn-rate alert that fires now, from the same figures as
+    ``slurpy-monitor uptime`` (monitor.slo); one that fired before and no longer does resolves.
+    The incident keeps the key it was announced under while it fires."""
+    from monitor.slo.read import observations
+    from monitor.slo.report import build, burn_rate_alerts
+
+    slo = profile.slo
+    rows = observations(state.history, profile.name, now - timedelta(days=slo.window_days), slo.latency)
+    report = build(rows, slo, now, profile.name, list(profile.services))
+    found = []
+    for alert in burn_rate_alerts(report):
+        check_id = f"burn:{alert['name']}:{alert['service']}"
+        announced = state.open_incident(profile.name, check_id)
+        if not alert["firing"] and announced is None:
+            continue
+        long, short = alert["long"], alert["short"]
+        found.append(policy.Incident(
+            profile.name, check_id, alert["service"], BURN_SEVERITY[alert["name"]], since=now, opened_at=now,
+            first_run=now.isoformat(timespec="seconds"), opened_run="", url="",
+            last_error=f"error budget burning at {long['burn'] or 0:.1f}x over {long['window']} and "
+                       f"{short['burn'] or 0:.1f}x over {short['window']} (alert at {alert['factor']:g}x)",
+            resolved_at=None if alert["firing"] else now, key=announced or ""))
+    return found
+
+
 def message(incident: policy.Incident, kind: str, now: datetime, link: str) -> dict:
     return {"kind": kind, "target": incident.target, "check_id": incident.check_id, "service": incident.service,
             "severity": incident.severity, "since": incident.since.isoformat(timespec="seconds"),
@@ -185,6 +216,8 @@ def evaluate(profile: Profile, history: Path, now: datetime, by: str, current: S
     try:
         with AlertState(history) as state:
             incidents = derive(alerts, state, profile.name, now, current)
+            if alerts.channels and alerts.burn_rate:
+                incidents += burn_incidents(profile, state, now)
             plan(alerts, state, incidents, now, run_url(), outcome)
             deliver(alerts, state, profile.name, secret or secret_reader(profile), now, by, outcome, sleep)
     except HistoryError as exc:

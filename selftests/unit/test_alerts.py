@@ -12,7 +12,6 @@ import pytest
 from receivers import HttpReceiver, SmtpReceiver
 
 from monitor.alerts import dispatch, policy
-from monitor.alerts.burn import BurnWindow, burn_alerts
 from monitor.alerts.state import AlertState
 from monitor.history.schedule import Slot
 from monitor.history.store import HistoryStore, RunInfo
@@ -69,15 +68,6 @@ def test_missed_runs_open_after_consecutive_empty_slots_and_resolve_on_the_next_
     assert (incident.check_id, incident.since, incident.resolved_run, incident.failed_runs) == \
         ("missed-runs:smoke", T0 + timedelta(minutes=15), "c", 3)
     assert "3 expected runs missed" in incident.last_error
-
-
-def test_burn_rate_rules_of_the_sre_workbook():
-    slo = 0.999
-    assert burn_alerts({"5m": 0.02, "1h": 0.02, "30m": 0.0, "6h": 0.0, "2h": 0, "1d": 0}, slo) == \
-        [BurnWindow("page", "1h", "5m", 14.4, 20.0, 20.0)]
-    assert [a.severity for a in burn_alerts({"5m": 0.0, "1h": 0.02, "30m": 0.0, "6h": 0.0}, slo)] == []  # over already
-    assert [(a.severity, a.long) for a in burn_alerts({"30m": 0.007, "6h": 0.007}, slo)] == [("page", "6h")]
-    assert [(a.severity, a.long) for a in burn_alerts({"30m": 0.0015, "6h": 0.0015, "3d": 0.0015}, slo)] == [("ticket", "3d")]
 
 
 # delivery, against real receivers
@@ -291,3 +281,32 @@ def test_missed_scheduled_runs_raise_their_own_alert(http, monkeypatch, tmp_path
     [hook] = http.got("/hook")
     assert (hook.json["kind"], hook.json["check_id"]) == ("opened", "missed-runs:smoke")
     assert "no smoke run since 2026-11-27 10:30 UTC: 2 expected runs missed" in hook.json["last_error"]
+
+
+def test_burn_rate_alerts_come_from_the_slo_figures_fast_pages_slow_warns_and_both_resolve(http, monkeypatch, tmp_path):
+    """The SLO tests' scripted history (three 500s from 11:00, a dropped 11:15 run, healthy again
+    from 11:20): at 11:15 both of the workbook's alerts fire on backend; at noon neither does, and
+    what was announced resolves."""
+    from scripted_history import history_lines
+    from test_slo import NOON, scripted
+
+    profile = make_profile(http, monkeypatch, tmp_path)
+    profile = profile.model_copy(update={"name": "production"})
+    history = tmp_path / "h.sqlite"
+    with HistoryStore(history) as store:
+        store.import_lines(history_lines(scripted()), "scripted")
+    during = datetime(2026, 3, 10, 11, 15, tzinfo=UTC)
+    with AlertState(history) as state:
+        state.enabled_since(during - timedelta(hours=2))
+        fired = {i.check_id: i.severity for i in dispatch.burn_incidents(profile, state, during)}
+    assert fired == {"burn:page-fast:backend": "critical", "burn:page-slow:backend": "warning"}
+    outcome = dispatch.evaluate(profile, history, during, "t1")
+    assert {(r.json["check_id"], r.json["kind"]) for r in http.got("/hook")} >= {("burn:page-fast:backend", "opened")}
+    assert ("burn:page-slow:backend", "opened") not in {(r.json["check_id"], r.json["kind"]) for r in http.got("/hook")}, \
+        "the slow burn is a warning: the critical-only channel does not get it"
+    chat = [r.json["text"].splitlines()[0] for r in http.got("/slack")]
+    assert "[WARNING] production: burn:page-slow:backend failing" in chat, chat
+    dispatch.evaluate(profile, history, NOON, "t2")
+    chat = [r.json["text"].splitlines()[0] for r in http.got("/slack")]
+    assert {"[RESOLVED] production: burn:page-fast:backend passes again",
+            "[RESOLVED] production: burn:page-slow:backend passes again"} <= set(chat), outcome.lines()
