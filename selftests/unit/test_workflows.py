@@ -41,7 +41,7 @@ def run_steps(workflow: dict):
 
 
 def test_there_are_the_workflows_the_readme_names():
-    assert {p.name for p in WORKFLOWS} == {"ci.yml", "monitor.yml", "gate.yml", "run-suite.yml"}
+    assert {p.name for p in WORKFLOWS} == {"ci.yml", "monitor.yml", "gate.yml", "run-suite.yml", "load.yml"}
 
 
 def test_actionlint_passes_on_every_workflow():
@@ -128,7 +128,8 @@ def test_the_schedules_are_ones_the_history_follows_each_in_its_own_job():
 
 
 @pytest.mark.parametrize("workflow,profiles", [("run-suite.yml", ["production"]),
-                                                ("gate.yml", ["production", "staging"])])
+                                                ("gate.yml", ["production", "staging"]),
+                                                ("load.yml", ["production", "staging"])])
 def test_the_secrets_the_profiles_name_come_from_repository_secrets(workflow, profiles):
     env = next(iter(load(ROOT / ".github/workflows" / workflow)["jobs"].values()))["env"]
     for profile in profiles:
