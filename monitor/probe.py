@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -200,6 +200,13 @@ class _Watch:
             return protocol_violation(exc, self.phase, self.body_bytes, self.first_bytes)
         return exc
 
+    def reraise(self, exc: BaseException) -> NoReturn:
+        """Raise what :meth:`failure` makes of ``exc`` (``exc`` itself if it stays as it is)."""
+        failure = self.failure(exc)
+        if failure is exc:
+            raise exc
+        raise failure from exc
+
 
 def _read_capped(response: httpx.Response, limit: int, allow_truncated: bool, watch: _Watch) -> tuple[bytes, bool]:
     """The (decoded) body, streamed: at most ``limit`` bytes are kept, however much is on offer."""
@@ -312,10 +319,7 @@ class Probe:
                     response.close()
             except (httpx.TransportError, httpx.DecodingError, OSError) as exc:
                 self.sent.append(Sent(method, _bare(url), wall, self.clock(), None))
-                failure = watch.failure(exc)
-                if failure is exc:
-                    raise
-                raise failure from exc
+                watch.reraise(exc)
             finally:
                 watch.close()
             watch.check()  # an answer that ends at the shutdown (no length, read to close) ended on the deadline
@@ -351,10 +355,7 @@ class Probe:
                     with context.wrap_socket(raw, server_hostname=host) as tls:
                         der = tls.getpeercert(binary_form=True) or b""
             except OSError as exc:
-                failure = watch.failure(exc)
-                if failure is exc:
-                    raise
-                raise failure from exc
+                watch.reraise(exc)
             finally:
                 watch.close()
             watch.check()

@@ -36,6 +36,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _absolute_path(cls: type, value: str) -> str:
+    """A path on the service's base URL: ``/api/health``, never a whole URL."""
+    if not value.startswith("/"):
+        raise ValueError("must start with '/'")
+    return value
+
+
 class HealthEndpoint(_Strict):
     """One health URL and what a healthy answer must look like (Gatus-style, one rule a line).
     JSON keys are dotted paths into the body: ``"slo_status.availability"``."""
@@ -56,12 +63,7 @@ class HealthEndpoint(_Strict):
     text_equals: str | None = None
     headers: dict[str, str] = {}
 
-    @field_validator("path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("must start with '/'")
-        return value
+    _absolute = field_validator("path")(_absolute_path)
 
     @model_validator(mode="after")
     def _one_body_kind(self) -> HealthEndpoint:
@@ -175,12 +177,7 @@ class VersionSource(_Strict):
     json_field: str | None = Field(default=None, description="dotted JSON field holding it, e.g. version or build.sha")
     header: str | None = Field(default=None, description="response header holding it, e.g. X-App-Version")
 
-    @field_validator("path")
-    @classmethod
-    def _absolute(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("must start with '/'")
-        return value
+    _absolute = field_validator("path")(_absolute_path)
 
     @model_validator(mode="after")
     def _one_place(self) -> VersionSource:
