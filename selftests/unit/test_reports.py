@@ -95,6 +95,7 @@ def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SLURPY_TARGETS_DIR", str(targets))
     monkeypatch.delenv("SLURPY_TARGET", raising=False)
     monkeypatch.delenv("SLURPY_T_MONITOR_PASSWORD", raising=False)
+    monkeypatch.delenv("CI", raising=False)  # a missing secret skips locally; the CI test sets CI itself
     pytester.makeconftest(f"pytest_plugins = {PLUGINS!r}")
     pytester.makepyfile(test_suite=SUITE)
 
