@@ -51,50 +51,46 @@ def run(suites: list[str], options: list[str]) -> int:
 def _history(args: argparse.Namespace) -> int:
     from monitor.history import textlog
     from monitor.history.schedule import Status, gaps
-    from monitor.history.store import HistoryError, HistoryStore, rebuild
+    from monitor.history.store import HistoryStore, rebuild
 
-    try:
-        if args.action == "rebuild":
-            done = rebuild(args.source, args.to)
-            print(f"rebuilt {args.to}: {done.runs} runs, {done.records} records from {args.source}")
-            for line in done.skipped_lines:
-                print(f"  skipped {line}")
+    if args.action == "rebuild":
+        done = rebuild(args.source, args.to)
+        print(f"rebuilt {args.to}: {done.runs} runs, {done.records} records from {args.source}")
+        for line in done.skipped_lines:
+            print(f"  skipped {line}")
+        return 0
+    if args.action == "compact":
+        before = date.today() - timedelta(days=args.keep_days)
+        for month in textlog.compact(args.dir, before):
+            print(f"compacted into {month}")
+        return 0
+    with HistoryStore(args.history) as store:
+        if args.action == "import":
+            missing = [p for p in args.paths if not p.exists()]
+            for path in missing:  # a data branch's first run has no text history yet
+                print(f"{path}: nothing there yet")
+            since = date.today() - timedelta(days=args.days - 1) if args.days else None
+            files = [f for p in args.paths if p.exists()
+                     for f in (textlog.history_files(p, since=since) if p.is_dir() else [p])]
+            for file in files:
+                done = store.import_file(file)
+                state = "unchanged" if done.files_unchanged else f"{done.runs} runs, {done.records} records added"
+                print(f"{file}: {state}")
+                for line in done.skipped_lines:
+                    print(f"  skipped {line}")
             return 0
-        if args.action == "compact":
-            before = date.today() - timedelta(days=args.keep_days)
-            for month in textlog.compact(args.dir, before):
-                print(f"compacted into {month}")
-            return 0
-        with HistoryStore(args.history) as store:
-            if args.action == "import":
-                missing = [p for p in args.paths if not p.exists()]
-                for path in missing:  # a data branch's first run has no text history yet
-                    print(f"{path}: nothing there yet")
-                since = date.today() - timedelta(days=args.days - 1) if args.days else None
-                files = [f for p in args.paths if p.exists()
-                         for f in (textlog.history_files(p, since=since) if p.is_dir() else [p])]
-                for file in files:
-                    done = store.import_file(file)
-                    state = "unchanged" if done.files_unchanged else f"{done.runs} runs, {done.records} records added"
-                    print(f"{file}: {state}")
-                    for line in done.skipped_lines:
-                        print(f"  skipped {line}")
-                return 0
-            now = datetime.now(UTC)
-            since = now - timedelta(hours=args.hours)
-            for target, suite in store.suites():
-                if (args.target and target != args.target) or (args.suite and suite != args.suite):
-                    continue
-                slots = [s for s in store.timeline(target, suite, now) if s.end > since]
-                tally = {status: sum(s.status is status for s in slots) for status in Status}
-                print(f"{target} {suite}: {len(slots)} expected runs in the last {args.hours:g} h: "
-                      + ", ".join(f"{n} {status.value}" for status, n in tally.items()))
-                for slot in gaps(slots):
-                    print(f"  unknown {slot.start:%Y-%m-%d %H:%M}–{slot.end:%H:%M} UTC: no run ({slot.schedule})")
-            return 0
-    except HistoryError as exc:
-        print(f"slurpy-monitor: {exc}", file=sys.stderr)
-        return 1
+        now = datetime.now(UTC)
+        since = now - timedelta(hours=args.hours)
+        for target, suite in store.suites():
+            if (args.target and target != args.target) or (args.suite and suite != args.suite):
+                continue
+            slots = [s for s in store.timeline(target, suite, now) if s.end > since]
+            tally = {status: sum(s.status is status for s in slots) for status in Status}
+            print(f"{target} {suite}: {len(slots)} expected runs in the last {args.hours:g} h: "
+                  + ", ".join(f"{n} {status.value}" for status, n in tally.items()))
+            for slot in gaps(slots):
+                print(f"  unknown {slot.start:%Y-%m-%d %H:%M}–{slot.end:%H:%M} UTC: no run ({slot.schedule})")
+        return 0
 
 
 def _report(args: argparse.Namespace):
@@ -102,8 +98,7 @@ def _report(args: argparse.Namespace):
     defaults, said on stderr, when the profile is not here)."""
     from monitor.history.store import HistoryStore
     from monitor.profile import Profile, ProfileError, SLOPolicy, load_profile
-    from monitor.slo.read import observations
-    from monitor.slo.report import build
+    from monitor.slo.report import from_history
 
     profile: Profile | None
     try:
@@ -113,36 +108,27 @@ def _report(args: argparse.Namespace):
         profile = None
     policy = profile.slo if profile else SLOPolicy()
     now = datetime.now(UTC)
-    with HistoryStore(args.history) as store:
-        rows = observations(store, args.target, now - timedelta(days=max(policy.window_days, 90)), policy.latency)
-    return profile, rows, build(rows, policy, now, args.target, list(profile.services) if profile else None)
+    with HistoryStore(args.history) as store:  # 90 days at least: the status page's uptime bars
+        rows, report = from_history(store, args.target, policy, now, list(profile.services) if profile else None,
+                                    days=max(policy.window_days, 90))
+    return profile, rows, report
 
 
 def _uptime(args: argparse.Namespace) -> int:
     import json
 
-    from monitor.history.store import HistoryError
     from monitor.slo.text import lines
 
-    try:
-        _, _, report = _report(args)
-    except HistoryError as exc:
-        print(f"slurpy-monitor: {exc}", file=sys.stderr)
-        return 1
+    _, _, report = _report(args)
     print(json.dumps(report.to_dict(), indent=2) if args.json else "\n".join(lines(report)))
     return 0
 
 
 def _status_page(args: argparse.Namespace) -> int:
-    from monitor.history.store import HistoryError
     from monitor.profile import StatusPagePolicy
     from monitor.report.status_page import write
 
-    try:
-        profile, rows, report = _report(args)
-    except HistoryError as exc:
-        print(f"slurpy-monitor: {exc}", file=sys.stderr)
-        return 1
+    profile, rows, report = _report(args)
     page = write(args.out, report, rows, profile.status_page if profile else StatusPagePolicy(), profile)
     print(f"status page: {page}")
     return 0
@@ -151,7 +137,6 @@ def _status_page(args: argparse.Namespace) -> int:
 def _alerts(args: argparse.Namespace) -> int:
     from monitor.alerts import dispatch
     from monitor.alerts.state import AlertState
-    from monitor.history.store import HistoryError
     from monitor.profile import ProfileError, load_profile, resolve_target_name
 
     try:
@@ -166,9 +151,6 @@ def _alerts(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         print("slurpy-monitor: bad target profile:\n  " + "\n  ".join(exc.lines), file=sys.stderr)
         return 2
-    except HistoryError as exc:
-        print(f"slurpy-monitor: {exc}", file=sys.stderr)
-        return 1
     outcome = dispatch.evaluate(profile, args.history, datetime.now(UTC), f"alerts-evaluate-{os.getpid()}")
     for line in outcome.lines():
         print(line)
@@ -250,11 +232,14 @@ def main(argv: list[str] | None = None) -> int:
         return Watch(args.target, args.every, args.suite, args.history, args.results_dir, args.grace, args.rounds,
                      argv[split + 1:]).run()
     args = parser().parse_args(argv)
-    if args.command == "uptime":
-        return _uptime(args)
-    if args.command == "status-page":
-        return _status_page(args)
-    return _alerts(args) if args.command == "alerts" else _history(args)
+    command = {"uptime": _uptime, "status-page": _status_page, "alerts": _alerts}.get(args.command, _history)
+    from monitor.history.store import HistoryError
+
+    try:
+        return command(args)
+    except HistoryError as exc:  # a history that cannot be used: one line naming the file and what to do
+        print(f"slurpy-monitor: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -257,6 +257,7 @@ class Probe:
         self.session = session  # headers of a signed-in session, asked for on every attempt
         self.clock = clock
         self.exchanges: list[Exchange | CertFetch] = []  # what this probe did, for the result envelope
+        self._warm: set[Origin] = set()  # origins this probe has warmed up
         self.sent: deque[Sent] = deque(maxlen=10_000)
         self.client = httpx.Client(
             verify=trust_context(settings.ca_bundle),
@@ -339,6 +340,22 @@ class Probe:
 
     def get(self, url: str, **kwargs) -> Exchange:
         return self.request("GET", url, **kwargs)
+
+    def warm_up(self, url: str) -> dict[str, Any] | None:
+        """The first time this probe meets ``url``'s origin, one unjudged GET that a cold deployment
+        may spend starting up; what it saw, for the record. None once the origin is warm. It stays
+        out of ``exchanges``, so a retry it needed cannot make a judged check flaky."""
+        origin = _origin(url)
+        if origin in self._warm:
+            return None
+        self._warm.add(origin)
+        mark = len(self.exchanges)
+        exchange = self.get(url)
+        del self.exchanges[mark:]
+        if exchange.response is None:
+            return {"url": url, "error": f"{exchange.category}: {exchange.error_text}", "attempts": exchange.attempts}
+        return {"url": url, "status": exchange.response.status_code, "elapsed_ms": round(exchange.elapsed_ms or 0.0, 1),
+                "attempts": exchange.attempts}
 
     def peer_certificate(self, host: str, port: int) -> CertFetch:
         """Handshake twice: once accepting anything, to read the certificate whatever its state;

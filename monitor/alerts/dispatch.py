@@ -89,12 +89,9 @@ def burn_incidents(profile: Profile, state: AlertState, now: datetime) -> list[p
     """One incident per service and burn-rate alert that fires now, from the same figures as
     ``slurpy-monitor uptime`` (monitor.slo); one that fired before and no longer does resolves.
     The incident keeps the key it was announced under while it fires."""
-    from monitor.slo.read import observations
-    from monitor.slo.report import build, burn_rate_alerts
+    from monitor.slo.report import burn_rate_alerts, from_history
 
-    slo = profile.slo
-    rows = observations(state.history, profile.name, now - timedelta(days=slo.window_days), slo.latency)
-    report = build(rows, slo, now, profile.name, list(profile.services))
+    _, report = from_history(state.history, profile.name, profile.slo, now, list(profile.services))
     found = []
     for alert in burn_rate_alerts(report):
         check_id = f"burn:{alert['name']}:{alert['service']}"

@@ -14,20 +14,15 @@ from monitor.profile import HealthEndpoint, TLSPolicy
 from monitor.results import Category, CheckResult, utc_now
 
 
-def _warm_up(probe: Probe, url: str) -> dict[str, Any]:
-    """One request a cold deployment may spend starting up; what it saw is kept, never judged."""
-    exchange = probe.get(url)
-    # Out of the probe's record, so a retry it needed cannot make the judged check flaky.
-    probe.exchanges[:] = [e for e in probe.exchanges if e is not exchange]
-    if exchange.response is None:
-        return {"url": url, "error": f"{exchange.category}: {exchange.error_text}", "attempts": exchange.attempts}
-    return {"url": url, "status": exchange.response.status_code, "elapsed_ms": round(exchange.elapsed_ms or 0.0, 1),
-            "attempts": exchange.attempts}
+def _warm_up(probe: Probe, url: str, wanted: bool) -> dict[str, Any]:
+    """Details of the service's warm-up, when this check was the one that made it."""
+    seen = probe.warm_up(url) if wanted else None
+    return {"warm_up": seen} if seen else {}
 
 
 @check
 def health(probe: Probe, service: str, url: str, endpoint: HealthEndpoint, warm_up: bool) -> CheckResult:
-    details: dict[str, Any] = {"warm_up": _warm_up(probe, url)} if warm_up else {}
+    details = _warm_up(probe, url, warm_up)
     exchange = probe.get(url)
     if exchange.response is None:
         return unreachable("health", service, probe, exchange, path=endpoint.path, details=details)
@@ -42,7 +37,7 @@ def health(probe: Probe, service: str, url: str, endpoint: HealthEndpoint, warm_
 @check
 def latency(probe: Probe, service: str, url: str, threshold_ms: float, samples: int, healthy_status: list[int],
             warm_up: bool) -> CheckResult:
-    details: dict[str, Any] = {"warm_up": _warm_up(probe, url)} if warm_up else {}
+    details = _warm_up(probe, url, warm_up)
     taken: list[Sample] = []
     for _ in range(samples):
         exchange = probe.get(url)

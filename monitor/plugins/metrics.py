@@ -5,7 +5,6 @@ that cannot be written or pushed are a note on the run, never its verdict."""
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,7 @@ from monitor.plugins.target import target_of
 from monitor.profile import Profile
 from monitor.report import metrics
 from monitor.results import CheckResult, utc_now
-from monitor.slo.read import observations
-from monitor.slo.report import Report, build
+from monitor.slo.report import Report, from_history
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,8 +39,7 @@ class MetricsSink:
         now = utc_now()
         policy = self.profile.slo
         with HistoryStore(self.history) as store:
-            rows = observations(store, run.target, now - timedelta(days=policy.window_days), policy.latency)
-        return build(rows, policy, now, run.target, list(self.profile.services))
+            return from_history(store, run.target, policy, now, list(self.profile.services))[1]
 
     def close(self, run: Run) -> None:
         try:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.history.schedule import Slot
+from monitor.history.store import HistoryStore
 from monitor.profile import SLOPolicy
 from monitor.slo.compute import (
     WINDOWS,
@@ -27,6 +28,7 @@ from monitor.slo.compute import (
     state,
     suite_timelines,
 )
+from monitor.slo.read import observations
 
 
 @dataclass
@@ -134,3 +136,11 @@ def burn_rate_alerts(report: Report) -> list[dict[str, Any]]:
     """For alerting: every service's multi-window burn-rate alerts, firing or not, as plain data
     ({target, service, name, factor, firing, long: {window, error_rate, burn}, short: {...}})."""
     return [{"target": report.target, "service": e.name, **a.to_dict()} for e in report.services for a in e.alerts]
+
+
+def from_history(store: HistoryStore, target: str, policy: SLOPolicy, now: datetime,
+                 services: list[str] | None = None, days: int | None = None) -> tuple[list[Observation], Report]:
+    """The report of ``target`` from a history, over ``days`` (default: the SLO window), and the
+    observations it was built from (the status page draws them)."""
+    rows = observations(store, target, now - timedelta(days=days or policy.window_days), policy.latency)
+    return rows, build(rows, policy, now, target, services)
