@@ -37,7 +37,3 @@ class Secrets:
                                 fatal=bool(self.env.get("CI")))
         redact.register(value)
         return value
-
-    def has(self, logical_name: str) -> bool:
-        env_name = self.profile.secrets.get(logical_name)
-        return bool(env_name and (self.env.get(env_name) or self.provided.get(env_name)))

@@ -8,6 +8,7 @@ import sys
 from monitor.accounts import AccountApiError, TestAccounts
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import ProfileError, load_profile, resolve_target_name
+from monitor.secrets import MissingSecret, Secrets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,11 +28,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             sandbox = Sandbox.attach(os.environ[STATE_ENV])
             profile, provided = sandbox.live_profile(profile), sandbox.secrets
-        token_env = profile.secrets.get("admin_token")
-        token = token_env and (os.environ.get(token_env) or provided.get(token_env))
-        if not token:
-            print(f"slurpy-sweep: set the admin token ({token_env or 'secrets.admin_token in the profile'})", file=sys.stderr)
-            return 2
+        token = Secrets(profile, provided=provided).get("admin_token")
         probe = Probe(NetworkSettings.from_profile(profile))
         accounts = TestAccounts(probe, profile, token)
         prefix = profile.journeys.synthetic_prefix.lower()
@@ -42,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'would delete' if args.dry_run else 'deleted'} {email}")
         print(f"{len(found)} synthetic account(s) {'found' if args.dry_run else 'removed'} on {profile.name}")
         return 0
-    except (ProfileError, AccountApiError) as exc:
+    except (ProfileError, AccountApiError, MissingSecret) as exc:
         print(f"slurpy-sweep: {exc}", file=sys.stderr)
         return 2
 
