@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+from plugin_suite import plugin_suite
 
 from monitor.history import store as store_module
 from monitor.history.store import HistoryStore
-from monitor.plugins import PLUGINS
 
 pytest_plugins = ["pytester"]
 
@@ -41,18 +41,11 @@ def test_judged(verdict):
 
 @pytest.fixture
 def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
-    targets = pytester.mkdir("targets")
-    (targets / "t.toml").write_text(PROFILE)
-    monkeypatch.setenv("SLURPY_TARGETS_DIR", str(targets))
-    monkeypatch.delenv("SLURPY_TARGET", raising=False)
-    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    pytester.makeconftest(f"pytest_plugins = {PLUGINS!r}")
-    pytester.makepyfile(test_suite=SUITE)
+    suite = plugin_suite(pytester, monkeypatch, PROFILE, SUITE)
 
     def run():
         results = pytester.path / "r.jsonl"
-        outcome = pytester.runpytest("--target", "t", "--results", str(results), "--history", str(run.history),
-                                     "-p", "no:cacheprovider", "-p", "no:playwright")
+        outcome = suite("--results", str(results), "--history", str(run.history))
         return outcome, [json.loads(line) for line in results.read_text().splitlines()]
 
     run.history = pytester.path / "h.sqlite"  # beside the suite: a path elsewhere would move pytest's rootdir

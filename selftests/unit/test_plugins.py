@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from plugin_suite import plugin_suite
 
 from monitor.plugins import PLUGINS
 
@@ -27,16 +28,9 @@ def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
 
     def run(module: str, *, sensitive: bool = True, extra: str = "", url: str = "https://127.0.0.1:1",
             conftest: str = "", args: tuple[str, ...] = ()):
-        targets = pytester.mkdir("targets")
-        (targets / "t.toml").write_text(PROFILE.format(sensitive=str(sensitive).lower(), extra=extra, url=url))
-        monkeypatch.setenv("SLURPY_TARGETS_DIR", str(targets))
-        monkeypatch.delenv("SLURPY_TARGET", raising=False)
-        pytester.makeconftest(f"pytest_plugins = {PLUGINS!r}\n{conftest}")
-        pytester.makepyfile(test_suite=module)
+        profile = PROFILE.format(sensitive=str(sensitive).lower(), extra=extra, url=url)
         results = pytester.path / "r.jsonl"
-        # In-process: without pytest-playwright, whose soft-assertion scope cannot nest in ours.
-        outcome = pytester.runpytest("--target", "t", "--results", str(results), "-p", "no:cacheprovider",
-                                     "-p", "no:playwright", *args)
+        outcome = plugin_suite(pytester, monkeypatch, profile, module, conftest)("--results", str(results), *args)
         records = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
         return outcome, records
 

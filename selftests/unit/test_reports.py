@@ -7,9 +7,9 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from plugin_suite import plugin_suite
 
 from monitor.pipeline import Run
-from monitor.plugins import PLUGINS
 from monitor.report import allure, junit, step_summary
 from monitor.results import Category, CheckResult, Verdict
 
@@ -90,20 +90,9 @@ def test_journey_steps_for_allure_name_the_step_that_broke():
 
 @pytest.fixture
 def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
-    targets = pytester.mkdir("targets")
-    (targets / "t.toml").write_text(PROFILE)
-    monkeypatch.setenv("SLURPY_TARGETS_DIR", str(targets))
-    monkeypatch.delenv("SLURPY_TARGET", raising=False)
     monkeypatch.delenv("SLURPY_T_MONITOR_PASSWORD", raising=False)
-    monkeypatch.delenv("CI", raising=False)  # a missing secret skips locally; the CI test sets CI itself
-    pytester.makeconftest(f"pytest_plugins = {PLUGINS!r}")
-    pytester.makepyfile(test_suite=SUITE)
-
-    def run(*args: str):
-        return pytester.runpytest("--target", "t", "--results", "r.jsonl", "-p", "no:cacheprovider",
-                                  "-p", "no:playwright", *args)
-
-    return run
+    run = plugin_suite(pytester, monkeypatch, PROFILE, SUITE)
+    return lambda *args: run("--results", "r.jsonl", *args)
 
 
 def test_in_ci_a_missing_secret_fails_the_run_naming_the_variable_in_the_step_summary(suite, pytester, monkeypatch):
