@@ -306,21 +306,22 @@ class HistoryStore:
                 for run_id, started, schedule, failed, passed in rows]
 
     def passing_runs(self, target: str, check_id: str, since: datetime, measure: str = "samples_ms",
-                     exclude_run: str = "") -> list[tuple[str, datetime, tuple[float, ...]]]:
+                     not_version: str = "") -> list[tuple[str, datetime, tuple[float, ...]]]:
         """(run id, run start, the record's ``measure`` values) of each passing record of
-        ``check_id`` on ``target`` since ``since``: a post-deploy gate's baseline. A run whose
-        gate found it slower than its own baseline (``baseline:<service>`` failed or warned)
-        is left out, so a slow deploy that was let through does not become the next baseline."""
+        ``check_id`` on ``target`` since ``since``: a post-deploy gate's baseline. Left out: runs
+        of the version ``not_version`` (the deploy being judged, and its post-deploy watch), and
+        runs whose gate found them slower than their own baseline (``baseline:<service>`` failed
+        or warned), so a slow deploy that was let through does not become the next baseline."""
         service = check_id.split(":")[1] if check_id.count(":") else ""
         with self._explained():
             rows = self._connect().execute(
                 """SELECT r.run_id, runs.started, r.details FROM results r JOIN runs USING (run_id)
                    WHERE r.target = ? AND r.check_id = ? AND r.verdict IN ('pass', 'flaky') AND r.time >= ?
-                     AND r.run_id != ?
+                     AND (? = '' OR r.deploy_version != ?)
                      AND NOT EXISTS (SELECT 1 FROM results b WHERE b.run_id = r.run_id AND b.check_id = ?
                                      AND b.verdict IN ('fail', 'warn'))
                    ORDER BY runs.started""",
-                (target, check_id, since.isoformat(), exclude_run, f"baseline:{service}")).fetchall()
+                (target, check_id, since.isoformat(), not_version, not_version, f"baseline:{service}")).fetchall()
         found = []
         for run_id, started, details in rows:
             values = json.loads(details).get(measure) or []

@@ -45,8 +45,8 @@ def deploy_version(pytestconfig: pytest.Config) -> str:
 class Baselines:
     """The target's history, read for the baseline of each latency check a gate records."""
 
-    def __init__(self, history: Path | None, target: str, policy: GatePolicy):
-        self.history, self.target, self.policy = history, target, policy
+    def __init__(self, history: Path | None, target: str, version: str, policy: GatePolicy):
+        self.history, self.target, self.version, self.policy = history, target, version, policy
 
     def compare(self, latency: CheckResult) -> CheckResult:
         now = utc_now()
@@ -55,7 +55,7 @@ class Baselines:
             try:
                 with HistoryStore(self.history) as store:
                     runs = [BaselineRun(*row) for row in store.passing_runs(
-                        self.target, latency.id, now - timedelta(days=self.policy.baseline_days))]
+                        self.target, latency.id, now - timedelta(days=self.policy.baseline_days), not_version=self.version)]
             except HistoryError as exc:  # no baseline, said so; the gate's own checks still judge the deploy
                 result = deploy.baseline(latency, self.target, [], self.policy, now)
                 result.message += f" (the history could not be read: {exc})"
@@ -68,5 +68,6 @@ def baseline(pytestconfig: pytest.Config, profile: Profile) -> Baselines | None:
     """None unless this run is a post-deploy gate (``--deploy-version``)."""
     if not pytestconfig.getoption("deploy_version"):
         return None
-    return Baselines(history_file(pytestconfig), target_of(pytestconfig).name, profile.gate)
+    return Baselines(history_file(pytestconfig), target_of(pytestconfig).name, pytestconfig.getoption("deploy_version"),
+                     profile.gate)
 
