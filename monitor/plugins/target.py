@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from monitor import auth
+from monitor import auth, options
 from monitor.plugins import hooks
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import Profile, ProfileError, load_profile, parse_url_options, resolve_target_name, url_overrides_from_env
@@ -21,10 +21,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("slurpy monitor")
-    group.addoption("--target", default=None, help="target profile: targets/NAME.toml (default: $SLURPY_TARGET or sandbox)")
-    group.addoption("--url", action="append", default=[], metavar="SERVICE=URL",
-                    help="override a service's base URL, e.g. a preview deployment (also $SLURPY_URL_<SERVICE>)")
+    options.register(parser, "target")
 
 
 class Target:
