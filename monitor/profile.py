@@ -507,6 +507,16 @@ class StatusPagePolicy(_Strict):
     public_urls: list[str] = Field(default=[], description=(
         "services whose base URL the page shows; every other service's URL stays off the page (internal hosts)"))
     hidden_services: list[str] = Field(default=[], description="services left off the page entirely")
+    base_url: str | None = Field(default=None, description=(
+        "where the page is published (https://status.your-domain.com/): the feed's links and the badge URLs "
+        "the page shows are made absolute with it; without it they are relative to the page"))
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value
 
 
 class MetricsPolicy(_Strict):
@@ -526,19 +536,27 @@ class MetricsPolicy(_Strict):
 SEVERITIES = ("info", "warning", "critical")
 
 
+DEFAULT_API_URLS = {"github": "https://api.github.com", "pagerduty": "https://events.pagerduty.com",
+                    "opsgenie": "https://api.opsgenie.com"}
+
+
 class AlertChannel(_Strict):
     """Where an alert goes. Secrets (webhook URLs, tokens, passwords) are logical names under
     ``[secrets]``, never values."""
 
     name: str = Field(description="shown in the run summary and kept with each delivery; unique in the profile")
-    kind: Literal["slack", "webhook", "github", "email"]
+    kind: Literal["slack", "webhook", "github", "email", "pagerduty", "opsgenie"]
     min_severity: Literal["info", "warning", "critical"] = Field(
         default="info", description="incidents below this severity are not sent here (e.g. SMS only for critical)")
     url_secret: str | None = Field(default=None, description="slack/webhook: the secret holding the URL to POST to")
     token_secret: str | None = Field(default=None, description=(
-        "github: the secret holding a token allowed to write issues; webhook: optional, sent as a bearer token"))
+        "github: the secret holding a token allowed to write issues; webhook: optional, sent as a bearer token; "
+        "pagerduty: the secret holding the Events API v2 integration's routing key; opsgenie: the secret holding "
+        "the API integration's key"))
     repo: str | None = Field(default=None, description="github: owner/name of the repository the issues are opened in")
-    api_url: str = Field(default="https://api.github.com", description="github: the REST API's base URL")
+    api_url: str = Field(default="", description=(
+        "github, pagerduty, opsgenie: the API's base URL; default https://api.github.com, https://events.pagerduty.com "
+        "(https://events.eu.pagerduty.com for an EU account), https://api.opsgenie.com (https://api.eu.opsgenie.com)"))
     labels: list[str] = Field(default=["slurpy-monitor"], description="github: labels of each incident's issue")
     host: str | None = Field(default=None, description="email: the SMTP server")
     port: int = Field(default=587, description="email: 587 (submission, STARTTLS)")
@@ -550,10 +568,17 @@ class AlertChannel(_Strict):
     ca_file: str | None = Field(default=None, description="email: a CA bundle to trust for STARTTLS (a private relay); "
                                                           "default the system's")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _api_of_the_kind(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("api_url") and data.get("kind") in DEFAULT_API_URLS:
+            return {**data, "api_url": DEFAULT_API_URLS[data["kind"]]}
+        return data
+
     @model_validator(mode="after")
     def _what_each_kind_needs(self) -> AlertChannel:
         needs = {"slack": ["url_secret"], "webhook": ["url_secret"], "github": ["repo", "token_secret"],
-                 "email": ["host", "sender", "to"]}[self.kind]
+                 "email": ["host", "sender", "to"], "pagerduty": ["token_secret"], "opsgenie": ["token_secret"]}[self.kind]
         missing = [name for name in needs if not getattr(self, name)]
         if missing:
             raise ValueError(f"channel {self.name!r} ({self.kind}) needs {', '.join(missing)}")

@@ -109,13 +109,14 @@ def test_uptime_prints_a_table_and_the_same_as_json(tmp_path, capsys):
     assert backend_data["uptime"]["24h"]["unknown_s"] == 300 and backend_data["budget"]["spent_s"] == 1200
 
 
-def test_status_page_writes_one_html_file(tmp_path, capsys):
+def test_status_page_writes_the_page_and_its_embeds(tmp_path, capsys):
     history = tmp_path / "h.sqlite"
     _shifted_history(history)
     out = tmp_path / "site"
     assert cli.main(["status-page", "--target", "production.example", "--history", str(history),
                      "--out", str(out)]) == 0
-    assert [p.name for p in out.iterdir()] == ["index.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["badges", "incidents.atom", "index.html", "summary.json"]
+    assert not list(out.rglob("*.tmp"))  # each file written beside and renamed: nothing half-written left
     assert 'data-service="backend" data-state="up"' in (out / "index.html").read_text()
 
 
