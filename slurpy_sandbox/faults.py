@@ -213,6 +213,10 @@ def _security_faults() -> list[Fault]:
         fault("frontend-leaks-webhook-secret-in-inline-map",
               "the plans page's chunk, named only in the build manifest, carries its source map inline (a data: URL) "
               "and the map's sources hold the Stripe webhook secret", _fail("secret", "secrets:frontend")),
+        fault("frontend-leaks-secret-in-dev-module",
+              "a development build (next dev): the layout's module, an eval() string, carries its source map inline, "
+              "followed by its sourceURL comment, and the map's original source holds a Stripe secret key",
+              _fail("secret", "secrets:frontend"), says=("Stripe secret key sk_test_", "(inline source map)")),
         fault("frontend-version-disclosure", "the frontend answers Server: nginx/1.18.0",
               _fail("exposure", "exposure:frontend")),
         fault("backend-docs-public", "the backend serves /docs and /openapi.json publicly",
