@@ -135,6 +135,7 @@ def _status_page(args: argparse.Namespace) -> int:
 
 
 def _alerts(args: argparse.Namespace) -> int:
+    from monitor import redact
     from monitor.alerts import dispatch
     from monitor.alerts.state import AlertState
     from monitor.profile import ProfileError, load_profile, resolve_target_name
@@ -143,7 +144,7 @@ def _alerts(args: argparse.Namespace) -> int:
         if args.action == "list":
             with AlertState(args.history) as state:
                 for d in state.all():
-                    error = f": {d.last_error}" if d.last_error else ""
+                    error = f": {redact.text(d.last_error)}" if d.last_error else ""
                     print(f"{d.created[:19]}Z {d.state:7} {d.event:12} {d.channel:10} {d.check_id} "
                           f"({d.attempts} attempt(s)){error}")
             return 0

@@ -13,6 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from monitor import redact
+
 
 class Verdict(StrEnum):
     PASS = "pass"
@@ -83,6 +85,13 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return self.verdict.ok
+
+    def scrub(self) -> CheckResult:
+        """Remove every registered secret from the free text (message, URL, details), in place:
+        done as a record enters the pipeline, before any sink or report sees it."""
+        self.message, self.url = redact.text(self.message), redact.text(self.url)
+        self.details = redact.scrub_json(self.details)
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

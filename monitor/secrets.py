@@ -25,6 +25,8 @@ class Secrets:
     def __init__(self, profile: Profile, env: Mapping[str, str] = os.environ,
                  provided: Mapping[str, str] | None = None):
         self.profile, self.env, self.provided = profile, env, dict(provided or {})
+        # Every value the profile names is kept out of reports from now on, read or not.
+        redact.register_profile(profile.secrets, env, self.provided)
 
     def get(self, logical_name: str) -> str:
         env_name = self.profile.secrets.get(logical_name)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from monitor import auth
+from monitor import auth, redact
 from monitor.plugins import hooks
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import Profile, ProfileError, load_profile, parse_url_options, resolve_target_name, url_overrides_from_env
@@ -36,6 +36,7 @@ class Target:
         self.name = resolve_target_name(config.getoption("target"))
         self.url_overrides = {**url_overrides_from_env(os.environ), **parse_url_options(config.getoption("url"))}
         self.profile = load_profile(self.name, url_overrides=self.url_overrides)
+        redact.register_profile(self.profile.secrets, os.environ)  # every secret it names, read or not
         self._live: hooks.LiveTarget | None = None
 
     def live(self) -> hooks.LiveTarget:
@@ -49,6 +50,7 @@ class Target:
                 self._live = answer
             else:
                 self._live = hooks.LiveTarget(self.profile)
+            redact.register_profile(self._live.profile.secrets, os.environ, self._live.secrets)
         return self._live
 
 
