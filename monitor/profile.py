@@ -543,6 +543,16 @@ class StatusPagePolicy(_Strict):
     public_urls: list[str] = Field(default=[], description=(
         "services whose base URL the page shows; every other service's URL stays off the page (internal hosts)"))
     hidden_services: list[str] = Field(default=[], description="services left off the page entirely")
+    base_url: str | None = Field(default=None, description=(
+        "where the page is published (https://status.your-domain.com/): the feed's links and the badge URLs "
+        "the page shows are made absolute with it; without it they are relative to the page"))
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value
 
 
 class MetricsPolicy(_Strict):

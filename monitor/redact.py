@@ -1,8 +1,9 @@
 """Keep secrets out of everything the monitor leaves behind: the one way to do it.
 
 Every secret the profile names (``[secrets]``: channel URLs, tokens, passwords, header values,
-whatever field reads one) is registered when the run starts (:func:`register_profile`), and so is
-every password, token and card number the run handles later. What leaves the process is scrubbed
+whatever field reads one) is registered when the run starts (a :class:`monitor.secrets.Secrets`
+made for the profile does it), and so is every password, token and card number the run handles
+later. What leaves the process is scrubbed
 of them: check results as they enter the pipeline (results file, both histories, alerts), run
 notes, the terminal, test reports (JUnit, Allure), log lines (:func:`install_log_filter`),
 delivery errors (a receiver that echoes its secret URL path back), and kept artifacts (traces,
@@ -65,17 +66,6 @@ def register(*values: str, visible: bool = False) -> None:
             _values.update(forms)
             if visible:
                 _visible.update(forms)
-
-
-def register_profile(secret_names: Mapping[str, str], env: Mapping[str, str],
-                     provided: Mapping[str, str] | None = None) -> None:
-    """Register the value of every secret a profile names (``[secrets]``: logical name ->
-    environment variable), set or provided, whether or not this run reads it: a field that gains
-    a secret (a header, a channel) is covered without knowing it exists."""
-    for env_name in secret_names.values():
-        value = env.get(env_name) or (provided or {}).get(env_name)
-        if value:
-            register(value)
 
 
 def scrub(data: bytes, values: set[str] | None = None) -> bytes:

@@ -6,7 +6,9 @@ import logging
 import httpx
 
 from monitor import redact
+from monitor.profile import load_profile
 from monitor.results import CheckResult, Verdict
+from monitor.secrets import Secrets
 
 HOOK = "https://hooks.example.com/services/T0001/B0002/canaryhooksecret0123456789"
 
@@ -25,9 +27,9 @@ def test_url_credentials_are_masked_registered_or_not():
 
 
 def test_every_secret_the_profile_names_is_registered_read_or_not():
-    redact.register_profile({"header": "CANARY_HEADER_VALUE", "missing": "NOT_SET"},
-                            {"CANARY_HEADER_VALUE": "X-Api-Key canary-header-0123"}, provided={})
-    assert redact.text("sent X-Api-Key canary-header-0123") == f"sent {redact.MASK}"
+    profile = load_profile("sandbox").model_copy(update={"secrets": {"header": "CANARY_HEADER", "gone": "NOT_SET"}})
+    Secrets(profile, env={"CANARY_HEADER": "X-Api-Key canary-header-0123"}, provided={"OTHER": "not named"})
+    assert redact.text("sent X-Api-Key canary-header-0123, not named") == f"sent {redact.MASK}, not named"
 
 
 def test_a_check_result_is_scrubbed_in_its_free_text():
