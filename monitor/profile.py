@@ -288,6 +288,11 @@ class SecurityPolicy(_Strict):
     hsts_preload: bool = False
     csp_allow_unsafe: bool = Field(default=False, description="tolerate 'unsafe-inline'/'unsafe-eval' in script-src")
     allow_version_disclosure: bool = False
+    sign_in_path: str = Field(default="/sign-in", description=(
+        "the page anonymous visitors are sent to: a redirect there counts as a refusal (a private path, a "
+        "sign-in-first route)"))
+
+    _sign_in_absolute = field_validator("sign_in_path")(_absolute_path)
 
     @model_validator(mode="before")
     @classmethod
@@ -346,6 +351,23 @@ class ValidationRule(_Strict):
     @property
     def padded_field(self) -> str:
         return self.pad_field or next(k for k, v in self.valid_body.items() if isinstance(v, str))
+
+
+class AccessRule(_Strict):
+    """A sign-in-first route whose gates the access check probes: an anonymous request and one with a
+    forged bearer token must be refused (401/403, or a redirect to sign-in); where ``csrf`` is set, a
+    signed-in request with a foreign Origin, a mismatched double-submit pair, or the cookie without
+    its header must be refused with 403. Every rule with ``auth = true`` implies one (without csrf)."""
+
+    service: str
+    method: str = "POST"
+    path: str
+    csrf: bool = Field(default=False, description="the route checks CSRF (Origin and the [auth] double-submit pair)")
+    json_body: dict[str, Any] = Field(default={}, description=(
+        "a body the route refuses after its gates (a schema error), so a gate left open does no work: its 400 "
+        "shows the probe got through"))
+
+    _absolute = field_validator("path")(_absolute_path)
 
 
 class AuthPolicy(_Strict):
@@ -572,19 +594,27 @@ class MetricsPolicy(_Strict):
 SEVERITIES = ("info", "warning", "critical")
 
 
+DEFAULT_API_URLS = {"github": "https://api.github.com", "pagerduty": "https://events.pagerduty.com",
+                    "opsgenie": "https://api.opsgenie.com"}
+
+
 class AlertChannel(_Strict):
     """Where an alert goes. Secrets (webhook URLs, tokens, passwords) are logical names under
     ``[secrets]``, never values."""
 
     name: str = Field(description="shown in the run summary and kept with each delivery; unique in the profile")
-    kind: Literal["slack", "webhook", "github", "email"]
+    kind: Literal["slack", "webhook", "github", "email", "pagerduty", "opsgenie"]
     min_severity: Literal["info", "warning", "critical"] = Field(
         default="info", description="incidents below this severity are not sent here (e.g. SMS only for critical)")
     url_secret: str | None = Field(default=None, description="slack/webhook: the secret holding the URL to POST to")
     token_secret: str | None = Field(default=None, description=(
-        "github: the secret holding a token allowed to write issues; webhook: optional, sent as a bearer token"))
+        "github: the secret holding a token allowed to write issues; webhook: optional, sent as a bearer token; "
+        "pagerduty: the secret holding the Events API v2 integration's routing key; opsgenie: the secret holding "
+        "the API integration's key"))
     repo: str | None = Field(default=None, description="github: owner/name of the repository the issues are opened in")
-    api_url: str = Field(default="https://api.github.com", description="github: the REST API's base URL")
+    api_url: str = Field(default="", description=(
+        "github, pagerduty, opsgenie: the API's base URL; default https://api.github.com, https://events.pagerduty.com "
+        "(https://events.eu.pagerduty.com for an EU account), https://api.opsgenie.com (https://api.eu.opsgenie.com)"))
     labels: list[str] = Field(default=["slurpy-monitor"], description="github: labels of each incident's issue")
     host: str | None = Field(default=None, description="email: the SMTP server")
     port: int = Field(default=587, ge=1, le=65535, description="email: 587 (submission, STARTTLS)")
@@ -596,10 +626,17 @@ class AlertChannel(_Strict):
     ca_file: str | None = Field(default=None, description="email: a CA bundle to trust for STARTTLS (a private relay); "
                                                           "default the system's")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _api_of_the_kind(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("api_url") and data.get("kind") in DEFAULT_API_URLS:
+            return {**data, "api_url": DEFAULT_API_URLS[data["kind"]]}
+        return data
+
     @model_validator(mode="after")
     def _what_each_kind_needs(self) -> AlertChannel:
         needs = {"slack": ["url_secret"], "webhook": ["url_secret"], "github": ["repo", "token_secret"],
-                 "email": ["host", "sender", "to"]}[self.kind]
+                 "email": ["host", "sender", "to"], "pagerduty": ["token_secret"], "opsgenie": ["token_secret"]}[self.kind]
         missing = [name for name in needs if not getattr(self, name)]
         if missing:
             raise ValueError(f"channel {self.name!r} ({self.kind}) needs {', '.join(missing)}")
@@ -712,6 +749,8 @@ class Profile(_Strict):
     cors: CorsPolicy = CorsPolicy()
     rate_limits: list[RateLimitRule] = []
     validation: list[ValidationRule] = []
+    access: list[AccessRule] = Field(default=[], description=(
+        "sign-in-first routes the access check probes, and whether each checks CSRF; rules with auth = true add theirs"))
     auth: AuthPolicy = AuthPolicy()
     journeys: JourneyPolicy = JourneyPolicy()
     load: LoadPolicy = LoadPolicy()
@@ -723,11 +762,14 @@ class Profile(_Strict):
 
     @model_validator(mode="after")
     def _rules_name_services(self) -> Profile:
-        rules: list[RateLimitRule | ValidationRule] = [*self.rate_limits, *self.validation]
+        rules: list[RateLimitRule | ValidationRule | AccessRule] = [*self.rate_limits, *self.validation, *self.access]
         for rule in rules:
             if rule.service not in self.services:
                 raise ValueError(f"rule for {rule.method} {rule.path} names unknown service {rule.service!r}")
-            if rule.auth and self.auth.method == "none":
+            if isinstance(rule, AccessRule) and rule.csrf and self.auth.method == "none":
+                raise ValueError(f"[[access]] {rule.method} {rule.path} says csrf = true: its probes are signed in, "
+                                 "but [auth] has no method (set method = \"supabase-password\" or \"bearer\")")
+            if not isinstance(rule, AccessRule) and rule.auth and self.auth.method == "none":
                 raise ValueError(f"rule for {rule.method} {rule.path} says auth = true, but [auth] has no method "
                                  "(set method = \"supabase-password\" or \"bearer\")")
         unknown = [s for s in [*self.status_page.public_urls, *self.status_page.hidden_services] if s not in self.services]
