@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from monitor.alerts import channels, policy
+from monitor.alerts.guidance import guidance
 from monitor.alerts.state import AlertState, Delivery
 from monitor.history.store import HistoryError
 from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, Profile
@@ -147,7 +148,9 @@ def plan(alerts: AlertPolicy, state: AlertState, incidents: list[policy.Incident
             for event, seq in events:
                 if event not in known:
                     state.ensure(Delivery(incident.key, event, channel.name, incident.target, incident.check_id, seq,
-                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link),
+                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link)
+                                          | guidance(alerts, incident.check_id, incident.service, incident.target,
+                                                     incident.last_error),
                                           now.isoformat(timespec="milliseconds"), ""))
 
 
