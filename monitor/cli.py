@@ -182,7 +182,7 @@ TARGET_HELP = "the target profile targets/NAME.toml (default: $SLURPY_TARGET, el
 COMMAND_EXIT_CODES = (
     (0, "done (an empty answer says so)"),
     (1, "alerts evaluate: a message could not be delivered; a history that cannot be read (named, with what to do)"),
-    (2, "bad usage, or a target profile that does not load (each problem named)"),
+    (2, "bad usage, or a target profile that does not load (each problem named); init: the profile exists"),
 )
 
 
@@ -202,6 +202,18 @@ def parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("suites", nargs="+", choices=[*SUITES, "all"], metavar="SUITE",
                          help=f"{', '.join(SUITES)} or all")
     options.add_to_argparse(run_cmd)
+    draft = commands.add_parser(
+        "init", help="draft targets/NAME.toml from a live deployment (read-only, anonymous, a bounded number of requests)",
+        description="Draft a target profile from a live deployment: read-only, anonymous requests (GET and CORS "
+                    "preflights, no retries, never more than 60); every guess commented with where it came from, "
+                    "every question a TODO, sensitive = true. Never writes a secret; never overwrites a profile.")
+    draft.add_argument("--url", action="append", required=True, metavar="URL|SERVICE=URL",
+                       help="the frontend's URL (https://...); SERVICE=URL for a service its scripts do not name, "
+                            "e.g. backend=https://api.example.com (repeatable)")
+    draft.add_argument("--name", help="the target's name: targets/NAME.toml (default: from the host)")
+    draft.add_argument("--ca-bundle", metavar="PEM", help="a private CA the services' certificates chain to "
+                                                          "(trusted for the requests, written into [tls])")
+    draft.add_argument("--timeout", type=float, default=10.0, help="each request's deadline in seconds (default 10)")
     history = commands.add_parser("history", help="import, rebuild, compact or read the results history")
     actions = history.add_subparsers(dest="action", required=True)
     add = actions.add_parser("import", help="add results files or text-history folders (adds nothing twice)")
@@ -256,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
         return Watch(args.target, args.every, args.suite, args.history, args.results_dir, args.grace, args.rounds,
                      argv[split + 1:]).run()
     args = parser().parse_args(argv)
+    if args.command == "init":
+        from monitor.draft import init
+
+        return init(args.url, args.name, args.ca_bundle, args.timeout)
     command = {"uptime": _uptime, "status-page": _status_page, "alerts": _alerts}.get(args.command, _history)
     from monitor.history.store import HistoryError
 
