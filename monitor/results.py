@@ -63,7 +63,8 @@ CAUSES = {
     Category.CERTIFICATE: "its certificate is expiring or invalid", Category.HEADERS: "security headers missing or weak",
     Category.REDIRECT: "plain http not redirected to https", Category.COOKIE: "cookies without their security flags",
     Category.CORS: "cross-origin policy too open", Category.RATE_LIMIT: "rate limiting not working",
-    Category.VALIDATION: "bad input not refused cleanly", Category.SECRET: "a secret exposed in public files",
+    Category.VALIDATION: "bad input not refused cleanly",
+    Category.ACCESS: "a protected route served a caller it must refuse", Category.SECRET: "a secret exposed in public files",
     Category.EXPOSURE: "a private page or version exposed", Category.JOURNEY: "a user journey broke",
     Category.VERSION: "not serving the version just deployed", Category.MONITOR: "the monitor could not check it",
 }

@@ -25,6 +25,7 @@ TESTS = {
     "validation": "tests/security/test_validation.py::test_input_validation",
     "secrets": "tests/security/test_exposure.py::test_no_leaked_secrets",
     "exposure": "tests/security/test_exposure.py::test_exposure",
+    "access": "tests/security/test_access.py::test_access_control",
 }
 _CATEGORY = re.compile(r"\[([a-z ]+)\]")
 

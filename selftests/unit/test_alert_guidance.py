@@ -22,7 +22,7 @@ from monitor.alerts.guidance import cause, guidance, node_id, reproduce
 from monitor.catalogue import catalogue
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.profile import AlertPolicy, Profile, load_profile
-from monitor.results import CheckResult, Verdict
+from monitor.results import CAUSES, Category, CheckResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNBOOKS = {"runbooks": {
@@ -46,6 +46,10 @@ def test_owner_and_runbook_come_from_the_first_entry_that_sets_each():
 def test_a_runbook_must_be_a_link():
     with pytest.raises(ValueError, match="must be an http"):
         AlertPolicy.model_validate({"runbooks": {"health": {"runbook": "wiki/runbooks/health"}}})
+
+
+def test_every_failure_category_has_words():
+    assert set(CAUSES) == set(Category)
 
 
 def test_the_cause_of_alerts_that_are_not_one_check():
