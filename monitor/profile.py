@@ -666,6 +666,20 @@ class MaintenanceWindow(_Strict):
         return self
 
 
+class Runbook(_Strict):
+    """Who owns a failing check and what to do about it, told in every alert about it."""
+
+    owner: str = Field(default="", description="a team, a person or a Slack handle (\"@backend-oncall\")")
+    runbook: str = Field(default="", description="the runbook page's URL")
+
+    @field_validator("runbook")
+    @classmethod
+    def _http_link(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value
+
+
 class AlertPolicy(_Strict):
     """When a check's results become an incident, and who hears of it. Driven by the history, so a
     scheduled run, a deploy gate and the watch mode alert alike."""
@@ -694,6 +708,9 @@ class AlertPolicy(_Strict):
     delivery_timeout_s: float = Field(default=10.0, gt=0, le=MAX_TIMEOUT_S)
     channels: list[AlertChannel] = []
     maintenance: list[MaintenanceWindow] = []
+    runbooks: dict[str, Runbook] = Field(default={}, description=(
+        "a check kind (\"health\"), a service (\"backend\") or a check-id pattern (\"tls:*\", \"burn:*\") -> "
+        "owner and runbook; for each of the two, the first entry that matches and sets it wins"))
 
     @field_validator("channels")
     @classmethod

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from monitor import redact
 from monitor.alerts import channels, policy
+from monitor.alerts.guidance import guidance
 from monitor.alerts.state import AlertState, Delivery
 from monitor.history.store import HistoryError
 from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, Profile
@@ -148,7 +149,9 @@ def plan(alerts: AlertPolicy, state: AlertState, incidents: list[policy.Incident
             for event, seq in events:
                 if event not in known:
                     state.ensure(Delivery(incident.key, event, channel.name, incident.target, incident.check_id, seq,
-                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link),
+                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link)
+                                          | guidance(alerts, incident.check_id, incident.service, incident.target,
+                                                     incident.last_error),
                                           now.isoformat(timespec="milliseconds"), ""))
 
 
