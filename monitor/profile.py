@@ -255,6 +255,11 @@ class SecurityPolicy(_Strict):
     hsts_preload: bool = False
     csp_allow_unsafe: bool = Field(default=False, description="tolerate 'unsafe-inline'/'unsafe-eval' in script-src")
     allow_version_disclosure: bool = False
+    sign_in_path: str = Field(default="/sign-in", description=(
+        "the page anonymous visitors are sent to: a redirect there counts as a refusal (a private path, a "
+        "sign-in-first route)"))
+
+    _sign_in_absolute = field_validator("sign_in_path")(_absolute_path)
 
     @model_validator(mode="before")
     @classmethod
@@ -313,6 +318,23 @@ class ValidationRule(_Strict):
     @property
     def padded_field(self) -> str:
         return self.pad_field or next(k for k, v in self.valid_body.items() if isinstance(v, str))
+
+
+class AccessRule(_Strict):
+    """A sign-in-first route whose gates the access check probes: an anonymous request and one with a
+    forged bearer token must be refused (401/403, or a redirect to sign-in); where ``csrf`` is set, a
+    signed-in request with a foreign Origin, a mismatched double-submit pair, or the cookie without
+    its header must be refused with 403. Every rule with ``auth = true`` implies one (without csrf)."""
+
+    service: str
+    method: str = "POST"
+    path: str
+    csrf: bool = Field(default=False, description="the route checks CSRF (Origin and the [auth] double-submit pair)")
+    json_body: dict[str, Any] = Field(default={}, description=(
+        "a body the route refuses after its gates (a schema error), so a gate left open does no work: its 400 "
+        "shows the probe got through"))
+
+    _absolute = field_validator("path")(_absolute_path)
 
 
 class AuthPolicy(_Strict):
@@ -676,6 +698,8 @@ class Profile(_Strict):
     cors: CorsPolicy = CorsPolicy()
     rate_limits: list[RateLimitRule] = []
     validation: list[ValidationRule] = []
+    access: list[AccessRule] = Field(default=[], description=(
+        "sign-in-first routes the access check probes, and whether each checks CSRF; rules with auth = true add theirs"))
     auth: AuthPolicy = AuthPolicy()
     journeys: JourneyPolicy = JourneyPolicy()
     load: LoadPolicy = LoadPolicy()
@@ -686,11 +710,14 @@ class Profile(_Strict):
 
     @model_validator(mode="after")
     def _rules_name_services(self) -> Profile:
-        rules: list[RateLimitRule | ValidationRule] = [*self.rate_limits, *self.validation]
+        rules: list[RateLimitRule | ValidationRule | AccessRule] = [*self.rate_limits, *self.validation, *self.access]
         for rule in rules:
             if rule.service not in self.services:
                 raise ValueError(f"rule for {rule.method} {rule.path} names unknown service {rule.service!r}")
-            if rule.auth and self.auth.method == "none":
+            if isinstance(rule, AccessRule) and rule.csrf and self.auth.method == "none":
+                raise ValueError(f"[[access]] {rule.method} {rule.path} says csrf = true: its probes are signed in, "
+                                 "but [auth] has no method (set method = \"supabase-password\" or \"bearer\")")
+            if not isinstance(rule, AccessRule) and rule.auth and self.auth.method == "none":
                 raise ValueError(f"rule for {rule.method} {rule.path} says auth = true, but [auth] has no method "
                                  "(set method = \"supabase-password\" or \"bearer\")")
         unknown = [s for s in [*self.status_page.public_urls, *self.status_page.hidden_services] if s not in self.services]

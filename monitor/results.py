@@ -47,6 +47,7 @@ class Category(StrEnum):
     VALIDATION = "validation"
     SECRET = "secret"
     EXPOSURE = "exposure"
+    ACCESS = "access"  # a sign-in-first route served a caller without a session, or a request CSRF must refuse
     JOURNEY = "journey"
     VERSION = "version"  # the deployment serves another version than the one just deployed
     MONITOR = "monitor"
