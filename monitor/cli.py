@@ -19,6 +19,7 @@ says so.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -140,19 +141,23 @@ def _status_page(args: argparse.Namespace) -> int:
 
 
 def _alerts(args: argparse.Namespace) -> int:
+    from monitor import redact
     from monitor.alerts import dispatch
     from monitor.alerts.state import AlertState
     from monitor.profile import ProfileError, load_profile, resolve_target_name
+    from monitor.secrets import Secrets
 
     target = resolve_target_name(args.target)
     try:
         if args.action == "list":
+            with contextlib.suppress(ProfileError):  # older rows may hold its secrets: mask them when printed
+                Secrets(load_profile(target))
             with AlertState(args.history) as state:
                 deliveries = [d for d in state.all() if d.target == target]
             if not deliveries:
                 print(f"no alert messages for target {target} in {args.history}")
             for d in deliveries:
-                error = f": {d.last_error}" if d.last_error else ""
+                error = f": {redact.text(d.last_error)}" if d.last_error else ""
                 print(f"{d.created[:19]}Z {d.state:7} {d.event:12} {d.channel:10} {d.check_id} "
                       f"({d.attempts} attempt(s)){error}")
             return 0

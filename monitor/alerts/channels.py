@@ -46,21 +46,26 @@ def title(message: dict[str, Any]) -> str:
     return f"[{message['severity'].upper()}] {where} {state}"
 
 
-def text(message: dict[str, Any]) -> str:
-    lines = [title(message)]
-    runs = message["failed_runs"]  # none for a burn-rate alert: it is about time, not a streak of runs
+def facts(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, value) of what a person scans first, in order, only those known: the run link only
+    when there is one."""
+    runs = message.get("failed_runs")  # none for a burn-rate alert: it is about time, not a streak of runs
     if message["kind"] == "resolved":
-        lines.append(f"failing from {message['since']} to {message['resolved_at']}"
-                     + (f" ({runs} failed runs, {message['flaky_runs']} flaky passes while recovering)" if runs else ""))
+        span = f"{message['since']} to {message['resolved_at']}" + (
+            f" ({runs} failed runs, {message['flaky_runs']} flaky passes while recovering)" if runs else "")
     else:
-        lines.append(f"since {message['since']}" + (f" ({runs} failed runs in a row)" if runs else ""))
-        if message.get("last_error"):
-            lines.append(f"last error: {message['last_error']}")
-    if message.get("url"):
-        lines.append(f"checked: {message['url']}")
-    if message.get("run_url"):
-        lines.append(f"run: {message['run_url']}")
-    return "\n".join(lines)
+        span = message["since"] + (f" ({runs} failed runs in a row)" if runs else "")
+    found = [("service", message.get("service") or ""), ("failing from" if message["kind"] == "resolved" else "since", span),
+             ("cause", message.get("cause") or ""),
+             ("last error", message.get("last_error") or "" if message["kind"] != "resolved" else ""),
+             ("owner", message.get("owner") or ""), ("runbook", message.get("runbook") or ""),
+             ("reproduce", message.get("reproduce") or ""), ("checked", message.get("url") or ""),
+             ("run", message.get("run_url") or "")]
+    return [(name, value) for name, value in found if value]
+
+
+def text(message: dict[str, Any]) -> str:
+    return "\n".join([title(message), *(f"{name}: {value}" for name, value in facts(message))])
 
 
 def _post(method: str, url: str, timeout_s: float, **kwargs: Any) -> httpx.Response:
@@ -78,9 +83,37 @@ def _post(method: str, url: str, timeout_s: float, **kwargs: Any) -> httpx.Respo
     return response
 
 
+# The severity as the colour bar beside a Slack message (and the status page's colours).
+SEVERITY_COLOURS = {"critical": "#cf222e", "warning": "#b58100", "info": "#0969da", "resolved": "#1a7f37"}
+_SCANNED = ("service", "since", "failing from", "cause", "owner", "runbook")
+
+
+def blocks(message: dict[str, Any]) -> dict[str, Any]:
+    """A Slack message in Block Kit (https://api.slack.com/block-kit): the title as a header, the
+    fields people scan (service, since, cause, owner, runbook) side by side, the last error, the
+    command that reproduces it, and buttons to the runbook and the run when there are any; the
+    severity as the colour bar of the attachment that holds them. ``text`` stays the whole message
+    in plain words: Slack shows it in notifications and where blocks cannot be shown."""
+    known = dict(facts(message))
+    fields = [{"type": "mrkdwn", "text": f"*{name.capitalize()}*\n" + (f"<{value}|{value[:60]}>" if name == "runbook" else value)[:1900]}
+              for name, value in known.items() if name in _SCANNED]
+    body: list[dict[str, Any]] = [{"type": "section", "fields": fields[:10]}] if fields else []
+    if known.get("last error"):
+        body.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Last error*\n```{known['last error'][:2800]}```"}})
+    if known.get("reproduce"):
+        body.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Reproduce: `{known['reproduce'][:2900]}`"}]})
+    buttons = [{"type": "button", "text": {"type": "plain_text", "text": label}, "url": known[name]}
+               for name, label in (("runbook", "Runbook"), ("run", "Run")) if known.get(name)]
+    if buttons:
+        body.append({"type": "actions", "elements": buttons})
+    colour = SEVERITY_COLOURS["resolved" if message["kind"] == "resolved" else message["severity"]]
+    return {"text": text(message), "blocks": [{"type": "header", "text": {"type": "plain_text", "text": title(message)[:150]}}],
+            "attachments": [{"color": colour, "blocks": body}] if body else []}
+
+
 def slack(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Secret, timeout_s: float) -> str:
     assert channel.url_secret
-    _post("POST", secret(channel.url_secret), timeout_s, json={"text": text(message)})
+    _post("POST", secret(channel.url_secret), timeout_s, json=blocks(message))
     return ref
 
 

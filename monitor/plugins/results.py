@@ -99,6 +99,7 @@ def verdict(request: pytest.FixtureRequest) -> Callable[[CheckResult], CheckResu
     message unless the verdict is ok (pass, flaky or warn; a warn also raises a warning)."""
 
     def judge(result: CheckResult) -> CheckResult:
+        result.scrub()  # the record and the failure message travel to reports from here
         request.node.user_properties.append((RESULT_KEY, result.to_dict()))
         if result.verdict is Verdict.WARN:
             warnings.warn(MonitorWarning(result.message), stacklevel=2)
