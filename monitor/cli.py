@@ -219,6 +219,14 @@ def parser() -> argparse.ArgumentParser:
     draft.add_argument("--ca-bundle", metavar="PEM", help="a private CA the services' certificates chain to "
                                                           "(trusted for the requests, written into [tls])")
     draft.add_argument("--timeout", type=float, default=10.0, help="each request's deadline in seconds (default 10)")
+    from monitor.check_profile import EXIT_CODES as FIT_CODES
+
+    fit = commands.add_parser(
+        "check-profile", help="is the profile right? smoke and security once, failures sorted into fix your profile / "
+                              "fix your app", formatter_class=raw, epilog=options.exit_codes_text(FIT_CODES),
+        description="Load the profile, say what it contradicts in itself, run smoke and security once (no rate-limit "
+                    "probe, no history, no alerts) and sort what did not pass: fix your profile, fix your app, set up "
+                    "the monitor.")
     history = commands.add_parser("history", help="import, rebuild, compact or read the results history")
     actions = history.add_subparsers(dest="action", required=True)
     add = actions.add_parser("import", help="add results files or text-history folders (adds nothing twice)")
@@ -252,7 +260,7 @@ def parser() -> argparse.ArgumentParser:
                        help="on SIGTERM, how long a running round may take to finish before it is stopped (default 120s)")
     watch.add_argument("--results-dir", type=Path, default=Path("results/watch"),
                        help="one results file per day here (default results/watch)")
-    for sub in (show, uptime, page, evaluate, listing, watch):
+    for sub in (fit, show, uptime, page, evaluate, listing, watch):
         sub.add_argument("--target", metavar="NAME", help=TARGET_HELP)
     for sub in (add, show, uptime, page, evaluate, listing, watch):
         sub.add_argument("--history", type=Path, default=DEFAULT_HISTORY, help=f"SQLite history (default {DEFAULT_HISTORY})")
@@ -273,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         return Watch(args.target, args.every, args.suite, args.history, args.results_dir, args.grace, args.rounds,
                      argv[split + 1:]).run()
     args = parser().parse_args(argv)
+    if args.command == "check-profile":
+        from monitor.check_profile import check_profile
+        from monitor.profile import resolve_target_name
+
+        return check_profile(resolve_target_name(args.target))
     if args.command == "init":
         from monitor.draft import init
 
