@@ -19,6 +19,7 @@ says so.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -187,19 +188,23 @@ def _status_page(args: argparse.Namespace) -> int:
 
 
 def _alerts(args: argparse.Namespace) -> int:
+    from monitor import redact
     from monitor.alerts import dispatch
     from monitor.alerts.state import AlertState
     from monitor.profile import ProfileError, load_profile, resolve_target_name
+    from monitor.secrets import Secrets
 
     target = resolve_target_name(args.target)
     try:
         if args.action == "list":
+            with contextlib.suppress(ProfileError):  # older rows may hold its secrets: mask them when printed
+                Secrets(load_profile(target))
             with AlertState(args.history) as state:
                 deliveries = [d for d in state.all() if d.target == target]
             if not deliveries:
                 print(f"no alert messages for target {target} in {args.history}")
             for d in deliveries:
-                error = f": {d.last_error}" if d.last_error else ""
+                error = f": {redact.text(d.last_error)}" if d.last_error else ""
                 print(f"{d.created[:19]}Z {d.state:7} {d.event:12} {d.channel:10} {d.check_id} "
                       f"({d.attempts} attempt(s)){error}")
             return 0
@@ -229,7 +234,7 @@ TARGET_HELP = "the target profile targets/NAME.toml (default: $SLURPY_TARGET, el
 COMMAND_EXIT_CODES = (
     (0, "done (an empty answer says so)"),
     (1, "alerts evaluate: a message could not be delivered; a history that cannot be read (named, with what to do)"),
-    (2, "bad usage, or a target profile that does not load (each problem named)"),
+    (2, "bad usage, or a target profile that does not load (each problem named); init: the profile exists"),
 )
 
 
@@ -265,6 +270,26 @@ def parser() -> argparse.ArgumentParser:
     gate_cmd.add_argument("--every", type=_duration, default=300.0, metavar="DURATION",
                           help="the watch's cadence (default 5m)")
     options.add_to_argparse(gate_cmd)
+    draft = commands.add_parser(
+        "init", help="draft targets/NAME.toml from a live deployment (read-only, anonymous, a bounded number of requests)",
+        description="Draft a target profile from a live deployment: read-only, anonymous requests (GET and CORS "
+                    "preflights, no retries, never more than 60); every guess commented with where it came from, "
+                    "every question a TODO, sensitive = true. Never writes a secret; never overwrites a profile.")
+    draft.add_argument("--url", action="append", required=True, metavar="URL|SERVICE=URL",
+                       help="the frontend's URL (https://...); SERVICE=URL for a service its scripts do not name, "
+                            "e.g. backend=https://api.example.com (repeatable)")
+    draft.add_argument("--name", help="the target's name: targets/NAME.toml (default: from the host)")
+    draft.add_argument("--ca-bundle", metavar="PEM", help="a private CA the services' certificates chain to "
+                                                          "(trusted for the requests, written into [tls])")
+    draft.add_argument("--timeout", type=float, default=10.0, help="each request's deadline in seconds (default 10)")
+    from monitor.check_profile import EXIT_CODES as FIT_CODES
+
+    fit = commands.add_parser(
+        "check-profile", help="is the profile right? smoke and security once, failures sorted into fix your profile / "
+                              "fix your app", formatter_class=raw, epilog=options.exit_codes_text(FIT_CODES),
+        description="Load the profile, say what it contradicts in itself, run smoke and security once (no rate-limit "
+                    "probe, no history, no alerts) and sort what did not pass: fix your profile, fix your app, set up "
+                    "the monitor.")
     history = commands.add_parser("history", help="import, rebuild, compact or read the results history")
     actions = history.add_subparsers(dest="action", required=True)
     add = actions.add_parser("import", help="add results files or text-history folders (adds nothing twice)")
@@ -298,7 +323,7 @@ def parser() -> argparse.ArgumentParser:
                        help="on SIGTERM, how long a running round may take to finish before it is stopped (default 120s)")
     watch.add_argument("--results-dir", type=Path, default=Path("results/watch"),
                        help="one results file per day here (default results/watch)")
-    for sub in (show, uptime, page, evaluate, listing, watch):
+    for sub in (fit, show, uptime, page, evaluate, listing, watch):
         sub.add_argument("--target", metavar="NAME", help=TARGET_HELP)
     for sub in (add, show, uptime, page, evaluate, listing, watch):
         sub.add_argument("--history", type=Path, default=DEFAULT_HISTORY, help=f"SQLite history (default {DEFAULT_HISTORY})")
@@ -327,6 +352,15 @@ def main(argv: list[str] | None = None) -> int:
         return Watch(args.target, args.every, args.suite, args.history, args.results_dir, args.grace, args.rounds,
                      argv[split + 1:]).run()
     args = parser().parse_args(argv)
+    if args.command == "check-profile":
+        from monitor.check_profile import check_profile
+        from monitor.profile import resolve_target_name
+
+        return check_profile(resolve_target_name(args.target))
+    if args.command == "init":
+        from monitor.draft import init
+
+        return init(args.url, args.name, args.ca_bundle, args.timeout)
     command = {"uptime": _uptime, "status-page": _status_page, "alerts": _alerts}.get(args.command, _history)
     from monitor.history.store import HistoryError
 

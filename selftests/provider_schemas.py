@@ -103,3 +103,50 @@ OPSGENIE_CLOSE = {
     },
     "additionalProperties": False,
 }
+
+
+def _text(kind: str | None = None, limit: int = 3000) -> dict:
+    return {"type": "object", "required": ["type", "text"],
+            "properties": {"type": {"const": kind} if kind else {"enum": ["plain_text", "mrkdwn"]},
+                           "text": {"type": "string", "minLength": 1, "maxLength": limit}, "emoji": {"type": "boolean"},
+                           "verbatim": {"type": "boolean"}}, "additionalProperties": False}
+
+
+# Slack Block Kit, the blocks this monitor sends (https://api.slack.com/reference/block-kit/blocks):
+# a header's plain text at most 150 characters; a section's text at most 3000 and at most 10 fields
+# of 2000 each (text or fields required); context at most 10 elements; actions at most 25
+# elements, a button's text plain at most 75 and its url at most 3000; at most 50 blocks; an
+# attachment's colour a hex code or good / warning / danger.
+_BLOCK = {
+    "type": "object",
+    "required": ["type"],
+    "oneOf": [
+        {"properties": {"type": {"const": "header"}, "text": _text("plain_text", 150), "block_id": {"type": "string"}},
+         "required": ["text"], "additionalProperties": False},
+        {"properties": {"type": {"const": "section"}, "text": _text(), "block_id": {"type": "string"},
+                        "fields": {"type": "array", "minItems": 1, "maxItems": 10, "items": _text(limit=2000)}},
+         "anyOf": [{"required": ["text"]}, {"required": ["fields"]}], "additionalProperties": False},
+        {"properties": {"type": {"const": "context"}, "block_id": {"type": "string"},
+                        "elements": {"type": "array", "minItems": 1, "maxItems": 10, "items": _text()}},
+         "required": ["elements"], "additionalProperties": False},
+        {"properties": {"type": {"const": "actions"}, "block_id": {"type": "string"},
+                        "elements": {"type": "array", "minItems": 1, "maxItems": 25, "items": {
+                            "type": "object", "required": ["type", "text"], "additionalProperties": False,
+                            "properties": {"type": {"const": "button"}, "text": _text("plain_text", 75),
+                                           "url": {"type": "string", "maxLength": 3000, "pattern": "^https?://"},
+                                           "action_id": {"type": "string", "maxLength": 255}}}}},
+         "required": ["elements"], "additionalProperties": False},
+    ],
+}
+SLACK_MESSAGE = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {
+        "text": {"type": "string", "minLength": 1},
+        "blocks": {"type": "array", "maxItems": 50, "items": _BLOCK},
+        "attachments": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "properties": {"color": {"type": "string", "pattern": "^(#[0-9a-fA-F]{6}|good|warning|danger)$"},
+                           "blocks": {"type": "array", "maxItems": 50, "items": _BLOCK}}}},
+    },
+}

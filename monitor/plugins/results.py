@@ -100,6 +100,7 @@ def verdict(request: pytest.FixtureRequest) -> Callable[[CheckResult], CheckResu
     check that could judge nothing (skip, e.g. a gate with no baseline yet) skips the test with it."""
 
     def judge(result: CheckResult) -> CheckResult:
+        result.scrub()  # the record and the failure message travel to reports from here
         request.node.user_properties.append((RESULT_KEY, result.to_dict()))
         if result.verdict is Verdict.WARN:
             warnings.warn(MonitorWarning(result.message), stacklevel=2)

@@ -33,6 +33,7 @@ class Target:
         self.name = resolve_target_name(config.getoption("target"))
         self.url_overrides = {**url_overrides_from_env(os.environ), **parse_url_options(config.getoption("url"))}
         self.profile = load_profile(self.name, url_overrides=self.url_overrides)
+        Secrets(self.profile)  # registers every secret it names for redaction, read or not
         self._live: hooks.LiveTarget | None = None
 
     def live(self) -> hooks.LiveTarget:
@@ -46,6 +47,7 @@ class Target:
                 self._live = answer
             else:
                 self._live = hooks.LiveTarget(self.profile)
+            Secrets(self._live.profile, provided=self._live.secrets)  # and those a stand-in made up
             if self.config.getoption("deploy_version", None):  # a post-deploy gate: enough samples for a p95
                 gated = self._live.profile.model_copy(update={"latency_samples": self._live.profile.gate.latency_samples})
                 self._live = hooks.LiveTarget(gated, self._live.secrets)
