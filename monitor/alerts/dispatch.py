@@ -14,7 +14,9 @@ from fnmatch import fnmatchcase
 from functools import partial
 from pathlib import Path
 
+from monitor import redact
 from monitor.alerts import channels, policy
+from monitor.alerts.guidance import guidance
 from monitor.alerts.state import AlertState, Delivery
 from monitor.history.store import HistoryError
 from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, Profile
@@ -147,7 +149,9 @@ def plan(alerts: AlertPolicy, state: AlertState, incidents: list[policy.Incident
             for event, seq in events:
                 if event not in known:
                     state.ensure(Delivery(incident.key, event, channel.name, incident.target, incident.check_id, seq,
-                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link),
+                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link)
+                                          | guidance(alerts, incident.check_id, incident.service, incident.target,
+                                                     incident.last_error),
                                           now.isoformat(timespec="milliseconds"), ""))
 
 
@@ -182,6 +186,7 @@ def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channel
             continue
         send = partial(channels.SENDERS[channel.kind], channel, delivery.message, ref, secret, alerts.delivery_timeout_s)
         ref, error, attempts = send_with_retries(send, alerts, sleep)
+        error = redact.text(error)  # a receiver may echo its secret URL path ("Cannot POST /hook/<secret>")
         state.finish(delivery, attempts, error, ref, now)
         line = f"{delivery.event} {delivery.check_id} -> {channel.name} ({channel.kind})"
         if error:
@@ -236,4 +241,4 @@ def heartbeat(profile: Profile, body: str, secret: channels.Secret | None = None
         return ""
 
     _, error, attempts = send_with_retries(ping, alerts, sleep)
-    return f"heartbeat not delivered after {attempts} attempt(s): {error}" if error else None
+    return f"heartbeat not delivered after {attempts} attempt(s): {redact.text(error)}" if error else None
