@@ -560,6 +560,9 @@ class AlertChannel(_Strict):
         missing = [name for name in needs if not getattr(self, name)]
         if missing:
             raise ValueError(f"channel {self.name!r} ({self.kind}) needs {', '.join(missing)}")
+        if self.idempotent and self.kind != "webhook":
+            raise ValueError(f"channel {self.name!r} ({self.kind}): idempotent is for webhooks (GitHub issues are "
+                             "recognised by a marker anyway; Slack and e-mail cannot drop a copy)")
         return self
 
     @property

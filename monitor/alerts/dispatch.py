@@ -316,7 +316,7 @@ class Sync:
     data`` (commit, push, rebase and retry when another job pushed first). ``$SLURPY_STATE_SYNC``."""
 
     command: tuple[str, ...]
-    timeout_s: float = 120.0
+    timeout_s: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Sync | None:

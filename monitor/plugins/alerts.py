@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor.alerts import dispatch
+from monitor.alerts.state import AlertLog, AlertState
 from monitor.pipeline import Run, Sink
 from monitor.plugins.history import history_path
 from monitor.plugins.target import target_of
@@ -49,6 +50,9 @@ class AlertSink:
             counts = {v.value: sum(r.verdict is v for r in run.results) for v in Verdict}
             problem = dispatch.heartbeat(profile, dispatch.heartbeat_body(f"run {run.run_id} on {run.target}", counts,
                                                                           dispatch.run_url()))
+            if profile.alerts.heartbeat_secret and history is not None and text_dir:
+                with AlertState(history, log=AlertLog(Path(text_dir))) as state:
+                    state.heartbeat(run.target, run.run_id, problem or "", run.finished or run.started)
         except Exception as exc:  # a bug in alerting must not cost the run its verdict or its other sinks
             problem = f"alerts failed: {type(exc).__name__}: {exc}"
         if problem:

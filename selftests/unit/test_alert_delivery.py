@@ -9,6 +9,7 @@ copies (GitHub by a marker, a webhook honouring Idempotency-Key) gets it again, 
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ from monitor.alerts import dispatch
 from monitor.alerts.state import CLAIM_LEASE_S, AlertState
 from monitor.profile import Profile
 from monitor.results import CheckResult, Verdict
+from monitor.secrets import MissingSecret, Secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = {"delivery_timeout_s": 0.5, "delivery_backoff_s": 0, "delivery_attempts": 3}
@@ -234,3 +236,26 @@ def test_a_job_killed_between_send_and_record_costs_at_most_one_copy(http, monke
     dispatch.evaluate(profile, history.path, now + timedelta(hours=1), "after", log_dir=log)
     assert (len(http.got("/slack")), len(http.got("/hook")), len(http.issues)) == (2, 2, 1)
     assert CHECK in http.issues[1]["title"]
+
+
+def test_secrets_come_from_the_environment_then_from_one_json_variable_by_the_profiles_names(http, monkeypatch,
+                                                                                            tmp_path):
+    profile = make_profile(http, monkeypatch, tmp_path)
+    bundle = {"T_SLACK": f"{http.url}/bundled", "github_token": "gh-from-actions", "UNRELATED": "x"}
+    env = {"SLURPY_SECRETS": json.dumps(bundle), "T_HOOK": f"{http.url}/from-env"}
+    profile = profile.model_copy(update={"secrets": {**profile.secrets, "gh": "GITHUB_TOKEN"}})
+    secrets = Secrets(profile, env=env)
+    assert secrets.get("slack") == f"{http.url}/bundled"
+    assert secrets.get("hook") == f"{http.url}/from-env", "a variable set directly wins"
+    assert secrets.get("gh") == "gh-from-actions", "GitHub's own token, as toJSON(secrets) spells it"
+    with pytest.raises(MissingSecret, match="set environment variable T_PING"):
+        secrets.get("ping")
+    with pytest.raises(MissingSecret):
+        Secrets(profile, env={"SLURPY_SECRETS": "not json"}).get("slack")
+
+
+def test_the_heartbeat_says_status_counts_and_the_run_link_only():
+    body = dispatch.heartbeat_body("run r1 on production", {"pass": 9, "fail": 1, "skip": 0},
+                                   "https://github.com/acme/mon/actions/runs/1")
+    assert body == "FAIL run r1 on production: 9 pass, 1 fail\nrun: https://github.com/acme/mon/actions/runs/1"
+    assert dispatch.heartbeat_body("run r2 on production", {"pass": 3}, "") == "OK run r2 on production: 3 pass"
