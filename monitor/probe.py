@@ -183,7 +183,7 @@ class Probe:
 
         def attempt() -> httpx.Response:
             watch = last["watch"] = Watch(deadline_s)
-            headers = {**(self.session() if self.session else {}), **extra}
+            headers = _merged(self.session() if self.session else {}, extra)
             started, wall = time.perf_counter(), self.clock()
             try:
                 request = self.client.build_request(method, url, headers=headers, timeout=deadline_s,
@@ -272,6 +272,15 @@ class Probe:
         fetched = CertFetch(der=der, verify_error=verify_error, attempts=attempts, error=None, deadline_s=deadline_s)
         self.exchanges.append(fetched)
         return fetched
+
+
+def _merged(session: Mapping[str, str], extra: Mapping[str, str | None]) -> dict[str, str]:
+    """A request's own headers over its session's, names compared without case; ``None`` drops a
+    session header (a probe that must send the session without one of its parts)."""
+    own = {name.lower() for name in extra}
+    headers = {name: value for name, value in session.items() if name.lower() not in own}
+    headers.update({name: value for name, value in extra.items() if value is not None})
+    return headers
 
 
 def _bare(url: str) -> str:

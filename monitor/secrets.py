@@ -1,5 +1,6 @@
 """Secrets by name: a profile names the environment variable that holds each one; the value is
-read when a check needs it, registered for redaction, and never written anywhere."""
+read when a check needs it and never written anywhere. Every value a profile names is registered
+for redaction (:mod:`monitor.redact`) as soon as a :class:`Secrets` is made for it."""
 from __future__ import annotations
 
 import json
@@ -43,13 +44,20 @@ class Secrets:
                  provided: Mapping[str, str] | None = None):
         self.profile, self.env, self.provided = profile, env, dict(provided or {})
         self.bundle = bundled(env)
+        # Every value the profile names is kept out of everything the monitor writes from now on,
+        # read or not: a field that gains a secret (a header, a channel) needs nothing more.
+        redact.register(*(value for name in profile.secrets if (value := self._value(name))))
+
+    def _value(self, logical_name: str) -> str | None:
+        env_name = self.profile.secrets[logical_name]
+        return self.env.get(env_name) or self.bundle.get(env_name.upper()) or self.provided.get(env_name)
 
     def get(self, logical_name: str) -> str:
         env_name = self.profile.secrets.get(logical_name)
         if env_name is None:
             raise MissingSecret(f"targets/{self.profile.name}.toml names no environment variable for secret "
                                 f"{logical_name!r} (add it under [secrets])", fatal=True)
-        value = self.env.get(env_name) or self.bundle.get(env_name.upper()) or self.provided.get(env_name)
+        value = self._value(logical_name)
         if not value:
             raise MissingSecret(f"secret {logical_name!r} missing: set environment variable {env_name}",
                                 fatal=bool(self.env.get("CI")))

@@ -126,9 +126,10 @@ def _smoke_faults() -> list[Fault]:
 
 
 FRONTEND_HEADER_IDS = ("headers:frontend:/", "headers:frontend:/sign-in", "headers:frontend:/api/health")
-PUBLIC_RATE_LIMIT_ID = "rate_limit:frontend:POST /api/safety/events"  # the one write route open to anonymous callers
 RATE_LIMIT_IDS = ("rate_limit:frontend:POST /api/proxy-chat-stream", "rate_limit:frontend:POST /api/stripe/create-session",
-                  "rate_limit:frontend:POST /api/journal", PUBLIC_RATE_LIMIT_ID)
+                  "rate_limit:frontend:POST /api/journal")
+ACCESS_IDS = {path: f"access:frontend:POST {path}"
+              for path in ("/api/proxy-chat-stream", "/api/stripe/create-session", "/api/journal")}
 # Headers proxies and CDNs set to pass on the client's address; each is a fault of its own, so the
 # matrix proves the monitor tries every one (this list is the sandbox's, not the monitor's).
 CLIENT_ADDRESS_HEADERS = ("X-Forwarded-For", "X-Real-IP", "CF-Connecting-IP", "True-Client-IP", "Fastly-Client-IP",
@@ -175,11 +176,28 @@ def _security_faults() -> list[Fault]:
               _fail("cors", "cors:mcp")),
         fault("frontend-rate-limit-off", "the frontend's rate limiter is disabled: no 429, ever",
               _fail("rate limit", *RATE_LIMIT_IDS)),
-        *(fault(name, f"for anonymous callers the limiter keys on {header}, which any client can set",
-                _fail("rate limit", PUBLIC_RATE_LIMIT_ID), says=(f"escaped by setting {header} (",))
+        *(fault(name, f"the limiter keys a request that carries {header} on that header (which any client can "
+                      f"set) instead of on the signed-in user",
+                _fail("rate limit", *RATE_LIMIT_IDS), says=(f"escaped by setting {header} (",))
           for name, header in TRUSTS_HEADER.items()),
         fault("frontend-rate-limit-no-retry-after", "429 answers come without Retry-After",
               _fail("rate limit", *RATE_LIMIT_IDS)),
+        fault("frontend-journal-open-to-anonymous", "/api/journal lost its sign-in check: an anonymous caller "
+                                                     "reaches the route's schema check (400) instead of a 401",
+              _fail("access", ACCESS_IDS["/api/journal"]), says=("sign-in not enforced: an anonymous request",)),
+        fault("frontend-e2e-bypass-auth", "NEXT_PUBLIC_E2E_BYPASS_AUTH=true: the chat route lets anonymous callers "
+                                          "in as a test user and skips its double-submit check",
+              _fail("access", ACCESS_IDS["/api/proxy-chat-stream"]),
+              says=("sign-in not enforced", "CSRF not enforced: a signed-in request whose slurpy.csrf cookie")),
+        fault("frontend-csrf-not-checked", "lib/csrf.ts is not called: neither the Origin nor the double-submit pair "
+                                           "is checked (the CORS wrapper still refuses foreign origins)",
+              _fail("access", *ACCESS_IDS.values()), says=("CSRF not enforced",)),
+        fault("frontend-bearer-not-verified", "the routes decode the bearer token without verifying its signature: "
+                                              "a forged token passes as a user",
+              _fail("access", *ACCESS_IDS.values()), says=("bearer token check not enforced: a forged bearer token",)),
+        fault("frontend-cors-origins-wildcard", "CORS_ORIGINS=\"*\" (set for a preview): the CORS layers and the "
+                                                "CSRF origin check, which read the same list, let any origin in",
+              {**_fail("cors", "cors:frontend"), **_fail("access", *ACCESS_IDS.values())}),
         fault("frontend-500-traceback", "bad JSON makes /api/* answer 500 with a Python traceback",
               _fail("validation", "validation:frontend:POST /api/proxy-chat-stream")),
         fault("mcp-chat-no-size-limit", "MCP /v1/mcp/chat has no size limit; its schema refuses a body without "
@@ -195,6 +213,10 @@ def _security_faults() -> list[Fault]:
         fault("frontend-leaks-webhook-secret-in-inline-map",
               "the plans page's chunk, named only in the build manifest, carries its source map inline (a data: URL) "
               "and the map's sources hold the Stripe webhook secret", _fail("secret", "secrets:frontend")),
+        fault("frontend-leaks-secret-in-dev-module",
+              "a development build (next dev): the layout's module, an eval() string, carries its source map inline, "
+              "followed by its sourceURL comment, and the map's original source holds a Stripe secret key",
+              _fail("secret", "secrets:frontend"), says=("Stripe secret key sk_test_", "(inline source map)")),
         fault("frontend-version-disclosure", "the frontend answers Server: nginx/1.18.0",
               _fail("exposure", "exposure:frontend")),
         fault("backend-docs-public", "the backend serves /docs and /openapi.json publicly",

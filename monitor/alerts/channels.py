@@ -4,6 +4,9 @@ what an earlier message of the same incident left behind (the GitHub issue's num
 reads a logical secret name from the environment the profile names; ``attempt`` carries the
 delivery's uniqueness key and the attempt's one wall-clock deadline.
 
+PagerDuty (Events API v2) and Opsgenie (Alert API) are told of an incident by its key, so
+their own deduplication, escalation and acknowledgement work as with any other source.
+
 These talk to alert receivers, not to the target: they use httpx and smtplib directly, never
 :mod:`monitor.probe` (whose settings are the target's), but with the probe's deadline
 (:class:`monitor.deadline.Watch`): a receiver that drips or hangs costs one deadline per attempt.
@@ -12,8 +15,8 @@ What a failure means for the message is said honestly: *not delivered* (refused,
 answer, no connection: safe to send again) or *unconfirmed* (the whole request was written and
 no answer came in time, or the connection broke while waiting: the receiver may have it).
 Channels that can recognise a message they already have (:func:`dedupes`: GitHub issues by a
-marker in the text, a webhook whose receiver honours ``Idempotency-Key``) are sent again after
-an unconfirmed attempt; the others never are."""
+marker in the text, PagerDuty and Opsgenie by the incident key, a webhook whose receiver honours
+``Idempotency-Key``) are sent again after an unconfirmed attempt; the others never are."""
 from __future__ import annotations
 
 import hashlib
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -69,8 +73,10 @@ class Attempt:
 
 
 def dedupes(channel: AlertChannel) -> bool:
-    """Whether sending a message again cannot give the receiver a second copy."""
-    return channel.kind == "github" or (channel.kind == "webhook" and channel.idempotent)
+    """Whether sending a message again cannot give the receiver a second copy: GitHub by the
+    marker, PagerDuty by ``dedup_key`` and Opsgenie by ``alias`` (both the incident key), a webhook
+    only when its receiver honours ``Idempotency-Key``."""
+    return channel.kind in ("github", "pagerduty", "opsgenie") or (channel.kind == "webhook" and channel.idempotent)
 
 
 def title(message: dict[str, Any]) -> str:
@@ -83,21 +89,26 @@ def title(message: dict[str, Any]) -> str:
     return f"[{message['severity'].upper()}] {where} {state}"
 
 
-def text(message: dict[str, Any]) -> str:
-    lines = [title(message)]
-    runs = message["failed_runs"]  # none for a burn-rate alert: it is about time, not a streak of runs
+def facts(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, value) of what a person scans first, in order, only those known: the run link only
+    when there is one."""
+    runs = message.get("failed_runs")  # none for a burn-rate alert: it is about time, not a streak of runs
     if message["kind"] == "resolved":
-        lines.append(f"failing from {message['since']} to {message['resolved_at']}"
-                     + (f" ({runs} failed runs, {message['flaky_runs']} flaky passes while recovering)" if runs else ""))
+        span = f"{message['since']} to {message['resolved_at']}" + (
+            f" ({runs} failed runs, {message['flaky_runs']} flaky passes while recovering)" if runs else "")
     else:
-        lines.append(f"since {message['since']}" + (f" ({runs} failed runs in a row)" if runs else ""))
-        if message.get("last_error"):
-            lines.append(f"last error: {message['last_error']}")
-    if message.get("url"):
-        lines.append(f"checked: {message['url']}")
-    if message.get("run_url"):
-        lines.append(f"run: {message['run_url']}")
-    return "\n".join(lines)
+        span = message["since"] + (f" ({runs} failed runs in a row)" if runs else "")
+    found = [("service", message.get("service") or ""), ("failing from" if message["kind"] == "resolved" else "since", span),
+             ("cause", message.get("cause") or ""),
+             ("last error", message.get("last_error") or "" if message["kind"] != "resolved" else ""),
+             ("owner", message.get("owner") or ""), ("runbook", message.get("runbook") or ""),
+             ("reproduce", message.get("reproduce") or ""), ("checked", message.get("url") or ""),
+             ("run", message.get("run_url") or "")]
+    return [(name, value) for name, value in found if value]
+
+
+def text(message: dict[str, Any]) -> str:
+    return "\n".join([title(message), *(f"{name}: {value}" for name, value in facts(message))])
 
 
 def _request(method: str, url: str, attempt: Attempt, *, need_body: bool = False, **kwargs: Any) -> httpx.Response:
@@ -147,9 +158,37 @@ def _what_broke(failure: BaseException, phase: str, seconds: float) -> str:
     return f"the connection broke while {phase}: {describe_error(failure)}"
 
 
+# The severity as the colour bar beside a Slack message (and the status page's colours).
+SEVERITY_COLOURS = {"critical": "#cf222e", "warning": "#b58100", "info": "#0969da", "resolved": "#1a7f37"}
+_SCANNED = ("service", "since", "failing from", "cause", "owner", "runbook")
+
+
+def blocks(message: dict[str, Any]) -> dict[str, Any]:
+    """A Slack message in Block Kit (https://api.slack.com/block-kit): the title as a header, the
+    fields people scan (service, since, cause, owner, runbook) side by side, the last error, the
+    command that reproduces it, and buttons to the runbook and the run when there are any; the
+    severity as the colour bar of the attachment that holds them. ``text`` stays the whole message
+    in plain words: Slack shows it in notifications and where blocks cannot be shown."""
+    known = dict(facts(message))
+    fields = [{"type": "mrkdwn", "text": f"*{name.capitalize()}*\n" + (f"<{value}|{value[:60]}>" if name == "runbook" else value)[:1900]}
+              for name, value in known.items() if name in _SCANNED]
+    body: list[dict[str, Any]] = [{"type": "section", "fields": fields[:10]}] if fields else []
+    if known.get("last error"):
+        body.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Last error*\n```{known['last error'][:2800]}```"}})
+    if known.get("reproduce"):
+        body.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Reproduce: `{known['reproduce'][:2900]}`"}]})
+    buttons = [{"type": "button", "text": {"type": "plain_text", "text": label}, "url": known[name]}
+               for name, label in (("runbook", "Runbook"), ("run", "Run")) if known.get(name)]
+    if buttons:
+        body.append({"type": "actions", "elements": buttons})
+    colour = SEVERITY_COLOURS["resolved" if message["kind"] == "resolved" else message["severity"]]
+    return {"text": text(message), "blocks": [{"type": "header", "text": {"type": "plain_text", "text": title(message)[:150]}}],
+            "attachments": [{"color": colour, "blocks": body}] if body else []}
+
+
 def slack(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Secret, attempt: Attempt) -> str:
     assert channel.url_secret
-    _request("POST", secret(channel.url_secret), attempt, json={"text": text(message)})
+    _request("POST", secret(channel.url_secret), attempt, json=blocks(message))
     return ref
 
 
@@ -282,7 +321,76 @@ def email(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Secr
     return ref
 
 
-SENDERS = {"slack": slack, "webhook": webhook, "github": github, "email": email}
+def bounded(key: str, limit: int) -> str:
+    """The incident key as an on-call tool's deduplication key: itself when it fits the tool's
+    limit, else cut with a digest of the whole appended (still one key per incident)."""
+    if len(key) <= limit:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"{key[:limit - len(digest) - 1]}#{digest}"
+
+
+def _details(message: dict[str, Any]) -> dict[str, str]:
+    """The facts an on-call person scans, as strings (Opsgenie's details take nothing else)."""
+    facts = {"target": message["target"], "check": message["check_id"], "service": message.get("service") or "",
+             "severity": message["severity"], "since": message["since"], "failed runs": str(message.get("failed_runs") or ""),
+             "last error": message.get("last_error") or "", "checked": message.get("url") or "",
+             "run": message.get("run_url") or "", "runbook": message.get("runbook") or "", "owner": message.get("owner") or "",
+             "reproduce": message.get("reproduce") or ""}
+    return {name: value for name, value in facts.items() if value}
+
+
+def pagerduty(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Secret, attempt: Attempt) -> str:
+    """PagerDuty Events API v2: a trigger when the incident opens (and on reminders, which PagerDuty
+    folds into the open alert by its dedup key), a resolve when it passes again. The dedup key is
+    the incident key, so one incident is one PagerDuty alert."""
+    assert channel.token_secret
+    key = bounded(message["incident"], 255)
+    event: dict[str, Any] = {"routing_key": secret(channel.token_secret), "dedup_key": key}
+    if message["kind"] == "resolved":
+        event["event_action"] = "resolve"
+    else:
+        source = urlsplit(message.get("url") or "").hostname or f"{message['target']}:{message.get('service') or 'monitor'}"
+        event |= {"event_action": "trigger", "client": "Slurpy monitor",
+                  "payload": {"summary": title(message)[:1024], "source": source, "severity": message["severity"],
+                              "timestamp": message["since"], "component": message.get("service") or message["check_id"],
+                              "group": message["target"], "class": message["check_id"].split(":", 1)[0],
+                              "custom_details": _details(message)}}
+        links = [{"href": message[k], "text": k} for k in ("runbook", "run_url") if message.get(k)]
+        if links:
+            event["links"] = links
+        if message.get("run_url"):
+            event["client_url"] = message["run_url"]
+    _request("POST", f"{channel.api_url.rstrip('/')}/v2/enqueue", attempt, json=event)
+    return key
+
+
+OPSGENIE_PRIORITY = {"critical": "P1", "warning": "P3", "info": "P5"}
+
+
+def opsgenie(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Secret, attempt: Attempt) -> str:
+    """Opsgenie's Alert API: create with the incident key as ``alias`` (a reminder creates it again,
+    which Opsgenie counts on the open alert), close by that alias when it passes again. Opsgenie
+    takes both as requests to process later (202): a refusal after that shows in Opsgenie's own log."""
+    assert channel.token_secret
+    alias = bounded(message["incident"], 512)
+    headers = {"Authorization": f"GenieKey {secret(channel.token_secret)}"}
+    base = f"{channel.api_url.rstrip('/')}/v2/alerts"
+    if message["kind"] == "resolved":
+        _request("POST", f"{base}/{quote(alias, safe='')}/close", attempt, headers=headers,
+                 params={"identifierType": "alias"}, json={"source": "slurpy-monitor", "note": text(message)[:25000]})
+    else:
+        _request("POST", base, attempt, headers=headers,
+                 json={"message": title(message)[:130], "alias": alias, "description": text(message)[:15000],
+                       "source": "slurpy-monitor", "entity": (message.get("service") or message["target"])[:512],
+                       "priority": OPSGENIE_PRIORITY[message["severity"]],
+                       "tags": [t[:50] for t in ("slurpy-monitor", message["target"], message["severity"])],
+                       "details": _details(message)})
+    return alias
+
+
+SENDERS = {"slack": slack, "webhook": webhook, "github": github, "email": email, "pagerduty": pagerduty,
+           "opsgenie": opsgenie}
 
 
 def ping(url: str, body: str, attempt: Attempt) -> None:

@@ -17,7 +17,9 @@ from fnmatch import fnmatchcase
 from functools import partial
 from pathlib import Path
 
+from monitor import redact
 from monitor.alerts import channels, policy
+from monitor.alerts.guidance import guidance
 from monitor.alerts.state import CLAIM_LEASE_S, FAILED, PENDING, SENDING, SENT, UNCONFIRMED, AlertLog, AlertState, Delivery
 from monitor.history.store import HistoryError
 from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, Profile
@@ -152,7 +154,9 @@ def plan(alerts: AlertPolicy, state: AlertState, incidents: list[policy.Incident
             for event, seq in events:
                 if event not in known:
                     state.ensure(Delivery(incident.key, event, channel.name, incident.target, incident.check_id, seq,
-                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link),
+                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link)
+                                          | guidance(alerts, incident.check_id, incident.service, incident.target,
+                                                     incident.last_error),
                                           now.isoformat(timespec="milliseconds"), ""), now)
 
 
@@ -246,7 +250,7 @@ def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channel
     if sync is not None:
         problem = sync(f"alert claims of {by}")
         if problem:
-            outcome.failed.append(f"alert claims not published ({problem}): sent anyway, so a job running at the same "
+            outcome.failed.append(f"alert claims not published ({redact.text(problem)}): sent anyway, so a job running at the same "
                                   "time may send these too")
         else:
             state.load(target)
@@ -283,7 +287,7 @@ def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channel
     if sync is not None:
         problem = sync(f"alert outcomes of {by}")
         if problem:
-            outcome.failed.append(f"alert outcomes not published ({problem}): the job's own publish step pushes them")
+            outcome.failed.append(f"alert outcomes not published ({redact.text(problem)}): the job's own publish step pushes them")
 
 
 def _record(item: _Claimed, state: AlertState, by: str, now: datetime, outcome: Outcome) -> None:
@@ -293,6 +297,7 @@ def _record(item: _Claimed, state: AlertState, by: str, now: datetime, outcome: 
         outcome.failed.append(f"{line}: still sending when the alerting budget ran out; left claimed, so another run "
                               f"takes it over after {CLAIM_LEASE_S // 60} minutes")
         return
+    item.error = redact.text(item.error)  # a receiver may echo its secret URL path ("Cannot POST /hook/<secret>")
     state.finish(d, by, now, item.state, item.attempts, item.error, item.ref, datetime.now(UTC))
     retaken = f", taken over from {item.retaken_from} whose claim expired" if item.retaken_from else ""
     if item.state == SENT:
@@ -391,4 +396,4 @@ def heartbeat(profile: Profile, body: str, secret: channels.Secret | None = None
 
     state, _, error, attempts = send_with_retries(ping, f"heartbeat|{profile.name}", alerts,
                                                   time.monotonic() + alerts.delivery_budget_s, dedupe=True, sleep=sleep)
-    return None if state == SENT else f"heartbeat not delivered after {attempts} attempt(s): {error}"
+    return None if state == SENT else f"heartbeat not delivered after {attempts} attempt(s): {redact.text(error)}"

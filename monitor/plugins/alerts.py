@@ -5,11 +5,11 @@ listed under "slurpy monitor alerts"; an undelivered message is also a run note.
 changes the run's verdict."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from monitor import options
 from monitor.alerts import dispatch
 from monitor.alerts.state import AlertLog, AlertState
 from monitor.pipeline import Run, Sink
@@ -21,9 +21,7 @@ _LINES = pytest.StashKey[list[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("slurpy monitor").addoption(
-        "--no-alerts", action="store_true", default=bool(os.environ.get("SLURPY_NO_ALERTS")),
-        help="send no alerts and no heartbeat for this run (also $SLURPY_NO_ALERTS); the history is kept as always")
+    options.register(parser, "alerts")
 
 
 class AlertSink:

@@ -4,11 +4,11 @@ git data branch holds. A history that cannot be written is said in words at the 
 (and in every report); the verdict and the results file do not depend on it."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from monitor import options
 from monitor.history.schedule import Cron
 from monitor.history.sinks import SQLiteSink, TextHistorySink
 from monitor.pipeline import Run, Sink
@@ -18,13 +18,7 @@ _RUN = pytest.StashKey[Run]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("slurpy monitor")
-    group.addoption("--history", default=os.environ.get("SLURPY_HISTORY"), metavar="PATH",
-                    help="SQLite history to add this run to (also $SLURPY_HISTORY; default history.sqlite beside "
-                         "the results file; 'none' keeps no history)")
-    group.addoption("--history-dir", default=os.environ.get("SLURPY_HISTORY_DIR"), metavar="DIR",
-                    help="also append this run to the text history in DIR, one JSONL per target per day "
-                         "(also $SLURPY_HISTORY_DIR; for a git data branch)")
+    options.register(parser, "history")
 
 
 def pytest_configure(config: pytest.Config) -> None:

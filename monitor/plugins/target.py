@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from monitor import auth
+from monitor import auth, options
 from monitor.plugins import hooks
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import Profile, ProfileError, load_profile, parse_url_options, resolve_target_name, url_overrides_from_env
@@ -21,10 +21,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("slurpy monitor")
-    group.addoption("--target", default=None, help="target profile: targets/NAME.toml (default: $SLURPY_TARGET or sandbox)")
-    group.addoption("--url", action="append", default=[], metavar="SERVICE=URL",
-                    help="override a service's base URL, e.g. a preview deployment (also $SLURPY_URL_<SERVICE>)")
+    options.register(parser, "target")
 
 
 class Target:
@@ -36,6 +33,7 @@ class Target:
         self.name = resolve_target_name(config.getoption("target"))
         self.url_overrides = {**url_overrides_from_env(os.environ), **parse_url_options(config.getoption("url"))}
         self.profile = load_profile(self.name, url_overrides=self.url_overrides)
+        Secrets(self.profile)  # registers every secret it names for redaction, read or not
         self._live: hooks.LiveTarget | None = None
 
     def live(self) -> hooks.LiveTarget:
@@ -49,6 +47,7 @@ class Target:
                 self._live = answer
             else:
                 self._live = hooks.LiveTarget(self.profile)
+            Secrets(self._live.profile, provided=self._live.secrets)  # and those a stand-in made up
         return self._live
 
 

@@ -22,6 +22,7 @@ import pygal
 from pygal.style import Style
 
 from monitor.profile import Profile, StatusPagePolicy
+from monitor.report import embeds
 from monitor.slo.compute import Observation, Tally
 from monitor.slo.report import Entity, Report
 from monitor.slo.text import duration, percent
@@ -185,11 +186,12 @@ and did not run, never counted as up.</p></footer></body></html>
 def write(out: Path, report: Report, rows: list[Observation], policy: StatusPagePolicy,
           profile: Profile | None = None) -> Path:
     """``out/index.html``, replaced whole (written beside it, then renamed) so a web server never
-    serves half a page."""
+    serves half a page, and beside it what others embed and poll (:mod:`monitor.report.embeds`)."""
     out.mkdir(parents=True, exist_ok=True)
     page = out / "index.html"
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out, delete=False, suffix=".tmp") as fh:
         fh.write(render(report, rows, policy, profile))
     os.chmod(fh.name, 0o644)  # a temporary file is private; the page is for a web server
     os.replace(fh.name, page)
+    embeds.write(out, report, rows, policy, profile)
     return page
