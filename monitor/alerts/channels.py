@@ -54,6 +54,13 @@ class DeliveryError(Exception):
         self.unconfirmed = unconfirmed
 
 
+class OutOfTime(DeliveryError):
+    """Nothing was sent: the attempt's deadline had passed before its (next) request began."""
+
+    def __init__(self) -> None:
+        super().__init__("not sent: no time left in this attempt's deadline")
+
+
 @dataclass(frozen=True)
 class Attempt:
     """One try at one message: its uniqueness key (incident, event, channel) and the monotonic
@@ -116,7 +123,7 @@ def _request(method: str, url: str, attempt: Attempt, *, need_body: bool = False
     only when ``need_body`` (a receiver dripping its body after 200 has taken the message)."""
     seconds = attempt.left()
     if seconds <= 0:
-        raise DeliveryError("not sent: no time left in this attempt's deadline")
+        raise OutOfTime()
     watch = Watch(seconds)
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
     status: int | None = None
@@ -287,7 +294,7 @@ def email(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Secr
     mail.set_content(text(message))
     seconds = attempt.left()
     if seconds <= 0:
-        raise DeliveryError("not sent: no time left in this attempt's deadline")
+        raise OutOfTime()
     watch = Watch(seconds)
     try:
         with _SMTP(watch, seconds, channel.host) as smtp:

@@ -186,6 +186,9 @@ def send_with_retries(send: Callable[[channels.Attempt], str], key: str, alerts:
         try:
             return SENT, send(channels.Attempt(key, time.monotonic() + min(alerts.delivery_timeout_s, left))), "", attempt
         except channels.DeliveryError as exc:
+            if isinstance(exc, channels.OutOfTime) and time.monotonic() >= budget_end:  # nothing went: no attempt
+                spent = f"the run's alerting budget ({alerts.delivery_budget_s:g} s) was spent"
+                return FAILED, "", f"{error}; then {spent}" if error else f"not sent: {spent}", attempt - 1
             error = str(exc)
             again = exc.retry or (exc.unconfirmed and dedupe)
             if not again or attempt == alerts.delivery_attempts:

@@ -146,7 +146,7 @@ def test_the_run_budget_bounds_alerting_channels_in_parallel_and_says_what_was_n
     for channel, prefix in (("chat", "/slack"), ("sms", "/hook")):
         rows = record(history.path, channel)
         tried = [r for r in rows if r[1] == "unconfirmed"]
-        untried = [r for r in rows if r[1] == "failed" and r[2] == 0]
+        untried = [r for r in rows if r[1] == "failed"]  # not sent, or cut by the budget before it was written
         assert len(rows) == 5 and 1 <= len(tried) <= 3 and len(tried) + len(untried) == 5, rows
         assert len(http.got(prefix)) == len(tried), "the receiver got exactly what the monitor says it sent"
     not_sent = [line for line in outcome.failed if "alerting budget (1.2 s) was spent" in line]
