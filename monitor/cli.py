@@ -65,8 +65,8 @@ def _history(args: argparse.Namespace) -> int:
         for month in textlog.compact(args.dir, before):
             print(f"compacted into {month}")
         return 0
-    with HistoryStore(args.history) as store:
-        if args.action == "import":
+    if args.action == "import":
+        with HistoryStore(args.history) as store:
             missing = [p for p in args.paths if not p.exists()]
             for path in missing:  # a data branch's first run has no text history yet
                 print(f"{path}: nothing there yet")
