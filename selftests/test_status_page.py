@@ -48,8 +48,9 @@ Users report failed sign-ins; the checks see nothing yet.
 
 
 def history():
-    """The scripted day, with a day of healthy runs 9 days earlier and a fault that is still on
-    at the end for the mcp service (so one card is down with an open incident)."""
+    """The scripted day, with a day of healthy runs 9 days earlier, a deploy of backend at 11:25,
+    and a fault that is still on at the end for the mcp service (so one card is down with an open
+    incident)."""
     rows = scripted()
     earlier = [o._replace(run_id=o.run_id + "-old", started=o.started - timedelta(days=9),
                           time=o.time - timedelta(days=9), verdict="pass", category=None) for o in rows]
@@ -57,7 +58,8 @@ def history():
                       verdict="fail" if o.check == "health" and o.started.hour == 11 and o.started.minute >= 40
                       else "pass", category="connect" if o.check == "health" and o.started.hour == 11
                       and o.started.minute >= 40 else None) for o in rows]
-    return earlier + rows + mcp
+    fixed = [o._replace(deploy_version="3f2c1ab") if o.started.hour == 11 and o.started.minute >= 25 else o for o in rows]
+    return earlier + fixed + mcp  # a post-deploy gate's runs from 11:25 carry the version it deployed
 
 
 def page_profile():
@@ -133,6 +135,7 @@ def test_the_page_tells_the_story_of_the_history(chromium, page_file):
     assert cells.nth(0).get_attribute("title").endswith("no data")
     chart = backend.locator(".chart svg:visible")  # one drawn for this width, one for a phone
     assert chart.count() == 1 and "threshold 500 ms" in chart.text_content()
+    assert "deploys: 3f2c1ab 10 Mar 11:25" in chart.text_content()
     frontend = page.locator('section[data-service="frontend"]')
     assert "no data" in frontend.inner_text() and "100.00 %" not in frontend.inner_text()
     assert "https://your-domain.com" in frontend.inner_text()  # public_urls names it

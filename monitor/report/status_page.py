@@ -22,6 +22,7 @@ import os
 import statistics
 import tempfile
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fnmatch import fnmatchcase
@@ -119,6 +120,17 @@ def latency_points(rows: list[Observation], service: str, now: datetime) -> list
     return [(since + width * (b + 0.5), statistics.median(v)) for b, v in sorted(buckets.items())]
 
 
+def deploys(rows: list[Observation], now: datetime) -> list[tuple[datetime, str]]:
+    """(when, version) of each deploy in the chart's window: the first run a post-deploy gate
+    made of that version (its records carry the version), oldest first."""
+    since = now - timedelta(days=CHART_DAYS)
+    first: dict[str, datetime] = {}
+    for o in rows:
+        if o.deploy_version and o.started >= since:
+            first[o.deploy_version] = min(o.started, first.get(o.deploy_version, o.started))
+    return sorted((at, version) for version, at in first.items())
+
+
 def chart_window(points: list[tuple[datetime, float]], now: datetime) -> str:
     """What the chart covers, as true as the data: "last 7 days" only when it reaches that far back."""
     first = points[0][0]
@@ -136,12 +148,13 @@ def y_range(points: list[tuple[datetime, float]], threshold_ms: float | None) ->
     return (top or 1.0), shown
 
 
-def latency_chart(points: list[tuple[datetime, float]], threshold_ms: float | None, narrow: bool = False) -> str:
+def latency_chart(points: list[tuple[datetime, float]], threshold_ms: float | None,
+                  deployed: Sequence[tuple[datetime, str]] = (), narrow: bool = False) -> str:
     top, with_threshold = y_range(points, threshold_ms)
     short = len(points) > 1 and points[-1][0] - points[0][0] < timedelta(days=2)
     label = "%H:%M" if short else "%d %b"
     size = 13 if narrow else 14  # narrow: drawn 340 wide, shown ~320-420 px wide: labels stay >= 12 px
-    style = Style(background="transparent", plot_background="transparent", colors=("#0969da", "#cf222e"),
+    style = Style(background="transparent", plot_background="transparent", colors=("#0969da", "#cf222e", "#8250df"),
                   font_family="system-ui, sans-serif", label_font_size=size, major_label_font_size=size,
                   legend_font_size=size, title_font_size=size, value_font_size=size, value_label_font_size=size,
                   tooltip_font_size=size, no_data_font_size=size)
@@ -155,6 +168,12 @@ def latency_chart(points: list[tuple[datetime, float]], threshold_ms: float | No
     if with_threshold and threshold_ms is not None:
         chart.add(f"threshold {threshold_ms:g} ms", [(points[0][0], threshold_ms), (points[-1][0], threshold_ms)],
                   stroke_style={"width": 2, "dasharray": "6, 4"})
+    shown = [(at, version) for at, version in deployed if points and points[0][0] <= at <= points[-1][0]]
+    if shown:  # one dotted vertical line per deploy, kept apart by a gap (None); the legend names the latest
+        lines: list[tuple[datetime, float | None]] = [p for at, _ in shown for p in ((at, 0), (at, top), (at, None))]
+        latest = ", ".join(f"{version[:12]} {at:%d %b %H:%M}" for at, version in shown[-3:])
+        more = f"{len(shown) - 3} more, " if len(shown) > 3 else ""
+        chart.add(f"deploys: {more}{latest}", lines, stroke_style={"width": 2, "dasharray": "2, 3"})
     return chart.render(is_unicode=True)
 
 
@@ -171,6 +190,7 @@ def _chart_block(entity: Entity, rows: list[Observation], now: datetime, thresho
     if not points:
         return f'<h3>Response time</h3><p class="meta">no response time measured in the last {CHART_DAYS} days</p>'
     _, drawn = y_range(points, threshold_ms)
+    deployed = deploys(rows, now)
     slowest = max(ms for _, ms in points)
     said = "" if threshold_ms is None or drawn else \
         (f'<p class="meta">The threshold, {threshold_ms:g} ms, is far above the chart: '
@@ -179,8 +199,8 @@ def _chart_block(entity: Entity, rows: list[Observation], now: datetime, thresho
     return (f"<h3>Response time, {_e(chart_window(points, now))}</h3>{said}"
             f'<div class="chart" role="img" aria-label="median response time of {name} per run, '
             f'{_e(chart_window(points, now))}: from {min(ms for _, ms in points):.0f} to {slowest:.0f} ms">'
-            f'<div class="wide" aria-hidden="true">{latency_chart(points, threshold_ms)}</div>'
-            f'<div class="narrow" aria-hidden="true">{latency_chart(points, threshold_ms, narrow=True)}</div></div>')
+            f'<div class="wide" aria-hidden="true">{latency_chart(points, threshold_ms, deployed)}</div>'
+            f'<div class="narrow" aria-hidden="true">{latency_chart(points, threshold_ms, deployed, narrow=True)}</div></div>')
 
 
 @dataclass(frozen=True)
