@@ -279,8 +279,23 @@ def _load_faults() -> list[Fault]:
     ]
 
 
+PROTECTION_HEADER = "x-vercel-protection-bypass"
+PROTECTION_SECRET_ENV = "SLURPY_SANDBOX_PROTECTION_BYPASS"
+
+
+def _gate_faults() -> list[Fault]:
+    """Faults of the deployment a post-deploy gate meets, proven by selftests/test_gate.py: their
+    ``catches`` name what fails when the monitor does NOT do what the fault asks of it."""
+    return [
+        Fault("frontend-requires-protection-header", "frontend", "gate",
+              f"the frontend is a protected preview (Vercel Deployment Protection): every request without "
+              f"{PROTECTION_HEADER} set to the sandbox's bypass secret gets 401 from the edge, before the app",
+              _fail("http status", *HEALTH_IDS["frontend"], "latency:frontend")),
+    ]
+
+
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in
-                            [*_smoke_faults(), *_security_faults(), *_journey_faults(), *_load_faults()]}
+                            [*_smoke_faults(), *_security_faults(), *_journey_faults(), *_load_faults(), *_gate_faults()]}
 
 
 class UnknownFault(KeyError):
