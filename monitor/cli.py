@@ -198,11 +198,15 @@ def _uptime(args: argparse.Namespace) -> int:
 
 def _status_page(args: argparse.Namespace) -> int:
     from monitor.profile import StatusPagePolicy
+    from monitor.report.notes import read
     from monitor.report.status_page import write
 
     profile, rows, report = _report(args)
-    page = write(args.out, report, rows, profile.status_page if profile else StatusPagePolicy(), profile)
-    print(f"status page: {page}")
+    notes, problems = read(args.notes)
+    for problem in problems:  # a note with a typo is left off the page, never the whole page
+        print(f"slurpy-monitor: incident note left off the page: {problem}", file=sys.stderr)
+    page = write(args.out, report, rows, profile.status_page if profile else StatusPagePolicy(), profile, notes)
+    print(f"status page: {page} (with badges/, summary.json, incidents.atom; {len(notes)} incident notes)")
     return 0
 
 
@@ -330,6 +334,9 @@ def parser() -> argparse.ArgumentParser:
     page = commands.add_parser("status-page", help="write the static status page (index.html) into --out")
     page.add_argument("--out", type=Path, default=Path("results/status-page"),
                       help="the folder index.html is written to (default results/status-page)")
+    page.add_argument("--notes", type=Path, default=None, metavar="DIR",
+                      help="people's updates on incidents, one incidents/<id>.md each (Investigating / Identified / "
+                           "Resolved), e.g. the data branch's incidents/ folder")
     alerts = commands.add_parser("alerts", help="alert from the history without a run, or list every message")
     alert_actions = alerts.add_subparsers(dest="action", required=True)
     evaluate = alert_actions.add_parser("evaluate", help="derive incidents (missed runs too) and deliver what is due")

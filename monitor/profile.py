@@ -326,6 +326,8 @@ class RateLimitRule(_Strict):
     json_body: dict[str, Any] = Field(default={}, description="a cheap body the limiter counts before any expensive work")
     body_is_invalid: bool = Field(default=True, description="the route refuses json_body (4xx) after counting it, so no "
                                                             "model or payment work runs; a 2xx stops the check at once")
+    error_field: str | None = Field(default=None, description=(
+        "a field the 429's JSON body must carry (e.g. \"error\"); unset: any JSON or empty body, its shape reported"))
 
 
 class ValidationRule(_Strict):
