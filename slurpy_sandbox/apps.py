@@ -22,7 +22,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from slurpy_sandbox import gotrue, web
-from slurpy_sandbox.faults import FaultState
+from slurpy_sandbox.faults import PROTECTION_HEADER, FaultState
 from slurpy_sandbox.guard import (
     MAX_BODY,
     Guard,
@@ -193,6 +193,18 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
         response = await call_next(request)
         _apply_security_headers(faults, request, response)
         return response
+
+    # Registered last, so it runs first: a protected preview's edge answers before the app does.
+    # The token endpoint stands in for Supabase (another host) and the webhook is the sandbox's
+    # own call: neither is behind the preview's protection.
+    @app.middleware("http")
+    async def deployment_protection(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if (faults.is_on("frontend-requires-protection-header")
+                and not request.url.path.startswith(("/auth/v1/", "/api/stripe/webhook"))
+                and not secrets.compare_digest(request.headers.get(PROTECTION_HEADER, "").encode(), env.protection_bypass.encode())):
+            return HTMLResponse("<!doctype html><title>Authentication Required</title><p>Vercel Authentication: this "
+                                "deployment is protected.</p>", status_code=401, headers={"Server": "Vercel"})
+        return await call_next(request)
 
     @app.get("/api/health")
     async def api_health() -> Response:
@@ -506,8 +518,12 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     @app.post("/v1/mcp/chat")
     async def chat(chat: ChatRequest, request: Request) -> Response:
         # FastAPI has validated the schema (422) before this runs: the size comes second.
-        if int(request.headers.get("content-length") or 0) > MAX_BODY and not faults.is_on("mcp-chat-no-size-limit"):
+        unbounded = faults.is_on("mcp-chat-no-size-limit") or faults.is_on("mcp-chat-502-names-upstream")
+        if int(request.headers.get("content-length") or 0) > MAX_BODY and not unbounded:
             return JSONResponse({"detail": "Payload too large"}, status_code=413)
+        if faults.is_on("mcp-chat-502-names-upstream"):  # the real server's proxy error, word for word in shape
+            return JSONResponse({"detail": "upstream http://127.0.0.1:8001/v1/chat/completions failed: "
+                                           "ReadTimeout('timed out')"}, status_code=502)
         return JSONResponse({"reply": f"Thank you for sharing that. You said: {chat.message[:60]}", "emotions": []})
 
     @app.post("/v1/mcp/stream")
