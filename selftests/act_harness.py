@@ -189,9 +189,12 @@ class Rehearsal:
 
     def launch(self, workflow: str, event_name: str, event: dict, *, job: str | None = None,
                env: dict[str, str] | None = None, secrets: dict[str, str] | None = None,
+               variables: dict[str, str] | None = None, actions: dict[str, Path] | None = None,
                clock: datetime | None = None) -> Launched:
         """Start act on ``.github/workflows/<workflow>`` for ``event_name`` with ``event`` as its
-        payload; returns at once (``wait()`` for the result), so two jobs can overlap."""
+        payload; returns at once (``wait()`` for the result), so two jobs can overlap.
+        ``variables``: the repository's ``vars``; ``actions``: more ``uses:`` references
+        (``owner/name@ref``) to serve from a local directory, beside the stand-ins."""
         self._runs += 1
         run = self.root / "runs" / f"{self._runs:02d}"
         run.mkdir(parents=True)
@@ -199,6 +202,8 @@ class Rehearsal:
         secret_file = run / "secrets.env"
         secret_file.touch(mode=0o600)
         secret_file.write_text("".join(f"{k}={v}\n" for k, v in (secrets or {}).items()))
+        var_file = run / "vars.env"
+        var_file.write_text("".join(f"{k}={v}\n" for k, v in (variables or {}).items()))
         artifacts = run / "artifacts"
         plumbing = {"GITHUB_RUN_ID": str(self._runs), "GITHUB_RUN_ATTEMPT": "1",
                     "ACT_REHEARSAL_ARTIFACTS": str(artifacts), **(env or {})}
@@ -207,9 +212,9 @@ class Rehearsal:
         command = [act_binary(), event_name, "-W", f".github/workflows/{workflow}", "-e", str(run / "event.json"),
                    "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--no-cache-server",
                    "--action-cache-path", str(self.root / "act-cache"),
-                   "--secret-file", str(secret_file), "--env-file", os.devnull, "--var-file", os.devnull,
+                   "--secret-file", str(secret_file), "--env-file", os.devnull, "--var-file", str(var_file),
                    "--input-file", os.devnull]
-        for action, directory in STAND_INS.items():
+        for action, directory in {**STAND_INS, **(actions or {})}.items():
             command += ["--local-repository", f"{action}={directory}"]
         for name, value in plumbing.items():
             command += ["--env", f"{name}={value}"]
