@@ -47,6 +47,53 @@ def run(suites: list[str], options: list[str]) -> int:
     return int(pytest.main(argv + options))
 
 
+GATE_SUITES = ["smoke", "security", "journeys"]
+GATE_OWN = ("--watch-for", "--every", "-h", "--help")
+
+
+def gate(suites: list[str], options: list[str], watch_for_s: float | None, every_s: float) -> int:
+    """A post-deploy gate: the suites against the deployment just made, stopping at once if a
+    service does not answer (``--stop-if-unreachable``); then, with ``--watch-for``, smoke again
+    every ``--every`` until the window ends, failing at the first round that breaks or regresses."""
+    if not _has(options, "--deploy-version") and not os.environ.get("SLURPY_DEPLOY_VERSION"):
+        print("slurpy-monitor gate: give --deploy-version (the commit or tag just deployed, also "
+              "$SLURPY_DEPLOY_VERSION): it is stamped on the gate's records and turns on the version check and the "
+              "comparison with the baseline", file=sys.stderr)
+        return 4
+    extra = [] if _has(options, "--stop-if-unreachable") else ["--stop-if-unreachable"]
+    code = run(suites or GATE_SUITES, [*extra, *options])
+    if code != 0 or not watch_for_s:
+        return code
+    from math import ceil
+
+    from monitor.watch import Watch, say
+
+    rounds = max(1, ceil(watch_for_s / every_s))
+    say(f"the gate passed: watching for {watch_for_s:g} s, {rounds} smoke round(s) every {every_s:g} s")
+    history = next((Path(o.split("=", 1)[1]) for o in options if o.startswith("--history=")), DEFAULT_HISTORY)
+    code = Watch(None, every_s, "smoke", history, Path("results/watch"), 120.0, rounds, options, until_failure=True).run()
+    if code == 0:
+        say(f"the deployment held for the whole watch window ({rounds} round(s))")
+    return code
+
+
+def _gate_argv(argv: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """``gate`` arguments split: its suites, its own options (``--watch-for``, ``--every``), and the
+    run options it passes on."""
+    split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
+    suites, own, rest = argv[:split], [], []
+    words = iter(argv[split:])
+    for word in words:
+        name = word.split("=", 1)[0]
+        if name in ("-h", "--help"):
+            own.append(word)
+        elif name in GATE_OWN:
+            own += [word] if "=" in word else [word, next(words, "")]
+        else:
+            rest.append(word)
+    return suites, own, rest
+
+
 def _history(args: argparse.Namespace) -> int:
     from monitor.history import textlog
     from monitor.history.schedule import Status, gaps
@@ -58,14 +105,15 @@ def _history(args: argparse.Namespace) -> int:
         print(f"rebuilt {args.to}: {done.runs} runs, {done.records} records from {args.source}")
         for line in done.skipped_lines:
             print(f"  skipped {line}")
+        _load_alert_state(args.source, args.to)
         return 0
     if args.action == "compact":
         before = date.today() - timedelta(days=args.keep_days)
         for month in textlog.compact(args.dir, before):
             print(f"compacted into {month}")
         return 0
-    with HistoryStore(args.history) as store:
-        if args.action == "import":
+    if args.action == "import":
+        with HistoryStore(args.history) as store:
             missing = [p for p in args.paths if not p.exists()]
             for path in missing:  # a data branch's first run has no text history yet
                 print(f"{path}: nothing there yet")
@@ -78,7 +126,11 @@ def _history(args: argparse.Namespace) -> int:
                 print(f"{file}: {state}")
                 for line in done.skipped_lines:
                     print(f"  skipped {line}")
-            return 0
+        for path in args.paths:
+            if path.is_dir():
+                _load_alert_state(path, args.history)
+        return 0
+    with HistoryStore(args.history) as store:
         now = datetime.now(UTC)
         since = now - timedelta(hours=args.hours)
         target = resolve_target_name(args.target)
@@ -93,6 +145,20 @@ def _history(args: argparse.Namespace) -> int:
             for slot in gaps(slots):
                 print(f"  unknown {slot.start:%Y-%m-%d %H:%M}–{slot.end:%H:%M} UTC: no run ({slot.schedule})")
         return 0
+
+
+def _load_alert_state(text_dir: Path, history: Path) -> None:
+    """The alert state kept as text beside the results (every day of it: incidents stay open longer
+    than the results a job imports), rebuilt into the SQLite history."""
+    from monitor.alerts.state import AlertLog, AlertState
+
+    log = AlertLog(text_dir)
+    with AlertState(history, log=log) as state:
+        for target in log.targets():
+            skipped = state.load(target)
+            print(f"{log.folder(target)}: alert state of {target} loaded")
+            for line in skipped:
+                print(f"  skipped {line}")
 
 
 def _report(args: argparse.Namespace):
@@ -132,11 +198,15 @@ def _uptime(args: argparse.Namespace) -> int:
 
 def _status_page(args: argparse.Namespace) -> int:
     from monitor.profile import StatusPagePolicy
+    from monitor.report.notes import read
     from monitor.report.status_page import write
 
     profile, rows, report = _report(args)
-    page = write(args.out, report, rows, profile.status_page if profile else StatusPagePolicy(), profile)
-    print(f"status page: {page}")
+    notes, problems = read(args.notes)
+    for problem in problems:  # a note with a typo is left off the page, never the whole page
+        print(f"slurpy-monitor: incident note left off the page: {problem}", file=sys.stderr)
+    page = write(args.out, report, rows, profile.status_page if profile else StatusPagePolicy(), profile, notes)
+    print(f"status page: {page} (with badges/, summary.json, incidents.atom; {len(notes)} incident notes)")
     return 0
 
 
@@ -158,14 +228,15 @@ def _alerts(args: argparse.Namespace) -> int:
                 print(f"no alert messages for target {target} in {args.history}")
             for d in deliveries:
                 error = f": {redact.text(d.last_error)}" if d.last_error else ""
-                print(f"{d.created[:19]}Z {d.state:7} {d.event:12} {d.channel:10} {d.check_id} "
+                print(f"{d.created[:19]}Z {d.state:11} {d.event:12} {d.channel:10} {d.check_id} "
                       f"({d.attempts} attempt(s)){error}")
             return 0
         profile = load_profile(target)
     except ProfileError as exc:
         print("slurpy-monitor: bad target profile:\n  " + "\n  ".join(exc.lines), file=sys.stderr)
         return 2
-    outcome = dispatch.evaluate(profile, args.history, datetime.now(UTC), f"alerts-evaluate-{os.getpid()}")
+    outcome = dispatch.evaluate(profile, args.history, datetime.now(UTC), f"alerts-evaluate-{os.getpid()}",
+                                log_dir=args.history_dir, sync=dispatch.Sync.from_env())
     for line in outcome.lines():
         print(line)
     return 1 if outcome.failed else 0
@@ -207,6 +278,22 @@ def parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("suites", nargs="+", choices=[*SUITES, "all"], metavar="SUITE",
                          help=f"{', '.join(SUITES)} or all")
     options.add_to_argparse(run_cmd)
+    gate_cmd = commands.add_parser(
+        "gate", help="a post-deploy gate: the suites against the deployment just made, then optionally a watch",
+        formatter_class=raw,
+        description="A post-deploy gate (the GitHub Action at the repository root runs this): the suites, with "
+                    "--stop-if-unreachable, as a run with --deploy-version (version check, more latency samples, "
+                    "latency compared with the same checks' passing history on the target).",
+        epilog="Example: slurpy-monitor gate --target staging --url frontend=https://pr-42.vercel.app "
+               "--deploy-version 3f2c1ab --watch-for 30m --every 5m\n\n" + options.exit_codes_text())
+    gate_cmd.add_argument("suites", nargs="*", metavar="SUITE",  # checked in main: argparse checks an empty list too
+                          help=f"{', '.join(SUITES)} or all (default: {' '.join(GATE_SUITES)})")
+    gate_cmd.add_argument("--watch-for", type=_duration, metavar="DURATION",
+                          help="after a passing gate, run smoke every --every for this long (30m: the operations "
+                               "guide's first half hour after a deploy); the first round that fails fails the gate")
+    gate_cmd.add_argument("--every", type=_duration, default=300.0, metavar="DURATION",
+                          help="the watch's cadence (default 5m)")
+    options.add_to_argparse(gate_cmd)
     draft = commands.add_parser(
         "init", help="draft targets/NAME.toml from a live deployment (read-only, anonymous, a bounded number of requests)",
         description="Draft a target profile from a live deployment: read-only, anonymous requests (GET and CORS "
@@ -247,9 +334,15 @@ def parser() -> argparse.ArgumentParser:
     page = commands.add_parser("status-page", help="write the static status page (index.html) into --out")
     page.add_argument("--out", type=Path, default=Path("results/status-page"),
                       help="the folder index.html is written to (default results/status-page)")
+    page.add_argument("--notes", type=Path, default=None, metavar="DIR",
+                      help="people's updates on incidents, one incidents/<id>.md each (Investigating / Identified / "
+                           "Resolved), e.g. the data branch's incidents/ folder")
     alerts = commands.add_parser("alerts", help="alert from the history without a run, or list every message")
     alert_actions = alerts.add_subparsers(dest="action", required=True)
     evaluate = alert_actions.add_parser("evaluate", help="derive incidents (missed runs too) and deliver what is due")
+    evaluate.add_argument("--history-dir", type=Path, default=os.environ.get("SLURPY_HISTORY_DIR") or None,
+                          help="keep the alert state as text in this text-history folder too (also $SLURPY_HISTORY_DIR; "
+                               "the data branch's); $SLURPY_STATE_SYNC publishes claims before sending")
     listing = alert_actions.add_parser("list", help="the target's alert messages and their delivery state")
     watch = commands.add_parser("watch", help="run a suite every --every in one process, keeping history and "
                                               "alerting after each round; SIGTERM stops it after the round")
@@ -273,6 +366,14 @@ def main(argv: list[str] | None = None) -> int:
         split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
         args = parser().parse_args(argv[:split] if split > 1 else argv)
         return run(args.suites, argv[split:])
+    if argv[:1] == ["gate"]:
+        suites, own, rest = _gate_argv(argv[1:])
+        top = parser()
+        args = top.parse_args(["gate", *suites, *own])
+        unknown = [s for s in args.suites if s not in (*SUITES, "all")]
+        if unknown:
+            top.error(f"gate: unknown suite(s) {', '.join(unknown)} (choose from {', '.join(SUITES)}, all)")
+        return gate(args.suites, rest, args.watch_for, args.every)
     if argv[:1] == ["watch"]:  # everything after `--` goes to each round's pytest
         split = argv.index("--") if "--" in argv else len(argv)
         args = parser().parse_args(argv[:split])

@@ -326,6 +326,8 @@ class RateLimitRule(_Strict):
     json_body: dict[str, Any] = Field(default={}, description="a cheap body the limiter counts before any expensive work")
     body_is_invalid: bool = Field(default=True, description="the route refuses json_body (4xx) after counting it, so no "
                                                             "model or payment work runs; a 2xx stops the check at once")
+    error_field: str | None = Field(default=None, description=(
+        "a field the 429's JSON body must carry (e.g. \"error\"); unset: any JSON or empty body, its shape reported"))
 
 
 class ValidationRule(_Strict):
@@ -591,6 +593,59 @@ class MetricsPolicy(_Strict):
             raise ValueError(f"must be an http(s) URL, got {value!r}")
         return value
 
+SECRET_PREFIX = "secret:"
+# Headers the monitor sets itself: a profile header must not replace them.
+OWN_HEADERS = ("user-agent", "authorization", "cookie", "origin", "host", "content-length")
+
+
+class RequestPolicy(_Strict):
+    """Headers every request to the target carries, e.g. a protected preview's bypass
+    (Vercel Deployment Protection, Cloudflare Access service tokens). Values only ever come
+    from secrets: ``"x-vercel-protection-bypass" = "secret:vercel_bypass"`` reads the variable
+    ``[secrets] vercel_bypass`` names."""
+
+    headers: dict[str, str] = Field(default={}, description=(
+        "header name -> \"secret:<name under [secrets]>\"; sent by the probes (to the services listed in "
+        "services), the browser and the load users, and scrubbed from every output"))
+    services: list[str] | None = Field(default=None, description=(
+        "the services the probes send the headers to (default: every service); the browser and the load users "
+        "send them on every request, as Playwright and Locust set headers per session, not per host"))
+
+    @field_validator("headers")
+    @classmethod
+    def _from_secrets(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, source in value.items():
+            if not name or not all(c.isalnum() or c in "-_" for c in name):
+                raise ValueError(f"{name!r} is not a header name")
+            if name.lower() in OWN_HEADERS:
+                raise ValueError(f"{name!r}: the monitor sets this header itself")
+            if not source.startswith(SECRET_PREFIX) or not source.removeprefix(SECRET_PREFIX):
+                raise ValueError(f"{name}: a header's value comes from a secret only: write \"secret:<name>\" with "
+                                 "<name> under [secrets] (never the value itself)")
+        return value
+
+    @property
+    def secret_names(self) -> dict[str, str]:
+        """header name -> logical secret name."""
+        return {name: source.removeprefix(SECRET_PREFIX) for name, source in self.headers.items()}
+
+
+class GatePolicy(_Strict):
+    """The post-deploy gate (a run with ``--deploy-version``): latency compared with the same
+    check's passing history on this target, and more samples than a scheduled run takes."""
+
+    latency_samples: int = Field(default=20, ge=1, le=50, description=(
+        "latency samples per service when gating (a p95 needs 20; a scheduled run takes latency_samples)"))
+    baseline_days: float = Field(default=7, gt=0, le=MAX_DAYS, description="the baseline: passing runs of the same check over this many days")
+    baseline_min_runs: int = Field(default=5, ge=1, le=MAX_COUNT, description="fewer passing runs than this: no baseline yet (said, not passed silently)")
+    baseline_min_samples: int = Field(default=20, ge=1, le=MAX_COUNT, description="fewer samples in all than this: no baseline yet")
+    p50_ratio: float = Field(default=1.5, ge=1, le=100, description="a median over this many times the baseline's ...")
+    p50_floor_ms: float = Field(default=50, ge=0, le=MAX_MS, description="... and over the baseline's by more than this is a regression")
+    p95_ratio: float = Field(default=1.5, ge=1, le=100, description="a p95 over this many times the baseline's ...")
+    p95_floor_ms: float = Field(default=100, ge=0, le=MAX_MS, description="... and over the baseline's by more than this is a regression")
+    regression: Literal["fail", "warn"] = Field(default="fail", description="what a regression does to the gate")
+
+
 SEVERITIES = ("info", "warning", "critical")
 
 
@@ -625,6 +680,9 @@ class AlertChannel(_Strict):
     to: list[str] = Field(default=[], description="email: the recipients")
     ca_file: str | None = Field(default=None, description="email: a CA bundle to trust for STARTTLS (a private relay); "
                                                           "default the system's")
+    idempotent: bool = Field(default=False, description=(
+        "webhook: the receiver keeps one copy per Idempotency-Key header (PagerDuty-style dedup); a message whose "
+        "delivery was unconfirmed is then sent again, otherwise never"))
 
     @model_validator(mode="before")
     @classmethod
@@ -640,6 +698,9 @@ class AlertChannel(_Strict):
         missing = [name for name in needs if not getattr(self, name)]
         if missing:
             raise ValueError(f"channel {self.name!r} ({self.kind}) needs {', '.join(missing)}")
+        if self.idempotent and self.kind != "webhook":
+            raise ValueError(f"channel {self.name!r} ({self.kind}): idempotent is for webhooks (GitHub issues are "
+                             "recognised by a marker anyway; Slack and e-mail cannot drop a copy)")
         return self
 
     @property
@@ -705,7 +766,11 @@ class AlertPolicy(_Strict):
         "the end of every run"))
     delivery_attempts: int = Field(default=3, ge=1, le=10, description="tries per message within one run")
     delivery_backoff_s: float = Field(default=1.0, ge=0, le=MAX_TIMEOUT_S, description="wait before the second try, doubled after")
-    delivery_timeout_s: float = Field(default=10.0, gt=0, le=MAX_TIMEOUT_S)
+    delivery_timeout_s: float = Field(default=10.0, gt=0, le=MAX_TIMEOUT_S, description=(
+        "one wall-clock deadline per delivery attempt, connect to last byte (the probe's kind of deadline)"))
+    delivery_budget_s: float = Field(default=60.0, gt=0, le=900, description=(
+        "the whole run's alerting, channels in parallel: what is not sent by then is recorded as not sent and "
+        "tried by the next run"))
     channels: list[AlertChannel] = []
     maintenance: list[MaintenanceWindow] = []
     runbooks: dict[str, Runbook] = Field(default={}, description=(
@@ -775,6 +840,8 @@ class Profile(_Strict):
     status_page: StatusPagePolicy = StatusPagePolicy()
     metrics: MetricsPolicy = MetricsPolicy()
     alerts: AlertPolicy = AlertPolicy()
+    request: RequestPolicy = RequestPolicy()
+    gate: GatePolicy = GatePolicy()
     run_deadline_s: RunDeadlines = RunDeadlines()
 
     @model_validator(mode="after")
@@ -798,6 +865,13 @@ class Profile(_Strict):
         missing = [name for name in self.alerts.secret_names if name not in self.secrets]
         if missing:
             raise ValueError(f"[alerts] reads secret(s) {', '.join(missing)}: name their environment variables under [secrets]")
+        missing = [name for name in self.request.secret_names.values() if name not in self.secrets]
+        if missing:
+            raise ValueError(f"[request] headers read secret(s) {', '.join(missing)}: name their environment variables "
+                             "under [secrets]")
+        unknown = [s for s in self.request.services or [] if s not in self.services]
+        if unknown:
+            raise ValueError(f"[request] services names unknown service(s) {', '.join(unknown)}")
         return self
 
     @property

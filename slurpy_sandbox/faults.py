@@ -203,6 +203,11 @@ def _security_faults() -> list[Fault]:
         fault("mcp-chat-no-size-limit", "MCP /v1/mcp/chat has no size limit; its schema refuses a body without "
                                         "user_id, which hides that from a probe that is not otherwise valid",
               _fail("validation", "validation:mcp:POST /v1/mcp/chat"), says=("padded past 65536 bytes: expected a 4xx",)),
+        fault("mcp-chat-502-names-upstream", "MCP /v1/mcp/chat as the real server runs it: no size limit, and when "
+                                             "its model upstream fails it answers 502 naming the upstream URL and the "
+                                             "exception",
+              _fail("validation", "validation:mcp:POST /v1/mcp/chat"),
+              says=("expected a 4xx, got 502", "reveals exception text", "an upstream URL")),
         fault("frontend-leaks-stripe-secret", "the JS bundle inlines a Stripe secret key (a NEXT_PUBLIC_ mistake)",
               _fail("secret", "secrets:frontend")),
         fault("frontend-leaks-service-role-jwt", "the served source map carries the Supabase service_role key",
@@ -213,6 +218,10 @@ def _security_faults() -> list[Fault]:
         fault("frontend-leaks-webhook-secret-in-inline-map",
               "the plans page's chunk, named only in the build manifest, carries its source map inline (a data: URL) "
               "and the map's sources hold the Stripe webhook secret", _fail("secret", "secrets:frontend")),
+        fault("frontend-leaks-secret-in-dev-module",
+              "a development build (next dev): the layout's module, an eval() string, carries its source map inline, "
+              "followed by its sourceURL comment, and the map's original source holds a Stripe secret key",
+              _fail("secret", "secrets:frontend"), says=("Stripe secret key sk_test_", "(inline source map)")),
         fault("frontend-version-disclosure", "the frontend answers Server: nginx/1.18.0",
               _fail("exposure", "exposure:frontend")),
         fault("backend-docs-public", "the backend serves /docs and /openapi.json publicly",
@@ -270,8 +279,23 @@ def _load_faults() -> list[Fault]:
     ]
 
 
+PROTECTION_HEADER = "x-vercel-protection-bypass"
+PROTECTION_SECRET_ENV = "SLURPY_SANDBOX_PROTECTION_BYPASS"
+
+
+def _gate_faults() -> list[Fault]:
+    """Faults of the deployment a post-deploy gate meets, proven by selftests/test_gate.py: their
+    ``catches`` name what fails when the monitor does NOT do what the fault asks of it."""
+    return [
+        Fault("frontend-requires-protection-header", "frontend", "gate",
+              f"the frontend is a protected preview (Vercel Deployment Protection): every request without "
+              f"{PROTECTION_HEADER} set to the sandbox's bypass secret gets 401 from the edge, before the app",
+              _fail("http status", *HEALTH_IDS["frontend"], "latency:frontend")),
+    ]
+
+
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in
-                            [*_smoke_faults(), *_security_faults(), *_journey_faults(), *_load_faults()]}
+                            [*_smoke_faults(), *_security_faults(), *_journey_faults(), *_load_faults(), *_gate_faults()]}
 
 
 class UnknownFault(KeyError):
