@@ -20,8 +20,9 @@ from monitor.profile import load_profile
 
 FAULTS = ("backend-cors-reflects-any-origin", "frontend-cors-wildcard-credentials", "backend-degraded", "mcp-wrong-body",
           "frontend-health-no-dependencies", "frontend-insecure-cookie", "backend-docs-public", "mcp-stats-qdrant-down")
-# Checks a draft leaves to its TODOs (write routes, the plain-http URL): skipped, each with its reason.
-UNDRAFTED = {"https_redirect": ("skip", None), "rate_limit": ("skip", None), "validation": ("skip", None)}
+# Checks a draft leaves to its TODOs (write routes and their gates, the plain-http URL): skipped, each with its reason.
+UNDRAFTED = {"https_redirect": ("skip", None), "rate_limit": ("skip", None), "validation": ("skip", None),
+             "access": ("skip", None)}
 # What each fault breaks, as the draft made during it must still see it broken.
 CAUGHT = {"cors:backend": "cors", "health:backend:/health/healthz": "body", "health:mcp:/healthz": "body",
           "health:frontend:/api/health": "body", "cookies:frontend:/sign-in": "cookie", "exposure:backend": "exposure",
