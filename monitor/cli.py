@@ -105,14 +105,15 @@ def _history(args: argparse.Namespace) -> int:
         print(f"rebuilt {args.to}: {done.runs} runs, {done.records} records from {args.source}")
         for line in done.skipped_lines:
             print(f"  skipped {line}")
+        _load_alert_state(args.source, args.to)
         return 0
     if args.action == "compact":
         before = date.today() - timedelta(days=args.keep_days)
         for month in textlog.compact(args.dir, before):
             print(f"compacted into {month}")
         return 0
-    with HistoryStore(args.history) as store:
-        if args.action == "import":
+    if args.action == "import":
+        with HistoryStore(args.history) as store:
             missing = [p for p in args.paths if not p.exists()]
             for path in missing:  # a data branch's first run has no text history yet
                 print(f"{path}: nothing there yet")
@@ -125,7 +126,11 @@ def _history(args: argparse.Namespace) -> int:
                 print(f"{file}: {state}")
                 for line in done.skipped_lines:
                     print(f"  skipped {line}")
-            return 0
+        for path in args.paths:
+            if path.is_dir():
+                _load_alert_state(path, args.history)
+        return 0
+    with HistoryStore(args.history) as store:
         now = datetime.now(UTC)
         since = now - timedelta(hours=args.hours)
         target = resolve_target_name(args.target)
@@ -140,6 +145,20 @@ def _history(args: argparse.Namespace) -> int:
             for slot in gaps(slots):
                 print(f"  unknown {slot.start:%Y-%m-%d %H:%M}–{slot.end:%H:%M} UTC: no run ({slot.schedule})")
         return 0
+
+
+def _load_alert_state(text_dir: Path, history: Path) -> None:
+    """The alert state kept as text beside the results (every day of it: incidents stay open longer
+    than the results a job imports), rebuilt into the SQLite history."""
+    from monitor.alerts.state import AlertLog, AlertState
+
+    log = AlertLog(text_dir)
+    with AlertState(history, log=log) as state:
+        for target in log.targets():
+            skipped = state.load(target)
+            print(f"{log.folder(target)}: alert state of {target} loaded")
+            for line in skipped:
+                print(f"  skipped {line}")
 
 
 def _report(args: argparse.Namespace):
@@ -209,14 +228,15 @@ def _alerts(args: argparse.Namespace) -> int:
                 print(f"no alert messages for target {target} in {args.history}")
             for d in deliveries:
                 error = f": {redact.text(d.last_error)}" if d.last_error else ""
-                print(f"{d.created[:19]}Z {d.state:7} {d.event:12} {d.channel:10} {d.check_id} "
+                print(f"{d.created[:19]}Z {d.state:11} {d.event:12} {d.channel:10} {d.check_id} "
                       f"({d.attempts} attempt(s)){error}")
             return 0
         profile = load_profile(target)
     except ProfileError as exc:
         print("slurpy-monitor: bad target profile:\n  " + "\n  ".join(exc.lines), file=sys.stderr)
         return 2
-    outcome = dispatch.evaluate(profile, args.history, datetime.now(UTC), f"alerts-evaluate-{os.getpid()}")
+    outcome = dispatch.evaluate(profile, args.history, datetime.now(UTC), f"alerts-evaluate-{os.getpid()}",
+                                log_dir=args.history_dir, sync=dispatch.Sync.from_env())
     for line in outcome.lines():
         print(line)
     return 1 if outcome.failed else 0
@@ -320,6 +340,9 @@ def parser() -> argparse.ArgumentParser:
     alerts = commands.add_parser("alerts", help="alert from the history without a run, or list every message")
     alert_actions = alerts.add_subparsers(dest="action", required=True)
     evaluate = alert_actions.add_parser("evaluate", help="derive incidents (missed runs too) and deliver what is due")
+    evaluate.add_argument("--history-dir", type=Path, default=os.environ.get("SLURPY_HISTORY_DIR") or None,
+                          help="keep the alert state as text in this text-history folder too (also $SLURPY_HISTORY_DIR; "
+                               "the data branch's); $SLURPY_STATE_SYNC publishes claims before sending")
     listing = alert_actions.add_parser("list", help="the target's alert messages and their delivery state")
     watch = commands.add_parser("watch", help="run a suite every --every in one process, keeping history and "
                                               "alerting after each round; SIGTERM stops it after the round")
