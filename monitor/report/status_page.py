@@ -35,8 +35,7 @@ from monitor.catalogue import catalogue
 from monitor.profile import MaintenanceWindow, Profile, StatusPagePolicy
 from monitor.report import embeds
 from monitor.report.notes import Note
-from monitor.results import CAUSES, Category
-from monitor.slo.compute import Incident, Observation, Tally
+from monitor.slo.compute import Observation, Tally
 from monitor.slo.report import Entity, Report
 from monitor.slo.text import duration, percent
 
@@ -262,17 +261,6 @@ def _service(entity: Entity, report: Report, rows: list[Observation], policy: St
 </section>"""
 
 
-def root_cause(incident: Incident) -> str:
-    """The cause in words: the earliest phase that failed first ("could not connect"), then what
-    else failed with it."""
-    known = [Category(c) for c in incident.categories if c in Category.__members__.values()]
-    ordered = sorted(known, key=list(Category).index)
-    if not ordered:
-        return "not known"
-    also = [CAUSES[c] for c in ordered[1:]]
-    return CAUSES[ordered[0]] + (f"; also {', '.join(also)}" if also else "")
-
-
 def _updates(note: Note | None) -> str:
     if note is None or not note.updates:
         return ""
@@ -282,22 +270,23 @@ def _updates(note: Note | None) -> str:
     return f'<ul class="updates" aria-label="updates">{items}</ul>'
 
 
-def _incidents(report: Report, shown: list[Entity], notes: dict[str, Note]) -> str:
-    found = embeds.public_incidents(report, shown, RECENT_INCIDENT_DAYS)
+def _incidents(report: Report, shown: list[Entity], notes: dict[str, Note], runs: int) -> str:
+    found = embeds.public_incidents(report, shown, RECENT_INCIDENT_DAYS, runs)
+    blips = len(embeds.public_incidents(report, shown, RECENT_INCIDENT_DAYS)) - len(found)
     names = {e.name for e in shown}
     rows = []
     for incident in found:
         ident = embeds.incident_id(incident)
         note = notes.get(ident)
         ongoing = incident.ended is None
-        title = note.title if note and note.title else f"{incident.entity}: {root_cause(incident).split(';')[0]}"
+        title = note.title if note and note.title else f"{incident.entity}: {embeds.root_cause(incident).split(';')[0]}"
         lasted = duration(incident.duration_s(report.now))
         when = (f"since {_when(incident.started)}, {lasted} so far" if ongoing
                 else f"{_when(incident.started)} to {_when(incident.ended)}, {lasted}")
         rows.append((incident.started, f'<article class="incident{" ongoing" if ongoing else ""}" id="{ident}">'
                      f'<h3><a href="#{ident}">{_e(title)}</a>{" <span class=open>ongoing</span>" if ongoing else ""}</h3>'
                      f'<p class="meta">{_e(incident.entity)} · {when} · {incident.runs} failed '
-                     f'run{"s" if incident.runs != 1 else ""}</p><p>Cause: {_e(root_cause(incident))}</p>'
+                     f'run{"s" if incident.runs != 1 else ""}</p><p>Cause: {_e(embeds.root_cause(incident))}</p>'
                      f"{_updates(note)}</article>"))
     since = report.now - timedelta(days=RECENT_INCIDENT_DAYS)
     matched = {embeds.incident_id(i) for e in shown for i in e.incidents}
@@ -309,9 +298,11 @@ def _incidents(report: Report, shown: list[Entity], notes: dict[str, Note]) -> s
         rows.append((first, f'<article class="incident{"" if note.resolved else " ongoing"}" id="{_e(ident)}">'
                      f'<h3><a href="#{_e(ident)}">{_e(note.title or ident)}</a></h3>'
                      f'<p class="meta">{_e(", ".join(note.services) or "reported")} · {when}</p>{_updates(note)}</article>'))
+    short = (f'<p class="meta">Not listed: {blips} short failure{"s" if blips != 1 else ""} of fewer than {runs} runs in '
+             "a row, which alert no one; the uptime figures count them.</p>") if blips else ""
     if not rows:
-        return f"<p>No incidents in the last {RECENT_INCIDENT_DAYS} days.</p>"
-    return "".join(html for _, html in sorted(rows, key=lambda r: r[0], reverse=True))
+        return f"<p>No incidents in the last {RECENT_INCIDENT_DAYS} days.</p>{short}"
+    return "".join(html for _, html in sorted(rows, key=lambda r: r[0], reverse=True)) + short
 
 
 def _maintenance(windows: list[Window], now: datetime) -> str:
@@ -346,7 +337,7 @@ def render(report: Report, rows: list[Observation], policy: StatusPagePolicy, pr
 availability objective {percent(report.objective, 1)} over {report.window_days} days</div></header>
 <main><div class="banner {overall}" id="overall">{headline}</div>{_maintenance(windows, report.now)}
 {"".join(_service(e, report, rows, policy, profile, windows) for e in shown) or "<p>No data: no service has been checked yet.</p>"}
-<h2 class=section id="incidents">Incidents</h2>{_incidents(report, shown, notes or {})}
+<h2 class=section id="incidents">Incidents</h2>{_incidents(report, shown, notes or {}, embeds.min_runs(profile))}
 <h2 class=section>Latency objectives ({report.window_days} days, 95th percentile)</h2>
 <div class=scroll><table><thead><tr><th>objective</th><th>p95</th><th>target</th><th>result</th></tr></thead><tbody>{latency}</tbody></table></div>
 </main><footer class="meta"><p>Uptime counts only time a check observed; "unknown" is time a scheduled check was due
@@ -365,5 +356,5 @@ def write(out: Path, report: Report, rows: list[Observation], policy: StatusPage
         fh.write(render(report, rows, policy, profile, notes))
     os.chmod(fh.name, 0o644)  # a temporary file is private; the page is for a web server
     os.replace(fh.name, page)
-    embeds.write(out, report, rows, policy, profile)
+    embeds.write(out, report, rows, policy, profile, notes)
     return page
