@@ -15,12 +15,15 @@ import re
 import statistics
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from monitor.profile import AlertPolicy, Profile, StatusPagePolicy
+from monitor.catalogue import catalogue
+from monitor.profile import AlertPolicy, MaintenanceWindow, Profile, StatusPagePolicy
 from monitor.report.notes import Note
 from monitor.results import CAUSES, Category
 from monitor.slo.compute import Incident, Observation
@@ -172,10 +175,43 @@ def min_runs(profile: Profile | None) -> int:
     return profile.alerts.open_after if profile else AlertPolicy().open_after
 
 
-def summary(report: Report, rows: list[Observation], policy: StatusPagePolicy, profile: Profile | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Window:
+    """A maintenance window as the page shows it: the services it covers (by its check patterns)."""
+
+    window: MaintenanceWindow
+    services: list[str]
+
+    @property
+    def id(self) -> str:
+        return f"maintenance-{self.window.start:%Y%m%dT%H%MZ}"
+
+
+def maintenance(profile: Profile | None, services: list[str]) -> list[Window]:
+    if profile is None:
+        return []
+    ids = [(case.service, case.id) for case in catalogue(profile)]
+    found = []
+    for window in profile.alerts.maintenance:
+        covered = [s for s in services if any(p == "*" or any(fnmatchcase(cid, p) for svc, cid in ids if svc == s)
+                                             for p in window.checks)]
+        if covered:
+            found.append(Window(window, covered))
+    return sorted(found, key=lambda w: w.window.start)
+
+
+def summary(report: Report, rows: list[Observation], policy: StatusPagePolicy, profile: Profile | None,
+            notes: Mapping[str, Note] | None = None) -> dict[str, Any]:
     """The page's figures as data: the SLO report's, for the shown services, without the
-    per-check breakdown (check ids carry paths) and without burn rates (an alerting matter)."""
+    per-check breakdown (check ids carry paths) and without burn rates (an alerting matter); and
+    what the page says beside them: people's updates on each incident, maintenance ahead."""
     entities = shown(report, policy)
+    notes = notes or {}
+
+    def said(ident: str) -> dict[str, Any]:
+        note = notes.get(ident)
+        return {"title": note.title if note else "", "updates": [
+            {"status": u.status, "at": u.at.isoformat(), "text": u.text} for u in (note.updates if note else [])]}
 
     def service(e: Entity) -> dict[str, Any]:
         spec = profile.services.get(e.name) if profile else None
@@ -185,12 +221,16 @@ def summary(report: Report, rows: list[Observation], policy: StatusPagePolicy, p
                 "budget": e.budget.to_dict() if e.budget else None,
                 "response_time_ms": response_time_ms(rows, e.name, report.now),
                 "latency_threshold_ms": spec.latency_ms if spec else None,
-                "incidents": [{"id": incident_id(i), **i.to_dict(report.now)} for i in e.incidents]}
+                "incidents": [{"id": incident_id(i), **i.to_dict(report.now), "cause": root_cause(i), **said(incident_id(i))}
+                              for i in e.incidents]}
 
     return {"target": report.target, "generated": report.now.isoformat(), "objective": report.objective,
             "window_days": report.window_days, "runs": report.runs, "state": overall(entities),
             "services": [service(e) for e in entities],
-            "latency": [{**vars(r), "met": r.met} for r in report.latency]}
+            "latency": [{**vars(r), "met": r.met} for r in report.latency],
+            "maintenance": [{"id": w.id, "start": w.window.start.isoformat(), "end": w.window.end.isoformat(),
+                             "reason": w.window.reason, "services": w.services}
+                            for w in maintenance(profile, [e.name for e in entities]) if w.window.end > report.now]}
 
 
 def feed(report: Report, policy: StatusPagePolicy, days: int = FEED_DAYS, runs: int = 1,
@@ -262,7 +302,7 @@ def write(out: Path, report: Report, rows: list[Observation], policy: StatusPage
                 path = out / "badges" / slug(entity.name) / f"{stem}{suffix}"
                 _replace(path, text)
                 written.append(path)
-    for name, text in (("summary.json", json.dumps(summary(report, rows, policy, profile), indent=2) + "\n"),
+    for name, text in (("summary.json", json.dumps(summary(report, rows, policy, profile, notes), indent=2) + "\n"),
                        ("incidents.atom", feed(report, policy, runs=min_runs(profile), notes=notes))):
         _replace(out / name, text)
         written.append(out / name)

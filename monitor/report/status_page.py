@@ -23,16 +23,13 @@ import statistics
 import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pygal
 from pygal.style import Style
 
-from monitor.catalogue import catalogue
-from monitor.profile import MaintenanceWindow, Profile, StatusPagePolicy
+from monitor.profile import Profile, StatusPagePolicy
 from monitor.report import embeds
 from monitor.report.notes import Note
 from monitor.slo.compute import Observation, Tally
@@ -202,33 +199,8 @@ def _chart_block(entity: Entity, rows: list[Observation], now: datetime, thresho
             f'<div class="narrow" aria-hidden="true">{latency_chart(points, threshold_ms, deployed, narrow=True)}</div></div>')
 
 
-@dataclass(frozen=True)
-class Window:
-    """A maintenance window as the page shows it: the services it covers (by its check patterns)."""
-
-    window: MaintenanceWindow
-    services: list[str]
-
-    @property
-    def id(self) -> str:
-        return f"maintenance-{self.window.start:%Y%m%dT%H%MZ}"
-
-
-def maintenance(profile: Profile | None, services: list[str]) -> list[Window]:
-    if profile is None:
-        return []
-    ids = [(case.service, case.id) for case in catalogue(profile)]
-    found = []
-    for window in profile.alerts.maintenance:
-        covered = [s for s in services if any(p == "*" or any(fnmatchcase(cid, p) for svc, cid in ids if svc == s)
-                                             for p in window.checks)]
-        if covered:
-            found.append(Window(window, covered))
-    return sorted(found, key=lambda w: w.window.start)
-
-
 def _service(entity: Entity, report: Report, rows: list[Observation], policy: StatusPagePolicy,
-             profile: Profile | None, windows: list[Window]) -> str:
+             profile: Profile | None, windows: list[embeds.Window]) -> str:
     spec = profile.services.get(entity.name) if profile else None
     url = f'<div class="meta">{_e(spec.base_url)}</div>' if spec and entity.name in policy.public_urls else ""
     budget = entity.budget
@@ -305,7 +277,7 @@ def _incidents(report: Report, shown: list[Entity], notes: dict[str, Note], runs
     return "".join(html for _, html in sorted(rows, key=lambda r: r[0], reverse=True)) + short
 
 
-def _maintenance(windows: list[Window], now: datetime) -> str:
+def _maintenance(windows: list[embeds.Window], now: datetime) -> str:
     ahead = [w for w in windows if w.window.end > now]
     if not ahead:
         return ""
@@ -322,7 +294,7 @@ def render(report: Report, rows: list[Observation], policy: StatusPagePolicy, pr
     shown = embeds.shown(report, policy)
     rows = [o for o in rows if o.service not in policy.hidden_services]
     overall = embeds.overall(shown)
-    windows = maintenance(profile, [e.name for e in shown])
+    windows = embeds.maintenance(profile, [e.name for e in shown])
     headline = {"up": "All services are up", "degraded": "Some services are degraded", "down": "A service is down",
                 "unknown": "State unknown: no recent checks"}[overall]
     latency = "".join(f"<tr><td>{_e(r.name)}</td><td>{'no data' if r.p95_ms is None else f'{r.p95_ms:.0f} ms'}</td>"

@@ -11,9 +11,9 @@ import feedparser
 import jsonschema
 import pytest
 from provider_schemas import SHIELDS_ENDPOINT
-from test_status_page import BACKEND_NOTE, history
+from test_status_page import BACKEND_NOTE, history, page_profile
 
-from monitor.profile import StatusPagePolicy, load_profile
+from monitor.profile import StatusPagePolicy
 from monitor.report import embeds, notes
 from monitor.report.status_page import write
 from monitor.slo.report import build
@@ -24,12 +24,12 @@ SERVICES = ["frontend", "backend", "mcp"]
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    profile = load_profile("production.example")
     rows = history()
     report = build(rows, POLICY, NOON, "production", SERVICES)
     policy = StatusPagePolicy(title="Slurpy status", public_urls=["frontend"], base_url="https://status.example.test/")
     out = tmp_path_factory.mktemp("page")
-    write(out, report, rows, policy, profile)
+    note = notes.parse("backend-20260310T1100Z", BACKEND_NOTE)
+    write(out, report, rows, policy, page_profile(), {note.id: note})
     return out, report, rows
 
 
@@ -86,11 +86,18 @@ def test_summary_json_carries_the_slo_modules_figures(built):
         assert mine["state"] == entity.state
         assert mine["uptime"] == {w: u.to_dict() for w, u in entity.uptime.items()}
         assert mine["budget"] == (entity.budget.to_dict() if entity.budget else None)
-        assert [{k: v for k, v in i.items() if k != "id"} for i in mine["incidents"]] == \
+        assert [{k: v for k, v in i.items() if k not in ("id", "cause", "title", "updates")} for i in mine["incidents"]] == \
             [i.to_dict(report.now) for i in entity.incidents]
     assert summary["latency"] == report.to_dict()["latency"]
     assert by_name["frontend"]["url"] == "https://your-domain.com" and by_name["backend"]["url"] is None
     assert "corp.example" not in (out / "summary.json").read_text()  # no internal URL from the records
+    [outage] = by_name["backend"]["incidents"]
+    assert (outage["id"], outage["cause"], outage["title"]) == \
+        ("backend-20260310T1100Z", "answered with an error status; also too slow", "API errors after a database failover")
+    assert [u["status"] for u in outage["updates"]] == ["Investigating", "Identified", "Resolved"]
+    assert summary["maintenance"] == [{"id": "maintenance-20260312T0200Z", "start": "2026-03-12T02:00:00+00:00",
+                                       "end": "2026-03-12T04:00:00+00:00", "reason": "Supabase maintenance",
+                                       "services": SERVICES}]  # the past window is on the bars, not ahead
 
 
 def test_the_feed_is_atom_a_reader_parses_one_entry_per_incident(built):
@@ -103,7 +110,7 @@ def test_the_feed_is_atom_a_reader_parses_one_entry_per_incident(built):
     assert len(parsed.entries) == 2
     mcp, backend = parsed.entries
     assert mcp.title == "mcp: could not connect (ongoing)" and "cause: could not connect" in mcp.summary
-    assert backend.title == "backend: answered with an error status (resolved)"
+    assert backend.title == "API errors after a database failover (resolved)"  # people's note names it
     assert "failed for 25 min from 2026-03-10 11:00 UTC to 2026-03-10 11:25 UTC" in backend.summary
     assert "cause: answered with an error status; also too slow" in backend.summary
     assert backend.link == f"https://status.example.test/index.html#{embeds.incident_id(incidents[1])}"
