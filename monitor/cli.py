@@ -48,6 +48,53 @@ def run(suites: list[str], options: list[str]) -> int:
     return int(pytest.main(argv + options))
 
 
+GATE_SUITES = ["smoke", "security", "journeys"]
+GATE_OWN = ("--watch-for", "--every", "-h", "--help")
+
+
+def gate(suites: list[str], options: list[str], watch_for_s: float | None, every_s: float) -> int:
+    """A post-deploy gate: the suites against the deployment just made, stopping at once if a
+    service does not answer (``--stop-if-unreachable``); then, with ``--watch-for``, smoke again
+    every ``--every`` until the window ends, failing at the first round that breaks or regresses."""
+    if not _has(options, "--deploy-version") and not os.environ.get("SLURPY_DEPLOY_VERSION"):
+        print("slurpy-monitor gate: give --deploy-version (the commit or tag just deployed, also "
+              "$SLURPY_DEPLOY_VERSION): it is stamped on the gate's records and turns on the version check and the "
+              "comparison with the baseline", file=sys.stderr)
+        return 4
+    extra = [] if _has(options, "--stop-if-unreachable") else ["--stop-if-unreachable"]
+    code = run(suites or GATE_SUITES, [*extra, *options])
+    if code != 0 or not watch_for_s:
+        return code
+    from math import ceil
+
+    from monitor.watch import Watch, say
+
+    rounds = max(1, ceil(watch_for_s / every_s))
+    say(f"the gate passed: watching for {watch_for_s:g} s, {rounds} smoke round(s) every {every_s:g} s")
+    history = next((Path(o.split("=", 1)[1]) for o in options if o.startswith("--history=")), DEFAULT_HISTORY)
+    code = Watch(None, every_s, "smoke", history, Path("results/watch"), 120.0, rounds, options, until_failure=True).run()
+    if code == 0:
+        say(f"the deployment held for the whole watch window ({rounds} round(s))")
+    return code
+
+
+def _gate_argv(argv: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """``gate`` arguments split: its suites, its own options (``--watch-for``, ``--every``), and the
+    run options it passes on."""
+    split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
+    suites, own, rest = argv[:split], [], []
+    words = iter(argv[split:])
+    for word in words:
+        name = word.split("=", 1)[0]
+        if name in ("-h", "--help"):
+            own.append(word)
+        elif name in GATE_OWN:
+            own += [word] if "=" in word else [word, next(words, "")]
+        else:
+            rest.append(word)
+    return suites, own, rest
+
+
 def _history(args: argparse.Namespace) -> int:
     from monitor.history import textlog
     from monitor.history.schedule import Status, gaps
@@ -240,6 +287,22 @@ def parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("suites", nargs="+", choices=[*SUITES, "all"], metavar="SUITE",
                          help=f"{', '.join(SUITES)} or all")
     options.add_to_argparse(run_cmd)
+    gate_cmd = commands.add_parser(
+        "gate", help="a post-deploy gate: the suites against the deployment just made, then optionally a watch",
+        formatter_class=raw,
+        description="A post-deploy gate (the GitHub Action at the repository root runs this): the suites, with "
+                    "--stop-if-unreachable, as a run with --deploy-version (version check, more latency samples, "
+                    "latency compared with the same checks' passing history on the target).",
+        epilog="Example: slurpy-monitor gate --target staging --url frontend=https://pr-42.vercel.app "
+               "--deploy-version 3f2c1ab --watch-for 30m --every 5m\n\n" + options.exit_codes_text())
+    gate_cmd.add_argument("suites", nargs="*", metavar="SUITE",  # checked in main: argparse checks an empty list too
+                          help=f"{', '.join(SUITES)} or all (default: {' '.join(GATE_SUITES)})")
+    gate_cmd.add_argument("--watch-for", type=_duration, metavar="DURATION",
+                          help="after a passing gate, run smoke every --every for this long (30m: the operations "
+                               "guide's first half hour after a deploy); the first round that fails fails the gate")
+    gate_cmd.add_argument("--every", type=_duration, default=300.0, metavar="DURATION",
+                          help="the watch's cadence (default 5m)")
+    options.add_to_argparse(gate_cmd)
     draft = commands.add_parser(
         "init", help="draft targets/NAME.toml from a live deployment (read-only, anonymous, a bounded number of requests)",
         description="Draft a target profile from a live deployment: read-only, anonymous requests (GET and CORS "
@@ -252,6 +315,14 @@ def parser() -> argparse.ArgumentParser:
     draft.add_argument("--ca-bundle", metavar="PEM", help="a private CA the services' certificates chain to "
                                                           "(trusted for the requests, written into [tls])")
     draft.add_argument("--timeout", type=float, default=10.0, help="each request's deadline in seconds (default 10)")
+    from monitor.check_profile import EXIT_CODES as FIT_CODES
+
+    fit = commands.add_parser(
+        "check-profile", help="is the profile right? smoke and security once, failures sorted into fix your profile / "
+                              "fix your app", formatter_class=raw, epilog=options.exit_codes_text(FIT_CODES),
+        description="Load the profile, say what it contradicts in itself, run smoke and security once (no rate-limit "
+                    "probe, no history, no alerts) and sort what did not pass: fix your profile, fix your app, set up "
+                    "the monitor.")
     history = commands.add_parser("history", help="import, rebuild, compact or read the results history")
     actions = history.add_subparsers(dest="action", required=True)
     add = actions.add_parser("import", help="add results files or text-history folders (adds nothing twice)")
@@ -285,7 +356,7 @@ def parser() -> argparse.ArgumentParser:
                        help="on SIGTERM, how long a running round may take to finish before it is stopped (default 120s)")
     watch.add_argument("--results-dir", type=Path, default=Path("results/watch"),
                        help="one results file per day here (default results/watch)")
-    for sub in (show, uptime, page, evaluate, listing, watch):
+    for sub in (fit, show, uptime, page, evaluate, listing, watch):
         sub.add_argument("--target", metavar="NAME", help=TARGET_HELP)
     for sub in (add, show, uptime, page, evaluate, listing, watch):
         sub.add_argument("--history", type=Path, default=DEFAULT_HISTORY, help=f"SQLite history (default {DEFAULT_HISTORY})")
@@ -298,6 +369,14 @@ def main(argv: list[str] | None = None) -> int:
         split = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
         args = parser().parse_args(argv[:split] if split > 1 else argv)
         return run(args.suites, argv[split:])
+    if argv[:1] == ["gate"]:
+        suites, own, rest = _gate_argv(argv[1:])
+        top = parser()
+        args = top.parse_args(["gate", *suites, *own])
+        unknown = [s for s in args.suites if s not in (*SUITES, "all")]
+        if unknown:
+            top.error(f"gate: unknown suite(s) {', '.join(unknown)} (choose from {', '.join(SUITES)}, all)")
+        return gate(args.suites, rest, args.watch_for, args.every)
     if argv[:1] == ["watch"]:  # everything after `--` goes to each round's pytest
         split = argv.index("--") if "--" in argv else len(argv)
         args = parser().parse_args(argv[:split])
@@ -306,6 +385,11 @@ def main(argv: list[str] | None = None) -> int:
         return Watch(args.target, args.every, args.suite, args.history, args.results_dir, args.grace, args.rounds,
                      argv[split + 1:]).run()
     args = parser().parse_args(argv)
+    if args.command == "check-profile":
+        from monitor.check_profile import check_profile
+        from monitor.profile import resolve_target_name
+
+        return check_profile(resolve_target_name(args.target))
     if args.command == "init":
         from monitor.draft import init
 

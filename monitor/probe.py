@@ -90,9 +90,17 @@ class NetworkSettings:
     max_answer_bytes: int = 1_048_576
     max_script_bytes: int = 16_777_216
     service_timeouts: Mapping[Origin, float] = field(default_factory=dict)  # services that set their own timeout_s
+    origin_headers: Mapping[Origin, Mapping[str, str]] = field(default_factory=dict)  # [request] headers, per service
 
     @classmethod
-    def from_profile(cls, profile: Profile) -> NetworkSettings:
+    def from_profile(cls, profile: Profile, request_headers: Mapping[str, str] | None = None) -> NetworkSettings:
+        """``request_headers``: the profile's ``[request] headers`` with their secrets read (see
+        :func:`monitor.secrets.request_headers`), sent only to the services ``[request] services``
+        lists: a preview's bypass secret has no business reaching another host."""
+        origin_headers: dict[Origin, Mapping[str, str]] = {}
+        if request_headers:
+            for name in profile.request.services or list(profile.services):
+                origin_headers[_origin(profile.services[name].base_url)] = dict(request_headers)
         service_timeouts: dict[Origin, float] = {}
         for spec in profile.services.values():
             if spec.timeout_s is not None:
@@ -103,7 +111,7 @@ class NetworkSettings:
                    retry_delay_s=profile.retry_delay_s, user_agent=profile.user_agent_header,
                    traffic_header=profile.traffic_header, ca_bundle=profile.tls.ca_bundle,
                    max_answer_bytes=profile.max_answer_bytes, max_script_bytes=profile.max_script_bytes,
-                   service_timeouts=service_timeouts)
+                   service_timeouts=service_timeouts, origin_headers=origin_headers)
 
     def with_headers(self, **headers: str) -> NetworkSettings:
         return replace(self, headers={**self.headers, **headers})
@@ -307,7 +315,8 @@ class Probe:
 
         def attempt() -> httpx.Response:
             watch = last["watch"] = _Watch(deadline_s)
-            headers = _merged(self.session() if self.session else {}, extra)
+            headers = _merged({**self.settings.origin_headers.get(_origin(url), {}),
+                               **(self.session() if self.session else {})}, extra)
             started, wall = time.perf_counter(), self.clock()
             try:
                 request = self.client.build_request(method, url, headers=headers, timeout=deadline_s,

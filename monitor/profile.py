@@ -591,6 +591,59 @@ class MetricsPolicy(_Strict):
             raise ValueError(f"must be an http(s) URL, got {value!r}")
         return value
 
+SECRET_PREFIX = "secret:"
+# Headers the monitor sets itself: a profile header must not replace them.
+OWN_HEADERS = ("user-agent", "authorization", "cookie", "origin", "host", "content-length")
+
+
+class RequestPolicy(_Strict):
+    """Headers every request to the target carries, e.g. a protected preview's bypass
+    (Vercel Deployment Protection, Cloudflare Access service tokens). Values only ever come
+    from secrets: ``"x-vercel-protection-bypass" = "secret:vercel_bypass"`` reads the variable
+    ``[secrets] vercel_bypass`` names."""
+
+    headers: dict[str, str] = Field(default={}, description=(
+        "header name -> \"secret:<name under [secrets]>\"; sent by the probes (to the services listed in "
+        "services), the browser and the load users, and scrubbed from every output"))
+    services: list[str] | None = Field(default=None, description=(
+        "the services the probes send the headers to (default: every service); the browser and the load users "
+        "send them on every request, as Playwright and Locust set headers per session, not per host"))
+
+    @field_validator("headers")
+    @classmethod
+    def _from_secrets(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, source in value.items():
+            if not name or not all(c.isalnum() or c in "-_" for c in name):
+                raise ValueError(f"{name!r} is not a header name")
+            if name.lower() in OWN_HEADERS:
+                raise ValueError(f"{name!r}: the monitor sets this header itself")
+            if not source.startswith(SECRET_PREFIX) or not source.removeprefix(SECRET_PREFIX):
+                raise ValueError(f"{name}: a header's value comes from a secret only: write \"secret:<name>\" with "
+                                 "<name> under [secrets] (never the value itself)")
+        return value
+
+    @property
+    def secret_names(self) -> dict[str, str]:
+        """header name -> logical secret name."""
+        return {name: source.removeprefix(SECRET_PREFIX) for name, source in self.headers.items()}
+
+
+class GatePolicy(_Strict):
+    """The post-deploy gate (a run with ``--deploy-version``): latency compared with the same
+    check's passing history on this target, and more samples than a scheduled run takes."""
+
+    latency_samples: int = Field(default=20, ge=1, le=50, description=(
+        "latency samples per service when gating (a p95 needs 20; a scheduled run takes latency_samples)"))
+    baseline_days: float = Field(default=7, gt=0, le=MAX_DAYS, description="the baseline: passing runs of the same check over this many days")
+    baseline_min_runs: int = Field(default=5, ge=1, le=MAX_COUNT, description="fewer passing runs than this: no baseline yet (said, not passed silently)")
+    baseline_min_samples: int = Field(default=20, ge=1, le=MAX_COUNT, description="fewer samples in all than this: no baseline yet")
+    p50_ratio: float = Field(default=1.5, ge=1, le=100, description="a median over this many times the baseline's ...")
+    p50_floor_ms: float = Field(default=50, ge=0, le=MAX_MS, description="... and over the baseline's by more than this is a regression")
+    p95_ratio: float = Field(default=1.5, ge=1, le=100, description="a p95 over this many times the baseline's ...")
+    p95_floor_ms: float = Field(default=100, ge=0, le=MAX_MS, description="... and over the baseline's by more than this is a regression")
+    regression: Literal["fail", "warn"] = Field(default="fail", description="what a regression does to the gate")
+
+
 SEVERITIES = ("info", "warning", "critical")
 
 
@@ -775,6 +828,8 @@ class Profile(_Strict):
     status_page: StatusPagePolicy = StatusPagePolicy()
     metrics: MetricsPolicy = MetricsPolicy()
     alerts: AlertPolicy = AlertPolicy()
+    request: RequestPolicy = RequestPolicy()
+    gate: GatePolicy = GatePolicy()
     run_deadline_s: RunDeadlines = RunDeadlines()
 
     @model_validator(mode="after")
@@ -798,6 +853,13 @@ class Profile(_Strict):
         missing = [name for name in self.alerts.secret_names if name not in self.secrets]
         if missing:
             raise ValueError(f"[alerts] reads secret(s) {', '.join(missing)}: name their environment variables under [secrets]")
+        missing = [name for name in self.request.secret_names.values() if name not in self.secrets]
+        if missing:
+            raise ValueError(f"[request] headers read secret(s) {', '.join(missing)}: name their environment variables "
+                             "under [secrets]")
+        unknown = [s for s in self.request.services or [] if s not in self.services]
+        if unknown:
+            raise ValueError(f"[request] services names unknown service(s) {', '.join(unknown)}")
         return self
 
     @property

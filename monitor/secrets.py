@@ -45,3 +45,9 @@ class Secrets:
                                 fatal=bool(self.env.get("CI")))
         redact.register(value)
         return value
+
+
+def request_headers(profile: Profile, secrets: Secrets) -> dict[str, str]:
+    """The profile's ``[request] headers`` with their values read from the secrets they name
+    (and so registered for scrubbing). A missing one raises :class:`MissingSecret`."""
+    return {header: secrets.get(name) for header, name in profile.request.secret_names.items()}

@@ -5,10 +5,13 @@ still held to ok), so the same draft fails those checks while the faults last an
 they are gone. Every request is counted, bounded and read-only; nothing is overwritten."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tomllib
 
 import pytest
-from suite_runner import run_suite
+from suite_runner import ROOT, run_suite
 
 from monitor.draft import init
 from monitor.draft.observe import MAX_REQUESTS
@@ -67,10 +70,16 @@ def test_a_draft_of_the_healthy_sandbox_runs_green_and_init_sends_few_read_only_
     assert all(v.startswith("SLURPY_FRESH_") for v in profile.secrets.values())
     assert text.count("TODO:") >= 5 and "[[rate_limits]]" in text  # what it could not learn, asked
 
+    assert f'cors_origins = ["{sandbox.urls["frontend"]}"]: its preflight allowed' in text  # in the frontend's TODO
+
     run = _run(sandbox, tmp_path, targets, "fresh")
     assert run.returncode == 0 and run.not_passing() == UNDRAFTED, run.output
     judged = [r for r in run.results.values() if r.verdict.value == "pass"]
     assert len(judged) >= 20, run.output  # health, latency, TLS, headers, cookies, CORS, secrets, exposure
+
+    fits = subprocess.run([sys.executable, "-m", "monitor.cli", "check-profile", "--target", "fresh"], cwd=ROOT,
+                          env={**os.environ, "SLURPY_TARGETS_DIR": str(targets)}, capture_output=True, text=True, timeout=300)
+    assert fits.returncode == 0 and "nothing to fix: the profile fits the deployment" in fits.stdout, fits.stdout
 
     before = (targets / "fresh.toml").read_bytes()
     assert init([sandbox.urls["frontend"]], "fresh", sandbox.ca_bundle, 5.0) == 2
@@ -86,7 +95,8 @@ def test_a_draft_made_while_faults_are_on_does_not_take_them_for_the_expected_be
     raw = tomllib.loads(text)
     origins = [o for s in raw["services"].values() for o in s["security"].get("cors_origins", [])]
     assert ATTACKER_ORIGIN not in origins and origins == [], "an origin allowed by a deployment that allows any"
-    assert f"its preflight allowed {ATTACKER_ORIGIN}" in text
+    assert f"cors_origins = []: NOTE: its preflight allowed {ATTACKER_ORIGIN}" in text  # the frontend's TODO
+    assert f'cors_origins = []  # NOTE: its preflight allowed {ATTACKER_ORIGIN}' in text  # the backend's
     backend, mcp, frontend = (profile.services[s] for s in ("backend", "mcp", "frontend"))
     assert backend.health[0].json_equals == {"ok": True} and "said ok: false today" in text
     assert mcp.health[0].json_equals == {"status": "ok"} and "it said 'starting' today" in text

@@ -22,7 +22,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from slurpy_sandbox import gotrue, web
-from slurpy_sandbox.faults import FaultState
+from slurpy_sandbox.faults import PROTECTION_HEADER, FaultState
 from slurpy_sandbox.guard import (
     MAX_BODY,
     Guard,
@@ -82,6 +82,8 @@ BUILD_MANIFEST = "/_next/static/sandbox-build/_buildManifest.js"
 SETTINGS_CHUNK = "app-settings-7c1e.js"
 BILLING_CHUNK = "app-billing-2b9d.js"
 PAGE_CHUNKS = {"/": "pages/index-5e2f.js", "/sign-in": "pages/sign-in-a41c.js", "/plans": "pages/plans-9d03.js"}
+# The root layout's chunk as `next dev` serves it (eval-wrapped modules with inline maps).
+DEV_CHUNK = "app/layout.js"
 # The contract's limits, per signed-in user and clock-aligned minute. /api/safety/events, the one
 # public write route, has no limiter in the real app, and none here.
 WRITE_ROUTES = {
@@ -112,6 +114,7 @@ PLANTED = {
     "service_role": _jwt({"iss": "supabase", "role": "service" + "_role", "ref": "sandbox"}),
     "openai": "sk-" + "proj-" + "SandboxPlantedOpenAIKeyDoNotShip000000000",
     "webhook": "whsec_" + "SandboxPlantedWebhookSecret00000000",
+    "dev_module": "sk_" + "test_" + "51SandboxPlantedDevModuleKey000000",
 }
 
 
@@ -191,6 +194,18 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
         _apply_security_headers(faults, request, response)
         return response
 
+    # Registered last, so it runs first: a protected preview's edge answers before the app does.
+    # The token endpoint stands in for Supabase (another host) and the webhook is the sandbox's
+    # own call: neither is behind the preview's protection.
+    @app.middleware("http")
+    async def deployment_protection(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if (faults.is_on("frontend-requires-protection-header")
+                and not request.url.path.startswith(("/auth/v1/", "/api/stripe/webhook"))
+                and not secrets.compare_digest(request.headers.get(PROTECTION_HEADER, "").encode(), env.protection_bypass.encode())):
+            return HTMLResponse("<!doctype html><title>Authentication Required</title><p>Vercel Authentication: this "
+                                "deployment is protected.</p>", status_code=401, headers={"Server": "Vercel"})
+        return await call_next(request)
+
     @app.get("/api/health")
     async def api_health() -> Response:
         await _health_delay(faults, "frontend")
@@ -261,6 +276,8 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
                            "dangerouslyAllowBrowser:true});\n")
         elif name in PAGE_CHUNKS.values():
             script = _page_chunk(faults, name)
+        elif name == DEV_CHUNK:
+            script = _dev_chunk(faults)
         else:
             return Response(status_code=404)
         return Response(script, media_type="application/javascript")
@@ -304,11 +321,40 @@ def _page_chunk(faults: FaultState, name: str) -> str:
             + base64.b64encode(inline.encode()).decode() + "\n")
 
 
+def _dev_module(path: str, code: str, source: str) -> str:
+    """One module as ``next dev`` ships it: its compiled code in an ``eval()`` string that ends with
+    an inline base64 source map and a ``sourceURL`` comment (each line break an escaped ``\\n``)."""
+    inline = json.dumps({"version": 3, "sources": [f"webpack://_N_E/{path}"], "sourcesContent": [source],
+                         "mappings": "AAAA"})
+    body = (f"__webpack_require__.r(__webpack_exports__);\n{code}\n//# sourceMappingURL=data:application/json;"
+            f"charset=utf-8;base64,{base64.b64encode(inline.encode()).decode()}\n"
+            f"//# sourceURL=webpack-internal:///(app-pages-browser)/{path}\n")
+    return (f'"(app-pages-browser)/{path}":\n(function(module, __webpack_exports__, __webpack_require__) {{\n'
+            f'"use strict";\neval(__webpack_require__.ts({json.dumps(body)}));\n}})')
+
+
+def _dev_chunk(faults: FaultState) -> str:
+    """The root layout's chunk from a development build: React's own dev module explains lazy() with
+    ``import('./MyComponent')`` in an error text (prose, not a chunk), and the layout's map carries its
+    original source, where a constant the compiled code dropped still sits."""
+    react = ('const lazyHint = "Expected the result of a dynamic import() call. Instead received: %s. '
+             "Your code should look like: const MyComponent = lazy(() => import('./MyComponent'))\";")
+    layout = "export default function RootLayout({ children }) { return children; }"
+    original = layout
+    if faults.is_on("frontend-leaks-secret-in-dev-module"):
+        original += f"\nconst billingKey = '{PLANTED['dev_module']}'; // server only, unused here"
+    modules = [_dev_module("./node_modules/react/cjs/react.development.js", react, react),
+               _dev_module("./app/layout.tsx", layout, original)]
+    return (f'(self["webpackChunk_N_E"] = self["webpackChunk_N_E"] || []).push([["{DEV_CHUNK[:-3]}"],{{\n'
+            + ",\n".join(modules) + "\n}]);\n")
+
+
 def _next_page(title: str, body: str, script: str | None) -> str:
     """A page as ``next dev`` serves it: the main bundle under a cache-busting query string that
-    changes with every answer, and the build manifest."""
+    changes with every answer, the build manifest, and the layout's eval-wrapped chunk."""
     page = web.layout(title, body, script).replace(f'src="{MAIN_BUNDLE}"', f'src="{MAIN_BUNDLE}?v={time.time_ns()}"')
-    return page.replace("</head>", f'<script src="{BUILD_MANIFEST}" defer></script></head>')
+    return page.replace("</head>", f'<script src="{BUILD_MANIFEST}" defer></script>'
+                                   f'<script src="{CHUNKS_PATH}{DEV_CHUNK}" defer></script></head>')
 
 
 def _page_route(faults: FaultState, path: str, title: str, body: str, script: str | None):

@@ -213,6 +213,10 @@ def _security_faults() -> list[Fault]:
         fault("frontend-leaks-webhook-secret-in-inline-map",
               "the plans page's chunk, named only in the build manifest, carries its source map inline (a data: URL) "
               "and the map's sources hold the Stripe webhook secret", _fail("secret", "secrets:frontend")),
+        fault("frontend-leaks-secret-in-dev-module",
+              "a development build (next dev): the layout's module, an eval() string, carries its source map inline, "
+              "followed by its sourceURL comment, and the map's original source holds a Stripe secret key",
+              _fail("secret", "secrets:frontend"), says=("Stripe secret key sk_test_", "(inline source map)")),
         fault("frontend-version-disclosure", "the frontend answers Server: nginx/1.18.0",
               _fail("exposure", "exposure:frontend")),
         fault("backend-docs-public", "the backend serves /docs and /openapi.json publicly",
@@ -270,8 +274,23 @@ def _load_faults() -> list[Fault]:
     ]
 
 
+PROTECTION_HEADER = "x-vercel-protection-bypass"
+PROTECTION_SECRET_ENV = "SLURPY_SANDBOX_PROTECTION_BYPASS"
+
+
+def _gate_faults() -> list[Fault]:
+    """Faults of the deployment a post-deploy gate meets, proven by selftests/test_gate.py: their
+    ``catches`` name what fails when the monitor does NOT do what the fault asks of it."""
+    return [
+        Fault("frontend-requires-protection-header", "frontend", "gate",
+              f"the frontend is a protected preview (Vercel Deployment Protection): every request without "
+              f"{PROTECTION_HEADER} set to the sandbox's bypass secret gets 401 from the edge, before the app",
+              _fail("http status", *HEALTH_IDS["frontend"], "latency:frontend")),
+    ]
+
+
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in
-                            [*_smoke_faults(), *_security_faults(), *_journey_faults(), *_load_faults()]}
+                            [*_smoke_faults(), *_security_faults(), *_journey_faults(), *_load_faults(), *_gate_faults()]}
 
 
 class UnknownFault(KeyError):

@@ -214,6 +214,13 @@ class _SecretScan:
         return text
 
     @property
+    def unread_summary(self) -> str | None:
+        if not self.unreadable:
+            return None
+        count = len(self.unreadable)
+        return f"{count} file{'s' if count > 1 else ''} not scanned: {', '.join(self.unreadable)}"
+
+    @property
     def bound(self) -> str | None:
         left = len(self.order) - self.done
         if not left and not self.cut:
@@ -240,6 +247,7 @@ class _SecretScan:
                 "loaded_by": {_path(k): self.queue[k].loader for k in self.order[:self.done] if self.queue[k].loader},
                 "duplicates": self.duplicates, "third_party": sorted(self.third_party),
                 "not_scanned": self.order[self.done:], "named_but_missing": self.named_but_missing,
+                "unreadable": self.unreadable,
                 "max_files": self.max_files, "max_bytes": self.max_bytes}
 
 
@@ -260,11 +268,14 @@ def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_fil
             scan.unread(item, exchange.response.status_code)
         else:
             scan.read(item, body, exchange.response.encoding or "utf-8", truncated)
-    problems = [*filter(None, [scan.bound]), *(leak.describe() for leak in scan.leaks), *scan.unreadable]
+    # Only a found secret fails; what the scan could not read or decode was not judged, and says so
+    # as a warning (counted and named), so a real leak never arrives in a check already red for it.
+    unread = scan.unread_summary
+    problems = [*(leak.describe() for leak in scan.leaks), *filter(None, [scan.bound, unread])]
     if problems:  # files and bytes scanned belong in every verdict's message
         problems[0] = f"{scan.summary}; {problems[0]}"
     return judged("secrets", service, category=Category.SECRET, problems=problems, url=base_url, details=scan.details,
-                  verdict=Verdict.WARN if scan.bound and not scan.leaks and not scan.unreadable else None,
+                  verdict=Verdict.WARN if problems and not scan.leaks else None,
                   ok_message=f"no server secret: {scan.summary}, each once"
                   + (f" ({'; '.join(scan.notes)})" if scan.notes else ""))
 

@@ -314,22 +314,24 @@ def _cors(out: _Lines, service: ServiceSeen) -> None:
         return
     own = next(o for o in service.cors if o != ATTACKER_ORIGIN)
     attacker = service.cors.get(ATTACKER_ORIGIN)
+    origins: list[str] = []
     if attacker is not None and _allowed(attacker, ATTACKER_ORIGIN):
-        out.set("cors_origins", [], f"NOTE: its preflight allowed {ATTACKER_ORIGIN}, an origin the monitor made up: it allows any\n"
-                "# origin today, so none of what it allowed can be trusted. TODO: list the origins it should allow;\n"
-                "# the cors check fails until it refuses the others")
+        why = (f"NOTE: its preflight allowed {ATTACKER_ORIGIN}, an origin the monitor made up: it allows any origin "
+               "today, so none it allowed can be trusted. TODO: list the origins it should allow; the cors check "
+               "fails until it refuses the others")
     elif _allowed(service.cors[own], own):
-        out.set("cors_origins", [own], f"its preflight allowed {own} today and refused {ATTACKER_ORIGIN}; TODO: "
-                "add your other origins")
+        origins = [own]
+        why = f"its preflight allowed {own} today and refused {ATTACKER_ORIGIN}; TODO: add your other origins"
     else:
-        out.set("cors_origins", [], f"its preflight refused {own} and {ATTACKER_ORIGIN} today; TODO: add the origins "
-                "it should allow")
+        why = f"its preflight refused {own} and {ATTACKER_ORIGIN} today; TODO: add the origins it should allow"
     if service.name == "frontend":
-        out.todo("set cors_path to a CORS-wrapped write route (e.g. /api/proxy-chat, cors_method = \"POST\"):\n"
-                 "its answers to the allowed origins are checked there; a route with no CORS handling shows none.")
-    else:
-        out.set("cors_path", service.cors_probe_path, "its health route, probed with GET")
-        out.set("cors_method", "GET", "that route's method")
+        # Its API routes answer preflights, but only its write routes answer CORS on the request itself.
+        out.todo(f"set cors_path to a CORS-wrapped write route (e.g. /api/proxy-chat, cors_method = \"POST\") and\n"
+                 f"cors_origins = {_toml(origins)}: {why}.")
+        return
+    out.set("cors_origins", origins, why)
+    out.set("cors_path", service.cors_probe_path, "its health route, probed with GET")
+    out.set("cors_method", "GET", "that route's method")
 
 
 def _health(out: _Lines, service: str, path: str, seen: Seen) -> None:

@@ -13,6 +13,7 @@ from monitor.history.schedule import Cron
 from monitor.history.sinks import SQLiteSink, TextHistorySink
 from monitor.pipeline import Run, Sink
 from monitor.plugins.results import results_path
+from monitor.plugins.target import target_of
 
 _RUN = pytest.StashKey[Run]()
 
@@ -34,6 +35,12 @@ def history_path(config: pytest.Config, run: Run) -> Path | None:
     """The SQLite history this run is kept in; None with ``--history none``."""
     history = config.getoption("history") or str(results_path(config, run).parent / "history.sqlite")
     return None if history == "none" else Path(history)
+
+
+def history_file(config: pytest.Config) -> Path | None:
+    """:func:`history_path` where the run itself is not at hand (an xdist worker): the results
+    file's folder does not depend on the run."""
+    return history_path(config, Run(target=target_of(config).name))
 
 
 def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:

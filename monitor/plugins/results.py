@@ -128,13 +128,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def verdict(request: pytest.FixtureRequest) -> Callable[[CheckResult], CheckResult]:
     """Record a check's result for the run's history, then fail the test with the check's own
-    message unless the verdict is ok (pass, flaky or warn; a warn also raises a warning)."""
+    message unless the verdict is ok (pass, flaky or warn; a warn also raises a warning); a
+    check that could judge nothing (skip, e.g. a gate with no baseline yet) skips the test with it."""
 
     def judge(result: CheckResult) -> CheckResult:
         result.scrub()  # the record and the failure message travel to reports from here
         request.node.user_properties.append((RESULT_KEY, result.to_dict()))
         if result.verdict is Verdict.WARN:
             warnings.warn(MonitorWarning(result.message), stacklevel=2)
+        if result.verdict is Verdict.SKIP:
+            pytest.skip(result.message)
         if not result.ok:
             pytest.fail(result.message, pytrace=False)
         return result

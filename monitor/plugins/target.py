@@ -48,6 +48,9 @@ class Target:
             else:
                 self._live = hooks.LiveTarget(self.profile)
             Secrets(self._live.profile, provided=self._live.secrets)  # and those a stand-in made up
+            if self.config.getoption("deploy_version", None):  # a post-deploy gate: enough samples for a p95
+                gated = self._live.profile.model_copy(update={"latency_samples": self._live.profile.gate.latency_samples})
+                self._live = hooks.LiveTarget(gated, self._live.secrets)
         return self._live
 
 
@@ -79,9 +82,22 @@ def profile(pytestconfig: pytest.Config) -> Profile:
 
 
 @pytest.fixture(scope="session")
-def probe(profile: Profile) -> Iterator[Probe]:
+def request_headers(profile: Profile, read_secret: Callable[[str], str]) -> dict[str, str]:
+    """The profile's ``[request] headers`` (a protected preview's bypass), their values read from
+    the secrets they name: registered for scrubbing, and missing ones skip locally, fail in CI."""
+    return {header: read_secret(name) for header, name in profile.request.secret_names.items()}
+
+
+@pytest.fixture(scope="session")
+def network(profile: Profile, request_headers: dict[str, str]) -> NetworkSettings:
+    """The profile's network settings, with its request headers for the services they go to."""
+    return NetworkSettings.from_profile(profile, request_headers)
+
+
+@pytest.fixture(scope="session")
+def probe(network: NetworkSettings) -> Iterator[Probe]:
     """Anonymous requests with the profile's network settings."""
-    probe = Probe(NetworkSettings.from_profile(profile))
+    probe = Probe(network)
     yield probe
     probe.close()
 
@@ -104,17 +120,17 @@ def read_secret(pytestconfig: pytest.Config, profile: Profile) -> Callable[[str]
 
 
 @pytest.fixture(scope="session")
-def signed_in_probe(profile: Profile, read_secret: Callable[[str], str]) -> Iterator[Probe]:
+def signed_in_probe(profile: Profile, read_secret: Callable[[str], str], network: NetworkSettings) -> Iterator[Probe]:
     """Requests as the monitor account, for sign-in-first routes: the bearer token from ``[auth]``
     (fetched once, refreshed when it expires) and the CSRF headers the app asks for. The sign-in
     happens here, once: if it is refused, every check that needed it reports why."""
-    token_probe = Probe(NetworkSettings.from_profile(profile))  # kept open: refreshes go through it
+    token_probe = Probe(network)  # kept open: refreshes go through it
     try:
         session = auth.session_headers(profile, read_secret, token_probe)
         refused = _sign_in(session)
         if refused:
             pytest.fail(f"could not sign in the monitor for signed-in probes: {refused}", pytrace=False)
-        probe = Probe(NetworkSettings.from_profile(profile), session=session)
+        probe = Probe(network, session=session)
         yield probe
         probe.close()
     finally:

@@ -15,6 +15,7 @@ import os
 import statistics
 import tempfile
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -89,14 +90,27 @@ def latency_points(rows: list[Observation], service: str, now: datetime) -> list
     return [(since + width * (b + 0.5), statistics.median(v)) for b, v in sorted(buckets.items())]
 
 
-def latency_chart(points: list[tuple[datetime, float]], threshold_ms: float | None) -> str:
+def deploys(rows: list[Observation], now: datetime) -> list[tuple[datetime, str]]:
+    """(when, version) of each deploy in the chart's window: the first run a post-deploy gate
+    made of that version (its records carry the version), oldest first."""
+    since = now - timedelta(days=CHART_DAYS)
+    first: dict[str, datetime] = {}
+    for o in rows:
+        if o.deploy_version and o.started >= since:
+            first[o.deploy_version] = min(o.started, first.get(o.deploy_version, o.started))
+    return sorted((at, version) for version, at in first.items())
+
+
+def latency_chart(points: list[tuple[datetime, float]], threshold_ms: float | None,
+                  deployed: Sequence[tuple[datetime, str]] = ()) -> str:
     short = len(points) > 1 and points[-1][0] - points[0][0] < timedelta(days=2)
     label = "%H:%M" if short else "%d %b"
-    style = Style(background="transparent", plot_background="transparent", colors=("#0969da", "#cf222e"),
+    style = Style(background="transparent", plot_background="transparent", colors=("#0969da", "#cf222e", "#8250df"),
                   font_family="system-ui, sans-serif", label_font_size=14, major_label_font_size=14,
                   legend_font_size=14)
     chart = pygal.DateTimeLine(js=[], disable_xml_declaration=True, style=style, width=800, height=260,
                                show_dots=False, x_label_rotation=0, legend_at_bottom=True, show_x_guides=False,
+                               allow_interruptions=True,
                                x_value_formatter=lambda at: at.strftime(label), y_title="ms",
                                range=(0, max([threshold_ms or 0, *(ms for _, ms in points)]) * 1.1 or 1),
                                show_minor_x_labels=False, x_labels_major_count=7, truncate_legend=-1)
@@ -104,6 +118,13 @@ def latency_chart(points: list[tuple[datetime, float]], threshold_ms: float | No
     if threshold_ms is not None and points:
         chart.add(f"threshold {threshold_ms:g} ms", [(points[0][0], threshold_ms), (points[-1][0], threshold_ms)],
                   stroke_style={"width": 2, "dasharray": "6, 4"})
+    shown = [(at, version) for at, version in deployed if points and points[0][0] <= at <= points[-1][0]]
+    if shown:  # one dotted vertical line per deploy, kept apart by a gap (None); the legend names the latest
+        top = max([threshold_ms or 0, *(ms for _, ms in points)]) * 1.1 or 1
+        lines: list[tuple[datetime, float | None]] = [p for at, _ in shown for p in ((at, 0), (at, top), (at, None))]
+        latest = ", ".join(f"{version[:12]} {at:%d %b %H:%M}" for at, version in shown[-3:])
+        more = f"{len(shown) - 3} more, " if len(shown) > 3 else ""
+        chart.add(f"deploys: {more}{latest}", lines, stroke_style={"width": 2, "dasharray": "2, 3"})
     return chart.render(is_unicode=True)
 
 
@@ -128,7 +149,7 @@ def _service(entity: Entity, report: Report, rows: list[Observation], policy: St
             (f", {duration(unknown)} unknown" if unknown else "")
         cells.append(f'<span style="background:{_cell_colour(ratio)}" title="{_e(said)}" aria-label="{_e(said)}"></span>')
     points = latency_points(rows, entity.name, report.now)
-    chart = latency_chart(points, spec.latency_ms if spec else None) if points else \
+    chart = latency_chart(points, spec.latency_ms if spec else None, deploys(rows, report.now)) if points else \
         '<p class="meta">no latency measured in the last 7 days</p>'
     figures = "".join(f"<div><span class=meta>uptime {w}</span><b>{percent(entity.uptime[w].ratio)}</b></div>"
                       for w in ("24h", "7d", "30d"))
