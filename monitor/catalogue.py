@@ -96,7 +96,8 @@ def catalogue(profile: Profile) -> list[CheckCase]:
                                                               source=spec.version)))
         cases.append(CheckCase("exposure", name, args=dict(
             service=name, url=spec.url(spec.health[0].path), base_url=spec.base_url,
-            private_paths=sec.private_paths, allow_version=rules.allow_version_disclosure)))
+            private_paths=sec.private_paths, allow_version=rules.allow_version_disclosure,
+            sign_in_path=rules.sign_in_path)))
     def guarded_route(kind: str, rule: RateLimitRule | ValidationRule) -> CheckCase:
         return CheckCase(kind, rule.service, f"{rule.method} {rule.path}",
                          dict(rule=rule, url=profile.services[rule.service].url(rule.path)), auth=rule.auth,

@@ -110,14 +110,15 @@ def _history(args: argparse.Namespace) -> int:
         done = rebuild(args.source, args.to)
         print(f"rebuilt {args.to}: {done.runs} runs, {done.records} records from {args.source}")
         _say_set_aside(done.set_aside)
+        _load_alert_state(args.source, args.to)
         return 0
     if args.action == "compact":
         before = date.today() - timedelta(days=args.keep_days)
         for month in textlog.compact(args.dir, before):
             print(f"compacted into {month}")
         return 0
-    with HistoryStore(args.history, read_only=args.action == "gaps") as store:
-        if args.action == "import":
+    if args.action == "import":
+        with HistoryStore(args.history) as store:
             missing = [p for p in args.paths if not p.exists()]
             for path in missing:  # a data branch's first run has no text history yet
                 print(f"{path}: nothing there yet")
@@ -129,7 +130,11 @@ def _history(args: argparse.Namespace) -> int:
                 state = "unchanged" if done.files_unchanged else f"{done.runs} runs, {done.records} records added"
                 print(f"{file}: {state}")
                 _say_set_aside(done.set_aside)
-            return 0
+        for path in args.paths:
+            if path.is_dir():
+                _load_alert_state(path, args.history)
+        return 0
+    with HistoryStore(args.history, read_only=True) as store:
         now = datetime.now(UTC)
         since = now - timedelta(hours=args.hours)
         target = resolve_target_name(args.target)
@@ -152,6 +157,20 @@ def _say_set_aside(lines: list) -> None:
               "is in the history's set_aside table):")
         for line in lines:
             print(f"    {line}")
+
+
+def _load_alert_state(text_dir: Path, history: Path) -> None:
+    """The alert state kept as text beside the results (every day of it: incidents stay open longer
+    than the results a job imports), rebuilt into the SQLite history."""
+    from monitor.alerts.state import AlertLog, AlertState
+
+    log = AlertLog(text_dir)
+    with AlertState(history, log=log) as state:
+        for target in log.targets():
+            skipped = state.load(target)
+            print(f"{log.folder(target)}: alert state of {target} loaded")
+            for line in skipped:
+                print(f"  skipped {line}")
 
 
 def _report(args: argparse.Namespace):
@@ -191,11 +210,15 @@ def _uptime(args: argparse.Namespace) -> int:
 
 def _status_page(args: argparse.Namespace) -> int:
     from monitor.profile import StatusPagePolicy
+    from monitor.report.notes import read
     from monitor.report.status_page import write
 
     profile, rows, report = _report(args)
-    page = write(args.out, report, rows, profile.status_page if profile else StatusPagePolicy(), profile)
-    print(f"status page: {page}")
+    notes, problems = read(args.notes)
+    for problem in problems:  # a note with a typo is left off the page, never the whole page
+        print(f"slurpy-monitor: incident note left off the page: {problem}", file=sys.stderr)
+    page = write(args.out, report, rows, profile.status_page if profile else StatusPagePolicy(), profile, notes)
+    print(f"status page: {page} (with badges/, summary.json, incidents.atom; {len(notes)} incident notes)")
     return 0
 
 
@@ -217,14 +240,15 @@ def _alerts(args: argparse.Namespace) -> int:
                 print(f"no alert messages for target {target} in {args.history}")
             for d in deliveries:
                 error = f": {redact.text(d.last_error)}" if d.last_error else ""
-                print(f"{d.created[:19]}Z {d.state:7} {d.event:12} {d.channel:10} {d.check_id} "
+                print(f"{d.created[:19]}Z {d.state:11} {d.event:12} {d.channel:10} {d.check_id} "
                       f"({d.attempts} attempt(s)){error}")
             return 0
         profile = load_profile(target)
     except ProfileError as exc:
         print("slurpy-monitor: bad target profile:\n  " + "\n  ".join(exc.lines), file=sys.stderr)
         return 2
-    outcome = dispatch.evaluate(profile, args.history, datetime.now(UTC), f"alerts-evaluate-{os.getpid()}")
+    outcome = dispatch.evaluate(profile, args.history, datetime.now(UTC), f"alerts-evaluate-{os.getpid()}",
+                                log_dir=args.history_dir, sync=dispatch.Sync.from_env())
     for line in outcome.lines():
         print(line)
     return 1 if outcome.failed else 0
@@ -343,9 +367,15 @@ def parser() -> argparse.ArgumentParser:
     page = commands.add_parser("status-page", help="write the static status page (index.html) into --out")
     page.add_argument("--out", type=Path, default=Path("results/status-page"),
                       help="the folder index.html is written to (default results/status-page)")
+    page.add_argument("--notes", type=Path, default=None, metavar="DIR",
+                      help="people's updates on incidents, one incidents/<id>.md each (Investigating / Identified / "
+                           "Resolved), e.g. the data branch's incidents/ folder")
     alerts = commands.add_parser("alerts", help="alert from the history without a run, or list every message")
     alert_actions = alerts.add_subparsers(dest="action", required=True)
     evaluate = alert_actions.add_parser("evaluate", help="derive incidents (missed runs too) and deliver what is due")
+    evaluate.add_argument("--history-dir", type=Path, default=os.environ.get("SLURPY_HISTORY_DIR") or None,
+                          help="keep the alert state as text in this text-history folder too (also $SLURPY_HISTORY_DIR; "
+                               "the data branch's); $SLURPY_STATE_SYNC publishes claims before sending")
     listing = alert_actions.add_parser("list", help="the target's alert messages and their delivery state")
     watch = commands.add_parser("watch", help="run a suite every --every in one process, keeping history and "
                                               "alerting after each round; SIGTERM stops it after the round")

@@ -43,8 +43,9 @@ def slug(name: str) -> str:
 
 def incident_id(incident: Incident) -> str:
     """Stable across rebuilds of the page (the service and the minute it began): the anchor on the
-    page, the feed entry's id."""
-    return f"incident-{slug(incident.entity)}-{incident.started:%Y%m%dT%H%M%SZ}"
+    page, the feed entry's id, and the name of the file people write its updates in
+    (``incidents/<id>.md``, :mod:`monitor.report.notes`)."""
+    return f"{slug(incident.entity)}-{incident.started:%Y%m%dT%H%MZ}"
 
 
 def uptime_colour(ratio: float | None) -> str:
