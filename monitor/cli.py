@@ -43,8 +43,8 @@ def run(suites: list[str], options: list[str]) -> int:
     reports = Path("results")
     if not _has(options, "--junitxml"):
         argv.append(f"--junitxml={reports / 'junit.xml'}")
-    if not _has(options, "--alluredir"):
-        argv.append(f"--alluredir={reports / 'allure-results'}")
+    if not _has(options, "--alluredir"):  # a clean folder each run; the trend is kept by Allure (allurerc.mjs)
+        argv += [f"--alluredir={reports / 'allure-results'}", "--clean-alluredir"]
     return int(pytest.main(argv + options))
 
 
