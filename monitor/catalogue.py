@@ -34,6 +34,11 @@ class CheckCase:
         return f"{self.service} {self.path}" if self.path else self.service
 
 
+def journey_function(journey: str) -> str:
+    """A journey's test function: journey ``sign-up`` is recorded by ``test_sign_up``."""
+    return "test_" + journey.replace("-", "_")
+
+
 def budget_key(service: str, method: str, path: str, signed_in: bool) -> str:
     """One limiter budget: a route, per caller. Signed in, the caller is the monitor account
     (which the chat journey shares); anonymous, the client address. Safe as an xdist group name."""
@@ -96,7 +101,8 @@ def catalogue(profile: Profile) -> list[CheckCase]:
                                                               source=spec.version)))
         cases.append(CheckCase("exposure", name, args=dict(
             service=name, url=spec.url(spec.health[0].path), base_url=spec.base_url,
-            private_paths=sec.private_paths, allow_version=rules.allow_version_disclosure)))
+            private_paths=sec.private_paths, allow_version=rules.allow_version_disclosure,
+            sign_in_path=rules.sign_in_path)))
     def guarded_route(kind: str, rule: RateLimitRule | ValidationRule) -> CheckCase:
         return CheckCase(kind, rule.service, f"{rule.method} {rule.path}",
                          dict(rule=rule, url=profile.services[rule.service].url(rule.path)), auth=rule.auth,

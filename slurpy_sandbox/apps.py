@@ -518,8 +518,12 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     @app.post("/v1/mcp/chat")
     async def chat(chat: ChatRequest, request: Request) -> Response:
         # FastAPI has validated the schema (422) before this runs: the size comes second.
-        if int(request.headers.get("content-length") or 0) > MAX_BODY and not faults.is_on("mcp-chat-no-size-limit"):
+        unbounded = faults.is_on("mcp-chat-no-size-limit") or faults.is_on("mcp-chat-502-names-upstream")
+        if int(request.headers.get("content-length") or 0) > MAX_BODY and not unbounded:
             return JSONResponse({"detail": "Payload too large"}, status_code=413)
+        if faults.is_on("mcp-chat-502-names-upstream"):  # the real server's proxy error, word for word in shape
+            return JSONResponse({"detail": "upstream http://127.0.0.1:8001/v1/chat/completions failed: "
+                                           "ReadTimeout('timed out')"}, status_code=502)
         return JSONResponse({"reply": f"Thank you for sharing that. You said: {chat.message[:60]}", "emotions": []})
 
     @app.post("/v1/mcp/stream")

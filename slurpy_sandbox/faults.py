@@ -203,6 +203,11 @@ def _security_faults() -> list[Fault]:
         fault("mcp-chat-no-size-limit", "MCP /v1/mcp/chat has no size limit; its schema refuses a body without "
                                         "user_id, which hides that from a probe that is not otherwise valid",
               _fail("validation", "validation:mcp:POST /v1/mcp/chat"), says=("padded past 65536 bytes: expected a 4xx",)),
+        fault("mcp-chat-502-names-upstream", "MCP /v1/mcp/chat as the real server runs it: no size limit, and when "
+                                             "its model upstream fails it answers 502 naming the upstream URL and the "
+                                             "exception",
+              _fail("validation", "validation:mcp:POST /v1/mcp/chat"),
+              says=("expected a 4xx, got 502", "reveals exception text", "an upstream URL")),
         fault("frontend-leaks-stripe-secret", "the JS bundle inlines a Stripe secret key (a NEXT_PUBLIC_ mistake)",
               _fail("secret", "secrets:frontend")),
         fault("frontend-leaks-service-role-jwt", "the served source map carries the Supabase service_role key",

@@ -78,7 +78,7 @@ def judge_access(trials: list[Trial], sign_in_path: str) -> AccessJudgement:
     judgement = AccessJudgement()
     for trial in trials:
         status = trial.status
-        if status >= 400 and (leaks := error_leaks(trial.body)):
+        if status >= 400 and (leaks := error_leaks(trial.body, status)):
             judgement.leaks.append(f"{trial.label}: the {status} error body reveals {', '.join(leaks)}")
         refusals = CSRF_REFUSALS if trial.signed_in else SIGN_IN_REFUSALS
         if status in refusals:

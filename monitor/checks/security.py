@@ -9,8 +9,9 @@ from urllib.parse import urljoin, urlsplit
 
 from monitor.analysers.cookies import judge_set_cookie
 from monitor.analysers.cors import Answer, Trial, hostile_origins, judge_cors, not_reached
+from monitor.analysers.errors import error_leaks
 from monitor.analysers.exposure import judge_exposure, visibility
-from monitor.analysers.headers import HeaderPolicy, grade_headers, version_disclosure
+from monitor.analysers.headers import HSTS_OVER_HTTP, HeaderPolicy, grade_headers, version_disclosure
 from monitor.analysers.redirect import judge_https_redirect
 from monitor.analysers.secrets import (
     Leak,
@@ -36,9 +37,11 @@ def headers(probe: Probe, service: str, url: str, policy: HeaderPolicy) -> Check
     exchange = probe.get(url)
     if exchange.response is None:
         return unreachable("headers", service, probe, exchange, path=_path(url))
-    report = grade_headers(exchange.response.headers.multi_items(), policy)
+    report = grade_headers(exchange.response.headers.multi_items(), policy, https=url.startswith("https://"))
+    profile_notes = [note for note in report.notes if note == HSTS_OVER_HTTP]
     return judged("headers", service, category=Category.HEADERS, problems=report.problems, url=url, path=_path(url),
-                  ok_message=f"grade {report.grade} (score {report.score})",
+                  ok_message=f"grade {report.grade} (score {report.score})"
+                  + "".join(f"; profile note: {note}" for note in profile_notes),
                   details={"score": report.score, "grade": report.grade, "notes": report.notes})
 
 
@@ -282,7 +285,7 @@ def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_fil
 
 @check
 def exposure(probe: Probe, service: str, url: str, base_url: str, private_paths: list[PrivatePath],
-             allow_version: bool) -> CheckResult:
+             allow_version: bool, sign_in_path: str | None = None) -> CheckResult:
     if any(name.lower() == "authorization" for name in probe.settings.headers):
         return inconclusive("exposure", service, url=base_url,
                             why="a signed-in probe cannot tell what is public: give this check the anonymous probe")
@@ -292,18 +295,23 @@ def exposure(probe: Probe, service: str, url: str, base_url: str, private_paths:
     disclosed = version_disclosure(exchange.response.headers.multi_items())
     seen: dict[str, list[str]] = {"public": [], "private": [], "unknown": []}
     unknown_categories = []  # why a path's visibility is unknown, by blackbox phase
+    leaked: list[str] = []
     for entry in private_paths:
         answer = probe.request(entry.method, base_url + entry.path, allow_truncated=True)  # the status decides
         if answer.response is None:
             seen["unknown"].append(f"{entry.label} (no answer: {answer.error_text})")
             unknown_categories.append(answer.category or Category.CONNECT)
             continue
-        kind = visibility(answer.response.status_code)
-        seen[kind].append(f"{entry.label} ({answer.response.status_code})")
+        status, location = answer.response.status_code, answer.response.headers.get("location", "")
+        if status >= 400 and (leaks := error_leaks(answer.response.text, status)):
+            leaked.append(f"{entry.label} ({status}): error body reveals {', '.join(leaks)}")
+        kind = visibility(status, location, sign_in_path)
+        to_sign_in = kind == "private" and 300 <= status < 400
+        seen[kind].append(f"{entry.label} ({status}{' to sign-in' if to_sign_in else ''})")
         if kind == "unknown":
             unknown_categories.append(Category.HTTP_STATUS)
-    problems = judge_exposure(disclosed, seen["public"], seen["unknown"], allow_version=allow_version)
-    exposed = (disclosed and not allow_version) or seen["public"]
+    problems = judge_exposure(disclosed, seen["public"], seen["unknown"], allow_version=allow_version) + leaked
+    exposed = (disclosed and not allow_version) or seen["public"] or leaked
     category = Category.EXPOSURE if exposed or not unknown_categories else unknown_categories[0]
     return judged("exposure", service, category=category, url=base_url, problems=problems,
                   details={"private": seen["private"], "public": seen["public"], "unknown": seen["unknown"]},

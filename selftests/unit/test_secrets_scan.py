@@ -206,6 +206,23 @@ def test_visibility_of_a_private_path():
                         "cannot tell whether /openapi.json (502) is public: expected 401, 403 or 404"]
 
 
+def test_a_redirect_to_the_sign_in_page_is_private_and_reported_as_such():
+    assert visibility(307, "/sign-in?redirect=%2Fchat", "/sign-in") == "private"
+    assert visibility(302, "https://fe.test/sign-in", "/sign-in") == "private"
+    assert visibility(302, "/welcome", "/sign-in") == "unknown"
+    assert visibility(307, "/sign-in") == "unknown", "without a sign-in path a redirect says nothing"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/chat":
+            return httpx.Response(307, headers={"Location": "/sign-in?redirect=%2Fchat"})
+        return httpx.Response(200 if request.url.path == "/health" else 404)
+
+    result = security.exposure(Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(handler)),
+                               "frontend", f"{SITE}/health", SITE, [PrivatePath.model_validate("/chat")],
+                               allow_version=False, sign_in_path="/sign-in")
+    assert result.verdict is Verdict.PASS and "/chat (307 to sign-in)" in result.message
+
+
 def test_private_paths_are_read_only():
     paths = ServiceSecurity(private_paths=["/docs", "HEAD /backup.sql", {"path": "/x", "method": "get"}]).private_paths
     assert [(p.method, p.path) for p in paths] == [("GET", "/docs"), ("HEAD", "/backup.sql"), ("GET", "/x")]
