@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -42,8 +43,8 @@ def run(suites: list[str], options: list[str]) -> int:
     reports = Path("results")
     if not _has(options, "--junitxml"):
         argv.append(f"--junitxml={reports / 'junit.xml'}")
-    if not _has(options, "--alluredir"):
-        argv.append(f"--alluredir={reports / 'allure-results'}")
+    if not _has(options, "--alluredir"):  # a clean folder each run; the trend is kept by Allure (allurerc.mjs)
+        argv += [f"--alluredir={reports / 'allure-results'}", "--clean-alluredir"]
     return int(pytest.main(argv + options))
 
 
@@ -100,19 +101,24 @@ def _history(args: argparse.Namespace) -> int:
     from monitor.history.store import HistoryStore, rebuild
     from monitor.profile import resolve_target_name
 
+    if args.action in ("rebuild", "compact"):
+        folder = args.source if args.action == "rebuild" else args.dir
+        if not folder.is_dir():  # rebuilding from nothing would replace the history with an empty one
+            print(f"slurpy-monitor: {folder}: no such text-history folder", file=sys.stderr)
+            return 2
     if args.action == "rebuild":
         done = rebuild(args.source, args.to)
         print(f"rebuilt {args.to}: {done.runs} runs, {done.records} records from {args.source}")
-        for line in done.skipped_lines:
-            print(f"  skipped {line}")
+        _say_set_aside(done.set_aside)
+        _load_alert_state(args.source, args.to)
         return 0
     if args.action == "compact":
         before = date.today() - timedelta(days=args.keep_days)
         for month in textlog.compact(args.dir, before):
             print(f"compacted into {month}")
         return 0
-    with HistoryStore(args.history) as store:
-        if args.action == "import":
+    if args.action == "import":
+        with HistoryStore(args.history) as store:
             missing = [p for p in args.paths if not p.exists()]
             for path in missing:  # a data branch's first run has no text history yet
                 print(f"{path}: nothing there yet")
@@ -123,9 +129,12 @@ def _history(args: argparse.Namespace) -> int:
                 done = store.import_file(file)
                 state = "unchanged" if done.files_unchanged else f"{done.runs} runs, {done.records} records added"
                 print(f"{file}: {state}")
-                for line in done.skipped_lines:
-                    print(f"  skipped {line}")
-            return 0
+                _say_set_aside(done.set_aside)
+        for path in args.paths:
+            if path.is_dir():
+                _load_alert_state(path, args.history)
+        return 0
+    with HistoryStore(args.history, read_only=True) as store:
         now = datetime.now(UTC)
         since = now - timedelta(hours=args.hours)
         target = resolve_target_name(args.target)
@@ -140,6 +149,28 @@ def _history(args: argparse.Namespace) -> int:
             for slot in gaps(slots):
                 print(f"  unknown {slot.start:%Y-%m-%d %H:%M}–{slot.end:%H:%M} UTC: no run ({slot.schedule})")
         return 0
+
+
+def _say_set_aside(lines: list) -> None:
+    if lines:
+        print(f"  set aside {len(lines)} line(s) this slurpy-monitor cannot use (the file is unchanged; a copy of each "
+              "is in the history's set_aside table):")
+        for line in lines:
+            print(f"    {line}")
+
+
+def _load_alert_state(text_dir: Path, history: Path) -> None:
+    """The alert state kept as text beside the results (every day of it: incidents stay open longer
+    than the results a job imports), rebuilt into the SQLite history."""
+    from monitor.alerts.state import AlertLog, AlertState
+
+    log = AlertLog(text_dir)
+    with AlertState(history, log=log) as state:
+        for target in log.targets():
+            skipped = state.load(target)
+            print(f"{log.folder(target)}: alert state of {target} loaded")
+            for line in skipped:
+                print(f"  skipped {line}")
 
 
 def _report(args: argparse.Namespace):
@@ -158,7 +189,7 @@ def _report(args: argparse.Namespace):
         profile = None
     policy = profile.slo if profile else SLOPolicy()
     now = datetime.now(UTC)
-    with HistoryStore(args.history) as store:  # 90 days at least: the status page's uptime bars
+    with HistoryStore(args.history, read_only=True) as store:  # 90 days at least: the status page's uptime bars
         rows, report = from_history(store, args.target, policy, now, list(profile.services) if profile else None,
                                     days=max(policy.window_days, 90))
     return profile, rows, report
@@ -179,11 +210,15 @@ def _uptime(args: argparse.Namespace) -> int:
 
 def _status_page(args: argparse.Namespace) -> int:
     from monitor.profile import StatusPagePolicy
+    from monitor.report.notes import read
     from monitor.report.status_page import write
 
     profile, rows, report = _report(args)
-    page = write(args.out, report, rows, profile.status_page if profile else StatusPagePolicy(), profile)
-    print(f"status page: {page}")
+    notes, problems = read(args.notes)
+    for problem in problems:  # a note with a typo is left off the page, never the whole page
+        print(f"slurpy-monitor: incident note left off the page: {problem}", file=sys.stderr)
+    page = write(args.out, report, rows, profile.status_page if profile else StatusPagePolicy(), profile, notes)
+    print(f"status page: {page} (with badges/, summary.json, incidents.atom; {len(notes)} incident notes)")
     return 0
 
 
@@ -205,14 +240,15 @@ def _alerts(args: argparse.Namespace) -> int:
                 print(f"no alert messages for target {target} in {args.history}")
             for d in deliveries:
                 error = f": {redact.text(d.last_error)}" if d.last_error else ""
-                print(f"{d.created[:19]}Z {d.state:7} {d.event:12} {d.channel:10} {d.check_id} "
+                print(f"{d.created[:19]}Z {d.state:11} {d.event:12} {d.channel:10} {d.check_id} "
                       f"({d.attempts} attempt(s)){error}")
             return 0
         profile = load_profile(target)
     except ProfileError as exc:
         print("slurpy-monitor: bad target profile:\n  " + "\n  ".join(exc.lines), file=sys.stderr)
         return 2
-    outcome = dispatch.evaluate(profile, args.history, datetime.now(UTC), f"alerts-evaluate-{os.getpid()}")
+    outcome = dispatch.evaluate(profile, args.history, datetime.now(UTC), f"alerts-evaluate-{os.getpid()}",
+                                log_dir=args.history_dir, sync=dispatch.Sync.from_env())
     for line in outcome.lines():
         print(line)
     return 1 if outcome.failed else 0
@@ -224,8 +260,29 @@ def _duration(text: str) -> float:
         value = float(text[:-1]) * units[text[-1]] if text[-1:] in units else float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a duration like 60s, 5m or 1h") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be more than zero")
+    if not value > 0 or not math.isfinite(value):  # nan compares false with everything
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite duration more than zero")
+    return value
+
+
+def _count(text: str) -> int:
+    """A whole number >= 0 (days, rounds): a negative one would silently mean something else."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number, e.g. 7") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must not be negative")
+    return value
+
+
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of hours, e.g. 24") from None
+    if not 0 < value <= 24 * 3650:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 and at most {24 * 3650} hours")
     return value
 
 
@@ -294,31 +351,37 @@ def parser() -> argparse.ArgumentParser:
     actions = history.add_subparsers(dest="action", required=True)
     add = actions.add_parser("import", help="add results files or text-history folders (adds nothing twice)")
     add.add_argument("paths", nargs="+", type=Path)
-    add.add_argument("--days", type=int, default=0,
+    add.add_argument("--days", type=_count, default=0,
                      help="from text-history folders, only the day files of the last N days (default: all)")
     build = actions.add_parser("rebuild", help="a new SQLite history from a text-history folder")
     build.add_argument("--from", dest="source", type=Path, required=True, help="the text-history folder")
     build.add_argument("--to", type=Path, default=DEFAULT_HISTORY, help=f"the SQLite file to write (default {DEFAULT_HISTORY})")
     squeeze = actions.add_parser("compact", help="fold day files older than --keep-days into monthly .jsonl.gz")
     squeeze.add_argument("dir", type=Path, help="the text-history folder")
-    squeeze.add_argument("--keep-days", type=int, default=7, help="day files this recent stay as they are (default 7)")
+    squeeze.add_argument("--keep-days", type=_count, default=7, help="day files this recent stay as they are (default 7)")
     show = actions.add_parser("gaps", help="a target's expected scheduled runs per suite: up, down, unknown")
     show.add_argument("--suite", help="only this suite (default: every suite of the target)")
-    show.add_argument("--hours", type=float, default=24, help="how far back (default 24)")
+    show.add_argument("--hours", type=_hours, default=24, help="how far back (default 24)")
     uptime = commands.add_parser("uptime", help="uptime, error budget, burn rates and incidents per service and check")
     uptime.add_argument("--json", action="store_true", help="the same figures as JSON")
     page = commands.add_parser("status-page", help="write the static status page (index.html) into --out")
     page.add_argument("--out", type=Path, default=Path("results/status-page"),
                       help="the folder index.html is written to (default results/status-page)")
+    page.add_argument("--notes", type=Path, default=None, metavar="DIR",
+                      help="people's updates on incidents, one incidents/<id>.md each (Investigating / Identified / "
+                           "Resolved), e.g. the data branch's incidents/ folder")
     alerts = commands.add_parser("alerts", help="alert from the history without a run, or list every message")
     alert_actions = alerts.add_subparsers(dest="action", required=True)
     evaluate = alert_actions.add_parser("evaluate", help="derive incidents (missed runs too) and deliver what is due")
+    evaluate.add_argument("--history-dir", type=Path, default=os.environ.get("SLURPY_HISTORY_DIR") or None,
+                          help="keep the alert state as text in this text-history folder too (also $SLURPY_HISTORY_DIR; "
+                               "the data branch's); $SLURPY_STATE_SYNC publishes claims before sending")
     listing = alert_actions.add_parser("list", help="the target's alert messages and their delivery state")
     watch = commands.add_parser("watch", help="run a suite every --every in one process, keeping history and "
                                               "alerting after each round; SIGTERM stops it after the round")
     watch.add_argument("--every", type=_duration, default=60.0, help="cadence: 60s, 5m, 1h (default 60s)")
     watch.add_argument("--suite", choices=list(SUITES), default="smoke")
-    watch.add_argument("--rounds", type=int, default=0, help="stop after this many rounds (default: until SIGTERM)")
+    watch.add_argument("--rounds", type=_count, default=0, help="stop after this many rounds (default: until SIGTERM)")
     watch.add_argument("--grace", type=_duration, default=120.0,
                        help="on SIGTERM, how long a running round may take to finish before it is stopped (default 120s)")
     watch.add_argument("--results-dir", type=Path, default=Path("results/watch"),
@@ -369,6 +432,12 @@ def main(argv: list[str] | None = None) -> int:
     except HistoryError as exc:  # a history that cannot be used: one line naming the file and what to do
         print(f"slurpy-monitor: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (| head): nothing to say
+        raise
+    except OSError as exc:  # a path that cannot be read or written (--out /proc/nope): one line, never a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"slurpy-monitor: {where}{exc.strerror or exc}: choose a path you can write to (or read from)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

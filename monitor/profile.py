@@ -680,6 +680,9 @@ class AlertChannel(_Strict):
     to: list[str] = Field(default=[], description="email: the recipients")
     ca_file: str | None = Field(default=None, description="email: a CA bundle to trust for STARTTLS (a private relay); "
                                                           "default the system's")
+    idempotent: bool = Field(default=False, description=(
+        "webhook: the receiver keeps one copy per Idempotency-Key header (PagerDuty-style dedup); a message whose "
+        "delivery was unconfirmed is then sent again, otherwise never"))
 
     @model_validator(mode="before")
     @classmethod
@@ -695,6 +698,9 @@ class AlertChannel(_Strict):
         missing = [name for name in needs if not getattr(self, name)]
         if missing:
             raise ValueError(f"channel {self.name!r} ({self.kind}) needs {', '.join(missing)}")
+        if self.idempotent and self.kind != "webhook":
+            raise ValueError(f"channel {self.name!r} ({self.kind}): idempotent is for webhooks (GitHub issues are "
+                             "recognised by a marker anyway; Slack and e-mail cannot drop a copy)")
         return self
 
     @property
@@ -760,7 +766,11 @@ class AlertPolicy(_Strict):
         "the end of every run"))
     delivery_attempts: int = Field(default=3, ge=1, le=10, description="tries per message within one run")
     delivery_backoff_s: float = Field(default=1.0, ge=0, le=MAX_TIMEOUT_S, description="wait before the second try, doubled after")
-    delivery_timeout_s: float = Field(default=10.0, gt=0, le=MAX_TIMEOUT_S)
+    delivery_timeout_s: float = Field(default=10.0, gt=0, le=MAX_TIMEOUT_S, description=(
+        "one wall-clock deadline per delivery attempt, connect to last byte (the probe's kind of deadline)"))
+    delivery_budget_s: float = Field(default=60.0, gt=0, le=900, description=(
+        "the whole run's alerting, channels in parallel: what is not sent by then is recorded as not sent and "
+        "tried by the next run"))
     channels: list[AlertChannel] = []
     maintenance: list[MaintenanceWindow] = []
     runbooks: dict[str, Runbook] = Field(default={}, description=(

@@ -3,6 +3,7 @@ read when a check needs it and never written anywhere. Every value a profile nam
 for redaction (:mod:`monitor.redact`) as soon as a :class:`Secrets` is made for it."""
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 
@@ -19,20 +20,37 @@ class MissingSecret(LookupError):
         self.fatal = fatal
 
 
+BUNDLE = "SLURPY_SECRETS"
+
+
+def bundled(env: Mapping[str, str]) -> dict[str, str]:
+    """The secrets handed over as one JSON object in ``$SLURPY_SECRETS`` (a workflow passes
+    ``${{ toJSON(secrets) }}``), by upper-cased name: GitHub spells its own token ``github_token``
+    and every other secret in capitals, and secret names are not case-sensitive there. Anything
+    that is not a JSON object of strings counts as nothing."""
+    try:
+        data = json.loads(env.get(BUNDLE) or "{}")
+    except ValueError:
+        return {}
+    return {str(k).upper(): v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
+
+
 class Secrets:
-    """Values for a profile's ``[secrets]``: from the environment, or from ``provided`` (what a
-    sandbox made up for itself, under the same variable names)."""
+    """Values for a profile's ``[secrets]``: from the environment variable the profile names,
+    else from the same name in ``$SLURPY_SECRETS``, or from ``provided`` (what a sandbox made up
+    for itself, under the same variable names). Only the names the profile lists are ever read."""
 
     def __init__(self, profile: Profile, env: Mapping[str, str] = os.environ,
                  provided: Mapping[str, str] | None = None):
         self.profile, self.env, self.provided = profile, env, dict(provided or {})
+        self.bundle = bundled(env)
         # Every value the profile names is kept out of everything the monitor writes from now on,
         # read or not: a field that gains a secret (a header, a channel) needs nothing more.
         redact.register(*(value for name in profile.secrets if (value := self._value(name))))
 
     def _value(self, logical_name: str) -> str | None:
         env_name = self.profile.secrets[logical_name]
-        return self.env.get(env_name) or self.provided.get(env_name)
+        return self.env.get(env_name) or self.bundle.get(env_name.upper()) or self.provided.get(env_name)
 
     def get(self, logical_name: str) -> str:
         env_name = self.profile.secrets.get(logical_name)

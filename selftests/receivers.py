@@ -41,10 +41,15 @@ def _complaints(schema: dict, data: Any) -> list[str]:
 @dataclass
 class HttpReceiver:
     """``down`` answers 503 to everything (a receiver having an outage); GitHub's
-    ``/repos/<o>/<r>/issues`` routes answer as GitHub does; ``/v2/enqueue`` as PagerDuty's Events
-    API (202, or 400 with the schema's complaints) keeping each alert by dedup key, and
-    ``/v2/alerts`` as Opsgenie's (202, 422 for an invalid body, 401 without ``GenieKey``) keeping
-    each alert by alias. What was refused is in ``refused``."""
+    ``/repos/<o>/<r>/issues`` routes answer as GitHub does (create, list, comment, close);
+    ``/v2/enqueue`` as PagerDuty's Events API (202, or 400 with the schema's complaints) keeping
+    each alert by dedup key, and ``/v2/alerts`` as Opsgenie's (202, 422 for an invalid body, 401
+    without ``GenieKey``) keeping each alert by alias. What was refused is in ``refused``.
+
+    ``hostile`` maps a path prefix to a way of misbehaving *after* the whole request was read
+    (and recorded in ``received``): ``drip`` (the answer one byte every ``drip_s``), ``slow``
+    (a 200 after ``slow_s``), ``hang`` (never answers), ``500``, ``close`` (closes without a
+    word), ``double`` (two 200 answers to one request)."""
 
     server: ThreadingHTTPServer
     received: list[Received] = field(default_factory=list)
@@ -53,6 +58,15 @@ class HttpReceiver:
     pagerduty: dict[str, dict] = field(default_factory=dict)
     opsgenie: dict[str, dict] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
+    hostile: dict[str, str] = field(default_factory=dict)
+    drip_s: float = 1.0
+    slow_s: float = 3.0
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def keys(self, path_prefix: str) -> set[str]:
+        """The distinct Idempotency-Key values that reached ``path_prefix``: what a receiver that
+        honours the header keeps."""
+        return {r.headers.get("Idempotency-Key", "") for r in self.got(path_prefix)}
 
     @property
     def url(self) -> str:
@@ -75,7 +89,12 @@ class HttpReceiver:
                     self._answer(503, {"message": "receiver down"})
                     return
                 receiver.received.append(Received(self.command, self.path, dict(self.headers), body))
-                parts = self.path.strip("/").split("/")
+                path = self.path.split("?")[0]
+                misbehave = next((how for prefix, how in receiver.hostile.items() if path.startswith(prefix)), "")
+                if misbehave:
+                    self._misbehave(misbehave)
+                    return
+                parts = path.strip("/").split("/")
                 if parts[:1] == ["repos"] and len(parts) >= 4 and parts[3] == "issues":
                     self._github(parts[4:], json.loads(body or b"{}"))
                 elif self.path == "/v2/enqueue":
@@ -85,11 +104,40 @@ class HttpReceiver:
                 else:
                     self._answer(200, {"ok": True})
 
+            def _misbehave(self, how: str) -> None:
+                self.close_connection = True
+                if how == "hang":
+                    receiver.stopping.wait()
+                elif how == "close":
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                elif how == "500":
+                    self._answer(500, {"message": "internal error"})
+                elif how == "slow":
+                    if not receiver.stopping.wait(receiver.slow_s):
+                        self._answer(200, {"ok": True})
+                elif how == "double":
+                    self._answer(200, {"ok": True})
+                    self._answer(200, {"ok": True})
+                elif how == "drip":
+                    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"ok\": true}"
+                    for byte in answer:
+                        if receiver.stopping.wait(receiver.drip_s):
+                            return
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+
             def _github(self, rest: list[str], data: dict) -> None:
                 if not rest and self.command == "POST":
                     number = len(receiver.issues) + 1
                     receiver.issues[number] = {**data, "state": "open", "comments": []}
                     self._answer(201, {"number": number})
+                elif not rest and self.command == "GET":
+                    listed = [{"number": n, "body": i.get("body", ""), "state": i["state"]}
+                              for n, i in sorted(receiver.issues.items(), reverse=True)]
+                    self._answer(200, listed)
+                elif len(rest) == 2 and rest[1] == "comments" and self.command == "GET":
+                    self._answer(200, [{"id": n, "body": c} for n, c in
+                                       enumerate(receiver.issues[int(rest[0])]["comments"], start=1)])
                 elif len(rest) == 2 and rest[1] == "comments":
                     receiver.issues[int(rest[0])]["comments"].append(data["body"])
                     self._answer(201, {"id": 1})
@@ -146,7 +194,7 @@ class HttpReceiver:
                     alert["events"].append("create")
                 self._answer(202, {"result": "Request will be processed", "took": 0.01, "requestId": "r"})
 
-            def _answer(self, status: int, data: dict) -> None:
+            def _answer(self, status: int, data: dict | list) -> None:
                 raw = json.dumps(data).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -162,6 +210,7 @@ class HttpReceiver:
         return receiver
 
     def stop(self) -> None:
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()
 

@@ -120,6 +120,20 @@ def test_status_page_writes_the_page_and_its_embeds(tmp_path, capsys):
     assert 'data-service="backend" data-state="up"' in (out / "index.html").read_text()
 
 
+def test_status_page_shows_peoples_notes_and_names_a_broken_one(tmp_path, capsys):
+    history = tmp_path / "h.sqlite"
+    _shifted_history(history)
+    notes = tmp_path / "incidents"
+    notes.mkdir()
+    (notes / "frontend-20260310T0920Z.md").write_text("# Sign-ins failing\n## Investigating · 2030-01-01 09:20 UTC\nOn it.\n")
+    (notes / "backend-20260310T1100Z.md").write_text("## Fixed · 2030-01-01 11:05 UTC\nx\n")
+    assert cli.main(["status-page", "--target", "production.example", "--history", str(history), "--out",
+                     str(tmp_path / "site"), "--notes", str(notes)]) == 0
+    said = capsys.readouterr()
+    assert "incident note left off the page" in said.err and "backend-20260310T1100Z.md:1" in said.err
+    assert "1 incident notes" in said.out and "Sign-ins failing" in (tmp_path / "site" / "index.html").read_text()
+
+
 def test_run_help_lists_every_option_the_plugins_register_from_the_one_list(capsys):
     """`run --help` and pytest read one definition (monitor.options): every option a plugin
     registers is in the help, with its environment variable, and the exit codes are explained."""
