@@ -20,6 +20,7 @@ from playwright.sync_api import BrowserContext, Dialog, Page, StorageState
 from playwright.sync_api import Error as PlaywrightError
 
 from monitor import redact
+from monitor.analysers.network import browser_tls_error
 from monitor.pages import ChatPage, SignInPage
 from monitor.profile import Profile
 from monitor.results import Category, CheckResult, Verdict
@@ -120,6 +121,7 @@ class SignInFailed:
     """Signing in did not land where it should: ``reason`` says what happened and what the page showed."""
 
     reason: str
+    tls: bool = False  # the browser refused the site's certificate: the reason is a TLS one
 
 
 MonitorSession = SignedIn | SignInFailed
@@ -181,7 +183,8 @@ def sign_in(context: BrowserContext, email: str, password: str, timeout_s: float
         redact.register(*session.credentials())
         return session
     except PlaywrightError as exc:
-        return SignInFailed(f"{_first_lines(exc, limit=1)}; page showed: {watcher.describe(page)}")
+        tls = browser_tls_error(str(exc))
+        return SignInFailed(tls, tls=True) if tls else SignInFailed(f"{_first_lines(exc, limit=1)}; page showed: {watcher.describe(page)}")
     finally:
         context.close()
 
@@ -198,6 +201,7 @@ class Journey(PageWatcher):
         self._page: Page | None = None
         self.steps: list[dict[str, Any]] = []
         self.failure: str | None = None
+        self.category = Category.JOURNEY  # what a failure is filed under: tls when the browser refused the certificate
         self.details: dict[str, Any] = {}
 
     def __enter__(self) -> Self:
@@ -225,6 +229,8 @@ class Journey(PageWatcher):
         session. A failed sign-in is the journey's first failed step: it takes no other."""
         if isinstance(session, SignInFailed):
             self.failure = f"at step {SIGN_IN_STEP!r}: {session.reason}"
+            if session.tls:
+                self.category = Category.TLS
         context_args = session.context_args() if isinstance(session, SignedIn) else {}
         return self.open(new_context(**context_args))
 
@@ -247,6 +253,11 @@ class Journey(PageWatcher):
         except JourneyStopped:
             raise
         except Exception as exc:  # an expect() that failed, a Playwright timeout, a broken page
+            tls = browser_tls_error(str(exc))
+            if tls is not None:  # the page never came: nothing it showed is worth describing
+                self.category = Category.TLS
+                self.failure = f"at step '{description}': {tls}"
+                raise JourneyStopped(self.failure) from exc
             shown = self.describe(self._page) if self._page is not None else "no page open"
             self.failure = f"at step '{description}': {_first_lines(exc)}; page showed: {shown}"
             raise JourneyStopped(self.failure) from exc
@@ -261,7 +272,8 @@ class Journey(PageWatcher):
         if failure is None and self.page_errors:
             failure = f"the page threw a JavaScript error: {self.page_errors[0]}"
         if failure:
-            verdict, category, message = Verdict.FAIL, Category.JOURNEY, f"{label} FAILED [journey]: {url}: {failure}"
+            category = self.category
+            verdict, message = Verdict.FAIL, f"{label} FAILED [{category.value}]: {url}: {failure}"
         else:
             verdict, category, message = Verdict.PASS, None, f"{label} ok: {url}: {len(self.steps)} steps in {elapsed} ms"
         return CheckResult(check="journey", service=self.service, path=self.name, url=url, verdict=verdict,

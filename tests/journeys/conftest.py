@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from monitor import redact
 from monitor.accounts import AccountApiError, TestAccounts, new_run_id
+from monitor.browser_trust import TrustError, trusting_home
 from monitor.journeys import Journey, MonitorSession, sign_in
 from monitor.pages import NewUser
 
@@ -26,9 +27,16 @@ def base_url(profile):
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args, playwright):
-    """Playwright's own Chromium where it is installed, else Debian's (which `./run` installs)."""
+def browser_type_launch_args(browser_type_launch_args, playwright, profile, tmp_path_factory):
+    """Playwright's own Chromium where it is installed, else Debian's (which `./run` installs);
+    trusting the profile's private CA, if it names one, for this run only."""
     args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
+    if profile.tls.ca_bundle:
+        try:
+            home = trusting_home(profile.tls.ca_bundle, tmp_path_factory.mktemp("browser-home"))
+        except TrustError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        args["env"] = {**os.environ, "HOME": str(home)}
     if not Path(playwright.chromium.executable_path).exists():
         found = next((path for path in DEBIAN_CHROMIUM if Path(path).exists()), None)
         if found is None:
@@ -57,9 +65,6 @@ def browser_context_args(browser_context_args, profile, run_id, request_headers)
         # profile's [request] headers (a protected preview's bypass), on every request the page makes.
         "user_agent": f"{profile.user_agent_header} journeys",
         "extra_http_headers": {**request_headers, profile.traffic_header: run_id},
-        # The sandbox's certificates come from its own CA, which Chromium does not know; the
-        # TLS smoke check judges certificates, the journeys judge pages.
-        "ignore_https_errors": profile.sandbox,
     }
 
 
