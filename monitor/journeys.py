@@ -52,10 +52,15 @@ class PageWatcher:
     def __init__(self) -> None:
         self.page_errors: list[str] = []
         self.dialogs: list[str] = []
+        self.requests = 0  # what the watched pages sent: a journey's cost to the target
 
     def watch(self, page: Page) -> None:
         page.on("pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}"))
+        page.on("request", self._count)
         page.on("dialog", self._dismiss)
+
+    def _count(self, request: object) -> None:
+        self.requests += 1
 
     def _dismiss(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)
@@ -278,4 +283,4 @@ class Journey(PageWatcher):
             verdict, category, message = Verdict.PASS, None, f"{label} ok: {url}: {len(self.steps)} steps in {elapsed} ms"
         return CheckResult(check="journey", service=self.service, path=self.name, url=url, verdict=verdict,
                            category=category, message=message, duration_ms=float(elapsed),
-                           details={"steps": self.steps, **self.details})
+                           details={"steps": self.steps, "requests": self.requests, **self.details})
