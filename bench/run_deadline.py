@@ -20,6 +20,9 @@ sys.path.insert(0, str(ROOT))
 from monitor.results import read_jsonl  # noqa: E402
 from slurpy_sandbox.hostile import HostileServers  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "selftests"))
+from test_run_deadline import with_deadline  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -29,9 +32,7 @@ def main() -> None:
         url = servers["hang"].url.replace("http://", "https://")
         targets = Path(scratch) / "targets"
         targets.mkdir()
-        deadlines = "".join(f"{suite} = {args.deadline}\n" for suite in ("smoke", "security", "journeys"))
-        (targets / "hostile.toml").write_text((ROOT / "targets" / "production.example.toml").read_text()
-                                              + f"\n[run_deadline_s]\n{deadlines}")
+        (targets / "hostile.toml").write_text(with_deadline(args.deadline))
         for label, extra in (("serial", []), ("-n 2", ["-n", "2"])):
             results = Path(scratch) / f"{label.replace(' ', '')}.jsonl"
             started = time.monotonic()

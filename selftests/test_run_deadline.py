@@ -26,12 +26,18 @@ def hang():
         yield servers["hang"].url.replace("http://", "https://")
 
 
+def with_deadline(seconds: float) -> str:
+    """The production example with every suite's run deadline set to ``seconds``."""
+    shipped = "[run_deadline_s]\nsmoke = 180\nsecurity = 600\njourneys = 600\n"
+    profile = (ROOT / "targets" / "production.example.toml").read_text()
+    assert shipped in profile
+    return profile.replace(shipped, f"[run_deadline_s]\nsmoke = {seconds}\nsecurity = {seconds}\njourneys = {seconds}\n")
+
+
 def run_all(tmp_path: Path, url: str, *extra: str) -> tuple[subprocess.CompletedProcess, list]:
     targets = tmp_path / "targets"
     targets.mkdir()
-    profile = (ROOT / "targets" / "production.example.toml").read_text()
-    (targets / "hostile.toml").write_text(
-        profile + f"\n[run_deadline_s]\nsmoke = {DEADLINE_S}\nsecurity = {DEADLINE_S}\njourneys = {DEADLINE_S}\n")
+    (targets / "hostile.toml").write_text(with_deadline(DEADLINE_S))
     results = tmp_path / "results.jsonl"
     proc = subprocess.run(
         [sys.executable, "-m", "monitor.cli", "run", "all", "--target", "hostile", "--url", f"frontend={url}",
