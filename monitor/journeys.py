@@ -68,17 +68,19 @@ class PageWatcher:
         self.page_errors: list[str] = []
         self.dialogs: list[str] = []
         self.navigations: list[str] = []
+        self.requests = 0  # what the watched pages sent: a journey's cost to the target
 
     def watch(self, page: Page) -> None:
         page.on("pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}"))
         page.on("dialog", self._dismiss)
-        page.on("request", lambda request: self._navigated(page, request))
+        page.on("request", lambda request: self._requested(page, request))
 
     def _dismiss(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
-    def _navigated(self, page: Page, request: Request) -> None:
+    def _requested(self, page: Page, request: Request) -> None:
+        self.requests += 1
         if request.is_navigation_request() and request.frame == page.main_frame:
             self.navigations.append(request.url)
 
@@ -316,4 +318,4 @@ class Journey(PageWatcher):
             verdict, category, message = Verdict.PASS, None, f"{label} ok: {url}: {len(self.steps)} steps in {elapsed} ms"
         return CheckResult(check="journey", service=self.service, path=self.name, url=url, verdict=verdict,
                            category=category, message=message, duration_ms=float(elapsed),
-                           details={"steps": self.steps, **self.details})
+                           details={"steps": self.steps, "requests": self.requests, **self.details})
