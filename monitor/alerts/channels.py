@@ -32,13 +32,21 @@ class DeliveryError(Exception):
 
 
 def title(message: dict[str, Any]) -> str:
-    what = message["check_id"]
-    where = f"{message['target']}: {what}"
+    """One line, the root cause first: ``[CRITICAL] production: backend unreachable: connection
+    refused; also failing: latency, tls``; ``… backend worse: …``; ``[RESOLVED] … backend recovered
+    (was: …)``."""
+    where = message["target"]
+    what = message.get("cause") or f"{message['check_id']} failing"
     kind = message["kind"]
     if kind == "resolved":
-        return f"[RESOLVED] {where} passes again"
-    state = "still failing" if kind == "reminder" else "failing"
-    return f"[{message['severity'].upper()}] {where} {state}"
+        return f"[RESOLVED] {where}: {message['check_id']} recovered (was: {what})"
+    head = f"[{message['severity'].upper()}] {where}:"
+    if kind == "worse":
+        return f"{head} {message['check_id']} worse: {message['update']}"
+    if kind == "reminder":
+        return f"{head} still open: {what}"
+    also = message.get("also") or []
+    return f"{head} {what}" + (f"; also failing: {', '.join(also)}" if also else "")
 
 
 def text(message: dict[str, Any]) -> str:
@@ -47,8 +55,11 @@ def text(message: dict[str, Any]) -> str:
     if message["kind"] == "resolved":
         lines.append(f"failing from {message['since']} to {message['resolved_at']}"
                      + (f" ({runs} failed runs, {message['flaky_runs']} flaky passes while recovering)" if runs else ""))
+    elif message["kind"] == "worse":
+        lines.append(f"open since {message['since']}: {message.get('cause') or message['check_id']}")
+        lines.append(f"new: {message['update_detail']}")
     else:
-        lines.append(f"since {message['since']}" + (f" ({runs} failed runs in a row)" if runs else ""))
+        lines.append(f"since {message['since']}" + (f" ({runs} failed runs)" if runs else ""))
         if message.get("last_error"):
             lines.append(f"last error: {message['last_error']}")
     if message.get("url"):

@@ -261,9 +261,9 @@ def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_fil
         else:
             scan.read(item, body, exchange.response.encoding or "utf-8", truncated)
     problems = [*filter(None, [scan.bound]), *(leak.describe() for leak in scan.leaks), *scan.unreadable]
-    if problems:  # files and bytes scanned belong in every verdict's message
-        problems[0] = f"{scan.summary}; {problems[0]}"
+    # files and bytes scanned belong in every verdict's message
     return judged("secrets", service, category=Category.SECRET, problems=problems, url=base_url, details=scan.details,
+                  preface=scan.summary,
                   verdict=Verdict.WARN if scan.bound and not scan.leaks and not scan.unreadable else None,
                   ok_message=f"no server secret: {scan.summary}, each once"
                   + (f" ({'; '.join(scan.notes)})" if scan.notes else ""))

@@ -35,9 +35,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the version just deployed, stamped on every record (also $SLURPY_DEPLOY_VERSION)")
     group.addoption("--runner", default=os.environ.get("SLURPY_RUNNER") or socket.gethostname(), metavar="NAME",
                     help="where this run runs, stamped on every record (default $SLURPY_RUNNER or the host name)")
-    group.addoption("--schedule", default=os.environ.get("SLURPY_SCHEDULE", ""), metavar="CRON",
-                    help="the cron line that started this run (also $SLURPY_SCHEDULE): the history then expects "
-                         "the next run and shows a missed one as unknown")
+    group.addoption("--schedule", default=os.environ.get("SLURPY_SCHEDULE", ""), metavar="SCHEDULE",
+                    help="the cron line that started this run, or the cadence of a loop ('every 15s'; also "
+                         "$SLURPY_SCHEDULE): the history then expects the next run and shows a missed one as unknown")
 
 
 def results_path(config: pytest.Config, run: Run) -> Path:

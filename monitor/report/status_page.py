@@ -61,15 +61,16 @@ def _cell_colour(ratio: float | None) -> str:
     return "#cf222e"
 
 
-def day_bar(entity: Entity, now: datetime) -> list[tuple[str, float | None, float]]:
-    """(day, uptime or None, unknown seconds) for each of the last :data:`DAYS` days, oldest first."""
+def day_bar(entity: Entity, now: datetime) -> list[tuple[str, float | None, float, float]]:
+    """(day, uptime or None, known seconds, unknown seconds) for each of the last :data:`DAYS`
+    days, oldest first."""
     tally = Tally(entity.slots)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     days = []
     for back in range(DAYS - 1, -1, -1):
         start = today - timedelta(days=back)
         seen = tally.window(f"{start:%Y-%m-%d}", start, min(start + timedelta(days=1), now))
-        days.append((f"{start:%Y-%m-%d}", seen.ratio, seen.unknown_s))
+        days.append((f"{start:%Y-%m-%d}", seen.ratio, seen.known_s, seen.unknown_s))
     return days
 
 
@@ -122,14 +123,16 @@ def _service(entity: Entity, report: Report, rows: list[Observation], policy: St
     budget_text = "no data" if budget is None else \
         f"{percent(budget.left_ratio, 1)} <span class=meta>({duration(max(0.0, budget.left_s))} of {duration(budget.allowed_s)})</span>"
     cells = []
-    for day, ratio, unknown in day_bar(entity, report.now):
-        said = f"{day}: " + ("no data" if ratio is None else f"{percent(ratio)} up") + \
+    for day, ratio, known, unknown in day_bar(entity, report.now):
+        said = f"{day}: " + ("no data" if ratio is None else f"{percent(ratio)} up of {duration(known)} observed") + \
             (f", {duration(unknown)} unknown" if unknown else "")
         cells.append(f'<span style="background:{_cell_colour(ratio)}" title="{_e(said)}" aria-label="{_e(said)}"></span>')
     points = latency_points(rows, entity.name, report.now)
     chart = latency_chart(points, spec.latency_ms if spec else None) if points else \
         '<p class="meta">no latency measured in the last 7 days</p>'
-    figures = "".join(f"<div><span class=meta>uptime {w}</span><b>{percent(entity.uptime[w].ratio)}</b></div>"
+    figures = "".join(f"<div><span class=meta>uptime {w}</span><b>{percent(entity.uptime[w].ratio)}</b>"
+                      + (f"<span class=meta>of {duration(entity.uptime[w].known_s)} observed</span>"
+                         if entity.uptime[w].known_s else "") + "</div>"
                       for w in ("24h", "7d", "30d"))
     unknown = entity.uptime["30d"].unknown_s
     return f"""<section class="service" data-service="{_e(entity.name)}" data-state="{entity.state}">
@@ -177,8 +180,8 @@ availability objective {percent(report.objective, 1)} over {report.window_days} 
 <h3>Incidents</h3>{_incidents(report, shown)}
 <h3>Latency objectives ({report.window_days} days, 95th percentile)</h3>
 <div class=scroll><table><thead><tr><th>objective</th><th>p95</th><th>target</th><th></th></tr></thead><tbody>{latency}</tbody></table></div>
-</main><footer class="meta"><p>Uptime counts only time a check observed; "unknown" is time a scheduled check was due
-and did not run, never counted as up.</p></footer></body></html>
+</main><footer class="meta"><p>Uptime counts only time a check observed (a scheduled run its slot, a run by hand
+the minutes after it); "unknown" is time a scheduled check was due and did not run, never counted as up.</p></footer></body></html>
 """
 
 
