@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 import gevent
 import psutil
@@ -42,7 +43,7 @@ from monitor.loadplan import CapacitySearch, StepRamp
 from monitor.pipeline import JsonlSink, Run, RunRecorder
 from monitor.profile import HealthEndpoint, Profile, ProfileError, load_profile, resolve_target_name, url_overrides_from_env
 from monitor.results import CheckResult, Verdict
-from monitor.secrets import MissingSecret, Secrets
+from monitor.secrets import MissingSecret, Secrets, request_headers
 
 PROFILE_ENV = "SLURPY_LOAD_PROFILE"  # a live profile as JSON, written by slurpy-load (the sandbox's URLs and CA)
 RUN_ID_ENV = "SLURPY_LOAD_RUN_ID"
@@ -229,7 +230,7 @@ def _options(parser) -> None:
     parser.add_argument("--max-duration", type=float, default=None, help="lower the profile's bound on seconds")
 
 
-def _refuse(message: str) -> None:
+def _refuse(message: str) -> NoReturn:
     print(f"slurpy load: {message}", file=sys.stderr, flush=True)
     sys.exit(EXIT["refused"])
 
@@ -286,13 +287,18 @@ def _configure(environment: Environment, **_) -> None:
                 run.notes.append(f"chat and plans not run: {exc}")
         if run.account is None:
             weights.update(chat=0, plans=0)
+    try:  # a protected target answers nothing but 401 without its bypass header: no run, whatever the place
+        extra_headers = request_headers(profile, Secrets(profile))
+    except MissingSecret as exc:
+        _refuse(f"[request] headers: {exc}")
     for name, user in SCENARIOS.items():
         user.weight = weights.get(name, 0)
         user.host = profile.services["frontend" if "frontend" in profile.services else polled[0]].base_url
         user.network_timeout = user.connection_timeout = profile.timeout_s
         user.insecure = False
         user.ssl_context_factory = staticmethod(functools.partial(_trust, profile.tls.ca_bundle))
-        user.default_headers = {"User-Agent": f"{profile.user_agent_header} load", profile.traffic_header: f"load {run.run_id}"}
+        user.default_headers = {**extra_headers, "User-Agent": f"{profile.user_agent_header} load",
+                                profile.traffic_header: f"load {run.run_id}"}
         user.wait_time = between(*policy.think_time_s)
     HealthPoller.wait_time = constant(policy.health_interval_s)
     run.groups = _groups(run, weights)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.analysers.headers import HeaderPolicy
-from monitor.profile import Profile, RateLimitRule, ValidationRule
+from monitor.profile import AccessRule, Profile, RateLimitRule, ValidationRule
 
 JOURNEYS = ("sign-up", "sign-in", "chat", "payment")
 
@@ -51,6 +51,7 @@ NOTHING_TO_PROBE = {
     "cors": "no service in this profile sets security.cors_path with allowed origins ([cors] or security.cors_origins)",
     "rate_limit": "this profile has no [[rate_limits]] rules",
     "validation": "this profile has no [[validation]] rules",
+    "access": "this profile has no [[access]] rules and no rule with auth = true",
     "secrets": "no service in this profile lists pages to scan",
     "exposure": "no service in this profile",
     "journey": "no frontend service in this profile",
@@ -95,7 +96,8 @@ def catalogue(profile: Profile) -> list[CheckCase]:
                                                               source=spec.version)))
         cases.append(CheckCase("exposure", name, args=dict(
             service=name, url=spec.url(spec.health[0].path), base_url=spec.base_url,
-            private_paths=sec.private_paths, allow_version=rules.allow_version_disclosure)))
+            private_paths=sec.private_paths, allow_version=rules.allow_version_disclosure,
+            sign_in_path=rules.sign_in_path)))
     def guarded_route(kind: str, rule: RateLimitRule | ValidationRule) -> CheckCase:
         return CheckCase(kind, rule.service, f"{rule.method} {rule.path}",
                          dict(rule=rule, url=profile.services[rule.service].url(rule.path)), auth=rule.auth,
@@ -103,6 +105,12 @@ def catalogue(profile: Profile) -> list[CheckCase]:
 
     cases += [guarded_route("rate_limit", rule) for rule in profile.rate_limits]
     cases += [guarded_route("validation", rule) for rule in profile.validation]
+    for rule in access_rules(profile):
+        # Its signed-in (CSRF) trials spend the monitor account's budget on the route.
+        cases.append(CheckCase("access", rule.service, f"{rule.method} {rule.path}", dict(
+            rule=rule, url=profile.services[rule.service].url(rule.path), sign_in_path=profile.security.sign_in_path,
+            origin=profile.auth_origin, csrf_cookie=profile.auth.csrf_cookie, csrf_header=profile.auth.csrf_header),
+            auth=rule.csrf, budget=budget_key(rule.service, rule.method, rule.path, rule.csrf)))
     if "frontend" in profile.services:
         # The chat journey sends one message as the monitor account: it spends that account's
         # budget on the chat route, as a signed-in probe there does.
@@ -110,6 +118,20 @@ def catalogue(profile: Profile) -> list[CheckCase]:
         cases += [CheckCase("journey", "frontend", journey, budget=chat if journey == "chat" else None)
                   for journey in JOURNEYS]
     return cases
+
+
+def access_rules(profile: Profile) -> list[AccessRule]:
+    """The profile's [[access]] rules, then one for every other route a rule says is sign-in first
+    (auth = true), carrying a body that rule knows the route refuses: the rate-limit probe's, else
+    validation's wrong types."""
+    rules = {(rule.service, rule.method, rule.path): rule for rule in profile.access}
+    guarded: list[RateLimitRule | ValidationRule] = [*profile.rate_limits, *profile.validation]
+    for rule in guarded:
+        key = (rule.service, rule.method, rule.path)
+        if rule.auth and key not in rules:
+            body = rule.json_body if isinstance(rule, RateLimitRule) else rule.wrong_types
+            rules[key] = AccessRule(service=rule.service, method=rule.method, path=rule.path, json_body=body)
+    return list(rules.values())
 
 
 def cases_of(profile: Profile, kind: str) -> list[CheckCase]:

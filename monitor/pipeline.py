@@ -43,6 +43,7 @@ class RunRecorder:
         self._closed = False
 
     def add(self, result: CheckResult) -> None:
+        result.scrub()
         result.target = result.target or self.run.target
         result.run_id = result.run_id or self.run.run_id
         result.deploy_version = result.deploy_version or self.run.deploy_version

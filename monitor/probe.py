@@ -10,42 +10,31 @@ on the caller, so this is the run's own spending of each route's budget under th
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import socket
 import ssl
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from monitor.analysers.network import (
     BODY,
-    CONNECTING,
-    HEADERS,
-    SENDING,
     TLS_HANDSHAKE,
-    AnswerTooLarge,
-    DeadlineExceeded,
     ProbeFailure,
-    ProtocolViolation,
     classify_error,
-    could_be_http,
     describe_error,
     is_retryable,
-    protocol_violation,
 )
+from monitor.deadline import Watch, read_capped
 from monitor.profile import Profile
 from monitor.results import Category
 
 T = TypeVar("T")
 Origin = tuple[str, int]  # (host, port): what a per-service deadline is keyed on
-FIRST_BYTES = 64  # of an answer, kept to show what came when it was not HTTP
 
 
 @dataclass
@@ -90,9 +79,17 @@ class NetworkSettings:
     max_answer_bytes: int = 1_048_576
     max_script_bytes: int = 16_777_216
     service_timeouts: Mapping[Origin, float] = field(default_factory=dict)  # services that set their own timeout_s
+    origin_headers: Mapping[Origin, Mapping[str, str]] = field(default_factory=dict)  # [request] headers, per service
 
     @classmethod
-    def from_profile(cls, profile: Profile) -> NetworkSettings:
+    def from_profile(cls, profile: Profile, request_headers: Mapping[str, str] | None = None) -> NetworkSettings:
+        """``request_headers``: the profile's ``[request] headers`` with their secrets read (see
+        :func:`monitor.secrets.request_headers`), sent only to the services ``[request] services``
+        lists: a preview's bypass secret has no business reaching another host."""
+        origin_headers: dict[Origin, Mapping[str, str]] = {}
+        if request_headers:
+            for name in profile.request.services or list(profile.services):
+                origin_headers[_origin(profile.services[name].base_url)] = dict(request_headers)
         service_timeouts: dict[Origin, float] = {}
         for spec in profile.services.values():
             if spec.timeout_s is not None:
@@ -103,126 +100,13 @@ class NetworkSettings:
                    retry_delay_s=profile.retry_delay_s, user_agent=profile.user_agent_header,
                    traffic_header=profile.traffic_header, ca_bundle=profile.tls.ca_bundle,
                    max_answer_bytes=profile.max_answer_bytes, max_script_bytes=profile.max_script_bytes,
-                   service_timeouts=service_timeouts)
+                   service_timeouts=service_timeouts, origin_headers=origin_headers)
 
     def with_headers(self, **headers: str) -> NetworkSettings:
         return replace(self, headers={**self.headers, **headers})
 
     def deadline_for(self, origin: Origin) -> float:
         return self.service_timeouts.get(origin, self.timeout_s)
-
-
-class _Watch:
-    """One attempt's wall-clock deadline. When it passes, a timer shuts the connection down, which
-    ends whatever blocking read or write is under way: a per-read timeout never fires on an
-    answer that drips a byte a second, this does. It also knows the phase the attempt is in."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.phase = CONNECTING
-        self.body_bytes = 0
-        self.first_bytes = b""
-        self.expired_in: str | None = None
-        self._lock = threading.Lock()
-        self._connection: socket.socket | None = None
-        self._done = False
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def watch(self, sock: socket.socket) -> None:
-        """Hold a duplicate of the connection's descriptor: the TLS layer detaches the socket object
-        it wraps, and shutting a duplicate down shuts the connection itself down."""
-        with self._lock:
-            self._connection = socket.socket(fileno=os.dup(sock.fileno()))
-            if self.expired_in is not None:
-                self._shutdown()
-
-    def trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpcore's ``trace`` extension: hands over the connection and marks each phase."""
-        if event == "connection.connect_tcp.complete":
-            self.watch(info["return_value"].get_extra_info("socket"))
-            self._keep_first_bytes(info["return_value"])
-        elif event == "connection.start_tls.complete":
-            self._keep_first_bytes(info["return_value"])
-        elif event == "connection.start_tls.started":
-            self.phase = TLS_HANDSHAKE
-        elif event == "http11.send_request_headers.started":
-            self.phase = SENDING
-        elif event == "http11.receive_response_headers.started":
-            self.phase = HEADERS
-
-    def _keep_first_bytes(self, stream: Any) -> None:
-        """Watch the first bytes the target sends: an answer that does not start like HTTP fails at
-        once, naming what came (an SSH banner), instead of waiting out the deadline for headers
-        that will never come."""
-        read = stream.read
-
-        def reading(*args: Any, **kwargs: Any) -> bytes:
-            data = read(*args, **kwargs)
-            if len(self.first_bytes) < FIRST_BYTES:
-                self.first_bytes += data[: FIRST_BYTES - len(self.first_bytes)]
-                if not could_be_http(self.first_bytes):
-                    raise ProtocolViolation(f"not HTTP at all: it answered {self.first_bytes!r}")
-            return data
-
-        stream.read = reading
-
-    def _expire(self) -> None:
-        with self._lock:
-            if not self._done:
-                self.expired_in = self.phase
-                self._shutdown()
-
-    def _shutdown(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(OSError):  # the peer already closed it: nothing left to interrupt
-                self._connection.shutdown(socket.SHUT_RDWR)
-
-    def check(self) -> None:
-        if self.expired_in is not None:
-            raise DeadlineExceeded(self.seconds, self.expired_in, self.body_bytes)
-
-    def close(self) -> None:
-        with self._lock:
-            self._done = True
-            self._timer.cancel()
-            if self._connection is not None:
-                self._connection.close()
-
-    def failure(self, exc: BaseException) -> BaseException:
-        """What to record for an error: once the deadline passed, whatever error the shutdown
-        caused is the deadline; a broken exchange is put in words; anything else stays as it is."""
-        category = classify_error(exc)
-        if self.expired_in is not None or category is Category.TIMEOUT:
-            return DeadlineExceeded(self.seconds, self.expired_in or self.phase, self.body_bytes)
-        if category is Category.PROTOCOL:
-            return protocol_violation(exc, self.phase, self.body_bytes, self.first_bytes)
-        return exc
-
-    def reraise(self, exc: BaseException) -> NoReturn:
-        """Raise what :meth:`failure` makes of ``exc`` (``exc`` itself if it stays as it is)."""
-        failure = self.failure(exc)
-        if failure is exc:
-            raise exc
-        raise failure from exc
-
-
-def _read_capped(response: httpx.Response, limit: int, allow_truncated: bool, watch: _Watch) -> tuple[bytes, bool]:
-    """The (decoded) body, streamed: at most ``limit`` bytes are kept, however much is on offer."""
-    chunks: list[bytes] = []
-    kept = 0
-    for chunk in response.iter_bytes():
-        watch.body_bytes += len(chunk)
-        watch.check()
-        if kept + len(chunk) > limit:
-            if not allow_truncated:
-                raise AnswerTooLarge(limit, watch.body_bytes)
-            chunks.append(chunk[: limit - kept])
-            return b"".join(chunks), True
-        chunks.append(chunk)
-        kept += len(chunk)
-    return b"".join(chunks), False
 
 
 @dataclass(frozen=True)
@@ -306,8 +190,9 @@ class Probe:
         extra = kwargs.pop("headers", None) or {}
 
         def attempt() -> httpx.Response:
-            watch = last["watch"] = _Watch(deadline_s)
-            headers = {**(self.session() if self.session else {}), **extra}
+            watch = last["watch"] = Watch(deadline_s)
+            headers = _merged({**self.settings.origin_headers.get(_origin(url), {}),
+                               **(self.session() if self.session else {})}, extra)
             started, wall = time.perf_counter(), self.clock()
             try:
                 request = self.client.build_request(method, url, headers=headers, timeout=deadline_s,
@@ -315,7 +200,7 @@ class Probe:
                 response = self.client.send(request, stream=True)
                 try:
                     watch.phase = BODY
-                    content, last["truncated"] = _read_capped(response, limit, allow_truncated, watch)
+                    content, last["truncated"] = read_capped(response, limit, allow_truncated, watch)
                 finally:
                     response.close()
             except (httpx.TransportError, httpx.DecodingError, OSError) as exc:
@@ -364,7 +249,7 @@ class Probe:
         deadline_s = self.settings.deadline_for((host, port))
 
         def handshake(context: ssl.SSLContext) -> bytes:
-            watch = _Watch(deadline_s)
+            watch = Watch(deadline_s)
             try:
                 with socket.create_connection((host, port), timeout=deadline_s) as raw:
                     watch.watch(raw)
@@ -396,6 +281,15 @@ class Probe:
         fetched = CertFetch(der=der, verify_error=verify_error, attempts=attempts, error=None, deadline_s=deadline_s)
         self.exchanges.append(fetched)
         return fetched
+
+
+def _merged(session: Mapping[str, str], extra: Mapping[str, str | None]) -> dict[str, str]:
+    """A request's own headers over its session's, names compared without case; ``None`` drops a
+    session header (a probe that must send the session without one of its parts)."""
+    own = {name.lower() for name in extra}
+    headers = {name: value for name, value in session.items() if name.lower() not in own}
+    headers.update({name: value for name, value in extra.items() if value is not None})
+    return headers
 
 
 def _bare(url: str) -> str:

@@ -13,6 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from monitor import redact
+
 
 class Verdict(StrEnum):
     PASS = "pass"
@@ -47,9 +49,27 @@ class Category(StrEnum):
     VALIDATION = "validation"
     SECRET = "secret"
     EXPOSURE = "exposure"
+    ACCESS = "access"  # a sign-in-first route served a caller without a session, or a request CSRF must refuse
     JOURNEY = "journey"
     VERSION = "version"  # the deployment serves another version than the one just deployed
     MONITOR = "monitor"
+
+
+# Each category in the words of someone reading an alert or the status page, not an engineer's
+# phase name ("connect" means nothing to a reader; "could not connect" does).
+CAUSES = {
+    Category.DNS: "its name did not resolve", Category.CONNECT: "could not connect",
+    Category.TLS: "the secure connection failed", Category.TIMEOUT: "no answer in time",
+    Category.PROTOCOL: "a broken or cut-off answer", Category.HTTP_STATUS: "answered with an error status",
+    Category.BODY: "answered, but reported itself unhealthy", Category.LATENCY: "too slow",
+    Category.CERTIFICATE: "its certificate is expiring or invalid", Category.HEADERS: "security headers missing or weak",
+    Category.REDIRECT: "plain http not redirected to https", Category.COOKIE: "cookies without their security flags",
+    Category.CORS: "cross-origin policy too open", Category.RATE_LIMIT: "rate limiting not working",
+    Category.VALIDATION: "bad input not refused cleanly",
+    Category.ACCESS: "a protected route served a caller it must refuse", Category.SECRET: "a secret exposed in public files",
+    Category.EXPOSURE: "a private page or version exposed", Category.JOURNEY: "a user journey broke",
+    Category.VERSION: "not serving the version just deployed", Category.MONITOR: "the monitor could not check it",
+}
 
 
 def utc_now() -> datetime:
@@ -83,6 +103,13 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return self.verdict.ok
+
+    def scrub(self) -> CheckResult:
+        """Remove every registered secret from the free text (message, URL, details), in place:
+        done as a record enters the pipeline, before any sink or report sees it."""
+        self.message, self.url = redact.text(self.message), redact.text(self.url)
+        self.details = redact.scrub_json(self.details)
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

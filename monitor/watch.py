@@ -8,7 +8,11 @@ cadence as their schedule (``--schedule "every 15s"``): it defines the slots upt
 alert.
 
 SIGTERM or SIGINT: no new round starts; a running one may finish within ``--grace``, else it is
-terminated. Exit 0 once stopped."""
+terminated. Exit 0 once stopped.
+
+A post-deploy watch (``slurpy-monitor gate --watch-for``) is the same loop with ``until_failure``:
+it starts one cadence after the gate, carries no schedule (it is not a scheduled run, so the
+history expects no next one), and ends at the first round that fails, with that round's exit code."""
 from __future__ import annotations
 
 import signal
@@ -29,10 +33,11 @@ def say(line: str) -> None:
 
 class Watch:
     def __init__(self, target: str | None, every_s: float, suite: str, history: Path, results_dir: Path,
-                 grace_s: float, rounds: int, pytest_args: list[str]):
+                 grace_s: float, rounds: int, pytest_args: list[str], until_failure: bool = False):
         self.target, self.every_s, self.suite = target, every_s, suite
         self.history, self.results_dir, self.grace_s, self.rounds = history, results_dir, grace_s, rounds
         self.pytest_args = pytest_args
+        self.until_failure = until_failure
         self.stop = threading.Event()
 
     def command(self) -> list[str]:
@@ -42,13 +47,16 @@ class Watch:
                 "-p", "no:cacheprovider", "--history", str(self.history), "--results", str(results)]
         if self.target:
             argv += ["--target", self.target]
-        return [*argv, "--schedule", cadence_line(self.every_s), *self.pytest_args]
+        schedule = "" if self.until_failure else cadence_line(self.every_s)
+        if schedule:
+            argv += ["--schedule", schedule]
+        return argv + self.pytest_args
 
     def _signal(self, signum: int, _frame: object) -> None:
         say(f"{signal.Signals(signum).name}: stopping after the current round (at most {self.grace_s:g} s)")
         self.stop.set()
 
-    def round(self, number: int) -> None:
+    def round(self, number: int) -> int:
         started = time.monotonic()
         child = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, start_new_session=True)
         while child.poll() is None:
@@ -66,17 +74,24 @@ class Watch:
                 break
         verdict = {0: "all checks ok", 1: "checks failed"}.get(child.returncode, f"exit {child.returncode}")
         say(f"round {number}: {verdict} in {time.monotonic() - started:.1f} s")
+        return child.returncode
 
     def run(self) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._signal)
+        schedule = "" if self.until_failure else cadence_line(self.every_s)
         say(f"{self.suite} every {self.every_s:g} s against {self.target or 'the default target'}"
-            f", schedule {cadence_line(self.every_s)!r}; history {self.history}")
+            f"{', schedule ' + repr(schedule) if schedule else ''}; history {self.history}")
+        if self.until_failure:  # the gate itself was the first look
+            self.stop.wait(self.every_s)
         origin = time.monotonic()
         number = 0
         while not self.stop.is_set():
             number += 1
-            self.round(number)
+            code = self.round(number)
+            if self.until_failure and code != 0:
+                say(f"round {number} failed: the deployment broke or regressed inside the watch window")
+                return code
             if self.rounds and number >= self.rounds:
                 break
             elapsed = time.monotonic() - origin

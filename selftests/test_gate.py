@@ -1,14 +1,20 @@
 """The post-deploy gate against a deployment that does not answer: one probe per service, the
 phase that failed as the category, and no check run after it (instead of every check waiting
-out its own timeout); against a healthy one the gate runs every check as usual."""
+out its own timeout); against a healthy one the gate runs every check as usual. A protected
+preview is reached only with the profile's request header (probe and browser), whose value
+shows up nowhere; a slower deploy fails against the baseline, naming it."""
 from __future__ import annotations
 
 import socket
+import sqlite3
+from pathlib import Path
 
 import pytest
-from suite_runner import run_suite
+from suite_runner import artifacts_holding, run_suite
 
+from monitor.profile import SHIPPED_TARGETS
 from slurpy_sandbox import STATE_ENV
+from slurpy_sandbox.faults import FAULTS, PROTECTION_SECRET_ENV
 
 
 def free_port() -> int:
@@ -54,9 +60,91 @@ def test_gate_against_a_url_that_never_answers_costs_one_timeout_not_one_per_che
 
 def test_gate_against_a_healthy_deployment_runs_every_check(sandbox, tmp_path):
     run = gate(sandbox, tmp_path, "--deploy-version", "v42")
-    # The sandbox, like Slurpy's contract, reports no version: the gate says it compared none.
+    # The sandbox, like Slurpy's contract, reports no version: the gate says it compared none; and
+    # with no history there is no baseline yet, which it says too.
     assert run.returncode == 0 and run.not_passing() == {
-        "version": ("skip", None)}, run.output
+        "version": ("skip", None), **{f"baseline:{s}": ("skip", None) for s in ("frontend", "backend", "mcp")}}, run.output
+    assert "no baseline yet: latency:backend on sandbox, 0 passing run(s)" in run.results["baseline:backend"].message
+    assert len(run.results["latency:backend"].details["samples_ms"]) == 20, "a gate takes [gate] latency_samples"
     assert not any(i.startswith("reachable:") for i in run.results)
     assert {r.deploy_version for r in run.results.values()} == {"v42"}
     assert {r.suite for r in run.results.values()} == {"smoke", "security"}
+
+
+PROTECTED = "frontend-requires-protection-header"
+
+
+@pytest.fixture
+def targets_without_request_headers(tmp_path) -> Path:
+    """The sandbox profile as a team would have it before adding the bypass header."""
+    text = (SHIPPED_TARGETS / "sandbox.toml").read_text()
+    start = text.index("[request]")
+    end = text.index("\n[", start + 1)
+    folder = tmp_path / "targets"
+    folder.mkdir()
+    (folder / "sandbox.toml").write_text(text[:start] + text[end + 1:])
+    return folder
+
+
+def test_a_protected_preview_is_red_without_its_header_and_names_the_401(sandbox, tmp_path,
+                                                                          targets_without_request_headers):
+    sandbox.clear()
+    sandbox.switch_on(PROTECTED)
+    run = run_suite("tests/smoke", tmp_path / "r.jsonl", env={STATE_ENV: str(sandbox.state_file),
+                                                              "SLURPY_TARGET": "sandbox",
+                                                              "SLURPY_TARGETS_DIR": str(targets_without_request_headers)})
+    assert run.returncode == 1 and run.not_passing() == FAULTS[PROTECTED].catches, run.output
+    assert "expected status 200, got 401" in run.results["health:frontend:/api/health"].message
+
+
+def test_a_protected_preview_is_green_with_its_header_from_probe_and_browser_and_the_value_shows_nowhere(
+        sandbox, tmp_path):
+    sandbox.clear()
+    sandbox.switch_on(PROTECTED)
+    summary = tmp_path / "summary.md"
+    run = run_suite("tests/smoke", tmp_path / "r.jsonl", "tests/journeys", "--deploy-version", "v7",
+                    "--tracing", "on", "--junitxml", str(tmp_path / "junit.xml"),
+                    "--alluredir", str(tmp_path / "allure"),
+                    env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox",
+                         "GITHUB_STEP_SUMMARY": str(summary)})
+    sandbox.clear()
+    assert run.returncode == 0, run.output
+    assert {i for i, (verdict, _) in run.not_passing().items() if verdict != "skip"} == set(), run.output
+    assert any(i.startswith("journey:") for i in run.results) and list(run.artifacts.rglob("trace.zip")), \
+        "journeys ran in the browser and kept their traces (--tracing on)"
+    value = sandbox.state["secrets"][PROTECTION_SECRET_ENV]
+    for where in (run.output, run.results_text, summary.read_text(), (tmp_path / "junit.xml").read_text()):
+        assert value not in where
+    assert not artifacts_holding(run.artifacts, value) and not artifacts_holding(tmp_path / "allure", value)
+
+
+def history_of_runs(sandbox, tmp_path: Path, runs: int) -> Path:
+    """``runs`` scheduled-like smoke runs on the healthy sandbox, kept in one history."""
+    history = tmp_path / "history.sqlite"
+    sandbox.clear()
+    for n in range(runs):
+        run = run_suite("tests/smoke", tmp_path / f"before-{n}.jsonl", "--history", str(history), "-k", "latency",
+                        env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
+        assert run.returncode == 0, run.output
+    return history
+
+
+def test_a_slower_deploy_fails_against_its_baseline_and_a_healthy_one_passes(sandbox, tmp_path):
+    history = history_of_runs(sandbox, tmp_path, 7)  # 3 samples each: 21, over the 20 a baseline needs
+    # 150 ms more on the backend's health: under its 500 ms threshold, far over its baseline.
+    run = gate(sandbox, tmp_path, "--deploy-version", "slow1", "--history", str(history), "-k", "latency",
+               "--sandbox-fault", "backend-slow-health:delay_ms=150")
+    assert run.returncode == 1 and run.not_passing() == {"baseline:backend": ("fail", "latency")}, run.output
+    message = run.results["baseline:backend"].message
+    assert message.startswith("backend baseline FAILED [latency]: https://127.0.0.1:") and "slower than before this " \
+        "deploy: p50 1" in message, message
+    assert "baseline: latency:backend on sandbox, 7 passing run(s) over the last 7 days (21 samples)" in message
+    assert run.results["latency:backend"].verdict.value == "pass", "the threshold alone would have let it through"
+
+    healthy = gate(sandbox, tmp_path, "--deploy-version", "fast2", "--history", str(history), "-k", "latency")
+    assert healthy.returncode == 0 and healthy.not_passing() == {}, healthy.output
+    assert "as fast as before" in healthy.results["baseline:backend"].message
+    with sqlite3.connect(history) as db:  # the slow deploy is kept, and kept out of the next baseline
+        kept = db.execute("SELECT verdict FROM results WHERE check_id = 'baseline:backend' ORDER BY time").fetchall()
+    assert kept == [("fail",), ("pass",)]
+    assert "7 passing run(s)" in healthy.results["baseline:backend"].message, "the slow deploy is no baseline"

@@ -22,7 +22,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from slurpy_sandbox import gotrue, web
-from slurpy_sandbox.faults import FaultState
+from slurpy_sandbox.faults import PROTECTION_HEADER, FaultState
 from slurpy_sandbox.guard import (
     MAX_BODY,
     Guard,
@@ -82,15 +82,16 @@ BUILD_MANIFEST = "/_next/static/sandbox-build/_buildManifest.js"
 SETTINGS_CHUNK = "app-settings-7c1e.js"
 BILLING_CHUNK = "app-billing-2b9d.js"
 PAGE_CHUNKS = {"/": "pages/index-5e2f.js", "/sign-in": "pages/sign-in-a41c.js", "/plans": "pages/plans-9d03.js"}
-# The contract's limits, per signed-in user and clock-aligned minute. /api/safety/events is not
-# limited in the real app; the sandbox limits it (by client address, as the real limiter keys
-# anonymous callers) to have a public limited route for the address-header faults.
+# The root layout's chunk as `next dev` serves it (eval-wrapped modules with inline maps).
+DEV_CHUNK = "app/layout.js"
+# The contract's limits, per signed-in user and clock-aligned minute. /api/safety/events, the one
+# public write route, has no limiter in the real app, and none here.
 WRITE_ROUTES = {
     "/api/proxy-chat-stream": WriteRoute(valid_chat_stream, limit=20),
     "/api/proxy-chat": WriteRoute(valid_chat, limit=60),
     "/api/stripe/create-session": WriteRoute(valid_checkout, limit=10),
     "/api/journal": WriteRoute(valid_journal, limit=20),
-    "/api/safety/events": WriteRoute(valid_safety_event, limit=10, public=True, max_body=16 * 1024,
+    "/api/safety/events": WriteRoute(valid_safety_event, public=True, max_body=16 * 1024,
                                      invalid="Invalid safety event"),
 }
 
@@ -113,6 +114,7 @@ PLANTED = {
     "service_role": _jwt({"iss": "supabase", "role": "service" + "_role", "ref": "sandbox"}),
     "openai": "sk-" + "proj-" + "SandboxPlantedOpenAIKeyDoNotShip000000000",
     "webhook": "whsec_" + "SandboxPlantedWebhookSecret00000000",
+    "dev_module": "sk_" + "test_" + "51SandboxPlantedDevModuleKey000000",
 }
 
 
@@ -192,6 +194,18 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
         _apply_security_headers(faults, request, response)
         return response
 
+    # Registered last, so it runs first: a protected preview's edge answers before the app does.
+    # The token endpoint stands in for Supabase (another host) and the webhook is the sandbox's
+    # own call: neither is behind the preview's protection.
+    @app.middleware("http")
+    async def deployment_protection(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if (faults.is_on("frontend-requires-protection-header")
+                and not request.url.path.startswith(("/auth/v1/", "/api/stripe/webhook"))
+                and not secrets.compare_digest(request.headers.get(PROTECTION_HEADER, "").encode(), env.protection_bypass.encode())):
+            return HTMLResponse("<!doctype html><title>Authentication Required</title><p>Vercel Authentication: this "
+                                "deployment is protected.</p>", status_code=401, headers={"Server": "Vercel"})
+        return await call_next(request)
+
     @app.get("/api/health")
     async def api_health() -> Response:
         await _health_delay(faults, "frontend")
@@ -262,6 +276,8 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
                            "dangerouslyAllowBrowser:true});\n")
         elif name in PAGE_CHUNKS.values():
             script = _page_chunk(faults, name)
+        elif name == DEV_CHUNK:
+            script = _dev_chunk(faults)
         else:
             return Response(status_code=404)
         return Response(script, media_type="application/javascript")
@@ -305,11 +321,40 @@ def _page_chunk(faults: FaultState, name: str) -> str:
             + base64.b64encode(inline.encode()).decode() + "\n")
 
 
+def _dev_module(path: str, code: str, source: str) -> str:
+    """One module as ``next dev`` ships it: its compiled code in an ``eval()`` string that ends with
+    an inline base64 source map and a ``sourceURL`` comment (each line break an escaped ``\\n``)."""
+    inline = json.dumps({"version": 3, "sources": [f"webpack://_N_E/{path}"], "sourcesContent": [source],
+                         "mappings": "AAAA"})
+    body = (f"__webpack_require__.r(__webpack_exports__);\n{code}\n//# sourceMappingURL=data:application/json;"
+            f"charset=utf-8;base64,{base64.b64encode(inline.encode()).decode()}\n"
+            f"//# sourceURL=webpack-internal:///(app-pages-browser)/{path}\n")
+    return (f'"(app-pages-browser)/{path}":\n(function(module, __webpack_exports__, __webpack_require__) {{\n'
+            f'"use strict";\neval(__webpack_require__.ts({json.dumps(body)}));\n}})')
+
+
+def _dev_chunk(faults: FaultState) -> str:
+    """The root layout's chunk from a development build: React's own dev module explains lazy() with
+    ``import('./MyComponent')`` in an error text (prose, not a chunk), and the layout's map carries its
+    original source, where a constant the compiled code dropped still sits."""
+    react = ('const lazyHint = "Expected the result of a dynamic import() call. Instead received: %s. '
+             "Your code should look like: const MyComponent = lazy(() => import('./MyComponent'))\";")
+    layout = "export default function RootLayout({ children }) { return children; }"
+    original = layout
+    if faults.is_on("frontend-leaks-secret-in-dev-module"):
+        original += f"\nconst billingKey = '{PLANTED['dev_module']}'; // server only, unused here"
+    modules = [_dev_module("./node_modules/react/cjs/react.development.js", react, react),
+               _dev_module("./app/layout.tsx", layout, original)]
+    return (f'(self["webpackChunk_N_E"] = self["webpackChunk_N_E"] || []).push([["{DEV_CHUNK[:-3]}"],{{\n'
+            + ",\n".join(modules) + "\n}]);\n")
+
+
 def _next_page(title: str, body: str, script: str | None) -> str:
     """A page as ``next dev`` serves it: the main bundle under a cache-busting query string that
-    changes with every answer, and the build manifest."""
+    changes with every answer, the build manifest, and the layout's eval-wrapped chunk."""
     page = web.layout(title, body, script).replace(f'src="{MAIN_BUNDLE}"', f'src="{MAIN_BUNDLE}?v={time.time_ns()}"')
-    return page.replace("</head>", f'<script src="{BUILD_MANIFEST}" defer></script></head>')
+    return page.replace("</head>", f'<script src="{BUILD_MANIFEST}" defer></script>'
+                                   f'<script src="{CHUNKS_PATH}{DEV_CHUNK}" defer></script></head>')
 
 
 def _page_route(faults: FaultState, path: str, title: str, body: str, script: str | None):
@@ -339,17 +384,19 @@ def _frontend_cors(faults: FaultState, env: web.WebEnv) -> Callable:
         # preflight and are refused by the route.
         route_list = own if faults.is_on("frontend-cors-preflight-list-differs") else middleware_list
         wildcard = faults.is_on("frontend-cors-wildcard-credentials")
+        # CORS_ORIGINS="*" (set to make a preview deployment work): every list that reads it lets any origin in.
+        any_origin = faults.is_on("frontend-cors-origins-wildcard")
         if request.url.path.startswith("/api/") and request.method == "OPTIONS":
             if wildcard:
                 return Response(status_code=204, headers={**_cors_grant("*"), **PREFLIGHT_ALLOWS})
-            if origin in middleware_list:
+            if origin is not None and (origin in middleware_list or any_origin):
                 return Response(status_code=204, headers={**_cors_grant(origin), **PREFLIGHT_ALLOWS})
             return JSONResponse(forbidden, status_code=403)
         if origin is None or (request.method, request.url.path) not in CORS_ROUTES:
             return await call_next(request)
         if wildcard:
             grant = _cors_grant("*")
-        elif origin in route_list or faults.is_on("frontend-cors-route-echoes-any-origin"):
+        elif origin in route_list or any_origin or faults.is_on("frontend-cors-route-echoes-any-origin"):
             grant = _cors_grant(origin)
         else:
             return JSONResponse(forbidden, status_code=403)
@@ -471,8 +518,12 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
     @app.post("/v1/mcp/chat")
     async def chat(chat: ChatRequest, request: Request) -> Response:
         # FastAPI has validated the schema (422) before this runs: the size comes second.
-        if int(request.headers.get("content-length") or 0) > MAX_BODY and not faults.is_on("mcp-chat-no-size-limit"):
+        unbounded = faults.is_on("mcp-chat-no-size-limit") or faults.is_on("mcp-chat-502-names-upstream")
+        if int(request.headers.get("content-length") or 0) > MAX_BODY and not unbounded:
             return JSONResponse({"detail": "Payload too large"}, status_code=413)
+        if faults.is_on("mcp-chat-502-names-upstream"):  # the real server's proxy error, word for word in shape
+            return JSONResponse({"detail": "upstream http://127.0.0.1:8001/v1/chat/completions failed: "
+                                           "ReadTimeout('timed out')"}, status_code=502)
         return JSONResponse({"reply": f"Thank you for sharing that. You said: {chat.message[:60]}", "emotions": []})
 
     @app.post("/v1/mcp/stream")

@@ -126,9 +126,10 @@ def _smoke_faults() -> list[Fault]:
 
 
 FRONTEND_HEADER_IDS = ("headers:frontend:/", "headers:frontend:/sign-in", "headers:frontend:/api/health")
-PUBLIC_RATE_LIMIT_ID = "rate_limit:frontend:POST /api/safety/events"  # the one write route open to anonymous callers
 RATE_LIMIT_IDS = ("rate_limit:frontend:POST /api/proxy-chat-stream", "rate_limit:frontend:POST /api/stripe/create-session",
-                  "rate_limit:frontend:POST /api/journal", PUBLIC_RATE_LIMIT_ID)
+                  "rate_limit:frontend:POST /api/journal")
+ACCESS_IDS = {path: f"access:frontend:POST {path}"
+              for path in ("/api/proxy-chat-stream", "/api/stripe/create-session", "/api/journal")}
 # Headers proxies and CDNs set to pass on the client's address; each is a fault of its own, so the
 # matrix proves the monitor tries every one (this list is the sandbox's, not the monitor's).
 CLIENT_ADDRESS_HEADERS = ("X-Forwarded-For", "X-Real-IP", "CF-Connecting-IP", "True-Client-IP", "Fastly-Client-IP",
@@ -175,16 +176,38 @@ def _security_faults() -> list[Fault]:
               _fail("cors", "cors:mcp")),
         fault("frontend-rate-limit-off", "the frontend's rate limiter is disabled: no 429, ever",
               _fail("rate limit", *RATE_LIMIT_IDS)),
-        *(fault(name, f"for anonymous callers the limiter keys on {header}, which any client can set",
-                _fail("rate limit", PUBLIC_RATE_LIMIT_ID), says=(f"escaped by setting {header} (",))
+        *(fault(name, f"the limiter keys a request that carries {header} on that header (which any client can "
+                      f"set) instead of on the signed-in user",
+                _fail("rate limit", *RATE_LIMIT_IDS), says=(f"escaped by setting {header} (",))
           for name, header in TRUSTS_HEADER.items()),
         fault("frontend-rate-limit-no-retry-after", "429 answers come without Retry-After",
               _fail("rate limit", *RATE_LIMIT_IDS)),
+        fault("frontend-journal-open-to-anonymous", "/api/journal lost its sign-in check: an anonymous caller "
+                                                     "reaches the route's schema check (400) instead of a 401",
+              _fail("access", ACCESS_IDS["/api/journal"]), says=("sign-in not enforced: an anonymous request",)),
+        fault("frontend-e2e-bypass-auth", "NEXT_PUBLIC_E2E_BYPASS_AUTH=true: the chat route lets anonymous callers "
+                                          "in as a test user and skips its double-submit check",
+              _fail("access", ACCESS_IDS["/api/proxy-chat-stream"]),
+              says=("sign-in not enforced", "CSRF not enforced: a signed-in request whose slurpy.csrf cookie")),
+        fault("frontend-csrf-not-checked", "lib/csrf.ts is not called: neither the Origin nor the double-submit pair "
+                                           "is checked (the CORS wrapper still refuses foreign origins)",
+              _fail("access", *ACCESS_IDS.values()), says=("CSRF not enforced",)),
+        fault("frontend-bearer-not-verified", "the routes decode the bearer token without verifying its signature: "
+                                              "a forged token passes as a user",
+              _fail("access", *ACCESS_IDS.values()), says=("bearer token check not enforced: a forged bearer token",)),
+        fault("frontend-cors-origins-wildcard", "CORS_ORIGINS=\"*\" (set for a preview): the CORS layers and the "
+                                                "CSRF origin check, which read the same list, let any origin in",
+              {**_fail("cors", "cors:frontend"), **_fail("access", *ACCESS_IDS.values())}),
         fault("frontend-500-traceback", "bad JSON makes /api/* answer 500 with a Python traceback",
               _fail("validation", "validation:frontend:POST /api/proxy-chat-stream")),
         fault("mcp-chat-no-size-limit", "MCP /v1/mcp/chat has no size limit; its schema refuses a body without "
                                         "user_id, which hides that from a probe that is not otherwise valid",
               _fail("validation", "validation:mcp:POST /v1/mcp/chat"), says=("padded past 65536 bytes: expected a 4xx",)),
+        fault("mcp-chat-502-names-upstream", "MCP /v1/mcp/chat as the real server runs it: no size limit, and when "
+                                             "its model upstream fails it answers 502 naming the upstream URL and the "
+                                             "exception",
+              _fail("validation", "validation:mcp:POST /v1/mcp/chat"),
+              says=("expected a 4xx, got 502", "reveals exception text", "an upstream URL")),
         fault("frontend-leaks-stripe-secret", "the JS bundle inlines a Stripe secret key (a NEXT_PUBLIC_ mistake)",
               _fail("secret", "secrets:frontend")),
         fault("frontend-leaks-service-role-jwt", "the served source map carries the Supabase service_role key",
@@ -195,6 +218,10 @@ def _security_faults() -> list[Fault]:
         fault("frontend-leaks-webhook-secret-in-inline-map",
               "the plans page's chunk, named only in the build manifest, carries its source map inline (a data: URL) "
               "and the map's sources hold the Stripe webhook secret", _fail("secret", "secrets:frontend")),
+        fault("frontend-leaks-secret-in-dev-module",
+              "a development build (next dev): the layout's module, an eval() string, carries its source map inline, "
+              "followed by its sourceURL comment, and the map's original source holds a Stripe secret key",
+              _fail("secret", "secrets:frontend"), says=("Stripe secret key sk_test_", "(inline source map)")),
         fault("frontend-version-disclosure", "the frontend answers Server: nginx/1.18.0",
               _fail("exposure", "exposure:frontend")),
         fault("backend-docs-public", "the backend serves /docs and /openapi.json publicly",
@@ -252,8 +279,23 @@ def _load_faults() -> list[Fault]:
     ]
 
 
+PROTECTION_HEADER = "x-vercel-protection-bypass"
+PROTECTION_SECRET_ENV = "SLURPY_SANDBOX_PROTECTION_BYPASS"
+
+
+def _gate_faults() -> list[Fault]:
+    """Faults of the deployment a post-deploy gate meets, proven by selftests/test_gate.py: their
+    ``catches`` name what fails when the monitor does NOT do what the fault asks of it."""
+    return [
+        Fault("frontend-requires-protection-header", "frontend", "gate",
+              f"the frontend is a protected preview (Vercel Deployment Protection): every request without "
+              f"{PROTECTION_HEADER} set to the sandbox's bypass secret gets 401 from the edge, before the app",
+              _fail("http status", *HEALTH_IDS["frontend"], "latency:frontend")),
+    ]
+
+
 FAULTS: dict[str, Fault] = {fault.name: fault for fault in
-                            [*_smoke_faults(), *_security_faults(), *_journey_faults(), *_load_faults()]}
+                            [*_smoke_faults(), *_security_faults(), *_journey_faults(), *_load_faults(), *_gate_faults()]}
 
 
 class UnknownFault(KeyError):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor import options
 from monitor.plugins.hooks import LiveTarget
 from monitor.profile import Profile
 from slurpy_sandbox import STATE_ENV, Sandbox, SandboxError, Starting
@@ -17,9 +18,7 @@ from slurpy_sandbox.faults import parse_fault_option
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("slurpy monitor").addoption(
-        "--sandbox-fault", action="append", default=[], metavar="NAME[:key=value]",
-        help="start the sandbox with this fault switched on (repeatable; see `slurpy-sandbox faults`)")
+    options.register(parser, "sandbox")
 
 
 class SandboxPlugin:

@@ -18,7 +18,7 @@ from fastapi import Body, FastAPI, HTTPException
 
 from slurpy_sandbox.apps import APPS, PUBLIC_CONFIG, http_redirect_app
 from slurpy_sandbox.certs import SandboxCerts
-from slurpy_sandbox.faults import FAULTS, FaultState, UnknownFault
+from slurpy_sandbox.faults import FAULTS, PROTECTION_SECRET_ENV, FaultState, UnknownFault
 from slurpy_sandbox.gotrue import Tokens
 from slurpy_sandbox.store import Store
 from slurpy_sandbox.web import WebEnv
@@ -148,6 +148,7 @@ class Supervisor:
         store.create_user(MONITOR_EMAIL, monitor_password, "Morgan", "Monitor", "monitor", confirmed=True)
         self.web_env = WebEnv(
             store=store, tokens=Tokens(store), admin_token=secrets.token_urlsafe(24), webhook_secret="whsec_" + secrets.token_hex(16),
+            protection_bypass=secrets.token_urlsafe(24),
             self_url=lambda: f"https://{HOST}:{self.ports['frontend']}",
             mcp_url=lambda: f"https://{HOST}:{self.ports['mcp']}", ca_path=str(self.certs.ca_path))
         self.apps: dict[str, Any] = {service: make(self.faults, self.web_env) for service, make in APPS.items()}
@@ -176,7 +177,8 @@ class Supervisor:
             # variables that targets/sandbox.toml names, as a real target's CI would.
             "secrets": {"SLURPY_SANDBOX_MONITOR_EMAIL": MONITOR_EMAIL,
                         "SLURPY_SANDBOX_MONITOR_PASSWORD": monitor_password,
-                        "SLURPY_SANDBOX_ADMIN_TOKEN": self.web_env.admin_token},
+                        "SLURPY_SANDBOX_ADMIN_TOKEN": self.web_env.admin_token,
+                        PROTECTION_SECRET_ENV: self.web_env.protection_bypass},
             # Public by design (it is in the page's bundle), but a profile still names it by variable.
             "public": {"SLURPY_SANDBOX_SUPABASE_ANON_KEY": PUBLIC_CONFIG["supabaseAnonKey"]},
         }

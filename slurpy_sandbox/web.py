@@ -42,6 +42,7 @@ class WebEnv:
     self_url: Callable[[], str]  # the frontend's own https URL (webhooks are posted to it)
     mcp_url: Callable[[], str]
     ca_path: str
+    protection_bypass: str = ""  # what a protected preview's edge wants in x-vercel-protection-bypass
     synthetic_like: str = "monitor+%"
     checkouts: dict[str, dict] = field(default_factory=dict)
     # Every request the sandbox frontend saw, by whether it carried the synthetic-traffic tag.

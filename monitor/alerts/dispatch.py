@@ -7,16 +7,21 @@ from __future__ import annotations
 import json
 import math
 import os
+import shlex
+import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
 from functools import partial
 from pathlib import Path
 
+from monitor import redact
 from monitor.alerts import channels, policy
-from monitor.alerts.state import AlertState, Delivery
+from monitor.alerts.guidance import guidance
+from monitor.alerts.state import CLAIM_LEASE_S, FAILED, PENDING, SENDING, SENT, UNCONFIRMED, AlertLog, AlertState, Delivery
 from monitor.history.store import HistoryError
 from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, Profile
 from monitor.results import CheckResult, Verdict
@@ -32,13 +37,15 @@ class Outcome:
     """What this evaluation did, one line each, for the run summary."""
 
     sent: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # not delivered, or not sent: tried again next run
+    unconfirmed: list[str] = field(default_factory=list)  # sent, no answer: the receiver may have it
     suppressed: list[str] = field(default_factory=list)
     open_incidents: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return ([f"open: {line}" for line in self.open_incidents] + [f"sent: {line}" for line in self.sent]
                 + [f"NOT DELIVERED: {line}" for line in self.failed]
+                + [f"UNCONFIRMED: {line}" for line in self.unconfirmed]
                 + [f"maintenance: {line}" for line in self.suppressed])
 
 
@@ -167,16 +174,16 @@ def message(incident: policy.Incident, kind: str, now: datetime, link: str, upda
             "severity": incident.severity, "since": incident.since.isoformat(timespec="seconds"),
             "opened_at": incident.opened_at.isoformat(timespec="seconds"),
             "resolved_at": incident.resolved_at.isoformat(timespec="seconds") if incident.resolved_at else None,
-            "cause": incident.cause, "also": incident.also, "checks": incident.checks,
+            "summary": incident.cause, "also": incident.also, "checks": incident.checks,
             "update": update.text if update else None, "update_detail": update.detail if update else None,
             "last_error": incident.last_error, "url": incident.url, "run_url": link, "incident": incident.key,
             "failed_runs": incident.failed_runs, "flaky_runs": incident.flaky_runs, "at": now.isoformat(timespec="seconds")}
 
 
 def plan(alerts: AlertPolicy, state: AlertState, incidents: list[policy.Incident], now: datetime, link: str,
-         outcome: Outcome) -> None:
+         outcome: Outcome, target: str = "") -> None:
     """Add the messages the incidents call for; what is already known is left as it is."""
-    enabled = state.enabled_since(now)
+    enabled = state.enabled_since(now, target)
     for incident in incidents:
         if incident.open:
             outcome.open_incidents.append(f"{incident.severity} {incident.check_id} since "
@@ -205,28 +212,86 @@ def plan(alerts: AlertPolicy, state: AlertState, incidents: list[policy.Incident
             for event, seq, update in events:
                 if event not in known:
                     state.ensure(Delivery(incident.key, event, channel.name, incident.target, incident.check_id, seq,
-                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link, update),
-                                          now.isoformat(timespec="milliseconds"), ""))
+                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link, update)
+                                          | guidance(alerts, incident.root or incident.check_id, incident.service,
+                                                     incident.target, incident.last_error),
+                                          now.isoformat(timespec="milliseconds"), ""), now)
 
 
-def send_with_retries(send: Callable[[], str], alerts: AlertPolicy, sleep: Callable[[float], None]) -> tuple[str, str, int]:
-    """(ref, error, attempts): up to ``delivery_attempts`` tries, ``delivery_backoff_s`` doubling between them."""
-    delay = alerts.delivery_backoff_s
+@dataclass
+class _Claimed:
+    delivery: Delivery
+    channel: AlertChannel
+    retaken_from: str  # who held the expired claim this run took over ("" if none)
+    state: str = PENDING
+    attempts: int = 0
+    error: str = ""
+    ref: str = ""
+    done: bool = False
+
+
+def send_with_retries(send: Callable[[channels.Attempt], str], key: str, alerts: AlertPolicy, budget_end: float,
+                      dedupe: bool, sleep: Callable[[float], None] = time.sleep) -> tuple[str, str, str, int]:
+    """(state, ref, error, attempts): up to ``delivery_attempts`` tries, each with one wall-clock
+    deadline (``delivery_timeout_s``, cut to what is left of the run's budget), ``delivery_backoff_s``
+    doubling between them. An unconfirmed try is tried again only where the receiver drops copies."""
+    delay, error = alerts.delivery_backoff_s, ""
     for attempt in range(1, alerts.delivery_attempts + 1):
+        left = budget_end - time.monotonic()
+        if left <= 0:
+            spent = f"the run's alerting budget ({alerts.delivery_budget_s:g} s) was spent"
+            return FAILED, "", f"{error}; then {spent}" if error else f"not sent: {spent}", attempt - 1
         try:
-            return send(), "", attempt
+            return SENT, send(channels.Attempt(key, time.monotonic() + min(alerts.delivery_timeout_s, left))), "", attempt
         except channels.DeliveryError as exc:
-            if not exc.retry or attempt == alerts.delivery_attempts:
-                return "", str(exc), attempt
-            sleep(delay)
+            if isinstance(exc, channels.OutOfTime) and time.monotonic() >= budget_end:  # nothing went: no attempt
+                spent = f"the run's alerting budget ({alerts.delivery_budget_s:g} s) was spent"
+                return FAILED, "", f"{error}; then {spent}" if error else f"not sent: {spent}", attempt - 1
+            error = str(exc)
+            again = exc.retry or (exc.unconfirmed and dedupe)
+            if not again or attempt == alerts.delivery_attempts:
+                return (UNCONFIRMED if exc.unconfirmed else FAILED), "", error, attempt
+            sleep(max(0.0, min(delay, budget_end - time.monotonic())))
             delay *= 2
     raise AssertionError("unreachable")
 
 
+def _send_channel(items: list[_Claimed], refs: dict[tuple[str, str], str], alerts: AlertPolicy,
+                  secret: channels.Secret, budget_end: float, sleep: Callable[[float], None]) -> None:
+    """One channel's messages, in order. A message that was not delivered holds back the later
+    messages of its incident on this channel (released, for the next run), so they never arrive
+    out of order."""
+    held: set[str] = set()
+    for item in items:
+        d, channel = item.delivery, item.channel
+        dedupe = channels.dedupes(channel)
+        if d.incident in held:
+            item.state, item.error = PENDING, "not sent: waits for an earlier message of this incident"
+        else:
+            key = "|".join(d.key)
+            ref = refs.get((d.incident, d.channel), d.ref)
+            send = partial(channels.SENDERS[channel.kind], channel, d.message, ref, secret)
+            try:
+                item.state, item.ref, item.error, item.attempts = send_with_retries(send, key, alerts, budget_end,
+                                                                                    dedupe, sleep)
+            except Exception as exc:  # a bug here must cost one message, said in words, not the thread
+                item.state, item.error = FAILED, f"the monitor failed sending it: {type(exc).__name__}: {exc}"
+            if item.state == SENT and d.kind == "opened":
+                refs[(d.incident, d.channel)] = item.ref
+            if item.state == FAILED or (item.state == UNCONFIRMED and dedupe):
+                held.add(d.incident)
+        item.done = True
+
+
 def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channels.Secret, now: datetime, by: str,
-            outcome: Outcome, sleep: Callable[[float], None] = time.sleep) -> None:
+            outcome: Outcome, sleep: Callable[[float], None] = time.sleep,
+            sync: Callable[[str], str | None] | None = None) -> None:
+    """Claim what is outstanding, publish the claims (``sync``) and keep only those no other job
+    had first, send them (channels in parallel, one deadline per attempt, one budget for all),
+    record what came of each, and publish that."""
     by_name: dict[str, AlertChannel] = {c.name: c for c in alerts.channels}
-    blocked: set[tuple[str, str]] = set()  # (incident, channel) whose earlier message did not go: keep the order
+    blocked: set[tuple[str, str]] = set()  # (incident, channel) whose earlier message is not ours to send: keep the order
+    claimed: list[_Claimed] = []
     for delivery in state.outstanding(target):
         channel = by_name.get(delivery.channel)
         route = (delivery.incident, delivery.channel)
@@ -234,22 +299,107 @@ def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channel
                 in_maintenance(alerts, delivery.message.get("checks") or [delivery.check_id], now):
             blocked.add(route)
             continue
-        opened = state.delivered(delivery.incident, delivery.channel, "opened") if delivery.kind != "opened" else None
-        ref = opened.ref if opened else delivery.ref
-        if not state.claim(delivery, by, now):
+        dedupe = channels.dedupes(channel)
+        if delivery.state == UNCONFIRMED and not dedupe:
+            continue  # at most once: said when it happened, never sent again
+        taken = state.claim(delivery, by, now, retry_unconfirmed=dedupe)
+        if taken is None:
             blocked.add(route)  # another run has it
             continue
-        send = partial(channels.SENDERS[channel.kind], channel, delivery.message, ref, secret, alerts.delivery_timeout_s)
-        ref, error, attempts = send_with_retries(send, alerts, sleep)
-        state.finish(delivery, attempts, error, ref, now)
-        line = f"{delivery.event} {delivery.check_id} -> {channel.name} ({channel.kind})"
-        if error:
-            blocked.add(route)
-            outcome.failed.append(f"{line} after {attempts} attempt(s): {error}; retried next run")
+        claimed.append(_Claimed(delivery, channel, taken))
+    if not claimed:
+        return
+    if sync is not None:
+        problem = sync(f"alert claims of {by}")
+        if problem:
+            outcome.failed.append(f"alert claims not published ({redact.text(problem)}): sent anyway, so a job running at the same "
+                                  "time may send these too")
         else:
-            late = (f", late: raised {delivery.created[:19]}Z, {delivery.attempts} earlier attempt(s) failed"
-                    if delivery.attempts else "")
-            outcome.sent.append(line + late)
+            state.load(target)
+            mine = []
+            for item in claimed:
+                row = state.get(item.delivery.key)
+                if row and row.state == SENDING and row.claimed_by == by \
+                        and not state.live_claims(target, item.delivery.key, now) - {by}:
+                    mine.append(item)
+                elif row is not None and row.state == SENDING:  # another job's claim reached the branch first
+                    state.finish(item.delivery, by, now, PENDING, 0, "claimed by another job first", row.ref,
+                                 datetime.now(UTC))
+            claimed = mine
+    refs = {}
+    for item in claimed:
+        if item.delivery.kind != "opened":
+            opened = state.delivered(item.delivery.incident, item.delivery.channel, "opened")
+            if opened:
+                refs[(item.delivery.incident, item.delivery.channel)] = opened.ref
+    budget_end = time.monotonic() + alerts.delivery_budget_s
+    per_channel: dict[str, list[_Claimed]] = {}
+    for item in claimed:
+        per_channel.setdefault(item.channel.name, []).append(item)
+    # Daemon threads: an attempt that outlives the budget (a resolver that does not answer: the
+    # deadline starts at connect) is left behind, never waited for.
+    workers = [threading.Thread(target=_send_channel, args=(items, refs, alerts, secret, budget_end, sleep), daemon=True)
+               for items in per_channel.values()]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(max(0.0, budget_end - time.monotonic()) + alerts.delivery_timeout_s)
+    for item in claimed:
+        _record(item, state, by, now, outcome)
+    if sync is not None:
+        problem = sync(f"alert outcomes of {by}")
+        if problem:
+            outcome.failed.append(f"alert outcomes not published ({redact.text(problem)}): the job's own publish step pushes them")
+
+
+def _record(item: _Claimed, state: AlertState, by: str, now: datetime, outcome: Outcome) -> None:
+    d, channel = item.delivery, item.channel
+    line = f"{d.event} {d.check_id} -> {channel.name} ({channel.kind})"
+    if not item.done:
+        outcome.failed.append(f"{line}: still sending when the alerting budget ran out; left claimed, so another run "
+                              f"takes it over after {CLAIM_LEASE_S // 60} minutes")
+        return
+    item.error = redact.text(item.error)  # a receiver may echo its secret URL path ("Cannot POST /hook/<secret>")
+    state.finish(d, by, now, item.state, item.attempts, item.error, item.ref, datetime.now(UTC))
+    retaken = f", taken over from {item.retaken_from} whose claim expired" if item.retaken_from else ""
+    if item.state == SENT:
+        late = (f", late: raised {d.created[:19]}Z, {d.attempts} earlier attempt(s) failed"
+                if d.attempts else "")
+        outcome.sent.append(line + late + retaken)
+    elif item.state == UNCONFIRMED:
+        after = ("sent again next run: the receiver drops copies" if channels.dedupes(channel)
+                 else "not sent again: this channel cannot tell a copy (at most once)")
+        outcome.unconfirmed.append(f"{line} after {item.attempts} attempt(s): {item.error}; {after}")
+    elif item.state == PENDING:
+        outcome.failed.append(f"{line}: {item.error}; next run")
+    else:
+        outcome.failed.append(f"{line} after {item.attempts} attempt(s): {item.error}; retried next run")
+
+
+@dataclass(frozen=True)
+class Sync:
+    """Publishes the text history (alert lines included) where other jobs read it, and brings
+    theirs in: a command given the commit message as its last word, e.g. ``history-branch publish
+    data`` (commit, push, rebase and retry when another job pushed first). ``$SLURPY_STATE_SYNC``."""
+
+    command: tuple[str, ...]
+    timeout_s: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Sync | None:
+        words = shlex.split(env.get("SLURPY_STATE_SYNC", ""))
+        return cls(tuple(words)) if words else None
+
+    def __call__(self, message: str) -> str | None:
+        """None once published; else what went wrong, in one line."""
+        try:
+            done = subprocess.run([*self.command, message], capture_output=True, text=True, timeout=self.timeout_s)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"{self.command[0]}: {exc}"
+        if done.returncode:
+            last = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+            return f"{self.command[0]} exited {done.returncode}: {last}"
+        return None
 
 
 def secret_reader(profile: Profile, provided: Mapping[str, str] | None = None) -> channels.Secret:
@@ -265,33 +415,46 @@ def secret_reader(profile: Profile, provided: Mapping[str, str] | None = None) -
 
 
 def evaluate(profile: Profile, history: Path, now: datetime, by: str, current: Sequence[CheckResult] = (),
-             secret: channels.Secret | None = None, sleep: Callable[[float], None] = time.sleep) -> Outcome:
-    """Derive, plan and deliver for one target. A history that cannot be used is one failed line."""
+             secret: channels.Secret | None = None, sleep: Callable[[float], None] = time.sleep,
+             log_dir: Path | None = None, sync: Callable[[str], str | None] | None = None) -> Outcome:
+    """Derive, plan and deliver for one target. With ``log_dir`` (the text history's folder) the
+    state is also kept there as text; with ``sync``, claims are published before anything is sent.
+    A history that cannot be used is one failed line."""
     outcome = Outcome()
     alerts = profile.alerts
     try:
-        with AlertState(history) as state:
+        with AlertState(history, log=AlertLog(log_dir) if log_dir else None) as state:
             burn = burn_incidents(profile, state, now) if alerts.channels and alerts.burn_rate else []
             incidents = derive(alerts, state, profile.name, now, current, burn)
-            plan(alerts, state, incidents, now, run_url(), outcome)
-            deliver(alerts, state, profile.name, secret or secret_reader(profile), now, by, outcome, sleep)
+            plan(alerts, state, incidents, now, run_url(), outcome, profile.name)
+            deliver(alerts, state, profile.name, secret or secret_reader(profile), now, by, outcome, sleep, sync)
     except HistoryError as exc:
         outcome.failed.append(f"alerts not evaluated: {exc}")
     return outcome
 
 
+def heartbeat_body(run_label: str, counts: Mapping[str, int], link: str) -> str:
+    """What the dead-man's switch is told: the run's status, its counts and its link, nothing
+    else (it is a third party: no check messages, URLs or hosts)."""
+    failing = counts.get("fail", 0) + counts.get("error", 0)
+    status = "FAIL" if failing else "OK"
+    tally = ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
+    return f"{status} {run_label}: {tally or 'no checks'}" + (f"\nrun: {link}" if link else "")
+
+
 def heartbeat(profile: Profile, body: str, secret: channels.Secret | None = None,
               sleep: Callable[[float], None] = time.sleep) -> str | None:
-    """Ping the dead-man's switch; the problem, if it did not answer."""
+    """Ping the dead-man's switch, within one alerting budget; the problem, if it did not answer."""
     alerts = profile.alerts
     if not alerts.heartbeat_secret:
         return None
     read = secret or secret_reader(profile)
     name = alerts.heartbeat_secret
 
-    def ping() -> str:
-        channels.ping(read(name), body, alerts.delivery_timeout_s)
+    def ping(attempt: channels.Attempt) -> str:
+        channels.ping(read(name), body, attempt)
         return ""
 
-    _, error, attempts = send_with_retries(ping, alerts, sleep)
-    return f"heartbeat not delivered after {attempts} attempt(s): {error}" if error else None
+    state, _, error, attempts = send_with_retries(ping, f"heartbeat|{profile.name}", alerts,
+                                                  time.monotonic() + alerts.delivery_budget_s, dedupe=True, sleep=sleep)
+    return None if state == SENT else f"heartbeat not delivered after {attempts} attempt(s): {redact.text(error)}"

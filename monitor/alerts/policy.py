@@ -74,6 +74,7 @@ class Incident:
     resolved_run: str = ""
     key: str = ""  # stable across evaluations: the check and the run its failing streak began with
     cause: str = ""  # one line, the root cause first: "backend unreachable: connection refused"
+    root: str = ""  # the check whose failure is the cause (its runbook, its command to reproduce)
     also: list[str] = field(default_factory=list)  # the service's other checks failing when it opened
     checks: list[str] = field(default_factory=list)  # every check in it (maintenance windows match these)
     updates: list[Update] = field(default_factory=list)
@@ -286,12 +287,14 @@ def _describe(policy: AlertPolicy, outage: Incident, first: Incident,
 
     opening = next((checks for run_id, _, checks in runs if run_id == outage.opened_run), {})
     failing = _root_first(bad(opening))
+    outage.root = first.check_id
     if first.check_id.startswith(BURN):  # the budget burned before any check failed long enough in a row
         outage.cause = f"{outage.service}: {first.last_error}"
         outage.also = list(dict.fromkeys(label(o.check_id) for o in failing))
     elif failing:
         root = failing[0]
         outage.cause, outage.last_error, outage.url = cause(root), root.message, root.url or outage.url
+        outage.root = root.check_id
         outage.also = list(dict.fromkeys(label(o.check_id) if o.service else o.check_id for o in failing[1:]))
     known = {key for o in failing for key in _problems(o)}
     outage.checks = sorted({*outage.checks, *(o.check_id for o in failing)})

@@ -1,23 +1,35 @@
-"""Alert messages and their delivery, kept in the history database beside the results.
+"""Alert messages and their delivery: worked on in the history database, kept as text.
 
 One row per (incident, event, channel): the primary key is the uniqueness key that makes "one
 opened, one resolved per incident per channel" hold when runs overlap or repeat. A message is
-sent only by the process that *claims* its row (one ``BEGIN IMMEDIATE`` update from ``pending``
-or ``failed`` to ``sending``); a claim left by a process that died is taken over after
-``CLAIM_LEASE_S``. Only then could a message be sent twice: when a process died between the
-receiver's answer and its own commit.
+sent only by the process that *claims* its row (one ``BEGIN IMMEDIATE`` update from ``pending``,
+``failed`` or a retryable ``unconfirmed`` to ``sending``); a claim left by a process that died
+is taken over after ``CLAIM_LEASE_S``.
+
+**Between jobs** (GitHub's runners keep nothing) the same facts live as text on the data branch,
+beside the results: ``<history dir>/<target>/alerts/<YYYY-MM-DD>.jsonl``, one JSON line per
+fact (``planned``, ``claim``, ``outcome``, ``meta``, ``heartbeat``), appended and never
+rewritten, so two jobs' appends merge by concatenation (``merge=union``). :meth:`AlertState.load`
+rebuilds a target's rows from those lines at the start of a job (``history import``), and again
+after a claim was pushed. The fold does not depend on the order of lines: the earliest plan of a
+key is its message, a ``sent`` outcome is final, otherwise the latest claim or outcome holds.
+
+Claims made by two jobs at once are settled by the data branch (:mod:`monitor.alerts.dispatch`):
+a job pushes its claims before sending, and pushes to a branch are serialised; a job that finds
+another job's live claim on the branch once its own push went through drops its own.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from monitor.history import textlog
 from monitor.history.store import HistoryStore
 
 CLAIM_LEASE_S = 600
@@ -33,7 +45,10 @@ _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS alert_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
 ]
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+# pending: not tried yet (or released untried); sending: claimed; sent: the receiver confirmed it;
+# failed: not delivered (refused, an error answer, no connection): tried again next run;
+# unconfirmed: the request went out and no answer came: sent again only where copies are dropped.
+PENDING, SENDING, SENT, FAILED, UNCONFIRMED = "pending", "sending", "sent", "failed", "unconfirmed"
 
 
 @dataclass
@@ -51,13 +66,20 @@ class Delivery:
     message: dict[str, Any]
     created: str
     sent_at: str
+    claimed_by: str = ""
+    claimed_at: str = ""
 
     @property
     def kind(self) -> str:
         return self.event.split("-", 1)[0]
 
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.incident, self.event, self.channel
 
-_COLUMNS = "incident, event, channel, target, check_id, seq, state, attempts, last_error, ref, message, created, sent_at"
+
+_COLUMNS = ("incident, event, channel, target, check_id, seq, state, attempts, last_error, ref, message, created, "
+            "sent_at, claimed_by, claimed_at")
 
 
 def _delivery(row: tuple) -> Delivery:
@@ -66,12 +88,96 @@ def _delivery(row: tuple) -> Delivery:
     return Delivery(*values)
 
 
-class AlertState:
-    """The alert tables of one history file (created beside the history's own)."""
+def _key_of(line: dict[str, Any]) -> tuple[str, str, str]:
+    return line["incident"], line["event"], line["channel"]
 
-    def __init__(self, path: Path, busy_timeout_s: float | None = None):
+
+class AlertLog:
+    """The text copy of one history's alert state: ``<root>/<target>/alerts/<day>.jsonl``."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def folder(self, target: str) -> Path:
+        return self.root / target / "alerts"
+
+    def append(self, target: str, line: dict[str, Any], now: datetime) -> None:
+        textlog.append_line(self.folder(target) / f"{now:%Y-%m-%d}.jsonl", {"target": target, **line})
+
+    def lines(self, target: str) -> tuple[list[dict[str, Any]], list[str]]:
+        """Every whole alert line of the target, and the ones skipped ("file:line: why")."""
+        read: list[dict[str, Any]] = []
+        skipped: list[str] = []
+        for path in sorted(self.folder(target).glob("*.jsonl")):
+            for number, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    data = json.loads(raw)
+                    if not isinstance(data, dict) or data.get("alert") not in FOLD:
+                        raise ValueError("not an alert fact")
+                    if data["alert"] in ("planned", "claim", "outcome"):
+                        _key_of(data)
+                except (ValueError, KeyError, TypeError) as exc:
+                    skipped.append(f"{path}:{number}: {exc}")
+                    continue
+                read.append(data)
+        return read, skipped
+
+    def targets(self) -> list[str]:
+        return sorted(p.parent.name for p in self.root.glob("*/alerts") if p.is_dir()) if self.root.is_dir() else []
+
+
+FOLD = ("planned", "claim", "outcome", "meta", "heartbeat")
+
+
+def fold(lines: Iterable[dict[str, Any]]) -> tuple[list[Delivery], str | None]:
+    """The delivery rows and the ``enabled_at`` that a set of alert lines amounts to, whatever
+    their order: the earliest plan of a key is its message; an outcome ``sent`` is final (its
+    earliest one gives the ref); otherwise the latest claim or outcome by time holds."""
+    plans: dict[tuple[str, str, str], dict[str, Any]] = {}
+    events: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    enabled: str | None = None
+    for line in lines:
+        kind = line["alert"]
+        if kind == "meta" and line.get("key") == "enabled_at":
+            enabled = min(filter(None, [enabled, str(line.get("value") or "")]), default=None)
+        elif kind == "planned":
+            key = _key_of(line)
+            if key not in plans or (line.get("created") or "") < (plans[key].get("created") or ""):
+                plans[key] = line
+        elif kind in ("claim", "outcome"):
+            events.setdefault(_key_of(line), []).append(line)
+    rows: list[Delivery] = []
+    for key, plan in plans.items():
+        happened = sorted(events.get(key, []), key=lambda e: (str(e.get("at") or ""), e["alert"] == "outcome"))
+        outcomes = [e for e in happened if e["alert"] == "outcome"]
+        row = Delivery(*key, target=str(plan.get("target") or ""), check_id=str(plan.get("check_id") or ""),
+                       seq=int(plan.get("seq") or 0), state=PENDING,
+                       attempts=sum(int(e.get("attempts") or 0) for e in outcomes), last_error="", ref="",
+                       message=plan.get("message") or {}, created=str(plan.get("created") or ""), sent_at="")
+        sent = [e for e in outcomes if e.get("state") == SENT]
+        if sent:
+            row.state, row.ref, row.sent_at = SENT, str(sent[0].get("ref") or ""), str(sent[0].get("at") or "")
+        elif happened:
+            last = happened[-1]
+            if last["alert"] == "claim":
+                row.state, row.claimed_by, row.claimed_at = SENDING, str(last.get("by") or ""), str(last.get("at") or "")
+            else:
+                row.state, row.last_error = str(last.get("state") or FAILED), str(last.get("error") or "")
+            row.ref = next((str(e.get("ref")) for e in reversed(outcomes) if e.get("ref")), "")
+        rows.append(row)
+    return rows, enabled
+
+
+class AlertState:
+    """The alert tables of one history file (created beside the history's own), and, with
+    ``log``, their text copy: every change is appended there too."""
+
+    def __init__(self, path: Path, busy_timeout_s: float | None = None, log: AlertLog | None = None):
         self.path = path
         self.history = HistoryStore(path, busy_timeout_s=busy_timeout_s)
+        self.log = log
         self._ready = False
 
     def __enter__(self) -> AlertState:
@@ -98,25 +204,81 @@ class AlertState:
         with self.history._write() as db:
             yield db
 
-    def enabled_since(self, now: datetime) -> datetime:
-        """When alerting first ran on this history: incidents resolved before then are old news."""
-        with self._write() as db:
-            db.execute("INSERT OR IGNORE INTO alert_meta VALUES ('enabled_at', ?)", (now.isoformat(),))
-            return datetime.fromisoformat(db.execute("SELECT value FROM alert_meta WHERE key = 'enabled_at'").fetchone()[0])
+    def _note(self, target: str, line: dict[str, Any], now: datetime) -> None:
+        if self.log is not None:
+            self.log.append(target, line, now)
 
-    def ensure(self, delivery: Delivery) -> bool:
+    # the text copy
+
+    def load(self, target: str) -> list[str]:
+        """Replace the target's rows with what its alert lines amount to (and take the earliest
+        ``enabled_at``); the lines skipped, if any. Nothing happens without a log or lines."""
+        if self.log is None:
+            return []
+        lines, skipped = self.log.lines(target)
+        if not lines:
+            return skipped
+        rows, enabled = fold(lines)
+        with self._write() as db:
+            db.execute("DELETE FROM alert_deliveries WHERE target = ?", (target,))
+            db.executemany(f"INSERT INTO alert_deliveries ({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+                           [(r.incident, r.event, r.channel, target, r.check_id, r.seq, r.state, r.attempts,
+                             r.last_error, r.ref, json.dumps(r.message, sort_keys=True), r.created, r.sent_at,
+                             r.claimed_by, r.claimed_at) for r in rows])
+            if enabled:
+                db.execute("INSERT INTO alert_meta VALUES ('enabled_at', ?) ON CONFLICT (key) DO UPDATE "
+                           "SET value = min(value, excluded.value)", (enabled,))
+        return skipped
+
+    def get(self, key: tuple[str, str, str]) -> Delivery | None:
+        with self.history._explained():
+            row = self._connect().execute(f"SELECT {_COLUMNS} FROM alert_deliveries WHERE incident = ? AND event = ? "
+                                          "AND channel = ?", key).fetchone()
+        return _delivery(row) if row else None
+
+    def live_claims(self, target: str, key: tuple[str, str, str], now: datetime) -> set[str]:
+        """Who holds a claim on ``key`` in the text copy that is neither stale nor followed by
+        that claimant's outcome."""
+        if self.log is None:
+            return set()
+        stale = (now - timedelta(seconds=CLAIM_LEASE_S)).isoformat()
+        lines = [line for line in self.log.lines(target)[0]
+                 if line["alert"] in ("claim", "outcome") and _key_of(line) == key]
+        done = {(line.get("by"), line.get("claim")) for line in lines if line["alert"] == "outcome"}
+        return {str(line.get("by")) for line in lines if line["alert"] == "claim"
+                and str(line.get("at") or "") >= stale and (line.get("by"), line.get("at")) not in done}
+
+    # the rows
+
+    def enabled_since(self, now: datetime, target: str = "") -> datetime:
+        """When alerting first ran on this history: incidents resolved before then are old news.
+        Kept in the text copy too (under ``target``): a job's fresh database must not forget it, or
+        every incident that ended before the job would go unresolved."""
+        with self._write() as db:
+            added = db.execute("INSERT OR IGNORE INTO alert_meta VALUES ('enabled_at', ?)", (now.isoformat(),)).rowcount
+            value = db.execute("SELECT value FROM alert_meta WHERE key = 'enabled_at'").fetchone()[0]
+        if added and target:
+            self._note(target, {"alert": "meta", "key": "enabled_at", "value": value}, now)
+        return datetime.fromisoformat(value)
+
+    def ensure(self, delivery: Delivery, now: datetime) -> bool:
         """Add the message unless it is already known; True if it was new."""
         with self._write() as db:
             before = db.total_changes
-            db.execute(f"INSERT OR IGNORE INTO alert_deliveries ({_COLUMNS}) VALUES ({', '.join('?' * 13)})",
+            db.execute(f"INSERT OR IGNORE INTO alert_deliveries ({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
                        (delivery.incident, delivery.event, delivery.channel, delivery.target, delivery.check_id,
                         delivery.seq, PENDING, 0, "", "", json.dumps(delivery.message, sort_keys=True),
-                        delivery.created, ""))
-            return db.total_changes > before
+                        delivery.created, "", "", ""))
+            new = db.total_changes > before
+        if new:
+            self._note(delivery.target, {"alert": "planned", "incident": delivery.incident, "event": delivery.event,
+                                         "channel": delivery.channel, "check_id": delivery.check_id, "seq": delivery.seq,
+                                         "message": delivery.message, "created": delivery.created}, now)
+        return new
 
     def outstanding(self, target: str) -> list[Delivery]:
-        """Messages not yet delivered (pending, failed, or claimed by a process that may have died),
-        in the order they must go out."""
+        """Messages not confirmed yet (pending, failed, unconfirmed, or claimed by a process that
+        may have died), in the order they must go out."""
         with self.history._explained():
             rows = self._connect().execute(
                 f"SELECT {_COLUMNS} FROM alert_deliveries WHERE target = ? AND state != ? "
@@ -136,22 +298,40 @@ class AlertState:
                                            (incident, channel)).fetchall()
         return {r[0] for r in rows}
 
-    def claim(self, delivery: Delivery, by: str, now: datetime) -> bool:
+    def claim(self, delivery: Delivery, by: str, now: datetime, retry_unconfirmed: bool = False) -> str | None:
+        """Take the message for sending: None if it is not to be had (sent, claimed by a live
+        process, or unconfirmed where a copy would not be dropped); else who held an expired claim
+        on it ("" if nobody)."""
         stale = (now - timedelta(seconds=CLAIM_LEASE_S)).isoformat()
+        states = (PENDING, FAILED, UNCONFIRMED) if retry_unconfirmed else (PENDING, FAILED)
         with self._write() as db:
-            cursor = db.execute(
-                "UPDATE alert_deliveries SET state = ?, claimed_by = ?, claimed_at = ? "
-                "WHERE incident = ? AND event = ? AND channel = ? AND (state IN (?, ?) OR (state = ? AND claimed_at < ?))",
-                (SENDING, by, now.isoformat(), delivery.incident, delivery.event, delivery.channel,
-                 PENDING, FAILED, SENDING, stale))
-            return cursor.rowcount == 1
+            row = db.execute("SELECT state, claimed_by FROM alert_deliveries WHERE incident = ? AND event = ? "
+                             f"AND channel = ? AND (state IN ({', '.join('?' * len(states))}) "
+                             "OR (state = ? AND claimed_at < ?))", (*delivery.key, *states, SENDING, stale)).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE alert_deliveries SET state = ?, claimed_by = ?, claimed_at = ? "
+                       "WHERE incident = ? AND event = ? AND channel = ?", (SENDING, by, now.isoformat(), *delivery.key))
+        self._note(delivery.target, {"alert": "claim", "incident": delivery.incident, "event": delivery.event,
+                                     "channel": delivery.channel, "by": by, "at": now.isoformat()}, now)
+        return row[1] if row[0] == SENDING else ""
 
-    def finish(self, delivery: Delivery, attempts: int, error: str, ref: str, now: datetime) -> None:
+    def finish(self, delivery: Delivery, by: str, claimed_at: datetime, state: str, attempts: int, error: str,
+               ref: str, now: datetime) -> None:
+        """Record what came of a claimed message: ``state`` is sent, failed, unconfirmed, or
+        pending (released untried)."""
         with self._write() as db:
             db.execute("UPDATE alert_deliveries SET state = ?, attempts = attempts + ?, last_error = ?, ref = ?, "
                        "sent_at = ? WHERE incident = ? AND event = ? AND channel = ?",
-                       (FAILED if error else SENT, attempts, error, ref, "" if error else now.isoformat(),
-                        delivery.incident, delivery.event, delivery.channel))
+                       (state, attempts, error, ref, now.isoformat() if state == SENT else "", *delivery.key))
+        self._note(delivery.target, {"alert": "outcome", "incident": delivery.incident, "event": delivery.event,
+                                     "channel": delivery.channel, "by": by, "claim": claimed_at.isoformat(),
+                                     "at": now.isoformat(), "state": state, "attempts": attempts, "error": error,
+                                     "ref": ref}, now)
+
+    def heartbeat(self, target: str, by: str, error: str, now: datetime) -> None:
+        """The text copy keeps each heartbeat's fate (``alerts list`` shows the last)."""
+        self._note(target, {"alert": "heartbeat", "by": by, "at": now.isoformat(), "error": error}, now)
 
     def open_incident(self, target: str, check_id: str) -> str | None:
         """The latest incident of this check that was announced and not yet resolved."""
@@ -178,4 +358,3 @@ class AlertState:
             rows = self._connect().execute(
                 f"SELECT {_COLUMNS} FROM alert_deliveries ORDER BY created, incident, seq, channel").fetchall()
         return [_delivery(r) for r in rows]
-

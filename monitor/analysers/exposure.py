@@ -2,14 +2,19 @@
 paths the profile says must stay private."""
 from __future__ import annotations
 
+from monitor.analysers.access import redirects_to_sign_in
+
 PRIVATE_STATUSES = (401, 403, 404)
 
 
-def visibility(status: int) -> str:
-    """``public`` (2xx), ``private`` (401/403/404) or ``unknown``: a 5xx, a redirect or a 405 says
+def visibility(status: int, location: str = "", sign_in_path: str | None = None) -> str:
+    """``public`` (2xx), ``private`` (401/403/404, or a redirect to the sign-in page, as Next.js
+    middleware answers a protected path) or ``unknown``: a 5xx, another redirect or a 405 says
     nothing about who may read the path, so it must be reported rather than passed."""
     if 200 <= status < 300:
         return "public"
+    if sign_in_path is not None and redirects_to_sign_in(status, location, sign_in_path):
+        return "private"
     return "private" if status in PRIVATE_STATUSES else "unknown"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 SAFE_REFERRER = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin",
                  "origin", "origin-when-cross-origin"}
@@ -77,9 +77,20 @@ def parse_hsts(value: str) -> tuple[int | None, set[str]]:
     return max_age, flags
 
 
-def grade_headers(pairs: Iterable[tuple[str, str]], policy: HeaderPolicy) -> HeaderReport:
+HSTS_OVER_HTTP = ("strict-transport-security not judged: browsers ignore it on a plain-http answer; the profile "
+                  "requires it on an http service (serve it over https, or leave it out of required_headers)")
+
+
+def grade_headers(pairs: Iterable[tuple[str, str]], policy: HeaderPolicy, https: bool = True) -> HeaderReport:
+    """``https``: whether the answer came over TLS. HSTS means nothing on plain http (RFC 6797 §8.1:
+    browsers ignore it there), so it is judged on https answers only."""
     headers = group_headers(pairs)
     report = HeaderReport()
+    if not https:
+        if "strict-transport-security" in policy.required:
+            report.notes.append(HSTS_OVER_HTTP)
+        headers.pop("strict-transport-security", None)
+        policy = replace(policy, required=tuple(h for h in policy.required if h != "strict-transport-security"))
     for name, values in headers.items():
         if len(set(values)) > 1 and (name in FULL_POLICY or name in INFORMATIONAL):
             report.fail("duplicate", f"{name} sent {len(values)} times with different values ({' | '.join(values)}); "

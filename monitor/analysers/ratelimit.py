@@ -80,21 +80,50 @@ def judge_fields(series: list[LimitFields], limit: int) -> list[str]:
     return problems
 
 
-def judge_refusal(retry_after: str | None, body: str, window_s: int, now: datetime) -> list[str]:
-    """A 429 must say when to come back (within the window) and carry a JSON error."""
+def body_shape(body: str) -> str:
+    """What a refusal's body looks like, for the record: ``empty``, ``JSON {error, retry}``, ``text``."""
+    if not body.strip():
+        return "empty"
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return "text"
+    if isinstance(data, dict):
+        return f"JSON {{{', '.join(list(data)[:5])}}}"
+    return f"JSON {type(data).__name__}"
+
+
+def judge_refusal(retry_after: str | None, body: str, window_s: int, now: datetime,
+                  error_field: str | None = None) -> list[str]:
+    """A 429 must say when to come back (within the window); its body may be any JSON or empty
+    (healthy deployments differ), unless the profile names a field it must carry."""
     problems = []
     seconds = parse_retry_after(retry_after, now)
     if seconds is None:
         problems.append(f"429 without a readable Retry-After (got {retry_after or 'none'})")
     elif not 0 < seconds <= window_s:
         problems.append(f"Retry-After {seconds:.0f} s is outside (0, {window_s}] s")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return problems + ["429 body is not JSON"]
-    if not isinstance(data, dict) or "error" not in data:
-        problems.append("429 body has no \"error\" field")
+    shape = body_shape(body)
+    if shape == "text":
+        problems.append(f"429 body is neither JSON nor empty: {body[:60]!r}")
+    elif error_field is not None and not (shape.startswith("JSON {") and error_field in json.loads(body)):
+        problems.append(f"429 body has no {error_field!r} field, which the rule asks for (body: {shape})")
     return problems
+
+
+def limited_in_stream(content_type: str, body: str) -> bool:
+    """A streaming route's other way to refuse: 200 with an NDJSON ``{"type": "error", "reason":
+    "rate_limited"}`` frame (the contract names it for the chat stream)."""
+    if "ndjson" not in content_type and "jsonl" not in content_type:
+        return False
+    for line in body.splitlines():
+        try:
+            frame = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(frame, dict) and frame.get("type") == "error" and frame.get("reason") == "rate_limited":
+            return True
+    return False
 
 
 # Headers through which proxies and CDNs pass on the client's address. A limiter that believes

@@ -64,12 +64,18 @@ def find_leaks(text: str, source: str) -> list[Leak]:
 
 
 SCRIPT_SRC = re.compile(r"""<script\b[^>]*\bsrc\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
-SOURCE_MAP = re.compile(r"//[#@]\s*sourceMappingURL=(\S+)")
-INLINE_MAP = re.compile(r"//[#@]\s*sourceMappingURL=data:application/json([^,\s]*),(\S+)")
+# A map's URL ends at white space, and also at a backslash or a quote: a `next dev` build ships each
+# module as an eval() string whose inline map is followed by an escaped newline (the two characters
+# backslash and n) and `//# sourceURL=webpack-internal:///…`, then the closing quote.
+_URL_CHARS = r"""[^\s"'`\\]"""
+SOURCE_MAP = re.compile(rf"//[#@]\s*sourceMappingURL=({_URL_CHARS}+)")
+INLINE_MAP = re.compile(rf"//[#@]\s*sourceMappingURL=data:application/json([^,\s\\]*),({_URL_CHARS}+)")
 # A string literal holding a script path; the optional backslash before the closing quote lets
 # JSON-escaped strings (Next.js app router's flight data inside the HTML) match too.
 _Q, _CHARS, _QUERY = r"""["'`]""", r"""[^"'`\s\\?#]""", r"""(?:[?#][^"'`\s\\]*)?"""
-DYNAMIC_IMPORT = re.compile(rf"""\bimport\(\s*{_Q}((?:\.{{1,2}}/|/|https?://){_CHARS}+){_QUERY}{_Q}\s*\)""")
+# Only a script file: built code imports its chunks by their file names, while an import() without
+# one is prose (React's dev build explains lazy(() => import('./MyComponent')) in an error message).
+DYNAMIC_IMPORT = re.compile(rf"""\bimport\(\s*{_Q}((?:\.{{1,2}}/|/|https?://){_CHARS}+?\.[mc]?js){_QUERY}{_Q}\s*\)""")
 NEXT_ASSET = re.compile(rf"""{_Q}((?:https?://[^/"'`\s\\]+)?/_next/static/{_CHARS}+?\.m?js){_QUERY}\\?{_Q}""")
 NEXT_CHUNK = re.compile(rf"""{_Q}(static/chunks/{_CHARS}+?\.m?js)\\?{_Q}""")
 BUILD_MANIFEST = "/_buildManifest.js"

@@ -1,11 +1,15 @@
 """Post-deploy checks: is the deployment that answers the one just made?"""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
+from monitor.analysers.baseline import BaselineRun, judge_baseline
 from monitor.analysers.version import judge_version, read_version
-from monitor.checks.envelope import check, judged, unreachable
+from monitor.checks.envelope import check, judged, message, unreachable
 from monitor.probe import Probe
-from monitor.profile import VersionSource
-from monitor.results import Category, CheckResult
+from monitor.profile import GatePolicy, VersionSource
+from monitor.results import Category, CheckResult, Verdict
 
 
 @check
@@ -17,3 +21,17 @@ def version(probe: Probe, service: str, url: str, source: VersionSource, expecte
     return judged("version", service, category=Category.VERSION, problems=judge_version(served, where, expected),
                   url=url, ok_message=f"serves {expected} ({where})",
                   details={"served": served, "expected": expected, "status": exchange.response.status_code})
+
+
+def baseline(latency: CheckResult, target: str, history: Sequence[BaselineRun], policy: GatePolicy,
+             now: datetime) -> CheckResult:
+    """``baseline:<service>``: the gate's latency samples (``latency``, this run's passing latency
+    record) against the same check's passing history on the target (see
+    :func:`monitor.analysers.baseline.judge_baseline`). No probe: the samples are the latency check's."""
+    samples = latency.details.get("samples_ms") or []
+    judged_ = judge_baseline(latency.id, target, samples, history, policy, now)
+    said = message("baseline", latency.service, judged_.verdict, judged_.category, latency.url, judged_.message)
+    if judged_.verdict is Verdict.SKIP:
+        said = f"{latency.service} baseline NOT COMPARED: {latency.url}: {judged_.message}"
+    return CheckResult(check="baseline", service=latency.service, url=latency.url, verdict=judged_.verdict,
+                       category=judged_.category, details={"compared": latency.id, **judged_.figures}, message=said)

@@ -8,13 +8,17 @@ import json
 import random
 from datetime import UTC, datetime
 
-from monitor.analysers.errors import judge_error_answer
+import httpx
+
+from monitor.analysers.errors import error_leaks, judge_error_answer
 from monitor.analysers.ratelimit import (
     CLIENT_ADDRESS_HEADERS,
+    body_shape,
     fresh_addresses,
     judge_escapes,
     judge_fields,
     judge_refusal,
+    limited_in_stream,
     parse_limit_fields,
     requests_in_current_window,
     spoofed,
@@ -60,7 +64,7 @@ def rate_limit(probe: Probe, rule: RateLimitRule, url: str) -> CheckResult:
     try:
         passed: set[int] = set()  # what the route answered before its limit: an escape gets the same
         for attempt in (1, 2):
-            statuses, fields, blocked = _drive_to_limit(probe, rule, url, path)
+            statuses, fields, blocked, leaks = _drive_to_limit(probe, rule, url, path)
             passed |= set(statuses[:-1])
             tried, held = _try_escapes(probe, rule, url, window=int(probe.sent[-1].ended // rule.window_s))
             escapes = judge_escapes(tried, passed)
@@ -73,16 +77,29 @@ def rate_limit(probe: Probe, rule: RateLimitRule, url: str) -> CheckResult:
     except _Stopped as stopped:
         return stopped.result
     now = datetime.fromtimestamp(probe.clock(), UTC)
-    problems = judge_refusal(blocked.headers.get("retry-after"), blocked.text, rule.window_s, now)
+    in_stream = blocked.status_code != 429
+    if in_stream:  # a 200 whose stream says rate_limited carries no Retry-After to judge
+        problems, refusal = [], "a rate_limited frame in a 200 stream"
+    else:
+        problems = judge_refusal(blocked.headers.get("retry-after"), blocked.text, rule.window_s, now, rule.error_field)
+        refusal = f"429 (body {body_shape(blocked.text)}, Retry-After {blocked.headers.get('retry-after')})"
     problems += judge_fields(fields, rule.limit)
     problems += escapes
+    problems += leaks
     spent = f"; this run sent {earlier} more in this window before" if earlier else ""
     return judged("rate_limit", rule.service, category=Category.RATE_LIMIT, problems=problems, url=url, path=path,
                   details={"statuses": statuses, "limit": rule.limit, "window_s": rule.window_s,
-                           "sent_earlier_in_window": earlier, "escape_attempts": dict(tried)},
-                  ok_message=f"429 after {len(statuses) - 1} requests (limit {rule.limit}/{rule.window_s} s{spent}), "
-                  f"Retry-After {blocked.headers.get('retry-after')}; none of the {len(tried)} client-address headers "
-                  f"(X-Forwarded-For and its kin) escapes it")
+                           "sent_earlier_in_window": earlier, "escape_attempts": dict(tried),
+                           "refusal_body": body_shape(blocked.text), "in_stream": in_stream},
+                  ok_message=f"{refusal} after {len(statuses) - 1} requests (limit {rule.limit}/{rule.window_s} s{spent}); "
+                  f"none of the {len(tried)} client-address headers (X-Forwarded-For and its kin) escapes it")
+
+
+def _status(response: httpx.Response) -> int:
+    """The answer's status, read as 429 when a 200 stream refuses with a ``rate_limited`` frame."""
+    if 200 <= response.status_code < 300 and limited_in_stream(response.headers.get("content-type", ""), response.text):
+        return 429
+    return response.status_code
 
 
 def _drive_to_limit(probe: Probe, rule: RateLimitRule, url: str, path: str):
@@ -90,6 +107,7 @@ def _drive_to_limit(probe: Probe, rule: RateLimitRule, url: str, path: str):
     clock-aligned window without one (the limit is not enforced)."""
     statuses: list[int] = []
     fields = []
+    leaks: dict[str, str] = {}  # what an error body gives away -> the first answer that did
     spans: list[tuple[float, float]] = []
     details = {"limit": rule.limit, "window_s": rule.window_s}
     while len(statuses) < 2 * (rule.limit + 1):
@@ -106,10 +124,13 @@ def _drive_to_limit(probe: Probe, rule: RateLimitRule, url: str, path: str):
         response = exchange.response
         sent = probe.sent[-1]
         spans.append((sent.started, sent.ended))
-        statuses.append(response.status_code)
+        statuses.append(_status(response))
         fields.append(parse_limit_fields(response.headers))
-        if response.status_code == 429:
-            return statuses, fields, response
+        if response.status_code >= 400:
+            for leak in error_leaks(response.text, response.status_code):
+                leaks.setdefault(leak, f"the {response.status_code} answer to request {len(statuses)}")
+        if statuses[-1] == 429:
+            return statuses, fields, response, [f"{where}: error body reveals {leak}" for leak, where in leaks.items()]
         which = "the first request" if len(statuses) == 1 else f"request {len(statuses)}"
         fix = gate(response.status_code, response.text, method=rule.method, signed_in=probe.signed_in)
         if fix:
@@ -137,10 +158,10 @@ def _try_escapes(probe: Probe, rule: RateLimitRule, url: str, window: int) -> tu
     inside = True
     for header, address in zip(CLIENT_ADDRESS_HEADERS, fresh_addresses(len(CLIENT_ADDRESS_HEADERS), _rng), strict=True):
         exchange = probe.request(rule.method, url, json=rule.json_body, headers=spoofed(header, address))
-        tried.append((header, exchange.response.status_code if exchange.response is not None else None))
+        tried.append((header, _status(exchange.response) if exchange.response is not None else None))
         inside = inside and _within(probe, window, rule.window_s)
     control = probe.request(rule.method, url, json=rule.json_body)
-    refused = control.response is not None and control.response.status_code == 429
+    refused = control.response is not None and _status(control.response) == 429
     return tried, refused and inside and _within(probe, window, rule.window_s)
 
 

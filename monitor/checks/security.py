@@ -9,8 +9,9 @@ from urllib.parse import urljoin, urlsplit
 
 from monitor.analysers.cookies import judge_set_cookie
 from monitor.analysers.cors import Answer, Trial, hostile_origins, judge_cors, not_reached
+from monitor.analysers.errors import error_leaks
 from monitor.analysers.exposure import judge_exposure, visibility
-from monitor.analysers.headers import HeaderPolicy, grade_headers, version_disclosure
+from monitor.analysers.headers import HSTS_OVER_HTTP, HeaderPolicy, grade_headers, version_disclosure
 from monitor.analysers.redirect import judge_https_redirect
 from monitor.analysers.secrets import (
     Leak,
@@ -36,9 +37,11 @@ def headers(probe: Probe, service: str, url: str, policy: HeaderPolicy) -> Check
     exchange = probe.get(url)
     if exchange.response is None:
         return unreachable("headers", service, probe, exchange, path=_path(url))
-    report = grade_headers(exchange.response.headers.multi_items(), policy)
+    report = grade_headers(exchange.response.headers.multi_items(), policy, https=url.startswith("https://"))
+    profile_notes = [note for note in report.notes if note == HSTS_OVER_HTTP]
     return judged("headers", service, category=Category.HEADERS, problems=report.problems, url=url, path=_path(url),
-                  ok_message=f"grade {report.grade} (score {report.score})",
+                  ok_message=f"grade {report.grade} (score {report.score})"
+                  + "".join(f"; profile note: {note}" for note in profile_notes),
                   details={"score": report.score, "grade": report.grade, "notes": report.notes})
 
 
@@ -214,6 +217,13 @@ class _SecretScan:
         return text
 
     @property
+    def unread_summary(self) -> str | None:
+        if not self.unreadable:
+            return None
+        count = len(self.unreadable)
+        return f"{count} file{'s' if count > 1 else ''} not scanned: {', '.join(self.unreadable)}"
+
+    @property
     def bound(self) -> str | None:
         left = len(self.order) - self.done
         if not left and not self.cut:
@@ -240,6 +250,7 @@ class _SecretScan:
                 "loaded_by": {_path(k): self.queue[k].loader for k in self.order[:self.done] if self.queue[k].loader},
                 "duplicates": self.duplicates, "third_party": sorted(self.third_party),
                 "not_scanned": self.order[self.done:], "named_but_missing": self.named_but_missing,
+                "unreadable": self.unreadable,
                 "max_files": self.max_files, "max_bytes": self.max_bytes}
 
 
@@ -260,18 +271,20 @@ def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_fil
             scan.unread(item, exchange.response.status_code)
         else:
             scan.read(item, body, exchange.response.encoding or "utf-8", truncated)
-    problems = [*filter(None, [scan.bound]), *(leak.describe() for leak in scan.leaks), *scan.unreadable]
-    # files and bytes scanned belong in every verdict's message
+    # Only a found secret fails; what the scan could not read or decode was not judged, and says so
+    # as a warning (counted and named), so a real leak never arrives in a check already red for it.
+    unread = scan.unread_summary
+    problems = [*(leak.describe() for leak in scan.leaks), *filter(None, [scan.bound, unread])]
+    # files and bytes scanned belong in every verdict's message: its preface, not a problem of its own
     return judged("secrets", service, category=Category.SECRET, problems=problems, url=base_url, details=scan.details,
-                  preface=scan.summary,
-                  verdict=Verdict.WARN if scan.bound and not scan.leaks and not scan.unreadable else None,
+                  preface=scan.summary, verdict=Verdict.WARN if problems and not scan.leaks else None,
                   ok_message=f"no server secret: {scan.summary}, each once"
                   + (f" ({'; '.join(scan.notes)})" if scan.notes else ""))
 
 
 @check
 def exposure(probe: Probe, service: str, url: str, base_url: str, private_paths: list[PrivatePath],
-             allow_version: bool) -> CheckResult:
+             allow_version: bool, sign_in_path: str | None = None) -> CheckResult:
     if any(name.lower() == "authorization" for name in probe.settings.headers):
         return inconclusive("exposure", service, url=base_url,
                             why="a signed-in probe cannot tell what is public: give this check the anonymous probe")
@@ -281,18 +294,23 @@ def exposure(probe: Probe, service: str, url: str, base_url: str, private_paths:
     disclosed = version_disclosure(exchange.response.headers.multi_items())
     seen: dict[str, list[str]] = {"public": [], "private": [], "unknown": []}
     unknown_categories = []  # why a path's visibility is unknown, by blackbox phase
+    leaked: list[str] = []
     for entry in private_paths:
         answer = probe.request(entry.method, base_url + entry.path, allow_truncated=True)  # the status decides
         if answer.response is None:
             seen["unknown"].append(f"{entry.label} (no answer: {answer.error_text})")
             unknown_categories.append(answer.category or Category.CONNECT)
             continue
-        kind = visibility(answer.response.status_code)
-        seen[kind].append(f"{entry.label} ({answer.response.status_code})")
+        status, location = answer.response.status_code, answer.response.headers.get("location", "")
+        if status >= 400 and (leaks := error_leaks(answer.response.text, status)):
+            leaked.append(f"{entry.label} ({status}): error body reveals {', '.join(leaks)}")
+        kind = visibility(status, location, sign_in_path)
+        to_sign_in = kind == "private" and 300 <= status < 400
+        seen[kind].append(f"{entry.label} ({status}{' to sign-in' if to_sign_in else ''})")
         if kind == "unknown":
             unknown_categories.append(Category.HTTP_STATUS)
-    problems = judge_exposure(disclosed, seen["public"], seen["unknown"], allow_version=allow_version)
-    exposed = (disclosed and not allow_version) or seen["public"]
+    problems = judge_exposure(disclosed, seen["public"], seen["unknown"], allow_version=allow_version) + leaked
+    exposed = (disclosed and not allow_version) or seen["public"] or leaked
     category = Category.EXPOSURE if exposed or not unknown_categories else unknown_categories[0]
     return judged("exposure", service, category=category, url=base_url, problems=problems,
                   details={"private": seen["private"], "public": seen["public"], "unknown": seen["unknown"]},

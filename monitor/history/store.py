@@ -305,6 +305,29 @@ class HistoryStore:
                             Status.DOWN if failed else Status.UP if passed else Status.UNKNOWN)
                 for run_id, started, schedule, failed, passed in rows]
 
+    def passing_runs(self, target: str, check_id: str, since: datetime, measure: str = "samples_ms",
+                     not_version: str = "") -> list[tuple[str, datetime, tuple[float, ...]]]:
+        """(run id, run start, the record's ``measure`` values) of each passing record of
+        ``check_id`` on ``target`` since ``since``: a post-deploy gate's baseline. Left out: runs
+        of the version ``not_version`` (the deploy being judged, and its post-deploy watch), and
+        runs whose gate found them slower than their own baseline (``baseline:<service>`` failed
+        or warned), so a slow deploy that was let through does not become the next baseline."""
+        service = check_id.split(":")[1] if check_id.count(":") else ""
+        with self._explained():
+            rows = self._connect().execute(
+                """SELECT r.run_id, runs.started, r.details FROM results r JOIN runs USING (run_id)
+                   WHERE r.target = ? AND r.check_id = ? AND r.verdict IN ('pass', 'flaky') AND r.time >= ?
+                     AND (? = '' OR r.deploy_version != ?)
+                     AND NOT EXISTS (SELECT 1 FROM results b WHERE b.run_id = r.run_id AND b.check_id = ?
+                                     AND b.verdict IN ('fail', 'warn'))
+                   ORDER BY runs.started""",
+                (target, check_id, since.isoformat(), not_version, not_version, f"baseline:{service}")).fetchall()
+        found = []
+        for run_id, started, details in rows:
+            values = json.loads(details).get(measure) or []
+            found.append((run_id, datetime.fromisoformat(started), tuple(float(v) for v in values)))
+        return found
+
     def timeline(self, target: str, suite: str, now: datetime) -> list[Slot]:
         return timeline(self.observed(target, suite), now)
 

@@ -5,23 +5,23 @@ listed under "slurpy monitor alerts"; an undelivered message is also a run note.
 changes the run's verdict."""
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
 import pytest
 
+from monitor import options
 from monitor.alerts import dispatch
-from monitor.pipeline import Run, Sink, summary_lines
+from monitor.alerts.state import AlertLog, AlertState
+from monitor.pipeline import Run, Sink
 from monitor.plugins.history import history_path
 from monitor.plugins.target import target_of
-from monitor.results import CheckResult
+from monitor.results import CheckResult, Verdict
 
 _LINES = pytest.StashKey[list[str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("slurpy monitor").addoption(
-        "--no-alerts", action="store_true", default=bool(os.environ.get("SLURPY_NO_ALERTS")),
-        help="send no alerts and no heartbeat for this run (also $SLURPY_NO_ALERTS); the history is kept as always")
+    options.register(parser, "alerts")
 
 
 class AlertSink:
@@ -34,16 +34,23 @@ class AlertSink:
     def close(self, run: Run) -> None:
         profile = target_of(self.config).profile
         history = history_path(self.config, run)
+        text_dir = self.config.getoption("history_dir")
         try:
             if history is None:
                 if profile.alerts.channels:
                     run.notes.append("alerts: not evaluated: they are driven by the history, and this run keeps none "
                                      "(--history none)")
             elif profile.alerts.channels:
-                outcome = dispatch.evaluate(profile, history, run.finished or run.started, run.run_id, run.results)
+                outcome = dispatch.evaluate(profile, history, run.finished or run.started, run.run_id, run.results,
+                                            log_dir=Path(text_dir) if text_dir else None, sync=dispatch.Sync.from_env())
                 self.lines += outcome.lines()
-                run.notes += [f"alert {line}" for line in outcome.failed]
-            problem = dispatch.heartbeat(profile, "\n".join(summary_lines(run)))
+                run.notes += [f"alert {line}" for line in outcome.failed + outcome.unconfirmed]
+            counts = {v.value: sum(r.verdict is v for r in run.results) for v in Verdict}
+            problem = dispatch.heartbeat(profile, dispatch.heartbeat_body(f"run {run.run_id} on {run.target}", counts,
+                                                                          dispatch.run_url()))
+            if profile.alerts.heartbeat_secret and history is not None and text_dir:
+                with AlertState(history, log=AlertLog(Path(text_dir))) as state:
+                    state.heartbeat(run.target, run.run_id, problem or "", run.finished or run.started)
         except Exception as exc:  # a bug in alerting must not cost the run its verdict or its other sinks
             problem = f"alerts failed: {type(exc).__name__}: {exc}"
         if problem:

@@ -1,10 +1,26 @@
-"""The version check belongs to a deploy: with ``--deploy-version`` (or
-``$SLURPY_DEPLOY_VERSION``) every check marked ``check("version")`` compares what each service
-serves with it; without one there is nothing to compare, and those checks are deselected (a
-scheduled run is not a deploy)."""
+"""What a deploy changes in a run. With ``--deploy-version`` (or ``$SLURPY_DEPLOY_VERSION``) the
+run is a post-deploy gate:
+
+* every check marked ``check("version")`` compares what each service serves with it; without a
+  version there is nothing to compare, and those checks are deselected (a scheduled run is not
+  a deploy);
+* each service's latency takes ``[gate] latency_samples`` samples, and is compared with the same
+  check's passing history on the target (the ``baseline`` fixture: a ``baseline:<service>``
+  record, see :mod:`monitor.analysers.baseline`)."""
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
+
+from monitor.analysers.baseline import BaselineRun
+from monitor.checks import deploy
+from monitor.history.store import HistoryError, HistoryStore
+from monitor.plugins.history import history_file
+from monitor.plugins.target import target_of
+from monitor.profile import GatePolicy, Profile
+from monitor.results import CheckResult, utc_now
 
 
 def _is_version_check(item: pytest.Item) -> bool:
@@ -24,3 +40,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def deploy_version(pytestconfig: pytest.Config) -> str:
     return pytestconfig.getoption("deploy_version")
+
+
+class Baselines:
+    """The target's history, read for the baseline of each latency check a gate records."""
+
+    def __init__(self, history: Path | None, target: str, version: str, policy: GatePolicy):
+        self.history, self.target, self.version, self.policy = history, target, version, policy
+
+    def compare(self, latency: CheckResult) -> CheckResult:
+        now = utc_now()
+        runs: list[BaselineRun] = []
+        if self.history is not None and self.history.exists():
+            try:
+                with HistoryStore(self.history) as store:
+                    runs = [BaselineRun(*row) for row in store.passing_runs(
+                        self.target, latency.id, now - timedelta(days=self.policy.baseline_days), not_version=self.version)]
+            except HistoryError as exc:  # no baseline, said so; the gate's own checks still judge the deploy
+                result = deploy.baseline(latency, self.target, [], self.policy, now)
+                result.message += f" (the history could not be read: {exc})"
+                return result
+        return deploy.baseline(latency, self.target, runs, self.policy, now)
+
+
+@pytest.fixture(scope="session")
+def baseline(pytestconfig: pytest.Config, profile: Profile) -> Baselines | None:
+    """None unless this run is a post-deploy gate (``--deploy-version``)."""
+    if not pytestconfig.getoption("deploy_version"):
+        return None
+    return Baselines(history_file(pytestconfig), target_of(pytestconfig).name, pytestconfig.getoption("deploy_version"),
+                     profile.gate)
+

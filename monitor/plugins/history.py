@@ -4,27 +4,22 @@ git data branch holds. A history that cannot be written is said in words at the 
 (and in every report); the verdict and the results file do not depend on it."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from monitor import options
 from monitor.history import schedule as schedules
 from monitor.history.sinks import SQLiteSink, TextHistorySink
 from monitor.pipeline import Run, Sink
 from monitor.plugins.results import results_path
+from monitor.plugins.target import target_of
 
 _RUN = pytest.StashKey[Run]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("slurpy monitor")
-    group.addoption("--history", default=os.environ.get("SLURPY_HISTORY"), metavar="PATH",
-                    help="SQLite history to add this run to (also $SLURPY_HISTORY; default history.sqlite beside "
-                         "the results file; 'none' keeps no history)")
-    group.addoption("--history-dir", default=os.environ.get("SLURPY_HISTORY_DIR"), metavar="DIR",
-                    help="also append this run to the text history in DIR, one JSONL per target per day "
-                         "(also $SLURPY_HISTORY_DIR; for a git data branch)")
+    options.register(parser, "history")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,6 +35,12 @@ def history_path(config: pytest.Config, run: Run) -> Path | None:
     """The SQLite history this run is kept in; None with ``--history none``."""
     history = config.getoption("history") or str(results_path(config, run).parent / "history.sqlite")
     return None if history == "none" else Path(history)
+
+
+def history_file(config: pytest.Config) -> Path | None:
+    """:func:`history_path` where the run itself is not at hand (an xdist worker): the results
+    file's folder does not depend on the run."""
+    return history_path(config, Run(target=target_of(config).name))
 
 
 def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:

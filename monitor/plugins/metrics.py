@@ -4,11 +4,11 @@ Uptime, budget and burn-rate gauges come from the SQLite history when there is o
 that cannot be written or pushed are a note on the run, never its verdict."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from monitor import options
 from monitor.history.store import HistoryError, HistoryStore
 from monitor.pipeline import Run, Sink
 from monitor.plugins.results import results_path
@@ -20,10 +20,7 @@ from monitor.slo.report import Report, from_history
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("slurpy monitor").addoption(
-        "--metrics-file", default=os.environ.get("SLURPY_METRICS_FILE"), metavar="PATH",
-        help="write the run's Prometheus metrics here, e.g. /var/lib/node_exporter/textfile/slurpy.prom "
-             "(also $SLURPY_METRICS_FILE)")
+    options.register(parser, "metrics")
 
 
 class MetricsSink:

@@ -8,16 +8,14 @@ from typing import cast
 
 import pytest
 
+from monitor import options
 from monitor.checks.preflight import reach_all
 from monitor.plugins.results import ResultsGatherer
 from monitor.plugins.target import target_of
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("slurpy monitor").addoption(
-        "--stop-if-unreachable", action="store_true",
-        help="probe every service once first; if one does not answer (dns, connect, timeout), record that "
-             "and run no check")
+    options.register(parser, "preflight")
 
 
 @pytest.hookimpl(tryfirst=True)

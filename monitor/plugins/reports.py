@@ -30,7 +30,7 @@ class StepSummarySink:
 
     def close(self, run: Run) -> None:
         with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(step_summary.markdown(run))
+            fh.write(redact.text(step_summary.markdown(run)))
 
 
 @pytest.hookimpl(trylast=True)  # after the history sinks, so their notes are in the summary

@@ -5,8 +5,6 @@ broke) still leaves a record, so the history has no silent gaps. Sinks: the JSON
 terminal summary, and whatever ``pytest_slurpy_sinks`` implementations return."""
 from __future__ import annotations
 
-import os
-import socket
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any, cast
 
 import pytest
 
+from monitor import options
 from monitor.pipeline import JsonlSink, Run, RunRecorder, SummarySink
 from monitor.plugins.params import CASE_KEY
 from monitor.plugins.target import target_of
@@ -28,16 +27,7 @@ class MonitorWarning(UserWarning):
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("slurpy monitor")
-    group.addoption("--results", default=None, metavar="PATH",
-                    help="where to write this run's check results (JSON lines); default results/<time>-<target>.jsonl")
-    group.addoption("--deploy-version", default=os.environ.get("SLURPY_DEPLOY_VERSION", ""), metavar="VERSION",
-                    help="the version just deployed, stamped on every record (also $SLURPY_DEPLOY_VERSION)")
-    group.addoption("--runner", default=os.environ.get("SLURPY_RUNNER") or socket.gethostname(), metavar="NAME",
-                    help="where this run runs, stamped on every record (default $SLURPY_RUNNER or the host name)")
-    group.addoption("--schedule", default=os.environ.get("SLURPY_SCHEDULE", ""), metavar="SCHEDULE",
-                    help="the cron line that started this run, or the cadence of a loop ('every 15s'; also "
-                         "$SLURPY_SCHEDULE): the history then expects the next run and shows a missed one as unknown")
+    options.register(parser, "results")
 
 
 def results_path(config: pytest.Config, run: Run) -> Path:
@@ -106,12 +96,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def verdict(request: pytest.FixtureRequest) -> Callable[[CheckResult], CheckResult]:
     """Record a check's result for the run's history, then fail the test with the check's own
-    message unless the verdict is ok (pass, flaky or warn; a warn also raises a warning)."""
+    message unless the verdict is ok (pass, flaky or warn; a warn also raises a warning); a
+    check that could judge nothing (skip, e.g. a gate with no baseline yet) skips the test with it."""
 
     def judge(result: CheckResult) -> CheckResult:
+        result.scrub()  # the record and the failure message travel to reports from here
         request.node.user_properties.append((RESULT_KEY, result.to_dict()))
         if result.verdict is Verdict.WARN:
             warnings.warn(MonitorWarning(result.message), stacklevel=2)
+        if result.verdict is Verdict.SKIP:
+            pytest.skip(result.message)
         if not result.ok:
             pytest.fail(result.message, pytrace=False)
         return result

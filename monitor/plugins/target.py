@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from monitor import auth
+from monitor import auth, options
 from monitor.plugins import hooks
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import Profile, ProfileError, load_profile, parse_url_options, resolve_target_name, url_overrides_from_env
@@ -21,10 +21,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("slurpy monitor")
-    group.addoption("--target", default=None, help="target profile: targets/NAME.toml (default: $SLURPY_TARGET or sandbox)")
-    group.addoption("--url", action="append", default=[], metavar="SERVICE=URL",
-                    help="override a service's base URL, e.g. a preview deployment (also $SLURPY_URL_<SERVICE>)")
+    options.register(parser, "target")
 
 
 class Target:
@@ -36,6 +33,7 @@ class Target:
         self.name = resolve_target_name(config.getoption("target"))
         self.url_overrides = {**url_overrides_from_env(os.environ), **parse_url_options(config.getoption("url"))}
         self.profile = load_profile(self.name, url_overrides=self.url_overrides)
+        Secrets(self.profile)  # registers every secret it names for redaction, read or not
         self._live: hooks.LiveTarget | None = None
 
     def live(self) -> hooks.LiveTarget:
@@ -49,6 +47,10 @@ class Target:
                 self._live = answer
             else:
                 self._live = hooks.LiveTarget(self.profile)
+            Secrets(self._live.profile, provided=self._live.secrets)  # and those a stand-in made up
+            if self.config.getoption("deploy_version", None):  # a post-deploy gate: enough samples for a p95
+                gated = self._live.profile.model_copy(update={"latency_samples": self._live.profile.gate.latency_samples})
+                self._live = hooks.LiveTarget(gated, self._live.secrets)
         return self._live
 
 
@@ -80,9 +82,22 @@ def profile(pytestconfig: pytest.Config) -> Profile:
 
 
 @pytest.fixture(scope="session")
-def probe(profile: Profile) -> Iterator[Probe]:
+def request_headers(profile: Profile, read_secret: Callable[[str], str]) -> dict[str, str]:
+    """The profile's ``[request] headers`` (a protected preview's bypass), their values read from
+    the secrets they name: registered for scrubbing, and missing ones skip locally, fail in CI."""
+    return {header: read_secret(name) for header, name in profile.request.secret_names.items()}
+
+
+@pytest.fixture(scope="session")
+def network(profile: Profile, request_headers: dict[str, str]) -> NetworkSettings:
+    """The profile's network settings, with its request headers for the services they go to."""
+    return NetworkSettings.from_profile(profile, request_headers)
+
+
+@pytest.fixture(scope="session")
+def probe(network: NetworkSettings) -> Iterator[Probe]:
     """Anonymous requests with the profile's network settings."""
-    probe = Probe(NetworkSettings.from_profile(profile))
+    probe = Probe(network)
     yield probe
     probe.close()
 
@@ -105,17 +120,17 @@ def read_secret(pytestconfig: pytest.Config, profile: Profile) -> Callable[[str]
 
 
 @pytest.fixture(scope="session")
-def signed_in_probe(profile: Profile, read_secret: Callable[[str], str]) -> Iterator[Probe]:
+def signed_in_probe(profile: Profile, read_secret: Callable[[str], str], network: NetworkSettings) -> Iterator[Probe]:
     """Requests as the monitor account, for sign-in-first routes: the bearer token from ``[auth]``
     (fetched once, refreshed when it expires) and the CSRF headers the app asks for. The sign-in
     happens here, once: if it is refused, every check that needed it reports why."""
-    token_probe = Probe(NetworkSettings.from_profile(profile))  # kept open: refreshes go through it
+    token_probe = Probe(network)  # kept open: refreshes go through it
     try:
         session = auth.session_headers(profile, read_secret, token_probe)
         refused = _sign_in(session)
         if refused:
             pytest.fail(f"could not sign in the monitor for signed-in probes: {refused}", pytrace=False)
-        probe = Probe(NetworkSettings.from_profile(profile), session=session)
+        probe = Probe(network, session=session)
         yield probe
         probe.close()
     finally:

@@ -1,5 +1,6 @@
 """The Markdown a GitHub job shows on its summary page: counts, every check that did not pass
-with its message, the skipped ones with their reasons, then the slowest checks."""
+with its message, a gate's latency against its baseline, the skipped ones with their reasons,
+then the slowest checks."""
 from __future__ import annotations
 
 from monitor.pipeline import Run
@@ -35,6 +36,11 @@ def markdown(run: Run) -> str:
     if not_passing:
         lines += ["#### Not passing", ""]
         lines += [f"- {_ICON[r.verdict]} **{r.verdict.value}** {_code(r.id)}: {_code(r.message)}" for r in not_passing]
+        lines.append("")
+    compared = sorted((r for r in results if r.check == "baseline"), key=lambda r: r.id)
+    if compared:  # a gate says how the deploy compares with before, also when it passed or had no baseline
+        lines += ["#### Latency against the baseline (before this deploy)", ""]
+        lines += [f"- **{r.verdict.value}** {_code(r.id)}: {_code(r.message)}" for r in compared]
         lines.append("")
     skipped = [r for r in results if r.verdict is Verdict.SKIP]
     if skipped:

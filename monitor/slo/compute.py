@@ -65,6 +65,7 @@ class Observation(NamedTuple):
     category: str | None
     time: datetime  # when this record was made
     latency_ms: tuple[float, ...] = ()  # the samples a latency objective reads, if any
+    deploy_version: str = ""  # set on a post-deploy gate's records: the status page marks deploys
 
 
 def _status(verdicts: Iterable[str]) -> Status:

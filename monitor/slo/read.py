@@ -37,7 +37,8 @@ def observations(store: HistoryStore, target: str, since: datetime,
     with store._explained():
         rows = store._connect().execute(
             f"""SELECT run_id, started, schedule, suite, check_id, check_name, service, verdict, category, time,
-                       CASE WHEN check_id IN ({marks}) OR check_name IN ({marks}) THEN details END, duration_ms
+                       CASE WHEN check_id IN ({marks}) OR check_name IN ({marks}) THEN details END, duration_ms,
+                       deploy_version
                 FROM records WHERE target = ? AND started >= ? ORDER BY started, run_id, seq""",
             (*wanted, *wanted, target, (since - timedelta(days=1)).isoformat())).fetchall()
     parsed: dict[str, datetime] = {}
@@ -49,11 +50,12 @@ def observations(store: HistoryStore, target: str, since: datetime,
         return found
 
     out = []
-    for run_id, started, schedule, suite, check_id, check, service, verdict, category, time, details, duration in rows:
+    for run_id, started, schedule, suite, check_id, check, service, verdict, category, time, details, duration, \
+            version in rows:
         times: tuple[float, ...] = ()
         if details is not None:
             data = json.loads(details)
             times = measured(data, duration, measures.get(check_id, "samples_ms"))
         out.append(Observation(run_id, when(started), schedule, suite, check_id, check, service, verdict, category,
-                               when(time), times))
+                               when(time), times, version))
     return out

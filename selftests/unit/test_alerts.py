@@ -422,7 +422,7 @@ def test_a_budget_burning_without_a_failing_streak_opens_its_own_incident_after_
     assert firing == [False] * 5 + [True] * 11
     assert sent == [0] * 6 + [1] * 10  # opened at the second firing evaluation, once
     [opened] = http.got("/hook")
-    assert opened.json["check_id"] == "backend" and opened.json["cause"] == (
+    assert opened.json["check_id"] == "backend" and opened.json["summary"] == (
         "backend: error budget burning at 500.0x over 1h (of 12 min known) and 600.0x over 5m (of 5 min known) "
         "(alert at 14.4x)")
 

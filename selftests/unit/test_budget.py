@@ -19,7 +19,7 @@ def test_the_chat_journey_shares_the_chat_routes_account_budget():
     labels, journeys = budget_groups(load_profile("sandbox"))
     chat = "budget:frontend:POST:/api/proxy-chat-stream:account"
     assert labels["frontend POST /api/proxy-chat-stream"] == journeys["test_chat"] == chat
-    assert labels["frontend POST /api/safety/events"] == "budget:frontend:POST:/api/safety/events:client"
+    assert labels["frontend POST /api/journal"] == "budget:frontend:POST:/api/journal:account"
     assert set(journeys) == {"test_chat"}  # the other journeys spend no probe's budget
 
 

@@ -53,6 +53,9 @@ def test_history_commands(tmp_path, capsys, monkeypatch):
                                                     f"{textlog.day_file(tmp_path / 'text', 'prod', start).relative_to(tmp_path)}: unchanged"]
 
     assert cli.main(["history", "gaps", "--hours", "1"]) == 0
+    assert capsys.readouterr().out == "no runs of target sandbox in results/history.sqlite\n", "the default target"
+    monkeypatch.setenv("SLURPY_TARGET", "prod")
+    assert cli.main(["history", "gaps", "--hours", "1"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("prod smoke: ") and "1 up" not in out[0] and "2 up, 1 down" in out[0]
     assert f"  unknown {start + timedelta(minutes=10):%Y-%m-%d %H:%M}" in out[1] and "no run" in out[1]
@@ -106,11 +109,75 @@ def test_uptime_prints_a_table_and_the_same_as_json(tmp_path, capsys):
     assert backend_data["uptime"]["24h"]["unknown_s"] == 300 and backend_data["budget"]["spent_s"] == 1200
 
 
-def test_status_page_writes_one_html_file(tmp_path, capsys):
+def test_status_page_writes_the_page_and_its_embeds(tmp_path, capsys):
     history = tmp_path / "h.sqlite"
     _shifted_history(history)
     out = tmp_path / "site"
     assert cli.main(["status-page", "--target", "production.example", "--history", str(history),
                      "--out", str(out)]) == 0
-    assert [p.name for p in out.iterdir()] == ["index.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["badges", "incidents.atom", "index.html", "summary.json"]
+    assert not list(out.rglob("*.tmp"))  # each file written beside and renamed: nothing half-written left
     assert 'data-service="backend" data-state="up"' in (out / "index.html").read_text()
+
+
+def test_status_page_shows_peoples_notes_and_names_a_broken_one(tmp_path, capsys):
+    history = tmp_path / "h.sqlite"
+    _shifted_history(history)
+    notes = tmp_path / "incidents"
+    notes.mkdir()
+    (notes / "frontend-20260310T0920Z.md").write_text("# Sign-ins failing\n## Investigating · 2030-01-01 09:20 UTC\nOn it.\n")
+    (notes / "backend-20260310T1100Z.md").write_text("## Fixed · 2030-01-01 11:05 UTC\nx\n")
+    assert cli.main(["status-page", "--target", "production.example", "--history", str(history), "--out",
+                     str(tmp_path / "site"), "--notes", str(notes)]) == 0
+    said = capsys.readouterr()
+    assert "incident note left off the page" in said.err and "backend-20260310T1100Z.md:1" in said.err
+    assert "1 incident notes" in said.out and "Sign-ins failing" in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_run_help_lists_every_option_the_plugins_register_from_the_one_list(capsys):
+    """`run --help` and pytest read one definition (monitor.options): every option a plugin
+    registers is in the help, with its environment variable, and the exit codes are explained."""
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["run", "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--target", "--url", "--deploy-version", "--stop-if-unreachable", "--schedule", "--history",
+                 "--results", "--no-alerts", "--metrics-file", "--sandbox-fault"):
+        assert flag in text, flag
+    assert "$SLURPY_DEPLOY_VERSION" in text and "4  bad usage" in text and "-n auto" in text
+
+
+def test_the_plugins_register_the_options_of_the_one_list():
+    """No plugin adds an option of its own beside the list: pytest's "slurpy monitor" group holds
+    exactly the list's options."""
+    import subprocess
+    import sys
+
+    from monitor import options
+
+    shown = subprocess.run([sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"], cwd=cli.ROOT,
+                           capture_output=True, text=True, timeout=120).stdout
+    section = shown.split("slurpy monitor:")[1].split("\n\n")[0]
+    flags = {line.split()[0].split("=")[0] for line in section.splitlines() if line.startswith("  --")}
+    assert flags == {o.flag for o in options.OPTIONS}
+
+
+def test_every_target_command_defaults_alike_and_an_empty_answer_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SLURPY_TARGET", raising=False)
+    history = str(tmp_path / "h.sqlite")
+    assert cli.main(["uptime", "--history", history]) == 0
+    assert capsys.readouterr().out == f"no runs of target sandbox in {history}: nothing to compute uptime from\n"
+    assert cli.main(["alerts", "list", "--history", history]) == 0
+    assert capsys.readouterr().out == f"no alert messages for target sandbox in {history}\n"
+    monkeypatch.setenv("SLURPY_TARGET", "staging.example")
+    assert cli.main(["alerts", "list", "--history", history]) == 0
+    assert "target staging.example" in capsys.readouterr().out
+    assert cli.main(["alerts", "list", "--target", "production.example", "--history", history]) == 0
+    assert "target production.example" in capsys.readouterr().out
+    for command in (["uptime"], ["status-page"], ["alerts", "evaluate"], ["alerts", "list"], ["history", "gaps"],
+                    ["watch"]):
+        action = cli.parser()._subparsers._group_actions[0].choices[command[0]]  # type: ignore[union-attr]
+        if len(command) > 1:
+            action = action._subparsers._group_actions[0].choices[command[1]]
+        target = next(a for a in action._actions if "--target" in a.option_strings)
+        assert target.default is None and "$SLURPY_TARGET, else sandbox" in target.help, command

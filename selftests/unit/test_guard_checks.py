@@ -187,3 +187,55 @@ def test_a_target_failure_beats_a_gate_on_another_probe():
     probe = Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(answer))
     result = guards.validation(probe, VALIDATION, URL)
     assert result.verdict is Verdict.FAIL and result.category is Category.VALIDATION
+
+
+class Refusing(Route):
+    """The same limiter, refusing in its own way: ``refusal(retry_after)`` is the over-limit answer."""
+
+    def __init__(self, clock, refusal, **kwargs):
+        super().__init__(clock, **kwargs)
+        self.refusal = refusal
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        answer = super().__call__(request)
+        return self.refusal(answer.headers.get("retry-after")) if answer.status_code == 429 else answer
+
+
+@pytest.mark.parametrize("body,shape", [
+    (b"", "empty"),
+    (b'{"message": "slow down", "retry_in": 12}', "JSON {message, retry_in}"),
+    (b'{"error": "too many requests"}', "JSON {error}"),
+])
+def test_a_429_with_any_json_or_empty_body_and_a_sane_retry_after_passes_and_its_shape_is_reported(body, shape):
+    route = Refusing(Clock(1000.0), lambda after: httpx.Response(429, content=body, headers={"Retry-After": after}))
+    result = guards.rate_limit(probe_for(route), RULE, URL)
+    assert result.verdict is Verdict.PASS, result.message
+    assert f"429 (body {shape}, Retry-After " in result.message and result.details["refusal_body"] == shape
+
+
+def test_a_field_the_rule_asks_for_is_judged_and_a_text_body_fails():
+    without = Refusing(Clock(1000.0), lambda after: httpx.Response(429, json={"message": "x"}, headers={"Retry-After": after}))
+    result = guards.rate_limit(probe_for(without), RULE.model_copy(update={"error_field": "error"}), URL)
+    assert result.verdict is Verdict.FAIL and "429 body has no 'error' field, which the rule asks for" in result.message
+    html = Refusing(Clock(1000.0), lambda after: httpx.Response(429, text="<h1>Too Many</h1>", headers={"Retry-After": after}))
+    result = guards.rate_limit(probe_for(html), RULE, URL)
+    assert result.verdict is Verdict.FAIL and "429 body is neither JSON nor empty" in result.message
+
+
+def test_a_rate_limited_frame_in_a_200_stream_counts_as_the_limit_enforced():
+    frame = b'{"type":"error","reason":"rate_limited"}\n'
+    route = Refusing(Clock(1000.0), lambda after: httpx.Response(200, content=frame,
+                                                                 headers={"Content-Type": "application/x-ndjson"}))
+    result = guards.rate_limit(probe_for(route), RULE, URL)
+    assert result.verdict is Verdict.PASS, result.message
+    assert "a rate_limited frame in a 200 stream after 5 requests" in result.message
+    assert result.details["statuses"][-1] == 429 and result.details["in_stream"]
+
+
+def test_a_stream_frame_escaped_by_a_header_is_still_an_escape():
+    frame = b'{"type":"error","reason":"rate_limited"}\n'
+    route = Refusing(Clock(1000.0), lambda after: httpx.Response(200, content=frame,
+                                                                 headers={"Content-Type": "application/x-ndjson"}),
+                     trusts="X-Real-IP")
+    result = guards.rate_limit(probe_for(route), RULE, URL)
+    assert result.verdict is Verdict.FAIL and "escaped by setting X-Real-IP (400)" in result.message

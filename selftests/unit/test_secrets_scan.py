@@ -13,7 +13,8 @@ from monitor.checks import security
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import PrivatePath, SecurityPolicy, ServiceSecurity
 from monitor.results import Category, Verdict
-from slurpy_sandbox.apps import MAIN_BUNDLE, PLANTED, _next_page
+from slurpy_sandbox.apps import MAIN_BUNDLE, PLANTED, _dev_chunk, _next_page
+from slurpy_sandbox.faults import FaultState
 
 SITE = "https://fe.test"
 
@@ -21,10 +22,11 @@ SITE = "https://fe.test"
 # -- discovery -------------------------------------------------------------------------------
 def test_dynamic_imports_are_certain_and_resolved_against_the_script():
     found = runtime_scripts('a=()=>import("./lazy.js");b=()=>import(\'/_next/static/chunks/x.js?v=2\');'
-                            'c=()=>import("react")', f"{SITE}/_next/static/chunks/main.js")
+                            'c=()=>import("react");d=()=>import("./MyComponent")', f"{SITE}/_next/static/chunks/main.js")
     assert (f"{SITE}/_next/static/chunks/lazy.js", True) in found
     assert (f"{SITE}/_next/static/chunks/x.js", True) in found
     assert all("react" not in url for url, _ in found), "a bare specifier is no URL"
+    assert all("MyComponent" not in url for url, _ in found), "a path without a script's extension is prose"
 
 
 def test_chunk_paths_in_a_build_manifest_are_certain_elsewhere_only_likely():
@@ -131,12 +133,39 @@ def test_a_secret_in_a_chunk_loaded_at_run_time_or_in_an_inline_source_map_is_fo
     assert all(secret not in result.message for secret in PLANTED.values())
 
 
-def test_a_script_the_page_loads_that_cannot_be_read_is_a_failure():
+def test_a_script_the_page_loads_that_cannot_be_read_is_a_warning_that_names_it_never_a_secret_failure():
     probe, _ = site(**{"/_next/static/chunks/lazy.js": None})
     result = scan(probe)
-    assert result.verdict is Verdict.FAIL
-    assert ("could not scan /_next/static/chunks/lazy.js (404), which /_next/static/chunks/main.js loads"
-            in result.message)
+    assert result.verdict is Verdict.WARN
+    assert ("1 file not scanned: could not scan /_next/static/chunks/lazy.js (404), which /_next/static/chunks/main.js "
+            "loads" in result.message)
+    assert result.details["unreadable"] == [
+        "could not scan /_next/static/chunks/lazy.js (404), which /_next/static/chunks/main.js loads"]
+
+
+def test_a_secret_still_fails_beside_files_that_could_not_be_read():
+    probe, _ = site(**{"/_next/static/chunks/lazy.js": None,
+                       "/_next/static/chunks/pages/plans.js": js("x\n" + inline_map(PLANTED["webhook"]))})
+    result = scan(probe)
+    assert result.verdict is Verdict.FAIL and result.category is Category.SECRET
+    assert "Stripe webhook secret" in result.message and "1 file not scanned" in result.message
+
+
+def test_a_dev_build_module_in_an_eval_string_is_decoded_and_prose_names_no_chunk():
+    """`next dev`: each module an eval() string whose inline map is followed by an escaped newline and
+    a sourceURL comment; React's dev build writes import('./MyComponent') in an error text."""
+    faults = FaultState()
+    faults.switch_on("frontend-leaks-secret-in-dev-module")
+    chunk = _dev_chunk(faults)
+    maps = inline_source_maps(chunk)
+    assert len(maps) == 2 and None not in maps
+    assert PLANTED["dev_module"] in maps[1]
+    assert runtime_scripts(chunk, f"{SITE}/_next/static/chunks/app/layout.js") == []
+    probe, _ = site(**{"/_next/static/chunks/pages/plans.js": js(chunk)})
+    result = scan(probe)
+    assert result.verdict is Verdict.FAIL, result.message
+    assert "Stripe secret key sk_test_" in result.message and "(inline source map)" in result.message
+    assert result.details["inline_source_maps"] == ["/_next/static/chunks/pages/plans.js"] * 2
 
 
 def test_the_file_bound_is_stated_and_warns():
@@ -175,6 +204,23 @@ def test_visibility_of_a_private_path():
     problems = judge_exposure([], ["/docs (200)"], ["/openapi.json (502)"], allow_version=False)
     assert problems == ["public to anonymous callers: /docs (200); the profile lists it under private_paths",
                         "cannot tell whether /openapi.json (502) is public: expected 401, 403 or 404"]
+
+
+def test_a_redirect_to_the_sign_in_page_is_private_and_reported_as_such():
+    assert visibility(307, "/sign-in?redirect=%2Fchat", "/sign-in") == "private"
+    assert visibility(302, "https://fe.test/sign-in", "/sign-in") == "private"
+    assert visibility(302, "/welcome", "/sign-in") == "unknown"
+    assert visibility(307, "/sign-in") == "unknown", "without a sign-in path a redirect says nothing"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/chat":
+            return httpx.Response(307, headers={"Location": "/sign-in?redirect=%2Fchat"})
+        return httpx.Response(200 if request.url.path == "/health" else 404)
+
+    result = security.exposure(Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(handler)),
+                               "frontend", f"{SITE}/health", SITE, [PrivatePath.model_validate("/chat")],
+                               allow_version=False, sign_in_path="/sign-in")
+    assert result.verdict is Verdict.PASS and "/chat (307 to sign-in)" in result.message
 
 
 def test_private_paths_are_read_only():

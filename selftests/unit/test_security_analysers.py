@@ -5,7 +5,7 @@ import pytest
 from monitor.analysers.cookies import judge_set_cookie
 from monitor.analysers.cors import Answer, Trial, hostile_origins, judge_cors, not_reached
 from monitor.analysers.errors import error_leaks
-from monitor.analysers.headers import HeaderPolicy, grade_headers, parse_hsts, version_disclosure
+from monitor.analysers.headers import HSTS_OVER_HTTP, HeaderPolicy, grade_headers, parse_hsts, version_disclosure
 from monitor.analysers.ratelimit import LimitFields, judge_fields, parse_limit_fields, parse_retry_after
 from monitor.analysers.secrets import find_leaks, jwt_claims, mask, script_sources, source_map_url
 from slurpy_sandbox.apps import CONFIG_HEADERS, PLANTED, PUBLIC_CONFIG, middleware_headers
@@ -93,6 +93,38 @@ def test_profile_may_require_hsts_flags_and_relax_csp():
     assert "lacks includesubdomains" in " ".join(grade_headers(bare, HeaderPolicy(hsts_include_subdomains=True)).problems)
     unsafe = replaced("Content-Security-Policy", "script-src 'unsafe-inline'; frame-ancestors 'self'")
     assert grade_headers(unsafe, HeaderPolicy(csp_allow_unsafe=True)).ok
+
+
+def test_hsts_is_judged_on_https_answers_only_and_a_profile_requiring_it_over_http_gets_a_note():
+    without = [(k, v) for k, v in REAL if k != "Strict-Transport-Security"]
+    assert not grade_headers(without, HeaderPolicy()).ok
+    over_http = grade_headers(without, HeaderPolicy(), https=False)
+    assert over_http.ok and over_http.score == 100 and HSTS_OVER_HTTP in over_http.notes
+    weak = replaced("Strict-Transport-Security", "max-age=60")
+    assert grade_headers(weak, HeaderPolicy(), https=False).ok, "browsers ignore it there: nothing to judge"
+    api = HeaderPolicy(required=("x-content-type-options",))
+    assert HSTS_OVER_HTTP not in grade_headers([("X-Content-Type-Options", "nosniff")], api, https=False).notes
+
+
+@pytest.mark.parametrize("body,status,leak", [
+    ('{"detail": "upstream http://127.0.0.1:8001/v1/chat failed: ReadTimeout(\'timed out\')"}', 502, "exception text"),
+    ('{"detail": "upstream http://127.0.0.1:8001/v1/chat failed"}', 502, "an upstream URL"),
+    ('{"error": "upstream https://api.openai.com/v1/chat failed"}', 502, "an upstream URL"),
+    ('{"error": "cannot reach http://qdrant:6333"}', 400, "an upstream URL"),
+    ('{"error": "cannot reach http://db.internal/x"}', 503, "an upstream URL"),
+])
+def test_error_bodies_that_name_their_upstream_or_exception_leak(body, status, leak):
+    assert any(found.startswith(leak) for found in error_leaks(body, status)), error_leaks(body, status)
+
+
+@pytest.mark.parametrize("body,status", [
+    ('{"error": "Invalid request"}', 400),
+    ('{"error": "see https://docs.your-domain.com/errors#rate"}', 429),
+    ('{"detail": [{"msg": "Field required", "url": "https://errors.pydantic.dev/2.9/v/missing"}]}', 422),
+    ("Bad Gateway", 502),
+])
+def test_ordinary_error_bodies_do_not(body, status):
+    assert error_leaks(body, status) == []
 
 
 def test_api_subset():

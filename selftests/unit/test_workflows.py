@@ -11,7 +11,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -41,7 +40,8 @@ def run_steps(workflow: dict):
 
 
 def test_there_are_the_workflows_the_readme_names():
-    assert {p.name for p in WORKFLOWS} == {"ci.yml", "monitor.yml", "gate.yml", "run-suite.yml", "load.yml"}
+    assert {p.name for p in WORKFLOWS} == {"ci.yml", "monitor.yml", "gate.yml", "run-suite.yml", "load.yml",
+                                           "watchdog.yml"}
 
 
 def test_actionlint_passes_on_every_workflow():
@@ -109,7 +109,7 @@ def test_run_lines_call_commands_that_exist(path, pytest_options):
             for option in (a for a in args if a.startswith("--")):
                 assert re.search(rf"^\s+{re.escape(option)}\b", pytest_options, re.M), f"{path.name}: {option}"
         else:
-            assert args[0] in ("history", "uptime", "status-page"), f"{path.name}: slurpy-monitor {args[0]}"
+            assert args[0] in ("history", "uptime", "status-page", "alerts"), f"{path.name}: slurpy-monitor {args[0]}"
             cli.parser().parse_args(args)
     assert calls or path.name == "monitor.yml", f"{path.name} calls none of the project's commands"
 
@@ -127,15 +127,40 @@ def test_the_schedules_are_ones_the_history_follows_each_in_its_own_job():
         assert job["concurrency"]["group"].startswith("monitor-") and job["secrets"] == "inherit"
 
 
-@pytest.mark.parametrize("workflow,profiles", [("run-suite.yml", ["production"]),
-                                                ("gate.yml", ["production", "staging"]),
-                                                ("load.yml", ["production", "staging"])])
-def test_the_secrets_the_profiles_name_come_from_repository_secrets(workflow, profiles):
-    env = next(iter(load(ROOT / ".github/workflows" / workflow)["jobs"].values()))["env"]
-    for profile in profiles:
-        named = tomllib.loads((ROOT / f"targets/{profile}.example.toml").read_text())["secrets"].values()
-        for variable in named:
-            assert env.get(variable) == f"${{{{ secrets.{variable} }}}}", f"{workflow}: {variable}"
+@pytest.mark.parametrize("path", [p for p in WORKFLOWS if p.name != "ci.yml"], ids=lambda p: p.name)
+def test_secrets_reach_the_monitor_in_one_variable_and_only_in_its_steps(path):
+    """Every step that runs the monitor gets ``SLURPY_SECRETS: ${{ toJSON(secrets) }}`` (the
+    profile's names are read from it), no job lists secrets one by one (the hand edits a new
+    channel needed), and steps that run other people's code (uses:) get none."""
+    workflow = load(path)
+    for job in workflow["jobs"].values():
+        assert "secrets." not in str(job.get("env", {})), f"{path.name}: a secret in the job's env"
+        for step in job.get("steps", []):
+            runs_monitor = "run" in step and re.search(r"slurpy-monitor (run|alerts)|\./run load", step["run"])
+            if runs_monitor:
+                assert step.get("env", {}).get("SLURPY_SECRETS") == "${{ toJSON(secrets) }}", f"{path.name}: {step}"
+            else:
+                assert "secrets" not in str(step.get("env", {})), f"{path.name}: {step.get('name')}"
+
+
+def test_jobs_that_alert_may_write_issues_and_publish_their_claims():
+    for name in ("monitor.yml", "run-suite.yml", "watchdog.yml"):
+        assert load(ROOT / ".github/workflows" / name)["permissions"] == {"contents": "write", "issues": "write"}, name
+    for name in ("run-suite.yml", "watchdog.yml"):
+        steps = [step for job in load(ROOT / ".github/workflows" / name)["jobs"].values() for step in job["steps"]]
+        alerting = [s for s in steps if "SLURPY_SECRETS" in s.get("env", {})]
+        assert alerting and all(s["env"]["SLURPY_STATE_SYNC"] == ".github/scripts/history-branch publish data"
+                                for s in alerting), name
+
+
+def test_the_watchdog_is_a_schedule_of_its_own_that_evaluates_missed_runs():
+    watchdog = load(ROOT / ".github/workflows/watchdog.yml")
+    [cron] = [entry["cron"] for entry in watchdog["on"]["schedule"]]
+    monitor = [entry["cron"] for entry in load(ROOT / ".github/workflows/monitor.yml")["on"]["schedule"]]
+    assert cron not in monitor
+    Cron.parse(cron)
+    script = "\n".join(run_steps(watchdog))
+    assert "history import data/history" in script and "slurpy-monitor alerts evaluate" in script
 
 
 def git(cwd: Path, *args: str) -> str:

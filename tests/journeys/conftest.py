@@ -50,12 +50,13 @@ def run_id():
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args, profile, run_id):
+def browser_context_args(browser_context_args, profile, run_id, request_headers):
     return {
         **browser_context_args,
-        # Tag every request so product analytics can leave synthetic traffic out.
+        # Tag every request so product analytics can leave synthetic traffic out; and the
+        # profile's [request] headers (a protected preview's bypass), on every request the page makes.
         "user_agent": f"{profile.user_agent_header} journeys",
-        "extra_http_headers": {profile.traffic_header: run_id},
+        "extra_http_headers": {**request_headers, profile.traffic_header: run_id},
         # The sandbox's certificates come from its own CA, which Chromium does not know; the
         # TLS smoke check judges certificates, the journeys judge pages.
         "ignore_https_errors": profile.sandbox,

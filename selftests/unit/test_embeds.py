@@ -1,0 +1,116 @@
+"""Badges, summary.json and the incident feed, written beside the status page from the status
+page tests' scripted history: the badges pass shields.io's endpoint schema, the static SVGs are
+well-formed and say the same, summary.json carries the SLO module's own figures, and a feed
+reader (feedparser) reads one entry per incident with a link to its anchor on the page."""
+from __future__ import annotations
+
+import json
+from xml.etree import ElementTree as ET
+
+import feedparser
+import jsonschema
+import pytest
+from provider_schemas import SHIELDS_ENDPOINT
+from test_status_page import history
+
+from monitor.profile import StatusPagePolicy, load_profile
+from monitor.report import embeds
+from monitor.report.status_page import write
+from monitor.slo.report import build
+from selftests.unit.test_slo import NOON, POLICY
+
+SERVICES = ["frontend", "backend", "mcp"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    profile = load_profile("production.example")
+    rows = history()
+    report = build(rows, POLICY, NOON, "production", SERVICES)
+    policy = StatusPagePolicy(title="Slurpy status", public_urls=["frontend"], base_url="https://status.example.test/")
+    out = tmp_path_factory.mktemp("page")
+    write(out, report, rows, policy, profile)
+    return out, report, rows
+
+
+def test_every_badge_passes_the_shields_endpoint_schema_and_says_the_figure(built):
+    out, report, _ = built
+    files = sorted(p.relative_to(out).as_posix() for p in (out / "badges").rglob("*.json"))
+    assert files == sorted(f"badges/{s}/{b}.json" for s in SERVICES
+                           for b in ("status", "uptime-24h", "uptime-7d", "uptime-30d", "response-time"))
+    for path in (out / "badges").rglob("*.json"):
+        jsonschema.validate(json.loads(path.read_text()), SHIELDS_ENDPOINT)
+    badge = lambda service, name: json.loads((out / "badges" / service / f"{name}.json").read_text())
+    assert badge("mcp", "status") == {"schemaVersion": 1, "label": "mcp", "message": "down", "color": "red",
+                                      "cacheSeconds": 300}
+    assert (badge("backend", "status")["message"], badge("backend", "status")["color"]) == ("up", "brightgreen")
+    # backend over 24 h: 5700 s up of 6900 s known (the SLO tests' figure).
+    assert (badge("backend", "uptime-24h")["message"], badge("backend", "uptime-24h")["color"]) == ("82.61 %", "red")
+    assert badge("frontend", "uptime-30d")["message"] == "no data"  # never ran: never 100 %
+    # The latency samples of the last 24 h: 22 runs of five 100 ms and one of five 900 ms.
+    assert badge("backend", "response-time")["message"] == "100 ms" and badge("frontend", "response-time")["message"] == "no data"
+
+
+def test_an_unknown_key_or_an_empty_message_is_what_the_schema_refuses():
+    """The schema itself can fail: a badge shields.io would reject is rejected here too."""
+    good = embeds.endpoint("uptime", "99.9 %", "green")
+    jsonschema.validate(good, SHIELDS_ENDPOINT)
+    for bad in ({**good, "message": ""}, {**good, "colour": "green"}, {**good, "schemaVersion": 2},
+                {k: v for k, v in good.items() if k != "label"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, SHIELDS_ENDPOINT)
+
+
+def test_static_svg_badges_are_well_formed_and_say_the_same_as_the_json(built):
+    out, _, _ = built
+    for path in (out / "badges").rglob("*.svg"):
+        data = json.loads(path.with_suffix(".json").read_text())
+        root = ET.fromstring(path.read_text())
+        said = f"{data['label']}: {data['message']}"
+        assert root.get("aria-label") == said and root.findtext("{http://www.w3.org/2000/svg}title") == said
+        texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+        assert texts == [data["label"], data["label"], data["message"], data["message"]]
+        label, message, _ = root.find("{http://www.w3.org/2000/svg}g")  # the boxes under the gloss
+        assert int(root.get("width")) == int(label.get("width")) + int(message.get("width"))
+    assert embeds.text_width("100.00 %") > embeds.text_width("up") > 0
+
+
+def test_summary_json_carries_the_slo_modules_figures(built):
+    out, report, rows = built
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["state"] == "down" and summary["target"] == "production" and summary["runs"] == report.runs
+    by_name = {s["name"]: s for s in summary["services"]}
+    assert list(by_name) == SERVICES
+    for entity in report.services:
+        mine = by_name[entity.name]
+        assert mine["state"] == entity.state
+        assert mine["uptime"] == {w: u.to_dict() for w, u in entity.uptime.items()}
+        assert mine["budget"] == (entity.budget.to_dict() if entity.budget else None)
+        assert [{k: v for k, v in i.items() if k != "id"} for i in mine["incidents"]] == \
+            [i.to_dict(report.now) for i in entity.incidents]
+    assert summary["latency"] == report.to_dict()["latency"]
+    assert by_name["frontend"]["url"] == "https://your-domain.com" and by_name["backend"]["url"] is None
+    assert "corp.example" not in (out / "summary.json").read_text()  # no internal URL from the records
+
+
+def test_the_feed_is_atom_a_reader_parses_one_entry_per_incident(built):
+    out, report, _ = built
+    parsed = feedparser.parse((out / "incidents.atom").read_bytes())
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10" and parsed.feed.title == "Slurpy status: incidents"
+    incidents = sorted((i for e in report.services for i in e.incidents), key=lambda i: i.started, reverse=True)
+    assert len(parsed.entries) == len(incidents) == 2
+    mcp, backend = parsed.entries
+    assert mcp.title == "mcp: health failing (ongoing)" and "connect" in mcp.summary
+    assert backend.title == "backend: health, latency failing (resolved)"
+    assert "failed for 25 min from 2026-03-10 11:00 UTC to 2026-03-10 11:25 UTC" in backend.summary
+    assert backend.link == f"https://status.example.test/index.html#{embeds.incident_id(incidents[1])}"
+    assert len({e.id for e in parsed.entries}) == 2
+
+
+def test_hidden_services_are_left_out_of_every_embed(tmp_path):
+    rows = history()
+    report = build(rows, POLICY, NOON, "production", SERVICES)
+    written = embeds.write(tmp_path, report, rows, StatusPagePolicy(hidden_services=["mcp"]))
+    assert not any("mcp" in p.as_posix() for p in written)
+    assert "mcp" not in (tmp_path / "summary.json").read_text() and "mcp" not in (tmp_path / "incidents.atom").read_text()
