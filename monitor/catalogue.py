@@ -34,6 +34,11 @@ class CheckCase:
         return f"{self.service} {self.path}" if self.path else self.service
 
 
+def journey_function(journey: str) -> str:
+    """A journey's test function: journey ``sign-up`` is recorded by ``test_sign_up``."""
+    return "test_" + journey.replace("-", "_")
+
+
 def budget_key(service: str, method: str, path: str, signed_in: bool) -> str:
     """One limiter budget: a route, per caller. Signed in, the caller is the monitor account
     (which the chat journey shares); anonymous, the client address. Safe as an xdist group name."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -42,8 +43,8 @@ def run(suites: list[str], options: list[str]) -> int:
     reports = Path("results")
     if not _has(options, "--junitxml"):
         argv.append(f"--junitxml={reports / 'junit.xml'}")
-    if not _has(options, "--alluredir"):
-        argv.append(f"--alluredir={reports / 'allure-results'}")
+    if not _has(options, "--alluredir"):  # a clean folder each run; the trend is kept by Allure (allurerc.mjs)
+        argv += [f"--alluredir={reports / 'allure-results'}", "--clean-alluredir"]
     return int(pytest.main(argv + options))
 
 
@@ -100,11 +101,15 @@ def _history(args: argparse.Namespace) -> int:
     from monitor.history.store import HistoryStore, rebuild
     from monitor.profile import resolve_target_name
 
+    if args.action in ("rebuild", "compact"):
+        folder = args.source if args.action == "rebuild" else args.dir
+        if not folder.is_dir():  # rebuilding from nothing would replace the history with an empty one
+            print(f"slurpy-monitor: {folder}: no such text-history folder", file=sys.stderr)
+            return 2
     if args.action == "rebuild":
         done = rebuild(args.source, args.to)
         print(f"rebuilt {args.to}: {done.runs} runs, {done.records} records from {args.source}")
-        for line in done.skipped_lines:
-            print(f"  skipped {line}")
+        _say_set_aside(done.set_aside)
         _load_alert_state(args.source, args.to)
         return 0
     if args.action == "compact":
@@ -124,13 +129,12 @@ def _history(args: argparse.Namespace) -> int:
                 done = store.import_file(file)
                 state = "unchanged" if done.files_unchanged else f"{done.runs} runs, {done.records} records added"
                 print(f"{file}: {state}")
-                for line in done.skipped_lines:
-                    print(f"  skipped {line}")
+                _say_set_aside(done.set_aside)
         for path in args.paths:
             if path.is_dir():
                 _load_alert_state(path, args.history)
         return 0
-    with HistoryStore(args.history) as store:
+    with HistoryStore(args.history, read_only=True) as store:
         now = datetime.now(UTC)
         since = now - timedelta(hours=args.hours)
         target = resolve_target_name(args.target)
@@ -145,6 +149,14 @@ def _history(args: argparse.Namespace) -> int:
             for slot in gaps(slots):
                 print(f"  unknown {slot.start:%Y-%m-%d %H:%M}–{slot.end:%H:%M} UTC: no run ({slot.schedule})")
         return 0
+
+
+def _say_set_aside(lines: list) -> None:
+    if lines:
+        print(f"  set aside {len(lines)} line(s) this slurpy-monitor cannot use (the file is unchanged; a copy of each "
+              "is in the history's set_aside table):")
+        for line in lines:
+            print(f"    {line}")
 
 
 def _load_alert_state(text_dir: Path, history: Path) -> None:
@@ -177,7 +189,7 @@ def _report(args: argparse.Namespace):
         profile = None
     policy = profile.slo if profile else SLOPolicy()
     now = datetime.now(UTC)
-    with HistoryStore(args.history) as store:  # 90 days at least: the status page's uptime bars
+    with HistoryStore(args.history, read_only=True) as store:  # 90 days at least: the status page's uptime bars
         rows, report = from_history(store, args.target, policy, now, list(profile.services) if profile else None,
                                     days=max(policy.window_days, 90))
     return profile, rows, report
@@ -248,8 +260,29 @@ def _duration(text: str) -> float:
         value = float(text[:-1]) * units[text[-1]] if text[-1:] in units else float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a duration like 60s, 5m or 1h") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be more than zero")
+    if not value > 0 or not math.isfinite(value):  # nan compares false with everything
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a finite duration more than zero")
+    return value
+
+
+def _count(text: str) -> int:
+    """A whole number >= 0 (days, rounds): a negative one would silently mean something else."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number, e.g. 7") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must not be negative")
+    return value
+
+
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of hours, e.g. 24") from None
+    if not 0 < value <= 24 * 3650:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 and at most {24 * 3650} hours")
     return value
 
 
@@ -318,17 +351,17 @@ def parser() -> argparse.ArgumentParser:
     actions = history.add_subparsers(dest="action", required=True)
     add = actions.add_parser("import", help="add results files or text-history folders (adds nothing twice)")
     add.add_argument("paths", nargs="+", type=Path)
-    add.add_argument("--days", type=int, default=0,
+    add.add_argument("--days", type=_count, default=0,
                      help="from text-history folders, only the day files of the last N days (default: all)")
     build = actions.add_parser("rebuild", help="a new SQLite history from a text-history folder")
     build.add_argument("--from", dest="source", type=Path, required=True, help="the text-history folder")
     build.add_argument("--to", type=Path, default=DEFAULT_HISTORY, help=f"the SQLite file to write (default {DEFAULT_HISTORY})")
     squeeze = actions.add_parser("compact", help="fold day files older than --keep-days into monthly .jsonl.gz")
     squeeze.add_argument("dir", type=Path, help="the text-history folder")
-    squeeze.add_argument("--keep-days", type=int, default=7, help="day files this recent stay as they are (default 7)")
+    squeeze.add_argument("--keep-days", type=_count, default=7, help="day files this recent stay as they are (default 7)")
     show = actions.add_parser("gaps", help="a target's expected scheduled runs per suite: up, down, unknown")
     show.add_argument("--suite", help="only this suite (default: every suite of the target)")
-    show.add_argument("--hours", type=float, default=24, help="how far back (default 24)")
+    show.add_argument("--hours", type=_hours, default=24, help="how far back (default 24)")
     uptime = commands.add_parser("uptime", help="uptime, error budget, burn rates and incidents per service and check")
     uptime.add_argument("--json", action="store_true", help="the same figures as JSON")
     page = commands.add_parser("status-page", help="write the static status page (index.html) into --out")
@@ -348,7 +381,7 @@ def parser() -> argparse.ArgumentParser:
                                               "alerting after each round; SIGTERM stops it after the round")
     watch.add_argument("--every", type=_duration, default=60.0, help="cadence: 60s, 5m, 1h (default 60s)")
     watch.add_argument("--suite", choices=list(SUITES), default="smoke")
-    watch.add_argument("--rounds", type=int, default=0, help="stop after this many rounds (default: until SIGTERM)")
+    watch.add_argument("--rounds", type=_count, default=0, help="stop after this many rounds (default: until SIGTERM)")
     watch.add_argument("--grace", type=_duration, default=120.0,
                        help="on SIGTERM, how long a running round may take to finish before it is stopped (default 120s)")
     watch.add_argument("--results-dir", type=Path, default=Path("results/watch"),
@@ -399,6 +432,12 @@ def main(argv: list[str] | None = None) -> int:
     except HistoryError as exc:  # a history that cannot be used: one line naming the file and what to do
         print(f"slurpy-monitor: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader went away (| head): nothing to say
+        raise
+    except OSError as exc:  # a path that cannot be read or written (--out /proc/nope): one line, never a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"slurpy-monitor: {where}{exc.strerror or exc}: choose a path you can write to (or read from)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

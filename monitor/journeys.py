@@ -16,10 +16,11 @@ from types import TracebackType
 from typing import Any, NoReturn, Self
 from urllib.parse import unquote, urlsplit
 
-from playwright.sync_api import BrowserContext, Dialog, Page, StorageState
+from playwright.sync_api import BrowserContext, Dialog, Page, Request, StorageState
 from playwright.sync_api import Error as PlaywrightError
 
 from monitor import redact
+from monitor.analysers.network import browser_tls_error
 from monitor.pages import ChatPage, SignInPage
 from monitor.profile import Profile
 from monitor.results import Category, CheckResult, Verdict
@@ -44,24 +45,51 @@ def _first_lines(exc: BaseException, limit: int = 2) -> str:
     return " ".join(lines[:limit]) or type(exc).__name__
 
 
-class PageWatcher:
-    """Uncaught JavaScript errors and alerts of the pages it watches. Alerts are dismissed as they
-    open: an action waiting on a page blocked by one never returns."""
+@dataclass(frozen=True)
+class Mark:
+    """Where a step began in what the watcher has seen: it quotes only what came after."""
 
-    def __init__(self) -> None:
+    dialogs: int = 0
+    navigations: int = 0
+
+
+def _path_and_query(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class PageWatcher:
+    """Uncaught JavaScript errors, alerts and main-frame navigations (each hop of a redirect chain
+    is one) of the pages it watches. Alerts are dismissed as they open: an action waiting on a page
+    blocked by one never returns."""
+
+    def __init__(self, sign_in_path: str = "/sign-in") -> None:
+        self.sign_in_path = sign_in_path
         self.page_errors: list[str] = []
         self.dialogs: list[str] = []
+        self.navigations: list[str] = []
+        self.requests = 0  # what the watched pages sent: a journey's cost to the target
 
     def watch(self, page: Page) -> None:
         page.on("pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}"))
         page.on("dialog", self._dismiss)
+        page.on("request", lambda request: self._requested(page, request))
 
     def _dismiss(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
-    def describe(self, page: Page) -> str:
-        """What the page shows now: URL, main heading, alerts and status notices, the last alert."""
+    def _requested(self, page: Page, request: Request) -> None:
+        self.requests += 1
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            self.navigations.append(request.url)
+
+    def mark(self) -> Mark:
+        return Mark(len(self.dialogs), len(self.navigations))
+
+    def describe(self, page: Page, since: Mark = Mark()) -> str:
+        """What the page shows now (URL, main heading, alerts and status notices), and what happened
+        since ``since``: the last alert and the pages it went through, never an earlier step's."""
         try:
             state = page.evaluate(_PAGE_STATE)
         except PlaywrightError:  # the page may be gone or mid-navigation; the URL is still worth showing
@@ -71,8 +99,15 @@ class PageWatcher:
             parts.append(f"heading {state['heading']!r}")
         if state["notices"]:
             parts.append(f"notice {state['notices']!r}")
-        if self.dialogs:
-            parts.append(f"alert {self.dialogs[-1]!r}")
+        if dialogs := self.dialogs[since.dialogs:]:
+            parts.append(f"alert {dialogs[-1]!r}")
+        if hops := [_path_and_query(url) for url in self.navigations[since.navigations:]]:
+            paths = [urlsplit(hop).path for hop in hops]
+            away = [path for path in paths[:-1] if path != self.sign_in_path]
+            if paths[-1] == self.sign_in_path and away:
+                parts.append(f"redirected back to {self.sign_in_path} from {away[-1]}")
+            if len(hops) > 1:
+                parts.append(f"went through {' -> '.join(hops)}")
         return ", ".join(parts)
 
 
@@ -120,6 +155,7 @@ class SignInFailed:
     """Signing in did not land where it should: ``reason`` says what happened and what the page showed."""
 
     reason: str
+    tls: bool = False  # the browser refused the site's certificate: the reason is a TLS one
 
 
 MonitorSession = SignedIn | SignInFailed
@@ -181,7 +217,8 @@ def sign_in(context: BrowserContext, email: str, password: str, timeout_s: float
         redact.register(*session.credentials())
         return session
     except PlaywrightError as exc:
-        return SignInFailed(f"{_first_lines(exc, limit=1)}; page showed: {watcher.describe(page)}")
+        tls = browser_tls_error(str(exc))
+        return SignInFailed(tls, tls=True) if tls else SignInFailed(f"{_first_lines(exc, limit=1)}; page showed: {watcher.describe(page)}")
     finally:
         context.close()
 
@@ -193,11 +230,12 @@ class Journey(PageWatcher):
     has loaded."""
 
     def __init__(self, name: str, profile: Profile, service: str = "frontend"):
-        super().__init__()
+        super().__init__(profile.security.sign_in_path)
         self.name, self.profile, self.service = name, profile, service
         self._page: Page | None = None
         self.steps: list[dict[str, Any]] = []
         self.failure: str | None = None
+        self.category = Category.JOURNEY  # what a failure is filed under: tls when the browser refused the certificate
         self.details: dict[str, Any] = {}
 
     def __enter__(self) -> Self:
@@ -225,6 +263,8 @@ class Journey(PageWatcher):
         session. A failed sign-in is the journey's first failed step: it takes no other."""
         if isinstance(session, SignInFailed):
             self.failure = f"at step {SIGN_IN_STEP!r}: {session.reason}"
+            if session.tls:
+                self.category = Category.TLS
         context_args = session.context_args() if isinstance(session, SignedIn) else {}
         return self.open(new_context(**context_args))
 
@@ -237,7 +277,7 @@ class Journey(PageWatcher):
     def step(self, description: str) -> Iterator[None]:
         if self.failure is not None:
             raise JourneyStopped(self.failure)
-        started = time.perf_counter()
+        started, seen = time.perf_counter(), self.mark()
         try:
             yield
             if self._page is not None:
@@ -247,7 +287,12 @@ class Journey(PageWatcher):
         except JourneyStopped:
             raise
         except Exception as exc:  # an expect() that failed, a Playwright timeout, a broken page
-            shown = self.describe(self._page) if self._page is not None else "no page open"
+            tls = browser_tls_error(str(exc))
+            if tls is not None:  # the page never came: nothing it showed is worth describing
+                self.category = Category.TLS
+                self.failure = f"at step '{description}': {tls}"
+                raise JourneyStopped(self.failure) from exc
+            shown = self.describe(self._page, since=seen) if self._page is not None else "no page open"
             self.failure = f"at step '{description}': {_first_lines(exc)}; page showed: {shown}"
             raise JourneyStopped(self.failure) from exc
         finally:
@@ -261,9 +306,10 @@ class Journey(PageWatcher):
         if failure is None and self.page_errors:
             failure = f"the page threw a JavaScript error: {self.page_errors[0]}"
         if failure:
-            verdict, category, message = Verdict.FAIL, Category.JOURNEY, f"{label} FAILED [journey]: {url}: {failure}"
+            category = self.category
+            verdict, message = Verdict.FAIL, f"{label} FAILED [{category.value}]: {url}: {failure}"
         else:
             verdict, category, message = Verdict.PASS, None, f"{label} ok: {url}: {len(self.steps)} steps in {elapsed} ms"
         return CheckResult(check="journey", service=self.service, path=self.name, url=url, verdict=verdict,
                            category=category, message=message, duration_ms=float(elapsed),
-                           details={"steps": self.steps, **self.details})
+                           details={"steps": self.steps, "requests": self.requests, **self.details})

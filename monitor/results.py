@@ -120,12 +120,56 @@ class CheckResult:
         return data
 
     @classmethod
+    def from_record(cls, data: dict[str, Any]) -> CheckResult:
+        """A record from a results file or text history, written by this monitor or another one (an
+        older one, a newer one): fields it does not know are left out, a null where a default
+        exists takes the default; anything it cannot use raises :class:`UnusableRecord` saying what."""
+        for name in _REQUIRED:
+            if data.get(name) is None:
+                raise UnusableRecord(f"field {name!r} is {'null' if name in data else 'missing'}")
+        kept: dict[str, Any] = {}
+        for name, value in data.items():
+            if name not in _FIELD_TYPES or value is None:
+                continue
+            expected = _FIELD_TYPES[name]
+            if isinstance(value, bool) and bool not in expected or not isinstance(value, expected):
+                raise UnusableRecord(f"field {name!r} is {type(value).__name__} {value!r:.60}, expected "
+                                     + " or ".join(t.__name__ for t in expected))
+            kept[name] = value
+        try:
+            kept["verdict"] = Verdict(kept["verdict"])
+        except ValueError:
+            raise UnusableRecord(f"unknown verdict {kept['verdict']!r} (written by a newer monitor?)") from None
+        if kept.get("category"):
+            try:
+                kept["category"] = Category(kept["category"])
+            except ValueError:
+                raise UnusableRecord(f"unknown category {kept['category']!r} (written by a newer monitor?)") from None
+        if "time" in kept:
+            try:
+                datetime.fromisoformat(kept["time"])
+            except ValueError:
+                raise UnusableRecord(f"field 'time' is not an ISO 8601 time: {kept['time']!r:.60}") from None
+        return cls(**kept)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckResult:
         data = {k: v for k, v in data.items() if k != "id"}
         data["verdict"] = Verdict(data["verdict"])
         if data.get("category"):
             data["category"] = Category(data["category"])
         return cls(**data)
+
+
+class UnusableRecord(ValueError):
+    """A record this monitor cannot use; the message says which field and why."""
+
+
+_REQUIRED = ("check", "service", "verdict", "message")
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "check": (str,), "service": (str,), "verdict": (str,), "message": (str,), "target": (str,), "url": (str,),
+    "path": (str,), "duration_ms": (int, float), "category": (str,), "attempts": (int,), "time": (str,),
+    "details": (dict,), "run_id": (str,), "suite": (str,), "deploy_version": (str,), "runner": (str,)}
 
 
 def read_jsonl(path: Path) -> list[CheckResult]:

@@ -27,3 +27,8 @@ def run_against_sandbox(sandbox, tmp_path_factory):
                          env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
 
     return run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: minutes each (act rehearsals of the workflows); `./run tests` leaves them "
+                                       "out, `./run tests --full` runs them")

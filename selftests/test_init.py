@@ -20,8 +20,9 @@ from monitor.profile import load_profile
 
 FAULTS = ("backend-cors-reflects-any-origin", "frontend-cors-wildcard-credentials", "backend-degraded", "mcp-wrong-body",
           "frontend-health-no-dependencies", "frontend-insecure-cookie", "backend-docs-public", "mcp-stats-qdrant-down")
-# Checks a draft leaves to its TODOs (write routes, the plain-http URL): skipped, each with its reason.
-UNDRAFTED = {"https_redirect": ("skip", None), "rate_limit": ("skip", None), "validation": ("skip", None)}
+# Checks a draft leaves to its TODOs (write routes and their gates, the plain-http URL): skipped, each with its reason.
+UNDRAFTED = {"https_redirect": ("skip", None), "rate_limit": ("skip", None), "validation": ("skip", None),
+             "access": ("skip", None)}
 # What each fault breaks, as the draft made during it must still see it broken.
 CAUGHT = {"cors:backend": "cors", "health:backend:/health/healthz": "body", "health:mcp:/healthz": "body",
           "health:frontend:/api/health": "body", "cookies:frontend:/sign-in": "cookie", "exposure:backend": "exposure",
@@ -136,3 +137,30 @@ def test_the_frontends_scripts_name_the_other_services_and_the_supabase_project(
     assert profile.secrets["supabase_anon_key"] == "SLURPY_STAGING_SUPABASE_ANON_KEY"
     assert [h.path for h in profile.services["frontend"].health] == ["/api/health"]
     assert profile.services["frontend"].health[0].dependencies == ["sli_checks.database"]
+
+
+def test_the_drafts_journeys_run_green_once_its_secrets_are_set_and_an_untrusted_certificate_fails_tls(
+        sandbox, targets, tmp_path, capsys):
+    """The browser trusts the profile's private CA through its own trust store for the run (the
+    sandbox's certificates are not ignored, they are verified); without the CA, the journeys fail
+    [tls] with the reason, not as a broken page."""
+    sandbox.clear()
+    text, _ = _draft(sandbox, targets, capsys, "browsed")
+    (targets / "untrusted.toml").write_text("\n".join(line for line in text.splitlines() if not line.startswith("ca_bundle")))
+    secrets = {"SLURPY_BROWSED_MONITOR_EMAIL": sandbox.secrets["SLURPY_SANDBOX_MONITOR_EMAIL"],
+               "SLURPY_BROWSED_MONITOR_PASSWORD": sandbox.secrets["SLURPY_SANDBOX_MONITOR_PASSWORD"],
+               "SLURPY_UNTRUSTED_MONITOR_EMAIL": sandbox.secrets["SLURPY_SANDBOX_MONITOR_EMAIL"],
+               "SLURPY_UNTRUSTED_MONITOR_PASSWORD": sandbox.secrets["SLURPY_SANDBOX_MONITOR_PASSWORD"]}
+    for name in ("browsed", "untrusted"):
+        env = {"SLURPY_TARGETS_DIR": str(targets), "SLURPY_TARGET": name, **secrets}
+        run = run_suite("tests/journeys", tmp_path / f"{name}.jsonl", "--history", "none", "--no-alerts", env=env)
+        destructive = {"journey:frontend:sign-up": ("skip", None), "journey:frontend:payment": ("skip", None)}
+        if name == "browsed":
+            assert run.not_passing() == destructive, run.output  # skipped on a sensitive target, with the reason
+            assert {"journey:frontend:sign-in", "journey:frontend:chat"} <= set(run.results), run.output
+        else:
+            assert run.not_passing() == {**destructive, "journey:frontend:sign-in": ("fail", "tls"),
+                                         "journey:frontend:chat": ("fail", "tls")}, run.output
+            message = run.results["journey:frontend:sign-in"].message
+            assert "FAILED [tls]" in message and "not issued by a CA the browser trusts" in message, message
+            assert "net::ERR_CERT_AUTHORITY_INVALID" in message

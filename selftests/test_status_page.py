@@ -49,15 +49,16 @@ Users report failed sign-ins; the checks see nothing yet.
 
 def history():
     """The scripted day, with a day of healthy runs 9 days earlier, a deploy of backend at 11:25,
-    and a fault that is still on at the end for the mcp service (so one card is down with an open
-    incident)."""
+    and for the mcp service a one-run blip at 10:20 and a fault that is still on at the end (so
+    one card is down with an open incident)."""
     rows = scripted()
     earlier = [o._replace(run_id=o.run_id + "-old", started=o.started - timedelta(days=9),
                           time=o.time - timedelta(days=9), verdict="pass", category=None) for o in rows]
-    mcp = [o._replace(service="mcp", check_id=o.check_id.replace("backend", "mcp"),
-                      verdict="fail" if o.check == "health" and o.started.hour == 11 and o.started.minute >= 40
-                      else "pass", category="connect" if o.check == "health" and o.started.hour == 11
-                      and o.started.minute >= 40 else None) for o in rows]
+    def mcp_down(o) -> bool:  # a one-run blip at 10:20, and down from 11:40 on
+        return o.check == "health" and (o.started.hour, o.started.minute // 5) in ((10, 4), (11, 8), (11, 9), (11, 10), (11, 11))
+
+    mcp = [o._replace(service="mcp", check_id=o.check_id.replace("backend", "mcp"), verdict="fail" if mcp_down(o) else "pass",
+                      category="connect" if mcp_down(o) else None) for o in rows]
     fixed = [o._replace(deploy_version="3f2c1ab") if o.started.hour == 11 and o.started.minute >= 25 else o for o in rows]
     return earlier + fixed + mcp  # a post-deploy gate's runs from 11:25 carry the version it deployed
 
@@ -151,6 +152,8 @@ def test_the_page_tells_the_story_of_the_history(chromium, page_file):
     assert outage.locator(".updates li b").all_inner_texts() == ["Resolved", "Identified", "Investigating"]
     assert outage.locator("h3 a").get_attribute("href") == "#backend-20260310T1100Z"
     assert "Some users cannot sign in" in page.locator("article#frontend-20260310T0920Z").inner_text()
+    assert page.locator("article#mcp-20260310T1020Z").count() == 0  # one failed run alerts no one: not an incident
+    assert "Not listed: 1 short failure of fewer than 2 runs in a row" in page.locator("main").inner_text()
     page.screenshot(path=ARTIFACTS / "status-page.png", full_page=True)
     assert problems == []
 

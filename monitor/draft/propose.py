@@ -215,12 +215,13 @@ def draft(sighting: Sighting, name: str, source_url: str, ca_bundle: str | None,
 def _write_routes(out: _Lines, sighting: Sighting) -> None:
     advertised = sorted({k.lower() for s in sighting.services.values() for seen in s.health.values()
                          for k, _ in seen.headers if k.lower() in RATE_LIMIT_FIELDS})
+    seen = (f"Rate-limit fields seen on answers today: {', '.join(advertised)}." if advertised else
+            "No answer advertised rate-limit fields (RateLimit, X-RateLimit-*).")
     out.blank()
     out.todo("which write routes have rate limits and size limits? A monitor only reads, so it could not\n"
              "learn them. Add [[rate_limits]] (service, path, limit, window_s, a json_body the route refuses)\n"
              "and [[validation]] (service, path, valid_body, wrong_types) rules, auth = true for sign-in-first\n"
-             "routes." + (f" Rate-limit fields seen on answers today: {', '.join(advertised)}." if advertised else
-                          " No answer advertised rate-limit fields (RateLimit, X-RateLimit-*)."))
+             f"routes; [[access]] (service, path, csrf) for the sign-in and CSRF gates of the others.\n{seen}")
 
 
 def _service(out: _Lines, service: ServiceSeen, sighting: Sighting, source_url: str) -> None:

@@ -15,16 +15,17 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from monitor.history import textlog
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
-from monitor.results import CheckResult
+from monitor.results import CheckResult, UnusableRecord
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 5.0
@@ -53,6 +54,13 @@ _UPSERT_RUN = """INSERT INTO runs (run_id, target, started, finished, deploy_ver
     VALUES (:run_id, :target, :started, :finished, :deploy_version, :runner, :schedule)
     ON CONFLICT (run_id) DO UPDATE SET started = excluded.started, finished = coalesce(excluded.finished, finished),
         deploy_version = excluded.deploy_version, runner = excluded.runner, schedule = excluded.schedule"""
+
+
+# Lines an import could not use, as they were written (a newer monitor's records come back whole
+# once that monitor reads them). Beside the versioned schema, like the alert tables: an older
+# history file gains it when it first needs it.
+_SET_ASIDE_TABLE = """CREATE TABLE IF NOT EXISTS set_aside (
+    file TEXT NOT NULL, line INTEGER NOT NULL, reason TEXT NOT NULL, raw BLOB NOT NULL, PRIMARY KEY (file, line))"""
 
 
 class HistoryError(Exception):
@@ -96,9 +104,22 @@ class RunInfo:
 
     @classmethod
     def from_line(cls, data: dict[str, Any]) -> RunInfo:
+        """A run line from any monitor; :class:`UnusableRecord` if it cannot be used."""
+        for name in ("run_id", "target", "started"):
+            if not isinstance(data.get(name), str) or not data[name]:
+                raise UnusableRecord(f"run line: field {name!r} is " + (
+                    "missing" if name not in data else "null" if data[name] is None else f"{data[name]!r:.60}"))
+        for name in ("started", "finished"):
+            if data.get(name) is not None:
+                try:
+                    datetime.fromisoformat(data[name])
+                except (TypeError, ValueError):
+                    raise UnusableRecord(f"run line: field {name!r} is not an ISO 8601 time: {data[name]!r:.60}") from None
+        def text(name: str) -> str:
+            return data[name] if isinstance(data.get(name), str) else ""
+
         return cls(run_id=data["run_id"], target=data["target"], started=data["started"], finished=data.get("finished"),
-                   deploy_version=data.get("deploy_version") or "", runner=data.get("runner") or "",
-                   schedule=data.get("schedule") or "")
+                   deploy_version=text("deploy_version"), runner=text("runner"), schedule=text("schedule"))
 
 
 @dataclass
@@ -106,7 +127,12 @@ class Imported:
     runs: int = 0
     records: int = 0
     files_unchanged: int = 0
-    skipped_lines: list[str] = field(default_factory=list)  # "file:line: why"
+    set_aside: list[textlog.SetAside] = field(default_factory=list)
+
+    @property
+    def skipped_lines(self) -> list[str]:
+        """"file:line: why" for each line set aside."""
+        return [str(line) for line in self.set_aside]
 
 
 def _row(result: CheckResult, seq: int) -> tuple:
@@ -117,9 +143,14 @@ def _row(result: CheckResult, seq: int) -> tuple:
 
 
 class HistoryStore:
-    def __init__(self, path: Path, busy_timeout_s: float | None = None):
+    """``read_only``: for commands that only read (uptime, the status page): the file is opened
+    without asking for write access, so a history on a read-only mount, or one the reader may not
+    write, is readable; a missing file reads as an empty history and is not created."""
+
+    def __init__(self, path: Path, busy_timeout_s: float | None = None, read_only: bool = False):
         self.path = Path(path)
         self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
+        self.read_only = read_only
         self._db: sqlite3.Connection | None = None
 
     def __enter__(self) -> HistoryStore:
@@ -141,6 +172,9 @@ class HistoryStore:
             raise _explain(self.path, exc, self.busy_timeout_s) from exc
 
     def _connect(self) -> sqlite3.Connection:
+        if self._db is None and self.read_only:
+            with self._explained():
+                self._db = self._open_read_only()
         if self._db is None:
             with self._explained():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -154,6 +188,39 @@ class HistoryStore:
                     raise
             self._db = db
         return self._db
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            return self._empty()
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        db = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout_s, isolation_level=None)
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.OperationalError:
+            # A WAL history whose folder cannot be written (a read-only mount) and that has no shared
+            # memory file yet: SQLite cannot set up its locks. Read the file as it is (immutable):
+            # what a writer that crashed left only in its -wal file is not seen.
+            db.close()
+            db = sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None)
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0 and not db.execute("SELECT 1 FROM sqlite_master").fetchone():
+            db.close()
+            return self._empty()
+        try:
+            self._ensure_schema(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _empty() -> sqlite3.Connection:
+        """An empty history, in memory: what a reader sees before the first run wrote one."""
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        for statement in _SCHEMA:
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return db
 
     def _ensure_schema(self, db: sqlite3.Connection) -> None:
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -205,27 +272,42 @@ class HistoryStore:
         with self._write() as db:
             db.execute("UPDATE runs SET finished = ? WHERE run_id = ?", (finished, run_id))
 
-    def import_lines(self, lines: Iterable[dict[str, Any]], origin: str) -> Imported:
+    def import_lines(self, lines: Iterable[dict[str, Any]], origin: str, numbers: Sequence[int] = (),
+                     raw: Sequence[bytes] = (), where: str = "") -> Imported:
         """Add runs and records from text-history or results-file lines; what is already there stays.
         A record's position is its place among its run's records in ``lines``; records without a
-        run id (files older than run ids) belong to a run named after ``origin``."""
+        run id (files older than run ids) belong to a run named after ``origin``. A line this
+        monitor cannot use (a newer monitor's verdict, a null, a missing field) is set aside with
+        its file (``where``, else ``origin``) and number (``numbers``, else its place), and kept as
+        written (``raw``) in the ``set_aside`` table; the rest is imported."""
         runs: dict[str, RunInfo] = {}
         rows: list[tuple] = []
         seen: dict[str, list[CheckResult]] = {}
-        for data in lines:
-            if data.get("kind") == textlog.RUN:
-                info = RunInfo.from_line(data)
-                known = runs.get(info.run_id)
-                runs[info.run_id] = info if known is None or info.finished else RunInfo(
-                    **{**asdict(info), "finished": known.finished})
+        set_aside: list[textlog.SetAside] = []
+        for index, data in enumerate(lines):
+            try:
+                if data.get("kind") == textlog.RUN:
+                    info = RunInfo.from_line(data)
+                    known = runs.get(info.run_id)
+                    runs[info.run_id] = info if known is None or info.finished else RunInfo(
+                        **{**asdict(info), "finished": known.finished})
+                    continue
+                result = CheckResult.from_record({k: v for k, v in data.items() if k != "kind"})
+            except UnusableRecord as exc:
+                number = numbers[index] if index < len(numbers) else index + 1
+                text = raw[index] if index < len(raw) else json.dumps(data, sort_keys=True).encode()
+                set_aside.append(textlog.SetAside(where or origin, number, str(exc), text))
                 continue
-            result = CheckResult.from_dict({k: v for k, v in data.items() if k != "kind"})
             result.run_id = result.run_id or f"file:{origin}"
             mine = seen.setdefault(result.run_id, [])
             rows.append(_row(result, len(mine)))
             mine.append(result)
-        imported = Imported()
+        imported = Imported(set_aside=set_aside)
         with self._write() as db:
+            if set_aside:
+                db.execute(_SET_ASIDE_TABLE)
+                db.executemany("INSERT OR REPLACE INTO set_aside VALUES (?, ?, ?, ?)",
+                               [(s.file, s.line, s.reason, s.raw) for s in set_aside])
             before = db.total_changes
             db.executemany(_INSERT_RESULT, rows)
             imported.records = db.total_changes - before
@@ -254,8 +336,13 @@ class HistoryStore:
             if db.execute("SELECT 1 FROM imported WHERE sha256 = ?", (digest,)).fetchone():
                 return Imported(files_unchanged=1)
         read = textlog.read_file(path)
-        imported = self.import_lines(read.lines, origin=path.name)
-        imported.skipped_lines = read.skipped
+        imported = self.import_lines(read.lines, origin=path.name, numbers=read.numbers, raw=read.raw, where=str(path))
+        imported.set_aside = sorted(read.set_aside + imported.set_aside, key=lambda s: s.line)
+        if read.set_aside:
+            with self._write() as db:
+                db.execute(_SET_ASIDE_TABLE)
+                db.executemany("INSERT OR REPLACE INTO set_aside VALUES (?, ?, ?, ?)",
+                               [(s.file, s.line, s.reason, s.raw) for s in read.set_aside])
         with self._write() as db:
             db.execute("INSERT OR IGNORE INTO imported VALUES (?)", (digest,))
         return imported
@@ -344,7 +431,7 @@ def rebuild(text_root: Path, path: Path) -> Imported:
             imported = store.import_file(file)
             total.runs += imported.runs
             total.records += imported.records
-            total.skipped_lines += imported.skipped_lines
+            total.set_aside += imported.set_aside
         store._connect().execute("PRAGMA journal_mode=DELETE")  # one self-contained file to move into place
     for stale in (Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)  # an old WAL must never be replayed onto the new file

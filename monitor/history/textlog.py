@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,32 +38,74 @@ def append_line(path: Path, data: dict[str, Any]) -> None:
         fh.write(json.dumps(data, sort_keys=True).encode() + b"\n")
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A line the reader could not use: kept as it was (the file is never rewritten, and the
+    SQLite history keeps a copy), with where it was and why."""
+
+    file: str
+    line: int
+    reason: str
+    raw: bytes
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
 @dataclass
 class Read:
     lines: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # "file:line: why", for torn or foreign lines
+    numbers: list[int] = field(default_factory=list)  # each line's number in its file
+    raw: list[bytes] = field(default_factory=list)  # each line as it was written
+    set_aside: list[SetAside] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[str]:
+        return [str(line) for line in self.set_aside]
 
 
 def read_file(path: Path) -> Read:
-    """Every whole line of a text history or results file; torn or unreadable lines are skipped
-    and listed, never guessed at."""
+    """Every whole line of a text history or results file; a torn or foreign line is set aside
+    with its place and the reason, never guessed at, and the rest is read. A compacted month cut
+    off part-way (a full disk, a killed compaction) gives what it held up to the cut."""
     read = Read()
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        raw = fh.read()
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        raw, problem = _gunzip(raw)
+        if problem:
+            read.set_aside.append(SetAside(str(path), raw.count(b"\n") + 1, problem, b""))
     for number, line in enumerate(raw.split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
             data = json.loads(line)
         except ValueError:
-            read.skipped.append(f"{path}:{number}: not a whole JSON line (torn by a killed writer?)")
+            read.set_aside.append(SetAside(str(path), number, "not a whole JSON line (torn by a killed writer?)", line))
             continue
         if not isinstance(data, dict) or not (data.get("kind") == RUN or "verdict" in data):
-            read.skipped.append(f"{path}:{number}: neither a run nor a check result")
+            read.set_aside.append(SetAside(str(path), number, "neither a run nor a check result", line))
             continue
         read.lines.append(data)
+        read.numbers.append(number)
+        read.raw.append(line)
+    read.set_aside.sort(key=lambda s: s.line)
     return read
+
+
+def _gunzip(data: bytes) -> tuple[bytes, str]:
+    """Every member of a gzip file (a month compacted twice has two), as far as it goes: what a
+    cut-off member held up to the cut, and the problem, if any."""
+    out = bytearray()
+    while data:
+        member = zlib.decompressobj(wbits=47)  # 32 + 15: a gzip header, the largest window
+        try:
+            out += member.decompress(data)
+        except zlib.error as exc:
+            return bytes(out), f"compressed file damaged here ({exc})"
+        if not member.eof:
+            return bytes(out), "compressed file cut off here (a full disk or a killed compaction?)"
+        data = member.unused_data
+    return bytes(out), ""
 
 
 def history_files(root: Path, since: date | None = None) -> Iterator[Path]:

@@ -14,14 +14,9 @@ from typing import Any
 
 import pytest
 
-from monitor.catalogue import CheckCase, catalogue
+from monitor.catalogue import CheckCase, catalogue, journey_function
 from monitor.plugins.target import target_of
 from monitor.profile import Profile
-
-
-def journey_function(journey: str) -> str:
-    """A journey's test function: journey ``sign-up`` is recorded by ``test_sign_up``."""
-    return "test_" + journey.replace("-", "_")
 
 
 def budget_groups(profile: Profile) -> tuple[dict[str, str], dict[str, str]]:

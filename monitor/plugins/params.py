@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.catalogue import NOTHING_TO_PROBE, CheckCase, cases_of, find
+from monitor.catalogue import NOTHING_TO_PROBE, CheckCase, cases_of, find, journey_function
 from monitor.plugins.target import target_of
 from monitor.probe import Probe
 from monitor.profile import Profile
@@ -32,9 +32,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("case", [c.id for c in cases], ids=[c.label for c in cases], indirect=True)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    journeys = {journey_function(c.path): c for c in cases_of(target_of(config).profile, "journey")}
     for item in items:
         callspec = getattr(item, "callspec", None)
+        journey = journeys.get(getattr(item, "originalname", item.name)) if "journey" in getattr(item, "fixturenames", ()) else None
+        if journey is not None:  # a journey skipped or broken before it ran is still recorded by its check id
+            item.user_properties.append((CASE_KEY, {"check": "journey", "service": journey.service, "path": journey.path}))
         if callspec is None or "case" not in callspec.params:
             continue
         if check_id := callspec.params["case"]:

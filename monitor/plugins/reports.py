@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -72,6 +73,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(JUnitProperties(config), "slurpy-monitor-junit")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A test in Allure shows the check's own steps, not pytest's fixture set-up and tear-down
+    (allure-pytest keeps those in container files beside the results: a journey had 29 of them)."""
+    alluredir = session.config.getoption("allure_report_dir", default=None)
+    if alluredir and not hasattr(session.config, "workerinput"):
+        for container in Path(alluredir).glob("*-container.json"):
+            container.unlink(missing_ok=True)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     yield
@@ -79,15 +90,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.when != "teardown" or listener is None:
         return
     import allure
-    from allure_commons.model2 import Status, TestStepResult
+    from allure_commons.model2 import Label, Status, TestStepResult
 
     results = _recorded(item, item.config)
     test = listener.allure_logger.get_test(None)
     if test is None:
         return
+    target = target_of(item.config).name
+    case = cast("dict[str, str] | None", next((value for key, value in item.user_properties if key == CASE_KEY), None))
+    name, place = allure_report.identity(results, case, target)
+    if name:
+        test.name = name
+    test.labels = [label for label in test.labels if label.name not in allure_report.FILE_LABELS]
+    test.labels += [Label(name=key, value=value) for key, value in place]
     # A skipped or broken test made no record of its own: it still says which target it was for.
-    for name, value in allure_report.labels(results) or [("target", target_of(item.config).name)]:
-        allure.dynamic.label(name, value)
+    for key, value in allure_report.labels(results) or [("target", target)]:
+        allure.dynamic.label(key, value)
+    for tag in allure_report.tags(results):
+        allure.dynamic.tag(tag)
     moment = test.start or 0
     for result in results:
         for name, ms, passed in allure_report.steps(result):

@@ -5,6 +5,7 @@ broke) still leaves a record, so the history has no silent gaps. Sinks: the JSON
 terminal summary, and whatever ``pytest_slurpy_sinks`` implementations return."""
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -82,9 +83,40 @@ class ResultsGatherer:
                 terminalreporter.write_line(line)
 
 
+# Where a run writes (option dest, option, a folder?): each is checked before any test runs, so an
+# unwritable path stops the run at once in one line instead of an INTERNALERROR (or a traceback
+# after every check ran, or exit 0 having written nothing).
+OUTPUTS = (("results", "--results", False), ("xmlpath", "--junitxml", False), ("allure_report_dir", "--alluredir", True),
+           ("history_dir", "--history-dir", True), ("metrics_file", "--metrics-file", False), ("output", "--output", True))
+
+
+def unwritable(path: Path, folder: bool) -> str | None:
+    """Why ``path`` (a file, or a folder) cannot be written, or None. Creates missing folders."""
+    where = path if folder else path.parent
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"its folder cannot be created ({exc.strerror or exc})"
+    if not os.access(where, os.W_OK):
+        return "its folder is not writable"
+    if not folder and path.is_dir():
+        return "it is a folder"
+    return None
+
+
+def check_outputs(config: pytest.Config, run: Run) -> None:
+    for dest, option, folder in OUTPUTS:
+        value = results_path(config, run) if dest == "results" else getattr(config.option, dest, None)
+        problem = unwritable(Path(value), folder) if value else None
+        if problem:
+            raise pytest.UsageError(f"{option} {value}: cannot be written: {problem}; choose a path you can write to")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # workers' reports reach the controller, which gathers them all
-        config.pluginmanager.register(ResultsGatherer(config), "slurpy-monitor-results")
+        gatherer = ResultsGatherer(config)
+        check_outputs(config, gatherer.run)
+        config.pluginmanager.register(gatherer, "slurpy-monitor-results")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

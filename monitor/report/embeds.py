@@ -14,12 +14,18 @@ import os
 import re
 import statistics
 import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from monitor.profile import Profile, StatusPagePolicy
+from monitor.catalogue import catalogue
+from monitor.profile import AlertPolicy, MaintenanceWindow, Profile, StatusPagePolicy
+from monitor.report.notes import Note
+from monitor.results import CAUSES, Category
 from monitor.slo.compute import Incident, Observation
 from monitor.slo.report import Entity, Report
 from monitor.slo.text import duration, percent
@@ -46,6 +52,17 @@ def incident_id(incident: Incident) -> str:
     page, the feed entry's id, and the name of the file people write its updates in
     (``incidents/<id>.md``, :mod:`monitor.report.notes`)."""
     return f"{slug(incident.entity)}-{incident.started:%Y%m%dT%H%MZ}"
+
+
+def root_cause(incident: Incident) -> str:
+    """The cause in words: the earliest phase that failed first ("could not connect"), then what
+    else failed with it."""
+    known = [Category(c) for c in incident.categories if c in Category.__members__.values()]
+    ordered = sorted(known, key=list(Category).index)
+    if not ordered:
+        return "not known"
+    also = [CAUSES[c] for c in ordered[1:]]
+    return CAUSES[ordered[0]] + (f"; also {', '.join(also)}" if also else "")
 
 
 def uptime_colour(ratio: float | None) -> str:
@@ -144,17 +161,57 @@ def shown(report: Report, policy: StatusPagePolicy) -> list[Entity]:
     return [e for e in report.services if e.name not in policy.hidden_services]
 
 
-def public_incidents(report: Report, entities: list[Entity], days: int) -> list[Incident]:
-    """The incidents of the shown services that were open within ``days``, newest first."""
+def public_incidents(report: Report, entities: list[Entity], days: int, min_runs: int = 1) -> list[Incident]:
+    """The incidents of the shown services that were open within ``days``, newest first: those
+    of at least ``min_runs`` failed runs (what alerting counts as an incident, ``[alerts]
+    open_after``), and any still going on."""
     since = report.now - timedelta(days=days)
-    return sorted((i for e in entities for i in e.incidents if i.ended is None or i.ended >= since),
-                  key=lambda i: i.started, reverse=True)
+    return sorted((i for e in entities for i in e.incidents if (i.ended is None or i.ended >= since)
+                   and (i.ended is None or i.runs >= min_runs)), key=lambda i: i.started, reverse=True)
 
 
-def summary(report: Report, rows: list[Observation], policy: StatusPagePolicy, profile: Profile | None) -> dict[str, Any]:
+def min_runs(profile: Profile | None) -> int:
+    """Failed runs in a row that make an incident, as alerting counts them."""
+    return profile.alerts.open_after if profile else AlertPolicy().open_after
+
+
+@dataclass(frozen=True)
+class Window:
+    """A maintenance window as the page shows it: the services it covers (by its check patterns)."""
+
+    window: MaintenanceWindow
+    services: list[str]
+
+    @property
+    def id(self) -> str:
+        return f"maintenance-{self.window.start:%Y%m%dT%H%MZ}"
+
+
+def maintenance(profile: Profile | None, services: list[str]) -> list[Window]:
+    if profile is None:
+        return []
+    ids = [(case.service, case.id) for case in catalogue(profile)]
+    found = []
+    for window in profile.alerts.maintenance:
+        covered = [s for s in services if any(p == "*" or any(fnmatchcase(cid, p) for svc, cid in ids if svc == s)
+                                             for p in window.checks)]
+        if covered:
+            found.append(Window(window, covered))
+    return sorted(found, key=lambda w: w.window.start)
+
+
+def summary(report: Report, rows: list[Observation], policy: StatusPagePolicy, profile: Profile | None,
+            notes: Mapping[str, Note] | None = None) -> dict[str, Any]:
     """The page's figures as data: the SLO report's, for the shown services, without the
-    per-check breakdown (check ids carry paths) and without burn rates (an alerting matter)."""
+    per-check breakdown (check ids carry paths) and without burn rates (an alerting matter); and
+    what the page says beside them: people's updates on each incident, maintenance ahead."""
     entities = shown(report, policy)
+    notes = notes or {}
+
+    def said(ident: str) -> dict[str, Any]:
+        note = notes.get(ident)
+        return {"title": note.title if note else "", "updates": [
+            {"status": u.status, "at": u.at.isoformat(), "text": u.text} for u in (note.updates if note else [])]}
 
     def service(e: Entity) -> dict[str, Any]:
         spec = profile.services.get(e.name) if profile else None
@@ -164,21 +221,27 @@ def summary(report: Report, rows: list[Observation], policy: StatusPagePolicy, p
                 "budget": e.budget.to_dict() if e.budget else None,
                 "response_time_ms": response_time_ms(rows, e.name, report.now),
                 "latency_threshold_ms": spec.latency_ms if spec else None,
-                "incidents": [{"id": incident_id(i), **i.to_dict(report.now)} for i in e.incidents]}
+                "incidents": [{"id": incident_id(i), **i.to_dict(report.now), "cause": root_cause(i), **said(incident_id(i))}
+                              for i in e.incidents]}
 
     return {"target": report.target, "generated": report.now.isoformat(), "objective": report.objective,
             "window_days": report.window_days, "runs": report.runs, "state": overall(entities),
             "services": [service(e) for e in entities],
-            "latency": [{**vars(r), "met": r.met} for r in report.latency]}
+            "latency": [{**vars(r), "met": r.met} for r in report.latency],
+            "maintenance": [{"id": w.id, "start": w.window.start.isoformat(), "end": w.window.end.isoformat(),
+                             "reason": w.window.reason, "services": w.services}
+                            for w in maintenance(profile, [e.name for e in entities]) if w.window.end > report.now]}
 
 
-def feed(report: Report, policy: StatusPagePolicy, days: int = FEED_DAYS) -> str:
-    """An Atom feed (RFC 4287) of the shown services' incidents, one entry per incident, updated
-    when it ends; links point at the incident's anchor on the page."""
+def feed(report: Report, policy: StatusPagePolicy, days: int = FEED_DAYS, runs: int = 1,
+         notes: Mapping[str, Note] | None = None) -> str:
+    """An Atom feed (RFC 4287) of the shown services' incidents (of at least ``runs`` failed runs,
+    or going on), one entry per incident, updated when it ends or people post an update (its
+    title and latest update are theirs then); links point at the incident's anchor on the page."""
     page = (policy.base_url or "").rstrip("/") + "/" if policy.base_url else ""
     ET.register_namespace("", ATOM)
     root = ET.Element(f"{{{ATOM}}}feed")
-    found = public_incidents(report, shown(report, policy), days)
+    found = public_incidents(report, shown(report, policy), days, runs)
 
     def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
@@ -187,7 +250,13 @@ def feed(report: Report, policy: StatusPagePolicy, days: int = FEED_DAYS) -> str
 
     add(root, "title", f"{policy.title}: incidents")
     add(root, "id", f"urn:slurpy-monitor:{slug(report.target)}:incidents")
-    updated = max([report.now if i.ended is None else i.ended for i in found], default=report.now)
+    notes = notes or {}
+
+    def changed(incident: Incident) -> datetime:
+        note = notes.get(incident_id(incident))
+        return max([incident.ended or incident.started, *(u.at for u in (note.updates if note else []))])
+
+    updated = max([report.now if i.ended is None else changed(i) for i in found], default=report.now)
     add(root, "updated", updated.isoformat())
     add(root, "link", rel="alternate", type="text/html", href=f"{page}index.html")
     author = add(root, "author")
@@ -196,16 +265,19 @@ def feed(report: Report, policy: StatusPagePolicy, days: int = FEED_DAYS) -> str
         entry = add(root, "entry")
         ident = incident_id(incident)
         state = "ongoing" if incident.ended is None else "resolved"
-        add(entry, "title", f"{incident.entity}: {', '.join(incident.checks) or 'check'} failing ({state})")
+        note = notes.get(ident)
+        title = note.title if note and note.title else f"{incident.entity}: {root_cause(incident).split(';')[0]}"
+        add(entry, "title", f"{title} ({state})")
         add(entry, "id", f"urn:slurpy-monitor:{slug(report.target)}:{ident}")
         add(entry, "published", incident.started.isoformat())
-        add(entry, "updated", (incident.ended or incident.started).isoformat())
+        add(entry, "updated", changed(incident).isoformat())
         add(entry, "link", rel="alternate", type="text/html", href=f"{page}index.html#{ident}")
         lasted = duration(incident.duration_s(report.now))
         add(entry, "summary", f"{incident.entity} {'has been failing for' if incident.ended is None else 'failed for'} "
                               f"{lasted} from {incident.started:%Y-%m-%d %H:%M} UTC"
                               + ("" if incident.ended is None else f" to {incident.ended:%Y-%m-%d %H:%M} UTC")
-                              + f"; {incident.runs} failed runs; why: {', '.join(incident.categories) or 'not known'}")
+                              + f"; {incident.runs} failed runs; cause: {root_cause(incident)}"
+                              + (f". {note.updates[-1].status}: {note.updates[-1].text}" if note else ""))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -220,7 +292,7 @@ def _replace(path: Path, text: str) -> None:
 
 
 def write(out: Path, report: Report, rows: list[Observation], policy: StatusPagePolicy,
-          profile: Profile | None = None) -> list[Path]:
+          profile: Profile | None = None, notes: Mapping[str, Note] | None = None) -> list[Path]:
     """``out/summary.json``, ``out/incidents.atom`` and ``out/badges/<service>/<badge>.{json,svg}``."""
     written = []
     for entity in shown(report, policy):
@@ -230,8 +302,8 @@ def write(out: Path, report: Report, rows: list[Observation], policy: StatusPage
                 path = out / "badges" / slug(entity.name) / f"{stem}{suffix}"
                 _replace(path, text)
                 written.append(path)
-    for name, text in (("summary.json", json.dumps(summary(report, rows, policy, profile), indent=2) + "\n"),
-                       ("incidents.atom", feed(report, policy))):
+    for name, text in (("summary.json", json.dumps(summary(report, rows, policy, profile, notes), indent=2) + "\n"),
+                       ("incidents.atom", feed(report, policy, runs=min_runs(profile), notes=notes))):
         _replace(out / name, text)
         written.append(out / name)
     return written

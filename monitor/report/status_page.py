@@ -23,20 +23,16 @@ import statistics
 import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pygal
 from pygal.style import Style
 
-from monitor.catalogue import catalogue
-from monitor.profile import MaintenanceWindow, Profile, StatusPagePolicy
+from monitor.profile import Profile, StatusPagePolicy
 from monitor.report import embeds
 from monitor.report.notes import Note
-from monitor.results import CAUSES, Category
-from monitor.slo.compute import Incident, Observation, Tally
+from monitor.slo.compute import Observation, Tally
 from monitor.slo.report import Entity, Report
 from monitor.slo.text import duration, percent
 
@@ -204,33 +200,8 @@ def _chart_block(entity: Entity, rows: list[Observation], now: datetime, thresho
             f'<div class="narrow" aria-hidden="true">{latency_chart(points, threshold_ms, deployed, narrow=True)}</div></div>')
 
 
-@dataclass(frozen=True)
-class Window:
-    """A maintenance window as the page shows it: the services it covers (by its check patterns)."""
-
-    window: MaintenanceWindow
-    services: list[str]
-
-    @property
-    def id(self) -> str:
-        return f"maintenance-{self.window.start:%Y%m%dT%H%MZ}"
-
-
-def maintenance(profile: Profile | None, services: list[str]) -> list[Window]:
-    if profile is None:
-        return []
-    ids = [(case.service, case.id) for case in catalogue(profile)]
-    found = []
-    for window in profile.alerts.maintenance:
-        covered = [s for s in services if any(p == "*" or any(fnmatchcase(cid, p) for svc, cid in ids if svc == s)
-                                             for p in window.checks)]
-        if covered:
-            found.append(Window(window, covered))
-    return sorted(found, key=lambda w: w.window.start)
-
-
 def _service(entity: Entity, report: Report, rows: list[Observation], policy: StatusPagePolicy,
-             profile: Profile | None, windows: list[Window]) -> str:
+             profile: Profile | None, windows: list[embeds.Window]) -> str:
     spec = profile.services.get(entity.name) if profile else None
     url = f'<div class="meta">{_e(spec.base_url)}</div>' if spec and entity.name in policy.public_urls else ""
     budget = entity.budget
@@ -265,17 +236,6 @@ def _service(entity: Entity, report: Report, rows: list[Observation], policy: St
 </section>"""
 
 
-def root_cause(incident: Incident) -> str:
-    """The cause in words: the earliest phase that failed first ("could not connect"), then what
-    else failed with it."""
-    known = [Category(c) for c in incident.categories if c in Category.__members__.values()]
-    ordered = sorted(known, key=list(Category).index)
-    if not ordered:
-        return "not known"
-    also = [CAUSES[c] for c in ordered[1:]]
-    return CAUSES[ordered[0]] + (f"; also {', '.join(also)}" if also else "")
-
-
 def _updates(note: Note | None) -> str:
     if note is None or not note.updates:
         return ""
@@ -285,22 +245,23 @@ def _updates(note: Note | None) -> str:
     return f'<ul class="updates" aria-label="updates">{items}</ul>'
 
 
-def _incidents(report: Report, shown: list[Entity], notes: dict[str, Note]) -> str:
-    found = embeds.public_incidents(report, shown, RECENT_INCIDENT_DAYS)
+def _incidents(report: Report, shown: list[Entity], notes: dict[str, Note], runs: int) -> str:
+    found = embeds.public_incidents(report, shown, RECENT_INCIDENT_DAYS, runs)
+    blips = len(embeds.public_incidents(report, shown, RECENT_INCIDENT_DAYS)) - len(found)
     names = {e.name for e in shown}
     rows = []
     for incident in found:
         ident = embeds.incident_id(incident)
         note = notes.get(ident)
         ongoing = incident.ended is None
-        title = note.title if note and note.title else f"{incident.entity}: {root_cause(incident).split(';')[0]}"
+        title = note.title if note and note.title else f"{incident.entity}: {embeds.root_cause(incident).split(';')[0]}"
         lasted = duration(incident.duration_s(report.now))
         when = (f"since {_when(incident.started)}, {lasted} so far" if ongoing
                 else f"{_when(incident.started)} to {_when(incident.ended)}, {lasted}")
         rows.append((incident.started, f'<article class="incident{" ongoing" if ongoing else ""}" id="{ident}">'
                      f'<h3><a href="#{ident}">{_e(title)}</a>{" <span class=open>ongoing</span>" if ongoing else ""}</h3>'
                      f'<p class="meta">{_e(incident.entity)} · {when} · {incident.runs} failed '
-                     f'run{"s" if incident.runs != 1 else ""}</p><p>Cause: {_e(root_cause(incident))}</p>'
+                     f'run{"s" if incident.runs != 1 else ""}</p><p>Cause: {_e(embeds.root_cause(incident))}</p>'
                      f"{_updates(note)}</article>"))
     since = report.now - timedelta(days=RECENT_INCIDENT_DAYS)
     matched = {embeds.incident_id(i) for e in shown for i in e.incidents}
@@ -312,12 +273,14 @@ def _incidents(report: Report, shown: list[Entity], notes: dict[str, Note]) -> s
         rows.append((first, f'<article class="incident{"" if note.resolved else " ongoing"}" id="{_e(ident)}">'
                      f'<h3><a href="#{_e(ident)}">{_e(note.title or ident)}</a></h3>'
                      f'<p class="meta">{_e(", ".join(note.services) or "reported")} · {when}</p>{_updates(note)}</article>'))
+    short = (f'<p class="meta">Not listed: {blips} short failure{"s" if blips != 1 else ""} of fewer than {runs} runs in '
+             "a row, which alert no one; the uptime figures count them.</p>") if blips else ""
     if not rows:
-        return f"<p>No incidents in the last {RECENT_INCIDENT_DAYS} days.</p>"
-    return "".join(html for _, html in sorted(rows, key=lambda r: r[0], reverse=True))
+        return f"<p>No incidents in the last {RECENT_INCIDENT_DAYS} days.</p>{short}"
+    return "".join(html for _, html in sorted(rows, key=lambda r: r[0], reverse=True)) + short
 
 
-def _maintenance(windows: list[Window], now: datetime) -> str:
+def _maintenance(windows: list[embeds.Window], now: datetime) -> str:
     ahead = [w for w in windows if w.window.end > now]
     if not ahead:
         return ""
@@ -334,7 +297,7 @@ def render(report: Report, rows: list[Observation], policy: StatusPagePolicy, pr
     shown = embeds.shown(report, policy)
     rows = [o for o in rows if o.service not in policy.hidden_services]
     overall = embeds.overall(shown)
-    windows = maintenance(profile, [e.name for e in shown])
+    windows = embeds.maintenance(profile, [e.name for e in shown])
     headline = {"up": "All services are up", "degraded": "Some services are degraded", "down": "A service is down",
                 "unknown": "State unknown: no recent checks"}[overall]
     latency = "".join(f"<tr><td>{_e(r.name)}</td><td>{'no data' if r.p95_ms is None else f'{r.p95_ms:.0f} ms'}</td>"
@@ -349,7 +312,7 @@ def render(report: Report, rows: list[Observation], policy: StatusPagePolicy, pr
 availability objective {percent(report.objective, 1)} over {report.window_days} days</div></header>
 <main><div class="banner {overall}" id="overall">{headline}</div>{_maintenance(windows, report.now)}
 {"".join(_service(e, report, rows, policy, profile, windows) for e in shown) or "<p>No data: no service has been checked yet.</p>"}
-<h2 class=section id="incidents">Incidents</h2>{_incidents(report, shown, notes or {})}
+<h2 class=section id="incidents">Incidents</h2>{_incidents(report, shown, notes or {}, embeds.min_runs(profile))}
 <h2 class=section>Latency objectives ({report.window_days} days, 95th percentile)</h2>
 <div class=scroll><table><thead><tr><th>objective</th><th>p95</th><th>target</th><th>result</th></tr></thead><tbody>{latency}</tbody></table></div>
 </main><footer class="meta"><p>Uptime counts only time a check observed (a scheduled run its slot, a run by hand
@@ -368,5 +331,5 @@ def write(out: Path, report: Report, rows: list[Observation], policy: StatusPage
         fh.write(render(report, rows, policy, profile, notes))
     os.chmod(fh.name, 0o644)  # a temporary file is private; the page is for a web server
     os.replace(fh.name, page)
-    embeds.write(out, report, rows, policy, profile)
+    embeds.write(out, report, rows, policy, profile, notes)
     return page

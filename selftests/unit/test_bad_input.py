@@ -128,3 +128,32 @@ def test_a_binary_profile_stops_pytest_with_one_line_not_an_internal_error(tmp_p
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "bin.toml: not UTF-8 text" in proc.stderr and "INTERNALERROR" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("args,says", [
+    (["status-page", "--target", "sandbox", "--out", "/proc/nope"], "slurpy-monitor: /proc/nope: No such file or directory"),
+    (["history", "rebuild", "--from", "/nonexistent/text", "--to", "h.sqlite"], "/nonexistent/text: no such text-history folder"),
+    (["history", "compact", "/nonexistent/text"], "/nonexistent/text: no such text-history folder"),
+    (["history", "compact", ".", "--keep-days", "-3"], "argument --keep-days: '-3': must not be negative"),
+    (["history", "import", ".", "--days", "-1"], "argument --days: '-1': must not be negative"),
+    (["history", "gaps", "--hours", "-24"], "argument --hours: '-24': must be more than 0"),
+    (["history", "gaps", "--hours", "nan"], "argument --hours: 'nan': must be more than 0"),
+    (["watch", "--every", "inf"], "argument --every: 'inf': must be a finite duration more than zero"),
+    (["watch", "--every=-5s"], "argument --every: '-5s': must be a finite duration more than zero"),
+    (["watch", "--rounds", "-1"], "argument --rounds: '-1': must not be negative"),
+])
+def test_bad_paths_and_negative_durations_are_one_line_and_a_non_zero_exit(tmp_path, args, says):
+    proc = run_cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert says in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "h.sqlite").exists()  # a rebuild from nothing replaced no history
+
+
+@pytest.mark.parametrize("option", ["--results=/proc/nope/r.jsonl", "--junitxml=/proc/nope/j.xml", "--alluredir=/proc/nope",
+                                    "--history-dir=/proc/nope", "--metrics-file=/proc/nope/m.prom", "--output=/proc/nope"])
+def test_an_unwritable_output_stops_the_run_before_any_check(tmp_path, option):
+    proc = run_cli("run", "smoke", option, "--collect-only", cwd=tmp_path)
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    name, _, value = option.partition("=")
+    assert f"{name} {value}: cannot be written: its folder cannot be created" in proc.stderr
+    assert "INTERNALERROR" not in proc.stdout + proc.stderr

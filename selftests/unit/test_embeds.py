@@ -11,10 +11,10 @@ import feedparser
 import jsonschema
 import pytest
 from provider_schemas import SHIELDS_ENDPOINT
-from test_status_page import history
+from test_status_page import BACKEND_NOTE, history, page_profile
 
-from monitor.profile import StatusPagePolicy, load_profile
-from monitor.report import embeds
+from monitor.profile import StatusPagePolicy
+from monitor.report import embeds, notes
 from monitor.report.status_page import write
 from monitor.slo.report import build
 from selftests.unit.test_slo import NOON, POLICY
@@ -24,12 +24,12 @@ SERVICES = ["frontend", "backend", "mcp"]
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    profile = load_profile("production.example")
     rows = history()
     report = build(rows, POLICY, NOON, "production", SERVICES)
     policy = StatusPagePolicy(title="Slurpy status", public_urls=["frontend"], base_url="https://status.example.test/")
     out = tmp_path_factory.mktemp("page")
-    write(out, report, rows, policy, profile)
+    note = notes.parse("backend-20260310T1100Z", BACKEND_NOTE)
+    write(out, report, rows, policy, page_profile(), {note.id: note})
     return out, report, rows
 
 
@@ -86,11 +86,18 @@ def test_summary_json_carries_the_slo_modules_figures(built):
         assert mine["state"] == entity.state
         assert mine["uptime"] == {w: u.to_dict() for w, u in entity.uptime.items()}
         assert mine["budget"] == (entity.budget.to_dict() if entity.budget else None)
-        assert [{k: v for k, v in i.items() if k != "id"} for i in mine["incidents"]] == \
+        assert [{k: v for k, v in i.items() if k not in ("id", "cause", "title", "updates")} for i in mine["incidents"]] == \
             [i.to_dict(report.now) for i in entity.incidents]
     assert summary["latency"] == report.to_dict()["latency"]
     assert by_name["frontend"]["url"] == "https://your-domain.com" and by_name["backend"]["url"] is None
     assert "corp.example" not in (out / "summary.json").read_text()  # no internal URL from the records
+    [outage] = by_name["backend"]["incidents"]
+    assert (outage["id"], outage["cause"], outage["title"]) == \
+        ("backend-20260310T1100Z", "answered with an error status; also too slow", "API errors after a database failover")
+    assert [u["status"] for u in outage["updates"]] == ["Investigating", "Identified", "Resolved"]
+    assert summary["maintenance"] == [{"id": "maintenance-20260312T0200Z", "start": "2026-03-12T02:00:00+00:00",
+                                       "end": "2026-03-12T04:00:00+00:00", "reason": "Supabase maintenance",
+                                       "services": SERVICES}]  # the past window is on the bars, not ahead
 
 
 def test_the_feed_is_atom_a_reader_parses_one_entry_per_incident(built):
@@ -99,13 +106,26 @@ def test_the_feed_is_atom_a_reader_parses_one_entry_per_incident(built):
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "atom10" and parsed.feed.title == "Slurpy status: incidents"
     incidents = sorted((i for e in report.services for i in e.incidents), key=lambda i: i.started, reverse=True)
-    assert len(parsed.entries) == len(incidents) == 2
+    assert len(incidents) == 3 and incidents[2].runs == 1  # mcp's one-run blip at 10:20 alerts no one: not an entry
+    assert len(parsed.entries) == 2
     mcp, backend = parsed.entries
-    assert mcp.title == "mcp: health failing (ongoing)" and "connect" in mcp.summary
-    assert backend.title == "backend: health, latency failing (resolved)"
+    assert mcp.title == "mcp: could not connect (ongoing)" and "cause: could not connect" in mcp.summary
+    assert backend.title == "API errors after a database failover (resolved)"  # people's note names it
     assert "failed for 25 min from 2026-03-10 11:00 UTC to 2026-03-10 11:25 UTC" in backend.summary
+    assert "cause: answered with an error status; also too slow" in backend.summary
     assert backend.link == f"https://status.example.test/index.html#{embeds.incident_id(incidents[1])}"
     assert len({e.id for e in parsed.entries}) == 2
+
+
+def test_peoples_updates_title_the_entry_and_update_it(tmp_path):
+    rows = history()
+    report = build(rows, POLICY, NOON, "production", SERVICES)
+    note = notes.parse("backend-20260310T1100Z", BACKEND_NOTE)
+    parsed = feedparser.parse(embeds.feed(report, StatusPagePolicy(), runs=2, notes={note.id: note}))
+    backend = parsed.entries[1]
+    assert backend.title == "API errors after a database failover (resolved)"
+    assert backend.summary.endswith("Resolved: All requests succeed again.")
+    assert backend.updated == "2026-03-10T11:30:00+00:00"  # the last update, after the incident ended (11:25:30)
 
 
 def test_hidden_services_are_left_out_of_every_embed(tmp_path):

@@ -134,5 +134,33 @@ def test_allure_results_label_every_check(suite, pytester, monkeypatch):
     for path in (pytester.path / "allure").glob("*-result.json"):
         data = json.loads(path.read_text())
         labels[data["name"]] = {label["name"]: label.get("value") for label in data["labels"]}
-    assert {k: labels["test_degraded"][k] for k in ("target", "service", "category", "verdict", "feature", "story")} \
+    assert {k: labels["health:mcp:/healthz"][k] for k in ("target", "service", "category", "verdict", "feature", "story")} \
         == {"target": "t", "service": "mcp", "category": "body", "verdict": "fail", "feature": "health", "story": "health"}
+
+
+def test_allure_reads_like_the_monitor_check_ids_suites_by_target_service_kind_no_fixture_steps(pytester, monkeypatch):
+    """A test is named by its check id, also when it was skipped before recording anything; the
+    suites tree is target > service > check kind instead of the test file; verdict and category
+    are tags; pytest's fixture set-up (allure-pytest's container files) is left out."""
+    module = SUITE + """
+@pytest.mark.nondestructive
+@pytest.mark.check("tls")
+def test_tls(case):
+    pytest.skip("not today")
+"""
+    run = plugin_suite(pytester, monkeypatch, PROFILE, module)
+    run("--alluredir", "allure")
+    results = {}
+    for path in (pytester.path / "allure").glob("*-result.json"):
+        data = json.loads(path.read_text())
+        results[data["name"]] = data
+    assert set(results) == {"health:backend:/h", "health:mcp:/healthz", "tls:backend", "test_signed_in"}
+    degraded = results["health:mcp:/healthz"]
+    suites = [(label["name"], label["value"]) for label in degraded["labels"]
+              if label["name"] in allure.FILE_LABELS]
+    assert suites == [("parentSuite", "t"), ("suite", "mcp"), ("subSuite", "health")]
+    assert {"verdict:fail", "category:body"} <= {label["value"] for label in degraded["labels"] if label["name"] == "tag"}
+    skipped = [(label["name"], label["value"]) for label in results["tls:backend"]["labels"]
+               if label["name"] in allure.FILE_LABELS]
+    assert skipped == [("parentSuite", "t"), ("suite", "backend"), ("subSuite", "tls")]
+    assert not list((pytester.path / "allure").glob("*-container.json"))

@@ -11,7 +11,8 @@ import pytest
 
 from monitor.profile import StatusPagePolicy, load_profile
 from monitor.report import notes
-from monitor.report.status_page import chart_window, latency_chart, render, root_cause, y_range
+from monitor.report.embeds import root_cause
+from monitor.report.status_page import chart_window, latency_chart, render, y_range
 from monitor.slo.compute import Incident, Observation
 from monitor.slo.report import build
 from selftests.unit.test_slo import NOON, POLICY

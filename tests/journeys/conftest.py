@@ -10,9 +10,12 @@ import pytest
 from playwright.sync_api import expect
 
 from monitor import redact
-from monitor.accounts import AccountApiError, TestAccounts, new_run_id
+from monitor.accounts import AccountApiError, TestAccounts, missing_prerequisite, new_run_id
+from monitor.browser_trust import TrustError, trusting_home
 from monitor.journeys import Journey, MonitorSession, sign_in
 from monitor.pages import NewUser
+from monitor.plugins.target import target_of
+from monitor.secrets import MissingSecret, Secrets
 
 DEBIAN_CHROMIUM = ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium")
 # Flags for a root, headless machine with a closed network (see shared/engineering.md).
@@ -26,9 +29,16 @@ def base_url(profile):
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args, playwright):
-    """Playwright's own Chromium where it is installed, else Debian's (which `./run` installs)."""
+def browser_type_launch_args(browser_type_launch_args, playwright, profile, tmp_path_factory):
+    """Playwright's own Chromium where it is installed, else Debian's (which `./run` installs);
+    trusting the profile's private CA, if it names one, for this run only."""
     args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
+    if profile.tls.ca_bundle:
+        try:
+            home = trusting_home(profile.tls.ca_bundle, tmp_path_factory.mktemp("browser-home"))
+        except TrustError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        args["env"] = {**os.environ, "HOME": str(home)}
     if not Path(playwright.chromium.executable_path).exists():
         found = next((path for path in DEBIAN_CHROMIUM if Path(path).exists()), None)
         if found is None:
@@ -57,9 +67,6 @@ def browser_context_args(browser_context_args, profile, run_id, request_headers)
         # profile's [request] headers (a protected preview's bypass), on every request the page makes.
         "user_agent": f"{profile.user_agent_header} journeys",
         "extra_http_headers": {**request_headers, profile.traffic_header: run_id},
-        # The sandbox's certificates come from its own CA, which Chromium does not know; the
-        # TLS smoke check judges certificates, the journeys judge pages.
-        "ignore_https_errors": profile.sandbox,
     }
 
 
@@ -121,3 +128,20 @@ def synthetic_user(test_accounts, profile, run_id, request):
     redact.register(password)
     yield NewUser("Sam", "Synthetic", f"monitor-{run_id}-{suffix}", email, password)
     test_accounts.delete(email)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A journey that creates accounts needs the test-account API and its token: when either is
+    missing, one skip with the root reason, before any fixture (and so any browser) starts."""
+    if not {"synthetic_user", "test_accounts"} & set(getattr(item, "fixturenames", ())):
+        return
+    target = target_of(item.config)
+    if reason := missing_prerequisite(target.profile):
+        pytest.skip(reason)
+    try:
+        Secrets(target.profile, provided=target.live().secrets).get("admin_token")
+    except MissingSecret as exc:
+        if exc.fatal:
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))

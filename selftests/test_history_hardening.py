@@ -1,0 +1,171 @@
+"""The history under attack (issue 18): a reader that never gives up on a line it cannot use
+(item 4), a read-only history that is still readable (item 6), and a full disk that loses nothing
+silently (item 5). Real files throughout; a read-only or full file system is a real tmpfs mount
+when the tests run as root, else the test skips saying why."""
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.history import textlog
+from monitor.history.sinks import SQLiteSink, TextHistorySink
+from monitor.history.store import HistoryStore, rebuild
+from monitor.pipeline import JsonlSink, Run, RunRecorder
+from monitor.results import CheckResult, Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+SLURPY_MONITOR = [sys.executable, "-m", "monitor.cli"]
+T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+@contextlib.contextmanager
+def tmpfs(where: Path, size: str) -> Iterator[Path]:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs (a real full or read-only file system); run the self-tests as root")
+    where.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True,
+                             text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip()}): a container without CAP_SYS_ADMIN")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def record_run(folder: Path, n: int, target: str = "prod", started: datetime = T0) -> Run:
+    run = Run(target=target, started=started, schedule="*/5 * * * *", runner="gh")
+    recorder = RunRecorder(run, [JsonlSink(folder / f"{run.run_id}.jsonl"), SQLiteSink(folder / "h.sqlite"),
+                                 TextHistorySink(folder / "text")])
+    for i in range(n):
+        recorder.add(CheckResult(check="health", service=f"s{i}", path="/h", verdict=Verdict.PASS, message=f"m{i}",
+                                 suite="smoke"))
+    recorder.close()
+    return run
+
+
+# item 4: the reader never gives up
+
+NEWER = {"verdict": "degraded", "check": "health", "service": "s9", "message": "m", "time": "2026-11-27T10:00:05+00:00",
+         "run_id": "RUN", "suite": "smoke", "target": "prod", "evidence": {"from": "a newer monitor"}}
+UNUSABLE = {
+    "unknown verdict": (NEWER, "unknown verdict 'degraded' (written by a newer monitor?)"),
+    "unknown category": ({**NEWER, "verdict": "fail", "category": "quantum"}, "unknown category 'quantum'"),
+    "null verdict": ({**NEWER, "verdict": None}, "field 'verdict' is null"),
+    "missing message": ({k: v for k, v in NEWER.items() if k != "message"} | {"verdict": "pass"},
+                        "field 'message' is missing"),
+    "wrong type": ({**NEWER, "verdict": "pass", "attempts": "three"}, "field 'attempts' is str"),
+    "bad time": ({**NEWER, "verdict": "pass", "time": "yesterday"}, "field 'time' is not an ISO 8601 time"),
+    "run line without start": ({"kind": "run", "run_id": "X", "target": "prod", "started": None},
+                               "run line: field 'started' is null"),
+}
+
+
+@pytest.fixture
+def spoiled(tmp_path):
+    """A day of text history from a real run, with every kind of unusable line among its lines."""
+    run = record_run(tmp_path, 3)
+    day = textlog.day_file(tmp_path / "text", "prod", T0)
+    lines = day.read_bytes().splitlines()
+    bad = [json.dumps({**data, "run_id": run.run_id} if "run_id" in data and data.get("kind") != "run" else data,
+                      sort_keys=True).encode() for data, _ in UNUSABLE.values()]
+    torn = b'{"check": "health", "verdict": "pa'
+    usable_newer = json.dumps({**NEWER, "verdict": "pass", "run_id": run.run_id, "service": "s3", "url": None}).encode()
+    day.write_bytes(b"\n".join(lines[:2] + bad + [torn] + lines[2:] + [usable_newer]) + b"\n")
+    return run, day, bad, torn, usable_newer
+
+
+def test_every_unusable_line_is_set_aside_with_file_and_line_and_the_rest_imported(spoiled, tmp_path):
+    run, day, bad, torn, usable_newer = spoiled
+    with HistoryStore(tmp_path / "fresh.sqlite") as store:
+        done = store.import_file(day)
+        kept = store.results(run.run_id)
+    # 3 records of the run and the newer monitor's usable one (its unknown field left out, its null a default)
+    assert done.records == 4 and done.runs == 1
+    assert sorted(r.service for r in kept) == ["s0", "s1", "s2", "s3"]
+    reasons = [s.reason for s in done.set_aside]
+    assert [s.line for s in done.set_aside] == list(range(3, 3 + len(UNUSABLE) + 1))
+    assert all(s.file == str(day) for s in done.set_aside)
+    for (_, says), reason in zip(UNUSABLE.values(), reasons, strict=False):
+        assert says in reason
+    assert "torn" in reasons[-1]
+
+
+def test_a_newer_monitors_lines_round_trip(spoiled, tmp_path):
+    """Set aside is not thrown away: the SQLite history keeps each line byte for byte, the text
+    history is never rewritten (compaction copies bytes), so a newer monitor rebuilding from it, or
+    reading the set-aside table, gets every value back."""
+    run, day, bad, torn, usable_newer = spoiled
+    before = day.read_bytes()
+    done = rebuild(tmp_path / "text", tmp_path / "rebuilt.sqlite")
+    assert done.records == 4 and len(done.set_aside) == len(UNUSABLE) + 1
+    with sqlite3.connect(tmp_path / "rebuilt.sqlite") as db:
+        kept = [row[0] for row in db.execute("SELECT raw FROM set_aside ORDER BY line")]
+    assert kept == [*bad, torn]
+    assert day.read_bytes() == before
+    [month] = textlog.compact(tmp_path / "text", date(2026, 12, 31))
+    assert gzip.decompress(month.read_bytes()) == before
+    again = rebuild(tmp_path / "text", tmp_path / "from-month.sqlite")
+    assert (again.records, [s.reason for s in again.set_aside]) == (done.records, [s.reason for s in done.set_aside])
+
+
+def test_import_and_rebuild_say_what_they_set_aside_and_succeed(spoiled, tmp_path):
+    run, day, *_ = spoiled
+    for args in (["history", "import", str(day), "--history", str(tmp_path / "a.sqlite")],
+                 ["history", "rebuild", "--from", str(tmp_path / "text"), "--to", str(tmp_path / "b.sqlite")]):
+        proc = subprocess.run([*SLURPY_MONITOR, *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+        assert f"set aside {len(UNUSABLE) + 1} line(s)" in proc.stdout
+        assert f"{day}:3: unknown verdict 'degraded'" in proc.stdout
+        assert "4 records" in proc.stdout
+
+
+def test_a_compacted_month_cut_off_part_way_gives_what_it_held(tmp_path):
+    record_run(tmp_path, 50)
+    [month] = textlog.compact(tmp_path / "text", date(2026, 12, 31))
+    whole = month.read_bytes()
+    month.write_bytes(whole[: len(whole) * 2 // 3])
+    with HistoryStore(tmp_path / "cut.sqlite") as store:
+        done = store.import_file(month)
+    assert 0 < done.records < 50
+    assert any("compressed file cut off" in s.reason for s in done.set_aside)
+
+
+# item 6: a read-only history is readable
+
+def test_uptime_and_status_page_read_a_history_on_a_read_only_mount(tmp_path):
+    with tmpfs(tmp_path / "ro", "4m") as mount:
+        record_run(mount, 3, target="sandbox", started=datetime.now(UTC))
+        history = mount / "h.sqlite"
+        # A history whose -shm is gone (copied from a data branch, a crashed writer): SQLite cannot
+        # set up its locks on a read-only mount; and the -wal a crash left is not read (stated).
+        for leftover in (Path(f"{history}-shm"), Path(f"{history}-wal")):
+            leftover.unlink(missing_ok=True)
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        uptime = subprocess.run([*SLURPY_MONITOR, "uptime", "--target", "sandbox", "--history", str(history), "--json"],
+                                capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        page = subprocess.run([*SLURPY_MONITOR, "status-page", "--target", "sandbox", "--history", str(history),
+                               "--out", str(tmp_path / "page")], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        gaps = subprocess.run([*SLURPY_MONITOR, "history", "gaps", "--target", "sandbox", "--history", str(history)],
+                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert uptime.returncode == 0, uptime.stderr
+    assert json.loads(uptime.stdout)["target"] == "sandbox"
+    assert page.returncode == 0 and (tmp_path / "page" / "index.html").is_file(), page.stderr
+    assert gaps.returncode == 0 and "sandbox smoke: " in gaps.stdout and "1 up" in gaps.stdout, gaps.stdout + gaps.stderr
+
+
+def test_reading_a_history_that_does_not_exist_creates_nothing(tmp_path):
+    proc = subprocess.run([*SLURPY_MONITOR, "uptime", "--target", "sandbox", "--history", str(tmp_path / "none.sqlite")],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert not (tmp_path / "none.sqlite").exists()

@@ -1,0 +1,148 @@
+"""The workflow files themselves, run by act in host mode (selftests/act_harness.py), the data
+branch in a bare repository on disk. In `./run tests`: two scheduled smoke jobs of monitor.yml, the
+second starting from what the first pushed. Marked slow (`./run tests --full`): ten scheduled smoke
+jobs against the sandbox with a fault on in jobs 3-6, each on its own 5-minute slot (libfaketime);
+ci.yml passing and failing.
+
+What a rehearsal proves and what it does not (act is not GitHub): README, "Rehearsing the
+workflows with act"."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from act_harness import Rehearsal, clock_env
+from rehearsal_profile import production_profile
+
+from slurpy_sandbox import STATE_ENV
+
+SCHEDULE = {"schedule": "*/5 * * * *"}
+FAULT, FAULTY_JOBS = "backend-degraded", range(3, 7)
+JOBS = range(1, 11)
+SLURPY_MONITOR = Path(sys.executable).parent / "slurpy-monitor"
+
+
+def slot_base() -> datetime:
+    """A 5-minute boundary an hour ago: job k runs 20 s into the slot BASE + 5k minutes, in the past
+    (the sandbox's certificates are valid then, and no job runs in the future)."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    return now - timedelta(minutes=60 + now.minute % 5)
+
+
+def test_a_scheduled_job_starts_from_the_history_the_last_one_pushed(sandbox, tmp_path):
+    rehearsal = Rehearsal(tmp_path / "two")
+    try:
+        rehearsal.commit({"targets/production.toml": production_profile()}, "the production profile (the sandbox)")
+        sandbox.clear()
+        sandbox.switch_on(FAULT)
+        first = rehearsal.run("monitor.yml", "schedule", SCHEDULE, env={STATE_ENV: str(sandbox.state_file)})
+        sandbox.clear()
+        second = rehearsal.run("monitor.yml", "schedule", SCHEDULE, env={STATE_ENV: str(sandbox.state_file)})
+    finally:
+        sandbox.clear()
+    try:
+        assert not first.ok and first.step("Push the history to the data branch").ok, first.output()[-3000:]
+        assert second.ok, second.output()[-3000:]
+        imported = second.output("smoke")
+        assert "1 runs, 11 records added" in imported, imported[-3000:]  # the first job's run, from the data branch
+        runs = [line for line in history_lines(rehearsal) if line.get("kind") == "run" and not line.get("finished")]
+        assert [r["runner"].rsplit(" ", 1)[-1] for r in sorted(runs, key=lambda r: r["started"])] == ["1/1", "2/1"]
+    finally:
+        rehearsal.close()
+
+
+@pytest.fixture(scope="module")
+def ten_jobs(sandbox, tmp_path_factory):
+    """monitor.yml's smoke job ten times, as the cron would start it, the fault on in jobs 3-6."""
+    rehearsal = Rehearsal(tmp_path_factory.mktemp("rehearsal"))
+    rehearsal.commit({"targets/production.toml": production_profile()}, "the production profile (the sandbox)")
+    base, runs = slot_base(), {}
+    try:
+        for job in JOBS:
+            sandbox.clear()
+            if job in FAULTY_JOBS:
+                sandbox.switch_on(FAULT)
+            runs[job] = rehearsal.run("monitor.yml", "schedule", SCHEDULE, env={STATE_ENV: str(sandbox.state_file)},
+                                      clock=base + timedelta(minutes=5 * job, seconds=20))
+        sandbox.clear()
+        yield rehearsal, base, runs
+    finally:
+        rehearsal.close()
+
+
+def history_lines(rehearsal: Rehearsal) -> list[dict]:
+    files = [f for f in rehearsal.data_branch_files() if f.startswith("history/production/")]
+    return [json.loads(line) for f in files for line in rehearsal.data_branch(f).splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_branch(ten_jobs):
+    rehearsal, base, runs = ten_jobs
+    for job, run in runs.items():
+        assert run.ok == (job not in FAULTY_JOBS), run.output()[-3000:]
+        assert run.step("Run smoke").ok == (job not in FAULTY_JOBS)
+        assert run.step("Push the history to the data branch").ok
+        [artifact] = list(run.artifacts.iterdir())
+        assert artifact.name == f"smoke-production-{job}-1"  # the run id act was given
+        assert list((artifact / "results").glob("*-production.jsonl")) and not list(artifact.rglob("history.sqlite*"))
+    lines = history_lines(rehearsal)
+    starts = sorted((line for line in lines if line.get("kind") == "run" and not line.get("finished")),
+                    key=lambda line: line["started"])
+    assert len(starts) == 10, "every job's run reached the data branch (none lost to a push race or a fresh runner)"
+    assert [datetime.fromisoformat(s["started"]).replace(second=0, microsecond=0) for s in starts] == [
+        base + timedelta(minutes=5 * job) for job in JOBS]
+    assert {s["schedule"] for s in starts} == {"*/5 * * * *"}
+    failed = {}
+    for line in lines:
+        if line.get("kind") is None and line["verdict"] not in ("pass", "skip"):
+            failed.setdefault(line["run_id"], set()).add((line["id"], line["verdict"], line["category"]))
+    run_ids = [s["run_id"] for s in starts]
+    assert {run_ids.index(r) + 1: v for r, v in failed.items()} == {
+        job: {("health:backend:/health/healthz", "fail", "body")} for job in FAULTY_JOBS}
+
+
+@pytest.mark.slow
+def test_uptime_after_the_ten_jobs_is_the_figure_computed_by_hand(ten_jobs, tmp_path):
+    rehearsal, base, _ = ten_jobs
+    data = rehearsal.clone_data_branch(tmp_path / "data")
+    history = tmp_path / "history.sqlite"
+    # Read as the next job would see it: at the end of the tenth slot.
+    at = base + timedelta(minutes=55)
+    env = {**os.environ, **clock_env(at)}
+    subprocess.run([SLURPY_MONITOR, "history", "import", str(data / "history"), "--history", str(history)],
+                   check=True, capture_output=True, env=env)
+    done = subprocess.run([SLURPY_MONITOR, "uptime", "--json", "--target", "production", "--history", str(history)],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    services = {s["name"]: s["uptime"]["1h"] for s in json.loads(done.stdout)["services"]}
+    # By hand: ten 5-minute slots, each observed by its job; the backend's health failed in jobs 3-6.
+    slot = 300.0
+    down = {"backend": len(FAULTY_JOBS) * slot}
+    for service, figure in services.items():
+        assert (figure["up_s"], figure["down_s"], figure["known_s"], figure["runs"]) == (
+            10 * slot - down.get(service, 0), down.get(service, 0), 10 * slot, 10), service
+        assert figure["uptime"] == pytest.approx(1 - down.get(service, 0) / (10 * slot)), service
+    assert set(services) == {"frontend", "backend", "mcp"}
+
+
+@pytest.mark.slow
+def test_ci_workflow_runs_the_project_tests_and_fails_when_they_fail(tmp_path):
+    """ci.yml as a push runs it: install, Chromium check, `.ci/run` (= `./run tests`). The whole
+    self-test suite inside would take minutes (and contain this test): PYTEST_ADDOPTS narrows
+    `./run tests` to one small test, which is the harness's difference, not the workflow's."""
+    rehearsal = Rehearsal(tmp_path / "ci")
+    try:
+        push = {"ref": "refs/heads/main", "repository": {"full_name": "acme/slurpy-monitor"}}
+        passing = rehearsal.run("ci.yml", "push", push, env={"PYTEST_ADDOPTS": "-q -k test_there_are_the_workflows_the_readme_names"})
+        assert passing.ok and passing.step("Tests").ok, passing.output()[-3000:]
+        assert " passed" in passing.output()
+        failing = rehearsal.run("ci.yml", "push", push, env={"PYTEST_ADDOPTS": "-k no_test_has_this_name"})
+        assert not failing.ok and not failing.step("Tests").ok, failing.output()[-3000:]
+        assert "no tests ran" in failing.output() or "deselected" in failing.output()
+    finally:
+        rehearsal.close()
