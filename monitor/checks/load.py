@@ -54,6 +54,7 @@ def group_record(judgement: GroupJudgement, url: str, inconclusive: str | None) 
     measured = (f"{stats.requests} requests, p50 {stats.p(50) or 0:.0f} ms, p95 {stats.p(95) or 0:.0f} ms, "
                 f"p99 {stats.p(99) or 0:.0f} ms, {stats.failure_ratio:.1%} failed, {stats.rps:.1f}/s")
     details = {**_details(stats), "threshold": threshold_text(judgement.threshold), "too_few": judgement.too_few}
+    category: Category | None
     if inconclusive:
         verdict, category, text = Verdict.ERROR, Category.MONITOR, f"{inconclusive}; measured {measured}"
     elif stats.requests == 0:
