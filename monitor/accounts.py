@@ -22,14 +22,25 @@ def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
 
 
+def missing_prerequisite(profile: Profile) -> str | None:
+    """Why journeys that create accounts cannot run on this target, by the profile alone: the root
+    reason first (no test-account API), then what it would need (its admin token's name)."""
+    if not profile.journeys.test_accounts_path:
+        return (f"targets/{profile.name}.toml sets no journeys.test_accounts_path: the monitor cannot create or clean "
+                "up synthetic accounts there (it needs a test-account API: POST creates, GET lists, DELETE removes)")
+    if "admin_token" not in profile.secrets:
+        return (f"targets/{profile.name}.toml sets journeys.test_accounts_path but names no admin_token under "
+                "[secrets]: the environment variable holding the test-account API's token")
+    return None
+
+
 class TestAccounts:
     __test__ = False  # not a pytest test class
 
     def __init__(self, probe: Probe, profile: Profile, token: str):
         journeys = profile.journeys
-        if not journeys.test_accounts_path:
-            raise AccountApiError(f"targets/{profile.name}.toml sets no journeys.test_accounts_path: the monitor "
-                                  "cannot create or clean up synthetic accounts there")
+        if (missing := missing_prerequisite(profile)) or not journeys.test_accounts_path:
+            raise AccountApiError(missing or "no test-account API")
         self.probe = probe
         self.url = profile.services["frontend"].url(journeys.test_accounts_path)
         self.headers = {"Authorization": f"Bearer {token}"}

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any, NoReturn, Self
 from urllib.parse import unquote, urlsplit
 
-from playwright.sync_api import BrowserContext, Dialog, Page, StorageState
+from playwright.sync_api import BrowserContext, Dialog, Page, Request, StorageState
 from playwright.sync_api import Error as PlaywrightError
 
 from monitor import redact
@@ -45,24 +45,51 @@ def _first_lines(exc: BaseException, limit: int = 2) -> str:
     return " ".join(lines[:limit]) or type(exc).__name__
 
 
-class PageWatcher:
-    """Uncaught JavaScript errors and alerts of the pages it watches. Alerts are dismissed as they
-    open: an action waiting on a page blocked by one never returns."""
+@dataclass(frozen=True)
+class Mark:
+    """Where a step began in what the watcher has seen: it quotes only what came after."""
 
-    def __init__(self) -> None:
+    dialogs: int = 0
+    navigations: int = 0
+
+
+def _path_and_query(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class PageWatcher:
+    """Uncaught JavaScript errors, alerts and main-frame navigations (each hop of a redirect chain
+    is one) of the pages it watches. Alerts are dismissed as they open: an action waiting on a page
+    blocked by one never returns."""
+
+    def __init__(self, sign_in_path: str = "/sign-in") -> None:
+        self.sign_in_path = sign_in_path
         self.page_errors: list[str] = []
         self.dialogs: list[str] = []
+        self.navigations: list[str] = []
+        self.requests = 0  # what the watched pages sent: a journey's cost to the target
 
     def watch(self, page: Page) -> None:
         page.on("pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}"))
         page.on("dialog", self._dismiss)
+        page.on("request", lambda request: self._requested(page, request))
 
     def _dismiss(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
-    def describe(self, page: Page) -> str:
-        """What the page shows now: URL, main heading, alerts and status notices, the last alert."""
+    def _requested(self, page: Page, request: Request) -> None:
+        self.requests += 1
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            self.navigations.append(request.url)
+
+    def mark(self) -> Mark:
+        return Mark(len(self.dialogs), len(self.navigations))
+
+    def describe(self, page: Page, since: Mark = Mark()) -> str:
+        """What the page shows now (URL, main heading, alerts and status notices), and what happened
+        since ``since``: the last alert and the pages it went through, never an earlier step's."""
         try:
             state = page.evaluate(_PAGE_STATE)
         except PlaywrightError:  # the page may be gone or mid-navigation; the URL is still worth showing
@@ -72,8 +99,15 @@ class PageWatcher:
             parts.append(f"heading {state['heading']!r}")
         if state["notices"]:
             parts.append(f"notice {state['notices']!r}")
-        if self.dialogs:
-            parts.append(f"alert {self.dialogs[-1]!r}")
+        if dialogs := self.dialogs[since.dialogs:]:
+            parts.append(f"alert {dialogs[-1]!r}")
+        if hops := [_path_and_query(url) for url in self.navigations[since.navigations:]]:
+            paths = [urlsplit(hop).path for hop in hops]
+            away = [path for path in paths[:-1] if path != self.sign_in_path]
+            if paths[-1] == self.sign_in_path and away:
+                parts.append(f"redirected back to {self.sign_in_path} from {away[-1]}")
+            if len(hops) > 1:
+                parts.append(f"went through {' -> '.join(hops)}")
         return ", ".join(parts)
 
 
@@ -196,7 +230,7 @@ class Journey(PageWatcher):
     has loaded."""
 
     def __init__(self, name: str, profile: Profile, service: str = "frontend"):
-        super().__init__()
+        super().__init__(profile.security.sign_in_path)
         self.name, self.profile, self.service = name, profile, service
         self._page: Page | None = None
         self.steps: list[dict[str, Any]] = []
@@ -243,7 +277,7 @@ class Journey(PageWatcher):
     def step(self, description: str) -> Iterator[None]:
         if self.failure is not None:
             raise JourneyStopped(self.failure)
-        started = time.perf_counter()
+        started, seen = time.perf_counter(), self.mark()
         try:
             yield
             if self._page is not None:
@@ -258,7 +292,7 @@ class Journey(PageWatcher):
                 self.category = Category.TLS
                 self.failure = f"at step '{description}': {tls}"
                 raise JourneyStopped(self.failure) from exc
-            shown = self.describe(self._page) if self._page is not None else "no page open"
+            shown = self.describe(self._page, since=seen) if self._page is not None else "no page open"
             self.failure = f"at step '{description}': {_first_lines(exc)}; page showed: {shown}"
             raise JourneyStopped(self.failure) from exc
         finally:
@@ -278,4 +312,4 @@ class Journey(PageWatcher):
             verdict, category, message = Verdict.PASS, None, f"{label} ok: {url}: {len(self.steps)} steps in {elapsed} ms"
         return CheckResult(check="journey", service=self.service, path=self.name, url=url, verdict=verdict,
                            category=category, message=message, duration_ms=float(elapsed),
-                           details={"steps": self.steps, **self.details})
+                           details={"steps": self.steps, "requests": self.requests, **self.details})

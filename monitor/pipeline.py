@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from monitor import cost
 from monitor.results import CheckResult, Verdict, utc_now
 
 
@@ -87,6 +88,7 @@ def summary_lines(run: Run, results_path: Path | None = None) -> list[str]:
     lines = [f"Slurpy monitor: target {run.target}: {len(run.results)} checks: {tally}"]
     if results_path is not None:
         lines.append(f"results: {results_path}")
+    lines.append(cost.line(cost.tally(run.results)))
     for result in sorted(run.results, key=lambda r: (_ORDER[r.verdict], r.id)):
         took = f"{result.duration_ms:6.0f} ms" if result.duration_ms is not None else " " * 9
         lines.append(f"  {result.verdict.value.upper():5} {result.id:36} {took}  {result.message}")

@@ -817,6 +817,9 @@ class Profile(_Strict):
     retries: int = Field(default=2, ge=0, le=2, description="extra attempts, on connect, DNS and protocol errors only")
     retry_delay_s: float = Field(default=2.0, ge=0, le=MAX_TIMEOUT_S)
     latency_samples: int = Field(default=5, ge=1, le=50)
+    max_requests_per_run: int | None = Field(default=None, gt=0, le=MAX_COUNT, description=(
+        "what one run may cost the target: once its checks have sent this many requests, the checks left are "
+        "skipped, each saying so, and the run notes them; unset: no cap (the summary states the cost either way)"))
     max_answer_bytes: int = Field(default=1_048_576, gt=0, le=MAX_BYTES,
                                   description="read at most this much of an answer (health, API, pages); more fails")
     max_script_bytes: int = Field(default=16_777_216, gt=0, le=MAX_BYTES,

@@ -72,6 +72,8 @@ class Sandbox:
         """``profile`` pointed at this sandbox: its URLs (except the services in ``keep``, which
         the user pointed elsewhere), its CA, its outbox as the test inbox, and its frontend as the
         Supabase Auth that ``[auth]`` signs in with."""
+        # A --url naming this sandbox's own service (a rehearsed deploy reports its URL) points nowhere else.
+        keep = {name for name in keep if name in profile.services and profile.services[name].base_url != self.urls.get(name)}
         services = {}
         for name, spec in profile.services.items():
             if name in keep or name not in self.urls:

@@ -237,9 +237,9 @@ JOURNEY_IDS = {name: f"journey:frontend:{name}" for name in ("sign-up", "sign-in
 
 
 def _journey_faults() -> list[Fault]:
-    def fault(name: str, service: str, description: str, *journeys: str, **params) -> Fault:
+    def fault(name: str, service: str, description: str, *journeys: str, says: tuple[str, ...] = (), **params) -> Fault:
         return Fault(name, service, "journeys", description, _fail("journey", *(JOURNEY_IDS[j] for j in journeys)),
-                     params=params)
+                     params=params, says=says)
 
     signed_in = ("sign-up", "sign-in", "chat", "payment")  # every journey that signs somebody in
     return [
@@ -250,7 +250,11 @@ def _journey_faults() -> list[Fault]:
               "sign-up"),
         fault("signin-rejects-valid-password", "frontend", "sign-in refuses the right password", *signed_in),
         fault("session-not-kept", "frontend", "sign-in sets its session cookie on /api/auth only: every page bounces "
-                                              "back to sign-in", *signed_in),
+                                              "back to sign-in", *signed_in,
+              says=("redirected back to /sign-in from /chat",)),
+        fault("session-cookie-readable-by-scripts", "frontend", "sign-in sets the slurpy-session cookie without "
+                                                                "HttpOnly: any injected script can read the session",
+              "sign-in", says=("session cookie slurpy-session lacks HttpOnly",)),
         fault("chat-page-js-error", "frontend", "the chat page throws a JavaScript error on load (every journey that "
                                                 "lands on chat after signing in sees it)", *signed_in),
         fault("chat-stream-empty", "mcp", "the chat stream sends done with no text: the UI shows its canned fallback",

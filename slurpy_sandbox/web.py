@@ -206,7 +206,8 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
             return JSONResponse({"error": error}, status_code=401)
         response = JSONResponse({"ok": True})
         path = "/api/auth" if faults.is_on("session-not-kept") else "/"
-        response.set_cookie(SESSION_COOKIE, store.new_session(user), path=path, secure=True, httponly=True, samesite="lax")
+        response.set_cookie(SESSION_COOKIE, store.new_session(user), path=path, secure=True, samesite="lax",
+                            httponly=not faults.is_on("session-cookie-readable-by-scripts"))
         response.set_cookie(TOKEN_COOKIE, env.tokens.access_token(user), path=path, secure=True, samesite="lax")
         response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(18), path=path, secure=True, samesite="lax")
         return response

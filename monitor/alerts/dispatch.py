@@ -257,16 +257,20 @@ def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channel
                                   "time may send these too")
         else:
             state.load(target)
-            mine = []
+            theirs = set()
             for item in claimed:
                 row = state.get(item.delivery.key)
-                if row and row.state == SENDING and row.claimed_by == by \
-                        and not state.live_claims(target, item.delivery.key, now) - {by}:
-                    mine.append(item)
-                elif row is not None and row.state == SENDING:  # another job's claim reached the branch first
+                if not (row and row.state == SENDING and row.claimed_by == by
+                        and not state.live_claims(target, item.delivery.key, now) - {by}):
+                    theirs.add((item.delivery.incident, item.delivery.channel))
+            # An incident's messages on a channel stay with one job, so they keep their order.
+            for item in claimed:
+                row = state.get(item.delivery.key)
+                if (item.delivery.incident, item.delivery.channel) in theirs and row is not None \
+                        and row.state == SENDING:
                     state.finish(item.delivery, by, now, PENDING, 0, "claimed by another job first", row.ref,
-                                 datetime.now(UTC))
-            claimed = mine
+                                 max(now, datetime.now(UTC)))
+            claimed = [item for item in claimed if (item.delivery.incident, item.delivery.channel) not in theirs]
     refs = {}
     for item in claimed:
         if item.delivery.kind != "opened":
@@ -301,7 +305,7 @@ def _record(item: _Claimed, state: AlertState, by: str, now: datetime, outcome: 
                               f"takes it over after {CLAIM_LEASE_S // 60} minutes")
         return
     item.error = redact.text(item.error)  # a receiver may echo its secret URL path ("Cannot POST /hook/<secret>")
-    state.finish(d, by, now, item.state, item.attempts, item.error, item.ref, datetime.now(UTC))
+    state.finish(d, by, now, item.state, item.attempts, item.error, item.ref, max(now, datetime.now(UTC)))
     retaken = f", taken over from {item.retaken_from} whose claim expired" if item.retaken_from else ""
     if item.state == SENT:
         late = (f", late: raised {d.created[:19]}Z, {d.attempts} earlier attempt(s) failed"

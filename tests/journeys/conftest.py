@@ -10,10 +10,12 @@ import pytest
 from playwright.sync_api import expect
 
 from monitor import redact
-from monitor.accounts import AccountApiError, TestAccounts, new_run_id
+from monitor.accounts import AccountApiError, TestAccounts, missing_prerequisite, new_run_id
 from monitor.browser_trust import TrustError, trusting_home
 from monitor.journeys import Journey, MonitorSession, sign_in
 from monitor.pages import NewUser
+from monitor.plugins.target import target_of
+from monitor.secrets import MissingSecret, Secrets
 
 DEBIAN_CHROMIUM = ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium")
 # Flags for a root, headless machine with a closed network (see shared/engineering.md).
@@ -126,3 +128,20 @@ def synthetic_user(test_accounts, profile, run_id, request):
     redact.register(password)
     yield NewUser("Sam", "Synthetic", f"monitor-{run_id}-{suffix}", email, password)
     test_accounts.delete(email)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A journey that creates accounts needs the test-account API and its token: when either is
+    missing, one skip with the root reason, before any fixture (and so any browser) starts."""
+    if not {"synthetic_user", "test_accounts"} & set(getattr(item, "fixturenames", ())):
+        return
+    target = target_of(item.config)
+    if reason := missing_prerequisite(target.profile):
+        pytest.skip(reason)
+    try:
+        Secrets(target.profile, provided=target.live().secrets).get("admin_token")
+    except MissingSecret as exc:
+        if exc.fatal:
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))

@@ -5,12 +5,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from monitor.analysers.cookies import judge_browser_cookies
 from monitor.pages import ChatPage, SignInPage
 
 pytestmark = pytest.mark.nondestructive
 
 
-def test_sign_in(journey, monitor_account):
+def test_sign_in(journey, monitor_account, profile):
+    session_cookies = profile.services["frontend"].security.session_cookies
     with journey("sign-in") as j:
         with j.step("a protected page without a session redirects to sign-in"):
             ChatPage(j.page).open()
@@ -23,3 +25,8 @@ def test_sign_in(journey, monitor_account):
             expect(j.page).to_have_url(re.compile(r"^[^?]*/chat$"))
         with j.step("chat greets the user by first name"):
             expect(chat.greeting).to_have_text(re.compile(r"^Hello, \S+"))
+        if session_cookies:  # judged where the browser holds them, whichever response set them
+            with j.step("the session cookies the profile names are Secure, HttpOnly and SameSite"):
+                problems, found = judge_browser_cookies(j.page.context.cookies(), session_cookies)
+                j.details["session_cookies"] = found
+                assert not problems, "; ".join(problems)
