@@ -536,14 +536,18 @@ class LatencyObjective(_Strict):
     check: str = Field(description="the check id whose times are judged, e.g. latency:backend or journey:frontend:chat")
     p95_ms: float = Field(gt=0, le=MAX_MS, description="the 95th percentile above this misses the objective")
     measure: str = Field(default="samples_ms", description=(
-        "where the times are: a details key holding a number or a list (samples_ms), \"step:<prefix>\" for the "
-        "journey step whose name starts with <prefix>, or duration_ms for the whole check"))
+        "where the times are: a details key holding a number or a list (samples_ms; done_ms for the chat "
+        "journey: time to the stream's done frame), \"step:<prefix>\" for the wall time of the journey step whose "
+        "name starts with <prefix> (the step's own code only), or duration_ms for the whole check"))
 
 
 # The operations guide's latency lines: chat replies p95 2 s, the API p95 500 ms.
 LATENCY_OBJECTIVES = {
     "api": LatencyObjective(check="latency:backend", p95_ms=500),
-    "chat": LatencyObjective(check="journey:frontend:chat", p95_ms=2000, measure="step:the reply completes"),
+    # The chat journey's time from sending the message to the stream's done frame, as Chromium's
+    # network events saw it (monitor.streamtiming): what a person waits for. A step's time would
+    # only time the code inside that step (an assertion takes 0-25 ms however slow the reply).
+    "chat": LatencyObjective(check="journey:frontend:chat", p95_ms=2000, measure="done_ms"),
 }
 
 
@@ -558,6 +562,9 @@ class SLOPolicy(_Strict):
         "suites whose checks decide whether a service is up (a daily security finding is not an outage); "
         "every check still has its own uptime"))
     latency: dict[str, LatencyObjective] = Field(default=LATENCY_OBJECTIVES, description="named latency objectives")
+    ad_hoc_sample_s: float = Field(default=300, gt=0, le=MAX_DURATION_S, description=(
+        "a run no schedule started (by hand, a deploy gate) outside every expected slot counts as observing from its "
+        "start until the next run, at most this long (5 minutes: what GitHub's finest cron would have covered)"))
 
 
 class StatusPagePolicy(_Strict):
