@@ -45,6 +45,7 @@ def profile(url: str, timeout: float, budget: float) -> Profile:
     return Profile.model_validate({
         "name": "t", "services": {"backend": {"base_url": "https://api.example.test", "latency_ms": 500,
                                              "health": [{"path": "/h"}]}},
+        "secrets": {"slack": "BENCH_SLACK", "hook": "BENCH_HOOK", "gh": "BENCH_GH"},
         "alerts": {"delivery_timeout_s": timeout, "delivery_budget_s": budget, "burn_rate": False, "channels": [
             {"name": "chat", "kind": "slack", "url_secret": "slack"},
             {"name": "hook", "kind": "webhook", "url_secret": "hook"},

@@ -512,7 +512,9 @@ def _judge(environment: Environment, **_) -> None:
         recorder.add(record)
     recorder.close()
     verdicts = {r.verdict for r in run.records}
-    outcome = "inconclusive" if Verdict.ERROR in verdicts else "fail" if Verdict.FAIL in verdicts else "pass"
+    # A broken threshold is a finding even beside a group that could not be judged; an inconclusive
+    # group (too few requests) fails the gate too: a gate that judged less than it promised is no pass.
+    outcome = "fail" if Verdict.FAIL in verdicts else "inconclusive" if Verdict.ERROR in verdicts else "pass"
     environment.process_exit_code = EXIT[outcome]
     run.lines = _report(run, outcome)
 
@@ -523,7 +525,8 @@ def _report(run: LoadRun, outcome: str) -> list[str]:
         lines += stage_table(run.schedule.report)
     else:
         lines += table(run.records)
-    shown = [r for r in run.records if r.check == "load"] if outcome == "inconclusive" else run.records
+    # A run the generator cannot vouch for says so once (every group carries the same reason).
+    shown = [r for r in run.records if r.check == "load"] or run.records
     lines += [r.message for r in shown if r.verdict is not Verdict.PASS or r.service == "capacity"]
     lines += [f"note: {note}" for note in run.notes]
     lines.append(f"results: {run.results}")

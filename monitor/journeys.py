@@ -16,10 +16,10 @@ from types import TracebackType
 from typing import Any, NoReturn, Self
 from urllib.parse import unquote, urlsplit
 
-from playwright.sync_api import BrowserContext, Dialog, Page, Request, StorageState
+from playwright.sync_api import BrowserContext, Dialog, Page, Request, StorageState, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from monitor import redact
+from monitor import redact, run_deadline
 from monitor.analysers.network import browser_tls_error
 from monitor.pages import ChatPage, SignInPage
 from monitor.profile import Profile
@@ -68,17 +68,19 @@ class PageWatcher:
         self.page_errors: list[str] = []
         self.dialogs: list[str] = []
         self.navigations: list[str] = []
+        self.requests = 0  # what the watched pages sent: a journey's cost to the target
 
     def watch(self, page: Page) -> None:
         page.on("pageerror", lambda error: self.page_errors.append(f"{page.url}: {error}"))
         page.on("dialog", self._dismiss)
-        page.on("request", lambda request: self._navigated(page, request))
+        page.on("request", lambda request: self._requested(page, request))
 
     def _dismiss(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
-    def _navigated(self, page: Page, request: Request) -> None:
+    def _requested(self, page: Page, request: Request) -> None:
+        self.requests += 1
         if request.is_navigation_request() and request.frame == page.main_frame:
             self.navigations.append(request.url)
 
@@ -205,7 +207,7 @@ def sign_in(context: BrowserContext, email: str, password: str, timeout_s: float
     ``new_context``, its trace and screenshot stay with the test when the test fails."""
     watcher = PageWatcher()
     page = context.new_page()
-    page.set_default_timeout(timeout_s * 1000)
+    page.set_default_timeout(run_deadline.cap(timeout_s) * 1000)
     watcher.watch(page)
     try:
         SignInPage(page).open().sign_in(email, password)
@@ -215,6 +217,7 @@ def sign_in(context: BrowserContext, email: str, password: str, timeout_s: float
         redact.register(*session.credentials())
         return session
     except PlaywrightError as exc:
+        run_deadline.check()  # cut off by the run deadline: the monitor's doing, not the sign-in's
         tls = browser_tls_error(str(exc))
         return SignInFailed(tls, tls=True) if tls else SignInFailed(f"{_first_lines(exc, limit=1)}; page showed: {watcher.describe(page)}")
     finally:
@@ -245,7 +248,7 @@ class Journey(PageWatcher):
     def open(self, context: BrowserContext) -> Page:
         """The journey's page, in ``context``, watched, waiting at most the journey timeout per action."""
         page = context.new_page()
-        page.set_default_timeout(self.profile.journeys.timeout_s * 1000)
+        page.set_default_timeout(run_deadline.cap(self.profile.journeys.timeout_s) * 1000)
         self.watch(page)
         self._page = page
         return page
@@ -276,6 +279,10 @@ class Journey(PageWatcher):
         if self.failure is not None:
             raise JourneyStopped(self.failure)
         started, seen = time.perf_counter(), self.mark()
+        if self._page is not None:  # each step waits at most the journey timeout, and never past the run deadline
+            wait_ms = run_deadline.cap(self.profile.journeys.timeout_s) * 1000
+            self._page.set_default_timeout(wait_ms)
+            expect.set_options(timeout=wait_ms)
         try:
             yield
             if self._page is not None:
@@ -285,6 +292,7 @@ class Journey(PageWatcher):
         except JourneyStopped:
             raise
         except Exception as exc:  # an expect() that failed, a Playwright timeout, a broken page
+            run_deadline.check()  # cut off by the run deadline: the monitor's doing, not the page's
             tls = browser_tls_error(str(exc))
             if tls is not None:  # the page never came: nothing it showed is worth describing
                 self.category = Category.TLS
@@ -310,4 +318,4 @@ class Journey(PageWatcher):
             verdict, category, message = Verdict.PASS, None, f"{label} ok: {url}: {len(self.steps)} steps in {elapsed} ms"
         return CheckResult(check="journey", service=self.service, path=self.name, url=url, verdict=verdict,
                            category=category, message=message, duration_ms=float(elapsed),
-                           details={"steps": self.steps, **self.details})
+                           details={"steps": self.steps, "requests": self.requests, **self.details})

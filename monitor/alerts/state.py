@@ -134,7 +134,8 @@ FOLD = ("planned", "claim", "outcome", "meta", "heartbeat")
 def fold(lines: Iterable[dict[str, Any]]) -> tuple[list[Delivery], str | None]:
     """The delivery rows and the ``enabled_at`` that a set of alert lines amounts to, whatever
     their order: the earliest plan of a key is its message; an outcome ``sent`` is final (its
-    earliest one gives the ref); otherwise the latest claim or outcome by time holds."""
+    earliest one gives the ref); otherwise the latest claim or outcome by time holds (a released
+    claim and its release count for nothing)."""
     plans: dict[tuple[str, str, str], dict[str, Any]] = {}
     events: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     enabled: str | None = None
@@ -150,7 +151,13 @@ def fold(lines: Iterable[dict[str, Any]]) -> tuple[list[Delivery], str | None]:
             events.setdefault(_key_of(line), []).append(line)
     rows: list[Delivery] = []
     for key, plan in plans.items():
-        happened = sorted(events.get(key, []), key=lambda e: (str(e.get("at") or ""), e["alert"] == "outcome"))
+        # A released claim (a job that found another job's claim first) neither holds the message
+        # nor says anything about its delivery: both lines are left out.
+        released = {(e.get("by"), e.get("claim")) for e in events.get(key, [])
+                    if e["alert"] == "outcome" and e.get("state") == PENDING}
+        kept = [e for e in events.get(key, []) if not (e["alert"] == "outcome" and e.get("state") == PENDING)
+                and not (e["alert"] == "claim" and (e.get("by"), e.get("at")) in released)]
+        happened = sorted(kept, key=lambda e: (str(e.get("at") or ""), e["alert"] == "outcome"))
         outcomes = [e for e in happened if e["alert"] == "outcome"]
         row = Delivery(*key, target=str(plan.get("target") or ""), check_id=str(plan.get("check_id") or ""),
                        seq=int(plan.get("seq") or 0), state=PENDING,
@@ -343,11 +350,13 @@ class AlertState:
         return row[0] if row else None
 
     def observations(self, target: str, since: datetime) -> list[tuple]:
-        """(run_id, started, check_id, verdict, message, url, service, time) of every record of the
-        target's runs that started at or after ``since``."""
+        """(run_id, started, check_id, verdict, message, url, service, time, category, problems) of
+        every record of the target's runs that started at or after ``since``; ``problems`` is the JSON
+        list ``details.problems`` of a failing or warning record (else NULL)."""
         with self.history._explained():
             return self._connect().execute(
-                "SELECT run_id, started, check_id, verdict, message, url, service, time FROM records "
+                "SELECT run_id, started, check_id, verdict, message, url, service, time, category, "
+                "CASE WHEN verdict IN ('fail', 'warn') THEN json_extract(details, '$.problems') END FROM records "
                 "WHERE target = ? AND started >= ? ORDER BY started, run_id, seq",
                 (target, since.isoformat(timespec="milliseconds"))).fetchall()
 

@@ -14,6 +14,7 @@ from monitor.profile import LOAD_THRESHOLDS, LoadThreshold, Profile
 from monitor.results import Category
 
 # A percentile means something once at least one request lies beyond it: 20 for p95, 100 for p99.
+# A group with fewer for a percentile its threshold sets cannot be judged on it: inconclusive.
 MIN_REQUESTS = {95: 20, 99: 100}
 MEDIAN_FLOOR = 3  # fewer requests than this say nothing, not even through their median
 
@@ -82,7 +83,7 @@ class GroupJudgement:
     threshold: LoadThreshold
     problems: list[str] = field(default_factory=list)
     category: Category | None = None
-    not_judged: list[str] = field(default_factory=list)
+    too_few: list[str] = field(default_factory=list)  # percentiles the threshold sets that these requests cannot show
 
     def add(self, category: Category, problem: str) -> None:
         self.category = self.category or category
@@ -95,7 +96,8 @@ def _ms(value: float | None) -> str:
 
 def judge_group(stats: GroupStats, threshold: LoadThreshold) -> GroupJudgement:
     """Errors first (they decide the category), then each percentile that has enough requests to
-    mean something, then throughput. A single failure within the ratio is not a problem."""
+    mean something (one that has not is ``too_few``, unless even the median breaks it), then
+    throughput. A single failure within the ratio is not a problem."""
     judgement = GroupJudgement(stats, threshold)
     if stats.failure_ratio > threshold.max_failure_ratio:
         top = "; ".join(f"{n}x {error}" for error, n in sorted(stats.errors.items(), key=lambda e: -e[1])[:3])
@@ -111,8 +113,8 @@ def judge_group(stats: GroupStats, threshold: LoadThreshold) -> GroupJudgement:
                 judgement.add(Category.LATENCY, f"p{q} at least {_ms(median)} (the median of only {stats.requests} "
                                                 f"requests) over {_ms(limit)}")
             else:
-                judgement.not_judged.append(f"p{q} not judged: {stats.requests} requests, a meaningful p{q} needs "
-                                            f"{MIN_REQUESTS[q]}")
+                judgement.too_few.append(f"p{q} needs at least {MIN_REQUESTS[q]} requests, the judged window had "
+                                         f"{stats.requests}")
             continue
         measured = stats.p(q)
         if measured is not None and measured > limit:

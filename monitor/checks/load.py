@@ -53,11 +53,19 @@ def group_record(judgement: GroupJudgement, url: str, inconclusive: str | None) 
     check = f"load:{stats.kind}"
     measured = (f"{stats.requests} requests, p50 {stats.p(50) or 0:.0f} ms, p95 {stats.p(95) or 0:.0f} ms, "
                 f"p99 {stats.p(99) or 0:.0f} ms, {stats.failure_ratio:.1%} failed, {stats.rps:.1f}/s")
-    details = {**_details(stats), "threshold": threshold_text(judgement.threshold), "not_judged": judgement.not_judged}
+    details = {**_details(stats), "threshold": threshold_text(judgement.threshold), "too_few": judgement.too_few}
+    category: Category | None
     if inconclusive:
         verdict, category, text = Verdict.ERROR, Category.MONITOR, f"{inconclusive}; measured {measured}"
     elif stats.requests == 0:
-        verdict, category, text = Verdict.SKIP, None, "no requests of this group were made in this run"
+        verdict, category = Verdict.ERROR, Category.MONITOR
+        text = (f"no requests of this group in the judged window, so its threshold "
+                f"({threshold_text(judgement.threshold)}) was not judged: run longer or with more users")
+    elif judgement.too_few and not judgement.problems:
+        verdict, category = Verdict.ERROR, Category.MONITOR
+        unset_p99 = ", or leave p99_ms unset for this kind" if any(t.startswith("p99") for t in judgement.too_few) else ""
+        text = (f"too few requests to judge {threshold_text(judgement.threshold)}: {'; '.join(judgement.too_few)} "
+                f"(run longer or with more users{unset_p99}; {measured})")
     elif judgement.problems:
         details["problems"] = judgement.problems
         verdict, category = Verdict.FAIL, judgement.category
@@ -65,10 +73,7 @@ def group_record(judgement: GroupJudgement, url: str, inconclusive: str | None) 
     else:
         verdict, category = Verdict.PASS, None
         text = f"held {threshold_text(judgement.threshold)}: {measured}"
-        if judgement.not_judged:
-            text += f" ({'; '.join(judgement.not_judged)})"
-    said = f"{stats.service} {check} not measured: {url}: {text}" if verdict is Verdict.SKIP else \
-        message(check, stats.service, verdict, category, url, text)
+    said = message(check, stats.service, verdict, category, url, text)
     return CheckResult(check=check, service=stats.service, verdict=verdict, category=category, url=url,
                        message=said, details=details)
 

@@ -3,6 +3,7 @@ with its message, a gate's latency against its baseline, the skipped ones with t
 then the slowest checks."""
 from __future__ import annotations
 
+from monitor import cost
 from monitor.pipeline import Run
 from monitor.results import Verdict
 
@@ -29,7 +30,7 @@ def markdown(run: Run) -> str:
         about.append(f"runner `{run.runner}`")
     lines = [f"### Slurpy monitor: {headline}", "", " · ".join(about), "",
              "| " + " | ".join(v.value for v in Verdict) + " |", "|" + "---|" * len(Verdict),
-             "| " + " | ".join(str(counts[v]) for v in Verdict) + " |", ""]
+             "| " + " | ".join(str(counts[v]) for v in Verdict) + " |", "", cost.line(cost.tally(results)), ""]
     if run.notes:
         lines += ["#### Notes", "", *(f"- {_code(note)}" for note in run.notes), ""]
     not_passing = sorted((r for r in results if r.verdict in _ICON), key=lambda r: (list(_ICON).index(r.verdict), r.id))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from datetime import timedelta
@@ -19,10 +21,10 @@ from pathlib import Path
 
 import pytest
 from receivers import HttpReceiver, SmtpReceiver
-from test_alerts import CHECK, History, make_profile
+from test_alerts import OPENED, History, make_profile
 
 from monitor.alerts import dispatch
-from monitor.alerts.state import CLAIM_LEASE_S, AlertState
+from monitor.alerts.state import CLAIM_LEASE_S, AlertLog, AlertState
 from monitor.profile import Profile
 from monitor.results import CheckResult, Verdict
 from monitor.secrets import MissingSecret, Secrets
@@ -222,6 +224,16 @@ def test_a_job_killed_between_send_and_record_costs_at_most_one_copy(http, monke
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert (len(http.got("/slack")), len(http.got("/hook")), len(http.issues)) == (1, 1, 1)
     assert {r[1] for r in record(history.path, "chat")} == {"sending"}
+    # The next job is on another runner: a fresh SQLite file, its alert state from the text alone.
+    fresh = tmp_path / "fresh.sqlite"
+    shutil.copy(history.path, fresh)
+    with sqlite3.connect(fresh) as db:
+        db.execute("DELETE FROM alert_deliveries")
+        db.execute("DELETE FROM alert_meta")
+    with AlertState(fresh, log=AlertLog(log)) as state:
+        assert state.load("t") == []
+    history.path = fresh
+    assert {r[1] for r in record(history.path, "chat")} == {"sending"}, "the claim came back from the text"
     profile = changed(make_profile(http, monkeypatch, tmp_path, **FAST), 1, idempotent=True)
     dispatch.evaluate(profile, history.path, now + timedelta(seconds=CLAIM_LEASE_S - 60), "early", log_dir=log)
     assert len(http.got("/slack")) == 1, "a live claim is left alone"
@@ -235,7 +247,7 @@ def test_a_job_killed_between_send_and_record_costs_at_most_one_copy(http, monke
         assert record(history.path, channel) == [("opened", "sent", 1)]
     dispatch.evaluate(profile, history.path, now + timedelta(hours=1), "after", log_dir=log)
     assert (len(http.got("/slack")), len(http.got("/hook")), len(http.issues)) == (2, 2, 1)
-    assert CHECK in http.issues[1]["title"]
+    assert http.issues[1]["title"] == OPENED
 
 
 def test_secrets_come_from_the_environment_then_from_one_json_variable_by_the_profiles_names(http, monkeypatch,

@@ -9,6 +9,7 @@ publish. Receiver-side counts are compared with what the jobs themselves recorde
 - two jobs overlapping, both claiming the same messages before either pushed: one copy each."""
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import threading
@@ -17,11 +18,11 @@ from pathlib import Path
 
 import pytest
 from receivers import HttpReceiver
-from test_alerts import CHECK, make_profile
+from test_alerts import OPENED, make_profile
 
 from monitor import cli
 from monitor.alerts import dispatch
-from monitor.alerts.state import AlertLog
+from monitor.alerts.state import AlertLog, fold
 from monitor.history import textlog
 from monitor.history.store import RunInfo
 from monitor.results import CheckResult, Verdict
@@ -106,8 +107,8 @@ def test_jobs_in_sequence_send_one_opened_and_one_resolved_per_channel(origin, h
         sent += [f"{job.run_id}: {line}" for line in outcome.sent]
         job.publish()
     assert counts(http) == (["[CRITICAL]", "[RESOLVED]"], ["opened", "resolved"], 1, [1])
-    assert http.issues[1]["state"] == "closed" and CHECK in http.issues[1]["title"]
-    assert [line.split(" ->")[0] for line in sent] == [f"job-02: opened {CHECK}"] * 3 + [f"job-05: resolved {CHECK}"] * 3
+    assert http.issues[1]["state"] == "closed" and http.issues[1]["title"] == OPENED
+    assert [line.split(" ->")[0] for line in sent] == ["job-02: opened backend"] * 3 + ["job-05: resolved backend"] * 3
     facts, skipped = AlertLog(tmp_path / "job5" / "data" / "history").lines("t")  # the data branch, as job 5 left it
     assert skipped == [] and {f["alert"] for f in facts} == {"meta", "planned", "claim", "outcome"}
 
@@ -145,3 +146,30 @@ def test_two_overlapping_jobs_send_each_message_once(origin, http, monkeypatch, 
     state = subprocess.run(["git", "log", "--oneline", "origin/monitor-data"], cwd=later.clone, capture_output=True,
                            text=True).stdout
     assert "alert claims of job-01" in state and os.path.isdir(later.data / "history" / "t" / "alerts")
+
+
+def test_the_fold_of_alert_lines_does_not_depend_on_their_order():
+    """Two jobs' lines, as a union merge may interleave them: the winner's claim and unconfirmed
+    outcome, the loser's later claim and its release. Every order gives the same row, and the
+    release does not undo "unconfirmed" (which would send a Slack message again)."""
+    key = {"incident": "t|c|r1", "event": "opened", "channel": "chat"}
+    lines = [{"alert": "planned", **key, "target": "t", "check_id": "c", "seq": 0, "message": {"kind": "opened"},
+              "created": "2026-12-01T10:00:00"},
+             {"alert": "planned", **key, "target": "t", "check_id": "c", "seq": 0, "message": {"kind": "later"},
+              "created": "2026-12-01T10:00:05"},
+             {"alert": "claim", **key, "by": "winner", "at": "2026-12-01T10:00:01"},
+             {"alert": "outcome", **key, "by": "winner", "claim": "2026-12-01T10:00:01", "at": "2026-12-01T10:00:03",
+              "state": "unconfirmed", "attempts": 1, "error": "no answer", "ref": ""},
+             {"alert": "claim", **key, "by": "loser", "at": "2026-12-01T10:00:04"},
+             {"alert": "outcome", **key, "by": "loser", "claim": "2026-12-01T10:00:04", "at": "2026-12-01T10:00:05",
+              "state": "pending", "attempts": 0, "error": "claimed by another job first", "ref": ""},
+             {"alert": "meta", "key": "enabled_at", "value": "2026-12-01T09:00:00"},
+             {"alert": "meta", "key": "enabled_at", "value": "2026-12-01T09:30:00"}]
+    seen = set()
+    for order in itertools.permutations(range(len(lines)), len(lines)):
+        rows, enabled = fold([lines[i] for i in order])
+        [row] = rows
+        seen.add((row.state, row.attempts, row.last_error, row.message["kind"], enabled))
+        if len(seen) > 1:
+            break
+    assert seen == {("unconfirmed", 1, "no answer", "opened", "2026-12-01T09:00:00")}

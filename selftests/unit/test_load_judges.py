@@ -42,7 +42,7 @@ def test_nearest_rank_percentiles():
 
 def test_within_every_threshold_passes():
     judgement = judge_group(stats(200), API)
-    assert judgement.problems == [] and judgement.not_judged == []
+    assert judgement.problems == [] and judgement.too_few == []
 
 
 def test_one_failed_request_within_the_ratio_does_not_fail():
@@ -64,7 +64,23 @@ def test_slow_tail_fails_p95_and_p99_as_latency():
 def test_too_few_requests_for_p99_says_so_instead_of_judging():
     judgement = judge_group(stats(50, slow=1, slow_ms=5000), API)
     assert judgement.problems == []
-    assert judgement.not_judged == ["p99 not judged: 50 requests, a meaningful p99 needs 100"]
+    assert judgement.too_few == ["p99 needs at least 100 requests, the judged window had 50"]
+
+
+def test_a_group_too_small_for_its_percentiles_is_inconclusive_and_says_the_minimums():
+    """The issue's case: 8 requests, one of them 1.7 s against a 1 s p99: neither passed nor failed."""
+    record = group_record(judge_group(stats(8, slow=1, slow_ms=1700), API), "https://api.test", None)
+    assert (record.verdict, record.category) == (Verdict.ERROR, Category.MONITOR)
+    assert "p95 needs at least 20 requests, the judged window had 8" in record.message
+    assert "p99 needs at least 100 requests" in record.message
+    unset = LoadThreshold(p95_ms=500)  # a kind whose p99 the profile leaves unset needs only p95's minimum
+    assert group_record(judge_group(stats(20), unset), "https://api.test", None).verdict is Verdict.PASS
+
+
+def test_a_group_with_thresholds_and_no_requests_is_inconclusive_not_a_skip():
+    record = group_record(judge_group(stats(0), API), "https://api.test", None)
+    assert (record.verdict, record.category) == (Verdict.ERROR, Category.MONITOR)
+    assert "no requests of this group in the judged window" in record.message
 
 
 def test_too_few_requests_but_even_the_median_is_over_fails():
@@ -122,7 +138,7 @@ def test_records_carry_the_group_and_an_inconclusive_run_judges_nothing():
     doubtful = group_record(judgement, "https://api.example", "inconclusive: the load generator was saturated")
     assert (doubtful.verdict, doubtful.category) == (Verdict.ERROR, Category.MONITOR)
     unmeasured = group_record(judge_group(GroupStats("chat", "frontend"), LOAD_THRESHOLDS["chat"]), "https://x", None)
-    assert unmeasured.verdict is Verdict.SKIP
+    assert (unmeasured.verdict, unmeasured.category) == (Verdict.ERROR, Category.MONITOR)
     generator = generator_record(["the run made no requests"], {})
     assert (generator.id, generator.verdict) == ("load:generator", Verdict.ERROR)
 
@@ -130,7 +146,7 @@ def test_records_carry_the_group_and_an_inconclusive_run_judges_nothing():
 def test_the_table_marks_percentiles_with_too_few_requests():
     lines = table([group_record(judge_group(stats(50), API), "https://api.example", None)])
     assert lines[0].split() == ["group", "requests", "p50", "ms", "p95", "ms", "p99", "ms", "failed", "threshold", "verdict"]
-    assert lines[1].split() == ["api:backend", "50", "10", "10", "(10)", "0.0%", "p95<=500", "p99<=1000", "fail<=1%", "PASS"]
+    assert lines[1].split() == ["api:backend", "50", "10", "10", "(10)", "0.0%", "p95<=500", "p99<=1000", "fail<=1%", "ERROR"]
 
 
 def test_capacity_is_the_highest_stage_that_held_and_what_broke_first():
