@@ -176,6 +176,9 @@ def test_smtp_that_never_confirms_the_data_is_unconfirmed_one_that_never_greets_
         outcome = dispatch.evaluate(profile, history.path, now, "r1")
         assert len(smtp.messages) == 1 and record(history.path, "mail") == [("opened", "unconfirmed", 1)]
         assert any("-> mail (email)" in line and "the server may have it" in line for line in outcome.unconfirmed)
+        smtp.controller.loop.call_soon_threadsafe(release.set)  # the server answers again: still never sent twice
+        dispatch.evaluate(profile, history.path, now + timedelta(minutes=5), "r2")
+        assert len(smtp.messages) == 1 and record(history.path, "mail") == [("opened", "unconfirmed", 1)]
     finally:
         smtp.controller.loop.call_soon_threadsafe(release.set)
         smtp.stop()
