@@ -29,7 +29,7 @@ from slurpy_sandbox import STATE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 FAULT = "backend-degraded"
-CHECK = "health:backend:/health/healthz"
+CAUSE = "backend health /health/healthz failing [body]: failing dependencies: qdrant; expected ok == true, got false"
 SLURPY_MONITOR = Path(sys.executable).parent / "slurpy-monitor"
 
 ALERTS = """
@@ -98,9 +98,10 @@ def test_opened_on_the_second_failure_reminded_resolved_after_two_passes(alertin
         result = run(fault, "--history-dir", str(text))
         assert result.returncode == (1 if fault else 0), result.output
         seen.append(firsts(receiver)[before:])
-    failing = f"[CRITICAL] sandbox: {CHECK} failing"
-    assert seen == [[], [], [failing], [f"[CRITICAL] sandbox: {CHECK} still failing"],
-                    [f"[CRITICAL] sandbox: {CHECK} still failing"], [f"[RESOLVED] sandbox: {CHECK} passes again"], []]
+    failing = f"[CRITICAL] sandbox: {CAUSE}"
+    assert seen == [[], [], [failing], [f"[CRITICAL] sandbox: still open: {CAUSE}"],
+                    [f"[CRITICAL] sandbox: still open: {CAUSE}"], [f"[RESOLVED] sandbox: backend recovered (was: {CAUSE})"],
+                    []]
     opened = receiver.got("/slack")[0].json["text"]
     assert "last error: backend health FAILED [body]" in opened and "checked: https://127.0.0.1:" in opened
     [issue] = receiver.issues.values()
@@ -127,16 +128,16 @@ def test_a_receiver_down_then_up_gets_the_alert_late_but_once(alerting, receiver
     receiver.down = True
     down = run(True)
     assert down.returncode == 1  # the target's failure, not the receiver's
-    assert "alert opened health:backend:/health/healthz -> chat (slack) after 2 attempt(s): HTTP 503" in down.output
+    assert "alert opened backend -> chat (slack) after 2 attempt(s): HTTP 503" in down.output
     assert "heartbeat not delivered after 2 attempt(s): HTTP 503" in down.output
     assert receiver.got("/slack") == [] and receiver.issues == {}
     receiver.down = False
     up = run(True)
-    assert firsts(receiver)[0] == f"[CRITICAL] sandbox: {CHECK} failing"
+    assert firsts(receiver)[0] == f"[CRITICAL] sandbox: {CAUSE}"
     assert len(receiver.issues) == 1
     assert "earlier attempt(s) failed" in up.output
     run(True)
-    assert firsts(receiver).count(f"[CRITICAL] sandbox: {CHECK} failing") == 1
+    assert firsts(receiver).count(f"[CRITICAL] sandbox: {CAUSE}") == 1
     with AlertState(history) as state:
         assert sorted((d.channel, d.event) for d in state.all() if d.event == "opened") == [("chat", "opened"),
                                                                                             ("issues", "opened")]
@@ -157,11 +158,11 @@ def test_a_silent_schedule_raises_the_missed_runs_alert(alerting, receiver, tmp_
                               env=env, capture_output=True, text=True, timeout=120)
     assert watchdog.returncode == 0, watchdog.stderr + watchdog.stdout
     [missed] = firsts(receiver)
-    assert missed == "[CRITICAL] sandbox: missed-runs:smoke failing"
+    assert missed.startswith("[CRITICAL] sandbox: smoke runs stopped: none since ")
     assert "expected runs missed (schedule '* * * * *'); is the scheduler still running?" in \
         receiver.got("/slack")[0].json["text"]
     run(False, "--schedule", "* * * * *")  # the schedule is back
-    assert firsts(receiver)[-1] == "[RESOLVED] sandbox: missed-runs:smoke passes again"
+    assert firsts(receiver)[-1].startswith("[RESOLVED] sandbox: missed-runs:smoke recovered (was: smoke runs stopped")
 
 
 def test_watch_mode_runs_rounds_alerts_and_stops_on_sigterm(alerting, receiver, sandbox, tmp_path):
@@ -183,7 +184,7 @@ def test_watch_mode_runs_rounds_alerts_and_stops_on_sigterm(alerting, receiver, 
             if watch.poll() is None:
                 watch.kill()
     text = log.read_text()
-    assert firsts(receiver)[0] == f"[CRITICAL] sandbox: {CHECK} failing", text
+    assert firsts(receiver)[0] == f"[CRITICAL] sandbox: {CAUSE}", text
     assert "SIGTERM: stopping after the current round" in text and text.rstrip().endswith("watch: stopped")
     with HistoryStore(history) as store:
         assert len(store.runs()) >= 2

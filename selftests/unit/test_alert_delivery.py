@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from receivers import HttpReceiver, SmtpReceiver
-from test_alerts import CHECK, History, make_profile
+from test_alerts import OPENED, History, make_profile
 
 from monitor.alerts import dispatch
 from monitor.alerts.state import CLAIM_LEASE_S, AlertLog, AlertState
@@ -251,7 +251,7 @@ def test_a_job_killed_between_send_and_record_costs_at_most_one_copy(http, monke
         assert record(history.path, channel) == [("opened", "sent", 1)]
     dispatch.evaluate(profile, history.path, now + timedelta(hours=1), "after", log_dir=log)
     assert (len(http.got("/slack")), len(http.got("/hook")), len(http.issues)) == (2, 2, 1)
-    assert CHECK in http.issues[1]["title"]
+    assert http.issues[1]["title"] == OPENED
 
 
 def test_secrets_come_from_the_environment_then_from_one_json_variable_by_the_profiles_names(http, monkeypatch,

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 from pydantic import ValidationError
 from receivers import HttpReceiver
-from test_alerts import CHECK, History
+from test_alerts import OPENED, History
 
 from monitor import redact
 from monitor.alerts import dispatch
@@ -18,7 +18,7 @@ from monitor.profile import AlertChannel, Profile
 
 ROUTING_KEY = "R0ut1ngKeyOfThirtyTwoCharacters0"  # PagerDuty's integration keys are 32 characters
 GENIE_KEY = "6b1a0c9e-genie-key-for-tests"
-KEY = f"t|{CHECK}|run-01"  # the incident key: target, check, the run its failing streak began with
+KEY = "t|backend|run-01"  # the incident key: target, service, the run its outage began with
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_one_incident_is_one_trigger_and_one_resolve_with_the_incident_key(http,
     assert [(e["event_action"], e["dedup_key"]) for e in events] == [("trigger", KEY), ("resolve", KEY)]
     trigger = events[0]
     assert trigger["routing_key"] == ROUTING_KEY
-    assert trigger["payload"]["summary"] == f"[CRITICAL] t: {CHECK} failing"
+    assert trigger["payload"]["summary"] == OPENED
     assert (trigger["payload"]["severity"], trigger["payload"]["source"], trigger["payload"]["component"]) == \
         ("critical", "api.example.test", "backend")
     assert trigger["payload"]["custom_details"]["last error"] == "backend health fail"
@@ -70,7 +70,7 @@ def test_one_incident_is_one_trigger_and_one_resolve_with_the_incident_key(http,
     assert all(c.headers["Authorization"] == f"GenieKey {GENIE_KEY}" for c in calls)
     create = calls[0].json
     assert (create["alias"], create["priority"], create["entity"]) == (KEY, "P1", "backend")
-    assert create["message"] == f"[CRITICAL] t: {CHECK} failing"
+    assert create["message"] == OPENED[:130]
     assert http.opsgenie[KEY]["status"] == "closed" and http.opsgenie[KEY]["count"] == 1
 
 
@@ -82,7 +82,7 @@ def test_reminders_fold_into_the_open_alert(http, monkeypatch, tmp_path):
     [*_, outcome] = play(profile, history, "FF")
     dispatch.evaluate(profile, history.path, history.run("fail") + timedelta(minutes=70), "r")
     assert [e.json["event_action"] for e in http.got("/v2/enqueue")] == ["trigger", "trigger"]
-    key = f"t|{CHECK}|run-00"
+    key = "t|backend|run-00"
     assert list(http.pagerduty) == [key] and http.pagerduty[key]["status"] == "triggered"
     assert list(http.opsgenie) == [key] and http.opsgenie[key]["count"] == 2 and http.refused == []
 
@@ -101,11 +101,11 @@ def test_what_the_provider_refuses_is_a_failed_delivery_not_retried_in_the_run(h
     history = History(tmp_path / "h.sqlite")
     [*_, outcome] = play(profile, history, "FF")
     [failed] = outcome.failed
-    assert failed.startswith(f"opened {CHECK} -> pager (pagerduty) after 1 attempt(s): HTTP 400")
+    assert failed.startswith("opened backend -> pager (pagerduty) after 1 attempt(s): HTTP 400")
     assert "routing_key" in http.refused[0] and http.pagerduty == {}
     monkeypatch.setenv("T_PD_ROUTING_KEY", ROUTING_KEY)
     dispatch.evaluate(profile, history.path, history.run("fail"), "r")
-    assert http.pagerduty[f"t|{CHECK}|run-00"]["events"] == ["trigger"]
+    assert http.pagerduty["t|backend|run-00"]["events"] == ["trigger"]
 
 
 def test_the_keys_stay_secret(http, monkeypatch, tmp_path):
