@@ -5,14 +5,18 @@ preview is reached only with the profile's request header (probe and browser), w
 shows up nowhere; a slower deploy fails against the baseline, naming it."""
 from __future__ import annotations
 
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from suite_runner import artifacts_holding, run_suite
 
 from monitor.profile import SHIPPED_TARGETS
+from monitor.results import read_jsonl
 from slurpy_sandbox import STATE_ENV
 from slurpy_sandbox.faults import FAULTS, PROTECTION_SECRET_ENV
 
@@ -148,3 +152,28 @@ def test_a_slower_deploy_fails_against_its_baseline_and_a_healthy_one_passes(san
         kept = db.execute("SELECT verdict FROM results WHERE check_id = 'baseline:backend' ORDER BY time").fetchall()
     assert kept == [("fail",), ("pass",)]
     assert "7 passing run(s)" in healthy.results["baseline:backend"].message, "the slow deploy is no baseline"
+
+
+def test_the_post_deploy_watch_fails_the_deploy_when_it_breaks_inside_the_window(sandbox, tmp_path):
+    """slurpy-monitor gate --watch-for: the gate passes, the backend breaks before the first watch
+    round (5 s later), that round fails and so does the deploy."""
+    sandbox.clear()
+    env = {**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"}
+    command = [sys.executable, "-m", "monitor.cli", "gate", "smoke", "--deploy-version", "w1", "--watch-for", "15s",
+               "--every", "5s", "--no-alerts", "-p", "no:cacheprovider", "-k", "health"]
+    with subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as gate_run:
+        seen = []
+        assert gate_run.stdout is not None
+        for line in gate_run.stdout:
+            seen.append(line)
+            if "the gate passed: watching" in line:
+                sandbox.switch_on("backend-degraded")
+        code = gate_run.wait(timeout=120)
+    sandbox.clear()
+    output = "".join(seen)
+    assert code == 1, output
+    assert "round 1 failed: the deployment broke or regressed inside the watch window" in output
+    watched = [r for f in (tmp_path / "results" / "watch").glob("*.jsonl") for r in read_jsonl(f)]
+    assert {r.id for r in watched if r.verdict.value == "fail"} == {"health:backend:/health/healthz"}
+    assert {r.deploy_version for r in watched} == {"w1"}
