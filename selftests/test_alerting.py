@@ -21,7 +21,8 @@ import pytest
 from receivers import HttpReceiver
 from suite_runner import run_suite
 
-from monitor.alerts.state import AlertState
+from monitor import cli
+from monitor.alerts.state import AlertLog, AlertState
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.results import CheckResult, Verdict
 from slurpy_sandbox import STATE_ENV
@@ -89,12 +90,13 @@ def firsts(receiver: HttpReceiver) -> list[str]:
     return [r.json["text"].split("\n")[0] for r in receiver.got("/slack")]
 
 
-def test_opened_on_the_second_failure_reminded_resolved_after_two_passes(alerting, receiver):
+def test_opened_on_the_second_failure_reminded_resolved_after_two_passes(alerting, receiver, tmp_path):
     run, history = alerting
+    text = tmp_path / "text-history"  # as the data branch keeps it
     seen: list[list[str]] = []
     for fault in (False, True, True, True, False, False, False):
         before = len(receiver.got("/slack"))
-        result = run(fault)
+        result = run(fault, "--history-dir", str(text))
         assert result.returncode == (1 if fault else 0), result.output
         seen.append(firsts(receiver)[before:])
     failing = f"[CRITICAL] sandbox: {CAUSE}"
@@ -109,6 +111,15 @@ def test_opened_on_the_second_failure_reminded_resolved_after_two_passes(alertin
     assert len(pings) == 7  # a heartbeat per run: its status and counts, nothing a third party should read
     assert [p.split(" ")[0] for p in pings] == ["OK", "FAIL", "FAIL", "FAIL", "OK", "OK", "OK"]
     assert all("127.0.0.1" not in p and "health" not in p and "\n" not in p for p in pings), pings
+    # The text copy of the alert state alone rebuilds the same delivery record, heartbeats kept too.
+    with AlertState(history) as state:
+        kept = sorted((d.incident, d.event, d.channel, d.state, d.ref) for d in state.all())
+    fresh = tmp_path / "fresh.sqlite"
+    assert cli.main(["history", "rebuild", "--from", str(text), "--to", str(fresh)]) == 0
+    with AlertState(fresh) as state:
+        assert sorted((d.incident, d.event, d.channel, d.state, d.ref) for d in state.all()) == kept
+    facts, skipped = AlertLog(text).lines("sandbox")
+    assert skipped == [] and sum(f["alert"] == "heartbeat" and not f["error"] for f in facts) == 7
     assert "slurpy monitor alerts" in result.output
 
 

@@ -80,13 +80,12 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{text-align:left;
 """.replace("PHONE_MAX", str(PHONE - 1)).replace("HIDDEN_DAYS", str(DAYS - PHONE_DAYS))
 
 
+# The page's shade of each uptime band of :func:`monitor.report.embeds.uptime_colour` (the badges').
+_CELL = {"brightgreen": "#1a7f37", "green": "#7fc97f", "yellow": "#e3b341", "red": "#cf222e", "lightgrey": "#d0d7de"}
+
+
 def _cell_colour(ratio: float | None) -> str:
-    if ratio is None:
-        return "#d0d7de"
-    for floor, colour in ((0.999, "#1a7f37"), (0.99, "#7fc97f"), (0.95, "#e3b341"), (0.0, "#cf222e")):
-        if ratio >= floor:
-            return colour
-    return "#cf222e"
+    return _CELL[embeds.uptime_colour(ratio)]
 
 
 def day_bar(entity: Entity, now: datetime) -> list[tuple[str, float | None, float, float]]:
