@@ -71,8 +71,8 @@ class Watch:
             self.phase = TLS_HANDSHAKE
         elif event == "http11.send_request_headers.started":
             self.phase = SENDING
-        elif event == "http11.receive_response_headers.started":
-            self.phase = HEADERS
+        elif event in ("http11.send_request_body.complete", "http11.receive_response_headers.started"):
+            self.phase = HEADERS  # the whole request is in the kernel's hands: the peer may have it
 
     def _keep_first_bytes(self, stream: Any) -> None:
         """Watch the first bytes the target sends: an answer that does not start like HTTP fails at

@@ -16,10 +16,10 @@ from types import TracebackType
 from typing import Any, NoReturn, Self
 from urllib.parse import unquote, urlsplit
 
-from playwright.sync_api import BrowserContext, Dialog, Page, Request, StorageState
+from playwright.sync_api import BrowserContext, Dialog, Page, Request, StorageState, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from monitor import redact
+from monitor import redact, run_deadline
 from monitor.analysers.network import browser_tls_error
 from monitor.pages import ChatPage, SignInPage
 from monitor.profile import Profile
@@ -207,7 +207,7 @@ def sign_in(context: BrowserContext, email: str, password: str, timeout_s: float
     ``new_context``, its trace and screenshot stay with the test when the test fails."""
     watcher = PageWatcher()
     page = context.new_page()
-    page.set_default_timeout(timeout_s * 1000)
+    page.set_default_timeout(run_deadline.cap(timeout_s) * 1000)
     watcher.watch(page)
     try:
         SignInPage(page).open().sign_in(email, password)
@@ -217,6 +217,7 @@ def sign_in(context: BrowserContext, email: str, password: str, timeout_s: float
         redact.register(*session.credentials())
         return session
     except PlaywrightError as exc:
+        run_deadline.check()  # cut off by the run deadline: the monitor's doing, not the sign-in's
         tls = browser_tls_error(str(exc))
         return SignInFailed(tls, tls=True) if tls else SignInFailed(f"{_first_lines(exc, limit=1)}; page showed: {watcher.describe(page)}")
     finally:
@@ -247,7 +248,7 @@ class Journey(PageWatcher):
     def open(self, context: BrowserContext) -> Page:
         """The journey's page, in ``context``, watched, waiting at most the journey timeout per action."""
         page = context.new_page()
-        page.set_default_timeout(self.profile.journeys.timeout_s * 1000)
+        page.set_default_timeout(run_deadline.cap(self.profile.journeys.timeout_s) * 1000)
         self.watch(page)
         self._page = page
         return page
@@ -278,6 +279,10 @@ class Journey(PageWatcher):
         if self.failure is not None:
             raise JourneyStopped(self.failure)
         started, seen = time.perf_counter(), self.mark()
+        if self._page is not None:  # each step waits at most the journey timeout, and never past the run deadline
+            wait_ms = run_deadline.cap(self.profile.journeys.timeout_s) * 1000
+            self._page.set_default_timeout(wait_ms)
+            expect.set_options(timeout=wait_ms)
         try:
             yield
             if self._page is not None:
@@ -287,6 +292,7 @@ class Journey(PageWatcher):
         except JourneyStopped:
             raise
         except Exception as exc:  # an expect() that failed, a Playwright timeout, a broken page
+            run_deadline.check()  # cut off by the run deadline: the monitor's doing, not the page's
             tls = browser_tls_error(str(exc))
             if tls is not None:  # the page never came: nothing it showed is worth describing
                 self.category = Category.TLS

@@ -64,18 +64,28 @@ class RunRecorder:
 
 class JsonlSink:
     """One JSON object a line, appended and flushed as each record arrives, so a run killed
-    midway keeps what it had already judged."""
+    midway keeps what it had already judged. A record it cannot write (a full disk) is named in
+    ``lost`` and in a run note; the run's plugin makes the run exit non-zero."""
 
     def __init__(self, path: Path):
         self.path = path
+        self.lost: list[str] = []
+        self.problem = ""
 
     def add(self, run: Run, result: CheckResult) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(result.to_dict(), sort_keys=True) + "\n")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(result.to_dict(), sort_keys=True) + "\n")
+        except OSError as exc:
+            self.lost.append(result.id)
+            self.problem = self.problem or f"{self.path}: {exc.strerror or exc}"
 
     def close(self, run: Run) -> None:
-        pass
+        if self.lost:
+            shown = ", ".join(self.lost[:10]) + (f" and {len(self.lost) - 10} more" if len(self.lost) > 10 else "")
+            run.notes.append(f"results file INCONCLUSIVE [monitor]: {len(self.lost)} records could not be written "
+                             f"({self.problem}): {shown}; they are only in the summary above and in the history")
 
 
 _ORDER = {Verdict.FAIL: 0, Verdict.ERROR: 1, Verdict.WARN: 2, Verdict.FLAKY: 3, Verdict.SKIP: 4, Verdict.PASS: 5}

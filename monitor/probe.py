@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from monitor import run_deadline
 from monitor.analysers.network import (
     BODY,
     TLS_HANDSHAKE,
@@ -167,15 +168,19 @@ class Probe:
         return [s for s in self.sent if s.method == method and s.url == target and s.started >= since]
 
     def _retrying(self, attempt: Callable[[], T]) -> tuple[T | None, BaseException | None, int]:
+        """Attempts within the run deadline too: an attempt it cut short is the monitor's doing,
+        never the target's failure (:class:`~monitor.run_deadline.RunDeadline` is raised)."""
         attempts = 0
         while True:
             attempts += 1
             try:
                 return attempt(), None, attempts
             except (httpx.TransportError, OSError, ProbeFailure) as exc:
+                if run_deadline.passed():
+                    raise run_deadline.RunDeadline(run_deadline.message()) from exc
                 if attempts > self.settings.retries or not is_retryable(classify_error(exc)):
                     return None, exc, attempts
-                self._sleep(self.settings.retry_delay_s)
+                self._sleep(run_deadline.cap(self.settings.retry_delay_s))
 
     def request(self, method: str, url: str, *, max_bytes: int | None = None, allow_truncated: bool = False,
                 **kwargs) -> Exchange:
@@ -190,12 +195,13 @@ class Probe:
         extra = kwargs.pop("headers", None) or {}
 
         def attempt() -> httpx.Response:
-            watch = last["watch"] = Watch(deadline_s)
+            seconds = run_deadline.cap(deadline_s)
+            watch = last["watch"] = Watch(seconds)
             headers = _merged({**self.settings.origin_headers.get(_origin(url), {}),
                                **(self.session() if self.session else {})}, extra)
             started, wall = time.perf_counter(), self.clock()
             try:
-                request = self.client.build_request(method, url, headers=headers, timeout=deadline_s,
+                request = self.client.build_request(method, url, headers=headers, timeout=seconds,
                                                     extensions={"trace": watch.trace}, **kwargs)
                 response = self.client.send(request, stream=True)
                 try:
@@ -249,9 +255,10 @@ class Probe:
         deadline_s = self.settings.deadline_for((host, port))
 
         def handshake(context: ssl.SSLContext) -> bytes:
-            watch = Watch(deadline_s)
+            seconds = run_deadline.cap(deadline_s)
+            watch = Watch(seconds)
             try:
-                with socket.create_connection((host, port), timeout=deadline_s) as raw:
+                with socket.create_connection((host, port), timeout=seconds) as raw:
                     watch.watch(raw)
                     watch.phase = TLS_HANDSHAKE
                     with context.wrap_socket(raw, server_hostname=host) as tls:
@@ -277,6 +284,7 @@ class Probe:
         except ssl.SSLCertVerificationError as exc:
             verify_error = exc.verify_message or str(exc)
         except (ssl.SSLError, OSError, ProbeFailure) as exc:
+            run_deadline.check()
             verify_error = describe_error(exc)
         fetched = CertFetch(der=der, verify_error=verify_error, attempts=attempts, error=None, deadline_s=deadline_s)
         self.exchanges.append(fetched)

@@ -84,7 +84,11 @@ class HttpReceiver:
                 pass
 
             def _handle(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender gave up part-way: no message, as any HTTP server would
+                    self.close_connection = True
+                    return
                 if receiver.down:
                     self._answer(503, {"message": "receiver down"})
                     return

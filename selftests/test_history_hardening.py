@@ -16,12 +16,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from suite_runner import run_suite
 
 from monitor.history import textlog
 from monitor.history.sinks import SQLiteSink, TextHistorySink
 from monitor.history.store import HistoryStore, rebuild
 from monitor.pipeline import JsonlSink, Run, RunRecorder
-from monitor.results import CheckResult, Verdict
+from monitor.results import Category, CheckResult, Verdict
+from slurpy_sandbox import STATE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 SLURPY_MONITOR = [sys.executable, "-m", "monitor.cli"]
@@ -169,3 +171,83 @@ def test_reading_a_history_that_does_not_exist_creates_nothing(tmp_path):
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert not (tmp_path / "none.sqlite").exists()
+
+
+# item 5: nothing silently lost on a full disk
+
+def smoke(sandbox, folder: Path, history_dir: Path, results: Path):
+    return run_suite("tests/smoke", results, "--history-dir", str(history_dir), "--history", str(folder / "h.sqlite"),
+                     env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
+
+
+def text_records(history_dir: Path, run_id: str) -> list[str]:
+    return [data["id"] for path in textlog.history_files(history_dir) for data in textlog.read_file(path).lines
+            if data.get("run_id") == run_id and data.get("kind") != textlog.RUN]
+
+
+def test_a_full_disk_loses_no_record_silently_and_the_next_run_appends_them(sandbox, tmp_path):
+    sandbox.clear()
+    results_dir = tmp_path / "results"
+    results_dir.mkdir()
+    with tmpfs(tmp_path / "full", "64k") as disk:
+        history_dir = disk / "history"
+        # Leave one page (4 KiB) free: room for a few records of the run, not for all of them.
+        filler = disk / "filler"
+        with contextlib.suppress(OSError), filler.open("wb") as fh:
+            while True:
+                fh.write(b"\0" * 4096)
+                fh.flush()
+        filler.write_bytes(filler.read_bytes()[:-4096])
+        first = smoke(sandbox, tmp_path, history_dir, results_dir / "first.jsonl")
+
+        records = list(first.results.values())
+        [run_id] = {r.run_id for r in records}
+        lost_record = first.results["history:text"]
+        kept = text_records(history_dir, run_id)
+        # The verdict and the results file are whole; the text history kept some; the run says the
+        # monitor failed, names what was lost, and leaves a marker for the next run.
+        assert first.returncode == 1, first.output[-3000:]
+        assert all(r.ok for r in records if r.id != "history:text"), first.not_passing()
+        assert (lost_record.verdict, lost_record.category) == (Verdict.ERROR, Category.MONITOR)
+        assert "text history INCONCLUSIVE [monitor]: it could not take" in lost_record.message
+        assert 0 < len(kept) < len(records) - 1
+        missing = [r.id for r in records if r.id not in kept and r.id != "history:text"]
+        assert f"could not take {len(records) - 1 - len(kept)} of {len(records) - 1} records" in first.output
+        assert all(check_id in first.output for check_id in missing[:10]) and "No space left on device" in first.output
+        assert "the next run with that results folder appends them" in first.output
+        assert list(results_dir.glob(f"*{textlog.PENDING_SUFFIX}"))
+
+        filler.unlink()  # space again
+        second = smoke(sandbox, tmp_path, history_dir, results_dir / "second.jsonl")
+        assert second.returncode == 0, second.output[-3000:]
+        assert "text history: appended" in second.output
+        assert text_records(history_dir, run_id) == [r.id for r in records]  # every record, once, in order
+        assert not list(results_dir.glob(f"*{textlog.PENDING_SUFFIX}*"))
+
+        third = smoke(sandbox, tmp_path, history_dir, results_dir / "third.jsonl")
+        assert third.returncode == 0 and "text history: appended" not in third.output
+        assert text_records(history_dir, run_id) == [r.id for r in records]  # idempotent by run id
+        rebuilt = rebuild(history_dir, tmp_path / "rebuilt.sqlite")
+        assert not rebuilt.set_aside or all("torn" in s.reason for s in rebuilt.set_aside)
+        with HistoryStore(tmp_path / "rebuilt.sqlite") as store:
+            assert [r.id for r in store.results(run_id)] == [r.id for r in records]
+
+
+def test_a_results_file_on_a_full_disk_is_said_and_fails_the_run(sandbox, tmp_path):
+    sandbox.clear()
+    with tmpfs(tmp_path / "full", "16k") as disk:
+        (disk / "results.jsonl").touch()
+        with contextlib.suppress(OSError), (disk / "filler").open("wb") as fh:
+            while True:
+                fh.write(b"\0" * 4096)
+                fh.flush()
+        run = subprocess.run(  # its output kept off the full disk
+            [sys.executable, "-m", "pytest", "tests/smoke", "-q", "-p", "no:cacheprovider", "--results",
+             str(disk / "results.jsonl"), "--history", str(tmp_path / "h.sqlite"), "--output", str(tmp_path / "a")],
+            cwd=ROOT, env={**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"},
+            capture_output=True, text=True, timeout=300)
+    output = run.stdout + run.stderr
+    assert run.returncode == 1 and "INTERNALERROR" not in output, output[-3000:]
+    assert "results file INCONCLUSIVE [monitor]:" in output and "No space left on device" in output
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        assert {r.id for r in store.results()} >= {"health:backend:/health/healthz", "tls:mcp"}  # the history has them

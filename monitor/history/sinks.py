@@ -4,6 +4,7 @@ the run (every report shows it) and the sink stops trying; the results file can 
 later (``slurpy-monitor history import``)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from monitor.history import textlog
@@ -64,27 +65,73 @@ class SQLiteSink(_Guarded):
 
 
 class TextHistorySink(_Guarded):
-    """Appends the run to ``<root>/<target>/<day it started>.jsonl`` (the data branch's files)."""
+    """Appends the run to ``<root>/<target>/<day it started>.jsonl`` (the data branch's files).
+
+    The text history is the copy that outlives a runner, so nothing it could not take goes
+    unsaid: once an append fails (a full disk), the records it could not take are kept in
+    ``lost`` (their ids), the run's own plugin records the monitor's failure, and a marker beside
+    the results file (written first, so it holds them) tells the next run with the same results
+    folder to append them (:func:`textlog.catch_up`). A run that could write catches up what
+    earlier runs left pending."""
 
     def __init__(self, root: Path, results_path: Path | None = None):
         super().__init__(results_path)
         self.root = root
+        self.lost: list[str] = []
+        self.problem = ""
 
-    def _append(self, run: Run, line: dict) -> None:
+    def _append(self, run: Run, line: dict) -> bool:
         if self.broken:
-            return
+            return False
         path = textlog.day_file(self.root, run.target, run.started)
         try:
             textlog.append_line(path, line)
         except OSError as exc:
-            self._note(run, f"text history {path} cannot be written ({exc}): check the folder exists and is writable")
+            self.broken, self.problem = True, f"{path}: {exc.strerror or exc}"
+            return False
+        return True
 
     def add(self, run: Run, result: CheckResult) -> None:
         if self.seq == 0:
             self._append(run, run_info(run).to_line())
         self.seq += 1
-        self._append(run, result.to_dict())
+        if not self._append(run, result.to_dict()):
+            self.lost.append(result.id)
 
     def close(self, run: Run) -> None:
         if self.seq:
             self._append(run, run_info(run, finished=True).to_line())
+        if self.broken:
+            run.notes.append(self.loss(run))
+        elif self.results_path is not None:
+            self._catch_up(run, self.results_path.parent)
+
+    def loss(self, run: Run) -> str:
+        """What the text history could not take, by name, and how it will get it."""
+        shown = ", ".join(self.lost[:10]) + (f" and {len(self.lost) - 10} more" if len(self.lost) > 10 else "")
+        what = (f"{len(self.lost)} of {self.seq} records ({shown})" if self.lost else "the run's end")
+        said = f"the text history could not take {what}: {self.problem}"
+        if self.results_path is None or not self.results_path.exists():
+            return said + "; they are in no results file either: this run's records are lost from the history"
+        marker = textlog.pending_marker(self.results_path, run.run_id)
+        try:
+            marker.write_text(json.dumps({
+                "run_id": run.run_id, "results": str(self.results_path),
+                "day_file": str(textlog.day_file(self.root, run.target, run.started)),
+                "start_line": run_info(run).to_line(), "finish_line": run_info(run, finished=True).to_line()}))
+        except OSError as exc:
+            return (said + f"; they are in {self.results_path}, but no marker could be left for the next run "
+                           f"({exc.strerror or exc}): append this run's lines from it to the day file by hand")
+        return said + f"; they are in {self.results_path}, and the next run with that results folder appends them"
+
+    def _catch_up(self, run: Run, folder: Path) -> None:
+        for marker in sorted(folder.glob(f"*{textlog.PENDING_SUFFIX}")):
+            try:
+                added = textlog.catch_up(marker)
+            except (OSError, ValueError, KeyError) as exc:
+                run.notes.append(f"text history: could not append what an earlier run left in {marker} ({exc}); "
+                                 "the next run tries again")
+                continue
+            if added:
+                run.notes.append(f"text history: appended {added} records an earlier run could not write "
+                                 f"(from {marker.name.removesuffix(textlog.PENDING_SUFFIX)})")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -135,3 +136,58 @@ def compact(root: Path, before: date) -> list[Path]:
         path.unlink()
         written.add(month)
     return sorted(written)
+
+
+PENDING_SUFFIX = ".text-history-pending"
+
+
+def pending_marker(results: Path, run_id: str) -> Path:
+    """Left beside a results file by a run whose records the text history could not all take."""
+    return results.with_name(f"{results.name}.{run_id}{PENDING_SUFFIX}")
+
+
+def _records_of(path: Path, run_id: str) -> tuple[int, bool, bool]:
+    """(whole check records, a start line, a finish line) of ``run_id`` in ``path``."""
+    if not path.exists():
+        return 0, False, False
+    records, started, finished = 0, False, False
+    for data in read_file(path).lines:
+        if data.get("run_id") != run_id:
+            continue
+        if data.get("kind") == RUN:
+            started = True
+            finished = finished or bool(data.get("finished"))
+        else:
+            records += 1
+    return records, started, finished
+
+
+def catch_up(marker: Path) -> int:
+    """Append to the text history what a run left only in its results file (see
+    :func:`pending_marker`), then remove the marker; returns the records appended. Idempotent by run
+    id: the run's records already in its day file are counted and only the rest is appended (a torn
+    line is not a record, so its record is appended again). The marker is claimed by renaming it
+    first, so two runs catching up at once append nothing twice; if appending fails again (the disk
+    is still full) it is put back for the next run, and the error raised."""
+    claimed = marker.with_name(f"{marker.name}.claimed-{os.getpid()}")
+    try:
+        os.rename(marker, claimed)
+    except FileNotFoundError:
+        return 0  # another run took it
+    try:
+        pending = json.loads(claimed.read_text(encoding="utf-8"))
+        run_id, day = pending["run_id"], Path(pending["day_file"])
+        mine = [data for data in read_file(Path(pending["results"])).lines
+                if data.get("run_id") == run_id and data.get("kind") != RUN]
+        kept, started, finished = _records_of(day, run_id)
+        if not started:
+            append_line(day, pending["start_line"])
+        for data in mine[kept:]:
+            append_line(day, data)
+        if not finished and pending.get("finish_line"):
+            append_line(day, pending["finish_line"])
+    except BaseException:
+        os.replace(claimed, marker)
+        raise
+    claimed.unlink()
+    return max(len(mine) - kept, 0)

@@ -13,10 +13,11 @@
 * :mod:`.reports`  the GitHub step summary, JUnit properties, Allure labels and steps;
 * :mod:`.preflight` ``--stop-if-unreachable``: one probe per service before any check;
 * :mod:`.cost`     ``max_requests_per_run``: the checks left once a run has sent that many requests are skipped;
-* :mod:`.deploy`   the version check of a post-deploy gate, run when ``--deploy-version`` is given.
+* :mod:`.deploy`   the version check of a post-deploy gate, run when ``--deploy-version`` is given;
+* :mod:`.deadline` the run deadline per suite: checks it cuts off, or that start after it, are the monitor's error.
 """
 
 PLUGINS = ["monitor.plugins.target", "monitor.plugins.safety", "monitor.plugins.params", "monitor.plugins.budget",
            "monitor.plugins.results", "monitor.plugins.artifacts", "monitor.plugins.history",
            "monitor.plugins.metrics", "monitor.plugins.alerts", "monitor.plugins.reports", "monitor.plugins.preflight",
-           "monitor.plugins.deploy", "monitor.plugins.cost"]
+           "monitor.plugins.deploy", "monitor.plugins.cost", "monitor.plugins.deadline"]

@@ -1,7 +1,9 @@
 """The run kept in the history as its records arrive: the SQLite file (``--history``, default
 ``history.sqlite`` beside the results file) and, with ``--history-dir``, the text history that a
 git data branch holds. A history that cannot be written is said in words at the end of the run
-(and in every report); the verdict and the results file do not depend on it."""
+(and in every report); the verdict and the results file do not depend on it. The text history is
+the exception: it is the copy that outlives a runner, so records it could not take (a full disk)
+are named in a ``history:text`` record, ``error [monitor]``, and the run exits 1."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,13 +11,15 @@ from pathlib import Path
 import pytest
 
 from monitor import options
-from monitor.history.schedule import Cron
+from monitor.history import schedule as schedules
 from monitor.history.sinks import SQLiteSink, TextHistorySink
 from monitor.pipeline import Run, Sink
 from monitor.plugins.results import results_path
 from monitor.plugins.target import target_of
+from monitor.results import Category, CheckResult, Verdict
 
 _RUN = pytest.StashKey[Run]()
+_TEXT = pytest.StashKey[TextHistorySink]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,7 +30,7 @@ def pytest_configure(config: pytest.Config) -> None:
     schedule = config.getoption("schedule")
     if schedule:
         try:
-            Cron.parse(schedule)
+            schedules.validate(schedule)
         except ValueError as exc:
             raise pytest.UsageError(f"--schedule / $SLURPY_SCHEDULE: {exc}") from None
 
@@ -49,8 +53,25 @@ def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:
     history = history_path(config, run)
     sinks: list[Sink] = [] if history is None else [SQLiteSink(history, results)]
     if config.getoption("history_dir"):
-        sinks.append(TextHistorySink(Path(config.getoption("history_dir")), results))
+        text = config.stash[_TEXT] = TextHistorySink(Path(config.getoption("history_dir")), results)
+        sinks.append(text)
     return sinks
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_sessionfinish(session: pytest.Session):
+    """Before the run closes, a record naming what the text history lost so far (it reaches the
+    results file and every report); once every sink has closed (the run's last line may be the
+    one lost), exit 1 if the text history lost anything."""
+    text, gatherer = session.config.stash.get(_TEXT, None), session.config.pluginmanager.get_plugin("slurpy-monitor-results")
+    if text is not None and gatherer is not None and text.broken:
+        gatherer.recorder.add(CheckResult(
+            check="history", service="text", verdict=Verdict.ERROR, category=Category.MONITOR,
+            message=f"text history INCONCLUSIVE [monitor]: it could not take {len(text.lost)} of {text.seq} records "
+                    f"({text.problem}); the notes name them and say how they will be appended"))
+    yield
+    if text is not None and text.broken and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

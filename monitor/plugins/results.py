@@ -43,7 +43,8 @@ class ResultsGatherer:
         self.path = results_path(config, self.run)
         self.summary: list[str] = []
         extra = [sink for sinks in config.hook.pytest_slurpy_sinks(config=config, run=self.run) for sink in sinks]
-        self.recorder = RunRecorder(self.run, [JsonlSink(self.path), SummarySink(self.summary.extend, self.path), *extra])
+        self.jsonl = JsonlSink(self.path)  # first: whatever else fails, the results file has the run
+        self.recorder = RunRecorder(self.run, [self.jsonl, SummarySink(self.summary.extend, self.path), *extra])
         self._recorded: set[str] = set()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -73,8 +74,10 @@ class ResultsGatherer:
         return CheckResult(**where, verdict=verdict, category=None if report.passed else Category.MONITOR,
                            message=message)
 
-    def pytest_sessionfinish(self) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.recorder.close()
+        if self.jsonl.lost and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # the monitor failed to keep what it judged
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if self.summary:

@@ -1,0 +1,63 @@
+"""A run deadline (issue 18, item 7): ``slurpy-monitor run all`` against a target that hangs every
+request (slurpy_sandbox/hostile.py: accepts, never answers, stalls every TLS handshake), with the
+production example's defaults (10 s per request, 2 retries) and a short ``[run_deadline_s]``.
+What ends the run is asserted, not a clock (bench/run_deadline.py prints the wall time): every
+check has a record; a check the deadline cut off mid-request, and every check after it, is
+``error [monitor]: run deadline``, never the target's timeout; a check that finished before it
+keeps its own verdict; the run exits non-zero."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.results import Category, Verdict, read_jsonl
+from slurpy_sandbox.hostile import HostileServers
+
+ROOT = Path(__file__).resolve().parent.parent
+DEADLINE_S = 12  # the warm-up's own 10 s deadline runs out first, then the first health check is cut
+
+
+@pytest.fixture(scope="module")
+def hang():
+    with HostileServers() as servers:
+        yield servers["hang"].url.replace("http://", "https://")
+
+
+def with_deadline(seconds: float) -> str:
+    """The production example with every suite's run deadline set to ``seconds``."""
+    shipped = "[run_deadline_s]\nsmoke = 180\nsecurity = 600\njourneys = 600\n"
+    profile = (ROOT / "targets" / "production.example.toml").read_text()
+    assert shipped in profile
+    return profile.replace(shipped, f"[run_deadline_s]\nsmoke = {seconds}\nsecurity = {seconds}\njourneys = {seconds}\n")
+
+
+def run_all(tmp_path: Path, url: str, *extra: str) -> tuple[subprocess.CompletedProcess, list]:
+    targets = tmp_path / "targets"
+    targets.mkdir()
+    (targets / "hostile.toml").write_text(with_deadline(DEADLINE_S))
+    results = tmp_path / "results.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "run", "all", "--target", "hostile", "--url", f"frontend={url}",
+         "--url", f"backend={url}", "--url", f"mcp={url}", "--results", str(results), "--history", "none",
+         "--no-alerts", *extra],
+        cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SLURPY_TARGETS_DIR": str(targets)},
+        capture_output=True, text=True, timeout=DEADLINE_S + 120)
+    return proc, read_jsonl(results) if results.exists() else []
+
+
+@pytest.mark.parametrize("extra", [(), ("-n", "2")], ids=["serial", "two-workers"])
+def test_run_all_against_a_target_that_hangs_everything_ends_at_the_deadline(tmp_path, hang, extra):
+    proc, records = run_all(tmp_path, hang, *extra)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr
+    collected = {r.id for r in records}
+    assert {"health:frontend:/api/health", "tls:mcp", "cors:frontend", "journey:frontend:sign-in"} <= collected
+    cut = [r for r in records if "run deadline" in r.message]
+    assert cut and all(r.verdict is Verdict.ERROR and r.category is Category.MONITOR for r in cut)
+    stopped = [r for r in cut if "passed while this check ran: it was stopped there" in r.message]
+    not_run = [r for r in cut if "passed before this check started: not run" in r.message]
+    assert stopped and not_run and len(stopped) + len(not_run) == len(cut)
+    assert all("run_deadline_s." in r.message for r in cut)
+    assert len(records) == len(collected)  # one record per check, none twice
