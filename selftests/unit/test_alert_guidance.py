@@ -159,6 +159,8 @@ def test_block_kit_holds_to_slacks_limits_with_a_huge_error():
                "run_url": "", "owner": "o" * 3000, "runbook": "", "cause": "too slow", "reproduce": "./run suites y"}
     built = channels.blocks(message)
     jsonschema.validate(built, SLACK_MESSAGE)
+    worse = channels.blocks({**message, "kind": "worse", "update": "y" * 500, "update_detail": "z" * 5000, "summary": "s"})
+    jsonschema.validate(worse, SLACK_MESSAGE)
     assert built["attachments"][0]["color"] == channels.SEVERITY_COLOURS["warning"]
     with pytest.raises(jsonschema.ValidationError):  # the schema can fail: an unbounded field is refused
         jsonschema.validate({**built, "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "t" * 151}}]},

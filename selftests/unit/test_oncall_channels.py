@@ -10,11 +10,13 @@ from urllib.parse import quote
 import pytest
 from pydantic import ValidationError
 from receivers import HttpReceiver
-from test_alerts import OPENED, History
+from test_alerts import OPENED, T0, History, crashed, healthy, record
 
 from monitor import redact
 from monitor.alerts import dispatch
+from monitor.history.store import HistoryStore, RunInfo
 from monitor.profile import AlertChannel, Profile
+from monitor.results import Category, CheckResult
 
 ROUTING_KEY = "R0ut1ngKeyOfThirtyTwoCharacters0"  # PagerDuty's integration keys are 32 characters
 GENIE_KEY = "6b1a0c9e-genie-key-for-tests"
@@ -136,3 +138,34 @@ def test_the_profile_says_what_each_on_call_channel_needs():
     assert AlertChannel(name="g", kind="github", repo="a/b", token_secret="gh").api_url == "https://api.github.com"
     assert AlertChannel(name="o", kind="opsgenie", token_secret="og", api_url="https://api.eu.opsgenie.com").api_url == \
         "https://api.eu.opsgenie.com"
+
+
+def test_an_outage_that_gets_worse_stays_one_alert_until_it_resolves(http, monkeypatch, tmp_path):
+    """The backend crashes (runs 0-4), its headers lose HSTS from run 2, it is healthy from run 5:
+    PagerDuty gets trigger, trigger (the "worse" update, folded into the open alert), resolve, all
+    under one dedup key; Opsgenie create, create (counted), close by that alias."""
+    profile = oncall_profile(http, monkeypatch)
+    path = tmp_path / "h.sqlite"
+    for n in range(8):
+        seen = healthy(n) if n >= 5 else crashed(n)
+        if n >= 2:
+            seen.append(record(n, "headers:backend:/", "fail" if n <= 4 else "pass", "headers" if n <= 4 else None,
+                               "no HSTS", ("no HSTS",) if n <= 4 else ()))
+        started = T0 + timedelta(minutes=5 * n)
+        with HistoryStore(path) as store:
+            store.begin_run(RunInfo(f"run-{n:02d}", "t", started.isoformat(timespec="milliseconds")))
+            for seq, o in enumerate(seen):
+                kind, service, check_path = (o.check_id.split(":") + [""])[:3]
+                store.add(CheckResult(kind, service, o.verdict, o.message, target="t", url=o.url, path=check_path,
+                                      category=Category(o.category) if o.category else None, run_id=o.run_id,
+                                      suite="smoke", details={"problems": list(o.problems)} if o.problems else {}), seq)
+        dispatch.evaluate(profile, path, started + timedelta(seconds=30), "r")
+    assert http.refused == []
+    events = [r.json for r in http.got("/v2/enqueue")]
+    key = "t|backend|run-00"
+    assert [(e["event_action"], e["dedup_key"]) for e in events] == [("trigger", key), ("trigger", key), ("resolve", key)]
+    assert events[0]["payload"]["summary"].startswith("[CRITICAL] t: backend unreachable: connection refused")
+    assert events[1]["payload"]["summary"].startswith("[CRITICAL] t: backend worse: ")
+    assert list(http.pagerduty) == [key] and http.pagerduty[key]["status"] == "resolved"
+    assert list(http.opsgenie) == [key] and http.opsgenie[key]["events"] == ["create", "create", "close"]
+    assert http.opsgenie[key]["count"] == 2 and http.opsgenie[key]["status"] == "closed"
