@@ -114,9 +114,12 @@ class ActRun:
         return found
 
     def step(self, name: str) -> Step:
-        """The one main step whose name starts with ``name``."""
-        [found] = [s for s in self.steps if s.stage == "Main" and s.name.startswith(name)]
-        return found
+        """The main step whose name starts with ``name``. A composite action's step of the same
+        name as the step that uses it ends first: the last one is the outer step, whole."""
+        found = [s for s in self.steps if s.stage == "Main" and s.name.startswith(name)]
+        if len({s.name for s in found}) != 1:
+            raise LookupError(f"{len(found)} steps named {name!r}...: {sorted({s.name for s in found})}")
+        return found[-1]
 
     def output(self, job_prefix: str = "") -> str:
         """What the job's steps printed (act prefixes each line with ``[job]   | ``)."""
@@ -206,7 +209,7 @@ class Rehearsal:
         var_file.write_text("".join(f"{k}={v}\n" for k, v in (variables or {}).items()))
         artifacts = run / "artifacts"
         plumbing = {"GITHUB_RUN_ID": str(self._runs), "GITHUB_RUN_ATTEMPT": "1",
-                    "ACT_REHEARSAL_ARTIFACTS": str(artifacts), **(env or {})}
+                    "ACT_REHEARSAL_ARTIFACTS": str(artifacts), "ACT_REHEARSAL_REPOSITORY": str(self.repo), **(env or {})}
         if clock is not None:
             plumbing |= clock_env(clock)
         command = [act_binary(), event_name, "-W", f".github/workflows/{workflow}", "-e", str(run / "event.json"),
