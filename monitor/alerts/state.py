@@ -350,11 +350,13 @@ class AlertState:
         return row[0] if row else None
 
     def observations(self, target: str, since: datetime) -> list[tuple]:
-        """(run_id, started, check_id, verdict, message, url, service, time) of every record of the
-        target's runs that started at or after ``since``."""
+        """(run_id, started, check_id, verdict, message, url, service, time, category, problems) of
+        every record of the target's runs that started at or after ``since``; ``problems`` is the JSON
+        list ``details.problems`` of a failing or warning record (else NULL)."""
         with self.history._explained():
             return self._connect().execute(
-                "SELECT run_id, started, check_id, verdict, message, url, service, time FROM records "
+                "SELECT run_id, started, check_id, verdict, message, url, service, time, category, "
+                "CASE WHEN verdict IN ('fail', 'warn') THEN json_extract(details, '$.problems') END FROM records "
                 "WHERE target = ? AND started >= ? ORDER BY started, run_id, seq",
                 (target, since.isoformat(timespec="milliseconds"))).fetchall()
 

@@ -120,7 +120,7 @@ def build(observations: list[Observation], policy: SLOPolicy, now: datetime, tar
         if o.suite in policy.availability_suites:
             by_service[o.service].append(o)
     names = list(dict.fromkeys([*(services or []), *sorted(by_service)]))
-    timelines = suite_timelines(rows, now)
+    timelines = suite_timelines(rows, now, timedelta(seconds=policy.ad_hoc_sample_s))
     latency = []
     slo_since = now - timedelta(days=policy.window_days)
     for name, objective in policy.latency.items():
@@ -136,6 +136,16 @@ def burn_rate_alerts(report: Report) -> list[dict[str, Any]]:
     """For alerting: every service's multi-window burn-rate alerts, firing or not, as plain data
     ({target, service, name, factor, firing, long: {window, error_rate, burn}, short: {...}})."""
     return [{"target": report.target, "service": e.name, **a.to_dict()} for e in report.services for a in e.alerts]
+
+
+def burn_alerts_at(report: Report, moments: list[datetime]) -> dict[str, list[list[BurnAlert]]]:
+    """Each service's multi-window alerts as they stood at each of ``moments`` (the ends of
+    earlier runs), from the report's own timeline: what alerting debounces."""
+    found = {}
+    for entity in report.services:
+        tally = Tally(entity.slots)
+        found[entity.name] = [burn_alerts(burn_rates(tally, report.objective, at)) for at in moments]
+    return found
 
 
 def from_history(store: HistoryStore, target: str, policy: SLOPolicy, now: datetime,
