@@ -221,3 +221,22 @@ def test_the_gate_workflow_passes_a_healthy_deployment_and_fails_a_broken_one(sa
     finally:
         sandbox.clear()
         rehearsal.close()
+
+
+@pytest.mark.slow
+def test_each_channel_gets_one_opened_and_one_resolved_per_incident_across_the_jobs(ten_jobs):
+    """Every incident the ten jobs raised, burn-rate alerts included, reached each channel once
+    opened and once resolved, and the three channels heard the same messages."""
+    heard = incidents_heard(ten_jobs)
+    assert {check_id: [kind for _, kind in events] for check_id, events in heard.items()} == {
+        check_id: ["opened", "resolved"] for check_id in heard}, heard
+    assert heard["backend"] == [(FAULTY_JOBS[0] + 1, "opened"), (FAULTY_JOBS[-1] + 2, "resolved")]
+    titles = [title for _, title in ten_jobs.messages["webhook"]]
+    assert [t for _, t in ten_jobs.messages["slack"]] == titles, "Slack got what the webhook got"
+    assert [t for _, t in ten_jobs.messages["email"]] == titles, "e-mail got what the webhook got"
+
+
+@pytest.mark.slow
+def test_no_burn_rate_alert_before_open_after(ten_jobs):
+    early = {check_id: events[0] for check_id, events in incidents_heard(ten_jobs).items() if events[0][0] <= FAULTY_JOBS[0]}
+    assert early == {}, f"alerts opened on the first failed run (job {FAULTY_JOBS[0]}), before open_after = 2"
