@@ -73,13 +73,14 @@ def alerting(sandbox, receiver, tmp_path):
            "T_SLACK": f"{receiver.url}/slack", "T_GH": "gh-test-token", "T_PING": f"{receiver.url}/ping/watcher"}
     count = iter(range(1000))
 
-    def run(fault: bool, *args: str):
+    def run(fault: bool | tuple[str, ...], *args: str, suite: str = "tests/smoke"):
+        """One run with ``FAULT`` on (True), none (False), or the faults named."""
         sandbox.clear()
-        if fault:
-            sandbox.switch_on(FAULT)
+        for name in (FAULT,) if fault is True else fault or ():
+            sandbox.switch_on(name)
         folder = tmp_path / f"run{next(count)}"
         folder.mkdir()
-        return run_suite("tests/smoke", folder / "results.jsonl", "--history", str(history), *args, env=env)
+        return run_suite(suite, folder / "results.jsonl", "--history", str(history), *args, env=env)
 
     run.env = env
     return run, history
@@ -120,6 +121,43 @@ def test_opened_on_the_second_failure_reminded_resolved_after_two_passes(alertin
     facts, skipped = AlertLog(text).lines("sandbox")
     assert skipped == [] and sum(f["alert"] == "heartbeat" and not f["error"] for f in facts) == 7
     assert "slurpy monitor alerts" in result.output
+
+
+def announced(receiver: HttpReceiver) -> list[str]:
+    """What the chat channel was told, reminders aside (they are due at every run here)."""
+    return [title for title in firsts(receiver) if ": still open: " not in title]
+
+
+def test_a_degraded_backend_that_then_crashes_is_one_incident_that_gets_worse_once(alerting, receiver):
+    """Two runs with the backend reporting itself unhealthy open the incident, named by its cause;
+    then it stops listening: once two runs saw it, one "worse" (the crash: the health, latency and
+    TLS checks all refused are one problem); two healthy runs resolve it. One GitHub issue."""
+    run, _ = alerting
+    for faults in [("backend-degraded",)] * 2 + [("backend-down",)] * 3 + [()] * 2:
+        run(faults)
+    assert announced(receiver) == [f"[CRITICAL] sandbox: {CAUSE}",
+                                   "[CRITICAL] sandbox: backend worse: backend unreachable: connection refused",
+                                   f"[RESOLVED] sandbox: backend recovered (was: {CAUSE})"]
+    worse = next(r.json["text"] for r in receiver.got("/slack") if " worse: " in r.json["text"])
+    assert "new: backend health FAILED [connect]" in worse
+    [issue] = receiver.issues.values()
+    assert issue["state"] == "closed" and sum(" worse: " in c for c in issue["comments"]) == 1
+
+
+def test_a_new_leak_inside_a_secrets_check_already_red_is_announced_as_worse(alerting, receiver):
+    """The issue's case: the bundle leaks a Stripe secret (the check is red, announced); then a
+    chunk loaded at run time leaks an OpenAI key too. The check was red all along; the new leak is
+    still announced, once, as an update of the frontend's incident."""
+    run, _ = alerting
+    leaks = ("frontend-leaks-stripe-secret", "frontend-leaks-openai-key-in-lazy-chunk")
+    secrets = "tests/security/test_exposure.py::test_no_leaked_secrets"
+    for faults in [leaks[:1]] * 2 + [leaks] * 2:
+        run(faults, suite=secrets)
+    opened, worse = announced(receiver)
+    assert opened.startswith("[CRITICAL] sandbox: frontend secrets failing [secret]: scanned ") and "Stripe" in opened
+    assert worse.startswith("[CRITICAL] sandbox: frontend worse: frontend secrets failing [secret]: OpenAI API key "), worse
+    run(leaks, suite=secrets)
+    assert len(announced(receiver)) == 2, "the same problems again: nothing new to say"
 
 
 def test_a_receiver_down_then_up_gets_the_alert_late_but_once(alerting, receiver):

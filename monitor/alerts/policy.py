@@ -308,7 +308,10 @@ def _describe(policy: AlertPolicy, outage: Incident, first: Incident,
         if started <= outage.opened_at:
             continue
         judged = {c for c, o in checks.items() if outcome(policy, o.verdict) is not Outcome.NONE}
-        problems = {key: (text, o) for o in now_bad for key, text in _problems(o).items()}
+        problems: dict[tuple[str | None, ...], tuple[str, Observation]] = {}
+        for o in _root_first(now_bad):  # a problem several checks saw is told by the one nearest its root
+            for key, text in _problems(o).items():
+                problems.setdefault(key, (text, o))
         new = []
         for key in {*streaks, *problems}:
             owner_judged = bool(judged) if key == ("unreachable",) else key[0] in judged

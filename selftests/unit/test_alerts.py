@@ -136,6 +136,7 @@ def test_a_slow_service_that_then_stops_answering_gets_worse():
     [outage] = policy.outages(AlertPolicy(), "t", "backend", runs)
     assert outage.cause == "backend latency failing [latency]: median 900 ms over 500 ms"
     assert [(u.run_id, u.text) for u in outage.updates] == [("run-05", "backend unreachable: connection refused")]
+    assert outage.updates[0].detail.startswith("backend health FAILED [connect]")  # the health check tells it
 
 
 def test_a_service_that_flaps_between_refusing_and_hanging_is_not_worse_each_time():
