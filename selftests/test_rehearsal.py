@@ -192,3 +192,51 @@ def test_the_backends_incident_opens_and_resolves_once_on_each_channel_across_th
                 (FAULTY_JOBS[-1] + 2, f"[RESOLVED] production: backend recovered (was: {cause})")]
     for channel, received in ten_jobs.messages.items():
         assert [(job, title) for job, title in received if "backend" in title] == expected, channel
+
+
+@pytest.mark.slow
+def test_the_gate_workflow_passes_a_healthy_deployment_and_fails_a_broken_one(sandbox, tmp_path):
+    """gate.yml by hand (workflow_dispatch), through the action at the repository's root (`uses: ./`),
+    against the sandbox as production: every suite green on a healthy deployment, each record
+    stamped with the version; the job fails when the backend is down. No history token is given,
+    so the gate reads and writes no history (it would fetch it from github.com)."""
+    rehearsal = Rehearsal(tmp_path / "gate")
+    env = {STATE_ENV: str(sandbox.state_file)}
+    try:
+        rehearsal.commit({"targets/production.toml": production_profile()}, "the production profile (the sandbox)")
+        sandbox.clear()
+        healthy = rehearsal.run("gate.yml", "workflow_dispatch", {"inputs": {"target": "production", "version": "3f2c1ab"}},
+                                env=env)
+        assert healthy.ok and healthy.step("Gate").ok, healthy.output()[-4000:]
+        [records] = list(healthy.artifacts.glob("gate-production-1-1/results/*-production.jsonl"))
+        results = [json.loads(line) for line in records.read_text().splitlines()]
+        assert {r["suite"] for r in results} == {"smoke", "security", "journeys"}
+        assert {r["deploy_version"] for r in results} == {"3f2c1ab"}
+        assert not [r for r in results if r["verdict"] not in ("pass", "skip")]
+        sandbox.switch_on("backend-down")
+        broken = rehearsal.run("gate.yml", "workflow_dispatch",
+                               {"inputs": {"target": "production", "version": "3f2c1ac", "suites": "smoke"}}, env=env)
+        assert not broken.ok and not broken.step("Gate").ok, broken.output()[-4000:]
+        assert "backend" in broken.output() and "[connect]" in broken.output()
+    finally:
+        sandbox.clear()
+        rehearsal.close()
+
+
+@pytest.mark.slow
+def test_each_channel_gets_one_opened_and_one_resolved_per_incident_across_the_jobs(ten_jobs):
+    """Every incident the ten jobs raised, burn-rate alerts included, reached each channel once
+    opened and once resolved, and the three channels heard the same messages."""
+    heard = incidents_heard(ten_jobs)
+    assert {check_id: [kind for _, kind in events] for check_id, events in heard.items()} == {
+        check_id: ["opened", "resolved"] for check_id in heard}, heard
+    assert heard["backend"] == [(FAULTY_JOBS[0] + 1, "opened"), (FAULTY_JOBS[-1] + 2, "resolved")]
+    titles = [title for _, title in ten_jobs.messages["webhook"]]
+    assert [t for _, t in ten_jobs.messages["slack"]] == titles, "Slack got what the webhook got"
+    assert [t for _, t in ten_jobs.messages["email"]] == titles, "e-mail got what the webhook got"
+
+
+@pytest.mark.slow
+def test_no_burn_rate_alert_before_open_after(ten_jobs):
+    early = {check_id: events[0] for check_id, events in incidents_heard(ten_jobs).items() if events[0][0] <= FAULTY_JOBS[0]}
+    assert early == {}, f"alerts opened on the first failed run (job {FAULTY_JOBS[0]}), before open_after = 2"

@@ -26,7 +26,7 @@ from monitor.history.store import HistoryError
 from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, Profile
 from monitor.results import CheckResult, Verdict
 from monitor.secrets import MissingSecret, Secrets
-from monitor.slo.compute import BurnAlert, BurnRate
+from monitor.slo.compute import BURN_ALERTS, BurnAlert, BurnRate
 from monitor.slo.text import duration
 
 RESOLVED_SEQ = 1_000_000
@@ -126,11 +126,14 @@ def burn_incidents(profile: Profile, state: AlertState, now: datetime) -> list[p
     run of the availability suites in the lookback, a run where one fires counts as a failed run of
     ``burn:<alert>:<service>``, one where it is ready and does not as a passing run, one without
     enough known time as neither; ``open_after`` and ``resolve_after`` then apply as to any check."""
-    from monitor.slo.report import burn_alerts_at, from_history
+    from monitor.slo.compute import BURN_WINDOWS
+    from monitor.slo.read import observations
+    from monitor.slo.report import burn_alerts_at, service_slots
 
     alerts = profile.alerts
     since = now - timedelta(days=alerts.lookback_days)
-    rows, report = from_history(state.history, profile.name, profile.slo, now, list(profile.services))
+    # The lookback and the longest window before it: the same figures `uptime` gives for them.
+    rows = observations(state.history, profile.name, since - max(BURN_WINDOWS.values()))
     ends: dict[str, datetime] = {}
     begins: dict[str, datetime] = {}
     for o in rows:
@@ -142,12 +145,17 @@ def burn_incidents(profile: Profile, state: AlertState, now: datetime) -> list[p
     moments = [min(ends[run_id], now, *[begins[later] for later in order[index + 1:index + 2]])
                for index, run_id in enumerate(order)]
     found: list[policy.Incident] = []
-    for service, states in burn_alerts_at(report, moments).items():
+    for service, states in burn_alerts_at(service_slots(rows, profile.slo, now), profile.slo.availability,
+                                          moments).items():
         seen: list[policy.Observation] = []
         for index, (run_id, fired) in enumerate(zip(order, states, strict=True)):
             if index and moments[index] <= moments[index - 1]:
                 continue  # judged at the same moment as the run before: no second opinion
             begun = begins[run_id]
+            if fired is None:  # nothing down in the longest window: no alert can fire, each is passing
+                seen += [policy.Observation(run_id, begun, f"burn:{rule.name}:{service}", Verdict.PASS, "",
+                                            service=service) for rule in BURN_ALERTS]
+                continue
             for alert in fired:
                 verdict = Verdict.FAIL if alert.firing else Verdict.PASS if alert.ready else Verdict.SKIP
                 seen.append(policy.Observation(run_id, begun, f"burn:{alert.name}:{service}", verdict,
@@ -432,6 +440,7 @@ def evaluate(profile: Profile, history: Path, now: datetime, by: str, current: S
             incidents = derive(alerts, state, profile.name, now, current, burn)
             plan(alerts, state, incidents, now, run_url(), outcome, profile.name)
             deliver(alerts, state, profile.name, secret or secret_reader(profile), now, by, outcome, sleep, sync)
+            outcome.failed += state.problems
     except HistoryError as exc:
         outcome.failed.append(f"alerts not evaluated: {exc}")
     return outcome
