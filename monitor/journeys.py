@@ -316,6 +316,8 @@ class Journey(PageWatcher):
             verdict, message = Verdict.FAIL, f"{label} FAILED [{category.value}]: {url}: {failure}"
         else:
             verdict, category, message = Verdict.PASS, None, f"{label} ok: {url}: {len(self.steps)} steps in {elapsed} ms"
+            if "stopped" in self.details:  # what was left undone, and why, belongs on the one line
+                message += f"; stopped {self.details['stopped']}"
         return CheckResult(check="journey", service=self.service, path=self.name, url=url, verdict=verdict,
                            category=category, message=message, duration_ms=float(elapsed),
                            details={"steps": self.steps, "requests": self.requests, **self.details})

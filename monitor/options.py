@@ -56,8 +56,9 @@ OPTIONS = (
               metavar="VERSION", fallback=str),
     RunOption("results", "--runner", "where this run runs, stamped on every record; default the host name",
               env="SLURPY_RUNNER", metavar="NAME", fallback=socket.gethostname),
-    RunOption("results", "--schedule", "the cron line that started this run: the history then expects the next "
-              "run and shows a missed one as unknown", env="SLURPY_SCHEDULE", metavar="CRON", fallback=str),
+    RunOption("results", "--schedule", "the cron line that started this run, or the cadence of a loop ('every "
+              "15s'): the history then expects the next run and shows a missed one as unknown",
+              env="SLURPY_SCHEDULE", metavar="SCHEDULE", fallback=str),
     RunOption("history", "--history", "SQLite history this run is added to; default history.sqlite beside the "
               "results file; 'none' keeps no history", env="SLURPY_HISTORY", metavar="PATH"),
     RunOption("history", "--history-dir", "also append this run to the text history in DIR, one JSONL per target "

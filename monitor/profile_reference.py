@@ -46,7 +46,7 @@ def _type(annotation: Any) -> str:
     if annotation is Any:
         return "any value"
     if origin is typing.Literal:
-        return " \\| ".join(json.dumps(a) for a in args)
+        return " | ".join(json.dumps(a) for a in args)
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_type(a) for a in args if a is not type(None)) + (" (optional)" if type(None) in args else "")
     if origin is list:
@@ -94,8 +94,9 @@ def _section(title: str, model: type[BaseModel], out: list[str], seen: set[str])
             path = f"{title.strip('[]')}.{name}".lstrip(".")
             key = {"table": path, "array": f"[[{path}]]", "map": f"{path}.<name>"}[kind]
             nested.append((key, inner))
+            meaning = field.description or (inner.__doc__ or "").split(".")[0].replace("``", "`")
             out.append(f"| `{name}` | {'list of tables' if kind == 'array' else 'table'} (see `{key}`) | "
-                       f"{_default(field)} | {_cell(field.description or '')} |")
+                       f"{_default(field)} | {_cell(meaning)} |")
             continue
         out.append(f"| `{name}` | {_cell(_type(field.annotation))} | {_cell(_default(field))} | "
                    f"{_cell(field.description or '')} |")

@@ -2,9 +2,10 @@
 cadences a GitHub cron cannot keep (it never runs more often than every 5 minutes, and often
 late). Each round is a child pytest, the same run a scheduler makes (one way to run a suite): it
 keeps the history and alerts at its end. Rounds start on a fixed grid (start + k × every); a
-round that overruns skips the ticks it covered rather than queueing them. When the cadence is a
-whole number of minutes dividing an hour, rounds carry the matching cron line (``--schedule``),
-so the history expects each one and a missed round raises the missed-runs alert.
+round that overruns skips the ticks it covered rather than queueing them. Rounds carry the
+cadence as their schedule (``--schedule "every 15s"``): it defines the slots uptime counts
+(:mod:`monitor.history.schedule`), and a missed round is unknown time and raises the missed-runs
+alert.
 
 SIGTERM or SIGINT: no new round starts; a running one may finish within ``--grace``, else it is
 terminated. Exit 0 once stopped.
@@ -23,14 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.cli import ROOT, SUITES
-
-
-def cron_for(every_s: float) -> str:
-    """The cron line of a cadence, or "" when cron cannot say it."""
-    minutes = every_s / 60
-    if minutes != int(minutes) or 60 % int(minutes):
-        return ""
-    return "* * * * *" if minutes == 1 else f"*/{int(minutes)} * * * *"
+from monitor.history.schedule import cadence_line
 
 
 def say(line: str) -> None:
@@ -53,7 +47,7 @@ class Watch:
                 "-p", "no:cacheprovider", "--history", str(self.history), "--results", str(results)]
         if self.target:
             argv += ["--target", self.target]
-        schedule = "" if self.until_failure else cron_for(self.every_s)
+        schedule = "" if self.until_failure else cadence_line(self.every_s)
         if schedule:
             argv += ["--schedule", schedule]
         return argv + self.pytest_args
@@ -85,7 +79,7 @@ class Watch:
     def run(self) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._signal)
-        schedule = "" if self.until_failure else cron_for(self.every_s)
+        schedule = "" if self.until_failure else cadence_line(self.every_s)
         say(f"{self.suite} every {self.every_s:g} s against {self.target or 'the default target'}"
             f"{', schedule ' + repr(schedule) if schedule else ''}; history {self.history}")
         if self.until_failure:  # the gate itself was the first look

@@ -18,6 +18,9 @@ no Docker, no network beyond 127.0.0.1.
 - Secrets go through ``--secret-file``, so they reach a step only where the workflow maps them, as
   on GitHub. ``env`` (``--env``) is for the harness's own plumbing (where the sandbox is, say):
   a job sees it whether or not the workflow asks for it, which GitHub never does.
+- Steps that would download or install (``playwright install``, ``npx allure@3``, ``sudo apt-get
+  install``) are checked instead of run (``selftests/act/offline.bash``, bash's ``BASH_ENV``): what
+  they install must be on this machine already.
 - ``clock``: GitHub starts each scheduled job at its slot; a rehearsal runs them seconds apart.
   libfaketime (Debian ``faketime``) moves every process of the job to ``clock`` (a fixed offset,
   so the clock still runs); act itself, a static Go binary, keeps real time.
@@ -41,6 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIONS = Path(__file__).resolve().parent / "act" / "actions"
+OFFLINE = Path(__file__).resolve().parent / "act" / "offline.bash"  # BASH_ENV of every step: no downloads
 STAND_INS = {
     "astral-sh/setup-uv@v6": ACTIONS / "setup-uv",
     "actions/cache@v5": ACTIONS / "cache",
@@ -114,9 +118,12 @@ class ActRun:
         return found
 
     def step(self, name: str) -> Step:
-        """The one main step whose name starts with ``name``."""
-        [found] = [s for s in self.steps if s.stage == "Main" and s.name.startswith(name)]
-        return found
+        """The main step whose name starts with ``name``. A composite action's step of the same
+        name as the step that uses it ends first: the last one is the outer step, whole."""
+        found = [s for s in self.steps if s.stage == "Main" and s.name.startswith(name)]
+        if len({s.name for s in found}) != 1:
+            raise LookupError(f"{len(found)} steps named {name!r}...: {sorted({s.name for s in found})}")
+        return found[-1]
 
     def output(self, job_prefix: str = "") -> str:
         """What the job's steps printed (act prefixes each line with ``[job]   | ``)."""
@@ -206,7 +213,8 @@ class Rehearsal:
         var_file.write_text("".join(f"{k}={v}\n" for k, v in (variables or {}).items()))
         artifacts = run / "artifacts"
         plumbing = {"GITHUB_RUN_ID": str(self._runs), "GITHUB_RUN_ATTEMPT": "1",
-                    "ACT_REHEARSAL_ARTIFACTS": str(artifacts), **(env or {})}
+                    "ACT_REHEARSAL_ARTIFACTS": str(artifacts), "ACT_REHEARSAL_REPOSITORY": str(self.repo),
+                    "BASH_ENV": str(OFFLINE), **(env or {})}
         if clock is not None:
             plumbing |= clock_env(clock)
         command = [act_binary(), event_name, "-W", f".github/workflows/{workflow}", "-e", str(run / "event.json"),

@@ -51,7 +51,7 @@ def test_check_profile_separates_fix_your_profile_from_fix_your_app(sandbox, tmp
     for check in ("cookies:frontend:/:", "exposure:mcp:", "health:backend:/healthz:", "latency:backend:",
                   "validation:mcp:POST /v1/mcp/talk:"):
         assert profile_part.count(check) == 1, done.stdout
-    assert "/stats is both" in profile_part and "which set no cookie" in profile_part
+    assert "/stats is both" in profile_part and "/ answered 200 and sets no cookie" in profile_part
     assert "health:backend:/health/healthz:" in app_part and "[body]" in app_part and "profile" not in app_part
     assert done.returncode == 2, done.stdout + done.stderr
 

@@ -83,7 +83,7 @@ def test_a_failed_journey_carries_its_scrubbed_trace_and_screenshot_into_allure(
     assert done.returncode == 1, done.stdout[-3000:]
     allure = tmp_path / "results" / "allure-results"
     payment = [json.loads(p.read_text()) for p in allure.glob("*-result.json")
-               if json.loads(p.read_text())["name"].startswith("test_payment")]
+               if json.loads(p.read_text())["name"] == "journey:frontend:payment"]  # named by its check id
     [failed] = [r for r in payment if r["status"] == "failed"]
     attached = {a["name"] for a in failed.get("attachments", [])}
     assert "trace.zip" in attached, attached

@@ -130,9 +130,10 @@ def test_the_page_tells_the_story_of_the_history(chromium, page_file):
     cells = backend.locator(".bar span")
     assert cells.count() == 90
     # Today: 00:00-10:00 nobody ran (the 9-day gap) and the 11:15 slot: 10 h 05 min unknown.
-    assert cells.nth(89).get_attribute("title") == "2026-03-10: 82.61 % up, 10 h 05 min unknown"
+    assert cells.nth(89).get_attribute("title") == "2026-03-10: 82.61 % up of 1 h 55 min observed, 10 h 05 min unknown"
     # 9 days ago: 10:00-12:00 up but for the same dropped 11:15 run; 12:00-24:00 unknown.
-    assert cells.nth(80).get_attribute("title") == "2026-03-01: 100.00 % up, 12 h 05 min unknown"
+    assert cells.nth(80).get_attribute("title") == \
+        "2026-03-01: 100.00 % up of 1 h 55 min observed, 12 h 05 min unknown"
     assert cells.nth(0).get_attribute("title").endswith("no data")
     chart = backend.locator(".chart svg:visible")  # one drawn for this width, one for a phone
     assert chart.count() == 1 and "threshold 500 ms" in chart.text_content()
@@ -236,3 +237,20 @@ def test_an_empty_history_says_no_data(chromium, tmp_path):
     assert page.locator("#overall").inner_text() == "State unknown: no recent checks"
     assert "100" not in page.locator("main").inner_text().replace("100 days", "")
     assert problems == []
+
+
+def test_a_page_built_after_an_hour_of_runs_shows_figures_not_grey(tmp_path):
+    """Day one: an hour of `watch --every 15s` rounds and a few runs by hand, the backend down for
+    a minute. Every figure is there with the time behind it, and today's cell has a colour."""
+    from selftests.unit.test_slo import T0, watch_round
+
+    rows = [o for k in range(240) for o in watch_round(k, "fail" if 100 <= k < 104 else "pass")]
+    now = T0 + timedelta(hours=1)
+    report = build(rows, POLICY, now, "production", ["backend"])
+    text = write(tmp_path, report, rows, StatusPagePolicy()).read_text()
+    backend = report.services[0]
+    assert backend.uptime["24h"].ratio == pytest.approx(3540 / 3600)  # 4 rounds of 15 s down
+    assert text.count("<b>98.33 %</b><span class=meta>of 1 h 00 min observed</span>") == 3  # 24 h, 7 d, 30 d
+    assert 'class="budget">no data' not in text
+    today = re.findall(r'<span style="background:(#[0-9a-f]+)" title="([^"]+)"', text)[-1]
+    assert today == ("#e3b341", "2026-03-10: 98.33 % up of 1 h 00 min observed")

@@ -87,13 +87,21 @@ def dedupes(channel: AlertChannel) -> bool:
 
 
 def title(message: dict[str, Any]) -> str:
-    what = message["check_id"]
-    where = f"{message['target']}: {what}"
+    """One line, the root cause first: ``[CRITICAL] production: backend unreachable: connection
+    refused; also failing: latency, tls``; ``… backend worse: …``; ``[RESOLVED] … backend recovered
+    (was: …)``."""
+    where = message["target"]
+    what = message.get("summary") or f"{message['check_id']} failing"
     kind = message["kind"]
     if kind == "resolved":
-        return f"[RESOLVED] {where} passes again"
-    state = "still failing" if kind == "reminder" else "failing"
-    return f"[{message['severity'].upper()}] {where} {state}"
+        return f"[RESOLVED] {where}: {message['check_id']} recovered (was: {what})"
+    head = f"[{message['severity'].upper()}] {where}:"
+    if kind == "worse":
+        return f"{head} {message['check_id']} worse: {message['update']}"
+    if kind == "reminder":
+        return f"{head} still open: {what}"
+    also = message.get("also") or []
+    return f"{head} {what}" + (f"; also failing: {', '.join(also)}" if also else "")
 
 
 def facts(message: dict[str, Any]) -> list[tuple[str, str]]:
@@ -104,10 +112,13 @@ def facts(message: dict[str, Any]) -> list[tuple[str, str]]:
         span = f"{message['since']} to {message['resolved_at']}" + (
             f" ({runs} failed runs, {message['flaky_runs']} flaky passes while recovering)" if runs else "")
     else:
-        span = message["since"] + (f" ({runs} failed runs in a row)" if runs else "")
-    found = [("service", message.get("service") or ""), ("failing from" if message["kind"] == "resolved" else "since", span),
+        span = message["since"] + (f" ({runs} failed runs)" if runs else "")
+    worse = message["kind"] == "worse"
+    found = [("service", message.get("service") or ""), ("new", (message.get("update_detail") or "") if worse else ""),
+             ("failing from" if message["kind"] == "resolved" else "open since" if worse else "since", span),
+             ("incident", (message.get("summary") or "") if worse else ""),
              ("cause", message.get("cause") or ""),
-             ("last error", message.get("last_error") or "" if message["kind"] != "resolved" else ""),
+             ("last error", (message.get("last_error") or "") if message["kind"] in ("opened", "reminder") else ""),
              ("owner", message.get("owner") or ""), ("runbook", message.get("runbook") or ""),
              ("reproduce", message.get("reproduce") or ""), ("checked", message.get("url") or ""),
              ("run", message.get("run_url") or "")]
@@ -167,7 +178,7 @@ def _what_broke(failure: BaseException, phase: str, seconds: float) -> str:
 
 # The severity as the colour bar beside a Slack message (and the status page's colours).
 SEVERITY_COLOURS = {"critical": "#cf222e", "warning": "#b58100", "info": "#0969da", "resolved": "#1a7f37"}
-_SCANNED = ("service", "since", "failing from", "cause", "owner", "runbook")
+_SCANNED = ("service", "new", "since", "open since", "failing from", "cause", "owner", "runbook")
 
 
 def blocks(message: dict[str, Any]) -> dict[str, Any]:

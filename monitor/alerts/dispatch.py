@@ -4,6 +4,7 @@ heartbeat. Never raises for a receiver's or the history's sake: whatever went wr
 returned :class:`Outcome`, for the run summary, and the run's verdict is not touched."""
 from __future__ import annotations
 
+import json
 import math
 import os
 import shlex
@@ -25,6 +26,8 @@ from monitor.history.store import HistoryError
 from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, Profile
 from monitor.results import CheckResult, Verdict
 from monitor.secrets import MissingSecret, Secrets
+from monitor.slo.compute import BURN_ALERTS, BurnAlert, BurnRate
+from monitor.slo.text import duration
 
 RESOLVED_SEQ = 1_000_000
 
@@ -55,30 +58,46 @@ def run_url(env: Mapping[str, str] = os.environ) -> str:
     return ""
 
 
-def in_maintenance(alerts: AlertPolicy, check_id: str, now: datetime) -> str | None:
+def in_maintenance(alerts: AlertPolicy, checks: Sequence[str], now: datetime) -> str | None:
+    """Why alerts about these checks are suppressed now: a window covering every one of them."""
     for window in alerts.maintenance:
-        if window.start <= now < window.end and any(fnmatchcase(check_id, p) for p in window.checks):
+        if window.start <= now < window.end and all(any(fnmatchcase(c, p) for p in window.checks) for c in checks):
             return window.reason or f"until {window.end.isoformat()}"
     return None
 
 
+def _observation(row: Sequence) -> policy.Observation:
+    run_id, started, check_id, verdict, message, url, service, at, category, problems = row
+    listed = json.loads(problems) if problems else []
+    return policy.Observation(run_id, datetime.fromisoformat(started), check_id, Verdict(verdict), message, url, service,
+                              at, category, tuple(str(p) for p in listed) if isinstance(listed, list) else ())
+
+
 def derive(alerts: AlertPolicy, state: AlertState, target: str, now: datetime,
-           current: Sequence[CheckResult] = ()) -> list[policy.Incident]:
-    """Every incident of the target in the lookback, checks' and missed runs'."""
+           current: Sequence[CheckResult] = (), burn: Sequence[policy.Incident] = ()) -> list[policy.Incident]:
+    """Every incident of the target in the lookback: one per outage of each service (its checks'
+    incidents and its ``burn``-rate alerts' together, :func:`policy.outages`), and missed runs'."""
     since = now - timedelta(days=alerts.lookback_days)
-    observations = [policy.Observation(run_id, datetime.fromisoformat(started), check_id, Verdict(verdict), message,
-                                       url, service, at)
-                    for run_id, started, check_id, verdict, message, url, service, at in state.observations(target, since)]
+    observations = [_observation(row) for row in state.observations(target, since)]
     started = {o.run_id: o.started for o in observations}
     for result in current:  # this run's records, should the history have missed them
+        problems = result.details.get("problems") if result.verdict in (Verdict.FAIL, Verdict.WARN) else None
         observations.append(policy.Observation(result.run_id, started.get(result.run_id, now), result.id, result.verdict,
-                                               result.message, result.url, result.service, result.time))
+                                               result.message, result.url, result.service, result.time,
+                                               result.category.value if result.category else None,
+                                               tuple(map(str, problems)) if isinstance(problems, list) else ()))
+    by_service: dict[str, list[policy.Observation]] = {}
+    for o in observations:
+        by_service.setdefault(o.service or o.check_id, []).append(o)
+    burning: dict[str, list[policy.Incident]] = {}
+    for incident in burn:
+        burning.setdefault(incident.service, []).append(incident)
     found: list[policy.Incident] = []
-    for check_id, seen in policy.by_check(observations).items():
-        mine = policy.incidents(alerts, target, seen)
-        first = min(o.run_id for o in seen if o.started == min(x.started for x in seen))
-        if mine and mine[0].first_run == first:  # the streak may have begun before the lookback
-            mine[0].key = state.open_incident(target, check_id) or mine[0].key
+    for name in sorted({*by_service, *burning}):
+        seen = by_service.get(name, [])
+        mine = policy.outages(alerts, target, name, seen, burning.get(name, []))
+        if seen:
+            _keep_key(state, target, name, seen, mine)
         found += mine
     for known_target, suite in state.history.suites():
         if known_target == target:
@@ -87,39 +106,84 @@ def derive(alerts: AlertPolicy, state: AlertState, target: str, now: datetime,
     return found
 
 
+def _keep_key(state: AlertState, target: str, check_id: str, seen: Sequence[policy.Observation],
+              found: list[policy.Incident]) -> None:
+    """The first incident keeps the key it was announced under when its streak may have begun
+    before the lookback (it starts with the first run read)."""
+    first = min(seen, key=lambda o: (o.started, o.run_id)).run_id
+    if found and found[0].first_run == first:
+        found[0].key = state.open_incident(target, check_id) or found[0].key
+
+
 # The SRE workbook's two burn-rate alerts, as monitor.slo computes them: a fast burn pages, a slow
 # burn opens a ticket-level (warning) alert.
 BURN_SEVERITY = {"page-fast": "critical", "page-slow": "warning"}
 
 
 def burn_incidents(profile: Profile, state: AlertState, now: datetime) -> list[policy.Incident]:
-    """One incident per service and burn-rate alert that fires now, from the same figures as
-    ``slurpy-monitor uptime`` (monitor.slo); one that fired before and no longer does resolves.
-    The incident keeps the key it was announced under while it fires."""
-    from monitor.slo.report import burn_rate_alerts, from_history
+    """One incident per service and burn-rate alert, from the same figures as ``slurpy-monitor
+    uptime`` (monitor.slo), debounced like a check: the alerts are worked out as of the end of each
+    run of the availability suites in the lookback, a run where one fires counts as a failed run of
+    ``burn:<alert>:<service>``, one where it is ready and does not as a passing run, one without
+    enough known time as neither; ``open_after`` and ``resolve_after`` then apply as to any check."""
+    from monitor.slo.compute import BURN_WINDOWS
+    from monitor.slo.read import observations
+    from monitor.slo.report import burn_alerts_at, service_slots
 
-    _, report = from_history(state.history, profile.name, profile.slo, now, list(profile.services))
-    found = []
-    for alert in burn_rate_alerts(report):
-        check_id = f"burn:{alert['name']}:{alert['service']}"
-        announced = state.open_incident(profile.name, check_id)
-        if not alert["firing"] and announced is None:
-            continue
-        long, short = alert["long"], alert["short"]
-        found.append(policy.Incident(
-            profile.name, check_id, alert["service"], BURN_SEVERITY[alert["name"]], since=now, opened_at=now,
-            first_run=now.isoformat(timespec="seconds"), opened_run="", url="",
-            last_error=f"error budget burning at {long['burn'] or 0:.1f}x over {long['window']} and "
-                       f"{short['burn'] or 0:.1f}x over {short['window']} (alert at {alert['factor']:g}x)",
-            resolved_at=None if alert["firing"] else now, key=announced or ""))
+    alerts = profile.alerts
+    since = now - timedelta(days=alerts.lookback_days)
+    # The lookback and the longest window before it: the same figures `uptime` gives for them.
+    rows = observations(state.history, profile.name, since - max(BURN_WINDOWS.values()))
+    ends: dict[str, datetime] = {}
+    begins: dict[str, datetime] = {}
+    for o in rows:
+        if o.suite in profile.slo.availability_suites and since <= o.started <= now:
+            begins[o.run_id] = o.started
+            ends[o.run_id] = max(ends.get(o.run_id, o.started), o.time)
+    order = sorted(begins, key=lambda run_id: (begins[run_id], run_id))
+    # As of the end of each run, or the start of the next one if a clock says it ended later.
+    moments = [min(ends[run_id], now, *[begins[later] for later in order[index + 1:index + 2]])
+               for index, run_id in enumerate(order)]
+    found: list[policy.Incident] = []
+    for service, states in burn_alerts_at(service_slots(rows, profile.slo, now), profile.slo.availability,
+                                          moments).items():
+        seen: list[policy.Observation] = []
+        for index, (run_id, fired) in enumerate(zip(order, states, strict=True)):
+            if index and moments[index] <= moments[index - 1]:
+                continue  # judged at the same moment as the run before: no second opinion
+            begun = begins[run_id]
+            if fired is None:  # nothing down in the longest window: no alert can fire, each is passing
+                seen += [policy.Observation(run_id, begun, f"burn:{rule.name}:{service}", Verdict.PASS, "",
+                                            service=service) for rule in BURN_ALERTS]
+                continue
+            for alert in fired:
+                verdict = Verdict.FAIL if alert.firing else Verdict.PASS if alert.ready else Verdict.SKIP
+                seen.append(policy.Observation(run_id, begun, f"burn:{alert.name}:{service}", verdict,
+                                               burn_words(alert), service=service))
+        for check_id, mine in policy.by_check(seen).items():
+            opened = policy.incidents(alerts, profile.name, mine)
+            for incident in opened:
+                incident.severity = BURN_SEVERITY[check_id.split(":")[1]]
+            found += opened
     return found
 
 
-def message(incident: policy.Incident, kind: str, now: datetime, link: str) -> dict:
+def burn_words(alert: BurnAlert) -> str:
+    """``error budget burning at 250.0x over 1h (of 55 min known) and 1000.0x over 5m (alert at 14.4x)``."""
+    def over(rate: BurnRate) -> str:
+        return f"{rate.burn or 0:.1f}x over {rate.window} (of {duration(rate.known_s)} known)"
+
+    return f"error budget burning at {over(alert.long)} and {over(alert.short)} (alert at {alert.factor:g}x)"
+
+
+def message(incident: policy.Incident, kind: str, now: datetime, link: str, update: policy.Update | None = None) -> dict:
+    """What a channel is given: the incident as data, and for "worse" the new problem (``update``)."""
     return {"kind": kind, "target": incident.target, "check_id": incident.check_id, "service": incident.service,
             "severity": incident.severity, "since": incident.since.isoformat(timespec="seconds"),
             "opened_at": incident.opened_at.isoformat(timespec="seconds"),
             "resolved_at": incident.resolved_at.isoformat(timespec="seconds") if incident.resolved_at else None,
+            "summary": incident.cause, "also": incident.also, "checks": incident.checks,
+            "update": update.text if update else None, "update_detail": update.detail if update else None,
             "last_error": incident.last_error, "url": incident.url, "run_url": link, "incident": incident.key,
             "failed_runs": incident.failed_runs, "flaky_runs": incident.flaky_runs, "at": now.isoformat(timespec="seconds")}
 
@@ -131,10 +195,10 @@ def plan(alerts: AlertPolicy, state: AlertState, incidents: list[policy.Incident
     for incident in incidents:
         if incident.open:
             outcome.open_incidents.append(f"{incident.severity} {incident.check_id} since "
-                                          f"{incident.since:%Y-%m-%d %H:%M} UTC: {incident.last_error}")
+                                          f"{incident.since:%Y-%m-%d %H:%M} UTC: {incident.cause or incident.last_error}")
         elif incident.resolved_at and incident.resolved_at < enabled:
             continue  # over before alerting began
-        why = in_maintenance(alerts, incident.check_id, now)
+        why = in_maintenance(alerts, incident.checks or [incident.check_id], now)
         if why:
             outcome.suppressed.append(f"{incident.check_id}: {why}")
             continue
@@ -142,21 +206,23 @@ def plan(alerts: AlertPolicy, state: AlertState, incidents: list[policy.Incident
             if SEVERITIES.index(incident.severity) < SEVERITIES.index(channel.min_severity):
                 continue
             known = state.known(incident.key, channel.name)
-            events: list[tuple[str, int]] = []
+            events: list[tuple[str, int, policy.Update | None]] = []
             if incident.open:
-                events.append(("opened", 0))
+                events.append(("opened", 0, None))
                 due = math.floor((now - incident.opened_at) / timedelta(hours=alerts.remind_every_h)) \
                     if alerts.remind_every_h else 0
                 if due >= 1 and "opened" in known:
-                    events.append((f"reminder-{due}", due))
+                    events.append((f"reminder-{due}", due, None))
+                if "opened" in known:  # a new problem while it is open: once, after the opening
+                    events += [(f"worse-{u.key}", n, u) for n, u in enumerate(incident.updates, 1)]
             elif "opened" in known:
-                events.append(("resolved", RESOLVED_SEQ))
-            for event, seq in events:
+                events.append(("resolved", RESOLVED_SEQ, None))
+            for event, seq, update in events:
                 if event not in known:
                     state.ensure(Delivery(incident.key, event, channel.name, incident.target, incident.check_id, seq,
-                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link)
-                                          | guidance(alerts, incident.check_id, incident.service, incident.target,
-                                                     incident.last_error),
+                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link, update)
+                                          | guidance(alerts, incident.root or incident.check_id, incident.service,
+                                                     incident.target, incident.last_error),
                                           now.isoformat(timespec="milliseconds"), ""), now)
 
 
@@ -237,7 +303,8 @@ def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channel
     for delivery in state.outstanding(target):
         channel = by_name.get(delivery.channel)
         route = (delivery.incident, delivery.channel)
-        if channel is None or route in blocked or in_maintenance(alerts, delivery.check_id, now):
+        if channel is None or route in blocked or \
+                in_maintenance(alerts, delivery.message.get("checks") or [delivery.check_id], now):
             blocked.add(route)
             continue
         dedupe = channels.dedupes(channel)
@@ -369,11 +436,11 @@ def evaluate(profile: Profile, history: Path, now: datetime, by: str, current: S
     alerts = profile.alerts
     try:
         with AlertState(history, log=AlertLog(log_dir) if log_dir else None) as state:
-            incidents = derive(alerts, state, profile.name, now, current)
-            if alerts.channels and alerts.burn_rate:
-                incidents += burn_incidents(profile, state, now)
+            burn = burn_incidents(profile, state, now) if alerts.channels and alerts.burn_rate else []
+            incidents = derive(alerts, state, profile.name, now, current, burn)
             plan(alerts, state, incidents, now, run_url(), outcome, profile.name)
             deliver(alerts, state, profile.name, secret or secret_reader(profile), now, by, outcome, sleep, sync)
+            outcome.failed += state.problems
     except HistoryError as exc:
         outcome.failed.append(f"alerts not evaluated: {exc}")
     return outcome

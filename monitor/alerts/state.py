@@ -185,6 +185,7 @@ class AlertState:
         self.path = path
         self.history = HistoryStore(path, busy_timeout_s=busy_timeout_s)
         self.log = log
+        self.problems: list[str] = []
         self._ready = False
 
     def __enter__(self) -> AlertState:
@@ -212,8 +213,14 @@ class AlertState:
             yield db
 
     def _note(self, target: str, line: dict[str, Any], now: datetime) -> None:
-        if self.log is not None:
-            self.log.append(target, line, now)
+        """Append to the text copy. One that cannot be written (a full disk) costs the copy, said
+        once in ``problems``, never the delivery itself."""
+        if self.log is not None and not self.problems:
+            try:
+                self.log.append(target, line, now)
+            except OSError as exc:
+                self.problems.append(f"alert state not kept as text in {self.log.folder(target)} ({exc}): the next "
+                                     "job will not know what this one sent")
 
     # the text copy
 
@@ -350,11 +357,13 @@ class AlertState:
         return row[0] if row else None
 
     def observations(self, target: str, since: datetime) -> list[tuple]:
-        """(run_id, started, check_id, verdict, message, url, service, time) of every record of the
-        target's runs that started at or after ``since``."""
+        """(run_id, started, check_id, verdict, message, url, service, time, category, problems) of
+        every record of the target's runs that started at or after ``since``; ``problems`` is the JSON
+        list ``details.problems`` of a failing or warning record (else NULL)."""
         with self.history._explained():
             return self._connect().execute(
-                "SELECT run_id, started, check_id, verdict, message, url, service, time FROM records "
+                "SELECT run_id, started, check_id, verdict, message, url, service, time, category, "
+                "CASE WHEN verdict IN ('fail', 'warn') THEN json_extract(details, '$.problems') END FROM records "
                 "WHERE target = ? AND started >= ? ORDER BY started, run_id, seq",
                 (target, since.isoformat(timespec="milliseconds"))).fetchall()
 

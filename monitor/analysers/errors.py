@@ -8,7 +8,7 @@ import re
 # no dot (a container's), an internal suffix, or any explicit port.
 _INTERNAL_URL = re.compile(
     r"\bhttps?://(?:localhost|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+"
-    r"|169\.254\.\d+\.\d+|[A-Za-z0-9-]+(?=[:/\s\"']|$)|[\w.-]+\.(?:internal|local|svc|lan|cluster\.local)\b|[\w.-]+:\d+)")
+    r"|169\.254\.\d+\.\d+|[A-Za-z0-9-]+(?=[:/\s\"']|$)|[\w.-]+\.(?:internal|local|svc|lan|cluster\.local)\b|[\w.-]+:\d+)[^\s\"'<>]*")
 LEAKS = (
     ("a Python traceback", re.compile(r"Traceback \(most recent call last\)")),
     ("a Python stack frame", re.compile(r'File "[^"]+", line \d+')),

@@ -42,9 +42,6 @@ def static_mistakes(profile: Profile) -> list[Finding]:
         if both:
             found.append(Finding("profile", f"exposure:{name}", f"{', '.join(both)} is both checked as a health/version "
                                  f"endpoint (it must answer) and listed in private_paths (it must not): keep one"))
-        if sec.session_cookies and not sec.cookie_paths:
-            found.append(Finding("profile", f"cookies:{name}", "session_cookies are named but no cookie_paths lists a "
-                                 "page that sets them: nothing checks them"))
         if sec.cors_origins is not None and not sec.cors_path:
             found.append(Finding("profile", f"cors:{name}", "cors_origins are listed but no cors_path names a route to "
                                  "probe: the CORS check does not run"))
@@ -74,10 +71,9 @@ def _fix(profile: Profile, result: CheckResult) -> tuple[Fix, str] | None:
     if result.category is Category.MONITOR:
         if "run the check again" in message:
             return "setup", message
-        return "profile", message  # the check never reached what it judges: the profile pointed it elsewhere
-    if result.check == "cookies" and "no Set-Cookie on this page" in message:
-        return "profile", (f"cookie_paths lists {result.path}, which set no cookie: remove it, or list a page that "
-                           f"sets one ({message})")
+        # The check never reached what it judges (a cookie page that sets no cookie, a route that
+        # answers 404/405): the profile pointed it elsewhere, and the message says where to look.
+        return "profile", message
     if result.check == "health" and result.category is Category.HTTP_STATUS and "got 404" in message:
         return "profile", f"{result.path} answered 404: is it the health path? ({message})"
     errors = re.search(r"answered an error \(([\d, ]+)\)", message)

@@ -38,12 +38,15 @@ def message(check: str, service: str, verdict: Verdict, category: Category | Non
 
 
 def judged(check: str, service: str, *, category: Category, problems: list[str], ok_message: str, url: str = "",
-           path: str = "", verdict: Verdict | None = None, details: dict[str, Any] | None = None) -> CheckResult:
+           path: str = "", verdict: Verdict | None = None, details: dict[str, Any] | None = None,
+           preface: str = "") -> CheckResult:
     """Fail with the problems (the first few in the message, all in ``details.problems``), or pass.
-    ``verdict`` overrides for a non-failing outcome that is not a plain pass (a warning)."""
+    ``verdict`` overrides for a non-failing outcome that is not a plain pass (a warning).
+    ``preface`` opens a failing message (what was looked at) without being a problem itself: alerting
+    tells a new problem from the ones already announced by ``details.problems``."""
     details = dict(details or {})
     if problems:
-        shown = "; ".join(problems[:MAX_SHOWN])
+        shown = "; ".join([*filter(None, [preface]), *problems[:MAX_SHOWN]])
         if len(problems) > MAX_SHOWN:
             shown += f"; and {len(problems) - MAX_SHOWN} more (see details.problems in the results file)"
         details["problems"] = problems

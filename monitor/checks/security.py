@@ -279,10 +279,9 @@ def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_fil
     # as a warning (counted and named), so a real leak never arrives in a check already red for it.
     unread = scan.unread_summary
     problems = [*(leak.describe() for leak in scan.leaks), *filter(None, [scan.bound, unread])]
-    if problems:  # files and bytes scanned belong in every verdict's message
-        problems[0] = f"{scan.summary}; {problems[0]}"
+    # files and bytes scanned belong in every verdict's message: its preface, not a problem of its own
     return judged("secrets", service, category=Category.SECRET, problems=problems, url=base_url, details=scan.details,
-                  verdict=Verdict.WARN if problems and not scan.leaks else None,
+                  preface=scan.summary, verdict=Verdict.WARN if problems and not scan.leaks else None,
                   ok_message=f"no server secret: {scan.summary}, each once"
                   + (f" ({'; '.join(scan.notes)})" if scan.notes else ""))
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.analysers.errors import error_leaks
 from monitor.analysers.health import judge_health
 from monitor.analysers.latency import Sample, judge_latency
 from monitor.analysers.tls import judge_certificate, read_certificate
@@ -29,8 +30,11 @@ def health(probe: Probe, service: str, url: str, endpoint: HealthEndpoint, warm_
     response = exchange.response
     verdict = judge_health(endpoint, response.status_code, response.headers, response.content)
     details.update(status=response.status_code, elapsed_ms=exchange.elapsed_ms)
+    problems = [verdict.describe()] if not verdict.ok else []
+    if response.status_code >= 400 and (leaks := error_leaks(response.text, response.status_code)):
+        problems.append(f"the {response.status_code} body reveals {', '.join(leaks)}")
     return judged("health", service, category=verdict.category or Category.BODY,
-                  problems=[verdict.describe()] if not verdict.ok else [], url=url, path=endpoint.path,
+                  problems=problems, url=url, path=endpoint.path,
                   ok_message=f"answered {response.status_code} in {exchange.elapsed_ms:.0f} ms", details=details)
 
 

@@ -1,10 +1,12 @@
 """When a scheduled suite was expected to run, and what each expected run found.
 
-A scheduler (GitHub's cron) names its schedule as a cron line; every run it starts carries that
-line. Each cron slot is a window from one scheduled time to the next: a run that started inside
-it observed the target for that window. A window without a run is *unknown*, never up: GitHub
-delays scheduled runs and drops some under load, and a run that started more than one interval
-late leaves the window it was meant for unobserved, which is the truth.
+A scheduler names its schedule; every run it starts carries it. GitHub's cron gives a cron line:
+each cron slot is a window from one scheduled time to the next, and a run that started inside it
+observed the target for that window. The watch mode gives its cadence, ``every 15s``: each round
+observes from its start until the next round, when that came within half a cadence of being due,
+else for one cadence. A window without a run is *unknown*, never up: GitHub delays scheduled runs
+and drops some under load, and a run that started more than one interval late leaves the window
+it was meant for unobserved, which is the truth.
 """
 from __future__ import annotations
 
@@ -82,6 +84,34 @@ class Cron:
         return next(self.times(moment + timedelta(microseconds=1), moment + timedelta(days=2)))
 
 
+CADENCE = "every "
+
+
+def cadence_of(schedule: str) -> timedelta | None:
+    """The interval of a cadence schedule (``every 15s``, what the watch mode records), None for
+    anything else (a cron line, or "" for a run started by hand)."""
+    if not schedule.startswith(CADENCE):
+        return None
+    text = schedule.removeprefix(CADENCE)
+    try:
+        seconds = float(text.removesuffix("s"))
+    except ValueError:
+        seconds = 0.0
+    if not text.endswith("s") or not seconds > 0:
+        raise ValueError(f"schedule {schedule!r}: a cadence is 'every <seconds>s', e.g. 'every 15s'")
+    return timedelta(seconds=seconds)
+
+
+def cadence_line(every_s: float) -> str:
+    return f"{CADENCE}{every_s:g}s"
+
+
+def validate(schedule: str) -> None:
+    """Raise ValueError, in words, for a schedule neither a cron line nor a cadence."""
+    if cadence_of(schedule) is None:
+        Cron.parse(schedule)
+
+
 @dataclass(frozen=True)
 class ObservedRun:
     run_id: str
@@ -114,6 +144,10 @@ def timeline(runs: Iterable[ObservedRun], now: datetime) -> list[Slot]:
         later = [r.started for r in scheduled[index:] if r.schedule != run.schedule]
         until = later[0] if later else now
         mine = [r for r in scheduled[index:] if r.schedule == run.schedule and r.started < until]
+        every = cadence_of(run.schedule)
+        if every is not None:
+            slots += _cadence_slots(mine, every, until)
+            continue
         cron = Cron.parse(run.schedule)
         starts = list(cron.times(cron.slot_of(run.started), until))
         bounds = [*starts, cron.next_after(starts[-1])]
@@ -127,6 +161,28 @@ def timeline(runs: Iterable[ObservedRun], now: datetime) -> list[Slot]:
                 continue  # still open, or the schedule was replaced before it ended
             status = min((r.status for r in inside), key=_WORST.__getitem__, default=Status.UNKNOWN)
             slots.append(Slot(start, end, run.schedule, status, [r.run_id for r in inside]))
+    return slots
+
+
+LATE = 0.5  # of a cadence: a round that late still closes the previous round's window
+
+
+def _cadence_slots(runs: list[ObservedRun], every: timedelta, until: datetime) -> list[Slot]:
+    """A stretch of rounds on a cadence: each observes until the next one if it came on time
+    (within ``LATE`` of a cadence after it was due), else for one cadence; every cadence after
+    that without a round is an unknown slot, the last one cut at the next round. After the last
+    round, only whole cadences that ended by ``until`` are listed."""
+    slots: list[Slot] = []
+    for run, after in zip(runs, [*(r.started for r in runs[1:]), None], strict=True):
+        end = run.started + every
+        if after is not None and after <= end + every * LATE:
+            slots.append(Slot(run.started, after, run.schedule, run.status, [run.run_id]))
+            continue
+        slots.append(Slot(run.started, end, run.schedule, run.status, [run.run_id]))
+        stop = after if after is not None else until
+        while end < stop and (after is not None or end + every <= until):
+            slots.append(Slot(end, min(end + every, stop) if after is not None else end + every, run.schedule))
+            end += every
     return slots
 
 

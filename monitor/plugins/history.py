@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from monitor import options
-from monitor.history.schedule import Cron
+from monitor.history import schedule as schedules
 from monitor.history.sinks import SQLiteSink, TextHistorySink
 from monitor.pipeline import Run, Sink
 from monitor.plugins.results import results_path
@@ -30,7 +30,7 @@ def pytest_configure(config: pytest.Config) -> None:
     schedule = config.getoption("schedule")
     if schedule:
         try:
-            Cron.parse(schedule)
+            schedules.validate(schedule)
         except ValueError as exc:
             raise pytest.UsageError(f"--schedule / $SLURPY_SCHEDULE: {exc}") from None
 

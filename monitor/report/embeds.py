@@ -5,7 +5,9 @@ incidents.
 
 Like the page, none of it carries check messages, paths or internal URLs, and hidden services are
 left out. Every figure is the SLO module's (:mod:`monitor.slo.report`): nothing is recomputed here
-but the response time, which the page's chart also reads from the latency check's samples.
+but the response time, which the page's chart also reads from the latency check's samples. What
+the page and these files both say is decided here once: which incidents are listed and their ids,
+their cause in words, the uptime colour bands, the maintenance windows and the services they cover.
 """
 from __future__ import annotations
 
@@ -66,6 +68,7 @@ def root_cause(incident: Incident) -> str:
 
 
 def uptime_colour(ratio: float | None) -> str:
+    """The band of an uptime figure, by shields.io's colour names: >= 99.9 %, >= 99 %, >= 95 %, below."""
     if ratio is None:
         return "lightgrey"
     for floor, colour in ((0.999, "brightgreen"), (0.99, "green"), (0.95, "yellow")):

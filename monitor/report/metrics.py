@@ -49,17 +49,21 @@ def _slo(reg: CollectorRegistry, report: Report) -> None:
                    (*_SERVICE, "window"), registry=reg)
     unknown = Gauge("slurpy_unknown_seconds", "time in the window a scheduled run was due and none ran",
                     (*_SERVICE, "window"), registry=reg)
+    known = Gauge("slurpy_known_seconds", "time in the window the runs observed: what the uptime ratio is of",
+                  (*_SERVICE, "window"), registry=reg)
     budget = Gauge("slurpy_error_budget_remaining_ratio", "share of the SLO window's error budget left (below 0: "
                    "overspent)", _SERVICE, registry=reg)
     objective = Gauge("slurpy_slo_objective_ratio", "the availability objective", ("target",), registry=reg)
     burn = Gauge("slurpy_burn_rate", "error rate over the window / the rate the objective allows",
                  (*_SERVICE, "window"), registry=reg)
-    alert = Gauge("slurpy_burn_rate_alert", "1 when both windows of the multi-window alert burn at its factor",
+    alert = Gauge("slurpy_burn_rate_alert", "1 when both windows of the multi-window alert burn at its factor "
+                  "with enough known time (as of now; alerting also waits for open_after runs)",
                   (*_SERVICE, "alert"), registry=reg)
     objective.labels(report.target).set(report.objective)
     for e in report.services:
         for window, seen in e.uptime.items():
             unknown.labels(report.target, e.name, window).set(seen.unknown_s)
+            known.labels(report.target, e.name, window).set(seen.known_s)
             if seen.ratio is not None:
                 uptime.labels(report.target, e.name, window).set(seen.ratio)
         if e.budget is not None:

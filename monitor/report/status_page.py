@@ -80,24 +80,24 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{text-align:left;
 """.replace("PHONE_MAX", str(PHONE - 1)).replace("HIDDEN_DAYS", str(DAYS - PHONE_DAYS))
 
 
+# The page's shade of each uptime band of :func:`monitor.report.embeds.uptime_colour` (the badges').
+_CELL = {"brightgreen": "#1a7f37", "green": "#7fc97f", "yellow": "#e3b341", "red": "#cf222e", "lightgrey": "#d0d7de"}
+
+
 def _cell_colour(ratio: float | None) -> str:
-    if ratio is None:
-        return "#d0d7de"
-    for floor, colour in ((0.999, "#1a7f37"), (0.99, "#7fc97f"), (0.95, "#e3b341"), (0.0, "#cf222e")):
-        if ratio >= floor:
-            return colour
-    return "#cf222e"
+    return _CELL[embeds.uptime_colour(ratio)]
 
 
-def day_bar(entity: Entity, now: datetime) -> list[tuple[str, float | None, float]]:
-    """(day, uptime or None, unknown seconds) for each of the last :data:`DAYS` days, oldest first."""
+def day_bar(entity: Entity, now: datetime) -> list[tuple[str, float | None, float, float]]:
+    """(day, uptime or None, known seconds, unknown seconds) for each of the last :data:`DAYS`
+    days, oldest first."""
     tally = Tally(entity.slots)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     days = []
     for back in range(DAYS - 1, -1, -1):
         start = today - timedelta(days=back)
         seen = tally.window(f"{start:%Y-%m-%d}", start, min(start + timedelta(days=1), now))
-        days.append((f"{start:%Y-%m-%d}", seen.ratio, seen.unknown_s))
+        days.append((f"{start:%Y-%m-%d}", seen.ratio, seen.known_s, seen.unknown_s))
     return days
 
 
@@ -209,16 +209,18 @@ def _service(entity: Entity, report: Report, rows: list[Observation], policy: St
     mine = [w for w in windows if entity.name in w.services]
     cells = []
     days = day_bar(entity, report.now)
-    for day, ratio, unknown in days:
+    for day, ratio, known, unknown in days:
         start = datetime.fromisoformat(day).replace(tzinfo=report.now.tzinfo)
         during = [w for w in mine if w.window.start < start + timedelta(days=1) and w.window.end > start]
-        said = f"{day}: " + ("no data" if ratio is None else f"{percent(ratio)} up") + \
+        said = f"{day}: " + ("no data" if ratio is None else f"{percent(ratio)} up of {duration(known)} observed") + \
             (f", {duration(unknown)} unknown" if unknown else "") + \
             "".join(f", maintenance {w.window.start:%H:%M}-{w.window.end:%H:%M} UTC" for w in during)
         cells.append(f'<span{" class=maint" if during else ""} style="background:{_cell_colour(ratio)}" title="{_e(said)}">'
                      "</span>")
     key = "<span>blue edge: maintenance</span>" if any(" class=maint" in c for c in cells) else ""
-    figures = "".join(f"<div><span class=meta>uptime {w}</span><b>{percent(entity.uptime[w].ratio)}</b></div>"
+    figures = "".join(f"<div><span class=meta>uptime {w}</span><b>{percent(entity.uptime[w].ratio)}</b>"
+                      + (f"<span class=meta>of {duration(entity.uptime[w].known_s)} observed</span>"
+                         if entity.uptime[w].known_s else "") + "</div>"
                       for w in ("24h", "7d", "30d"))
     unknown = entity.uptime["30d"].unknown_s
     return f"""<section class="service" data-service="{_e(entity.name)}" data-state="{entity.state}">
@@ -312,8 +314,8 @@ availability objective {percent(report.objective, 1)} over {report.window_days} 
 <h2 class=section id="incidents">Incidents</h2>{_incidents(report, shown, notes or {}, embeds.min_runs(profile))}
 <h2 class=section>Latency objectives ({report.window_days} days, 95th percentile)</h2>
 <div class=scroll><table><thead><tr><th>objective</th><th>p95</th><th>target</th><th>result</th></tr></thead><tbody>{latency}</tbody></table></div>
-</main><footer class="meta"><p>Uptime counts only time a check observed; "unknown" is time a scheduled check was due
-and did not run, never counted as up.</p>
+</main><footer class="meta"><p>Uptime counts only time a check observed (a scheduled run its slot, a run by hand
+the minutes after it); "unknown" is time a scheduled check was due and did not run, never counted as up.</p>
 <p>Follow: <a href="incidents.atom">incidents feed (Atom)</a> · <a href="summary.json">summary.json</a> · badges: {badges or "none"}</p></footer></body></html>
 """
 

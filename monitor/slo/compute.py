@@ -1,14 +1,21 @@
-"""Uptime as good time / known time over the history's expected-run slots.
+"""Uptime as good time / known time over what the runs observed.
 
-Each scheduled run observed its cron slot (:mod:`monitor.history.schedule`): a slot whose run
-found a check failing is *down* time, one whose run found it passing is *up* time, a slot with
-no run (GitHub dropped or delayed it) is *unknown* time, reported beside the figure and never
-counted as up. A window without any known time has no figure (``None``, "no data"), never 100 %.
+Each scheduled run observed its slot (:mod:`monitor.history.schedule`: a cron slot, or the watch
+mode's cadence): a slot whose run found a check failing is *down* time, one whose run found it
+passing is *up* time, a slot with no run (GitHub dropped or delayed it) is *unknown* time,
+reported beside the figure and never counted as up. A run with no schedule (by hand, a deploy
+gate) counts for what it saw: inside an expected slot it joins it (a missed slot becomes known),
+elsewhere it is a sample that observes from its start until the next run or slot, at most
+``ad_hoc_sample_s``. A window with no run in it has no figure (``None``, "no data"), never 100 %;
+every figure comes with the known time behind it.
 
 Burn rates follow Google's SRE workbook (chapter "Alerting on SLOs"): the error rate over a
-window divided by the rate the SLO allows; a page fires when both a long and a short window burn
-faster than the factor (14.4x over 1 h confirmed by 5 m: 2 % of a 30-day budget in an hour; 6x
-over 6 h confirmed by 30 m: 5 % in six hours).
+window divided by the rate the SLO allows, from the same known time as uptime (so over one
+window, uptime = 1 - error rate, and both have a figure or neither). A page fires when both a
+long and a short window burn faster than the factor (14.4x over 1 h confirmed by 5 m: 2 % of a
+30-day budget in an hour; 6x over 6 h confirmed by 30 m: 5 % in six hours), and only once the
+long window holds at least two short windows of known time and the short window is at least half
+known: a burn worked out from one run is an extrapolation, not a confirmation.
 """
 from __future__ import annotations
 
@@ -21,6 +28,8 @@ from itertools import accumulate, pairwise
 from typing import Any, NamedTuple
 
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
+
+AD_HOC_SAMPLE = timedelta(minutes=5)  # GitHub's finest cron: what a scheduled run would have covered
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 BURN_WINDOWS = {"5m": timedelta(minutes=5), "30m": timedelta(minutes=30), "1h": timedelta(hours=1),
@@ -35,7 +44,6 @@ class BurnAlertRule:
     factor: float
 
 
-MIN_RUNS = 2
 BURN_ALERTS = (BurnAlertRule("page-fast", "1h", "5m", 14.4), BurnAlertRule("page-slow", "6h", "30m", 6.0))
 _OK = frozenset({"pass", "flaky", "warn"})
 # What a run's failure of these categories means for the state a person reads: the service
@@ -92,8 +100,8 @@ def _covering(slots: list[Slot], moment: datetime) -> list[Slot]:
 
 @dataclass
 class Uptime:
-    """Seconds up, down and unknown inside one window; ``ratio`` is None ("no data") unless at
-    least :data:`MIN_RUNS` runs observed it: one run is a sample, not a history."""
+    """Seconds up, down and unknown inside one window; ``ratio`` is None ("no data") when no run
+    observed any of it."""
 
     window: str
     up_s: float = 0.0
@@ -107,7 +115,7 @@ class Uptime:
 
     @property
     def ratio(self) -> float | None:
-        return self.up_s / self.known_s if self.known_s > 0 and self.runs >= MIN_RUNS else None
+        return self.up_s / self.known_s if self.known_s > 0 else None
 
     def to_dict(self) -> dict[str, Any]:
         return {"window": self.window, "uptime": self.ratio, "up_s": self.up_s, "down_s": self.down_s,
@@ -146,6 +154,7 @@ class BurnRate:
     window: str
     error_rate: float | None  # down / known time in the window; None: nothing known
     burn: float | None  # error_rate / (1 - objective)
+    known_s: float = 0.0  # the known time behind it
 
 
 @dataclass(frozen=True)
@@ -158,11 +167,17 @@ class BurnAlert:
     factor: float
 
     @property
+    def ready(self) -> bool:
+        """Enough known time to judge: two short windows' worth in the long one, half the short one."""
+        short = BURN_WINDOWS[self.short.window].total_seconds()
+        return self.long.known_s >= 2 * short and self.short.known_s >= short / 2
+
+    @property
     def firing(self) -> bool:
-        return all(w.burn is not None and w.burn >= self.factor for w in (self.long, self.short))
+        return self.ready and all(w.burn is not None and w.burn >= self.factor for w in (self.long, self.short))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "factor": self.factor, "firing": self.firing,
+        return {"name": self.name, "factor": self.factor, "firing": self.firing, "ready": self.ready,
                 "long": vars(self.long), "short": vars(self.short)}
 
 
@@ -170,8 +185,8 @@ def burn_rates(tally: Tally, objective: float, now: datetime) -> dict[str, BurnR
     rates = {}
     for name, span in BURN_WINDOWS.items():
         seen = tally.window(name, now - span, now)
-        error = seen.down_s / seen.known_s if seen.known_s > 0 else None
-        rates[name] = BurnRate(name, error, None if error is None else error / (1 - objective))
+        error = 1 - seen.ratio if seen.ratio is not None else None  # the uptime figure's own complement
+        rates[name] = BurnRate(name, error, None if error is None else error / (1 - objective), seen.known_s)
     return rates
 
 
@@ -268,17 +283,41 @@ def state(latest: list[Observation]) -> str:
     return "up" if any(o.verdict in _OK for o in latest) else "unknown"
 
 
-def suite_timelines(observations: Iterable[Observation], now: datetime) -> dict[str, list[Slot]]:
-    """Each suite's expected slots and the runs that observed them, worked out once for all of
+def suite_timelines(observations: Iterable[Observation], now: datetime,
+                    sample: timedelta = AD_HOC_SAMPLE) -> dict[str, list[Slot]]:
+    """Each suite's observed slots and the runs that observed them, worked out once for all of
     its checks and services (a run stamped later than ``now``, by a clock that is ahead, still
-    closes its slot)."""
+    closes its slot): the expected slots of its schedules, and the runs started by hand."""
     runs: dict[str, dict[str, ObservedRun]] = defaultdict(dict)
     latest = now
     for o in observations:
         if o.run_id not in runs[o.suite]:
             runs[o.suite][o.run_id] = ObservedRun(o.run_id, o.started, o.schedule, Status.UNKNOWN)
             latest = max(latest, o.started + timedelta(microseconds=1))
-    return {suite: timeline(found.values(), latest) for suite, found in runs.items()}
+    return {suite: with_samples(timeline(found.values(), latest), [r for r in found.values() if not r.schedule], sample)
+            for suite, found in runs.items()}
+
+
+def with_samples(slots: list[Slot], ad_hoc: Iterable[ObservedRun], sample: timedelta) -> list[Slot]:
+    """``slots`` with the runs no schedule started: one inside a slot joins it; one outside every
+    slot observes from its start until the next such run or the next slot, at most ``sample``
+    (runs that started together share it)."""
+    slots = sorted(slots, key=lambda s: s.start)
+    starts = [s.start for s in slots]
+    extra: list[Slot] = []
+    pending = sorted(ad_hoc, key=lambda r: (r.started, r.run_id))
+    begins = [r.started for r in pending]
+    for run in pending:
+        inside = bisect_right(starts, run.started) - 1
+        if inside >= 0 and slots[inside].end > run.started:
+            slots[inside].run_ids.append(run.run_id)
+        elif extra and extra[-1].start == run.started:
+            extra[-1].run_ids.append(run.run_id)
+        else:
+            after = bisect_right(begins, run.started)
+            following = begins[after:after + 1] + starts[bisect_right(starts, run.started):][:1]
+            extra.append(Slot(run.started, min([run.started + sample, *following]), "", Status.UNKNOWN, [run.run_id]))
+    return sorted(slots + extra, key=lambda s: s.start) if extra else slots
 
 
 _RANK = {Status.DOWN: 0, Status.UP: 1, Status.UNKNOWN: 2}

@@ -12,6 +12,7 @@ from monitor.history.schedule import Slot
 from monitor.history.store import HistoryStore
 from monitor.profile import SLOPolicy
 from monitor.slo.compute import (
+    BURN_WINDOWS,
     WINDOWS,
     Budget,
     BurnAlert,
@@ -120,7 +121,7 @@ def build(observations: list[Observation], policy: SLOPolicy, now: datetime, tar
         if o.suite in policy.availability_suites:
             by_service[o.service].append(o)
     names = list(dict.fromkeys([*(services or []), *sorted(by_service)]))
-    timelines = suite_timelines(rows, now)
+    timelines = suite_timelines(rows, now, timedelta(seconds=policy.ad_hoc_sample_s))
     latency = []
     slo_since = now - timedelta(days=policy.window_days)
     for name, objective in policy.latency.items():
@@ -136,6 +137,31 @@ def burn_rate_alerts(report: Report) -> list[dict[str, Any]]:
     """For alerting: every service's multi-window burn-rate alerts, firing or not, as plain data
     ({target, service, name, factor, firing, long: {window, error_rate, burn}, short: {...}})."""
     return [{"target": report.target, "service": e.name, **a.to_dict()} for e in report.services for a in e.alerts]
+
+
+def service_slots(rows: list[Observation], policy: SLOPolicy, now: datetime) -> dict[str, list[Slot]]:
+    """Each service's timeline from its checks in the availability suites, as :func:`build` works
+    it out, without the per-check figures, budgets or latency: what burn rates read."""
+    by_service: dict[str, list[Observation]] = defaultdict(list)
+    for o in rows:
+        if o.suite in policy.availability_suites:
+            by_service[o.service].append(o)
+    timelines = suite_timelines(rows, now, timedelta(seconds=policy.ad_hoc_sample_s))
+    return {name: slots_for(seen, timelines) for name, seen in by_service.items()}
+
+
+def burn_alerts_at(slots: dict[str, list[Slot]], objective: float, moments: list[datetime],
+                   quiet: set[int] | None = None) -> dict[str, list[list[BurnAlert] | None]]:
+    """Each service's multi-window alerts as they stood at each of ``moments`` (the ends of runs),
+    from its timeline: what alerting debounces. None at a moment with no down time at all in the
+    longest window (nothing can fire; worked out first, it spares the other windows)."""
+    longest = max(BURN_WINDOWS.values())
+    found: dict[str, list[list[BurnAlert] | None]] = {}
+    for name, timeline in slots.items():
+        tally = Tally(timeline)
+        found[name] = [None if not tally.window("", at - longest, at).down_s else
+                       burn_alerts(burn_rates(tally, objective, at)) for at in moments]
+    return found
 
 
 def from_history(store: HistoryStore, target: str, policy: SLOPolicy, now: datetime,

@@ -20,7 +20,8 @@ def duration(seconds: float) -> str:
 
 
 def _cell(uptime: Uptime) -> str:
-    shown = percent(uptime.ratio)
+    """``99.52 % of 23 h 55 min (+5 min unknown)``: the figure and the known time behind it."""
+    shown = percent(uptime.ratio) + (f" of {duration(uptime.known_s)}" if uptime.known_s else "")
     return shown + (f" (+{duration(uptime.unknown_s)} unknown)" if uptime.unknown_s else "")
 
 
@@ -29,7 +30,7 @@ def _rows(entities: list[Entity], first: str) -> list[list[str]]:
     rows = [head]
     for e in entities:
         budget = "no data" if e.budget is None else f"{percent(e.budget.left_ratio, 1)} ({duration(max(0, e.budget.left_s))})"
-        burn = " / ".join("-" if e.burn[w].burn is None else f"{e.burn[w].burn:.1f}x" for w in ("1h", "6h"))
+        burn = " / ".join("no data" if e.burn[w].burn is None else f"{e.burn[w].burn:.1f}x" for w in ("1h", "6h"))
         firing = ", ".join(a.name for a in e.alerts if a.firing) or "-"
         rows.append([e.name, e.state, *(_cell(e.uptime[w]) for w in WINDOWS), budget, burn, firing])
     return rows
@@ -43,7 +44,9 @@ def _table(rows: list[list[str]]) -> list[str]:
 def lines(report: Report) -> list[str]:
     out = [f"{report.target}: {report.runs} runs in the last {report.window_days} days; objective "
            f"{percent(report.objective, 1)} of known time up over {report.window_days} d; as of "
-           f"{report.now:%Y-%m-%d %H:%M} UTC. Unknown: expected runs that never came (not counted as up).", ""]
+           f"{report.now:%Y-%m-%d %H:%M} UTC. Each figure is of the time runs observed (known time); unknown: "
+           "expected runs that never came (not counted as up). Burn-rate alerts fire once the long window holds two "
+           "short windows of known time.", ""]
     out += _table(_rows(report.services, "service")) + [""]
     out += _table(_rows(report.checks, "check")) + [""]
     out += _table([["latency objective", "check", "p95", "objective", "samples", "met"],

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from receivers import HttpReceiver
-from test_alerts import CHECK, make_profile
+from test_alerts import OPENED, make_profile
 
 from monitor import cli
 from monitor.alerts import dispatch
@@ -107,8 +107,8 @@ def test_jobs_in_sequence_send_one_opened_and_one_resolved_per_channel(origin, h
         sent += [f"{job.run_id}: {line}" for line in outcome.sent]
         job.publish()
     assert counts(http) == (["[CRITICAL]", "[RESOLVED]"], ["opened", "resolved"], 1, [1])
-    assert http.issues[1]["state"] == "closed" and CHECK in http.issues[1]["title"]
-    assert [line.split(" ->")[0] for line in sent] == [f"job-02: opened {CHECK}"] * 3 + [f"job-05: resolved {CHECK}"] * 3
+    assert http.issues[1]["state"] == "closed" and http.issues[1]["title"] == OPENED
+    assert [line.split(" ->")[0] for line in sent] == ["job-02: opened backend"] * 3 + ["job-05: resolved backend"] * 3
     facts, skipped = AlertLog(tmp_path / "job5" / "data" / "history").lines("t")  # the data branch, as job 5 left it
     assert skipped == [] and {f["alert"] for f in facts} == {"meta", "planned", "claim", "outcome"}
 

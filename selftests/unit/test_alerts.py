@@ -16,10 +16,13 @@ from monitor.alerts.state import AlertState
 from monitor.history.schedule import Slot
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.profile import AlertPolicy, Profile
-from monitor.results import CheckResult, Verdict
+from monitor.results import Category, CheckResult, Verdict
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 CHECK = "health:backend:/health/healthz"
+CAUSE = "backend health /health/healthz failing: backend health fail"
+OPENED = f"[CRITICAL] t: {CAUSE}"
+RESOLVED = f"[RESOLVED] t: backend recovered (was: {CAUSE})"
 
 
 def obs(n: int, verdict: str, check: str = CHECK) -> policy.Observation:
@@ -68,6 +71,91 @@ def test_missed_runs_open_after_consecutive_empty_slots_and_resolve_on_the_next_
     assert (incident.check_id, incident.since, incident.resolved_run, incident.failed_runs) == \
         ("missed-runs:smoke", T0 + timedelta(minutes=15), "c", 3)
     assert "3 expected runs missed" in incident.last_error
+
+
+# one incident per outage
+
+
+API = "https://api.example.test"
+REFUSED = "expected an answer, could not connect: [Errno 111] Connection refused (after 3 attempt(s))"
+
+
+def record(n: int, check_id: str, verdict: str, category: str | None = None, text: str = "",
+           problems: tuple[str, ...] = ()) -> policy.Observation:
+    """What run n (every 5 minutes from 10:00) recorded for one check, its message as the checks write it."""
+    kind, service, path = (check_id.split(":") + [""])[:3]
+    url = API + path if kind != "tls" else API
+    head = f"{service} {kind} {'FAILED' if verdict == 'fail' else 'ok'}" + (f" [{category}]" if category else "")
+    return policy.Observation(f"run-{n:02d}", T0 + timedelta(minutes=5 * n), check_id, Verdict(verdict),
+                              f"{head}: {url}: {text or verdict}", url, service, "", category, problems)
+
+
+def crashed(n: int) -> list[policy.Observation]:
+    return [record(n, c, "fail", "connect", REFUSED) for c in (CHECK, "latency:backend", "tls:backend")]
+
+
+def healthy(n: int) -> list[policy.Observation]:
+    return [record(n, c, "pass") for c in (CHECK, "latency:backend", "tls:backend")]
+
+
+def test_a_crashed_backend_is_one_incident_named_by_its_cause():
+    runs = healthy(0) + crashed(1) + crashed(2) + crashed(3) + healthy(4) + healthy(5)
+    [outage] = policy.outages(AlertPolicy(), "t", "backend", runs)
+    assert outage.cause == "backend unreachable: connection refused" and outage.also == ["latency", "tls"]
+    assert (outage.opened_run, outage.resolved_run, outage.failed_runs) == ("run-02", "run-05", 3)
+    assert outage.checks == [CHECK, "latency:backend", "tls:backend"] and outage.updates == []
+    assert outage.last_error.startswith("backend health FAILED [connect]")
+    assert outage.key == "t|backend|run-01"
+
+
+def test_a_new_different_problem_in_an_open_incident_is_one_update():
+    """The frontend's secrets check is red for a Stripe test key (run 1 on); from run 4 a live key
+    leaks too: announced once it was seen twice in a row (run 5), never swallowed, never twice.
+    Sizes and counts that change between runs are not new problems."""
+    check = "secrets:frontend"
+    old = "Stripe secret sk_test_…1234 in /static/app.js"
+    new = "Stripe secret sk_live_…9f3a in /static/chunk-7.js"
+
+    def scan(n: int, *found: str, files: int = 12) -> policy.Observation:
+        return record(n, check, "fail", "secret", f"scanned {files} files, {files * 31} kB; " + "; ".join(found), found)
+
+    runs = [scan(1, old), scan(2, old, files=13), scan(3, old, files=14), scan(4, old, new), scan(5, new, old),
+            scan(6, old, new), record(7, check, "pass"), record(8, check, "pass")]
+    [outage] = policy.outages(AlertPolicy(), "t", "frontend", runs)
+    assert outage.cause == f"frontend secrets failing [secret]: scanned 13 files, 403 kB; {old}"  # run 2 opened it
+    [update] = outage.updates
+    assert (update.run_id, update.text) == ("run-05", f"frontend secrets failing [secret]: {new}")
+    assert "sk_live_…9f3a" in update.detail and outage.resolved_run == "run-08"
+    once = policy.outages(AlertPolicy(), "t", "frontend", [*runs[:3], scan(4, old, new), scan(5, old), scan(6, old)])
+    assert once[0].updates == [], "seen in one run only: not yet a problem to wake anyone for"
+
+
+def test_a_slow_service_that_then_stops_answering_gets_worse():
+    slow = [record(n, "latency:backend", "fail", "latency", "median 900 ms over 500 ms") for n in (1, 2, 3)]
+    runs = [*slow, *crashed(4), *crashed(5), *crashed(6)]
+    [outage] = policy.outages(AlertPolicy(), "t", "backend", runs)
+    assert outage.cause == "backend latency failing [latency]: median 900 ms over 500 ms"
+    assert [(u.run_id, u.text) for u in outage.updates] == [("run-05", "backend unreachable: connection refused")]
+    assert outage.updates[0].detail.startswith("backend health FAILED [connect]")  # the health check tells it
+
+
+def test_a_service_that_flaps_between_refusing_and_hanging_is_not_worse_each_time():
+    hung = "expected an answer, no complete answer within the 10 s deadline: ReadTimeout (after 1 attempt(s))"
+    runs = [*crashed(1), *crashed(2)] + [record(n, CHECK, "fail", "timeout", hung) for n in (3, 4, 5)] + crashed(6)
+    [outage] = policy.outages(AlertPolicy(), "t", "backend", runs)
+    assert outage.updates == []
+
+
+@pytest.mark.parametrize("first", [2, 3], ids=["failing when it opened", "failing after"])
+def test_another_check_of_the_service_is_listed_when_it_opened_or_an_update_after(first):
+    headers = [record(n, "headers:backend:/", "fail", "headers", "no HSTS") for n in range(first, 6)]
+    [outage] = policy.outages(AlertPolicy(), "t", "backend", crashed(1) + crashed(2) + crashed(3) + headers)
+    assert outage.cause == "backend unreachable: connection refused"
+    if first == 2:
+        assert outage.also == ["latency", "tls", "headers /"] and outage.updates == []
+    else:
+        assert outage.also == ["latency", "tls"]
+        assert [(u.run_id, u.text) for u in outage.updates] == [("run-04", "backend headers / failing [headers]: no HSTS")]
 
 
 # delivery, against real receivers
@@ -133,9 +221,9 @@ def test_exact_sequence_per_channel_opened_reminder_resolved(http, monkeypatch, 
     now = history.run("fail")
     outcome = dispatch.evaluate(profile, history.path, now, "r")
     assert kinds(http, "/hook") == ["opened"]
-    assert http.got("/slack")[0].json["text"].startswith(f"[CRITICAL] t: {CHECK} failing")
+    assert http.got("/slack")[0].json["text"].startswith(OPENED)
     assert "last error: backend health fail" in http.got("/slack")[0].json["text"]
-    assert http.issues[1]["title"] == f"[CRITICAL] t: {CHECK} failing" and http.issues[1]["labels"] == ["slurpy-monitor"]
+    assert http.issues[1]["title"] == OPENED and http.issues[1]["labels"] == ["slurpy-monitor"]
     assert http.got("/repos")[0].headers["Authorization"] == "Bearer gh-token-123"
     assert len(outcome.sent) == 3 and outcome.failed == []
     dispatch.evaluate(profile, history.path, now + timedelta(minutes=1), "r")  # the same state again: nothing new
@@ -150,7 +238,7 @@ def test_exact_sequence_per_channel_opened_reminder_resolved(http, monkeypatch, 
     dispatch.evaluate(profile, history.path, now + timedelta(minutes=5), "r")
     assert kinds(http, "/hook") == ["opened", "reminder", "resolved"]
     assert [r.json["text"].split("\n")[0] for r in http.got("/slack")] == [
-        f"[CRITICAL] t: {CHECK} failing", f"[CRITICAL] t: {CHECK} still failing", f"[RESOLVED] t: {CHECK} passes again"]
+        OPENED, f"[CRITICAL] t: still open: {CAUSE}", RESOLVED]
     assert http.issues[1]["state"] == "closed" and len(http.issues[1]["comments"]) == 2 and len(http.issues) == 1
 
 
@@ -222,7 +310,7 @@ def test_maintenance_suppresses_alerts_and_what_is_still_wrong_after_it_is_alert
     for _ in range(3):
         now = history.run("fail")
     outcome = dispatch.evaluate(profile, history.path, now, "r")
-    assert http.received == [] and outcome.suppressed == [f"{CHECK}: database upgrade"]
+    assert http.received == [] and outcome.suppressed == ["backend: database upgrade"]
     dispatch.evaluate(profile, history.path, T0 + timedelta(hours=1), "r")
     assert kinds(http, "/hook") == ["opened"]
 
@@ -244,8 +332,7 @@ def test_email_over_starttls_with_login(http, monkeypatch, tmp_path):
         history = History(tmp_path / "h.sqlite")
         for verdict in ["fail", "fail", "pass", "pass"]:
             dispatch.evaluate(profile, history.path, history.run(verdict), "r")
-        assert [m["Subject"] for m in smtp.messages] == [f"[CRITICAL] t: {CHECK} failing",
-                                                          f"[RESOLVED] t: {CHECK} passes again"]
+        assert [" ".join(m["Subject"].split()) for m in smtp.messages] == [OPENED, RESOLVED]  # unfolded
         assert smtp.messages[0]["To"] == "oncall@x.test" and "last error: backend health fail" in \
             smtp.messages[0].get_payload()
         monkeypatch.setenv("T_SMTP_PASSWORD", "wrong")
@@ -283,30 +370,91 @@ def test_missed_scheduled_runs_raise_their_own_alert(http, monkeypatch, tmp_path
     assert "no smoke run since 2026-11-27 10:30 UTC: 2 expected runs missed" in hook.json["last_error"]
 
 
-def test_burn_rate_alerts_come_from_the_slo_figures_fast_pages_slow_warns_and_both_resolve(http, monkeypatch, tmp_path):
+def test_burn_rate_alerts_are_debounced_and_fold_into_the_outage_they_measure(http, monkeypatch, tmp_path):
     """The SLO tests' scripted history (three 500s from 11:00, a dropped 11:15 run, healthy again
-    from 11:20): at 11:15 both of the workbook's alerts fire on backend; at noon neither does, and
-    what was announced resolves."""
+    from 11:20), as it arrives. Each of the workbook's alerts opens only after two runs found it
+    firing (page-slow at 11:00 and 11:05, page-fast at 11:05 and 11:10; alone, the 11:00 run
+    opens nothing), and both measure the outage the health check opened at 11:05: one incident,
+    its cause the health check, one opened and one resolved per channel, no burn message."""
     from scripted_history import history_lines
     from test_slo import NOON, scripted
 
-    profile = make_profile(http, monkeypatch, tmp_path)
-    profile = profile.model_copy(update={"name": "production"})
+    profile = make_profile(http, monkeypatch, tmp_path).model_copy(update={"name": "production"})
     history = tmp_path / "h.sqlite"
-    with HistoryStore(history) as store:
-        store.import_lines(history_lines(scripted()), "scripted")
     during = datetime(2026, 3, 10, 11, 15, tzinfo=UTC)
+    rows = scripted()
+    with HistoryStore(history) as store:
+        store.import_lines(history_lines([o for o in rows if o.started < during]), "scripted")
     with AlertState(history) as state:
         state.enabled_since(during - timedelta(hours=2))
-        fired = {i.check_id: i.severity for i in dispatch.burn_incidents(profile, state, during)}
-    assert fired == {"burn:page-fast:backend": "critical", "burn:page-slow:backend": "warning"}
-    outcome = dispatch.evaluate(profile, history, during, "t1")
-    assert {(r.json["check_id"], r.json["kind"]) for r in http.got("/hook")} >= {("burn:page-fast:backend", "opened")}
-    assert ("burn:page-slow:backend", "opened") not in {(r.json["check_id"], r.json["kind"]) for r in http.got("/hook")}, \
-        "the slow burn is a warning: the critical-only channel does not get it"
-    chat = [r.json["text"].splitlines()[0] for r in http.got("/slack")]
-    assert "[WARNING] production: burn:page-slow:backend failing" in chat, chat
+        burn = {i.check_id: (i.severity, i.opened_run) for i in dispatch.burn_incidents(profile, state, during)}
+        first = datetime(2026, 3, 10, 11, 2, tzinfo=UTC)  # after the 11:00 run, the first to find it firing
+        assert dispatch.burn_incidents(profile, state, first) == []
+    assert burn == {"burn:page-fast:backend": ("critical", "r14"), "burn:page-slow:backend": ("warning", "r13")}
+    dispatch.evaluate(profile, history, during, "t1")
+    assert [(r.json["check_id"], r.json["kind"]) for r in http.got("/hook")] == [("backend", "opened")]
+    opened = http.got("/slack")[0].json["text"].splitlines()[0]
+    assert opened.startswith("[CRITICAL] production: backend health /health failing [http status]"), opened
+    with HistoryStore(history) as store:
+        store.import_lines(history_lines([o for o in rows if o.started >= during]), "scripted")
     dispatch.evaluate(profile, history, NOON, "t2")
-    chat = [r.json["text"].splitlines()[0] for r in http.got("/slack")]
-    assert {"[RESOLVED] production: burn:page-fast:backend passes again",
-            "[RESOLVED] production: burn:page-slow:backend passes again"} <= set(chat), outcome.lines()
+    assert [(r.json["check_id"], r.json["kind"]) for r in http.got("/hook")] == [("backend", "opened"),
+                                                                                ("backend", "resolved")]
+    assert [r.json["text"].splitlines()[0].split(":")[0] for r in http.got("/slack")] == ["[CRITICAL] production",
+                                                                                          "[RESOLVED] production"]
+
+
+def test_a_budget_burning_without_a_failing_streak_opens_its_own_incident_after_two_runs(http, monkeypatch, tmp_path):
+    """Every other run fails (every 2 minutes, by hand): no check ever fails twice in a row, but
+    the budget burns. The first evaluation whose figures (``slurpy-monitor uptime``'s) say
+    page-fast fires sends nothing; the incident opens one run later, its cause the burn."""
+    from monitor.slo.report import from_history
+
+    profile = make_profile(http, monkeypatch, tmp_path)
+    history = History(tmp_path / "h.sqlite")
+    firing, sent = [], []
+    for n in range(16):
+        now = history.run("fail" if n % 2 else "pass", at=T0 + timedelta(minutes=2 * n))
+        with HistoryStore(history.path) as store:
+            firing.append(from_history(store, "t", profile.slo, now, ["backend"])[1].services[0].alerts[0].firing)
+        dispatch.evaluate(profile, history.path, now, "r")
+        sent.append(len(http.got("/hook")))
+    # From 10:10 (the hour holds 10 minutes of known time) page-fast fires at every evaluation.
+    assert firing == [False] * 5 + [True] * 11
+    assert sent == [0] * 6 + [1] * 10  # opened at the second firing evaluation, once
+    [opened] = http.got("/hook")
+    assert opened.json["check_id"] == "backend" and opened.json["summary"] == (
+        "backend: error budget burning at 500.0x over 1h (of 12 min known) and 600.0x over 5m (of 5 min known) "
+        "(alert at 14.4x)")
+
+
+def test_one_outage_is_opened_worse_and_resolved_once_per_channel(http, monkeypatch, tmp_path):
+    """The backend crashes (health, latency and TLS refused) in runs 0-4; from run 2 its headers
+    also lose HSTS; runs 5 and 6 are healthy. Each channel gets exactly: opened (the cause first),
+    one "worse" (the headers, once seen twice), resolved. GitHub: one issue, two comments, closed."""
+    profile = make_profile(http, monkeypatch, tmp_path)
+    path = tmp_path / "h.sqlite"
+    for n in range(8):
+        seen = healthy(n) if n >= 5 else crashed(n)
+        if n >= 2:
+            seen.append(record(n, "headers:backend:/", "fail" if n <= 4 else "pass", "headers" if n <= 4 else None,
+                               "no HSTS", ("no HSTS",) if n <= 4 else ()))
+        with HistoryStore(path) as store:
+            started = T0 + timedelta(minutes=5 * n)
+            store.begin_run(RunInfo(f"run-{n:02d}", "t", started.isoformat(timespec="milliseconds")))
+            for seq, o in enumerate(seen):
+                kind, service, check_path = (o.check_id.split(":") + [""])[:3]
+                store.add(CheckResult(kind, service, o.verdict, o.message, target="t", url=o.url, path=check_path,
+                                      category=Category(o.category) if o.category else None, run_id=o.run_id,
+                                      suite="smoke", details={"problems": list(o.problems)} if o.problems else {}), seq)
+        dispatch.evaluate(profile, path, started + timedelta(seconds=30), "r")
+    titles = [r.json["text"].splitlines()[0] for r in http.got("/slack")]
+    assert titles == ["[CRITICAL] t: backend unreachable: connection refused; also failing: latency, tls",
+                      "[CRITICAL] t: backend worse: backend headers / failing [headers]: no HSTS",
+                      "[RESOLVED] t: backend recovered (was: backend unreachable: connection refused)"]
+    assert [r.json["kind"] for r in http.got("/hook")] == ["opened", "worse", "resolved"]
+    worse = http.got("/hook")[1].json
+    assert worse["update_detail"] == "backend headers FAILED [headers]: https://api.example.test/: no HSTS"
+    [issue] = http.issues.values()
+    assert issue["title"] == titles[0] and len(issue["comments"]) == 2 and issue["state"] == "closed"
+    assert issue["comments"][0].startswith(titles[1])

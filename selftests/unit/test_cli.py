@@ -99,7 +99,7 @@ def test_uptime_prints_a_table_and_the_same_as_json(tmp_path, capsys):
     assert cli.main(["uptime", "--target", "production.example", "--history", str(history)]) == 0
     table = capsys.readouterr().out
     backend = next(line for line in table.splitlines() if line.startswith("backend "))
-    assert "82.61 % (+5 min unknown)" in backend and "53.7 % (23 min)" in backend
+    assert "82.61 % of 1 h 55 min (+5 min unknown)" in backend and "53.7 % (23 min)" in backend
     frontend = next(line for line in table.splitlines() if line.startswith("frontend "))
     assert "no data" in frontend and "100" not in frontend
     assert "backend: " in table and "25 min, 4 failed runs, http status, latency" in table

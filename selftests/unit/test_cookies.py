@@ -1,10 +1,11 @@
-"""Cookies are judged where they exist: a listed page that sets none is the profile's problem
+"""Cookies are judged where they exist (and HSTS only over https): a listed page that sets none is the profile's problem
 (inconclusive, with the fix), and the session cookies a profile names are judged as the browser
 holds them after signing in, whichever answer set them."""
 import httpx
 import pytest
 
 from monitor.analysers.cookies import judge_browser_cookies
+from monitor.analysers.headers import HeaderPolicy
 from monitor.checks import security
 from monitor.probe import NetworkSettings, Probe
 from monitor.results import Category, Verdict
@@ -50,3 +51,13 @@ def test_named_session_cookies_in_the_browser(cookie, problem):
 
 def test_a_session_kept_in_storage_leaves_no_cookie_to_judge():
     assert judge_browser_cookies([browser_cookie("sidebar", http_only=False)], ["sb-access-token"]) == ([], [])
+
+
+def test_hsts_is_not_judged_on_a_plain_http_service_and_the_profile_gets_a_note():
+    answer = httpx.Response(200, json={"status": "ok"}, headers={"X-Content-Type-Options": "nosniff"})
+    probe = Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(lambda request: answer))
+    policy = HeaderPolicy(required=("x-content-type-options", "strict-transport-security"))
+    over_http = security.headers(probe, "mcp", "http://mcp.test/healthz", policy)
+    assert over_http.verdict is Verdict.PASS and "profile note: strict-transport-security not judged" in over_http.message
+    over_https = security.headers(probe, "mcp", "https://mcp.test/healthz", policy)
+    assert over_https.verdict is Verdict.FAIL and "strict-transport-security missing" in over_https.message

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.history import textlog
-from monitor.history.schedule import Cron, ObservedRun, Status, gaps, timeline
+from monitor.history.schedule import Cron, ObservedRun, Status, cadence_of, gaps, timeline, validate
 from monitor.history.sinks import SQLiteSink, TextHistorySink
 from monitor.history.store import HistoryStore, rebuild
 from monitor.pipeline import JsonlSink, Run, RunRecorder
@@ -149,6 +149,25 @@ def test_a_new_schedule_replaces_the_old_one_from_its_first_run():
     slots = timeline(runs, now=T0 + timedelta(minutes=20))
     assert [(s.schedule, s.start.minute, s.status) for s in slots] == [
         ("*/5 * * * *", 0, Status.UP), ("*/5 * * * *", 5, Status.UNKNOWN), ("*/10 * * * *", 10, Status.UP)]
+
+
+def test_a_cadence_defines_its_slots_from_the_rounds_themselves():
+    """The watch mode's rounds every 15 s: a round late by a second still closes the previous
+    round's window (no sliver of unknown); two rounds missed are two unknown slots, the last cut
+    at the round that came; after the last round only whole missed cadences count."""
+    every = "every 15s"
+    at = {0: 0.0, 1: 15.9, 2: 30.0, 5: 75.0, 6: 90.0}  # rounds 3 and 4 never came
+    runs = [ObservedRun(f"w{k}", T0 + timedelta(seconds=s), every, Status.UP) for k, s in at.items()]
+    slots = timeline(runs, now=T0 + timedelta(seconds=130))
+    assert [((s.start - T0).total_seconds(), (s.end - T0).total_seconds(), s.run_ids) for s in slots] == [
+        (0, 15.9, ["w0"]), (15.9, 30, ["w1"]), (30, 45, ["w2"]), (45, 60, []), (60, 75, []), (75, 90, ["w5"]),
+        (90, 105, ["w6"]), (105, 120, [])]  # 120-135 is not over at 130
+    assert [(s.start - T0).total_seconds() for s in gaps(slots)] == [45, 60, 105]
+    assert cadence_of(every) == timedelta(seconds=15) and cadence_of("*/5 * * * *") is None and cadence_of("") is None
+    validate(every)
+    for bad in ("every 15", "every 0s", "every soon"):
+        with pytest.raises(ValueError, match="a cadence is 'every <seconds>s'"):
+            validate(bad)
 
 
 def test_the_store_reports_scheduled_runs_by_suite(tmp_path):

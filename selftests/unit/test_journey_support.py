@@ -340,6 +340,7 @@ def test_a_journey_stopped_on_purpose_passes_and_says_where(journey_profile):
         j.stop("at checkout: sensitive target without Stripe test mode")
     result = j.result()
     assert result.verdict is Verdict.PASS and result.details["stopped"].startswith("at checkout")
+    assert result.message.endswith("; stopped at checkout: sensitive target without Stripe test mode")
 
 
 def test_a_journey_starts_from_a_signed_in_session(journey_profile):

@@ -61,6 +61,7 @@ def test_slo_gauges_carry_the_scripted_histories_figures():
     service = frozenset({"target": "production", "service": "backend"}.items())
     assert got[("slurpy_uptime_ratio", service | {("window", "1h")})] == pytest.approx(2100 / 3300)
     assert got[("slurpy_unknown_seconds", service | {("window", "1h")})] == 300
+    assert got[("slurpy_known_seconds", service | {("window", "1h")})] == 3300
     assert got[("slurpy_error_budget_remaining_ratio", service)] == pytest.approx(1392 / 2592)
     assert got[("slurpy_burn_rate", service | {("window", "1h")})] == pytest.approx(1200 / 3300 / 0.001)
     assert got[("slurpy_burn_rate_alert", service | {("alert", "page-fast")})] == 0

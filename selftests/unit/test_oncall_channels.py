@@ -10,15 +10,17 @@ from urllib.parse import quote
 import pytest
 from pydantic import ValidationError
 from receivers import HttpReceiver
-from test_alerts import CHECK, History
+from test_alerts import OPENED, T0, History, crashed, healthy, record
 
 from monitor import redact
 from monitor.alerts import dispatch
+from monitor.history.store import HistoryStore, RunInfo
 from monitor.profile import AlertChannel, Profile
+from monitor.results import Category, CheckResult
 
 ROUTING_KEY = "R0ut1ngKeyOfThirtyTwoCharacters0"  # PagerDuty's integration keys are 32 characters
 GENIE_KEY = "6b1a0c9e-genie-key-for-tests"
-KEY = f"t|{CHECK}|run-01"  # the incident key: target, check, the run its failing streak began with
+KEY = "t|backend|run-01"  # the incident key: target, service, the run its outage began with
 
 
 @pytest.fixture
@@ -59,7 +61,7 @@ def test_one_incident_is_one_trigger_and_one_resolve_with_the_incident_key(http,
     assert [(e["event_action"], e["dedup_key"]) for e in events] == [("trigger", KEY), ("resolve", KEY)]
     trigger = events[0]
     assert trigger["routing_key"] == ROUTING_KEY
-    assert trigger["payload"]["summary"] == f"[CRITICAL] t: {CHECK} failing"
+    assert trigger["payload"]["summary"] == OPENED
     assert (trigger["payload"]["severity"], trigger["payload"]["source"], trigger["payload"]["component"]) == \
         ("critical", "api.example.test", "backend")
     assert trigger["payload"]["custom_details"]["last error"] == "backend health fail"
@@ -70,7 +72,7 @@ def test_one_incident_is_one_trigger_and_one_resolve_with_the_incident_key(http,
     assert all(c.headers["Authorization"] == f"GenieKey {GENIE_KEY}" for c in calls)
     create = calls[0].json
     assert (create["alias"], create["priority"], create["entity"]) == (KEY, "P1", "backend")
-    assert create["message"] == f"[CRITICAL] t: {CHECK} failing"
+    assert create["message"] == OPENED[:130]
     assert http.opsgenie[KEY]["status"] == "closed" and http.opsgenie[KEY]["count"] == 1
 
 
@@ -82,7 +84,7 @@ def test_reminders_fold_into_the_open_alert(http, monkeypatch, tmp_path):
     [*_, outcome] = play(profile, history, "FF")
     dispatch.evaluate(profile, history.path, history.run("fail") + timedelta(minutes=70), "r")
     assert [e.json["event_action"] for e in http.got("/v2/enqueue")] == ["trigger", "trigger"]
-    key = f"t|{CHECK}|run-00"
+    key = "t|backend|run-00"
     assert list(http.pagerduty) == [key] and http.pagerduty[key]["status"] == "triggered"
     assert list(http.opsgenie) == [key] and http.opsgenie[key]["count"] == 2 and http.refused == []
 
@@ -101,11 +103,11 @@ def test_what_the_provider_refuses_is_a_failed_delivery_not_retried_in_the_run(h
     history = History(tmp_path / "h.sqlite")
     [*_, outcome] = play(profile, history, "FF")
     [failed] = outcome.failed
-    assert failed.startswith(f"opened {CHECK} -> pager (pagerduty) after 1 attempt(s): HTTP 400")
+    assert failed.startswith("opened backend -> pager (pagerduty) after 1 attempt(s): HTTP 400")
     assert "routing_key" in http.refused[0] and http.pagerduty == {}
     monkeypatch.setenv("T_PD_ROUTING_KEY", ROUTING_KEY)
     dispatch.evaluate(profile, history.path, history.run("fail"), "r")
-    assert http.pagerduty[f"t|{CHECK}|run-00"]["events"] == ["trigger"]
+    assert http.pagerduty["t|backend|run-00"]["events"] == ["trigger"]
 
 
 def test_the_keys_stay_secret(http, monkeypatch, tmp_path):
@@ -136,3 +138,34 @@ def test_the_profile_says_what_each_on_call_channel_needs():
     assert AlertChannel(name="g", kind="github", repo="a/b", token_secret="gh").api_url == "https://api.github.com"
     assert AlertChannel(name="o", kind="opsgenie", token_secret="og", api_url="https://api.eu.opsgenie.com").api_url == \
         "https://api.eu.opsgenie.com"
+
+
+def test_an_outage_that_gets_worse_stays_one_alert_until_it_resolves(http, monkeypatch, tmp_path):
+    """The backend crashes (runs 0-4), its headers lose HSTS from run 2, it is healthy from run 5:
+    PagerDuty gets trigger, trigger (the "worse" update, folded into the open alert), resolve, all
+    under one dedup key; Opsgenie create, create (counted), close by that alias."""
+    profile = oncall_profile(http, monkeypatch)
+    path = tmp_path / "h.sqlite"
+    for n in range(8):
+        seen = healthy(n) if n >= 5 else crashed(n)
+        if n >= 2:
+            seen.append(record(n, "headers:backend:/", "fail" if n <= 4 else "pass", "headers" if n <= 4 else None,
+                               "no HSTS", ("no HSTS",) if n <= 4 else ()))
+        started = T0 + timedelta(minutes=5 * n)
+        with HistoryStore(path) as store:
+            store.begin_run(RunInfo(f"run-{n:02d}", "t", started.isoformat(timespec="milliseconds")))
+            for seq, o in enumerate(seen):
+                kind, service, check_path = (o.check_id.split(":") + [""])[:3]
+                store.add(CheckResult(kind, service, o.verdict, o.message, target="t", url=o.url, path=check_path,
+                                      category=Category(o.category) if o.category else None, run_id=o.run_id,
+                                      suite="smoke", details={"problems": list(o.problems)} if o.problems else {}), seq)
+        dispatch.evaluate(profile, path, started + timedelta(seconds=30), "r")
+    assert http.refused == []
+    events = [r.json for r in http.got("/v2/enqueue")]
+    key = "t|backend|run-00"
+    assert [(e["event_action"], e["dedup_key"]) for e in events] == [("trigger", key), ("trigger", key), ("resolve", key)]
+    assert events[0]["payload"]["summary"].startswith("[CRITICAL] t: backend unreachable: connection refused")
+    assert events[1]["payload"]["summary"].startswith("[CRITICAL] t: backend worse: ")
+    assert list(http.pagerduty) == [key] and http.pagerduty[key]["status"] == "resolved"
+    assert list(http.opsgenie) == [key] and http.opsgenie[key]["events"] == ["create", "create", "close"]
+    assert http.opsgenie[key]["count"] == 2 and http.opsgenie[key]["status"] == "closed"

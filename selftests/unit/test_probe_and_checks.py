@@ -242,3 +242,12 @@ def test_a_service_may_have_its_own_deadline(sandbox_profile):
     assert probe.get("https://backend.test/health/healthz").deadline_s == 7.5
     assert probe.get("https://fe.test/api/health").deadline_s == profile.timeout_s
     assert probe.settings.deadline_for(("backend.test", 443)) == 7.5  # the TLS handshake's too
+
+
+def test_an_unhealthy_answer_whose_body_names_its_upstream_says_so_too(sandbox_profile):
+    leak = httpx.Response(502, json={"detail": "upstream http://10.0.3.7:8000/health failed: ConnectError: refused"})
+    transport, _ = scripted(leak)
+    result = smoke.health(probe_with(sandbox_profile, transport, []), **health_args(sandbox_profile))
+    assert result.verdict is Verdict.FAIL and result.category is Category.HTTP_STATUS
+    assert "the 502 body reveals exception text ('ConnectError:'), an upstream URL ('http://10.0.3.7:8000/health')" \
+        in result.message

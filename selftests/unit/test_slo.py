@@ -124,13 +124,22 @@ def test_latency_objective_is_the_nearest_rank_p95_of_the_samples():
     assert p95([float(v) for v in range(1, 21)]) == 19.0
 
 
-@pytest.mark.parametrize("rows", [[], run(0)], ids=["empty history", "one run"])
-def test_no_history_or_one_run_is_no_data_never_a_hundred_percent(rows):
-    report = build(rows, POLICY, slot(1) + timedelta(minutes=3), "production", ["backend", "frontend"])
+def test_no_run_in_the_window_is_no_data_never_a_hundred_percent():
+    report = build([], POLICY, slot(1) + timedelta(minutes=3), "production", ["backend", "frontend"])
     for entity in report.services:
-        assert all(u.ratio is None for u in entity.uptime.values()), entity.name
+        assert all(u.ratio is None and u.known_s == 0 for u in entity.uptime.values()), entity.name
     frontend = report.services[1]
     assert frontend.budget is None and frontend.state == "unknown" and frontend.last_check is None
+
+
+def test_one_run_is_a_figure_with_the_time_it_observed():
+    """The first run already says something: its slot (10:00-10:05) was observed up. It is shown
+    with the five minutes behind it, and the service that never ran still has no data."""
+    report = build(run(0), POLICY, slot(1) + timedelta(minutes=3), "production", ["backend", "frontend"])
+    backend, frontend = report.services
+    assert {w: (u.ratio, u.known_s, u.unknown_s) for w, u in backend.uptime.items()} == {
+        w: (1.0, 300, 0) for w in ("1h", "24h", "7d", "30d")}
+    assert all(u.ratio is None for u in frontend.uptime.values())
 
 
 def test_clock_skew_sorts_runs_and_gives_no_negative_duration():
@@ -171,3 +180,81 @@ def test_the_history_read_back_gives_the_same_figures(tmp_path):
     assert sorted(rows) == sorted(scripted())
     backend = build(rows, POLICY, NOON, "production", ["backend"]).services[0]
     assert backend.uptime["1h"].ratio == pytest.approx(2100 / 3300)
+
+
+WATCH = "every 15s"
+
+
+def watch_round(k: int, verdict: str = "pass", late_s: float = 0.0) -> list[Observation]:
+    """Round k of `slurpy-monitor watch --every 15s` started at 10:00:00, `late_s` after its tick."""
+    started = T0 + timedelta(seconds=15 * k + late_s)
+    return [Observation(f"w{k:03d}", started, WATCH, "smoke", "health:backend:/health", "health", "backend", verdict,
+                        "connect" if verdict == "fail" else None, started + timedelta(seconds=1))]
+
+
+def test_watch_mode_cadence_gives_figures_from_its_own_rounds():
+    """40 rounds every 15 s from 10:00:00; rounds 5, 9 and 13 a little late; rounds 20 and 21 never
+    came (the watch machine rebooted); rounds 30-33 found the backend down. At 10:10:00: known
+    600 - 30 = 570 s, down 4 x 15 = 60 s, up 510 s, unknown 30 s."""
+    rows = [o for k in range(40) if k not in (20, 21)
+            for o in watch_round(k, "fail" if 30 <= k <= 33 else "pass", 0.4 if k in (5, 9, 13) else 0.0)]
+    now = T0 + timedelta(minutes=10)
+    hour = build(rows, POLICY, now, "production", ["backend"]).services[0].uptime["1h"]
+    assert (hour.up_s, hour.down_s, hour.unknown_s) == (pytest.approx(510), pytest.approx(60), pytest.approx(30))
+    assert hour.ratio == pytest.approx(510 / 570)
+
+
+def test_runs_by_hand_count_as_samples_of_what_they_saw():
+    """No schedule at all: runs by hand at 10:00, :02, :03, :10, :30, :31 (down), :33 (down), :40.
+    Each observes until the next run, at most 5 minutes: 2 + 1 + 5 + 5 + 1 = 14 min up, 2 + 5 = 7
+    min down, then :40-:45 up: 19 min up of 26 known; nothing was due, so nothing is unknown."""
+    rows = []
+    for minute in (0, 2, 3, 10, 30, 31, 33, 40):
+        started = T0 + timedelta(minutes=minute)
+        verdict = "fail" if minute in (31, 33) else "pass"
+        rows.append(Observation(f"h{minute:02d}", started, "", "smoke", "health:backend:/health", "health", "backend",
+                                verdict, "http status" if verdict == "fail" else None, started + timedelta(seconds=1)))
+    hour = build(rows, POLICY, T0 + timedelta(minutes=50), "production", ["backend"]).services[0].uptime["1h"]
+    assert (hour.up_s, hour.down_s, hour.unknown_s) == (19 * 60, 7 * 60, 0)
+    assert hour.ratio == pytest.approx(19 / 26)
+
+
+def test_a_run_by_hand_inside_a_missed_slot_makes_it_known():
+    """The scripted day's dropped 11:15 run, with a run by hand at 11:17 that found it all up: the
+    last hour is now 2400 s up of 3600 known, not 2100 of 3300."""
+    started = slot(15) + timedelta(minutes=2)
+    by_hand = [o._replace(run_id="by-hand", started=started, schedule="", time=started) for o in run(15)]
+    hour = build(scripted() + by_hand, POLICY, NOON, "production", ["backend"]).services[0].uptime["1h"]
+    assert (hour.up_s, hour.down_s, hour.unknown_s) == (2400, 1200, 0)
+
+
+@pytest.mark.parametrize("minutes", [3, 8, 63, 75, 80, 120])
+def test_uptime_and_burn_rate_never_disagree(minutes):
+    """Over the same window, the error rate burn is worked out from is 1 - uptime: both have a
+    figure or neither, at any moment of the scripted day (from 3 minutes after the first run)."""
+    now = T0 + timedelta(minutes=minutes)
+    report = build([o for o in scripted() if o.started < now], POLICY, now, "production", ["backend"])
+    for entity in [*report.services, *report.checks]:
+        uptime, burn = entity.uptime["1h"], entity.burn["1h"]
+        assert (uptime.ratio is None) == (burn.error_rate is None), entity.name
+        if uptime.ratio is not None:
+            assert uptime.ratio + burn.error_rate == pytest.approx(1) and burn.known_s == uptime.known_s
+
+
+def test_a_burn_rate_alert_needs_known_time_before_it_can_fire():
+    """A fresh monitor: one passing run at 10:00:30, then the backend fails at 10:05:30. At 10:06
+    the hour burns at 167x (60 s down of 360 s known) but holds less than two 5 m windows of known
+    time: page-fast is not ready. After the 10:10:30 run, at 10:11: 360 s down of 660 s known, the
+    5 m window all known and down: page-fast fires; page-slow needs an hour known and is not ready."""
+    rows = run(0) + run(1, health="fail") + run(2, health="fail")
+    now = slot(2) + timedelta(minutes=1)
+    backend = build(rows, POLICY, now, "production", ["backend"]).services[0]
+    fast, slow = backend.alerts
+    assert backend.uptime["1h"].known_s == 660 and backend.burn["1h"].burn == pytest.approx(360 / 660 / 0.001)
+    assert (fast.ready, fast.firing) == (True, True)
+    assert (slow.ready, slow.firing) == (False, False) and slow.long.burn == pytest.approx(360 / 660 / 0.001)
+    first = build(run(0) + run(1, health="fail"), POLICY, slot(1) + timedelta(minutes=1), "production",
+                  ["backend"]).services[0]
+    # one run before the failure: 360 s known in the hour, under two 5 m windows (600 s): not ready
+    assert first.burn["1h"].burn == pytest.approx(60 / 360 / 0.001) and not first.alerts[0].ready
+    assert not first.alerts[0].firing
