@@ -71,11 +71,24 @@ def gate(suites: list[str], options: list[str], watch_for_s: float | None, every
 
     rounds = max(1, ceil(watch_for_s / every_s))
     say(f"the gate passed: watching for {watch_for_s:g} s, {rounds} smoke round(s) every {every_s:g} s")
-    history = next((Path(o.split("=", 1)[1]) for o in options if o.startswith("--history=")), DEFAULT_HISTORY)
-    code = Watch(None, every_s, "smoke", history, Path("results/watch"), 120.0, rounds, options, until_failure=True).run()
+    # The gate's own history (the watch's rounds keep their results elsewhere, their history here).
+    history = _option_value(options, "--history") or os.environ.get("SLURPY_HISTORY")
+    code = Watch(None, every_s, "smoke", Path(history) if history else DEFAULT_HISTORY, Path("results/watch"), 120.0,
+                 rounds, options, until_failure=True).run()
     if code == 0:
         say(f"the deployment held for the whole watch window ({rounds} round(s))")
     return code
+
+
+def _option_value(options: list[str], name: str) -> str | None:
+    """The last value given to ``name`` (``--name VALUE`` or ``--name=VALUE``), as pytest reads it."""
+    value = None
+    for i, word in enumerate(options):
+        if word == name and i + 1 < len(options):
+            value = options[i + 1]
+        elif word.startswith(name + "="):
+            value = word.split("=", 1)[1]
+    return value
 
 
 def _gate_argv(argv: list[str]) -> tuple[list[str], list[str], list[str]]:
