@@ -133,7 +133,11 @@ def _history(args: argparse.Namespace) -> int:
     if args.action == "import":
         with HistoryStore(args.history) as store:
             missing = [p for p in args.paths if not p.exists()]
-            for path in missing:  # a data branch's first run has no text history yet
+            files = [p for p in missing if p.suffix in (".jsonl", ".gz")]
+            if files:  # a results file that is not there is a mistyped path, not an empty history
+                print(f"slurpy-monitor: {', '.join(map(str, files))}: no such file", file=sys.stderr)
+                return 2
+            for path in missing:  # a data branch's first run has no text history folder yet
                 print(f"{path}: nothing there yet")
             since = date.today() - timedelta(days=args.days - 1) if args.days else None
             files = [f for p in args.paths if p.exists()
@@ -423,7 +427,12 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["watch"]:  # everything after `--` goes to each round's pytest
         split = argv.index("--") if "--" in argv else len(argv)
         args = parser().parse_args(argv[:split])
+        from monitor.plugins.results import unwritable
         from monitor.watch import Watch
+
+        if problem := unwritable(args.results_dir, folder=True):  # else every round would fail the same way
+            print(f"slurpy-monitor: --results-dir {args.results_dir}: cannot be written: {problem}", file=sys.stderr)
+            return 2
 
         return Watch(args.target, args.every, args.suite, args.history, args.results_dir, args.grace, args.rounds,
                      argv[split + 1:]).run()
