@@ -13,6 +13,7 @@ import pytest
 from monitor import run_deadline
 from monitor.plugins.target import target_of
 
+SUITES = Path(__file__).resolve().parents[2] / "tests"
 _START = pytest.StashKey[float]()
 WORKER_KEY = "slurpy_run_started"
 
@@ -29,7 +30,10 @@ def pytest_configure_node(node) -> None:  # xdist: the workers count from the co
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    suite = Path(item.location[0]).parent.name  # folders are the taxonomy, as for the records
+    if not item.path.is_relative_to(SUITES):  # the project's own tests are not a monitoring run
+        run_deadline.set_deadline(None)
+        return
+    suite = item.path.parent.name  # folders are the taxonomy, as for the records
     seconds = target_of(item.config).profile.run_deadline_s.for_suite(suite)
     run_deadline.set_deadline(item.config.stash[_START] + seconds, f"the {suite} suite's {seconds:g} s "
                                                                    f"(run_deadline_s.{suite})")

@@ -181,3 +181,9 @@ def test_a_health_endpoint_asking_for_credentials_points_at_the_bypass_header():
     assert "expected status 200, got 401 (a protected deployment" in said.describe()
     assert "[request] headers" in said.describe()
     assert "protected" not in judge_health(HealthEndpoint(path="/api/health"), 503, {}, b"").describe()
+
+
+def test_the_watch_keeps_its_rounds_in_the_gates_own_history():
+    assert cli._option_value(["--target", "t", "--history", "a.sqlite", "--history=b.sqlite"], "--history") == "b.sqlite"
+    assert cli._option_value(["--history", "a.sqlite"], "--history") == "a.sqlite"
+    assert cli._option_value(["--target", "t"], "--history") is None
