@@ -1,12 +1,14 @@
 """The secrets scan's own speed, fetch apart: a generated 20 MB bundle shaped like a ``next dev``
 build (every module of ~4.6 kB an ``eval()`` string ending in an inline base64 source map and a
 ``sourceURL`` comment; every 50th, a route's, with an import() and a ``/_next/static`` asset
-path) scanned as the secrets check scans a fetched script, 5 repetitions, each paired with a reference from the same run: the least any scan must do with the bytes (hash them
-for the duplicate check, decode them, one pass of one regular expression). Aim: >= 50 MB/s.
+path) scanned as the secrets check scans a fetched script, 5 repetitions, each paired with a
+reference from the same run: the least any scan must do with the bytes (hash them for the
+duplicate check, decode them, one pass of one regular expression). Aim: >= 50 MB/s.
 """
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import random
 import re
@@ -16,7 +18,6 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import hashlib  # noqa: E402
 
 from monitor.checks.security import _Queued, _SecretScan  # noqa: E402
 
