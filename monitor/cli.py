@@ -71,11 +71,24 @@ def gate(suites: list[str], options: list[str], watch_for_s: float | None, every
 
     rounds = max(1, ceil(watch_for_s / every_s))
     say(f"the gate passed: watching for {watch_for_s:g} s, {rounds} smoke round(s) every {every_s:g} s")
-    history = next((Path(o.split("=", 1)[1]) for o in options if o.startswith("--history=")), DEFAULT_HISTORY)
-    code = Watch(None, every_s, "smoke", history, Path("results/watch"), 120.0, rounds, options, until_failure=True).run()
+    # The gate's own history (the watch's rounds keep their results elsewhere, their history here).
+    history = _option_value(options, "--history") or os.environ.get("SLURPY_HISTORY")
+    code = Watch(None, every_s, "smoke", Path(history) if history else DEFAULT_HISTORY, Path("results/watch"), 120.0,
+                 rounds, options, until_failure=True).run()
     if code == 0:
         say(f"the deployment held for the whole watch window ({rounds} round(s))")
     return code
+
+
+def _option_value(options: list[str], name: str) -> str | None:
+    """The last value given to ``name`` (``--name VALUE`` or ``--name=VALUE``), as pytest reads it."""
+    value = None
+    for i, word in enumerate(options):
+        if word == name and i + 1 < len(options):
+            value = options[i + 1]
+        elif word.startswith(name + "="):
+            value = word.split("=", 1)[1]
+    return value
 
 
 def _gate_argv(argv: list[str]) -> tuple[list[str], list[str], list[str]]:
@@ -120,7 +133,11 @@ def _history(args: argparse.Namespace) -> int:
     if args.action == "import":
         with HistoryStore(args.history) as store:
             missing = [p for p in args.paths if not p.exists()]
-            for path in missing:  # a data branch's first run has no text history yet
+            files = [p for p in missing if p.suffix in (".jsonl", ".gz")]
+            if files:  # a results file that is not there is a mistyped path, not an empty history
+                print(f"slurpy-monitor: {', '.join(map(str, files))}: no such file", file=sys.stderr)
+                return 2
+            for path in missing:  # a data branch's first run has no text history folder yet
                 print(f"{path}: nothing there yet")
             since = date.today() - timedelta(days=args.days - 1) if args.days else None
             files = [f for p in args.paths if p.exists()
@@ -410,7 +427,12 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["watch"]:  # everything after `--` goes to each round's pytest
         split = argv.index("--") if "--" in argv else len(argv)
         args = parser().parse_args(argv[:split])
+        from monitor.plugins.results import unwritable
         from monitor.watch import Watch
+
+        if problem := unwritable(args.results_dir, folder=True):  # else every round would fail the same way
+            print(f"slurpy-monitor: --results-dir {args.results_dir}: cannot be written: {problem}", file=sys.stderr)
+            return 2
 
         return Watch(args.target, args.every, args.suite, args.history, args.results_dir, args.grace, args.rounds,
                      argv[split + 1:]).run()

@@ -809,7 +809,7 @@ class RunDeadlines(_Strict):
     journeys: float = Field(default=600, gt=0, le=MAX_DURATION_S, description="the journeys (job: 15 minutes)")
 
     def for_suite(self, suite: str) -> float:
-        """A suite without its own deadline (a new folder) gets the longest of them."""
+        """A suite without its own deadline (a new folder under tests/) gets the longest of them."""
         return float(getattr(self, suite, None) or max(self.smoke, self.security, self.journeys))
 
 

@@ -257,3 +257,20 @@ def test_load_faults_at_their_defaults_are_invisible_to_single_probes(run_agains
     """A knee at 50 requests in flight does not slow one health probe; pages are not what smoke reads."""
     run = run_against_sandbox("tests/smoke", faults={"backend-latency-knee": {}, "frontend-failing-fraction": {}})
     assert run.results and run.not_passing() == {}, run.output
+
+
+def test_load_users_reach_a_protected_preview_only_with_the_profiles_header(load, sandbox, tmp_path):
+    """The load users send [request] headers (targets/sandbox.toml names the bypass header): green
+    behind the protection; without the header in the profile its frontend groups fail with 401s.
+    The header's value appears nowhere in what the run prints or keeps."""
+    protected = {"frontend-requires-protection-header": {}}
+    run = load("--run-time", "5", faults=protected)
+    assert run.failing() == {}, run.output
+    value = sandbox.state["secrets"]["SLURPY_SANDBOX_PROTECTION_BYPASS"]
+    kept = [p for p in run.artifacts.rglob("*") if p.is_file() and value.encode() in p.read_bytes()]
+    assert value not in run.output and kept == []
+    text = (ROOT / "targets" / "sandbox.toml").read_text()
+    start = text.index("[request]")
+    (tmp_path / "sandbox.toml").write_text(text[:start] + text[text.index("\n[", start + 1) + 1:])
+    refused = load("--run-time", "5", faults=protected, targets=tmp_path)
+    assert refused.failing().get("load:pages:frontend") == ("fail", "http status"), refused.output

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from monitor import run_deadline
+from monitor.journeys import Journey
+from monitor.probe import NetworkSettings, Probe
+from monitor.profile import load_profile
 from monitor.results import Category, Verdict, read_jsonl
 from slurpy_sandbox.hostile import HostileServers
 
@@ -61,3 +66,33 @@ def test_run_all_against_a_target_that_hangs_everything_ends_at_the_deadline(tmp
     assert stopped and not_run and len(stopped) + len(not_run) == len(cut)
     assert all("run_deadline_s." in r.message for r in cut)
     assert len(records) == len(collected)  # one record per check, none twice
+
+
+@pytest.fixture
+def deadline_in():
+    def set_in(seconds: float) -> None:
+        run_deadline.set_deadline(time.time() + seconds, "the smoke suite's test deadline (run_deadline_s.smoke)")
+
+    yield set_in
+    run_deadline.set_deadline(None)
+
+
+def test_a_request_the_run_deadline_cuts_is_the_monitors_not_the_targets_timeout(hang, deadline_in):
+    """A 10 s request deadline, 0.3 s of run left: the attempt is capped, and what ends it is the
+    run deadline (RunDeadline), not a timeout blamed on the target; no retry is tried after it."""
+    probe = Probe(NetworkSettings(target="hostile", timeout_s=10, retries=2, retry_delay_s=0))
+    deadline_in(0.3)
+    try:
+        with pytest.raises(run_deadline.RunDeadline, match=r"run deadline: the smoke suite's .* passed while this check"):
+            probe.get(hang + "/health")
+    finally:
+        probe.close()
+    assert probe.exchanges == []  # nothing recorded as the target's answer
+
+
+def test_a_journey_step_the_run_deadline_cuts_is_not_the_pages_failure(deadline_in):
+    journey = Journey("sign-in", load_profile("sandbox"))
+    deadline_in(-1)
+    with pytest.raises(run_deadline.RunDeadline), journey.step("the page loads"):
+        raise TimeoutError("Timeout 5000ms exceeded")  # what Playwright raises when its (capped) wait ran out
+    assert journey.failure is None

@@ -1,7 +1,7 @@
 """Secrets never leave (issue 18, item 1), proven on one real run that handles every kind of secret
 and provokes every way one used to leak: the smoke suite and the sign-in journey against the
-sandbox, a failing health check that opens an incident, a webhook and a heartbeat whose receiver
-answers 404 echoing the secret path it was called on (``Cannot POST /hook/<secret>``, as Express
+sandbox, a failing health check that opens an incident, a webhook, a Slack webhook and a heartbeat whose
+receiver answers 404 echoing the secret path it was called on (``Cannot POST /hook/<secret>``, as Express
 does), a bearer token for the webhook, live logging at DEBUG (httpx logs every URL it requests),
 a failed journey that keeps its Playwright trace (the password typed into the sign-in form), and
 a step summary. Then every canary is grepped in every file the run produced (results JSONL, text
@@ -38,6 +38,11 @@ name = "hook"
 kind = "webhook"
 url_secret = "hook"
 token_secret = "hook_token"
+
+[[alerts.channels]]
+name = "chat"
+kind = "slack"
+url_secret = "slack"
 """
 
 
@@ -96,15 +101,18 @@ def test_no_secret_in_any_output_of_a_run_that_handles_and_provokes_them_all(san
     targets = tmp_path / "targets"
     targets.mkdir()
     profile = (ROOT / "targets" / "sandbox.toml").read_text().replace(
-        "[secrets]\n", '[secrets]\nhook = "CANARY_HOOK"\nhook_token = "CANARY_HOOK_TOKEN"\nping = "CANARY_PING"\n', 1)
+        "[secrets]\n", '[secrets]\nhook = "CANARY_HOOK"\nhook_token = "CANARY_HOOK_TOKEN"\nping = "CANARY_PING"\n'
+        'slack = "CANARY_SLACK"\n', 1)
     (targets / "sandbox.toml").write_text(profile + ALERTS)
     hook_secret, ping_secret = f"hook-{secrets.token_hex(12)}", f"ping-{secrets.token_hex(12)}"
+    slack_secret = f"T0{secrets.token_hex(4)}/B0{secrets.token_hex(4)}/{secrets.token_hex(12)}"
     token = f"canary-token-{secrets.token_hex(12)}"
     out = tmp_path / "out"
     out.mkdir()
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox",
            "SLURPY_TARGETS_DIR": str(targets), "CANARY_HOOK": f"{receiver.url}/hook/{hook_secret}",
            "CANARY_HOOK_TOKEN": token, "CANARY_PING": f"{receiver.url}/ping/{ping_secret}",
+           "CANARY_SLACK": f"{receiver.url}/services/{slack_secret}",
            "GITHUB_STEP_SUMMARY": str(out / "step-summary.md")}
     sandbox.clear()
     sandbox.switch_on("backend-degraded")  # a failing check: an incident opens, the webhook is called
@@ -123,7 +131,7 @@ def test_no_secret_in_any_output_of_a_run_that_handles_and_provokes_them_all(san
     # Everything that used to leak was exercised: the receiver was called on both secret paths and
     # echoed them, httpx logged the requests, a trace was kept, every report was written.
     assert run.returncode == 1, printed
-    assert {p.split("/")[1] for p in receiver.paths} == {"hook", "ping"}, receiver.paths
+    assert {p.split("/")[1] for p in receiver.paths} == {"hook", "ping", "services"}, receiver.paths
     assert f"Cannot POST {redact.MASK}" in listing.stdout, listing.stdout + listing.stderr
     assert f"HTTP Request: POST {redact.MASK}" in run.stdout
     assert list((out / "artifacts").rglob("trace.zip")), "the failed journey kept no trace"
@@ -133,6 +141,7 @@ def test_no_secret_in_any_output_of_a_run_that_handles_and_provokes_them_all(san
 
     live = sandbox.secrets
     canaries = {"webhook path": hook_secret, "heartbeat path": ping_secret, "webhook token": token,
+                "slack webhook path": slack_secret, "slack token alone": slack_secret.split("/")[-1],
                 "monitor password": live["SLURPY_SANDBOX_MONITOR_PASSWORD"],
                 "admin token": live["SLURPY_SANDBOX_ADMIN_TOKEN"]}
     leaks = {name: holding(out, value) + (["printed output"] if value in printed else [])

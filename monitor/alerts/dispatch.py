@@ -440,6 +440,7 @@ def evaluate(profile: Profile, history: Path, now: datetime, by: str, current: S
             incidents = derive(alerts, state, profile.name, now, current, burn)
             plan(alerts, state, incidents, now, run_url(), outcome, profile.name)
             deliver(alerts, state, profile.name, secret or secret_reader(profile), now, by, outcome, sleep, sync)
+            outcome.failed += state.problems
     except HistoryError as exc:
         outcome.failed.append(f"alerts not evaluated: {exc}")
     return outcome

@@ -185,6 +185,7 @@ class AlertState:
         self.path = path
         self.history = HistoryStore(path, busy_timeout_s=busy_timeout_s)
         self.log = log
+        self.problems: list[str] = []
         self._ready = False
 
     def __enter__(self) -> AlertState:
@@ -212,8 +213,14 @@ class AlertState:
             yield db
 
     def _note(self, target: str, line: dict[str, Any], now: datetime) -> None:
-        if self.log is not None:
-            self.log.append(target, line, now)
+        """Append to the text copy. One that cannot be written (a full disk) costs the copy, said
+        once in ``problems``, never the delivery itself."""
+        if self.log is not None and not self.problems:
+            try:
+                self.log.append(target, line, now)
+            except OSError as exc:
+                self.problems.append(f"alert state not kept as text in {self.log.folder(target)} ({exc}): the next "
+                                     "job will not know what this one sent")
 
     # the text copy
 

@@ -117,7 +117,10 @@ def judge_health(endpoint: HealthEndpoint, status: int, headers: Mapping[str, st
     lowered = {k.lower(): v for k, v in headers.items()}
     if status not in endpoint.status:
         expected = " or ".join(str(s) for s in endpoint.status)
-        verdict.add(Category.HTTP_STATUS, f"expected status {expected}, got {status}")
+        # A health endpoint is public: asking for credentials means something stands in front of it.
+        guarded = (" (a protected deployment, e.g. a preview behind Vercel Deployment Protection or Cloudflare "
+                   "Access, needs its bypass header under [request] headers)") if status in (401, 403) else ""
+        verdict.add(Category.HTTP_STATUS, f"expected status {expected}, got {status}{guarded}")
     content_type = lowered.get("content-type", "")
     if endpoint.content_type and not content_type.lower().startswith(endpoint.content_type.lower()):
         verdict.add(Category.BODY, f"expected content-type {endpoint.content_type}, got {content_type or 'none'}")

@@ -1,8 +1,10 @@
 """The run deadline (:mod:`monitor.run_deadline`): before each check, the deadline of its suite
 (``[run_deadline_s]``, counted from the start of the run, the same instant on every xdist worker);
 a check that starts after it is recorded as ``error [monitor]: run deadline`` without running, one
-cut off by it likewise, so a run against a target that hangs everything ends at the deadline plus
-at most one request's own deadline (a browser step: the time left)."""
+cut off by it likewise (every request attempt and browser wait is capped at the time left), so a
+run against a target that hangs everything ends at the deadline plus pytest's own start and end.
+Only the monitoring suites under ``tests/`` have one: the project's own tests load these plugins
+too, and are not a monitoring run."""
 from __future__ import annotations
 
 import time
@@ -13,6 +15,7 @@ import pytest
 from monitor import run_deadline
 from monitor.plugins.target import target_of
 
+SUITES = Path(__file__).resolve().parents[2] / "tests"
 _START = pytest.StashKey[float]()
 WORKER_KEY = "slurpy_run_started"
 
@@ -29,7 +32,10 @@ def pytest_configure_node(node) -> None:  # xdist: the workers count from the co
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    suite = Path(item.location[0]).parent.name  # folders are the taxonomy, as for the records
+    if not item.path.is_relative_to(SUITES):  # the project's own tests are not a monitoring run
+        run_deadline.set_deadline(None)
+        return
+    suite = item.path.parent.name  # folders are the taxonomy, as for the records
     seconds = target_of(item.config).profile.run_deadline_s.for_suite(suite)
     run_deadline.set_deadline(item.config.stash[_START] + seconds, f"the {suite} suite's {seconds:g} s "
                                                                    f"(run_deadline_s.{suite})")

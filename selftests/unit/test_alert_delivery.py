@@ -275,3 +275,14 @@ def test_the_heartbeat_says_status_counts_and_the_run_link_only():
                                    "https://github.com/acme/mon/actions/runs/1")
     assert body == "FAIL run r1 on production: 9 pass, 1 fail\nrun: https://github.com/acme/mon/actions/runs/1"
     assert dispatch.heartbeat_body("run r2 on production", {"pass": 3}, "") == "OK run r2 on production: 3 pass"
+
+
+def test_a_text_copy_that_cannot_be_written_costs_the_copy_not_the_alert(http, monkeypatch, tmp_path):
+    profile = make_profile(http, monkeypatch, tmp_path, **FAST)
+    history, now = failing(tmp_path)
+    blocked = tmp_path / "text"
+    blocked.write_text("a file where the folder should be")
+    outcome = dispatch.evaluate(profile, history.path, now, "r1", log_dir=blocked)
+    assert len(http.got("/slack")) == 1 and len(outcome.sent) == 3
+    [problem] = [line for line in outcome.failed if "alert state not kept as text" in line]
+    assert "the next job will not know what this one sent" in problem

@@ -141,6 +141,8 @@ def test_a_binary_profile_stops_pytest_with_one_line_not_an_internal_error(tmp_p
     (["watch", "--every", "inf"], "argument --every: 'inf': must be a finite duration more than zero"),
     (["watch", "--every=-5s"], "argument --every: '-5s': must be a finite duration more than zero"),
     (["watch", "--rounds", "-1"], "argument --rounds: '-1': must not be negative"),
+    (["watch", "--results-dir", "/proc/nope", "--rounds", "1"], "--results-dir /proc/nope: cannot be written"),
+    (["history", "import", "results/typo.jsonl", "--history", "h.sqlite"], "results/typo.jsonl: no such file"),
 ])
 def test_bad_paths_and_negative_durations_are_one_line_and_a_non_zero_exit(tmp_path, args, says):
     proc = run_cli(*args, cwd=tmp_path)

@@ -150,3 +150,40 @@ def test_a_post_deploy_watch_fails_at_its_first_failing_round_and_is_no_schedule
     assert len(watch.commands) == 2, "the watch stops at the round that failed"
     assert "--schedule" not in watch.commands[0] and "--deploy-version" in watch.commands[0]
     assert ScriptedWatch([0, 0], tmp_path).run() == 0
+
+
+def test_a_gate_between_scheduled_runs_creates_no_expected_run_slot():
+    from monitor.history.schedule import ObservedRun, Status, timeline
+
+    scheduled = [ObservedRun(f"s{n}", T0 + timedelta(minutes=5 * n, seconds=20), "*/5 * * * *", Status.UP) for n in range(4)]
+    gate = ObservedRun("gate", T0 + timedelta(minutes=7), "", Status.DOWN)  # no schedule: a deploy's gate
+    now = T0 + timedelta(minutes=20)
+    assert timeline([*scheduled, gate], now) == timeline(scheduled, now)
+
+
+def test_the_example_profiles_request_and_gate_blocks_load_once_uncommented(tmp_path):
+    text = (Path(__file__).resolve().parents[2] / "targets" / "staging.example.toml").read_text()
+    start, end = text.index("# vercel_bypass = "), text.index("# regression = ")
+    block = [line.removeprefix("# ").split("  #")[0] for line in text[start:end + 40].splitlines()
+             if line.startswith("# ") and ("=" in line or line.startswith("# ["))]
+    secret, rest = block[0], "\n".join(block[1:])
+    (tmp_path / "p.toml").write_text(f"[secrets]\n{secret}\n{rest}\n" + PROFILE.split("{services}\n")[1])
+    profile = load_profile("p", directory=tmp_path)
+    assert profile.request.secret_names == {"x-vercel-protection-bypass": "vercel_bypass"}
+    assert profile.gate.regression == "fail" and profile.gate.p95_floor_ms == 100
+
+
+def test_a_health_endpoint_asking_for_credentials_points_at_the_bypass_header():
+    from monitor.analysers.health import judge_health
+    from monitor.profile import HealthEndpoint
+
+    said = judge_health(HealthEndpoint(path="/api/health"), 401, {"content-type": "text/html"}, b"<title>Auth</title>")
+    assert "expected status 200, got 401 (a protected deployment" in said.describe()
+    assert "[request] headers" in said.describe()
+    assert "protected" not in judge_health(HealthEndpoint(path="/api/health"), 503, {}, b"").describe()
+
+
+def test_the_watch_keeps_its_rounds_in_the_gates_own_history():
+    assert cli._option_value(["--target", "t", "--history", "a.sqlite", "--history=b.sqlite"], "--history") == "b.sqlite"
+    assert cli._option_value(["--history", "a.sqlite"], "--history") == "a.sqlite"
+    assert cli._option_value(["--target", "t"], "--history") is None

@@ -210,6 +210,7 @@ def test_secrets_reach_the_monitor_in_one_variable_and_only_in_its_steps(path):
 def test_jobs_that_alert_may_write_issues_and_publish_their_claims():
     for name in ("monitor.yml", "run-suite.yml", "watchdog.yml"):
         assert load(ROOT / ".github/workflows" / name)["permissions"] == {"contents": "write", "issues": "write"}, name
+    assert load(ROOT / ".github/workflows/gate.yml")["permissions"]["issues"] == "write"  # the gate alerts too
     for name in ("run-suite.yml", "watchdog.yml"):
         steps = [step for job in load(ROOT / ".github/workflows" / name)["jobs"].values() for step in job["steps"]]
         alerting = [s for s in steps if "SLURPY_SECRETS" in s.get("env", {})]
