@@ -5,6 +5,9 @@ jobs against the sandbox with a fault on in jobs 3-6, each on its own 5-minute s
 alerting to Slack-compatible, webhook and SMTP receivers, then the journeys job that builds the
 status page; smoke and journeys overlapping; a crash and a "worse" update; ci.yml and gate.yml
 passing and failing.
+
+What a rehearsal proves and what it does not (act is not GitHub): docs/github.md, "Rehearsing the
+workflows with act".
 """
 from __future__ import annotations
 
