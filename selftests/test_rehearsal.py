@@ -60,8 +60,11 @@ def test_a_scheduled_job_starts_from_the_history_the_last_one_pushed(sandbox, tm
         data = rehearsal.clone_data_branch(tmp_path / "data")
         runs = [line for line in history_lines(data) if line.get("kind") == "run" and not line.get("finished")]
         assert [r["runner"].rsplit(" ", 1)[-1] for r in sorted(runs, key=lambda r: r["started"])] == ["1/1", "2/1"]
+        # act ran each job in its own copy of the tree, inside the rehearsal (not ~/.cache/act) ...
+        assert f"rootdir: {rehearsal.root / 'act-cache'}" in imported
     finally:
         rehearsal.close()
+    assert not rehearsal.root.exists()  # ... and nothing of it is left behind
 
 
 class Alerting:
