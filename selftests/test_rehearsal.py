@@ -4,7 +4,7 @@ second starting from what the first pushed. Marked slow (`./run tests --full`): 
 jobs against the sandbox with a fault on in jobs 3-6, each on its own 5-minute slot (libfaketime);
 ci.yml passing and failing.
 
-What a rehearsal proves and what it does not (act is not GitHub): README, "Rehearsing the
+What a rehearsal proves and what it does not (act is not GitHub): docs/github.md, "Rehearsing the
 workflows with act"."""
 from __future__ import annotations
 
