@@ -109,10 +109,14 @@ def derive(alerts: AlertPolicy, state: AlertState, target: str, now: datetime,
 def _keep_key(state: AlertState, target: str, check_id: str, seen: Sequence[policy.Observation],
               found: list[policy.Incident]) -> None:
     """The first incident keeps the key it was announced under when its streak may have begun
-    before the lookback (it starts with the first run read)."""
+    before the lookback (it starts with the first run read). Only an announced incident that none
+    of ``found`` is already can be that one: the service's later incident, open and announced,
+    would otherwise lend its key to an earlier one of the lookback, be resolved under it, and its
+    own end never told."""
     first = min(seen, key=lambda o: (o.started, o.run_id)).run_id
-    if found and found[0].first_run == first:
-        found[0].key = state.open_incident(target, check_id) or found[0].key
+    announced = state.open_incident(target, check_id)
+    if found and found[0].first_run == first and announced and announced not in {i.key for i in found}:
+        found[0].key = announced
 
 
 # The SRE workbook's two burn-rate alerts, as monitor.slo computes them: a fast burn pages, a slow

@@ -98,6 +98,30 @@ def healthy(n: int) -> list[policy.Observation]:
     return [record(n, c, "pass") for c in (CHECK, "latency:backend", "tls:backend")]
 
 
+def degraded(n: int, slow: bool = False) -> list[policy.Observation]:
+    """The backend answers but its health body names a failing dependency; ``slow``: its latency fails too."""
+    return [record(n, CHECK, "fail", "body", "failing dependencies: qdrant; expected ok == true, got false",
+                   ("failing dependencies: qdrant", "expected ok == true, got false")),
+            record(n, "latency:backend", "fail", "latency", "median 900 ms over 500 ms") if slow
+            else record(n, "latency:backend", "pass"), record(n, "tls:backend", "pass")]
+
+
+# The act rehearsal of monitor.yml: crashed 1-2, healthy 3-4, degraded 5-6, degraded and slow 7-8, healthy 9-10.
+SECOND_OUTAGE = [*crashed(1), *crashed(2), *healthy(3), *healthy(4), *degraded(5), *degraded(6),
+                 *degraded(7, slow=True), *degraded(8, slow=True), *healthy(9), *healthy(10)]
+
+
+def test_a_second_outage_of_a_service_is_its_own_incident_as_the_runs_arrive():
+    def as_of(n: int) -> list[tuple[str, str, str, list[str]]]:
+        seen = [o for o in SECOND_OUTAGE if o.run_id <= f"run-{n:02d}"]
+        return [(i.key, i.opened_run, i.resolved_run, [u.run_id for u in i.updates])
+                for i in policy.outages(AlertPolicy(), "t", "backend", seen)]
+
+    crash = ("t|backend|run-01", "run-02", "run-04", [])
+    assert as_of(7) == [crash, ("t|backend|run-05", "run-06", "", [])]
+    assert as_of(10) == [crash, ("t|backend|run-05", "run-06", "run-10", ["run-08"])]
+
+
 def test_a_crashed_backend_is_one_incident_named_by_its_cause():
     runs = healthy(0) + crashed(1) + crashed(2) + crashed(3) + healthy(4) + healthy(5)
     [outage] = policy.outages(AlertPolicy(), "t", "backend", runs)
@@ -428,6 +452,60 @@ def test_a_budget_burning_without_a_failing_streak_opens_its_own_incident_after_
         "(alert at 14.4x)")
 
 
+def store_run(path: Path, seen: list[policy.Observation]) -> datetime:
+    """Record one run's observations as the checks would (its problems in details); its start."""
+    started = seen[0].started
+    with HistoryStore(path) as store:
+        store.begin_run(RunInfo(seen[0].run_id, "t", started.isoformat(timespec="milliseconds")))
+        for seq, o in enumerate(seen):
+            kind, service, check_path = (o.check_id.split(":") + [""])[:3]
+            store.add(CheckResult(kind, service, o.verdict, o.message, target="t", url=o.url, path=check_path,
+                                  category=Category(o.category) if o.category else None, run_id=o.run_id,
+                                  suite="smoke", details={"problems": list(o.problems)} if o.problems else {}), seq)
+    return started
+
+
+def test_a_second_outage_of_the_same_service_is_opened_worse_and_resolved_under_its_own_key(http, monkeypatch,
+                                                                                           tmp_path):
+    """The act rehearsal's ten runs, evaluated as each arrives. The crash's incident was announced
+    and resolved; the later degraded backend's incident must not take over the crash's place (it
+    was resolved at run 7 and its real end never told)."""
+    profile = make_profile(http, monkeypatch, tmp_path)
+    path = tmp_path / "h.sqlite"
+    sent: list[tuple[int, str]] = []
+    for n in range(1, 11):
+        started = store_run(path, [o for o in SECOND_OUTAGE if o.run_id == f"run-{n:02d}"])
+        dispatch.evaluate(profile, path, started + timedelta(seconds=30), "r")
+        sent += [(n, r.json["kind"]) for r in http.got("/hook")[len(sent):]]
+    assert sent == [(2, "opened"), (4, "resolved"), (6, "opened"), (8, "worse"), (10, "resolved")]
+    hooks = http.got("/hook")
+    assert [h.json["incident"] for h in hooks] == ["t|backend|run-01"] * 2 + ["t|backend|run-05"] * 3
+    crash = "backend unreachable: connection refused"
+    sick = "backend health /health/healthz failing [body]: failing dependencies: qdrant; expected ok == true, got false"
+    assert [r.json["text"].splitlines()[0] for r in http.got("/slack")] == [
+        f"[CRITICAL] t: {crash}; also failing: latency, tls",
+        f"[RESOLVED] t: backend recovered (was: {crash})",
+        f"[CRITICAL] t: {sick}",
+        "[CRITICAL] t: backend worse: backend latency failing [latency]: median 900 ms over 500 ms",
+        f"[RESOLVED] t: backend recovered (was: {sick})"]
+    first, second = sorted(http.issues.values(), key=lambda i: i["title"])[::-1]
+    assert (first["state"], len(first["comments"])) == ("closed", 1)
+    assert (second["state"], len(second["comments"])) == ("closed", 2)
+
+
+def test_an_outage_longer_than_the_lookback_keeps_the_key_it_was_announced_under(http, monkeypatch, tmp_path):
+    """Lookback one hour: the backend fails from 10:00, is announced at 10:05, still fails at 11:30
+    (its first run read is now 10:35) and recovers at 11:40: one opened, one resolved, one key."""
+    profile = make_profile(http, monkeypatch, tmp_path, lookback_days=1 / 24)
+    history = History(tmp_path / "h.sqlite")
+    for n in range(24):
+        verdict = "pass" if n >= 20 else "fail"
+        dispatch.evaluate(profile, history.path, history.run(verdict, at=T0 + timedelta(minutes=5 * n)), "r")
+    hooks = http.got("/hook")
+    assert [(h.json["kind"], h.json["incident"]) for h in hooks] == [("opened", "t|backend|run-00"),
+                                                                     ("resolved", "t|backend|run-00")]
+
+
 def test_one_outage_is_opened_worse_and_resolved_once_per_channel(http, monkeypatch, tmp_path):
     """The backend crashes (health, latency and TLS refused) in runs 0-4; from run 2 its headers
     also lose HSTS; runs 5 and 6 are healthy. Each channel gets exactly: opened (the cause first),
@@ -439,14 +517,7 @@ def test_one_outage_is_opened_worse_and_resolved_once_per_channel(http, monkeypa
         if n >= 2:
             seen.append(record(n, "headers:backend:/", "fail" if n <= 4 else "pass", "headers" if n <= 4 else None,
                                "no HSTS", ("no HSTS",) if n <= 4 else ()))
-        with HistoryStore(path) as store:
-            started = T0 + timedelta(minutes=5 * n)
-            store.begin_run(RunInfo(f"run-{n:02d}", "t", started.isoformat(timespec="milliseconds")))
-            for seq, o in enumerate(seen):
-                kind, service, check_path = (o.check_id.split(":") + [""])[:3]
-                store.add(CheckResult(kind, service, o.verdict, o.message, target="t", url=o.url, path=check_path,
-                                      category=Category(o.category) if o.category else None, run_id=o.run_id,
-                                      suite="smoke", details={"problems": list(o.problems)} if o.problems else {}), seq)
+        started = store_run(path, seen)
         dispatch.evaluate(profile, path, started + timedelta(seconds=30), "r")
     titles = [r.json["text"].splitlines()[0] for r in http.got("/slack")]
     assert titles == ["[CRITICAL] t: backend unreachable: connection refused; also failing: latency, tls",
