@@ -89,7 +89,8 @@ def dedupes(channel: AlertChannel) -> bool:
 def title(message: dict[str, Any]) -> str:
     """One line, the root cause first: ``[CRITICAL] production: backend unreachable: connection
     refused; also failing: latency, tls``; ``… backend worse: …``; ``[RESOLVED] … backend recovered
-    (was: …)``."""
+    (was: …)``. Reminder and resolution name the incident by its cause alone: ``also`` is what
+    failed when it opened, and after "recovered" it would read as failing still."""
     where = message["target"]
     what = message.get("summary") or f"{message['check_id']} failing"
     kind = message["kind"]
