@@ -7,7 +7,7 @@ https://github.com/your-org/slurpy-monitor.git there).
 
 Healthy: green. The backend 300 ms slower (under its 500 ms threshold): red, with the baseline
 message. A protected preview: red without the bypass header in the profile, green with it (its
-secret passed by the workflow's env, as the README says), and its value in no output (the act
+secret passed by the workflow's env, as docs/github.md says), and its value in no output (the act
 log with the step summary, results, JUnit, Allure results, kept traces, the data branch).
 
 What act does not prove: GitHub's own concurrency (a cancelled, superseded gate), masking, the

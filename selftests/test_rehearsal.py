@@ -1,11 +1,14 @@
 """The workflow files themselves, run by act in host mode (selftests/act_harness.py), the data
 branch in a bare repository on disk. In `./run tests`: two scheduled smoke jobs of monitor.yml, the
 second starting from what the first pushed. Marked slow (`./run tests --full`): ten scheduled smoke
-jobs against the sandbox with a fault on in jobs 3-6, each on its own 5-minute slot (libfaketime);
-ci.yml passing and failing.
+jobs against the sandbox with a fault on in jobs 3-6, each on its own 5-minute slot (libfaketime),
+alerting to Slack-compatible, webhook and SMTP receivers, then the journeys job that builds the
+status page; smoke and journeys overlapping; a crash and a "worse" update; ci.yml and gate.yml
+passing and failing.
 
-What a rehearsal proves and what it does not (act is not GitHub): README, "Rehearsing the
-workflows with act"."""
+What a rehearsal proves and what it does not (act is not GitHub): docs/github.md, "Rehearsing the
+workflows with act".
+"""
 from __future__ import annotations
 
 import json
@@ -17,13 +20,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from act_harness import ActRun, Rehearsal, clock_env
+from act_harness import ActRun, Launched, Rehearsal, clock_env
 from receivers import HttpReceiver, SmtpReceiver
 from rehearsal_profile import ALERT_SECRETS, production_profile
 
+from monitor.slo.text import percent
 from slurpy_sandbox import STATE_ENV
 
 SCHEDULE = {"schedule": "*/5 * * * *"}
+JOURNEYS = {"schedule": "7 * * * *"}
 FAULT, FAULTY_JOBS = "backend-degraded", range(3, 7)
 JOBS = range(1, 11)
 SLURPY_MONITOR = Path(sys.executable).parent / "slurpy-monitor"
@@ -52,10 +57,62 @@ def test_a_scheduled_job_starts_from_the_history_the_last_one_pushed(sandbox, tm
         assert second.ok, second.output()[-3000:]
         imported = second.output("smoke")
         assert "1 runs, 11 records added" in imported, imported[-3000:]  # the first job's run, from the data branch
-        runs = [line for line in history_lines(rehearsal) if line.get("kind") == "run" and not line.get("finished")]
+        data = rehearsal.clone_data_branch(tmp_path / "data")
+        runs = [line for line in history_lines(data) if line.get("kind") == "run" and not line.get("finished")]
         assert [r["runner"].rsplit(" ", 1)[-1] for r in sorted(runs, key=lambda r: r["started"])] == ["1/1", "2/1"]
+        # act ran each job in its own copy of the tree, inside the rehearsal (not ~/.cache/act) ...
+        assert f"rootdir: {rehearsal.root / 'act-cache'}" in imported
     finally:
         rehearsal.close()
+    assert not rehearsal.root.exists()  # ... and nothing of it is left behind
+
+
+class Alerting:
+    """A rehearsal whose production profile alerts to a Slack-compatible webhook, a generic
+    webhook and an SMTP server on 127.0.0.1, and what each received, job by job."""
+
+    def __init__(self, sandbox, root: Path):
+        self.sandbox, self.base = sandbox, slot_base()
+        self.rehearsal = Rehearsal(root / "rehearsal")
+        self.http, self.smtp = HttpReceiver.start(), SmtpReceiver(root)
+        self.secrets = {ALERT_SECRETS["slack_webhook"]: f"{self.http.url}/slack",
+                        ALERT_SECRETS["ops_webhook"]: f"{self.http.url}/hook",
+                        ALERT_SECRETS["smtp_user"]: self.smtp.user, ALERT_SECRETS["smtp_password"]: self.smtp.password}
+        self.rehearsal.commit({"targets/production.toml": production_profile(self.smtp.port, self.smtp.ca_file)},
+                              "the production profile (the sandbox, alerting to local receivers)")
+        self.runs: dict[int, ActRun] = {}
+        # What each channel received, as (job, title) in order; the webhook's JSON as (job, message).
+        self.messages: dict[str, list[tuple[int, str]]] = {"slack": [], "webhook": [], "email": []}
+        self.webhooks: list[tuple[int, dict]] = []
+        self._seen = (0, 0, 0)
+
+    def launch(self, job: int, faults: tuple[str, ...] = (), schedule: dict = SCHEDULE, clock: bool = True) -> Launched:
+        self.sandbox.clear()
+        for fault in faults:
+            self.sandbox.switch_on(fault)
+        return self.rehearsal.launch("monitor.yml", "schedule", schedule, env={STATE_ENV: str(self.sandbox.state_file)},
+                                     secrets=self.secrets,
+                                     clock=self.base + timedelta(minutes=5 * job, seconds=20) if clock else None)
+
+    def heard(self, job: int) -> None:
+        """File what the receivers got since the last call under ``job``."""
+        slack, hooks, mails = self.http.got("/slack"), self.http.got("/hook"), self.smtp.messages
+        self.messages["slack"] += [(job, r.json["text"].split("\n")[0]) for r in slack[self._seen[0]:]]
+        self.webhooks += [(job, r.json) for r in hooks[self._seen[1]:]]
+        self.messages["webhook"] += [(job, r.json["title"]) for r in hooks[self._seen[1]:]]
+        self.messages["email"] += [(job, " ".join(m["Subject"].split())) for m in mails[self._seen[2]:]]  # unfolded
+        self._seen = (len(slack), len(hooks), len(mails))
+
+    def run(self, job: int, faults: tuple[str, ...] = ()) -> ActRun:
+        self.runs[job] = self.launch(job, faults).wait()
+        self.heard(job)
+        return self.runs[job]
+
+    def close(self) -> None:
+        self.sandbox.clear()
+        self.rehearsal.close()
+        self.http.stop()
+        self.smtp.stop()
 
 
 @dataclass
@@ -63,51 +120,39 @@ class TenJobs:
     rehearsal: Rehearsal
     base: datetime
     runs: dict[int, ActRun]
-    # What each channel received during each job, as (job, title) in order.
     messages: dict[str, list[tuple[int, str]]]
     webhooks: list[tuple[int, dict]]
+    data_after_ten: Path  # the data branch as the tenth job left it
+    journeys: ActRun      # the hourly journeys job after them, which builds the status page
 
 
 @pytest.fixture(scope="module")
 def ten_jobs(sandbox, tmp_path_factory):
     """monitor.yml's smoke job ten times, as the cron would start it, the fault on in jobs 3-6, its
-    alerts going to a Slack-compatible webhook, a generic webhook and an SMTP server."""
-    rehearsal = Rehearsal(tmp_path_factory.mktemp("rehearsal"))
-    http, smtp = HttpReceiver.start(), SmtpReceiver(tmp_path_factory.mktemp("smtp"))
-    secrets = {ALERT_SECRETS["slack_webhook"]: f"{http.url}/slack", ALERT_SECRETS["ops_webhook"]: f"{http.url}/hook",
-               ALERT_SECRETS["smtp_user"]: smtp.user, ALERT_SECRETS["smtp_password"]: smtp.password}
-    rehearsal.commit({"targets/production.toml": production_profile(smtp.port, smtp.ca_file)},
-                     "the production profile (the sandbox, alerting to local receivers)")
-    done = TenJobs(rehearsal, slot_base(), {}, {"slack": [], "webhook": [], "email": []}, [])
+    alerts going to a Slack-compatible webhook, a generic webhook and an SMTP server; then the
+    hourly journeys job, which rebuilds the status page."""
+    alerting = Alerting(sandbox, tmp_path_factory.mktemp("ten"))
     try:
         for job in JOBS:
-            sandbox.clear()
-            if job in FAULTY_JOBS:
-                sandbox.switch_on(FAULT)
-            seen = (len(http.got("/slack")), len(http.got("/hook")), len(smtp.messages))
-            done.runs[job] = rehearsal.run("monitor.yml", "schedule", SCHEDULE, env={STATE_ENV: str(sandbox.state_file)},
-                                           secrets=secrets, clock=done.base + timedelta(minutes=5 * job, seconds=20))
-            done.messages["slack"] += [(job, r.json["text"].split("\n")[0]) for r in http.got("/slack")[seen[0]:]]
-            done.webhooks += [(job, r.json) for r in http.got("/hook")[seen[1]:]]
-            done.messages["webhook"] += [(job, r.json["title"]) for r in http.got("/hook")[seen[1]:]]
-            done.messages["email"] += [(job, " ".join(m["Subject"].split())) for m in smtp.messages[seen[2]:]]  # unfolded
-        sandbox.clear()
-        yield done
+            alerting.run(job, (FAULT,) if job in FAULTY_JOBS else ())
+        data = alerting.rehearsal.clone_data_branch(tmp_path_factory.mktemp("after-ten") / "data")
+        journeys = alerting.launch(JOBS[-1] + 1, schedule=JOURNEYS).wait()  # after the tenth slot: all ten whole
+        alerting.heard(JOBS[-1] + 1)
+        yield TenJobs(alerting.rehearsal, alerting.base, alerting.runs, alerting.messages, alerting.webhooks, data, journeys)
     finally:
-        rehearsal.close()
-        http.stop()
-        smtp.stop()
+        alerting.close()
 
 
-def history_lines(rehearsal: Rehearsal) -> list[dict]:
-    # The day files of results; the alert state beside them (history/production/alerts/) is not results.
-    files = [f for f in rehearsal.data_branch_files() if f.startswith("history/production/") and f.count("/") == 2]
-    return [json.loads(line) for f in files for line in rehearsal.data_branch(f).splitlines() if line.strip()]
+def history_lines(data: Path) -> list[dict]:
+    """The result lines of a checkout of the data branch (the alert state beside them,
+    history/production/alerts/, is not results)."""
+    return [json.loads(line) for day in sorted((data / "history" / "production").glob("*.jsonl"))
+            for line in day.read_text().splitlines() if line.strip()]
 
 
 @pytest.mark.slow
 def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_branch(ten_jobs):
-    rehearsal, base, runs = ten_jobs.rehearsal, ten_jobs.base, ten_jobs.runs
+    base, runs = ten_jobs.base, ten_jobs.runs
     for job, run in runs.items():
         assert run.ok == (job not in FAULTY_JOBS), run.output()[-3000:]
         assert run.step("Run smoke").ok == (job not in FAULTY_JOBS)
@@ -115,7 +160,7 @@ def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_bran
         [artifact] = list(run.artifacts.iterdir())
         assert artifact.name == f"smoke-production-{job}-1"  # the run id act was given
         assert list((artifact / "results").glob("*-production.jsonl")) and not list(artifact.rglob("history.sqlite*"))
-    lines = history_lines(rehearsal)
+    lines = history_lines(ten_jobs.data_after_ten)
     starts = sorted((line for line in lines if line.get("kind") == "run" and not line.get("finished")),
                     key=lambda line: line["started"])
     assert len(starts) == 10, "every job's run reached the data branch (none lost to a push race or a fresh runner)"
@@ -133,8 +178,7 @@ def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_bran
 
 @pytest.mark.slow
 def test_uptime_after_the_ten_jobs_is_the_figure_computed_by_hand(ten_jobs, tmp_path):
-    rehearsal, base = ten_jobs.rehearsal, ten_jobs.base
-    data = rehearsal.clone_data_branch(tmp_path / "data")
+    base, data = ten_jobs.base, ten_jobs.data_after_ten
     history = tmp_path / "history.sqlite"
     # Read as the next job would see it: at the end of the tenth slot.
     at = base + timedelta(minutes=55)
@@ -240,3 +284,75 @@ def test_each_channel_gets_one_opened_and_one_resolved_per_incident_across_the_j
 def test_no_burn_rate_alert_before_open_after(ten_jobs):
     early = {check_id: events[0] for check_id, events in incidents_heard(ten_jobs).items() if events[0][0] <= FAULTY_JOBS[0]}
     assert early == {}, f"alerts opened on the first failed run (job {FAULTY_JOBS[0]}), before open_after = 2"
+
+
+@pytest.mark.slow
+def test_the_status_page_the_journeys_job_builds_shows_the_same_uptime(ten_jobs):
+    """The hourly journeys job (status-page: true) rebuilds the page into the data branch's docs/:
+    the backend's 24-hour uptime there, and on its badge, is the figure computed by hand (60 %)."""
+    assert ten_jobs.journeys.ok and ten_jobs.journeys.step("Status page").ok, ten_jobs.journeys.output()[-3000:]
+    badge = json.loads(ten_jobs.rehearsal.data_branch("docs/badges/backend/uptime-24h.json"))
+    assert badge["message"] == percent(0.6)
+    page = ten_jobs.rehearsal.data_branch("docs/index.html")
+    assert page.count(f"<span class=meta>uptime 24h</span><b>{percent(0.6)}</b>") == 1  # the backend's; the others 100 %
+    assert page.count(f"<span class=meta>uptime 24h</span><b>{percent(1.0)}</b>") == 2
+
+
+@pytest.mark.slow
+def test_two_overlapping_jobs_never_send_the_same_message(sandbox, tmp_path):
+    """The backend's incident opens while the HTTP receivers are down (only e-mail gets it), so
+    the next two jobs, smoke and journeys started together, both find the same messages owed to
+    Slack and the webhook: each is delivered once, and e-mail is not sent again."""
+    alerting = Alerting(sandbox, tmp_path)
+    try:
+        alerting.run(1, (FAULT,))
+        alerting.http.down = True
+        alerting.run(2, (FAULT,))
+        alerting.http.down = False
+        assert [kind for _, kind in alerting.messages["email"]] and alerting.messages["slack"] == [], alerting.messages
+        smoke, journeys = alerting.launch(3, (FAULT,)), alerting.launch(3, (FAULT,), schedule=JOURNEYS)
+        overlapping = smoke.wait(), journeys.wait()
+        alerting.heard(3)
+        assert not overlapping[0].ok and overlapping[1].ok, [run.output()[-2000:] for run in overlapping]
+        opened = [(job, title) for job, title in alerting.messages["email"]]
+        assert len(opened) == 1 and opened[0][0] == 2, alerting.messages
+        for channel in ("slack", "webhook"):
+            assert [title for _, title in alerting.messages[channel]] == [opened[0][1]], (channel, alerting.messages)
+    finally:
+        alerting.close()
+
+
+@pytest.mark.slow
+def test_a_crash_is_one_incident_with_its_cause(sandbox, tmp_path):
+    """Jobs 1-2 the backend crashed (connection refused: health, latency and TLS all fail): one
+    incident, its cause first, on every channel; healthy again in jobs 3-4, one "resolved"."""
+    alerting = Alerting(sandbox, tmp_path)
+    try:
+        for job, faults in {1: ("backend-down",), 2: ("backend-down",), 3: (), 4: ()}.items():
+            alerting.run(job, faults)
+    finally:
+        alerting.close()
+    assert [(job, m["check_id"], m["kind"]) for job, m in alerting.webhooks] == [(2, "backend", "opened"), (4, "backend", "resolved")]
+    expected = ["[CRITICAL] production: backend unreachable: connection refused; also failing: latency, tls",
+                "[RESOLVED] production: backend recovered (was: backend unreachable: connection refused)"]
+    for channel, received in alerting.messages.items():
+        assert [title for _, title in received] == expected, channel
+
+
+@pytest.mark.slow
+def test_a_new_problem_while_open_is_one_worse_update(sandbox, tmp_path):
+    """Jobs 1-2 the backend's health is degraded (an incident opens), jobs 3-4 its latency breaks
+    too: one "worse" update of the open incident, then, healthy in 5-6, one "resolved"."""
+    plan = {1: (FAULT,), 2: (FAULT,), 3: (FAULT, "backend-slow-health"), 4: (FAULT, "backend-slow-health"), 5: (), 6: ()}
+    alerting = Alerting(sandbox, tmp_path)
+    try:
+        for job, faults in plan.items():
+            alerting.run(job, faults)
+    finally:
+        alerting.close()
+    kinds = [(job, message["check_id"], message["kind"]) for job, message in alerting.webhooks]
+    assert kinds == [(2, "backend", "opened"), (4, "backend", "worse"), (6, "backend", "resolved")], kinds
+    titles = [title for _, title in alerting.messages["webhook"]]
+    assert titles[1].startswith("[CRITICAL] production: backend worse: ") and "latency" in titles[1], titles
+    for channel in ("slack", "email"):
+        assert [title for _, title in alerting.messages[channel]] == titles, channel

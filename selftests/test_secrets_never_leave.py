@@ -1,10 +1,11 @@
-"""Secrets never leave (issue 18, item 1), proven on one real run that handles every kind of secret
-and provokes every way one used to leak: the smoke suite and the sign-in journey against the
-sandbox, a failing health check that opens an incident, a webhook, a Slack webhook and a heartbeat whose
-receiver answers 404 echoing the secret path it was called on (``Cannot POST /hook/<secret>``, as Express
-does), a bearer token for the webhook, live logging at DEBUG (httpx logs every URL it requests),
-a failed journey that keeps its Playwright trace (the password typed into the sign-in form), and
-a step summary. Then every canary is grepped in every file the run produced (results JSONL, text
+"""Secrets never leave (issue 18, item 1), proven on one real run that handles every kind of
+secret and provokes every way one used to leak: the smoke suite and the sign-in journey against
+the sandbox; a failing health check that opens an incident; a webhook, a Slack webhook and a
+heartbeat whose receiver answers 404 echoing the secret path it was called on (``Cannot POST
+/hook/<secret>``, as Express does); a bearer token for the webhook; a request header from a secret
+on every request (the sandbox profile's protection bypass: probes and browser); live logging at DEBUG (httpx logs every URL it requests);
+a failed journey that keeps its Playwright trace (the password typed into the sign-in form); a
+step summary. Then every canary is grepped in every file the run produced (results JSONL, text
 history, SQLite with its WAL, JUnit, Allure results, the step summary, trace zips unzipped) and in
 everything it printed, and ``alerts list`` reads the delivery errors back."""
 from __future__ import annotations
@@ -142,6 +143,7 @@ def test_no_secret_in_any_output_of_a_run_that_handles_and_provokes_them_all(san
     live = sandbox.secrets
     canaries = {"webhook path": hook_secret, "heartbeat path": ping_secret, "webhook token": token,
                 "slack webhook path": slack_secret, "slack token alone": slack_secret.split("/")[-1],
+                "request header (the sandbox's protection bypass)": live["SLURPY_SANDBOX_PROTECTION_BYPASS"],
                 "monitor password": live["SLURPY_SANDBOX_MONITOR_PASSWORD"],
                 "admin token": live["SLURPY_SANDBOX_ADMIN_TOKEN"]}
     leaks = {name: holding(out, value) + (["printed output"] if value in printed else [])

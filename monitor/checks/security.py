@@ -4,6 +4,7 @@ saw to an analyser, and returns a CheckResult."""
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -157,6 +158,7 @@ class _SecretScan:
     third_party: set[str] = field(default_factory=set)
     named_but_missing: list[str] = field(default_factory=list)
     cut: list[str] = field(default_factory=list)
+    scan_s: float = 0.0  # time spent scanning what was read, its fetching apart
 
     def enqueue(self, url: str, kind: str, loader: str, loaded: bool) -> None:
         key = without_query(url)
@@ -185,6 +187,13 @@ class _SecretScan:
             self.named_but_missing.append(f"{path} ({seen}), named in {item.loader}")
 
     def read(self, item: _Queued, body: bytes, encoding: str, truncated: bool) -> None:
+        began = time.perf_counter()
+        try:
+            self._scan(item, body, encoding, truncated)
+        finally:
+            self.scan_s += time.perf_counter() - began
+
+    def _scan(self, item: _Queued, body: bytes, encoding: str, truncated: bool) -> None:
         path = _path(item.url)
         self.read_bytes += len(body)
         if truncated:
@@ -255,7 +264,9 @@ class _SecretScan:
                 "duplicates": self.duplicates, "third_party": sorted(self.third_party),
                 "not_scanned": self.order[self.done:], "named_but_missing": self.named_but_missing,
                 "unreadable": self.unreadable,
-                "max_files": self.max_files, "max_bytes": self.max_bytes}
+                "max_files": self.max_files, "max_bytes": self.max_bytes,
+                "scan_s": round(self.scan_s, 4),
+                "scanned_mb_per_s": round(self.read_bytes / 1e6 / self.scan_s, 1) if self.scan_s > 0 else None}
 
 
 @check

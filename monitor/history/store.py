@@ -15,10 +15,10 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,9 +26,14 @@ from urllib.parse import quote
 from monitor.history import textlog
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
 from monitor.results import CheckResult, UnusableRecord
+from monitor.slo.compute import Observation, measured
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 5.0
+
+# What the SLO reader walks: a target's runs in start order, then each run's records by key. Not
+# part of the versioned schema: a writer adds it to a history file made before it.
+_RUNS_BY_START = "CREATE INDEX IF NOT EXISTS runs_by_start ON runs (target, started, run_id)"
 
 _SCHEMA = [
     """CREATE TABLE runs (
@@ -42,6 +47,7 @@ _SCHEMA = [
         message TEXT NOT NULL, details TEXT NOT NULL, deploy_version TEXT NOT NULL, runner TEXT NOT NULL,
         PRIMARY KEY (run_id, seq))""",
     "CREATE INDEX results_by_check ON results (target, check_id, time)",
+    _RUNS_BY_START,
     "CREATE TABLE imported (sha256 TEXT PRIMARY KEY) WITHOUT ROWID",
     """CREATE VIEW records AS SELECT results.*, runs.started, runs.finished, runs.schedule
         FROM results JOIN runs USING (run_id)""",
@@ -183,6 +189,7 @@ class HistoryStore:
                     db.execute("PRAGMA journal_mode=WAL")
                     db.execute("PRAGMA synchronous=NORMAL")
                     self._ensure_schema(db)
+                    db.execute(_RUNS_BY_START)
                 except BaseException:
                     db.close()
                     raise
@@ -391,6 +398,38 @@ class HistoryStore:
         return [ObservedRun(run_id, datetime.fromisoformat(started), schedule,
                             Status.DOWN if failed else Status.UP if passed else Status.UNKNOWN)
                 for run_id, started, schedule, failed, passed in rows]
+
+    def observations(self, target: str, since: datetime, measures: Mapping[str, str]) -> list[Observation]:
+        """Every record of ``target`` from runs that started at or after ``since`` (a day earlier
+        too, so the first slot of a window has the run that observed it), oldest run first, as
+        the one type SLO figures and the status page read. ``measures``: check id or kind ->
+        the measure (see :func:`monitor.slo.compute.measured`) whose times its records carry;
+        only those records' JSON details are read (by check id, else ``samples_ms``)."""
+        wanted = sorted(measures)
+        marks = ", ".join("?" * len(wanted))
+        with self._explained():
+            rows = self._connect().execute(
+                # CROSS JOIN keeps runs the outer loop: walked in start order by runs_by_start, each
+                # run's records by their key, so only the records within a run need sorting
+                f"""SELECT runs.run_id, runs.started, runs.schedule, r.suite, r.check_id, r.check_name, r.service,
+                           r.verdict, r.category, r.time,
+                           CASE WHEN r.check_id IN ({marks}) OR r.check_name IN ({marks}) THEN r.details END,
+                           r.duration_ms, r.deploy_version
+                    FROM runs CROSS JOIN results r ON r.run_id = runs.run_id
+                    WHERE runs.target = ? AND r.target = ? AND runs.started >= ?
+                    ORDER BY runs.started, runs.run_id, r.seq""",
+                (*wanted, *wanted, target, target, (since - timedelta(days=1)).isoformat())).fetchall()
+        parsed: dict[str, datetime] = {}
+        out = []
+        for run_id, started, schedule, suite, check_id, check, service, verdict, category, time, details, duration, \
+                version in rows:
+            # runs share their start and often their records' times: each text is parsed once
+            began = parsed.get(started) or parsed.setdefault(started, datetime.fromisoformat(started))
+            at = parsed.get(time) or parsed.setdefault(time, datetime.fromisoformat(time))
+            times = () if details is None else measured(json.loads(details), duration, measures.get(check_id, "samples_ms"))
+            out.append(Observation(run_id, began, schedule, suite, check_id, check, service, verdict, category, at,
+                                   times, version))
+        return out
 
     def passing_runs(self, target: str, check_id: str, since: datetime, measure: str = "samples_ms",
                      not_version: str = "") -> list[tuple[str, datetime, tuple[float, ...]]]:

@@ -1,8 +1,10 @@
 """The run deadline (:mod:`monitor.run_deadline`): before each check, the deadline of its suite
 (``[run_deadline_s]``, counted from the start of the run, the same instant on every xdist worker);
 a check that starts after it is recorded as ``error [monitor]: run deadline`` without running, one
-cut off by it likewise, so a run against a target that hangs everything ends at the deadline plus
-at most one request's own deadline (a browser step: the time left)."""
+cut off by it likewise (every request attempt and browser wait is capped at the time left), so a
+run against a target that hangs everything ends at the deadline plus pytest's own start and end.
+Only the monitoring suites under ``tests/`` have one: the project's own tests load these plugins
+too, and are not a monitoring run."""
 from __future__ import annotations
 
 import time

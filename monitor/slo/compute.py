@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import accumulate, pairwise
+from itertools import pairwise
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
@@ -68,11 +69,17 @@ class Observation(NamedTuple):
     deploy_version: str = ""  # set on a post-deploy gate's records: the status page marks deploys
 
 
-def _status(verdicts: Iterable[str]) -> Status:
-    seen = set(verdicts)
-    if "fail" in seen:
-        return Status.DOWN
-    return Status.UP if seen & _OK else Status.UNKNOWN  # only skips or the monitor's own errors: no verdict
+def measured(details: Mapping[str, Any], duration_ms: float | None, measure: str) -> tuple[float, ...]:
+    """The times ``measure`` names in one record (see :class:`monitor.profile.LatencyObjective`)."""
+    if measure == "duration_ms":
+        return (float(duration_ms),) if duration_ms is not None else ()
+    if measure.startswith("step:"):
+        prefix = measure.removeprefix("step:")
+        return tuple(float(s["ms"]) for s in details.get("steps", []) if str(s.get("step", "")).startswith(prefix))
+    value = details.get(measure)
+    if isinstance(value, (int, float)):
+        return (float(value),)
+    return tuple(float(v) for v in value) if isinstance(value, list) else ()
 
 
 def merge(timelines: list[list[Slot]]) -> list[Slot]:
@@ -126,12 +133,27 @@ class Tally:
     """Prefix sums over a sorted timeline: any window's up/down/unknown seconds in O(log n)."""
 
     def __init__(self, slots: list[Slot]):
-        self.slots = sorted(slots, key=lambda s: s.start)
+        self.slots = sorted(slots, key=attrgetter("start"))
         self.starts = [s.start for s in self.slots]
         self.ends = [s.end for s in self.slots]
-        self.sums = {status: [0.0, *accumulate(_seconds(s) if s.status is status else 0.0 for s in self.slots)]
-                     for status in Status}
-        self.known = [0, *accumulate(1 if s.run_ids and s.status is not Status.UNKNOWN else 0 for s in self.slots)]
+        # one pass: a running total per status (the same sums, in the same order, as one
+        # accumulate per status) and of the slots a run judged
+        up, down, unknown, judged = 0.0, 0.0, 0.0, 0
+        ups, downs, unknowns, self.known = [up], [down], [unknown], [judged]
+        for slot in self.slots:
+            seconds = max(0.0, (slot.end - slot.start).total_seconds())
+            if slot.status is Status.UP:
+                up += seconds
+            elif slot.status is Status.DOWN:
+                down += seconds
+            else:
+                unknown += seconds
+            ups.append(up)
+            downs.append(down)
+            unknowns.append(unknown)
+            judged += 1 if slot.run_ids and slot.status is not Status.UNKNOWN else 0
+            self.known.append(judged)
+        self.sums = {Status.UP: ups, Status.DOWN: downs, Status.UNKNOWN: unknowns}
 
     def window(self, name: str, since: datetime, until: datetime) -> Uptime:
         first = bisect_right(self.ends, since)  # the first slot ending after `since`
@@ -241,25 +263,39 @@ def incidents(entity: str, observations: Iterable[Observation]) -> list[Incident
     """Every run counts, scheduled or not, in the order the runs started (a runner whose clock
     is behind is sorted into place, so no duration is negative). Runs with no verdict (skips,
     the monitor's own errors) neither open nor close one."""
-    runs: dict[str, list[Observation]] = defaultdict(list)
+    runs: dict[str, _RunSeen] = {}
     for o in observations:
-        runs[o.run_id].append(o)
+        seen = runs.get(o.run_id)
+        if seen is None:
+            seen = runs[o.run_id] = _RunSeen(o.started, o.run_id)
+        if o.verdict == "fail":
+            seen.failed.append(o)
+        elif o.verdict in _OK:
+            seen.passed = True
     found: list[Incident] = []
     current: Incident | None = None
-    for rows in sorted(runs.values(), key=lambda rows: (rows[0].started, rows[0].run_id)):
-        status = _status(r.verdict for r in rows)
-        if status is Status.DOWN:
+    for seen in sorted(runs.values(), key=attrgetter("started", "run_id")):
+        if seen.failed:
             if current is None:
-                current = Incident(entity, rows[0].started, None)
+                current = Incident(entity, seen.started, None)
                 found.append(current)
             current.runs += 1
-            failed = [r for r in rows if r.verdict == "fail"]
-            current.categories = sorted({*current.categories, *(r.category for r in failed if r.category)})
-            current.checks = sorted({*current.checks, *(r.check for r in failed)})
-        elif status is Status.UP and current is not None:
-            current.ended = rows[0].started
+            current.categories = sorted({*current.categories, *(r.category for r in seen.failed if r.category)})
+            current.checks = sorted({*current.checks, *(r.check for r in seen.failed)})
+        elif seen.passed and current is not None:
+            current.ended = seen.started
             current = None
     return found
+
+
+@dataclass
+class _RunSeen:
+    """What one run found for an entity: its failed records, and whether anything passed."""
+
+    started: datetime  # of the run's first record, as it came
+    run_id: str
+    failed: list[Observation] = field(default_factory=list)
+    passed: bool = False
 
 
 def p95(values: list[float]) -> float | None:
@@ -320,26 +356,23 @@ def with_samples(slots: list[Slot], ad_hoc: Iterable[ObservedRun], sample: timed
     return sorted(slots + extra, key=lambda s: s.start) if extra else slots
 
 
-_RANK = {Status.DOWN: 0, Status.UP: 1, Status.UNKNOWN: 2}
+_BY_RANK = (Status.DOWN, Status.UP, Status.UNKNOWN)
 
 
 def slots_for(observations: list[Observation], timelines: dict[str, list[Slot]]) -> list[Slot]:
     """The entity's timeline: in each of its suites' slots, the worst of what the runs in that
     slot found for it (unknown if none of them judged it), the suites merged."""
-    by_run: dict[str, Status] = {}
-    suites: set[str] = set()
+    by_run: dict[str, int] = {}  # run id -> the worst rank it found (0 down, 1 up, 2 unknown)
     for o in observations:
-        suites.add(o.suite)
-        status = Status.DOWN if o.verdict == "fail" else Status.UP if o.verdict in _OK else Status.UNKNOWN
-        known = by_run.get(o.run_id)
-        if known is None or _RANK[status] < _RANK[known]:
-            by_run[o.run_id] = status
+        rank = 0 if o.verdict == "fail" else 1 if o.verdict in _OK else 2
+        if rank < by_run.get(o.run_id, 3):
+            by_run[o.run_id] = rank
     mine = []
-    for suite in sorted(suites):
+    for suite in sorted({o.suite for o in observations}):
         slots = []
         for slot in timelines.get(suite, []):
             found = [by_run[r] for r in slot.run_ids if r in by_run]
-            status = min(found, key=_RANK.__getitem__) if found else Status.UNKNOWN
-            slots.append(Slot(slot.start, slot.end, slot.schedule, status, slot.run_ids if found else []))
+            slots.append(Slot(slot.start, slot.end, slot.schedule, _BY_RANK[min(found)], slot.run_ids) if found
+                         else Slot(slot.start, slot.end, slot.schedule, Status.UNKNOWN, []))
         mine.append(slots)
     return merge(mine) if mine else []

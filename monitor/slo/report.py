@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from monitor.history.schedule import Slot
@@ -100,7 +101,7 @@ def _entity(name: str, kind: str, service: str, rows: list[Observation], policy:
     budget = Budget(policy.availability, f"{policy.window_days}d",
                     (1 - policy.availability) * budget_window.total_seconds(), seen.down_s) if seen.known_s else None
     burn = burn_rates(tally, policy.availability, now)
-    latest_run = max(rows, key=lambda o: (o.started, o.run_id)).run_id if rows else None
+    latest_run = max(rows, key=attrgetter("started", "run_id")).run_id if rows else None
     latest = [o for o in rows if o.run_id == latest_run]
     ongoing = state(latest)
     if slots and slots[-1].status.value == "unknown" and slots[-1].end <= now:

@@ -244,7 +244,7 @@ def test_a_job_killed_between_send_and_record_costs_at_most_one_copy(http, monke
     outcome = dispatch.evaluate(profile, history.path, now + timedelta(seconds=CLAIM_LEASE_S + 60), "later",
                                 log_dir=log)
     assert all("taken over from killed" in line for line in outcome.sent) and len(outcome.sent) == 3
-    assert len(http.got("/slack")) == 2, "Slack: the one duplicate the README states"
+    assert len(http.got("/slack")) == 2, "Slack: the one duplicate docs/alerting.md states"
     assert len(http.got("/hook")) == 2 and len(http.keys("/hook")) == 1, "the webhook: one message by its key"
     assert len(http.issues) == 1, "GitHub: the issue was found by its marker, not opened twice"
     for channel in ("chat", "sms", "issues"):

@@ -173,3 +173,25 @@ def test_the_fold_of_alert_lines_does_not_depend_on_their_order():
         if len(seen) > 1:
             break
     assert seen == {("unconfirmed", 1, "no answer", "opened", "2026-12-01T09:00:00")}
+
+
+def test_the_sync_command_comes_from_the_environment_as_shell_words_and_reports_failure_in_one_line(tmp_path):
+    """As the gate's action writes it (quoted paths), and what a failed push looks like."""
+    sync = dispatch.Sync.from_env({"SLURPY_STATE_SYNC": "'/opt/the monitor/history-branch' publish '/tmp/x y/data'"})
+    assert sync is not None and sync.command == ("/opt/the monitor/history-branch", "publish", "/tmp/x y/data")
+    assert dispatch.Sync.from_env({}) is None
+    failing = tmp_path / "push"
+    failing.write_text("#!/bin/sh\necho \"pushing $1\" >&2\necho 'could not push to monitor-data' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    assert dispatch.Sync((str(failing),))("alert claims of r1") == f"{failing} exited 1: could not push to monitor-data"
+
+
+def test_claims_that_cannot_be_published_are_sent_anyway_and_said(origin, http, monkeypatch, tmp_path):
+    """A page is not dropped because git is down; the run's notes say a duplicate is then possible."""
+    profile = make_profile(http, monkeypatch, tmp_path)
+    for n in range(2):
+        job = Job(origin, tmp_path / f"job{n}", n, "fail")
+        outcome = job.alert(profile, sync=lambda message: "origin unreachable")
+        job.publish()  # the run itself reaches the branch later (the job's own publish step)
+    assert counts(http)[:3] == (["[CRITICAL]"], ["opened"], 1) and len(outcome.sent) == 3
+    assert any("alert claims not published (origin unreachable): sent anyway" in line for line in outcome.failed)

@@ -2,13 +2,22 @@
 judgement, as pure functions and as checks against a site played by httpx's MockTransport."""
 import base64
 import json
+import re
 
 import httpx
 import pytest
 from pydantic import ValidationError
 
 from monitor.analysers.exposure import judge_exposure, visibility
-from monitor.analysers.secrets import inline_source_maps, runtime_scripts, without_query
+from monitor.analysers.secrets import (
+    DYNAMIC_IMPORT,
+    JWT,
+    PATTERNS,
+    after_boundary,
+    inline_source_maps,
+    runtime_scripts,
+    without_query,
+)
 from monitor.checks import security
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import PrivatePath, SecurityPolicy, ServiceSecurity
@@ -54,6 +63,22 @@ def test_inline_source_maps_are_decoded():
               "//# sourceMappingURL=data:application/json;base64,@@not-base64@@\n"
               "//# sourceMappingURL=x.js.map\n")
     assert inline_source_maps(script) == [source_map, source_map, '{"a":1}', None]
+
+
+@pytest.mark.parametrize("text", [
+    "k='sk_live_0123456789abcdef'", "xsk_live_0123456789abcdef", "_sk_live_0123456789abcdef",
+    "ésk_live_0123456789abcdef", "sk_live_0123456789sk_live_0123456789", "xsk-aaaa-sk-proj-0123456789abcdefghijkl",
+    "a.sk-proj-0123456789abcdefghijklmno.b", "sk_live_0123456789abcdef", "(whsec_0123456789abcd==)",
+    "1rk_test_0123456789A rk_test_0123456789B", "aeyJhbGciOi.eyJyb2xlIjo.x eyJhbGciOi.eyJyb2xlIjo.y",
+    "eyJhbGciOiAA.eyJyb2xlIjoAA.sig-eyJhbGciOiAA.eyJyb2xlIjoAA.sig",
+    "x=import('./a.js');ximport('./b.js');_import('/c.js') import(\"/d.mjs\")",
+])
+def test_keys_are_found_where_a_word_boundary_regex_finds_them(text):
+    """The patterns drop their leading \\b (it stops the regex engine skipping to the literal), and
+    after_boundary puts it back: the same matches, at the same places, as the \\b patterns."""
+    for pattern in [p for kind, p in PATTERNS if kind != "private key"] + [JWT, DYNAMIC_IMPORT]:
+        bounded = re.compile(r"\b" + pattern.pattern)
+        assert [m.span() for m in after_boundary(pattern, text)] == [m.span() for m in bounded.finditer(text)]
 
 
 def test_one_key_per_file_whatever_its_query():
@@ -117,6 +142,7 @@ def test_each_file_is_fetched_once_and_the_same_bytes_are_scanned_once():
     assert f"scanned {scanned} files, {result.details['bytes']} B, each once" in result.message
     assert "1 identical under another name" in result.message
     assert "1 script paths named in the code could not be fetched: /_next/static/chunks/gone.js (404)" in result.message
+    assert result.details["scanned_mb_per_s"] > 0 and result.details["scan_s"] >= 0  # the scan's own speed, fetch apart
 
 
 @pytest.mark.parametrize("path,text,kind", [

@@ -258,3 +258,22 @@ def test_a_burn_rate_alert_needs_known_time_before_it_can_fire():
     # one run before the failure: 360 s known in the hour, under two 5 m windows (600 s): not ready
     assert first.burn["1h"].burn == pytest.approx(60 / 360 / 0.001) and not first.alerts[0].ready
     assert not first.alerts[0].firing
+
+
+def test_a_history_made_before_the_reader_index_gains_it_when_a_writer_opens_it(tmp_path):
+    import sqlite3
+
+    from monitor.history.store import HistoryStore
+    from selftests.scripted_history import history_lines
+
+    path = tmp_path / "h.sqlite"
+    with HistoryStore(path) as store:
+        store.import_lines(history_lines(scripted()), "scripted")
+    with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX runs_by_start")
+    with HistoryStore(path) as store:
+        rows = store.observations("production", NOON - timedelta(days=30), {})
+        plan = store._connect().execute("EXPLAIN QUERY PLAN SELECT 1 FROM runs CROSS JOIN results r ON r.run_id = "
+                                        "runs.run_id WHERE runs.target = 'p' AND runs.started >= ''").fetchall()
+    assert sorted(rows) == sorted(o._replace(latency_ms=()) for o in scripted())
+    assert any("runs_by_start" in str(step) for step in plan), plan

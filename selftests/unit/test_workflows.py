@@ -1,7 +1,7 @@
 """The GitHub workflows and the action: actionlint passes on each workflow and on the app
 repository's examples; every command a run line calls exists (the scripts, ``slurpy-monitor``'s
 subcommands, suites and options), in the action's steps too; callers of the action pass only
-inputs it declares; the README shows the examples in full; the schedules are ones the history can
+inputs it declares; docs/github.md shows the examples in full; the schedules are ones the history can
 follow; the secrets the example profiles name are passed; and the data branch takes two jobs'
 appends to the same day's file."""
 from __future__ import annotations
@@ -87,10 +87,10 @@ def test_callers_of_the_action_pass_only_its_inputs_and_all_it_requires(path):
         assert required <= set(step["with"])
 
 
-def test_the_readme_shows_the_app_repositorys_examples_in_full():
-    readme = (ROOT / "README.md").read_text()
+def test_the_github_doc_shows_the_app_repositorys_examples_in_full():
+    readme = (ROOT / "docs" / "github.md").read_text()
     for example in EXAMPLES:
-        assert f"```yaml\n{example.read_text()}```" in readme, f"README does not show {example.name} as it is"
+        assert f"```yaml\n{example.read_text()}```" in readme, f"docs/github.md does not show {example.name} as it is"
 
 
 def test_the_gate_job_ends_cancelled_not_failed_when_superseded_and_says_so():
@@ -210,6 +210,7 @@ def test_secrets_reach_the_monitor_in_one_variable_and_only_in_its_steps(path):
 def test_jobs_that_alert_may_write_issues_and_publish_their_claims():
     for name in ("monitor.yml", "run-suite.yml", "watchdog.yml"):
         assert load(ROOT / ".github/workflows" / name)["permissions"] == {"contents": "write", "issues": "write"}, name
+    assert load(ROOT / ".github/workflows/gate.yml")["permissions"]["issues"] == "write"  # the gate alerts too
     for name in ("run-suite.yml", "watchdog.yml"):
         steps = [step for job in load(ROOT / ".github/workflows" / name)["jobs"].values() for step in job["steps"]]
         alerting = [s for s in steps if "SLURPY_SECRETS" in s.get("env", {})]
