@@ -50,8 +50,9 @@ OPTIONS = (
               "$SLURPY_URL_<SERVICE>)", metavar="SERVICE=URL", action="append"),
     RunOption("results", "--results", "where this run's check results go (JSON lines); default "
               "results/<time>-<target>.jsonl", metavar="PATH"),
-    RunOption("results", "--deploy-version", "the version just deployed: stamped on every record; makes the run a "
-              "post-deploy gate (version checks, [gate] latency_samples, latency compared with the baseline)",
+    RunOption("results", "--deploy-version", "the version just deployed: stamped on every record, checked where services "
+              "report it; without --schedule the run is a post-deploy gate ([gate] latency_samples, latency "
+              "compared with the baseline)",
               env="SLURPY_DEPLOY_VERSION",
               metavar="VERSION", fallback=str),
     RunOption("results", "--runner", "where this run runs, stamped on every record; default the host name",

@@ -30,5 +30,5 @@ def run_against_sandbox(sandbox, tmp_path_factory):
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: minutes each (act rehearsals of the workflows); `./run tests` leaves them "
-                                       "out, `./run tests --full` runs them")
+    config.addinivalue_line("markers", "slow: minutes each (act rehearsals of the workflows); `./run tests` (and CI) runs "
+                                       "them, `./run tests --quick` leaves them out")

@@ -1,6 +1,6 @@
 """The workflow files themselves, run by act in host mode (selftests/act_harness.py), the data
 branch in a bare repository on disk. In `./run tests`: two scheduled smoke jobs of monitor.yml, the
-second starting from what the first pushed. Marked slow (`./run tests --full`): ten scheduled smoke
+second starting from what the first pushed. Marked slow (in `./run tests` and CI; `./run tests --quick` leaves them out): ten scheduled smoke
 jobs against the sandbox with a fault on in jobs 3-6, each on its own 5-minute slot (libfaketime),
 alerting to Slack-compatible, webhook and SMTP receivers, then the journeys job that builds the
 status page; smoke and journeys overlapping; a crash and a "worse" update; ci.yml and gate.yml

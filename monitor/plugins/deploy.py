@@ -1,9 +1,9 @@
-"""What a deploy changes in a run. With ``--deploy-version`` (or ``$SLURPY_DEPLOY_VERSION``) the
-run is a post-deploy gate:
+"""What a deploy changes in a run. With ``--deploy-version`` (or ``$SLURPY_DEPLOY_VERSION``) and
+no ``--schedule`` the run is a post-deploy gate:
 
-* every check marked ``check("version")`` compares what each service serves with it; without a
-  version there is nothing to compare, and those checks are deselected (a scheduled run is not
-  a deploy);
+* every check marked ``check("version")`` compares what each service serves with it (also in a
+  scheduled run stamped with the live version); without a version there is nothing to compare,
+  and those checks are deselected;
 * each service's latency takes ``[gate] latency_samples`` samples, and is compared with the same
   check's passing history on the target (the ``baseline`` fixture: a ``baseline:<service>``
   record, see :mod:`monitor.analysers.baseline`)."""
@@ -18,7 +18,7 @@ from monitor.analysers.baseline import BaselineRun
 from monitor.checks import deploy
 from monitor.history.store import HistoryError, HistoryStore
 from monitor.plugins.history import history_file
-from monitor.plugins.target import target_of
+from monitor.plugins.target import is_gate, target_of
 from monitor.profile import GatePolicy, Profile
 from monitor.results import CheckResult, utc_now
 
@@ -65,8 +65,8 @@ class Baselines:
 
 @pytest.fixture(scope="session")
 def baseline(pytestconfig: pytest.Config, profile: Profile) -> Baselines | None:
-    """None unless this run is a post-deploy gate (``--deploy-version``)."""
-    if not pytestconfig.getoption("deploy_version"):
+    """None unless this run is a post-deploy gate (``--deploy-version``, no ``--schedule``)."""
+    if not is_gate(pytestconfig):
         return None
     return Baselines(history_file(pytestconfig), target_of(pytestconfig).name, pytestconfig.getoption("deploy_version"),
                      profile.gate)

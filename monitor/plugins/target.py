@@ -48,10 +48,16 @@ class Target:
             else:
                 self._live = hooks.LiveTarget(self.profile)
             Secrets(self._live.profile, provided=self._live.secrets)  # and those a stand-in made up
-            if self.config.getoption("deploy_version", None):  # a post-deploy gate: enough samples for a p95
+            if is_gate(self.config):  # enough samples for a p95
                 gated = self._live.profile.model_copy(update={"latency_samples": self._live.profile.gate.latency_samples})
                 self._live = hooks.LiveTarget(gated, self._live.secrets)
         return self._live
+
+
+def is_gate(config: pytest.Config) -> bool:
+    """A post-deploy gate: a run told the version just deployed, and not started by a schedule (a
+    scheduled run stamped with the live version is still a scheduled run)."""
+    return bool(config.getoption("deploy_version", None)) and not config.getoption("schedule", None)
 
 
 _TARGET = pytest.StashKey[Target]()

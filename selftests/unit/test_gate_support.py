@@ -187,3 +187,18 @@ def test_the_watch_keeps_its_rounds_in_the_gates_own_history():
     assert cli._option_value(["--target", "t", "--history", "a.sqlite", "--history=b.sqlite"], "--history") == "b.sqlite"
     assert cli._option_value(["--history", "a.sqlite"], "--history") == "a.sqlite"
     assert cli._option_value(["--target", "t"], "--history") is None
+
+
+def test_a_scheduled_run_stamped_with_the_live_version_is_no_gate():
+    from monitor.plugins.target import is_gate
+
+    class Config:
+        def __init__(self, **options):
+            self.options = options
+
+        def getoption(self, name, default=None):
+            return self.options.get(name, default)
+
+    assert is_gate(Config(deploy_version="v1", schedule=""))
+    assert not is_gate(Config(deploy_version="v1", schedule="*/5 * * * *"))
+    assert not is_gate(Config(deploy_version="", schedule=""))
