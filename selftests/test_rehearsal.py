@@ -3,8 +3,8 @@ branch in a bare repository on disk. In `./run tests`: two scheduled smoke jobs 
 second starting from what the first pushed. Marked slow (in `./run tests` and CI; `./run tests --quick` leaves them out): ten scheduled smoke
 jobs against the sandbox with a fault on in jobs 3-6, each on its own 5-minute slot (libfaketime),
 alerting to Slack-compatible, webhook and SMTP receivers, then the journeys job that builds the
-status page; smoke and journeys overlapping; a crash and a "worse" update; ci.yml and gate.yml
-passing and failing.
+status page; smoke and journeys overlapping; a crash and a "worse" update; a second outage of the same
+service after an earlier one; ci.yml and gate.yml passing and failing.
 
 What a rehearsal proves and what it does not (act is not GitHub): docs/github.md, "Rehearsing the
 workflows with act".
@@ -354,5 +354,32 @@ def test_a_new_problem_while_open_is_one_worse_update(sandbox, tmp_path):
     assert kinds == [(2, "backend", "opened"), (4, "backend", "worse"), (6, "backend", "resolved")], kinds
     titles = [title for _, title in alerting.messages["webhook"]]
     assert titles[1].startswith("[CRITICAL] production: backend worse: ") and "latency" in titles[1], titles
+    for channel in ("slack", "email"):
+        assert [title for _, title in alerting.messages[channel]] == titles, channel
+
+
+@pytest.mark.slow
+def test_a_second_outage_of_the_same_service_is_opened_worse_and_resolved_as_its_own_incident(sandbox, tmp_path):
+    """The backend crashed in jobs 1-2 (announced, then resolved in 4); jobs 5-6 its health is
+    degraded (a new incident), jobs 7-8 its latency breaks too ("worse"), healthy in 9-10 (resolved).
+    The earlier incident in the history must not lend the later one its place: no "resolved" in job
+    7, and the later one's end is told."""
+    plan = {1: ("backend-down",), 2: ("backend-down",), 3: (), 4: (), 5: (FAULT,), 6: (FAULT,),
+            7: (FAULT, "backend-slow-health"), 8: (FAULT, "backend-slow-health"), 9: (), 10: ()}
+    alerting = Alerting(sandbox, tmp_path)
+    try:
+        for job, faults in plan.items():
+            alerting.run(job, faults)
+    finally:
+        alerting.close()
+    kinds = [(job, message["kind"]) for job, message in alerting.webhooks]
+    assert kinds == [(2, "opened"), (4, "resolved"), (6, "opened"), (8, "worse"), (10, "resolved")], kinds
+    incidents = [message["incident"] for _, message in alerting.webhooks]
+    assert incidents[0] == incidents[1] != incidents[2] == incidents[3] == incidents[4], incidents
+    titles = [title for _, title in alerting.messages["webhook"]]
+    assert titles[1] == "[RESOLVED] production: backend recovered (was: backend unreachable: connection refused)"
+    assert titles[3].startswith("[CRITICAL] production: backend worse: ") and "latency" in titles[3], titles
+    cause = titles[2].split(": ", 1)[1].split("; also failing: ")[0]
+    assert titles[4] == f"[RESOLVED] production: backend recovered (was: {cause})", titles
     for channel in ("slack", "email"):
         assert [title for _, title in alerting.messages[channel]] == titles, channel
