@@ -329,10 +329,11 @@ def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channel
         else:
             state.load(target)
             theirs = set()
+            live = state.live_claims(target, now)
             for item in claimed:
                 row = state.get(item.delivery.key)
                 if not (row and row.state == SENDING and row.claimed_by == by
-                        and not state.live_claims(target, item.delivery.key, now) - {by}):
+                        and not live.get(item.delivery.key, set()) - {by}):
                     theirs.add((item.delivery.incident, item.delivery.channel))
             # An incident's messages on a channel stay with one job, so they keep their order.
             for item in claimed:

@@ -250,17 +250,20 @@ class AlertState:
                                           "AND channel = ?", key).fetchone()
         return _delivery(row) if row else None
 
-    def live_claims(self, target: str, key: tuple[str, str, str], now: datetime) -> set[str]:
-        """Who holds a claim on ``key`` in the text copy that is neither stale nor followed by
-        that claimant's outcome."""
+    def live_claims(self, target: str, now: datetime) -> dict[tuple[str, str, str], set[str]]:
+        """For each key, who holds a claim on it in the text copy that is neither stale nor
+        followed by that claimant's outcome (the target's lines are read once, for all keys)."""
         if self.log is None:
-            return set()
+            return {}
         stale = (now - timedelta(seconds=CLAIM_LEASE_S)).isoformat()
-        lines = [line for line in self.log.lines(target)[0]
-                 if line["alert"] in ("claim", "outcome") and _key_of(line) == key]
-        done = {(line.get("by"), line.get("claim")) for line in lines if line["alert"] == "outcome"}
-        return {str(line.get("by")) for line in lines if line["alert"] == "claim"
-                and str(line.get("at") or "") >= stale and (line.get("by"), line.get("at")) not in done}
+        lines = [line for line in self.log.lines(target)[0] if line["alert"] in ("claim", "outcome")]
+        done = {(_key_of(line), line.get("by"), line.get("claim")) for line in lines if line["alert"] == "outcome"}
+        live: dict[tuple[str, str, str], set[str]] = {}
+        for line in lines:
+            if line["alert"] == "claim" and str(line.get("at") or "") >= stale \
+                    and (_key_of(line), line.get("by"), line.get("at")) not in done:
+                live.setdefault(_key_of(line), set()).add(str(line.get("by")))
+        return live
 
     # the rows
 
