@@ -248,17 +248,20 @@ def send_with_retries(send: Callable[[channels.Attempt], str], key: str, alerts:
     deadline (``delivery_timeout_s``, cut to what is left of the run's budget), ``delivery_backoff_s``
     doubling between them. An unconfirmed try is tried again only where the receiver drops copies."""
     delay, error = alerts.delivery_backoff_s, ""
+
+    def spent(tried: int) -> tuple[str, str, str, int]:
+        why = f"the run's alerting budget ({alerts.delivery_budget_s:g} s) was spent"
+        return FAILED, "", f"{error}; then {why}" if error else f"not sent: {why}", tried
+
     for attempt in range(1, alerts.delivery_attempts + 1):
         left = budget_end - time.monotonic()
         if left <= 0:
-            spent = f"the run's alerting budget ({alerts.delivery_budget_s:g} s) was spent"
-            return FAILED, "", f"{error}; then {spent}" if error else f"not sent: {spent}", attempt - 1
+            return spent(attempt - 1)
         try:
             return SENT, send(channels.Attempt(key, time.monotonic() + min(alerts.delivery_timeout_s, left))), "", attempt
         except channels.DeliveryError as exc:
             if isinstance(exc, channels.OutOfTime) and time.monotonic() >= budget_end:  # nothing went: no attempt
-                spent = f"the run's alerting budget ({alerts.delivery_budget_s:g} s) was spent"
-                return FAILED, "", f"{error}; then {spent}" if error else f"not sent: {spent}", attempt - 1
+                return spent(attempt - 1)
             error = str(exc)
             again = exc.retry or (exc.unconfirmed and dedupe)
             if not again or attempt == alerts.delivery_attempts:
