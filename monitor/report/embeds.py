@@ -285,7 +285,7 @@ def feed(report: Report, policy: StatusPagePolicy, days: int = FEED_DAYS, runs: 
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _replace(path: Path, text: str) -> None:
+def replace_whole(path: Path, text: str) -> None:
     """Written beside, then renamed: a web server never serves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as fh:
@@ -303,10 +303,10 @@ def write(out: Path, report: Report, rows: list[Observation], policy: StatusPage
         for stem, badge in badges(entity, rows, report.now, spec.latency_ms if spec else None).items():
             for suffix, text in ((".json", json.dumps(badge) + "\n"), (".svg", svg(badge) + "\n")):
                 path = out / "badges" / slug(entity.name) / f"{stem}{suffix}"
-                _replace(path, text)
+                replace_whole(path, text)
                 written.append(path)
     for name, text in (("summary.json", json.dumps(summary(report, rows, policy, profile, notes), indent=2) + "\n"),
                        ("incidents.atom", feed(report, policy, runs=min_runs(profile), notes=notes))):
-        _replace(out / name, text)
+        replace_whole(out / name, text)
         written.append(out / name)
     return written

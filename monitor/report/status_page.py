@@ -18,9 +18,7 @@ at about the size it is shown.
 from __future__ import annotations
 
 import html
-import os
 import statistics
-import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -324,11 +322,7 @@ def write(out: Path, report: Report, rows: list[Observation], policy: StatusPage
           profile: Profile | None = None, notes: dict[str, Note] | None = None) -> Path:
     """``out/index.html``, replaced whole (written beside it, then renamed) so a web server never
     serves half a page, and beside it what others embed and poll (:mod:`monitor.report.embeds`)."""
-    out.mkdir(parents=True, exist_ok=True)
     page = out / "index.html"
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out, delete=False, suffix=".tmp") as fh:
-        fh.write(render(report, rows, policy, profile, notes))
-    os.chmod(fh.name, 0o644)  # a temporary file is private; the page is for a web server
-    os.replace(fh.name, page)
+    embeds.replace_whole(page, render(report, rows, policy, profile, notes))
     embeds.write(out, report, rows, policy, profile, notes)
     return page
