@@ -56,15 +56,26 @@ def incident_id(incident: Incident) -> str:
     return f"{slug(incident.entity)}-{incident.started:%Y%m%dT%H%MZ}"
 
 
+def _causes(incident: Incident) -> list[str]:
+    """The causes in words, the earliest phase that failed first."""
+    known = [Category(c) for c in incident.categories if c in Category.__members__.values()]
+    return [CAUSES[c] for c in sorted(known, key=list(Category).index)]
+
+
 def root_cause(incident: Incident) -> str:
     """The cause in words: the earliest phase that failed first ("could not connect"), then what
     else failed with it."""
-    known = [Category(c) for c in incident.categories if c in Category.__members__.values()]
-    ordered = sorted(known, key=list(Category).index)
-    if not ordered:
+    causes = _causes(incident)
+    if not causes:
         return "not known"
-    also = [CAUSES[c] for c in ordered[1:]]
-    return CAUSES[ordered[0]] + (f"; also {', '.join(also)}" if also else "")
+    return causes[0] + (f"; also {', '.join(causes[1:])}" if causes[1:] else "")
+
+
+def title(incident: Incident, note: Note | None) -> str:
+    """An incident's title: the one people gave it, else the service and its first cause."""
+    if note and note.title:
+        return note.title
+    return f"{incident.entity}: {(_causes(incident) or ['not known'])[0]}"
 
 
 def uptime_colour(ratio: float | None) -> str:
@@ -269,8 +280,7 @@ def feed(report: Report, policy: StatusPagePolicy, days: int = FEED_DAYS, runs: 
         ident = incident_id(incident)
         state = "ongoing" if incident.ended is None else "resolved"
         note = notes.get(ident)
-        title = note.title if note and note.title else f"{incident.entity}: {root_cause(incident).split(';')[0]}"
-        add(entry, "title", f"{title} ({state})")
+        add(entry, "title", f"{title(incident, note)} ({state})")
         add(entry, "id", f"urn:slurpy-monitor:{slug(report.target)}:{ident}")
         add(entry, "published", incident.started.isoformat())
         add(entry, "updated", changed(incident).isoformat())

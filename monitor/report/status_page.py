@@ -251,12 +251,11 @@ def _incidents(report: Report, shown: list[Entity], notes: dict[str, Note], runs
         ident = embeds.incident_id(incident)
         note = notes.get(ident)
         ongoing = incident.ended is None
-        title = note.title if note and note.title else f"{incident.entity}: {embeds.root_cause(incident).split(';')[0]}"
         lasted = duration(incident.duration_s(report.now))
         when = (f"since {_when(incident.started)}, {lasted} so far" if ongoing
                 else f"{_when(incident.started)} to {_when(incident.ended)}, {lasted}")
         rows.append((incident.started, f'<article class="incident{" ongoing" if ongoing else ""}" id="{ident}">'
-                     f'<h3><a href="#{ident}">{_e(title)}</a>{" <span class=open>ongoing</span>" if ongoing else ""}</h3>'
+                     f'<h3><a href="#{ident}">{_e(embeds.title(incident, note))}</a>{" <span class=open>ongoing</span>" if ongoing else ""}</h3>'
                      f'<p class="meta">{_e(incident.entity)} · {when} · {incident.runs} failed '
                      f'run{"s" if incident.runs != 1 else ""}</p><p>Cause: {_e(embeds.root_cause(incident))}</p>'
                      f"{_updates(note)}</article>"))
