@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 MASK = "********"
 _values: set[str] = set()
 _visible: set[str] = set()
+_encoded: list[bytes] = []  # _values encoded, longest first: what scrub() replaces, rebuilt by register()
 _IMAGES = (".png", ".jpeg", ".jpg", ".webm")
 _BEARER = re.compile(rb"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 _JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
@@ -64,13 +65,15 @@ def register(*values: str, visible: bool = False) -> None:
             if value.isdigit() and len(value) == 16:  # a card number is also typed in groups of four
                 forms.add(" ".join(value[i:i + 4] for i in range(0, 16, 4)))
             _values.update(forms)
+            _encoded[:] = [v.encode() for v in sorted(_values, key=len, reverse=True)]
             if visible:
                 _visible.update(forms)
 
 
 def scrub(data: bytes, values: set[str] | None = None) -> bytes:
-    for value in sorted(values if values is not None else _values, key=len, reverse=True):
-        data = data.replace(value.encode(), MASK.encode())
+    encoded = _encoded if values is None else [v.encode() for v in sorted(values, key=len, reverse=True)]
+    for value in encoded:
+        data = data.replace(value, MASK.encode())
     data = _USERINFO.sub(rb"\g<1>" + MASK.encode() + b"@", data)
     data = _BEARER.sub(rb"\g<1>" + MASK.encode(), data)
     return _JWT.sub(MASK.encode(), data)

@@ -56,15 +56,26 @@ def incident_id(incident: Incident) -> str:
     return f"{slug(incident.entity)}-{incident.started:%Y%m%dT%H%MZ}"
 
 
+def _causes(incident: Incident) -> list[str]:
+    """The causes in words, the earliest phase that failed first."""
+    known = [Category(c) for c in incident.categories if c in Category.__members__.values()]
+    return [CAUSES[c] for c in sorted(known, key=list(Category).index)]
+
+
 def root_cause(incident: Incident) -> str:
     """The cause in words: the earliest phase that failed first ("could not connect"), then what
     else failed with it."""
-    known = [Category(c) for c in incident.categories if c in Category.__members__.values()]
-    ordered = sorted(known, key=list(Category).index)
-    if not ordered:
+    causes = _causes(incident)
+    if not causes:
         return "not known"
-    also = [CAUSES[c] for c in ordered[1:]]
-    return CAUSES[ordered[0]] + (f"; also {', '.join(also)}" if also else "")
+    return causes[0] + (f"; also {', '.join(causes[1:])}" if causes[1:] else "")
+
+
+def title(incident: Incident, note: Note | None) -> str:
+    """An incident's title: the one people gave it, else the service and its first cause."""
+    if note and note.title:
+        return note.title
+    return f"{incident.entity}: {(_causes(incident) or ['not known'])[0]}"
 
 
 def uptime_colour(ratio: float | None) -> str:
@@ -269,8 +280,7 @@ def feed(report: Report, policy: StatusPagePolicy, days: int = FEED_DAYS, runs: 
         ident = incident_id(incident)
         state = "ongoing" if incident.ended is None else "resolved"
         note = notes.get(ident)
-        title = note.title if note and note.title else f"{incident.entity}: {root_cause(incident).split(';')[0]}"
-        add(entry, "title", f"{title} ({state})")
+        add(entry, "title", f"{title(incident, note)} ({state})")
         add(entry, "id", f"urn:slurpy-monitor:{slug(report.target)}:{ident}")
         add(entry, "published", incident.started.isoformat())
         add(entry, "updated", changed(incident).isoformat())
@@ -285,7 +295,7 @@ def feed(report: Report, policy: StatusPagePolicy, days: int = FEED_DAYS, runs: 
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _replace(path: Path, text: str) -> None:
+def replace_whole(path: Path, text: str) -> None:
     """Written beside, then renamed: a web server never serves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as fh:
@@ -303,10 +313,10 @@ def write(out: Path, report: Report, rows: list[Observation], policy: StatusPage
         for stem, badge in badges(entity, rows, report.now, spec.latency_ms if spec else None).items():
             for suffix, text in ((".json", json.dumps(badge) + "\n"), (".svg", svg(badge) + "\n")):
                 path = out / "badges" / slug(entity.name) / f"{stem}{suffix}"
-                _replace(path, text)
+                replace_whole(path, text)
                 written.append(path)
     for name, text in (("summary.json", json.dumps(summary(report, rows, policy, profile, notes), indent=2) + "\n"),
                        ("incidents.atom", feed(report, policy, runs=min_runs(profile), notes=notes))):
-        _replace(out / name, text)
+        replace_whole(out / name, text)
         written.append(out / name)
     return written

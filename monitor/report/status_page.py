@@ -18,9 +18,7 @@ at about the size it is shown.
 from __future__ import annotations
 
 import html
-import os
 import statistics
-import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -253,12 +251,11 @@ def _incidents(report: Report, shown: list[Entity], notes: dict[str, Note], runs
         ident = embeds.incident_id(incident)
         note = notes.get(ident)
         ongoing = incident.ended is None
-        title = note.title if note and note.title else f"{incident.entity}: {embeds.root_cause(incident).split(';')[0]}"
         lasted = duration(incident.duration_s(report.now))
         when = (f"since {_when(incident.started)}, {lasted} so far" if ongoing
                 else f"{_when(incident.started)} to {_when(incident.ended)}, {lasted}")
         rows.append((incident.started, f'<article class="incident{" ongoing" if ongoing else ""}" id="{ident}">'
-                     f'<h3><a href="#{ident}">{_e(title)}</a>{" <span class=open>ongoing</span>" if ongoing else ""}</h3>'
+                     f'<h3><a href="#{ident}">{_e(embeds.title(incident, note))}</a>{" <span class=open>ongoing</span>" if ongoing else ""}</h3>'
                      f'<p class="meta">{_e(incident.entity)} · {when} · {incident.runs} failed '
                      f'run{"s" if incident.runs != 1 else ""}</p><p>Cause: {_e(embeds.root_cause(incident))}</p>'
                      f"{_updates(note)}</article>"))
@@ -324,11 +321,7 @@ def write(out: Path, report: Report, rows: list[Observation], policy: StatusPage
           profile: Profile | None = None, notes: dict[str, Note] | None = None) -> Path:
     """``out/index.html``, replaced whole (written beside it, then renamed) so a web server never
     serves half a page, and beside it what others embed and poll (:mod:`monitor.report.embeds`)."""
-    out.mkdir(parents=True, exist_ok=True)
     page = out / "index.html"
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=out, delete=False, suffix=".tmp") as fh:
-        fh.write(render(report, rows, policy, profile, notes))
-    os.chmod(fh.name, 0o644)  # a temporary file is private; the page is for a web server
-    os.replace(fh.name, page)
+    embeds.replace_whole(page, render(report, rows, policy, profile, notes))
     embeds.write(out, report, rows, policy, profile, notes)
     return page
