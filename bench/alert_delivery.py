@@ -5,6 +5,7 @@ answering after 30 s, one that hangs, seven messages on three channels).
     uv run python bench/alert_delivery.py                 # the profile's defaults: 10 s deadline, 60 s budget
     uv run python bench/alert_delivery.py --timeout 2 --budget 10
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,20 +37,35 @@ def history(path: Path) -> datetime:
             run_id, started = f"run-{n}", T0 + timedelta(minutes=5 * n)
             store.begin_run(RunInfo(run_id, "t", started.isoformat(timespec="milliseconds")))
             for seq in range(MESSAGES):
-                store.add(CheckResult("health", f"svc{seq}", Verdict.FAIL, "down", target="t", path="/h",
-                                      run_id=run_id, suite="smoke"), seq)
+                store.add(
+                    CheckResult(
+                        "health", f"svc{seq}", Verdict.FAIL, "down", target="t", path="/h", run_id=run_id, suite="smoke"
+                    ),
+                    seq,
+                )
     return T0 + timedelta(minutes=6)
 
 
 def profile(url: str, timeout: float, budget: float) -> Profile:
-    return Profile.model_validate({
-        "name": "t", "services": {"backend": {"base_url": "https://api.example.test", "latency_ms": 500,
-                                             "health": [{"path": "/h"}]}},
-        "secrets": {"slack": "BENCH_SLACK", "hook": "BENCH_HOOK", "gh": "BENCH_GH"},
-        "alerts": {"delivery_timeout_s": timeout, "delivery_budget_s": budget, "burn_rate": False, "channels": [
-            {"name": "chat", "kind": "slack", "url_secret": "slack"},
-            {"name": "hook", "kind": "webhook", "url_secret": "hook"},
-            {"name": "issues", "kind": "github", "repo": "acme/status", "token_secret": "gh", "api_url": url}]}})
+    return Profile.model_validate(
+        {
+            "name": "t",
+            "services": {
+                "backend": {"base_url": "https://api.example.test", "latency_ms": 500, "health": [{"path": "/h"}]}
+            },
+            "secrets": {"slack": "BENCH_SLACK", "hook": "BENCH_HOOK", "gh": "BENCH_GH"},
+            "alerts": {
+                "delivery_timeout_s": timeout,
+                "delivery_budget_s": budget,
+                "burn_rate": False,
+                "channels": [
+                    {"name": "chat", "kind": "slack", "url_secret": "slack"},
+                    {"name": "hook", "kind": "webhook", "url_secret": "hook"},
+                    {"name": "issues", "kind": "github", "repo": "acme/status", "token_secret": "gh", "api_url": url},
+                ],
+            },
+        }
+    )
 
 
 def scenario(how: str, timeout: float, budget: float, runs: int, folder: Path) -> None:
@@ -64,16 +80,20 @@ def scenario(how: str, timeout: float, budget: float, runs: int, folder: Path) -
     try:
         for run in range(runs):
             started = time.monotonic()
-            outcome = dispatch.evaluate(chosen, path, now + timedelta(minutes=5 * run), f"r{run}", secret=secrets.__getitem__)
+            outcome = dispatch.evaluate(
+                chosen, path, now + timedelta(minutes=5 * run), f"r{run}", secret=secrets.__getitem__
+            )
             took = time.monotonic() - started
             with AlertState(path) as state:
                 states: dict[str, int] = {}
                 for d in state.all():
                     states[d.state] = states.get(d.state, 0) + 1
-            print(f"{how:6} run {run + 1}: {took:6.1f} s  receiver got {len(http.received):3} requests "
-                  f"(slack {len(http.got('/slack'))}, webhook {len(http.got('/hook'))}, github "
-                  f"{len(http.got('/repos'))})  monitor: {len(outcome.sent)} sent, {len(outcome.unconfirmed)} "
-                  f"unconfirmed, {len(outcome.failed)} not delivered or not sent; rows {states}")
+            print(
+                f"{how:6} run {run + 1}: {took:6.1f} s  receiver got {len(http.received):3} requests "
+                f"(slack {len(http.got('/slack'))}, webhook {len(http.got('/hook'))}, github "
+                f"{len(http.got('/repos'))})  monitor: {len(outcome.sent)} sent, {len(outcome.unconfirmed)} "
+                f"unconfirmed, {len(outcome.failed)} not delivered or not sent; rows {states}"
+            )
     finally:
         http.stop()
 

@@ -3,6 +3,7 @@ every 5 minutes as bench/slo_status.py (three services, 12 checks a run, 2 % of 
 few outages), read as a job's alert step reads it: every incident of the lookback (7 days) grouped
 per service with its cause and updates (dispatch.derive), after the burn-rate alerts worked out as
 of the end of every run of the lookback and debounced (dispatch.burn_incidents). Median of 3."""
+
 from __future__ import annotations
 
 import statistics
@@ -38,9 +39,11 @@ def main() -> None:
                 burn_ms.append((middle - began) * 1000)
                 derive_ms.append((time.perf_counter() - middle) * 1000)
         outages = [i for i in found if not i.check_id.startswith("missed-runs:")]
-        print(f"burn-rate alerts over the lookback: {statistics.median(burn_ms):.0f} ms; incidents per service: "
-              f"{statistics.median(derive_ms):.0f} ms; {len(outages)} outages, {sum(len(i.updates) for i in outages)} "
-              f"updates, {len(burn)} burn-rate incidents folded in (median of 3)")
+        print(
+            f"burn-rate alerts over the lookback: {statistics.median(burn_ms):.0f} ms; incidents per service: "
+            f"{statistics.median(derive_ms):.0f} ms; {len(outages)} outages, {sum(len(i.updates) for i in outages)} "
+            f"updates, {len(burn)} burn-rate incidents folded in (median of 3)"
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ round time: at most 2 × every + round time, about 1.5 × every + round time on 
     uv run python bench/alert_latency.py --every 60 --trials 3    # the issue's 60 s cadence
     uv run python bench/alert_latency.py --every 10 --trials 3    # quicker, same formula
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,16 +40,37 @@ def trial(sandbox: Sandbox, every: float, folder: Path) -> tuple[float, float]:
     targets = folder / "targets"
     targets.mkdir(parents=True)
     profile = (ROOT / "targets" / "sandbox.toml").read_text().replace("[secrets]\n", '[secrets]\nhook = "B_HOOK"\n', 1)
-    (targets / "sandbox.toml").write_text(profile + '\n[alerts]\n[[alerts.channels]]\nname = "hook"\nkind = "webhook"\n'
-                                          'url_secret = "hook"\n')
-    env = {**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", "SLURPY_TARGETS_DIR": str(targets),
-           "B_HOOK": f"{receiver.url}/hook"}
+    (targets / "sandbox.toml").write_text(
+        profile + '\n[alerts]\n[[alerts.channels]]\nname = "hook"\nkind = "webhook"\nurl_secret = "hook"\n'
+    )
+    env = {
+        **os.environ,
+        STATE_ENV: str(sandbox.state_file),
+        "SLURPY_TARGET": "sandbox",
+        "SLURPY_TARGETS_DIR": str(targets),
+        "B_HOOK": f"{receiver.url}/hook",
+    }
     sandbox.clear()
     log = folder / "watch.log"
     with log.open("w") as out:
-        watch = subprocess.Popen([sys.executable, "-m", "monitor.cli", "watch", "--every", f"{every}s", "--history",
-                                  str(folder / "history.sqlite"), "--results-dir", str(folder / "results")],
-                                 cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
+        watch = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "monitor.cli",
+                "watch",
+                "--every",
+                f"{every}s",
+                "--history",
+                str(folder / "history.sqlite"),
+                "--results-dir",
+                str(folder / "results"),
+            ],
+            cwd=folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         try:
             while "round 1:" not in log.read_text():
                 time.sleep(0.05)
@@ -62,8 +84,11 @@ def trial(sandbox: Sandbox, every: float, folder: Path) -> tuple[float, float]:
             watch.send_signal(signal.SIGTERM)
             watch.wait(timeout=300)
             receiver.stop()
-    rounds = [float(line.rsplit(" in ", 1)[1].split()[0]) for line in log.read_text().splitlines() if " in " in line
-              and "round" in line]
+    rounds = [
+        float(line.rsplit(" in ", 1)[1].split()[0])
+        for line in log.read_text().splitlines()
+        if " in " in line and "round" in line
+    ]
     return latency, statistics.median(rounds)
 
 
@@ -84,9 +109,13 @@ def main() -> None:
         sandbox.stop()
     latencies = [r[0] for r in results]
     round_s = statistics.median(r[1] for r in results)
-    print(f"cadence {args.every:g} s, open after 2 runs: fault -> first opened median {statistics.median(latencies):.1f} s, "
-          f"max {max(latencies):.1f} s; bound 2 x {args.every:g} + round {round_s:.1f} = {2 * args.every + round_s:.1f} s "
-          f"(aim 2 x cadence + 5 s = {2 * args.every + 5:g} s)")
+    print(
+        f"cadence {args.every:g} s, open after 2 runs: fault -> first opened median "
+        f"{statistics.median(latencies):.1f} s, "
+        f"max {max(latencies):.1f} s; bound 2 x {args.every:g} + round {round_s:.1f} = "
+        f"{2 * args.every + round_s:.1f} s "
+        f"(aim 2 x cadence + 5 s = {2 * args.every + 5:g} s)"
+    )
 
 
 if __name__ == "__main__":

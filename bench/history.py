@@ -8,6 +8,7 @@ suite against the sandbox gives the templates):
    gzip-compacted, SQLite), which are the history's growth per month;
 3. the data branch's growth: one day of scheduled runs committed one run a commit, as the jobs
    push them, then packed by ``git gc`` (as a git host stores them)."""
+
 from __future__ import annotations
 
 import gzip
@@ -30,8 +31,11 @@ from monitor.pipeline import Run  # noqa: E402
 from monitor.results import CheckResult  # noqa: E402
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
-SCHEDULE = {"smoke": ("*/5 * * * *", timedelta(minutes=5)), "journeys": ("7 * * * *", timedelta(hours=1)),
-            "security": ("17 3 * * *", timedelta(days=1))}
+SCHEDULE = {
+    "smoke": ("*/5 * * * *", timedelta(minutes=5)),
+    "journeys": ("7 * * * *", timedelta(hours=1)),
+    "security": ("17 3 * * *", timedelta(days=1)),
+}
 
 
 def templates() -> dict[str, list[dict]]:
@@ -43,19 +47,43 @@ def templates() -> dict[str, list[dict]]:
 
 
 def lines_of_run(suite: str, shape: list[dict], n: int, at: datetime, cron: str) -> list[dict]:
-    run = Run(target="production", run_id=f"{suite}-{n:06d}", started=at, finished=at + timedelta(seconds=20),
-              deploy_version="3f2c1ab", runner="github-actions slurpy/monitor run 1234567890/1", schedule=cron)
-    records = [{**record, "run_id": run.run_id, "target": "production", "deploy_version": run.deploy_version,
-                "runner": run.runner, "time": (at + timedelta(seconds=i)).isoformat(timespec="milliseconds")}
-               for i, record in enumerate(shape)]
+    run = Run(
+        target="production",
+        run_id=f"{suite}-{n:06d}",
+        started=at,
+        finished=at + timedelta(seconds=20),
+        deploy_version="3f2c1ab",
+        runner="github-actions slurpy/monitor run 1234567890/1",
+        schedule=cron,
+    )
+    records = [
+        {
+            **record,
+            "run_id": run.run_id,
+            "target": "production",
+            "deploy_version": run.deploy_version,
+            "runner": run.runner,
+            "time": (at + timedelta(seconds=i)).isoformat(timespec="milliseconds"),
+        }
+        for i, record in enumerate(shape)
+    ]
     return [run_info(run).to_line(), *records, run_info(run, finished=True).to_line()]
 
 
 def write_month(root: Path, shapes: dict[str, list[dict]], days: int = 30) -> int:
     count = 0
     for suite, (cron, every) in SCHEDULE.items():
-        at, n = START + (timedelta(minutes=7) if suite == "journeys" else timedelta(hours=3, minutes=17)
-                         if suite == "security" else timedelta()), 0
+        at, n = (
+            START
+            + (
+                timedelta(minutes=7)
+                if suite == "journeys"
+                else timedelta(hours=3, minutes=17)
+                if suite == "security"
+                else timedelta()
+            ),
+            0,
+        )
         by_day: dict[Path, list[str]] = {}
         while at < START + timedelta(days=days):
             lines = lines_of_run(suite, shapes[suite], n, at, cron)
@@ -102,8 +130,12 @@ def git_day(shapes: dict[str, list[dict]], tmp: Path) -> int:
     repo.mkdir()
 
     def git(*args: str) -> None:
-        subprocess.run(["git", "-c", "user.name=b", "-c", "user.email=b@example.com", *args], cwd=repo, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=b", "-c", "user.email=b@example.com", *args],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+        )
 
     git("init", "-q")
     runs = []
@@ -128,9 +160,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         timings = append_benchmark(shapes, tmp)
-        print(f"append a 50-record run to a 100,000-record history (sink: open, 50 transactions, close), "
-              f"{len(timings)} times: median {statistics.median(timings):.1f} ms, "
-              f"p90 {sorted(timings)[int(len(timings) * 0.9)]:.1f} ms, max {max(timings):.1f} ms (aim <= 50 ms)")
+        print(
+            f"append a 50-record run to a 100,000-record history (sink: open, 50 transactions, close), "
+            f"{len(timings)} times: median {statistics.median(timings):.1f} ms, "
+            f"p90 {sorted(timings)[int(len(timings) * 0.9)]:.1f} ms, max {max(timings):.1f} ms (aim <= 50 ms)"
+        )
         text = tmp / "text"
         records = write_month(text, shapes)
         times = []
@@ -143,13 +177,19 @@ def main() -> None:
         gz_bytes = sum(len(gzip.compress(p.read_bytes())) for p in textlog.history_files(text))
         db_bytes = (tmp / "rebuilt0.sqlite").stat().st_size
         print(f"records per run: {per_run}; 30 days at the default schedule: {done.runs} runs, {records} records")
-        print(f"rebuild SQLite from 30 days of text history, 3 times: median {statistics.median(times):.2f} s "
-              f"(min {min(times):.2f}, max {max(times):.2f})")
-        print(f"growth per 30 days: text {text_bytes / 1e6:.1f} MB, gzip-compacted {gz_bytes / 1e6:.1f} MB, "
-              f"SQLite {db_bytes / 1e6:.1f} MB")
+        print(
+            f"rebuild SQLite from 30 days of text history, 3 times: median {statistics.median(times):.2f} s "
+            f"(min {min(times):.2f}, max {max(times):.2f})"
+        )
+        print(
+            f"growth per 30 days: text {text_bytes / 1e6:.1f} MB, gzip-compacted {gz_bytes / 1e6:.1f} MB, "
+            f"SQLite {db_bytes / 1e6:.1f} MB"
+        )
         packed = git_day(shapes, tmp)
-        print(f"data branch: one day of scheduled runs, one commit a run, packed by git gc: {packed / 1e6:.2f} MB "
-              f"(x30 = {30 * packed / 1e6:.0f} MB a month)")
+        print(
+            f"data branch: one day of scheduled runs, one commit a run, packed by git gc: {packed / 1e6:.2f} MB "
+            f"(x30 = {30 * packed / 1e6:.0f} MB a month)"
+        )
 
 
 if __name__ == "__main__":

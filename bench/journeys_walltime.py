@@ -1,5 +1,6 @@
 """Wall time of the four journeys against the sandbox, Chromium start included. Aim: under 20 s.
 Per journey: the sum of its steps, from the results file."""
+
 import statistics
 
 from suite_timer import describe, time_suite
@@ -11,5 +12,7 @@ if __name__ == "__main__":
         for result in results:
             per_journey.setdefault(result.path, []).append(result.duration_ms or 0.0)
     print(describe("journeys", times))
-    print("  per journey, median of its steps' sum: " +
-          ", ".join(f"{name} {statistics.median(ms) / 1000:.2f} s" for name, ms in sorted(per_journey.items())))
+    print(
+        "  per journey, median of its steps' sum: "
+        + ", ".join(f"{name} {statistics.median(ms) / 1000:.2f} s" for name, ms in sorted(per_journey.items()))
+    )

@@ -1,6 +1,7 @@
 """Is the latency the monitor reports what the wire says? With the backend's slow-health fault
 adding 300 ms, compare the latency check's median with curl's time_total for the same URL, in the
 same run, interleaved. Aim: within ±15 ms."""
+
 from __future__ import annotations
 
 import statistics
@@ -17,8 +18,12 @@ DELAY_MS = 300
 
 
 def curl_ms(url: str, ca_bundle: str) -> float:
-    out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", "--cacert", ca_bundle, url],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", "--cacert", ca_bundle, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return float(out) * 1000
 
 
@@ -38,9 +43,11 @@ def main() -> None:
     finally:
         sandbox.stop()
     m, c = statistics.median(monitor), statistics.median(curl)
-    print(f"latency accuracy, backend health with +{DELAY_MS} ms fault, {len(monitor)} samples each: "
-          f"monitor median {m:.1f} ms, curl time_total median {c:.1f} ms, difference {m - c:+.1f} ms "
-          f"({'within' if abs(m - c) <= 15 else 'OUTSIDE'} ±15 ms)")
+    print(
+        f"latency accuracy, backend health with +{DELAY_MS} ms fault, {len(monitor)} samples each: "
+        f"monitor median {m:.1f} ms, curl time_total median {c:.1f} ms, difference {m - c:+.1f} ms "
+        f"({'within' if abs(m - c) <= 15 else 'OUTSIDE'} ±15 ms)"
+    )
 
 
 if __name__ == "__main__":

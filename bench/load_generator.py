@@ -8,6 +8,7 @@
    (2 connections) on the backend's knee fault. Aim: within 10 %.
 3. time from the end of a load run to its printed verdict (``slurpy-load``). Aim: < 1 s.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,20 +28,30 @@ from slurpy_sandbox import STATE_ENV, Sandbox  # noqa: E402
 
 RUN_S, CONNECTIONS = 8, 10
 WRK_LUA = """done = function(summary, latency, requests)
-  io.write(string.format("WRK p50_ms=%.2f p95_ms=%.2f\\n", latency:percentile(50) / 1000, latency:percentile(95) / 1000))
+  io.write(string.format("WRK p50_ms=%.2f p95_ms=%.2f\\n",
+                         latency:percentile(50) / 1000, latency:percentile(95) / 1000))
 end
 """
 
 
 def wrk(url: str, connections: int, lua: Path) -> dict[str, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{RUN_S}s", "-s", str(lua), url],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{RUN_S}s", "-s", str(lua), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     p50, p95 = _found(r"WRK p50_ms=([\d.]+) p95_ms=([\d.]+)", out)
-    return {"requests": _found(r"(\d+) requests in", out)[0], "rps": _found(r"Requests/sec:\s+([\d.]+)", out)[0],
-            "cpu_s": cpu, "p50": p50, "p95": p95}
+    return {
+        "requests": _found(r"(\d+) requests in", out)[0],
+        "rps": _found(r"Requests/sec:\s+([\d.]+)", out)[0],
+        "cpu_s": cpu,
+        "p50": p50,
+        "p95": p95,
+    }
 
 
 def _found(pattern: str, text: str) -> list[float]:
@@ -51,9 +62,29 @@ def _found(pattern: str, text: str) -> list[float]:
 
 
 def locust(url: str, users: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "bench/locustfiles/one_url.py"), "--headless",
-                          "-u", str(users), "-r", str(users), "-t", f"{RUN_S}s", "--only-summary", "--loglevel", "WARNING"],
-                         capture_output=True, text=True, env={**os.environ, "BENCH_URL": url}, cwd=ROOT).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "bench/locustfiles/one_url.py"),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{RUN_S}s",
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BENCH_URL": url},
+        cwd=ROOT,
+    ).stdout
     found = dict(re.findall(r"(\w+)=([\d.]+)", next(line for line in out.splitlines() if line.startswith("BENCH"))))
     values = {k: float(v) for k, v in found.items()}
     return {**values, "rps": values["requests"] / values["wall_s"]}
@@ -62,9 +93,28 @@ def locust(url: str, users: int) -> dict[str, float]:
 def verdict_delay(sandbox: Sandbox, tmp: Path) -> float:
     """Seconds between Locust's "Shape test stopping" and the verdict's first line."""
     env = {**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"}
-    proc = subprocess.Popen([sys.executable, "-m", "monitor.loadrun", "--run-time", "5", "--results", str(tmp / "r.jsonl"),
-                             "--artifacts", str(tmp / "a"), "--", "--loglevel", "INFO"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "monitor.loadrun",
+            "--run-time",
+            "5",
+            "--results",
+            str(tmp / "r.jsonl"),
+            "--artifacts",
+            str(tmp / "a"),
+            "--",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
     stopped = printed = None
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -89,24 +139,31 @@ def main() -> None:
             url = sandbox.urls["mcp"] + "/healthz"
             w, lo = wrk(url, CONNECTIONS, lua), locust(url, CONNECTIONS)
             w_core, l_core = w["requests"] / w["cpu_s"], lo["requests"] / lo["cpu_s"]
-            print(f"generator rate, {url.split('//')[1]} for {RUN_S} s with {CONNECTIONS} connections: "
-                  f"wrk {w['rps']:.0f}/s on {w['cpu_s']:.2f} CPU-s = {w_core:.0f} per core; "
-                  f"Locust {lo['rps']:.0f}/s on {lo['cpu_s']:.2f} CPU-s = {l_core:.0f} per core; "
-                  f"ratio per core {l_core / w_core:.2f} (aim >= 0.25); ratio of rates, one process or thread each "
-                  f"(both capped by the sandbox) {lo['rps'] / w['rps']:.2f}")
+            print(
+                f"generator rate, {url.split('//')[1]} for {RUN_S} s with {CONNECTIONS} connections: "
+                f"wrk {w['rps']:.0f}/s on {w['cpu_s']:.2f} CPU-s = {w_core:.0f} per core; "
+                f"Locust {lo['rps']:.0f}/s on {lo['cpu_s']:.2f} CPU-s = {l_core:.0f} per core; "
+                f"ratio per core {l_core / w_core:.2f} (aim >= 0.25); ratio of rates, one process or thread each "
+                f"(both capped by the sandbox) {lo['rps'] / w['rps']:.2f}"
+            )
 
             sandbox.switch_on("backend-latency-knee", knee=1, ms_per_request=100, base_ms=100)
             url = sandbox.urls["backend"] + "/health/healthz"
             w, lo = wrk(url, 2, lua), locust(url, 2)
             sandbox.clear()
             worst = max(abs(lo[q] - w[q]) / w[q] for q in ("p50", "p95"))
-            print(f"latency agreement, backend knee fault (knee 1, +100 ms each past it, 100 ms base), 2 connections: "
-                  f"Locust p50 {lo['p50']:.0f} ms p95 {lo['p95']:.0f} ms; wrk p50 {w['p50']:.1f} ms p95 {w['p95']:.1f} ms; "
-                  f"largest difference {worst:.1%} (aim within 10 %)")
+            print(
+                f"latency agreement, backend knee fault (knee 1, +100 ms each past it, 100 ms base), 2 connections: "
+                f"Locust p50 {lo['p50']:.0f} ms p95 {lo['p95']:.0f} ms; wrk p50 {w['p50']:.1f} ms p95 {w['p95']:.1f} "
+                "ms; "
+                f"largest difference {worst:.1%} (aim within 10 %)"
+            )
 
             delays = [verdict_delay(sandbox, Path(tmp)) for _ in range(3)]
-            print(f"end of run to printed verdict (slurpy-load, 5 s gate, 3 runs): "
-                  f"{', '.join(f'{d:.2f} s' for d in delays)} (aim < 1 s)")
+            print(
+                f"end of run to printed verdict (slurpy-load, 5 s gate, 3 runs): "
+                f"{', '.join(f'{d:.2f} s' for d in delays)} (aim < 1 s)"
+            )
     finally:
         sandbox.stop()
 

@@ -5,6 +5,7 @@ retries) and ``[run_deadline_s]`` set to the deadline given, serially and on two
     uv run python bench/run_deadline.py               # a 30 s deadline
     uv run python bench/run_deadline.py --deadline 60
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,17 +37,36 @@ def main() -> None:
         for label, extra in (("serial", []), ("-n 2", ["-n", "2"])):
             results = Path(scratch) / f"{label.replace(' ', '')}.jsonl"
             started = time.monotonic()
-            subprocess.run([sys.executable, "-m", "monitor.cli", "run", "all", "--target", "hostile",
-                            *(f"--url={s}={url}" for s in ("frontend", "backend", "mcp")), "--results", str(results),
-                            "--history", "none", "--no-alerts", *extra],
-                           cwd=scratch, env={"PATH": "/usr/bin:/bin", "HOME": scratch, "SLURPY_TARGETS_DIR": str(targets)},
-                           capture_output=True, timeout=args.deadline + 300)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "monitor.cli",
+                    "run",
+                    "all",
+                    "--target",
+                    "hostile",
+                    *(f"--url={s}={url}" for s in ("frontend", "backend", "mcp")),
+                    "--results",
+                    str(results),
+                    "--history",
+                    "none",
+                    "--no-alerts",
+                    *extra,
+                ],
+                cwd=scratch,
+                env={"PATH": "/usr/bin:/bin", "HOME": scratch, "SLURPY_TARGETS_DIR": str(targets)},
+                capture_output=True,
+                timeout=args.deadline + 300,
+            )
             took = time.monotonic() - started
             records = read_jsonl(results)
             cut = sum("run deadline" in r.message for r in records)
-            print(f"run all ({label}) against a target that hangs everything, deadline {args.deadline:g} s: "
-                  f"{took:.1f} s end to end ({took - args.deadline:+.1f} s), {len(records)} checks recorded, "
-                  f"{cut} cut or not run by the deadline")
+            print(
+                f"run all ({label}) against a target that hangs everything, deadline {args.deadline:g} s: "
+                f"{took:.1f} s end to end ({took - args.deadline:+.1f} s), {len(records)} checks recorded, "
+                f"{cut} cut or not run by the deadline"
+            )
 
 
 if __name__ == "__main__":

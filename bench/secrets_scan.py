@@ -5,6 +5,7 @@ path) scanned as the secrets check scans a fetched script, 5 repetitions, each p
 reference from the same run: the least any scan must do with the bytes (hash them for the
 duplicate check, decode them, one pass of one regular expression). Aim: >= 50 MB/s.
 """
+
 from __future__ import annotations
 
 import base64
@@ -24,23 +25,59 @@ from monitor.checks.security import _Queued, _SecretScan  # noqa: E402
 SIZE = 20_000_000
 REPETITIONS = 5
 ORIGIN = "app.example"
-WORDS = ("const", "return", "function", "props", "children", "useState", "jsx", "className", "onClick", "await",
-         "fetch", "response", "data", "error", "render", "value", "key", "map", "filter", "=>", "{", "}", "(", ")")
+WORDS = (
+    "const",
+    "return",
+    "function",
+    "props",
+    "children",
+    "useState",
+    "jsx",
+    "className",
+    "onClick",
+    "await",
+    "fetch",
+    "response",
+    "data",
+    "error",
+    "render",
+    "value",
+    "key",
+    "map",
+    "filter",
+    "=>",
+    "{",
+    "}",
+    "(",
+    ")",
+)
 
 
 def module(rng: random.Random, n: int) -> str:
     """One dev-build module, about 6 kB: code, its original source in an inline map, a sourceURL."""
     code = " ".join(rng.choice(WORDS) for _ in range(250))
     if n % 50 == 0:  # a route's module: a lazily loaded chunk, an asset path
-        code += f"\nconst Lazy{n} = lazy(() => import('./chunk-{n}.js'));\nconst asset = \"/_next/static/chunks/{n}.js\";"
+        code += (
+            f"\nconst Lazy{n} = lazy(() => import('./chunk-{n}.js'));\nconst asset = \"/_next/static/chunks/{n}.js\";"
+        )
     source = " ".join(rng.choice(WORDS) for _ in range(300))
-    inline = json.dumps({"version": 3, "sources": [f"webpack://_N_E/./app/m{n}.tsx"], "sourcesContent": [source],
-                         "mappings": "AAAA;" * 40})
-    body = (f"__webpack_require__.r(__webpack_exports__);\n{code}\n//# sourceMappingURL=data:application/json;"
-            f"charset=utf-8;base64,{base64.b64encode(inline.encode()).decode()}\n"
-            f"//# sourceURL=webpack-internal:///(app-pages-browser)/./app/m{n}.tsx\n")
-    return (f'"(app-pages-browser)/./app/m{n}.tsx":\n(function(module, __webpack_exports__, __webpack_require__) {{\n'
-            f'"use strict";\neval(__webpack_require__.ts({json.dumps(body)}));\n}})')
+    inline = json.dumps(
+        {
+            "version": 3,
+            "sources": [f"webpack://_N_E/./app/m{n}.tsx"],
+            "sourcesContent": [source],
+            "mappings": "AAAA;" * 40,
+        }
+    )
+    body = (
+        f"__webpack_require__.r(__webpack_exports__);\n{code}\n//# sourceMappingURL=data:application/json;"
+        f"charset=utf-8;base64,{base64.b64encode(inline.encode()).decode()}\n"
+        f"//# sourceURL=webpack-internal:///(app-pages-browser)/./app/m{n}.tsx\n"
+    )
+    return (
+        f'"(app-pages-browser)/./app/m{n}.tsx":\n(function(module, __webpack_exports__, __webpack_require__) {{\n'
+        f'"use strict";\neval(__webpack_require__.ts({json.dumps(body)}));\n}})'
+    )
 
 
 def bundle() -> bytes:
@@ -50,14 +87,18 @@ def bundle() -> bytes:
         parts.append(module(rng, n))
         size += len(parts[-1]) + 2
         n += 1
-    return ('(self["webpackChunk_N_E"] = self["webpackChunk_N_E"] || []).push([["app/layout"],{\n'
-            + ",\n".join(parts) + "\n}]);\n").encode()
+    return (
+        '(self["webpackChunk_N_E"] = self["webpackChunk_N_E"] || []).push([["app/layout"],{\n'
+        + ",\n".join(parts)
+        + "\n}]);\n"
+    ).encode()
 
 
 def scan(body: bytes) -> _SecretScan:
     found = _SecretScan(ORIGIN, max_files=10_000, max_bytes=10 * SIZE)
-    found.read(_Queued(f"https://{ORIGIN}/_next/static/chunks/app/layout.js", "script", "/", True), body, "utf-8",
-               False)
+    found.read(
+        _Queued(f"https://{ORIGIN}/_next/static/chunks/app/layout.js", "script", "/", True), body, "utf-8", False
+    )
     return found
 
 
@@ -84,13 +125,19 @@ def main() -> None:
     rate = [mb / t for t in took]
     ref_rate = [mb / t for t in ref]
     ratio = [a / b for a, b in zip(took, ref, strict=True)]
-    print(f"bundle: {mb:.1f} MB, {len(found.inline_maps)} inline source maps, {len(found.queue)} scripts it names, "
-          f"{len(found.leaks)} leaks")
-    print(f"scan (fetch apart): median {statistics.median(rate):.0f} MB/s (min {min(rate):.0f}, max {max(rate):.0f}), "
-          f"{statistics.median(took) * 1000:.0f} ms; aim >= 50 MB/s")
-    print(f"reference (hash + decode + one regex pass): median {statistics.median(ref_rate):.0f} MB/s "
-          f"(min {min(ref_rate):.0f}, max {max(ref_rate):.0f}); scan takes {statistics.median(ratio):.1f}x it "
-          f"(paired, min {min(ratio):.1f}x, max {max(ratio):.1f}x)")
+    print(
+        f"bundle: {mb:.1f} MB, {len(found.inline_maps)} inline source maps, {len(found.queue)} scripts it names, "
+        f"{len(found.leaks)} leaks"
+    )
+    print(
+        f"scan (fetch apart): median {statistics.median(rate):.0f} MB/s (min {min(rate):.0f}, max {max(rate):.0f}), "
+        f"{statistics.median(took) * 1000:.0f} ms; aim >= 50 MB/s"
+    )
+    print(
+        f"reference (hash + decode + one regex pass): median {statistics.median(ref_rate):.0f} MB/s "
+        f"(min {min(ref_rate):.0f}, max {max(ref_rate):.0f}); scan takes {statistics.median(ratio):.1f}x it "
+        f"(paired, min {min(ratio):.1f}x, max {max(ratio):.1f}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Wall time of the security suite against the sandbox, rate-limit probes included. Aim: under
 15 s. Also prints the slowest checks, to say what dominates."""
+
 from suite_timer import describe, time_suite
 
 if __name__ == "__main__":

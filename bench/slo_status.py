@@ -7,6 +7,7 @@ against three services (12 checks a run, 2 % of runs dropped, a few incidents): 
 each timed in 7 repetitions paired with a reference from the same run (SQLite counting every
 check's verdicts over the same window in one GROUP BY), printed as min/median/max;
 3. Chromium (headless, offline) opening the page: time to the load event, median of 5."""
+
 from __future__ import annotations
 
 import gzip
@@ -28,9 +29,15 @@ from monitor.slo.report import build  # noqa: E402
 from selftests.scripted_history import history_lines  # noqa: E402
 
 NOW = datetime(2026, 10, 31, tzinfo=UTC)
-CHECKS = [("health", "frontend", "/"), ("health", "frontend", "/api/health"), ("health", "backend", "/health"),
-          ("health", "mcp", "/health"), *[(kind, s, "") for kind in ("latency", "tls") for s in ("frontend", "backend", "mcp")],
-          ("health", "backend", "/health/ready"), ("health", "mcp", "/stats")]
+CHECKS = [
+    ("health", "frontend", "/"),
+    ("health", "frontend", "/api/health"),
+    ("health", "backend", "/health"),
+    ("health", "mcp", "/health"),
+    *[(kind, s, "") for kind in ("latency", "tls") for s in ("frontend", "backend", "mcp")],
+    ("health", "backend", "/health/ready"),
+    ("health", "mcp", "/stats"),
+]
 
 
 def history() -> list[Observation]:
@@ -48,8 +55,21 @@ def history() -> list[Observation]:
             bad = down_until.get(service, start) > at
             check_id = ":".join(p for p in (kind, service, path) if p)
             samples = tuple(rng.gauss(180, 40) for _ in range(5)) if kind == "latency" else ()
-            rows.append(Observation(f"r{n}", at, "*/5 * * * *", "smoke", check_id, kind, service,
-                                    "fail" if bad else "pass", "connect" if bad else None, at, samples))
+            rows.append(
+                Observation(
+                    f"r{n}",
+                    at,
+                    "*/5 * * * *",
+                    "smoke",
+                    check_id,
+                    kind,
+                    service,
+                    "fail" if bad else "pass",
+                    "connect" if bad else None,
+                    at,
+                    samples,
+                )
+            )
     return rows
 
 
@@ -64,8 +84,10 @@ def spread(name: str, took: list[float], reference: list[float] | None = None) -
     text = f"{name}: median {statistics.median(took):.0f} ms (min {min(took):.0f}, max {max(took):.0f})"
     if reference:
         ratios = [a / b for a, b in zip(took, reference, strict=True)]
-        text += (f"; reference {statistics.median(reference):.0f} ms (min {min(reference):.0f}, max {max(reference):.0f})"
-                 f", {statistics.median(ratios):.1f}x it (paired, min {min(ratios):.1f}x, max {max(ratios):.1f}x)")
+        text += (
+            f"; reference {statistics.median(reference):.0f} ms (min {min(reference):.0f}, max {max(reference):.0f})"
+            f", {statistics.median(ratios):.1f}x it (paired, min {min(ratios):.1f}x, max {max(ratios):.1f}x)"
+        )
     return text
 
 
@@ -82,8 +104,14 @@ def main() -> None:
         with HistoryStore(path) as store:
             store.import_lines(history_lines(rows), "bench")
             print(f"history: {store.count():,} records, {len(store.runs()):,} runs, {path.stat().st_size / 1e6:.1f} MB")
-        figures: dict[str, list[float]] = {"reference": [], "read": [], "compute": [], "figures": [], "page": [],
-                                           "from file": []}
+        figures: dict[str, list[float]] = {
+            "reference": [],
+            "read": [],
+            "compute": [],
+            "figures": [],
+            "page": [],
+            "from file": [],
+        }
         page = ""
         for _ in range(REPETITIONS):  # each repetition: the reference, then the figures, back to back
             with HistoryStore(path, read_only=True) as store:
@@ -101,15 +129,20 @@ def main() -> None:
             figures["page"].append(ms_since(began))
             figures["figures"].append(figures["read"][-1] + figures["compute"][-1])
             figures["from file"].append(figures["figures"][-1] + figures["page"][-1])
-        print(f"{REPETITIONS} repetitions, each paired with the reference "
-              f"(one SQLite GROUP BY of every check's verdicts over the same 30 days):")
+        print(
+            f"{REPETITIONS} repetitions, each paired with the reference "
+            f"(one SQLite GROUP BY of every check's verdicts over the same 30 days):"
+        )
         print("  " + spread("reference", figures["reference"]))
         print("  " + spread("read (records -> observations)", figures["read"], figures["reference"]))
         print("  " + spread("compute (uptime, budget, burn, incidents, latency)", figures["compute"]))
         print("  " + spread("uptime/SLO/burn from the file (aim <= 200 ms)", figures["figures"], figures["reference"]))
         print("  " + spread("status page from the computed report", figures["page"]))
         print("  " + spread("status page from the file (aim <= 300 ms)", figures["from file"], figures["reference"]))
-        print(f"  page weight {len(page.encode()) / 1024:.0f} KiB, {len(gzip.compress(page.encode())) / 1024:.0f} KiB gzipped")
+        print(
+            f"  page weight {len(page.encode()) / 1024:.0f} KiB, {len(gzip.compress(page.encode())) / 1024:.0f} KiB "
+            "gzipped"
+        )
         site = Path(tmp) / "index.html"
         site.write_text(page)
         print(f"Chromium: load event after {chromium_ms(site):.0f} ms (median of 5, headless, offline, 1200x900)")

@@ -10,6 +10,7 @@ PYTHONDONTWRITEBYTECODE, set on this machine, is removed from the job (GitHub's 
 set it): the job's first Python process writes the bytecode its later ones reuse, as there.
 GitHub's own steps around the job (set-up, the real checkout, setup-uv's cache restore, upload)
 cannot run here and are listed as estimates."""
+
 from __future__ import annotations
 
 import os
@@ -42,9 +43,13 @@ STEPS = {  # act's step name (its start) -> what the figure is called
     "Push the history": "history-branch publish (commit + push)",
     "Upload results": "upload-artifact (stand-in: a copy)",
 }
-GITHUB_SIDE_S = {"set up job (runner assignment not counted)": 2, "actions/checkout": 2,
-                 "setup-uv with enable-cache (download uv, restore the cache)": 4, "upload-artifact": 2,
-                 "post setup-uv (save the cache when it changed)": 1}
+GITHUB_SIDE_S = {
+    "set up job (runner assignment not counted)": 2,
+    "actions/checkout": 2,
+    "setup-uv with enable-cache (download uv, restore the cache)": 4,
+    "upload-artifact": 2,
+    "post setup-uv (save the cache when it changed)": 1,
+}
 SESSION = re.compile(r"=+ .*\bin ([0-9.]+)s\b.*=+")
 
 
@@ -60,15 +65,31 @@ def seed_data_branch(rehearsal: Rehearsal, shapes: dict[str, list[dict]], tmp: P
     subprocess.run([*git, "init", "-q", "-b", DATA_BRANCH], cwd=seed, check=True)
     subprocess.run([*git, "add", "-A"], cwd=seed, check=True)
     subprocess.run([*git, "commit", "-q", "-m", "two days"], cwd=seed, check=True)
-    subprocess.run([*git, "push", "-q", rehearsal.origin.as_uri(), DATA_BRANCH], cwd=seed, check=True, capture_output=True)
+    subprocess.run(
+        [*git, "push", "-q", rehearsal.origin.as_uri(), DATA_BRANCH], cwd=seed, check=True, capture_output=True
+    )
 
 
 def reference(sandbox: Sandbox, tmp: Path) -> float:
     started = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "slurpy-monitor"), "run", "smoke", "--target", "production",
-                    "--history", "none", "--no-alerts", "--results", str(tmp / "ref.jsonl")],
-                   cwd=ROOT, env={**os.environ, STATE_ENV: str(sandbox.state_file),
-                                  "SLURPY_TARGETS_DIR": str(tmp / "targets")}, capture_output=True, check=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "slurpy-monitor"),
+            "run",
+            "smoke",
+            "--target",
+            "production",
+            "--history",
+            "none",
+            "--no-alerts",
+            "--results",
+            str(tmp / "ref.jsonl"),
+        ],
+        cwd=ROOT,
+        env={**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGETS_DIR": str(tmp / "targets")},
+        capture_output=True,
+        check=True,
+    )
     return time.perf_counter() - started
 
 
@@ -96,9 +117,12 @@ def main() -> None:
                 steps = {label: job.step(prefix).seconds for prefix, label in STEPS.items()}
                 session = float(SESSION.findall(job.output())[-1])
                 steps["  of which pytest's session (the checks)"] = session
-                steps["  of which start, imports, collection, history, alerts"] = steps["slurpy-monitor run smoke"] - session
+                steps["  of which start, imports, collection, history, alerts"] = (
+                    steps["slurpy-monitor run smoke"] - session
+                )
                 steps["act and the stand-ins (the rest of the job's wall time)"] = job.wall_s - sum(
-                    s.seconds for s in job.steps if s.stage == "Main" and not s.name.startswith("  "))
+                    s.seconds for s in job.steps if s.stage == "Main" and not s.name.startswith("  ")
+                )
                 steps["the whole job under act (wall)"] = job.wall_s
                 steps["reference: slurpy-monitor run smoke alone, warm environment"] = reference(sandbox, tmp)
                 for label, seconds in steps.items():
@@ -113,8 +137,10 @@ def main() -> None:
     github = sum(GITHUB_SIDE_S.values())
     for label, seconds in GITHUB_SIDE_S.items():
         print(f"  estimated on GitHub: {label:41} {seconds:6.2f}")
-    print(f"whole job on a warm GitHub runner: ~{whole:.1f} s measured here + ~{github} s of GitHub's own steps = "
-          f"~{whole + github:.0f} s (aim <= 45 s: one billed minute)")
+    print(
+        f"whole job on a warm GitHub runner: ~{whole:.1f} s measured here + ~{github} s of GitHub's own steps = "
+        f"~{whole + github:.0f} s (aim <= 45 s: one billed minute)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Shared by the wall-time benchmarks: run a suite against the sandbox N times, time each whole
 pytest process, and hand back the check results of every run."""
+
 from __future__ import annotations
 
 import statistics
@@ -20,8 +21,23 @@ def time_suite(suite: str, runs: int, *args: str) -> tuple[list[float], list[lis
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(runs):
             started = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "pytest", suite, "-q", "--results", f"{tmp}/{i}.jsonl",
-                                   "--output", f"{tmp}/artifacts", *args], cwd=ROOT, capture_output=True, text=True)
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    suite,
+                    "-q",
+                    "--results",
+                    f"{tmp}/{i}.jsonl",
+                    "--output",
+                    f"{tmp}/artifacts",
+                    *args,
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
             times.append(time.perf_counter() - started)
             if proc.returncode != 0:
                 sys.exit(f"{suite} failed on the healthy sandbox:\n{proc.stdout}{proc.stderr}")
@@ -31,5 +47,7 @@ def time_suite(suite: str, runs: int, *args: str) -> tuple[list[float], list[lis
 
 
 def describe(label: str, times: list[float]) -> str:
-    return (f"{label} wall time over {len(times)} runs (whole pytest process, sandbox start included): "
-            f"median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s")
+    return (
+        f"{label} wall time over {len(times)} runs (whole pytest process, sandbox start included): "
+        f"median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s"
+    )

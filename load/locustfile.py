@@ -11,6 +11,7 @@ chat and send messages at a human pace, all of them together under the chat rout
 rate limit (one account); others look at their plans. Every answer is validated, not counted.
 Each request is named ``<kind>:<service> <path>``, its group (see monitor/analysers/load.py).
 """
+
 from __future__ import annotations
 
 import functools
@@ -41,7 +42,14 @@ from monitor.analysers.ndjson import read_stream
 from monitor.checks.load import capacity_record, generator_record, group_record, stage_table, table
 from monitor.loadplan import CapacitySearch, StepRamp
 from monitor.pipeline import JsonlSink, Run, RunRecorder
-from monitor.profile import HealthEndpoint, Profile, ProfileError, load_profile, resolve_target_name, url_overrides_from_env
+from monitor.profile import (
+    HealthEndpoint,
+    Profile,
+    ProfileError,
+    load_profile,
+    resolve_target_name,
+    url_overrides_from_env,
+)
 from monitor.results import CheckResult, Verdict
 from monitor.secrets import MissingSecret, Secrets, request_headers
 
@@ -53,7 +61,6 @@ LAG_TICK_S = 0.1
 locust_runners.WORKER_REPORT_INTERVAL = 1.0
 SCENARIO_BUG = "scenario:429"  # request-name prefix for 429s the scenario provoked itself: kept out of every group
 EXIT = {"pass": 0, "fail": 1, "refused": 2, "inconclusive": 3}
-
 
 
 @dataclass
@@ -96,8 +103,9 @@ class SlurpyUser(FastHttpUser):
 
     def page(self, path: str) -> None:
         """An HTML page as a browser asks for it; a redirect (to sign-in) is a failure, not a page."""
-        with self.client.get(self.url("frontend", path), name=f"pages:frontend {path}", allow_redirects=False,
-                             catch_response=True) as answer:
+        with self.client.get(
+            self.url("frontend", path), name=f"pages:frontend {path}", allow_redirects=False, catch_response=True
+        ) as answer:
             if not answer.status_code:
                 answer.failure(f"no answer: {answer.error}")
             elif answer.status_code != 200:
@@ -123,8 +131,9 @@ class HealthPoller(SlurpyUser):
     @task
     def poll(self) -> None:
         for service, endpoint in _run().health:
-            with self.client.get(self.url(service, endpoint.path), name=f"api:{service} {endpoint.path}",
-                                 catch_response=True) as answer:
+            with self.client.get(
+                self.url(service, endpoint.path), name=f"api:{service} {endpoint.path}", catch_response=True
+            ) as answer:
                 if not answer.status_code:
                     answer.failure(f"no answer: {answer.error}")
                     continue
@@ -145,10 +154,16 @@ class SignedInUser(SlurpyUser):
         path = run.profile.load.sign_in_path
         assert path and run.account, "signed-in scenarios run only with a sign-in path and an account"
         email, password = run.account
-        with self.client.post(self.url("frontend", path), json={"identifier": email, "password": password},
-                              name=f"api:frontend {path}", catch_response=True) as answer:
+        with self.client.post(
+            self.url("frontend", path),
+            json={"identifier": email, "password": password},
+            name=f"api:frontend {path}",
+            catch_response=True,
+        ) as answer:
             self.signed_in = answer.status_code == 200
-            answer.success() if self.signed_in else answer.failure(f"sign-in answered {answer.status_code or answer.error}")
+            answer.success() if self.signed_in else answer.failure(
+                f"sign-in answered {answer.status_code or answer.error}"
+            )
         return self.signed_in
 
     def api_headers(self) -> dict[str, str]:
@@ -157,8 +172,10 @@ class SignedInUser(SlurpyUser):
         run = _run()
         cookies = {cookie.name: cookie.value or "" for cookie in self.client.cookiejar}
         auth = run.profile.auth
-        headers = {"Authorization": f"Bearer {cookies.get(run.profile.load.token_cookie, '')}",
-                   "Origin": auth.origin or self.url("frontend", "")}
+        headers = {
+            "Authorization": f"Bearer {cookies.get(run.profile.load.token_cookie, '')}",
+            "Origin": auth.origin or self.url("frontend", ""),
+        }
         if auth.csrf_cookie and auth.csrf_header and auth.csrf_cookie in cookies:
             headers[auth.csrf_header] = cookies[auth.csrf_cookie]
         return headers
@@ -176,12 +193,21 @@ class ChatUser(SignedInUser):
         _wait_for_chat_turn(run)
         path = run.profile.journeys.chat_stream_path
         body = {**run.profile.load.chat_body, "session_id": f"load-{run.run_id}-{id(self):x}"}
-        with self.client.post(self.url("frontend", path), json=body, name=f"chat:frontend {path}",
-                              headers=self.api_headers(), catch_response=True) as answer:
+        with self.client.post(
+            self.url("frontend", path),
+            json=body,
+            name=f"chat:frontend {path}",
+            headers=self.api_headers(),
+            catch_response=True,
+        ) as answer:
             if not answer.status_code:
                 answer.failure(f"no answer: {answer.error}")
                 return
-            report = read_stream(answer.text or "", run.profile.journeys.chat_fallback) if answer.status_code == 200 else None
+            report = (
+                read_stream(answer.text or "", run.profile.journeys.chat_fallback)
+                if answer.status_code == 200
+                else None
+            )
             if answer.status_code == 429 or (report is not None and report.error == "rate_limited"):
                 # Paced under the limit: a 429 here is the scenario's own bug, not the target's.
                 answer.request_meta["name"] = f"{SCENARIO_BUG} {path}"
@@ -221,10 +247,18 @@ def _wait_for_chat_turn(run: LoadRun) -> None:
 # -- set-up -------------------------------------------------------------------------------------
 @events.init_command_line_parser.add_listener
 def _options(parser) -> None:
-    parser.add_argument("--slurpy-mode", choices=["gate", "step", "capacity"], default="gate",
-                        help="gate: hold --users for --run-time and judge; step: ramp to --users; capacity: search")
-    parser.add_argument("--spend-budget", action="store_true", default=False,
-                        help="consent to spend a sensitive target's budget (its profile must allow it too)")
+    parser.add_argument(
+        "--slurpy-mode",
+        choices=["gate", "step", "capacity"],
+        default="gate",
+        help="gate: hold --users for --run-time and judge; step: ramp to --users; capacity: search",
+    )
+    parser.add_argument(
+        "--spend-budget",
+        action="store_true",
+        default=False,
+        help="consent to spend a sensitive target's budget (its profile must allow it too)",
+    )
     parser.add_argument("--results", default=None, help="JSON-lines file for this run's records")
     parser.add_argument("--max-users", type=int, default=None, help="lower the profile's bound on users")
     parser.add_argument("--max-duration", type=float, default=None, help="lower the profile's bound on seconds")
@@ -261,16 +295,28 @@ def _configure(environment: Environment, **_) -> None:
     if refusal:
         _refuse(refusal)
     policy = profile.load
-    refusal = bounds_refusal(profile, options.slurpy_mode, options.num_users, _seconds(options.run_time),
-                             options.max_users, options.max_duration, where)
+    refusal = bounds_refusal(
+        profile,
+        options.slurpy_mode,
+        options.num_users,
+        _seconds(options.run_time),
+        options.max_users,
+        options.max_duration,
+        where,
+    )
     if refusal:
         _refuse(refusal)
     max_users, max_duration = options.max_users or policy.max_users, options.max_duration or policy.max_duration_s
     users, run_time = options.num_users or policy.users, _seconds(options.run_time) or policy.run_time_s
     started = datetime.now(UTC)
-    RUN = run = LoadRun(profile=profile, mode=options.slurpy_mode, max_users=max_users, max_duration_s=max_duration,
-                        run_id=os.environ.get(RUN_ID_ENV) or f"{started:%Y%m%dT%H%M%SZ}",
-                        results=Path(options.results or f"results/{started:%Y%m%dT%H%M%SZ}-{profile.name}-load.jsonl"))
+    RUN = run = LoadRun(
+        profile=profile,
+        mode=options.slurpy_mode,
+        max_users=max_users,
+        max_duration_s=max_duration,
+        run_id=os.environ.get(RUN_ID_ENV) or f"{started:%Y%m%dT%H%M%SZ}",
+        results=Path(options.results or f"results/{started:%Y%m%dT%H%M%SZ}-{profile.name}-load.jsonl"),
+    )
     polled = policy.health_services or list(profile.services)
     run.health = [(s, e) for s in polled for e in profile.services[s].health]
     weights = dict(policy.weights)
@@ -297,8 +343,11 @@ def _configure(environment: Environment, **_) -> None:
         user.network_timeout = user.connection_timeout = profile.timeout_s
         user.insecure = False
         user.ssl_context_factory = staticmethod(functools.partial(_trust, profile.tls.ca_bundle))
-        user.default_headers = {**extra_headers, "User-Agent": f"{profile.user_agent_header} load",
-                                profile.traffic_header: f"load {run.run_id}"}
+        user.default_headers = {
+            **extra_headers,
+            "User-Agent": f"{profile.user_agent_header} load",
+            profile.traffic_header: f"load {run.run_id}",
+        }
         user.wait_time = between(*policy.think_time_s)
     HealthPoller.wait_time = constant(policy.health_interval_s)
     run.groups = _groups(run, weights)
@@ -321,9 +370,16 @@ def _configure(environment: Environment, **_) -> None:
 
     if run.mode == "capacity":
         run.schedule = CapacitySearch(
-            start=policy.capacity_start_users, step=policy.capacity_step_users, stage_s=policy.capacity_stage_s,
-            settle_s=policy.settle_s, max_users=max_users, max_duration_s=max_duration, spawn_rate=spawn_rate,
-            thresholds=policy.thresholds, snapshot=snapshot)
+            start=policy.capacity_start_users,
+            step=policy.capacity_step_users,
+            stage_s=policy.capacity_stage_s,
+            settle_s=policy.settle_s,
+            max_users=max_users,
+            max_duration_s=max_duration,
+            spawn_rate=spawn_rate,
+            thresholds=policy.thresholds,
+            snapshot=snapshot,
+        )
     else:
         step = policy.step_users if run.mode == "step" else users
         run.schedule = StepRamp(users, step, policy.step_s, run_time, spawn_rate, policy.settle_s, snapshot)
@@ -389,7 +445,9 @@ def _watch_generator(environment: Environment) -> None:
             continue
         if isinstance(runner, WorkerRunner):
             runner.send_message("slurpy_generator", sample)
-        _note_generator(_run(), "local" if not isinstance(runner, WorkerRunner) else f"worker {runner.client_id}", sample)
+        _note_generator(
+            _run(), "local" if not isinstance(runner, WorkerRunner) else f"worker {runner.client_id}", sample
+        )
 
 
 def _note_generator(run: LoadRun, name: str, sample: dict[str, float]) -> None:
@@ -435,7 +493,8 @@ def _group_stats(environment: Environment, groups: set[tuple[str, str]]) -> dict
         group = group_of(entry.name)
         if group is not None:
             found.setdefault(f"{group[0]}:{group[1]}", GroupStats(*group, seconds=seconds)).add(
-                entry.num_requests, entry.num_failures, dict(entry.response_times))
+                entry.num_requests, entry.num_failures, dict(entry.response_times)
+            )
     for error in stats.errors.values():
         group = group_of(error.name)
         if group is not None:
@@ -448,10 +507,16 @@ def _group_stats(environment: Environment, groups: set[tuple[str, str]]) -> dict
 def _inconclusive(environment: Environment, run: LoadRun) -> list[str]:
     reasons = []
     policy = run.profile.load
-    hot = [f"{name} CPU {peak['cpu']:.0f}% over {policy.cpu_limit_percent:g}%" for name, peak in sorted(run.generator.items())
-           if peak["cpu"] > policy.cpu_limit_percent]
-    hot += [f"{name} event loop {peak['lag_ms']:.0f} ms late over {policy.max_loop_lag_ms:g} ms"
-            for name, peak in sorted(run.generator.items()) if peak["lag_ms"] > policy.max_loop_lag_ms]
+    hot = [
+        f"{name} CPU {peak['cpu']:.0f}% over {policy.cpu_limit_percent:g}%"
+        for name, peak in sorted(run.generator.items())
+        if peak["cpu"] > policy.cpu_limit_percent
+    ]
+    hot += [
+        f"{name} event loop {peak['lag_ms']:.0f} ms late over {policy.max_loop_lag_ms:g} ms"
+        for name, peak in sorted(run.generator.items())
+        if peak["lag_ms"] > policy.max_loop_lag_ms
+    ]
     runner = environment.runner
     if runner.cpu_warning_emitted or getattr(runner, "worker_cpu_warning_emitted", False):
         hot.append("Locust's own CPU warning")
@@ -463,8 +528,10 @@ def _inconclusive(environment: Environment, run: LoadRun) -> list[str]:
         reasons.append(f"workers went missing during the run ({', '.join(sorted(run.workers_missing))})")
     provoked = sum(e.num_requests for e in runner.stats.entries.values() if e.name.startswith(SCENARIO_BUG))
     if provoked:
-        reasons.append(f"the scenario provoked {provoked} rate-limit answer(s) itself: its pacing is wrong, a bug in "
-                       "load/, not in the target")
+        reasons.append(
+            f"the scenario provoked {provoked} rate-limit answer(s) itself: its pacing is wrong, a bug in "
+            "load/, not in the target"
+        )
     if runner.exceptions:
         raised = sum(e["count"] for e in runner.exceptions.values())
         first = next(iter(runner.exceptions.values()))["msg"]
@@ -498,15 +565,25 @@ def _judge(environment: Environment, **_) -> None:
         judged = run.schedule.judged() if run.schedule is not None and run.schedule.finished else None
         stats = judged or _group_stats(environment, run.groups)
         if judged:
-            run.notes.append(f"judged the last {next(iter(judged.values())).seconds:.0f} s, once every user had started "
-                             f"and settled; Locust's report covers the whole run")
+            run.notes.append(
+                f"judged the last {next(iter(judged.values())).seconds:.0f} s, once every user had started "
+                f"and settled; Locust's report covers the whole run"
+            )
         for group in sorted(stats):
             s = stats[group]
             url = run.profile.services[s.service].base_url if s.service in run.profile.services else ""
             run.records.append(group_record(judge_group(s, thresholds[s.kind]), url, inconclusive))
     if reasons:
-        run.records.append(generator_record(reasons, {"generator": run.generator, "workers_missing": sorted(run.workers_missing),
-                                                      "requests": environment.runner.stats.total.num_requests}))
+        run.records.append(
+            generator_record(
+                reasons,
+                {
+                    "generator": run.generator,
+                    "workers_missing": sorted(run.workers_missing),
+                    "requests": environment.runner.stats.total.num_requests,
+                },
+            )
+        )
     recorder = RunRecorder(Run(target=run.profile.name), [JsonlSink(run.results)])
     for record in run.records:
         recorder.add(record)

@@ -1,5 +1,6 @@
 """The one load shape Locust finds (a ``LoadTestShape`` in its own module): it asks the schedule the
 locustfile chose for this run (monitor/loadplan.py: a step ramp or a capacity search)."""
+
 from __future__ import annotations
 
 from locust import LoadTestShape

@@ -1,5 +1,6 @@
 """Synthetic accounts: made through the target's test-account API, found in its test inbox, and
 always removed again (by the journey that made them, or by the sweep after a crash)."""
+
 from __future__ import annotations
 
 import re
@@ -26,11 +27,15 @@ def missing_prerequisite(profile: Profile) -> str | None:
     """Why journeys that create accounts cannot run on this target, by the profile alone: the root
     reason first (no test-account API), then what it would need (its admin token's name)."""
     if not profile.journeys.test_accounts_path:
-        return (f"targets/{profile.name}.toml sets no journeys.test_accounts_path: the monitor cannot create or clean "
-                "up synthetic accounts there (it needs a test-account API: POST creates, GET lists, DELETE removes)")
+        return (
+            f"targets/{profile.name}.toml sets no journeys.test_accounts_path: the monitor cannot create or clean "
+            "up synthetic accounts there (it needs a test-account API: POST creates, GET lists, DELETE removes)"
+        )
     if "admin_token" not in profile.secrets:
-        return (f"targets/{profile.name}.toml sets journeys.test_accounts_path but names no admin_token under "
-                "[secrets]: the environment variable holding the test-account API's token")
+        return (
+            f"targets/{profile.name}.toml sets journeys.test_accounts_path but names no admin_token under "
+            "[secrets]: the environment variable holding the test-account API's token"
+        )
     return None
 
 
@@ -70,8 +75,11 @@ def confirmation_link(probe: Probe, inbox: str, email: str, timeout_s: float) ->
     while True:
         exchange = probe.get(inbox.format(email=quote(email)))
         if exchange.response is not None and exchange.response.status_code == 200:
-            links = [link for message in exchange.response.json().get("messages", [])
-                     for link in LINK.findall(message.get("body", ""))]
+            links = [
+                link
+                for message in exchange.response.json().get("messages", [])
+                for link in LINK.findall(message.get("body", ""))
+            ]
             if links:
                 return links[-1]
         if time.monotonic() > deadline:

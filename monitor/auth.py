@@ -7,6 +7,7 @@ with the ``apikey`` header and ``{"email", "password"}`` answers ``{"access_toke
 fetched once per run, refreshed before it expires, registered for redaction the moment it arrives,
 and never written anywhere.
 """
+
 from __future__ import annotations
 
 import secrets as token_bytes
@@ -42,8 +43,17 @@ class SupabasePasswordGrant:
     """GoTrue's password grant, then its refresh grant whenever the access token is about to expire
     (a refused refresh falls back to signing in again)."""
 
-    def __init__(self, probe: Probe, supabase_url: str, anon_key: str, email: str, password: str, *,
-                 margin_s: float = 60, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        probe: Probe,
+        supabase_url: str,
+        anon_key: str,
+        email: str,
+        password: str,
+        *,
+        margin_s: float = 60,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.probe, self.url = probe, f"{supabase_url.rstrip('/')}/auth/v1/token"
         self._anon_key, self._email, self._password = anon_key, email, password
         self.margin_s, self.clock = margin_s, clock
@@ -66,8 +76,9 @@ class SupabasePasswordGrant:
 
     def _grant(self, kind: str, body: dict[str, str | None]) -> None:
         where = f"Supabase Auth at {self.url}?grant_type={kind}"
-        exchange = self.probe.request("POST", self.url, params={"grant_type": kind}, json=body,
-                                      headers={"apikey": self._anon_key})
+        exchange = self.probe.request(
+            "POST", self.url, params={"grant_type": kind}, json=body, headers={"apikey": self._anon_key}
+        )
         self.grants.append(kind)
         if exchange.response is None:
             raise AuthError(f"{where} did not answer: {exchange.error_text}")
@@ -77,7 +88,9 @@ class SupabasePasswordGrant:
         except ValueError:
             data = None
         if response.status_code != 200 or not isinstance(data, dict):
-            raise AuthError(f"{where} refused the monitor account: {response.status_code} {_reason(data, response.text)}")
+            raise AuthError(
+                f"{where} refused the monitor account: {response.status_code} {_reason(data, response.text)}"
+            )
         access, expires_in = data.get("access_token"), data.get("expires_in")
         if not isinstance(access, str) or not access or not isinstance(expires_in, (int, float)):
             raise AuthError(f"{where} answered 200 without access_token and expires_in")
@@ -117,21 +130,29 @@ class SessionHeaders:
         return headers
 
 
-def session_headers(profile: Profile, read_secret: Callable[[str], str], token_probe: Probe,
-                    clock: Callable[[], float] = time.monotonic) -> SessionHeaders:
+def session_headers(
+    profile: Profile, read_secret: Callable[[str], str], token_probe: Probe, clock: Callable[[], float] = time.monotonic
+) -> SessionHeaders:
     """The signed-in headers ``profile``'s ``[auth]`` describes; ``read_secret`` reads a secret
     by its logical name (and registers it for redaction)."""
     auth = profile.auth
     source: TokenSource
     if auth.method == "supabase-password":
         assert auth.supabase_url is not None
-        source = SupabasePasswordGrant(token_probe, auth.supabase_url, read_secret(auth.anon_key_secret),
-                                       read_secret(auth.email_secret), read_secret(auth.password_secret),
-                                       margin_s=auth.refresh_margin_s, clock=clock)
+        source = SupabasePasswordGrant(
+            token_probe,
+            auth.supabase_url,
+            read_secret(auth.anon_key_secret),
+            read_secret(auth.email_secret),
+            read_secret(auth.password_secret),
+            margin_s=auth.refresh_margin_s,
+            clock=clock,
+        )
     elif auth.method == "bearer":
         source = StaticBearer(read_secret(auth.token_secret))
     else:
-        raise AuthError(f"targets/{profile.name}.toml has no [auth] method: set method = \"supabase-password\" or "
-                        "\"bearer\" to probe sign-in-first routes")
+        raise AuthError(
+            f'targets/{profile.name}.toml has no [auth] method: set method = "supabase-password" or '
+            '"bearer" to probe sign-in-first routes'
+        )
     return SessionHeaders(source, profile.auth_origin, auth.csrf_cookie, auth.csrf_header)
-

@@ -6,6 +6,7 @@ launched with ``HOME`` pointing at it: certificates are still verified (unlike
 ``ignore_https_errors``), nothing outside this run trusts the CA, and a certificate the CA did not
 issue still fails the journey with category ``tls``. NSS's ``certutil`` writes the database
 (Debian and Ubuntu: ``apt-get install libnss3-tools``; ``./run`` installs it)."""
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,10 @@ def trusting_home(ca_bundle: str, home: Path) -> Path:
     for servers; returns ``home``."""
     certutil = shutil.which("certutil")
     if certutil is None:
-        raise TrustError(f"the profile's [tls] ca_bundle ({ca_bundle}) must be added to Chromium's trust store, which "
-                         "needs NSS's certutil: apt-get install libnss3-tools")
+        raise TrustError(
+            f"the profile's [tls] ca_bundle ({ca_bundle}) must be added to Chromium's trust store, which "
+            "needs NSS's certutil: apt-get install libnss3-tools"
+        )
     try:
         certificates = PEM_CERTIFICATE.findall(Path(ca_bundle).read_text(encoding="ascii", errors="replace"))
     except OSError as exc:
@@ -39,7 +42,9 @@ def trusting_home(ca_bundle: str, home: Path) -> Path:
     for number, certificate in enumerate(certificates):
         pem = home / f"ca-{number}.pem"
         pem.write_text(certificate + "\n", encoding="ascii")
-        _certutil(certutil, "-A", "-d", f"sql:{database}", "-n", f"slurpy-monitor-ca-{number}", "-t", "C,,", "-i", str(pem))
+        _certutil(
+            certutil, "-A", "-d", f"sql:{database}", "-n", f"slurpy-monitor-ca-{number}", "-t", "C,,", "-i", str(pem)
+        )
     return home
 
 

@@ -1,6 +1,7 @@
 """Every check a profile implies, in one list: what kind, its stable id, and the arguments its
 check function is handed. The suites' parameters, the fault matrix's expectations and (later)
 the status page's "expected checks" all read this list."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -70,58 +71,135 @@ def catalogue(profile: Profile) -> list[CheckCase]:
     for name, spec in profile.services.items():
         sec = spec.security
         for endpoint in spec.health:
-            cases.append(CheckCase("health", name, endpoint.path, dict(service=name, url=spec.url(endpoint.path),
-                                                                        endpoint=endpoint, warm_up=spec.warm_up)))
-        cases.append(CheckCase("latency", name, args=dict(service=name, url=spec.latency_url,
-                                                          threshold_ms=spec.latency_ms,
-                                                          samples=profile.latency_samples,
-                                                          healthy_status=spec.latency_status, warm_up=spec.warm_up)))
+            cases.append(
+                CheckCase(
+                    "health",
+                    name,
+                    endpoint.path,
+                    dict(service=name, url=spec.url(endpoint.path), endpoint=endpoint, warm_up=spec.warm_up),
+                )
+            )
+        cases.append(
+            CheckCase(
+                "latency",
+                name,
+                args=dict(
+                    service=name,
+                    url=spec.latency_url,
+                    threshold_ms=spec.latency_ms,
+                    samples=profile.latency_samples,
+                    healthy_status=spec.latency_status,
+                    warm_up=spec.warm_up,
+                ),
+            )
+        )
         if spec.is_https:
             cases.append(CheckCase("tls", name, args=dict(service=name, url=spec.base_url, policy=profile.tls)))
-        policy = HeaderPolicy(tuple(sec.required_headers), rules.hsts_min_age, rules.hsts_include_subdomains,
-                              rules.hsts_preload, rules.csp_allow_unsafe)
+        policy = HeaderPolicy(
+            tuple(sec.required_headers),
+            rules.hsts_min_age,
+            rules.hsts_include_subdomains,
+            rules.hsts_preload,
+            rules.csp_allow_unsafe,
+        )
         for path in sec.header_paths:
             cases.append(CheckCase("headers", name, path, dict(service=name, url=spec.url(path), policy=policy)))
         if sec.http_url:
             cases.append(CheckCase("https_redirect", name, args=dict(service=name, http_url=sec.http_url)))
         for path in sec.cookie_paths:
-            cases.append(CheckCase("cookies", name, path, dict(service=name, url=spec.url(path),
-                                                               session_cookies=sec.session_cookies)))
+            cases.append(
+                CheckCase(
+                    "cookies", name, path, dict(service=name, url=spec.url(path), session_cookies=sec.session_cookies)
+                )
+            )
         origins = profile.cors.allowed_origins if sec.cors_origins is None else sec.cors_origins
         if sec.cors_path and (origins or sec.cors_origins is not None):
-            cases.append(CheckCase("cors", name, args=dict(
-                service=name, url=spec.url(sec.cors_path), method=sec.cors_method,
-                policy=profile.cors.model_copy(update={"allowed_origins": origins}))))
+            cases.append(
+                CheckCase(
+                    "cors",
+                    name,
+                    args=dict(
+                        service=name,
+                        url=spec.url(sec.cors_path),
+                        method=sec.cors_method,
+                        policy=profile.cors.model_copy(update={"allowed_origins": origins}),
+                    ),
+                )
+            )
         if sec.pages:
-            cases.append(CheckCase("secrets", name, args=dict(service=name, base_url=spec.base_url, pages=sec.pages,
-                                                              max_files=sec.scan_max_files,
-                                                              max_bytes=sec.scan_max_bytes)))
+            cases.append(
+                CheckCase(
+                    "secrets",
+                    name,
+                    args=dict(
+                        service=name,
+                        base_url=spec.base_url,
+                        pages=sec.pages,
+                        max_files=sec.scan_max_files,
+                        max_bytes=sec.scan_max_bytes,
+                    ),
+                )
+            )
         if spec.version:
-            cases.append(CheckCase("version", name, args=dict(service=name, url=spec.url(spec.version.path),
-                                                              source=spec.version)))
-        cases.append(CheckCase("exposure", name, args=dict(
-            service=name, url=spec.url(spec.health[0].path), base_url=spec.base_url,
-            private_paths=sec.private_paths, allow_version=rules.allow_version_disclosure,
-            sign_in_path=rules.sign_in_path)))
+            cases.append(
+                CheckCase(
+                    "version", name, args=dict(service=name, url=spec.url(spec.version.path), source=spec.version)
+                )
+            )
+        cases.append(
+            CheckCase(
+                "exposure",
+                name,
+                args=dict(
+                    service=name,
+                    url=spec.url(spec.health[0].path),
+                    base_url=spec.base_url,
+                    private_paths=sec.private_paths,
+                    allow_version=rules.allow_version_disclosure,
+                    sign_in_path=rules.sign_in_path,
+                ),
+            )
+        )
+
     def guarded_route(kind: str, rule: RateLimitRule | ValidationRule) -> CheckCase:
-        return CheckCase(kind, rule.service, f"{rule.method} {rule.path}",
-                         dict(rule=rule, url=profile.services[rule.service].url(rule.path)), auth=rule.auth,
-                         budget=budget_key(rule.service, rule.method, rule.path, rule.auth))
+        return CheckCase(
+            kind,
+            rule.service,
+            f"{rule.method} {rule.path}",
+            dict(rule=rule, url=profile.services[rule.service].url(rule.path)),
+            auth=rule.auth,
+            budget=budget_key(rule.service, rule.method, rule.path, rule.auth),
+        )
 
     cases += [guarded_route("rate_limit", rule) for rule in profile.rate_limits]
     cases += [guarded_route("validation", rule) for rule in profile.validation]
     for rule in access_rules(profile):
         # Its signed-in (CSRF) trials spend the monitor account's budget on the route.
-        cases.append(CheckCase("access", rule.service, f"{rule.method} {rule.path}", dict(
-            rule=rule, url=profile.services[rule.service].url(rule.path), sign_in_path=profile.security.sign_in_path,
-            origin=profile.auth_origin, csrf_cookie=profile.auth.csrf_cookie, csrf_header=profile.auth.csrf_header),
-            auth=rule.csrf, budget=budget_key(rule.service, rule.method, rule.path, rule.csrf)))
+        cases.append(
+            CheckCase(
+                "access",
+                rule.service,
+                f"{rule.method} {rule.path}",
+                dict(
+                    rule=rule,
+                    url=profile.services[rule.service].url(rule.path),
+                    sign_in_path=profile.security.sign_in_path,
+                    origin=profile.auth_origin,
+                    csrf_cookie=profile.auth.csrf_cookie,
+                    csrf_header=profile.auth.csrf_header,
+                ),
+                auth=rule.csrf,
+                budget=budget_key(rule.service, rule.method, rule.path, rule.csrf),
+            )
+        )
     if "frontend" in profile.services:
         # The chat journey sends one message as the monitor account: it spends that account's
         # budget on the chat route, as a signed-in probe there does.
         chat = budget_key("frontend", "POST", profile.journeys.chat_stream_path, True)
-        cases += [CheckCase("journey", "frontend", journey, budget=chat if journey == "chat" else None)
-                  for journey in JOURNEYS]
+        cases += [
+            CheckCase("journey", "frontend", journey, budget=chat if journey == "chat" else None)
+            for journey in JOURNEYS
+        ]
     return cases
 
 

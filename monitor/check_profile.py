@@ -3,6 +3,7 @@ loads the profile, says what it contradicts in itself, then runs smoke and secur
 rate-limit probe, whatever the profile allows; no history, no alerts) and sorts what did not pass
 into "fix your profile", "fix your app" and "set up the monitor"
 (:mod:`monitor.analysers.profile_fit`)."""
+
 from __future__ import annotations
 
 import tempfile
@@ -13,8 +14,11 @@ from monitor.catalogue import catalogue
 from monitor.profile import ProfileError, load_profile
 from monitor.results import Verdict, read_jsonl
 
-EXIT_CODES = ((0, "nothing to fix"), (1, "fix your app (or set up the monitor): the profile looks right"),
-              (2, "fix your profile: it does not load, or it says something untrue of the deployment"))
+EXIT_CODES = (
+    (0, "nothing to fix"),
+    (1, "fix your app (or set up the monitor): the profile looks right"),
+    (2, "fix your profile: it does not load, or it says something untrue of the deployment"),
+)
 
 
 def check_profile(target: str) -> int:
@@ -27,21 +31,44 @@ def check_profile(target: str) -> int:
     except ProfileError as exc:
         print("fix your profile: it does not load:\n  " + "\n  ".join(exc.lines))
         return 2
-    print(f"targets/{target}.toml loads: {len(profile.services)} services ({', '.join(profile.services)}), "
-          f"{len(catalogue(profile))} checks implied")
+    print(
+        f"targets/{target}.toml loads: {len(profile.services)} services ({', '.join(profile.services)}), "
+        f"{len(catalogue(profile))} checks implied"
+    )
     with tempfile.TemporaryDirectory(prefix="slurpy-check-profile-") as tmp:
         results_file = Path(tmp) / "results.jsonl"
-        code = pytest.main([str(ROOT / SUITES["smoke"]), str(ROOT / SUITES["security"]), "--rootdir", str(ROOT),
-                            "--target", target, "--results", str(results_file), "--history", "none", "--no-alerts",
-                            "-m", "not budget", "-q", "--no-header", "-p", "no:cacheprovider"])
+        code = pytest.main(
+            [
+                str(ROOT / SUITES["smoke"]),
+                str(ROOT / SUITES["security"]),
+                "--rootdir",
+                str(ROOT),
+                "--target",
+                target,
+                "--results",
+                str(results_file),
+                "--history",
+                "none",
+                "--no-alerts",
+                "-m",
+                "not budget",
+                "-q",
+                "--no-header",
+                "-p",
+                "no:cacheprovider",
+            ]
+        )
         results = read_jsonl(results_file) if results_file.exists() else []
     if not results:
         print(f"the run recorded nothing (pytest exit {int(code)}): see its output above")
         return 2 if code == pytest.ExitCode.USAGE_ERROR else 1
     findings = static_mistakes(profile) + sort_results(profile, results)
-    print(f"\nsmoke and security against {target}, once, without rate-limit probes: "
-          + ", ".join(f"{sum(r.verdict is v for r in results)} {v.value}" for v in Verdict
-                      if any(r.verdict is v for r in results)))
+    print(
+        f"\nsmoke and security against {target}, once, without rate-limit probes: "
+        + ", ".join(
+            f"{sum(r.verdict is v for r in results)} {v.value}" for v in Verdict if any(r.verdict is v for r in results)
+        )
+    )
     print("\n".join(lines(findings)) if findings else "nothing to fix: the profile fits the deployment")
     if any(f.fix == "profile" for f in findings):
         return 2

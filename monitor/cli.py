@@ -16,6 +16,7 @@ Every command that reads a target takes ``--target NAME`` and defaults alike: ``
 else ``sandbox`` (:func:`monitor.profile.resolve_target_name`). An answer with nothing in it
 says so.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,9 +58,12 @@ def gate(suites: list[str], options: list[str], watch_for_s: float | None, every
     service does not answer (``--stop-if-unreachable``); then, with ``--watch-for``, smoke again
     every ``--every`` until the window ends, failing at the first round that breaks or regresses."""
     if not _has(options, "--deploy-version") and not os.environ.get("SLURPY_DEPLOY_VERSION"):
-        print("slurpy-monitor gate: give --deploy-version (the commit or tag just deployed, also "
-              "$SLURPY_DEPLOY_VERSION): it is stamped on the gate's records and turns on the version check and the "
-              "comparison with the baseline", file=sys.stderr)
+        print(
+            "slurpy-monitor gate: give --deploy-version (the commit or tag just deployed, also "
+            "$SLURPY_DEPLOY_VERSION): it is stamped on the gate's records and turns on the version check and the "
+            "comparison with the baseline",
+            file=sys.stderr,
+        )
         return 4
     extra = [] if _has(options, "--stop-if-unreachable") else ["--stop-if-unreachable"]
     code = run(suites or GATE_SUITES, [*extra, *options])
@@ -73,8 +77,17 @@ def gate(suites: list[str], options: list[str], watch_for_s: float | None, every
     say(f"the gate passed: watching for {watch_for_s:g} s, {rounds} smoke round(s) every {every_s:g} s")
     # The gate's own history (the watch's rounds keep their results elsewhere, their history here).
     history = _option_value(options, "--history") or os.environ.get("SLURPY_HISTORY")
-    code = Watch(None, every_s, "smoke", Path(history) if history else DEFAULT_HISTORY, Path("results/watch"), 120.0,
-                 rounds, options, until_failure=True).run()
+    code = Watch(
+        None,
+        every_s,
+        "smoke",
+        Path(history) if history else DEFAULT_HISTORY,
+        Path("results/watch"),
+        120.0,
+        rounds,
+        options,
+        until_failure=True,
+    ).run()
     if code == 0:
         say(f"the deployment held for the whole watch window ({rounds} round(s))")
     return code
@@ -140,8 +153,12 @@ def _history(args: argparse.Namespace) -> int:
             for path in missing:  # a data branch's first run has no text history folder yet
                 print(f"{path}: nothing there yet")
             since = date.today() - timedelta(days=args.days - 1) if args.days else None
-            files = [f for p in args.paths if p.exists()
-                     for f in (textlog.history_files(p, since=since) if p.is_dir() else [p])]
+            files = [
+                f
+                for p in args.paths
+                if p.exists()
+                for f in (textlog.history_files(p, since=since) if p.is_dir() else [p])
+            ]
             for file in files:
                 done = store.import_file(file)
                 state = "unchanged" if done.files_unchanged else f"{done.runs} runs, {done.records} records added"
@@ -161,8 +178,10 @@ def _history(args: argparse.Namespace) -> int:
         for suite in chosen:
             slots = [s for s in store.timeline(target, suite, now) if s.end > since]
             tally = {status: sum(s.status is status for s in slots) for status in Status}
-            print(f"{target} {suite}: {len(slots)} expected runs in the last {args.hours:g} h: "
-                  + ", ".join(f"{n} {status.value}" for status, n in tally.items()))
+            print(
+                f"{target} {suite}: {len(slots)} expected runs in the last {args.hours:g} h: "
+                + ", ".join(f"{n} {status.value}" for status, n in tally.items())
+            )
             for slot in gaps(slots):
                 print(f"  unknown {slot.start:%Y-%m-%d %H:%M}–{slot.end:%H:%M} UTC: no run ({slot.schedule})")
         return 0
@@ -170,8 +189,10 @@ def _history(args: argparse.Namespace) -> int:
 
 def _say_set_aside(lines: list) -> None:
     if lines:
-        print(f"  set aside {len(lines)} line(s) this slurpy-monitor cannot use (the file is unchanged; a copy of each "
-              "is in the history's set_aside table):")
+        print(
+            f"  set aside {len(lines)} line(s) this slurpy-monitor cannot use (the file is unchanged; a copy of each "
+            "is in the history's set_aside table):"
+        )
         for line in lines:
             print(f"    {line}")
 
@@ -207,8 +228,14 @@ def _report(args: argparse.Namespace):
     policy = profile.slo if profile else SLOPolicy()
     now = datetime.now(UTC)
     with HistoryStore(args.history, read_only=True) as store:  # 90 days at least: the status page's uptime bars
-        rows, report = from_history(store, args.target, policy, now, list(profile.services) if profile else None,
-                                    days=max(policy.window_days, 90))
+        rows, report = from_history(
+            store,
+            args.target,
+            policy,
+            now,
+            list(profile.services) if profile else None,
+            days=max(policy.window_days, 90),
+        )
     return profile, rows, report
 
 
@@ -257,15 +284,23 @@ def _alerts(args: argparse.Namespace) -> int:
                 print(f"no alert messages for target {target} in {args.history}")
             for d in deliveries:
                 error = f": {redact.text(d.last_error)}" if d.last_error else ""
-                print(f"{d.created[:19]}Z {d.state:11} {d.event:12} {d.channel:10} {d.check_id} "
-                      f"({d.attempts} attempt(s)){error}")
+                print(
+                    f"{d.created[:19]}Z {d.state:11} {d.event:12} {d.channel:10} {d.check_id} "
+                    f"({d.attempts} attempt(s)){error}"
+                )
             return 0
         profile = load_profile(target)
     except ProfileError as exc:
         print("slurpy-monitor: bad target profile:\n  " + "\n  ".join(exc.lines), file=sys.stderr)
         return 2
-    outcome = dispatch.evaluate(profile, args.history, datetime.now(UTC), f"alerts-evaluate-{os.getpid()}",
-                                log_dir=args.history_dir, sync=dispatch.Sync.from_env())
+    outcome = dispatch.evaluate(
+        profile,
+        args.history,
+        datetime.now(UTC),
+        f"alerts-evaluate-{os.getpid()}",
+        log_dir=args.history_dir,
+        sync=dispatch.Sync.from_env(),
+    )
     for line in outcome.lines():
         print(line)
     return 1 if outcome.failed else 0
@@ -316,97 +351,162 @@ def parser() -> argparse.ArgumentParser:
     from monitor import options
 
     raw = argparse.RawDescriptionHelpFormatter
-    top = argparse.ArgumentParser(prog="slurpy-monitor", description=__doc__.split("\n\n")[0], formatter_class=raw,
-                                  epilog="run: " + options.exit_codes_text() + "\nother commands: "
-                                         + options.exit_codes_text(COMMAND_EXIT_CODES))
+    top = argparse.ArgumentParser(
+        prog="slurpy-monitor",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=raw,
+        epilog="run: " + options.exit_codes_text() + "\nother commands: " + options.exit_codes_text(COMMAND_EXIT_CODES),
+    )
     commands = top.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser(
-        "run", help="run suites against a target", formatter_class=raw,
+        "run",
+        help="run suites against a target",
+        formatter_class=raw,
         description="Run the suites against a target, with JUnit XML and Allure results in results/.",
         epilog="Any other pytest option is passed on: -n auto (in parallel), -k EXPR, -x, --collect-only.\n\n"
-               + options.exit_codes_text())
-    run_cmd.add_argument("suites", nargs="+", choices=[*SUITES, "all"], metavar="SUITE",
-                         help=f"{', '.join(SUITES)} or all")
+        + options.exit_codes_text(),
+    )
+    run_cmd.add_argument(
+        "suites", nargs="+", choices=[*SUITES, "all"], metavar="SUITE", help=f"{', '.join(SUITES)} or all"
+    )
     options.add_to_argparse(run_cmd)
     gate_cmd = commands.add_parser(
-        "gate", help="a post-deploy gate: the suites against the deployment just made, then optionally a watch",
+        "gate",
+        help="a post-deploy gate: the suites against the deployment just made, then optionally a watch",
         formatter_class=raw,
         description="A post-deploy gate (the GitHub Action at the repository root runs this): the suites, with "
-                    "--stop-if-unreachable, as a run with --deploy-version (version check, more latency samples, "
-                    "latency compared with the same checks' passing history on the target).",
+        "--stop-if-unreachable, as a run with --deploy-version (version check, more latency samples, "
+        "latency compared with the same checks' passing history on the target).",
         epilog="Example: slurpy-monitor gate --target staging --url frontend=https://pr-42.vercel.app "
-               "--deploy-version 3f2c1ab --watch-for 30m --every 5m\n\n" + options.exit_codes_text())
-    gate_cmd.add_argument("suites", nargs="*", metavar="SUITE",  # checked in main: argparse checks an empty list too
-                          help=f"{', '.join(SUITES)} or all (default: {' '.join(GATE_SUITES)})")
-    gate_cmd.add_argument("--watch-for", type=_duration, metavar="DURATION",
-                          help="after a passing gate, run smoke every --every for this long (30m: the operations "
-                               "guide's first half hour after a deploy); the first round that fails fails the gate")
-    gate_cmd.add_argument("--every", type=_duration, default=300.0, metavar="DURATION",
-                          help="the watch's cadence (default 5m)")
+        "--deploy-version 3f2c1ab --watch-for 30m --every 5m\n\n" + options.exit_codes_text(),
+    )
+    gate_cmd.add_argument(
+        "suites",
+        nargs="*",
+        metavar="SUITE",  # checked in main: argparse checks an empty list too
+        help=f"{', '.join(SUITES)} or all (default: {' '.join(GATE_SUITES)})",
+    )
+    gate_cmd.add_argument(
+        "--watch-for",
+        type=_duration,
+        metavar="DURATION",
+        help="after a passing gate, run smoke every --every for this long (30m: the operations "
+        "guide's first half hour after a deploy); the first round that fails fails the gate",
+    )
+    gate_cmd.add_argument(
+        "--every", type=_duration, default=300.0, metavar="DURATION", help="the watch's cadence (default 5m)"
+    )
     options.add_to_argparse(gate_cmd)
     draft = commands.add_parser(
-        "init", help="draft targets/NAME.toml from a live deployment (read-only, anonymous, a bounded number of requests)",
+        "init",
+        help="draft targets/NAME.toml from a live deployment (read-only, anonymous, a bounded number of requests)",
         description="Draft a target profile from a live deployment: read-only, anonymous requests (GET and CORS "
-                    "preflights, no retries, never more than 60); every guess commented with where it came from, "
-                    "every question a TODO, sensitive = true. Never writes a secret; never overwrites a profile.")
-    draft.add_argument("--url", action="append", required=True, metavar="URL|SERVICE=URL",
-                       help="the frontend's URL (https://...); SERVICE=URL for a service its scripts do not name, "
-                            "e.g. backend=https://api.example.com (repeatable)")
+        "preflights, no retries, never more than 60); every guess commented with where it came from, "
+        "every question a TODO, sensitive = true. Never writes a secret; never overwrites a profile.",
+    )
+    draft.add_argument(
+        "--url",
+        action="append",
+        required=True,
+        metavar="URL|SERVICE=URL",
+        help="the frontend's URL (https://...); SERVICE=URL for a service its scripts do not name, "
+        "e.g. backend=https://api.example.com (repeatable)",
+    )
     draft.add_argument("--name", help="the target's name: targets/NAME.toml (default: from the host)")
-    draft.add_argument("--ca-bundle", metavar="PEM", help="a private CA the services' certificates chain to "
-                                                          "(trusted for the requests, written into [tls])")
+    draft.add_argument(
+        "--ca-bundle",
+        metavar="PEM",
+        help="a private CA the services' certificates chain to (trusted for the requests, written into [tls])",
+    )
     draft.add_argument("--timeout", type=float, default=10.0, help="each request's deadline in seconds (default 10)")
     from monitor.check_profile import EXIT_CODES as FIT_CODES
 
     fit = commands.add_parser(
-        "check-profile", help="is the profile right? smoke and security once, failures sorted into fix your profile / "
-                              "fix your app", formatter_class=raw, epilog=options.exit_codes_text(FIT_CODES),
+        "check-profile",
+        help="is the profile right? smoke and security once, failures sorted into fix your profile / fix your app",
+        formatter_class=raw,
+        epilog=options.exit_codes_text(FIT_CODES),
         description="Load the profile, say what it contradicts in itself, run smoke and security once (no rate-limit "
-                    "probe, no history, no alerts) and sort what did not pass: fix your profile, fix your app, set up "
-                    "the monitor.")
+        "probe, no history, no alerts) and sort what did not pass: fix your profile, fix your app, set up "
+        "the monitor.",
+    )
     history = commands.add_parser("history", help="import, rebuild, compact or read the results history")
     actions = history.add_subparsers(dest="action", required=True)
     add = actions.add_parser("import", help="add results files or text-history folders (adds nothing twice)")
     add.add_argument("paths", nargs="+", type=Path)
-    add.add_argument("--days", type=_count, default=0,
-                     help="from text-history folders, only the day files of the last N days (default: all)")
+    add.add_argument(
+        "--days",
+        type=_count,
+        default=0,
+        help="from text-history folders, only the day files of the last N days (default: all)",
+    )
     build = actions.add_parser("rebuild", help="a new SQLite history from a text-history folder")
     build.add_argument("--from", dest="source", type=Path, required=True, help="the text-history folder")
-    build.add_argument("--to", type=Path, default=DEFAULT_HISTORY, help=f"the SQLite file to write (default {DEFAULT_HISTORY})")
+    build.add_argument(
+        "--to", type=Path, default=DEFAULT_HISTORY, help=f"the SQLite file to write (default {DEFAULT_HISTORY})"
+    )
     squeeze = actions.add_parser("compact", help="fold day files older than --keep-days into monthly .jsonl.gz")
     squeeze.add_argument("dir", type=Path, help="the text-history folder")
-    squeeze.add_argument("--keep-days", type=_count, default=7, help="day files this recent stay as they are (default 7)")
+    squeeze.add_argument(
+        "--keep-days", type=_count, default=7, help="day files this recent stay as they are (default 7)"
+    )
     show = actions.add_parser("gaps", help="a target's expected scheduled runs per suite: up, down, unknown")
     show.add_argument("--suite", help="only this suite (default: every suite of the target)")
     show.add_argument("--hours", type=_hours, default=24, help="how far back (default 24)")
     uptime = commands.add_parser("uptime", help="uptime, error budget, burn rates and incidents per service and check")
     uptime.add_argument("--json", action="store_true", help="the same figures as JSON")
     page = commands.add_parser("status-page", help="write the static status page (index.html) into --out")
-    page.add_argument("--out", type=Path, default=Path("results/status-page"),
-                      help="the folder index.html is written to (default results/status-page)")
-    page.add_argument("--notes", type=Path, default=None, metavar="DIR",
-                      help="people's updates on incidents, one incidents/<id>.md each (Investigating / Identified / "
-                           "Resolved), e.g. the data branch's incidents/ folder")
+    page.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/status-page"),
+        help="the folder index.html is written to (default results/status-page)",
+    )
+    page.add_argument(
+        "--notes",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="people's updates on incidents, one incidents/<id>.md each (Investigating / Identified / "
+        "Resolved), e.g. the data branch's incidents/ folder",
+    )
     alerts = commands.add_parser("alerts", help="alert from the history without a run, or list every message")
     alert_actions = alerts.add_subparsers(dest="action", required=True)
     evaluate = alert_actions.add_parser("evaluate", help="derive incidents (missed runs too) and deliver what is due")
-    evaluate.add_argument("--history-dir", type=Path, default=os.environ.get("SLURPY_HISTORY_DIR") or None,
-                          help="keep the alert state as text in this text-history folder too (also $SLURPY_HISTORY_DIR; "
-                               "the data branch's); $SLURPY_STATE_SYNC publishes claims before sending")
+    evaluate.add_argument(
+        "--history-dir",
+        type=Path,
+        default=os.environ.get("SLURPY_HISTORY_DIR") or None,
+        help="keep the alert state as text in this text-history folder too (also $SLURPY_HISTORY_DIR; "
+        "the data branch's); $SLURPY_STATE_SYNC publishes claims before sending",
+    )
     listing = alert_actions.add_parser("list", help="the target's alert messages and their delivery state")
-    watch = commands.add_parser("watch", help="run a suite every --every in one process, keeping history and "
-                                              "alerting after each round; SIGTERM stops it after the round")
+    watch = commands.add_parser(
+        "watch",
+        help="run a suite every --every in one process, keeping history and "
+        "alerting after each round; SIGTERM stops it after the round",
+    )
     watch.add_argument("--every", type=_duration, default=60.0, help="cadence: 60s, 5m, 1h (default 60s)")
     watch.add_argument("--suite", choices=list(SUITES), default="smoke")
     watch.add_argument("--rounds", type=_count, default=0, help="stop after this many rounds (default: until SIGTERM)")
-    watch.add_argument("--grace", type=_duration, default=120.0,
-                       help="on SIGTERM, how long a running round may take to finish before it is stopped (default 120s)")
-    watch.add_argument("--results-dir", type=Path, default=Path("results/watch"),
-                       help="one results file per day here (default results/watch)")
+    watch.add_argument(
+        "--grace",
+        type=_duration,
+        default=120.0,
+        help="on SIGTERM, how long a running round may take to finish before it is stopped (default 120s)",
+    )
+    watch.add_argument(
+        "--results-dir",
+        type=Path,
+        default=Path("results/watch"),
+        help="one results file per day here (default results/watch)",
+    )
     for sub in (fit, show, uptime, page, evaluate, listing, watch):
         sub.add_argument("--target", metavar="NAME", help=TARGET_HELP)
     for sub in (add, show, uptime, page, evaluate, listing, watch):
-        sub.add_argument("--history", type=Path, default=DEFAULT_HISTORY, help=f"SQLite history (default {DEFAULT_HISTORY})")
+        sub.add_argument(
+            "--history", type=Path, default=DEFAULT_HISTORY, help=f"SQLite history (default {DEFAULT_HISTORY})"
+        )
     return top
 
 
@@ -434,8 +534,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"slurpy-monitor: --results-dir {args.results_dir}: cannot be written: {problem}", file=sys.stderr)
             return 2
 
-        return Watch(args.target, args.every, args.suite, args.history, args.results_dir, args.grace, args.rounds,
-                     argv[split + 1:]).run()
+        return Watch(
+            args.target,
+            args.every,
+            args.suite,
+            args.history,
+            args.results_dir,
+            args.grace,
+            args.rounds,
+            argv[split + 1 :],
+        ).run()
     args = parser().parse_args(argv)
     if args.command == "check-profile":
         from monitor.check_profile import check_profile
@@ -458,7 +566,10 @@ def main(argv: list[str] | None = None) -> int:
         raise
     except OSError as exc:  # a path that cannot be read or written (--out /proc/nope): one line, never a traceback
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"slurpy-monitor: {where}{exc.strerror or exc}: choose a path you can write to (or read from)", file=sys.stderr)
+        print(
+            f"slurpy-monitor: {where}{exc.strerror or exc}: choose a path you can write to (or read from)",
+            file=sys.stderr,
+        )
         return 2
 
 

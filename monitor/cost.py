@@ -1,6 +1,7 @@
 """What a run costs the target: the requests it sent, per service and per check kind, summed from
 each check's record (``details.requests``: every attempt of every request its probes made, a TLS
 handshake counted as one; for a journey, every request its browser pages made)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ def tally(results: list[CheckResult]) -> Cost:
 
 def line(cost: Cost) -> str:
     """``requests sent: 177 (frontend 94, backend 51, mcp 32); by check: cors 84, headers 12, …``"""
+
     def each(counts: dict[str, int]) -> str:
         return ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 

@@ -5,6 +5,7 @@ peer that drips a byte a second or never answers costs one deadline, never more.
 It also knows the phase the attempt was in when it failed: for an alert, a failure once the
 request was written (waiting for the answer, reading it) is *unconfirmed* (the receiver may have
 taken it), earlier it is *not delivered*."""
+
 from __future__ import annotations
 
 import contextlib

@@ -4,6 +4,7 @@ and what the page showed at that moment, or how long each step took.
 Journeys that need the monitor account start from a :class:`SignedIn` session: the account is
 signed in once through the sign-in page (:func:`sign_in`) and each journey's browser context
 starts from the storage state that left behind."""
+
 from __future__ import annotations
 
 import base64
@@ -40,8 +41,11 @@ class JourneyStopped(Exception):
 
 def _first_lines(exc: BaseException, limit: int = 2) -> str:
     # pytest's assertion rewriting appends "assert <expression>" lines: the message says it better.
-    lines = [line.strip() for line in str(exc).strip().splitlines()
-             if line.strip() and not line.lstrip().startswith(("assert ", "+", "where ", "Call log:"))]
+    lines = [
+        line.strip()
+        for line in str(exc).strip().splitlines()
+        if line.strip() and not line.lstrip().startswith(("assert ", "+", "where ", "Call log:"))
+    ]
     return " ".join(lines[:limit]) or type(exc).__name__
 
 
@@ -99,9 +103,9 @@ class PageWatcher:
             parts.append(f"heading {state['heading']!r}")
         if state["notices"]:
             parts.append(f"notice {state['notices']!r}")
-        if dialogs := self.dialogs[since.dialogs:]:
+        if dialogs := self.dialogs[since.dialogs :]:
             parts.append(f"alert {dialogs[-1]!r}")
-        if hops := [_path_and_query(url) for url in self.navigations[since.navigations:]]:
+        if hops := [_path_and_query(url) for url in self.navigations[since.navigations :]]:
             paths = [urlsplit(hop).path for hop in hops]
             away = [path for path in paths[:-1] if path != self.sign_in_path]
             if paths[-1] == self.sign_in_path and away:
@@ -139,14 +143,19 @@ class SignedIn:
 
     def api_headers(self) -> dict[str, str]:
         if self.bearer_token is None:
-            raise LookupError("the browser session holds no bearer token (no Supabase sb-*-auth-token in its "
-                              "cookies or localStorage): sign the API probe in with a token instead")
+            raise LookupError(
+                "the browser session holds no bearer token (no Supabase sb-*-auth-token in its "
+                "cookies or localStorage): sign the API probe in with a token instead"
+            )
         return {"Authorization": f"Bearer {self.bearer_token}"}
 
     def credentials(self) -> list[str]:
         """Values that would let someone act as this user: what kept artifacts must not show."""
-        cookies = [c["value"] for c in self.storage_state.get("cookies", [])
-                   if c.get("httpOnly") or _supabase_key(c["name"]) is not None]
+        cookies = [
+            c["value"]
+            for c in self.storage_state.get("cookies", [])
+            if c.get("httpOnly") or _supabase_key(c["name"]) is not None
+        ]
         return [*cookies, *([self.bearer_token] if self.bearer_token else [])]
 
 
@@ -219,7 +228,11 @@ def sign_in(context: BrowserContext, email: str, password: str, timeout_s: float
     except PlaywrightError as exc:
         run_deadline.check()  # cut off by the run deadline: the monitor's doing, not the sign-in's
         tls = browser_tls_error(str(exc))
-        return SignInFailed(tls, tls=True) if tls else SignInFailed(f"{_first_lines(exc, limit=1)}; page showed: {watcher.describe(page)}")
+        return (
+            SignInFailed(tls, tls=True)
+            if tls
+            else SignInFailed(f"{_first_lines(exc, limit=1)}; page showed: {watcher.describe(page)}")
+        )
     finally:
         context.close()
 
@@ -315,9 +328,21 @@ class Journey(PageWatcher):
             category = self.category
             verdict, message = Verdict.FAIL, f"{label} FAILED [{category.value}]: {url}: {failure}"
         else:
-            verdict, category, message = Verdict.PASS, None, f"{label} ok: {url}: {len(self.steps)} steps in {elapsed} ms"
+            verdict, category, message = (
+                Verdict.PASS,
+                None,
+                f"{label} ok: {url}: {len(self.steps)} steps in {elapsed} ms",
+            )
             if "stopped" in self.details:  # what was left undone, and why, belongs on the one line
                 message += f"; stopped {self.details['stopped']}"
-        return CheckResult(check="journey", service=self.service, path=self.name, url=url, verdict=verdict,
-                           category=category, message=message, duration_ms=float(elapsed),
-                           details={"steps": self.steps, "requests": self.requests, **self.details})
+        return CheckResult(
+            check="journey",
+            service=self.service,
+            path=self.name,
+            url=url,
+            verdict=verdict,
+            category=category,
+            message=message,
+            duration_ms=float(elapsed),
+            details={"steps": self.steps, "requests": self.requests, **self.details},
+        )

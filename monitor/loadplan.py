@@ -6,6 +6,7 @@ Each schedule judges a window, not the whole run: it takes the statistics once t
 have all started and settled (new connections and TLS handshakes are not steady load), and again
 at the end, and hands on the difference. Locust's own CSV and HTML report keep everything.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,8 +40,16 @@ class StepRamp(_Windowed):
     """``step_users`` more every ``step_s`` up to ``users``, held until ``run_time_s``; judged from
     the moment the first step has settled."""
 
-    def __init__(self, users: int, step_users: int, step_s: float, run_time_s: float, spawn_rate: float,
-                 settle_s: float, snapshot: Snapshot):
+    def __init__(
+        self,
+        users: int,
+        step_users: int,
+        step_s: float,
+        run_time_s: float,
+        spawn_rate: float,
+        settle_s: float,
+        snapshot: Snapshot,
+    ):
         super().__init__(snapshot, spawn_rate, settle_s)
         self.users, self.step_users, self.step_s, self.run_time_s = users, step_users, step_s, run_time_s
         self.end_t: float | None = None
@@ -66,8 +75,19 @@ class CapacitySearch(_Windowed):
     """Stages of ``start + k * step`` users, each ``stage_s`` long and judged once settled; stops
     at the first broken threshold, at ``max_users`` or before ``max_duration_s``."""
 
-    def __init__(self, *, start: int, step: int, stage_s: float, settle_s: float, max_users: int, max_duration_s: float,
-                 spawn_rate: float, thresholds: dict[str, LoadThreshold], snapshot: Snapshot):
+    def __init__(
+        self,
+        *,
+        start: int,
+        step: int,
+        stage_s: float,
+        settle_s: float,
+        max_users: int,
+        max_duration_s: float,
+        spawn_rate: float,
+        thresholds: dict[str, LoadThreshold],
+        snapshot: Snapshot,
+    ):
         super().__init__(snapshot, spawn_rate, settle_s)
         self.step, self.stage_s, self.max_duration_s, self.thresholds = step, stage_s, max_duration_s, thresholds
         self.report = CapacityReport(max_users=max_users)

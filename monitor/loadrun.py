@@ -9,6 +9,7 @@ user and worker and still prints and records what was measured.
 Exit codes: 0 every threshold held, 1 a threshold broke, 2 refused (budget, bounds, profile),
 3 inconclusive (the generator cannot vouch for its measures).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,29 +32,54 @@ REFUSED = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="slurpy-load", description=__doc__.split("\n\n")[0],
-                                     epilog="Arguments after -- go to every Locust process as they are (-- --loglevel INFO).")
+    parser = argparse.ArgumentParser(
+        prog="slurpy-load",
+        description=__doc__.split("\n\n")[0],
+        epilog="Arguments after -- go to every Locust process as they are (-- --loglevel INFO).",
+    )
     parser.add_argument("--target", default=None, help="targets/NAME.toml (default: $SLURPY_TARGET or sandbox)")
     parser.add_argument("--url", action="append", default=[], metavar="SERVICE=URL", help="point a service elsewhere")
-    parser.add_argument("--mode", choices=["gate", "step", "capacity"], default="gate",
-                        help="gate: hold the users and judge (default); step: ramp up in steps; capacity: raise users "
-                             "stage by stage until a threshold breaks")
+    parser.add_argument(
+        "--mode",
+        choices=["gate", "step", "capacity"],
+        default="gate",
+        help="gate: hold the users and judge (default); step: ramp up in steps; capacity: raise users "
+        "stage by stage until a threshold breaks",
+    )
     parser.add_argument("--users", type=int, default=None, help="users to hold or ramp to (default: [load] users)")
     parser.add_argument("--spawn-rate", type=float, default=None, help="users started per second")
     parser.add_argument("--run-time", type=float, default=None, metavar="SECONDS", help="gate/step length")
     parser.add_argument("--max-users", type=int, default=None, help="lower the profile's bound on users")
-    parser.add_argument("--max-duration", type=float, default=None, metavar="SECONDS",
-                        help="lower the profile's bound on duration")
+    parser.add_argument(
+        "--max-duration", type=float, default=None, metavar="SECONDS", help="lower the profile's bound on duration"
+    )
     parser.add_argument("--workers", type=int, default=0, help="run a Locust master and N local workers")
-    parser.add_argument("--spend-budget", action="store_true",
-                        help="consent to spend a sensitive target's budget (the profile must set allow_budget too)")
+    parser.add_argument(
+        "--spend-budget",
+        action="store_true",
+        help="consent to spend a sensitive target's budget (the profile must set allow_budget too)",
+    )
     parser.add_argument("--results", default=None, metavar="PATH", help="JSON-lines records (default results/...)")
-    parser.add_argument("--artifacts", default=None, metavar="DIR", help="Locust's CSV and HTML report (default "
-                                                                         "results/artifacts/load-<run>)")
-    parser.add_argument("--sandbox-fault", action="append", default=[], metavar="NAME[:key=value]",
-                        help="switch a sandbox fault on for this run")
-    parser.add_argument("--locustfile", action="append", default=[], metavar="PATH",
-                        help="another locustfile to load beside load/locustfile.py")
+    parser.add_argument(
+        "--artifacts",
+        default=None,
+        metavar="DIR",
+        help="Locust's CSV and HTML report (default results/artifacts/load-<run>)",
+    )
+    parser.add_argument(
+        "--sandbox-fault",
+        action="append",
+        default=[],
+        metavar="NAME[:key=value]",
+        help="switch a sandbox fault on for this run",
+    )
+    parser.add_argument(
+        "--locustfile",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="another locustfile to load beside load/locustfile.py",
+    )
     return parser
 
 
@@ -65,8 +91,8 @@ def _free_port() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    passthrough = argv[argv.index("--") + 1:] if "--" in argv else []
-    args = _parser().parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    passthrough = argv[argv.index("--") + 1 :] if "--" in argv else []
+    args = _parser().parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     try:
         overrides = {**url_overrides_from_env(os.environ), **parse_url_options(args.url)}
         profile = load_profile(resolve_target_name(args.target), url_overrides=overrides)
@@ -75,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         return REFUSED
     where = f"targets/{profile.name}.toml"
     refusal = budget_refusal(profile, args.spend_budget, where) or bounds_refusal(
-        profile, args.mode, args.users, args.run_time, args.max_users, args.max_duration, where)
+        profile, args.mode, args.users, args.run_time, args.max_users, args.max_duration, where
+    )
     if refusal:
         print(f"slurpy load: {refusal}", file=sys.stderr)
         return REFUSED
@@ -115,20 +142,38 @@ def main(argv: list[str] | None = None) -> int:
             sandbox.stop()
 
 
-def _run_locust(args: argparse.Namespace, passthrough: list[str], env: dict[str, str], artifacts: Path,
-                results: Path) -> int:
+def _run_locust(
+    args: argparse.Namespace, passthrough: list[str], env: dict[str, str], artifacts: Path, results: Path
+) -> int:
     if importlib.util.find_spec("locust") is None:
-        print("slurpy load: Locust is not installed here: `uv sync --group load` (./run installs every group)",
-              file=sys.stderr)
+        print(
+            "slurpy load: Locust is not installed here: `uv sync --group load` (./run installs every group)",
+            file=sys.stderr,
+        )
         return REFUSED
     files = ",".join(str(f) for f in [LOCUSTFILE, *args.locustfile])
     common = [sys.executable, "-m", "locust", "-f", files, "--loglevel", "WARNING"]
     if args.spend_budget:  # every process, workers too, reads the profile and checks the budget rules itself
         common.append("--spend-budget")
-    command = [*common, "--headless", "--only-summary", "--slurpy-mode", args.mode, "--results", str(results),
-               "--csv", str(artifacts / "locust"), "--html", str(artifacts / "locust.html")]
-    for flag, value in (("--users", args.users), ("--spawn-rate", args.spawn_rate), ("--max-users", args.max_users),
-                        ("--max-duration", args.max_duration)):
+    command = [
+        *common,
+        "--headless",
+        "--only-summary",
+        "--slurpy-mode",
+        args.mode,
+        "--results",
+        str(results),
+        "--csv",
+        str(artifacts / "locust"),
+        "--html",
+        str(artifacts / "locust.html"),
+    ]
+    for flag, value in (
+        ("--users", args.users),
+        ("--spawn-rate", args.spawn_rate),
+        ("--max-users", args.max_users),
+        ("--max-duration", args.max_duration),
+    ):
         if value is not None:
             command += [flag, str(value)]
     if args.run_time is not None and args.mode != "capacity":
@@ -136,14 +181,29 @@ def _run_locust(args: argparse.Namespace, passthrough: list[str], env: dict[str,
     workers: list[subprocess.Popen] = []
     if args.workers:
         port = _free_port()
-        command += ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-                    "--expect-workers", str(args.workers), "--expect-workers-max-wait", "30"]
+        command += [
+            "--master",
+            "--master-bind-host",
+            "127.0.0.1",
+            "--master-bind-port",
+            str(port),
+            "--expect-workers",
+            str(args.workers),
+            "--expect-workers-max-wait",
+            "30",
+        ]
     # Their own session: Ctrl-C in this terminal reaches this process only, which hands it to the
     # master alone; the master then stops its workers in order and collects their last numbers.
     master = subprocess.Popen([*command, *passthrough], env=env, cwd=ROOT, start_new_session=True)
     for _ in range(args.workers):
-        workers.append(subprocess.Popen([*common, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port),
-                                         *passthrough], env=env, cwd=ROOT, start_new_session=True))
+        workers.append(
+            subprocess.Popen(
+                [*common, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port), *passthrough],
+                env=env,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        )
 
     def forward(_signum, _frame):
         master.send_signal(signal.SIGINT)  # Locust's Ctrl-C path: stop, collect, judge, report

@@ -4,6 +4,7 @@ owns (:func:`register`), and ``slurpy-monitor run --help`` lists all of them fro
 
 Defaults are read from the environment when the options are registered (once per pytest run), not
 at import: a long-lived process (``watch``) or a test that sets a variable sees its value."""
+
 from __future__ import annotations
 
 import argparse
@@ -44,34 +45,90 @@ class RunOption:
 
 
 OPTIONS = (
-    RunOption("target", "--target", "target profile targets/NAME.toml; default: $SLURPY_TARGET, else sandbox",
-              metavar="NAME"),
-    RunOption("target", "--url", "point a service at another base URL, e.g. a preview deployment (repeatable; also "
-              "$SLURPY_URL_<SERVICE>)", metavar="SERVICE=URL", action="append"),
-    RunOption("results", "--results", "where this run's check results go (JSON lines); default "
-              "results/<time>-<target>.jsonl", metavar="PATH"),
-    RunOption("results", "--deploy-version", "the version just deployed: stamped on every record, checked where services "
-              "report it; without --schedule the run is a post-deploy gate ([gate] latency_samples, latency "
-              "compared with the baseline)",
-              env="SLURPY_DEPLOY_VERSION",
-              metavar="VERSION", fallback=str),
-    RunOption("results", "--runner", "where this run runs, stamped on every record; default the host name",
-              env="SLURPY_RUNNER", metavar="NAME", fallback=socket.gethostname),
-    RunOption("results", "--schedule", "the cron line that started this run, or the cadence of a loop ('every "
-              "15s'): the history then expects the next run and shows a missed one as unknown",
-              env="SLURPY_SCHEDULE", metavar="SCHEDULE", fallback=str),
-    RunOption("history", "--history", "SQLite history this run is added to; default history.sqlite beside the "
-              "results file; 'none' keeps no history", env="SLURPY_HISTORY", metavar="PATH"),
-    RunOption("history", "--history-dir", "also append this run to the text history in DIR, one JSONL per target "
-              "per day (for a git data branch)", env="SLURPY_HISTORY_DIR", metavar="DIR"),
-    RunOption("metrics", "--metrics-file", "write the run's Prometheus metrics here, e.g. "
-              "/var/lib/node_exporter/textfile/slurpy.prom", env="SLURPY_METRICS_FILE", metavar="PATH"),
-    RunOption("alerts", "--no-alerts", "send no alerts and no heartbeat for this run; the history is kept as always",
-              env="SLURPY_NO_ALERTS", action="store_true"),
-    RunOption("preflight", "--stop-if-unreachable", "probe every service once first; if one does not answer (dns, "
-              "connect, timeout), record that and run no check", action="store_true"),
-    RunOption("sandbox", "--sandbox-fault", "on the sandbox target: switch this fault on for the run (repeatable; "
-              "the list: ./run sandbox faults)", metavar="NAME[:key=value]", action="append"),
+    RunOption(
+        "target", "--target", "target profile targets/NAME.toml; default: $SLURPY_TARGET, else sandbox", metavar="NAME"
+    ),
+    RunOption(
+        "target",
+        "--url",
+        "point a service at another base URL, e.g. a preview deployment (repeatable; also $SLURPY_URL_<SERVICE>)",
+        metavar="SERVICE=URL",
+        action="append",
+    ),
+    RunOption(
+        "results",
+        "--results",
+        "where this run's check results go (JSON lines); default results/<time>-<target>.jsonl",
+        metavar="PATH",
+    ),
+    RunOption(
+        "results",
+        "--deploy-version",
+        "the version just deployed: stamped on every record, checked where services "
+        "report it; without --schedule the run is a post-deploy gate ([gate] latency_samples, latency "
+        "compared with the baseline)",
+        env="SLURPY_DEPLOY_VERSION",
+        metavar="VERSION",
+        fallback=str,
+    ),
+    RunOption(
+        "results",
+        "--runner",
+        "where this run runs, stamped on every record; default the host name",
+        env="SLURPY_RUNNER",
+        metavar="NAME",
+        fallback=socket.gethostname,
+    ),
+    RunOption(
+        "results",
+        "--schedule",
+        "the cron line that started this run, or the cadence of a loop ('every "
+        "15s'): the history then expects the next run and shows a missed one as unknown",
+        env="SLURPY_SCHEDULE",
+        metavar="SCHEDULE",
+        fallback=str,
+    ),
+    RunOption(
+        "history",
+        "--history",
+        "SQLite history this run is added to; default history.sqlite beside the results file; 'none' keeps no history",
+        env="SLURPY_HISTORY",
+        metavar="PATH",
+    ),
+    RunOption(
+        "history",
+        "--history-dir",
+        "also append this run to the text history in DIR, one JSONL per target per day (for a git data branch)",
+        env="SLURPY_HISTORY_DIR",
+        metavar="DIR",
+    ),
+    RunOption(
+        "metrics",
+        "--metrics-file",
+        "write the run's Prometheus metrics here, e.g. /var/lib/node_exporter/textfile/slurpy.prom",
+        env="SLURPY_METRICS_FILE",
+        metavar="PATH",
+    ),
+    RunOption(
+        "alerts",
+        "--no-alerts",
+        "send no alerts and no heartbeat for this run; the history is kept as always",
+        env="SLURPY_NO_ALERTS",
+        action="store_true",
+    ),
+    RunOption(
+        "preflight",
+        "--stop-if-unreachable",
+        "probe every service once first; if one does not answer (dns, connect, timeout), record that and run no check",
+        action="store_true",
+    ),
+    RunOption(
+        "sandbox",
+        "--sandbox-fault",
+        "on the sandbox target: switch this fault on for the run (repeatable; the list: ./run sandbox faults)",
+        metavar="NAME[:key=value]",
+        action="append",
+    ),
 )
 
 # What a run's exit code means: pytest's own codes, which `slurpy-monitor run` passes on.

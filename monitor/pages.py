@@ -1,5 +1,6 @@
 """Page objects for the journeys: locators defined once, by role and label; actions that
 navigate return the next page object; no assertions and no sleeps (Playwright waits)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -119,7 +120,9 @@ class ChatPage(BasePage):
         (whatever the page puts in the request), timed by Chromium's network events."""
         timer = StreamTimer(stream_path).attach(self.page)
         try:
-            with self.page.expect_response(lambda r: r.url.endswith(stream_path) and r.request.method == "POST") as answer:
+            with self.page.expect_response(
+                lambda r: r.url.endswith(stream_path) and r.request.method == "POST"
+            ) as answer:
                 self.send(text)
             response = answer.value
             stream = read_stream(response.text(), fallback)

@@ -2,6 +2,7 @@
 :class:`CheckResult` records to a :class:`RunRecorder`; it stamps them with the run and passes
 them to its sinks (the JSON-lines file and the summary first; history, alerts, metrics and the
 status page next). Nothing here knows about pytest."""
+
 from __future__ import annotations
 
 import json
@@ -84,8 +85,10 @@ class JsonlSink:
     def close(self, run: Run) -> None:
         if self.lost:
             shown = ", ".join(self.lost[:10]) + (f" and {len(self.lost) - 10} more" if len(self.lost) > 10 else "")
-            run.notes.append(f"results file INCONCLUSIVE [monitor]: {len(self.lost)} records could not be written "
-                             f"({self.problem}): {shown}; they are only in the summary above and in the history")
+            run.notes.append(
+                f"results file INCONCLUSIVE [monitor]: {len(self.lost)} records could not be written "
+                f"({self.problem}): {shown}; they are only in the summary above and in the history"
+            )
 
 
 _ORDER = {Verdict.FAIL: 0, Verdict.ERROR: 1, Verdict.WARN: 2, Verdict.FLAKY: 3, Verdict.SKIP: 4, Verdict.PASS: 5}

@@ -8,6 +8,7 @@ same probe with a ``session``, which supplies the bearer token (refreshed when i
 CSRF headers on every request. Each probe remembers when it sent what (``sent``): a limiter keys
 on the caller, so this is the run's own spending of each route's budget under that caller.
 """
+
 from __future__ import annotations
 
 import socket
@@ -97,11 +98,19 @@ class NetworkSettings:
                 # Services sharing a host and port share a connection's fate: the longer deadline holds.
                 origin = _origin(spec.base_url)
                 service_timeouts[origin] = max(spec.timeout_s, service_timeouts.get(origin, 0.0))
-        return cls(target=profile.name, timeout_s=profile.timeout_s, retries=profile.retries,
-                   retry_delay_s=profile.retry_delay_s, user_agent=profile.user_agent_header,
-                   traffic_header=profile.traffic_header, ca_bundle=profile.tls.ca_bundle,
-                   max_answer_bytes=profile.max_answer_bytes, max_script_bytes=profile.max_script_bytes,
-                   service_timeouts=service_timeouts, origin_headers=origin_headers)
+        return cls(
+            target=profile.name,
+            timeout_s=profile.timeout_s,
+            retries=profile.retries,
+            retry_delay_s=profile.retry_delay_s,
+            user_agent=profile.user_agent_header,
+            traffic_header=profile.traffic_header,
+            ca_bundle=profile.tls.ca_bundle,
+            max_answer_bytes=profile.max_answer_bytes,
+            max_script_bytes=profile.max_script_bytes,
+            service_timeouts=service_timeouts,
+            origin_headers=origin_headers,
+        )
 
     def with_headers(self, **headers: str) -> NetworkSettings:
         return replace(self, headers={**self.headers, **headers})
@@ -182,8 +191,9 @@ class Probe:
                     return None, exc, attempts
                 self._sleep(run_deadline.cap(self.settings.retry_delay_s))
 
-    def request(self, method: str, url: str, *, max_bytes: int | None = None, allow_truncated: bool = False,
-                **kwargs) -> Exchange:
+    def request(
+        self, method: str, url: str, *, max_bytes: int | None = None, allow_truncated: bool = False, **kwargs
+    ) -> Exchange:
         """``method url`` within the deadline, reading at most ``max_bytes`` of the answer (default:
         the profile's ``max_answer_bytes``). A longer answer fails the exchange (category body),
         unless the caller can judge a part of it: ``allow_truncated=True`` keeps the first
@@ -197,12 +207,15 @@ class Probe:
         def attempt() -> httpx.Response:
             seconds = run_deadline.cap(deadline_s)
             watch = last["watch"] = Watch(seconds)
-            headers = _merged({**self.settings.origin_headers.get(_origin(url), {}),
-                               **(self.session() if self.session else {})}, extra)
+            headers = _merged(
+                {**self.settings.origin_headers.get(_origin(url), {}), **(self.session() if self.session else {})},
+                extra,
+            )
             started, wall = time.perf_counter(), self.clock()
             try:
-                request = self.client.build_request(method, url, headers=headers, timeout=seconds,
-                                                    extensions={"trace": watch.trace}, **kwargs)
+                request = self.client.build_request(
+                    method, url, headers=headers, timeout=seconds, extensions={"trace": watch.trace}, **kwargs
+                )
                 response = self.client.send(request, stream=True)
                 try:
                     watch.phase = BODY
@@ -223,9 +236,16 @@ class Probe:
 
         response, error, attempts = self._retrying(attempt)
         watch = last["watch"]
-        exchange = Exchange(url=url, attempts=attempts, elapsed_ms=last.get("ms"), response=response, error=error,
-                            deadline_s=deadline_s, truncated=response is not None and last["truncated"],
-                            bytes_seen=watch.body_bytes)
+        exchange = Exchange(
+            url=url,
+            attempts=attempts,
+            elapsed_ms=last.get("ms"),
+            response=response,
+            error=error,
+            deadline_s=deadline_s,
+            truncated=response is not None and last["truncated"],
+            bytes_seen=watch.body_bytes,
+        )
         self.exchanges.append(exchange)
         return exchange
 
@@ -245,8 +265,12 @@ class Probe:
         del self.exchanges[mark:]
         if exchange.response is None:
             return {"url": url, "error": f"{exchange.category}: {exchange.error_text}", "attempts": exchange.attempts}
-        return {"url": url, "status": exchange.response.status_code, "elapsed_ms": round(exchange.elapsed_ms or 0.0, 1),
-                "attempts": exchange.attempts}
+        return {
+            "url": url,
+            "status": exchange.response.status_code,
+            "elapsed_ms": round(exchange.elapsed_ms or 0.0, 1),
+            "attempts": exchange.attempts,
+        }
 
     def peer_certificate(self, host: str, port: int) -> CertFetch:
         """Handshake twice: once accepting anything, to read the certificate whatever its state;

@@ -1,6 +1,7 @@
 """The profile reference (``docs/profile.md``), generated from the pydantic models' own fields and
 descriptions, so it cannot say what the models do not: ``python -m monitor.profile_reference >
 docs/profile.md`` writes it, and a test fails when the file and the models differ."""
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,9 @@ def _type(annotation: Any) -> str:
     if origin is typing.Literal:
         return " | ".join(json.dumps(a) for a in args)
     if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type(a) for a in args if a is not type(None)) + (" (optional)" if type(None) in args else "")
+        return " or ".join(_type(a) for a in args if a is not type(None)) + (
+            " (optional)" if type(None) in args else ""
+        )
     if origin is list:
         return f"list of {_type(args[0])}" if args else "list"
     if origin is tuple:
@@ -56,8 +59,9 @@ def _type(annotation: Any) -> str:
     if origin is dict:
         return f"table of {_type(args[1])}" if args else "table"
     if isinstance(annotation, type):
-        return {"str": "string", "int": "integer", "float": "number", "bool": "boolean",
-                "datetime": "date-time"}.get(annotation.__name__, annotation.__name__)
+        return {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "datetime": "date-time"}.get(
+            annotation.__name__, annotation.__name__
+        )
     return str(annotation).replace("typing.", "")
 
 
@@ -95,11 +99,15 @@ def _section(title: str, model: type[BaseModel], out: list[str], seen: set[str])
             key = {"table": path, "array": f"[[{path}]]", "map": f"{path}.<name>"}[kind]
             nested.append((key, inner))
             meaning = field.description or (inner.__doc__ or "").split(".")[0].replace("``", "`")
-            out.append(f"| `{name}` | {'list of tables' if kind == 'array' else 'table'} (see `{key}`) | "
-                       f"{_default(field)} | {_cell(meaning)} |")
+            out.append(
+                f"| `{name}` | {'list of tables' if kind == 'array' else 'table'} (see `{key}`) | "
+                f"{_default(field)} | {_cell(meaning)} |"
+            )
             continue
-        out.append(f"| `{name}` | {_cell(_type(field.annotation))} | {_cell(_default(field))} | "
-                   f"{_cell(field.description or '')} |")
+        out.append(
+            f"| `{name}` | {_cell(_type(field.annotation))} | {_cell(_default(field))} | "
+            f"{_cell(field.description or '')} |"
+        )
     for key, inner in nested:
         if key not in seen:
             seen.add(key)

@@ -17,6 +17,7 @@ show each page. Password fields render as dots, so passwords never force this.
 A browser journey signs itself in, so the tokens its page holds never pass through the monitor's
 hands to be registered: anything shaped like a session token (a ``Bearer`` credential, a JWT) is
 masked as well."""
+
 from __future__ import annotations
 
 import logging
@@ -63,7 +64,7 @@ def register(*values: str, visible: bool = False) -> None:
         if value and len(value) >= 4:
             forms = {value} | _url_parts(value)
             if value.isdigit() and len(value) == 16:  # a card number is also typed in groups of four
-                forms.add(" ".join(value[i:i + 4] for i in range(0, 16, 4)))
+                forms.add(" ".join(value[i : i + 4] for i in range(0, 16, 4)))
             _values.update(forms)
             _encoded[:] = [v.encode() for v in sorted(_values, key=len, reverse=True)]
             if visible:
@@ -180,5 +181,6 @@ def _scrub_zip(path: Path) -> int:
             image.unlink()
         (path.parent / "images-removed.txt").write_text(
             "Screenshots and screencast frames were removed: the page showed a card number as typed. "
-            "The trace's DOM snapshots (scrubbed) still show every page.\n")
+            "The trace's DOM snapshots (scrubbed) still show every page.\n"
+        )
     return 1

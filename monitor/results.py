@@ -4,6 +4,7 @@ A check never just passes or fails: it returns a :class:`CheckResult`. Producers
 plugin, later Locust and the watch mode) hand them to a :class:`monitor.pipeline.RunRecorder`,
 whose sinks (the JSON-lines file, the summary, later history and alerts) read them.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,17 +59,27 @@ class Category(StrEnum):
 # Each category in the words of someone reading an alert or the status page, not an engineer's
 # phase name ("connect" means nothing to a reader; "could not connect" does).
 CAUSES = {
-    Category.DNS: "its name did not resolve", Category.CONNECT: "could not connect",
-    Category.TLS: "the secure connection failed", Category.TIMEOUT: "no answer in time",
-    Category.PROTOCOL: "a broken or cut-off answer", Category.HTTP_STATUS: "answered with an error status",
-    Category.BODY: "answered, but reported itself unhealthy", Category.LATENCY: "too slow",
-    Category.CERTIFICATE: "its certificate is expiring or invalid", Category.HEADERS: "security headers missing or weak",
-    Category.REDIRECT: "plain http not redirected to https", Category.COOKIE: "cookies without their security flags",
-    Category.CORS: "cross-origin policy too open", Category.RATE_LIMIT: "rate limiting not working",
+    Category.DNS: "its name did not resolve",
+    Category.CONNECT: "could not connect",
+    Category.TLS: "the secure connection failed",
+    Category.TIMEOUT: "no answer in time",
+    Category.PROTOCOL: "a broken or cut-off answer",
+    Category.HTTP_STATUS: "answered with an error status",
+    Category.BODY: "answered, but reported itself unhealthy",
+    Category.LATENCY: "too slow",
+    Category.CERTIFICATE: "its certificate is expiring or invalid",
+    Category.HEADERS: "security headers missing or weak",
+    Category.REDIRECT: "plain http not redirected to https",
+    Category.COOKIE: "cookies without their security flags",
+    Category.CORS: "cross-origin policy too open",
+    Category.RATE_LIMIT: "rate limiting not working",
     Category.VALIDATION: "bad input not refused cleanly",
-    Category.ACCESS: "a protected route served a caller it must refuse", Category.SECRET: "a secret exposed in public files",
-    Category.EXPOSURE: "a private page or version exposed", Category.JOURNEY: "a user journey broke",
-    Category.VERSION: "not serving the version just deployed", Category.MONITOR: "the monitor could not check it",
+    Category.ACCESS: "a protected route served a caller it must refuse",
+    Category.SECRET: "a secret exposed in public files",
+    Category.EXPOSURE: "a private page or version exposed",
+    Category.JOURNEY: "a user journey broke",
+    Category.VERSION: "not serving the version just deployed",
+    Category.MONITOR: "the monitor could not check it",
 }
 
 
@@ -133,8 +144,10 @@ class CheckResult:
                 continue
             expected = _FIELD_TYPES[name]
             if isinstance(value, bool) and bool not in expected or not isinstance(value, expected):
-                raise UnusableRecord(f"field {name!r} is {type(value).__name__} {value!r:.60}, expected "
-                                     + " or ".join(t.__name__ for t in expected))
+                raise UnusableRecord(
+                    f"field {name!r} is {type(value).__name__} {value!r:.60}, expected "
+                    + " or ".join(t.__name__ for t in expected)
+                )
             kept[name] = value
         try:
             kept["verdict"] = Verdict(kept["verdict"])
@@ -167,9 +180,23 @@ class UnusableRecord(ValueError):
 
 _REQUIRED = ("check", "service", "verdict", "message")
 _FIELD_TYPES: dict[str, tuple[type, ...]] = {
-    "check": (str,), "service": (str,), "verdict": (str,), "message": (str,), "target": (str,), "url": (str,),
-    "path": (str,), "duration_ms": (int, float), "category": (str,), "attempts": (int,), "time": (str,),
-    "details": (dict,), "run_id": (str,), "suite": (str,), "deploy_version": (str,), "runner": (str,)}
+    "check": (str,),
+    "service": (str,),
+    "verdict": (str,),
+    "message": (str,),
+    "target": (str,),
+    "url": (str,),
+    "path": (str,),
+    "duration_ms": (int, float),
+    "category": (str,),
+    "attempts": (int,),
+    "time": (str,),
+    "details": (dict,),
+    "run_id": (str,),
+    "suite": (str,),
+    "deploy_version": (str,),
+    "runner": (str,),
+}
 
 
 def read_jsonl(path: Path) -> list[CheckResult]:

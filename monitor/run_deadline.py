@@ -7,6 +7,7 @@ Process-wide, set by the run-deadline plugin before each check: the probe caps e
 every wait between attempts) at the time left, a journey caps every Playwright wait the same way,
 and once the time is gone they raise :class:`RunDeadline`. A check cut off this way is the
 monitor's doing, never the target's: it is recorded as ``error [monitor]: run deadline``."""
+
 from __future__ import annotations
 
 import time

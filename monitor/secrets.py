@@ -1,6 +1,7 @@
 """Secrets by name: a profile names the environment variable that holds each one; the value is
 read when a check needs it and never written anywhere. Every value a profile names is registered
 for redaction (:mod:`monitor.redact`) as soon as a :class:`Secrets` is made for it."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,9 @@ class Secrets:
     else from the same name in ``$SLURPY_SECRETS``, or from ``provided`` (what a sandbox made up
     for itself, under the same variable names). Only the names the profile lists are ever read."""
 
-    def __init__(self, profile: Profile, env: Mapping[str, str] = os.environ,
-                 provided: Mapping[str, str] | None = None):
+    def __init__(
+        self, profile: Profile, env: Mapping[str, str] = os.environ, provided: Mapping[str, str] | None = None
+    ):
         self.profile, self.env, self.provided = profile, env, dict(provided or {})
         self.bundle = bundled(env)
         # Every value the profile names is kept out of everything the monitor writes from now on,
@@ -55,12 +57,16 @@ class Secrets:
     def get(self, logical_name: str) -> str:
         env_name = self.profile.secrets.get(logical_name)
         if env_name is None:
-            raise MissingSecret(f"targets/{self.profile.name}.toml names no environment variable for secret "
-                                f"{logical_name!r} (add it under [secrets])", fatal=True)
+            raise MissingSecret(
+                f"targets/{self.profile.name}.toml names no environment variable for secret "
+                f"{logical_name!r} (add it under [secrets])",
+                fatal=True,
+            )
         value = self._value(logical_name)
         if not value:
-            raise MissingSecret(f"secret {logical_name!r} missing: set environment variable {env_name}",
-                                fatal=bool(self.env.get("CI")))
+            raise MissingSecret(
+                f"secret {logical_name!r} missing: set environment variable {env_name}", fatal=bool(self.env.get("CI"))
+            )
         redact.register(value)
         return value
 

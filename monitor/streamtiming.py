@@ -1,6 +1,7 @@
 """Time a streamed response in Chromium from the network's own events (CDP): when the request
 left, when its first body bytes arrived (the first NDJSON frame) and when it finished. Playwright's
 Response only exposes header and end times, and a streaming server sends headers first."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """``slurpy-sweep --target NAME``: find synthetic accounts left behind by crashed runs and delete them."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
             from slurpy_sandbox import STATE_ENV, Sandbox
 
             if not os.environ.get(STATE_ENV):
-                print("slurpy-sweep: the sandbox keeps its accounts only while it runs; nothing to sweep", file=sys.stderr)
+                print(
+                    "slurpy-sweep: the sandbox keeps its accounts only while it runs; nothing to sweep", file=sys.stderr
+                )
                 return 0
             sandbox = Sandbox.attach(os.environ[STATE_ENV])
             profile, provided = sandbox.live_profile(profile), sandbox.secrets

@@ -13,6 +13,7 @@ terminated. Exit 0 once stopped.
 A post-deploy watch (``slurpy-monitor gate --watch-for``) is the same loop with ``until_failure``:
 it starts one cadence after the gate, carries no schedule (it is not a scheduled run, so the
 history expects no next one), and ends at the first round that fails, with that round's exit code."""
+
 from __future__ import annotations
 
 import signal
@@ -32,8 +33,18 @@ def say(line: str) -> None:
 
 
 class Watch:
-    def __init__(self, target: str | None, every_s: float, suite: str, history: Path, results_dir: Path,
-                 grace_s: float, rounds: int, pytest_args: list[str], until_failure: bool = False):
+    def __init__(
+        self,
+        target: str | None,
+        every_s: float,
+        suite: str,
+        history: Path,
+        results_dir: Path,
+        grace_s: float,
+        rounds: int,
+        pytest_args: list[str],
+        until_failure: bool = False,
+    ):
         self.target, self.every_s, self.suite = target, every_s, suite
         self.history, self.results_dir, self.grace_s, self.rounds = history, results_dir, grace_s, rounds
         self.pytest_args = pytest_args
@@ -43,8 +54,21 @@ class Watch:
     def command(self) -> list[str]:
         day = datetime.now(UTC)
         results = self.results_dir / f"{day:%Y-%m-%d}-{self.target or 'default'}.jsonl"
-        argv = [sys.executable, "-m", "pytest", str(ROOT / SUITES[self.suite]), "--rootdir", str(ROOT), "-q",
-                "-p", "no:cacheprovider", "--history", str(self.history), "--results", str(results)]
+        argv = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(ROOT / SUITES[self.suite]),
+            "--rootdir",
+            str(ROOT),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--history",
+            str(self.history),
+            "--results",
+            str(results),
+        ]
         if self.target:
             argv += ["--target", self.target]
         schedule = "" if self.until_failure else cadence_line(self.every_s)
@@ -80,8 +104,10 @@ class Watch:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._signal)
         schedule = "" if self.until_failure else cadence_line(self.every_s)
-        say(f"{self.suite} every {self.every_s:g} s against {self.target or 'the default target'}"
-            f"{', schedule ' + repr(schedule) if schedule else ''}; history {self.history}")
+        say(
+            f"{self.suite} every {self.every_s:g} s against {self.target or 'the default target'}"
+            f"{', schedule ' + repr(schedule) if schedule else ''}; history {self.history}"
+        )
         if self.until_failure:  # the gate itself was the first look
             self.stop.wait(self.every_s)
         origin = time.monotonic()

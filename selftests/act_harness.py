@@ -28,6 +28,7 @@ no Docker, no network beyond 127.0.0.1.
   self-hosted runner); the harness removes the project's own variables, CI markers, anything
   named like a credential and any virtualenv from it first.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,10 +53,15 @@ STAND_INS = {
     "actions/checkout@v6": ACTIONS / "checkout",
 }
 DATA_BRANCH = "monitor-data"
-_DROPPED = re.compile(r"^(SLURPY_|GITHUB_|RUNNER_|ACT|CI$|PYTEST_|VIRTUAL_ENV|UV_PROJECT_ENVIRONMENT|LD_PRELOAD|FAKETIME)|"
-                      r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|_KEY$", re.IGNORECASE)
-_STEP = re.compile(r"^\[(?P<job>[^\]]+)\]\s+(?:✅|❌)\s+(?P<result>Success|Failure) - (?P<stage>Pre|Main|Post) (?P<name>.*?)"
-                   r"(?: \[(?P<duration>[0-9.hmsµn]+)\])?$")
+_DROPPED = re.compile(
+    r"^(SLURPY_|GITHUB_|RUNNER_|ACT|CI$|PYTEST_|VIRTUAL_ENV|UV_PROJECT_ENVIRONMENT|LD_PRELOAD|FAKETIME)|"
+    r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|_KEY$",
+    re.IGNORECASE,
+)
+_STEP = re.compile(
+    r"^\[(?P<job>[^\]]+)\]\s+(?:✅|❌)\s+(?P<result>Success|Failure) - (?P<stage>Pre|Main|Post) (?P<name>.*?)"
+    r"(?: \[(?P<duration>[0-9.hmsµn]+)\])?$"
+)
 _GO_DURATION = re.compile(r"([0-9.]+)(h|ms|µs|us|ns|m|s)")
 _UNIT_S = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "µs": 1e-6, "us": 1e-6, "ns": 1e-9}
 
@@ -74,8 +80,10 @@ def act_binary() -> str:
 def libfaketime() -> Path:
     for candidate in sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1")):
         return candidate
-    raise HarnessError("libfaketime is missing: a rehearsal of scheduled jobs moves their clock with it "
-                       "(Debian/Ubuntu: apt-get install faketime)")
+    raise HarnessError(
+        "libfaketime is missing: a rehearsal of scheduled jobs moves their clock with it "
+        "(Debian/Ubuntu: apt-get install faketime)"
+    )
 
 
 def clock_env(clock: datetime) -> dict[str, str]:
@@ -113,8 +121,15 @@ class ActRun:
         for line in self.log.splitlines():
             match = _STEP.match(line)
             if match:
-                found.append(Step(match["job"], match["stage"], match["name"], match["result"] == "Success",
-                                  go_seconds(match["duration"] or "")))
+                found.append(
+                    Step(
+                        match["job"],
+                        match["stage"],
+                        match["name"],
+                        match["result"] == "Success",
+                        go_seconds(match["duration"] or ""),
+                    )
+                )
         return found
 
     def step(self, name: str) -> Step:
@@ -148,10 +163,15 @@ class Launched:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)  # act and every step it started (its own session)
             self.process.wait()
-            raise HarnessError(f"act did not finish within {timeout_s:.0f} s:\n"
-                               f"{self.log_file.read_text(errors='replace')[-4000:]}") from None
-        return ActRun(self.process.returncode, self.log_file.read_text(errors="replace"), self.artifacts,
-                      time.monotonic() - self.started)
+            raise HarnessError(
+                f"act did not finish within {timeout_s:.0f} s:\n{self.log_file.read_text(errors='replace')[-4000:]}"
+            ) from None
+        return ActRun(
+            self.process.returncode,
+            self.log_file.read_text(errors="replace"),
+            self.artifacts,
+            time.monotonic() - self.started,
+        )
 
 
 @dataclass
@@ -167,8 +187,16 @@ class Rehearsal:
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.repo, self.origin = self.root / "repo", self.root / "origin.git"
-        files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=self.source,
-                               check=True, capture_output=True).stdout.decode().split("\0")
+        files = (
+            subprocess.run(
+                ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                cwd=self.source,
+                check=True,
+                capture_output=True,
+            )
+            .stdout.decode()
+            .split("\0")
+        )
         for name in filter(None, files):
             if (self.source / name).is_file():  # a deleted but still tracked file is not in the working tree
                 (self.repo / name).parent.mkdir(parents=True, exist_ok=True)
@@ -179,8 +207,12 @@ class Rehearsal:
         self.commit({}, "the project's working tree, for a rehearsal")
 
     def _git(self, *args: str, cwd: Path | None = None) -> str:
-        done = subprocess.run(["git", "-c", "user.name=rehearsal", "-c", "user.email=rehearsal@localhost", *args],
-                              cwd=cwd or self.repo, capture_output=True, text=True)
+        done = subprocess.run(
+            ["git", "-c", "user.name=rehearsal", "-c", "user.email=rehearsal@localhost", *args],
+            cwd=cwd or self.repo,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode:
             raise HarnessError(f"git {' '.join(args)}: {done.stderr}")
         return done.stdout
@@ -194,10 +226,19 @@ class Rehearsal:
         self._git("commit", "-q", "--allow-empty", "-m", message)
         self._git("push", "-q", "origin", "HEAD:refs/heads/main")
 
-    def launch(self, workflow: str, event_name: str, event: dict, *, job: str | None = None,
-               env: dict[str, str] | None = None, secrets: dict[str, str] | None = None,
-               variables: dict[str, str] | None = None, actions: dict[str, Path] | None = None,
-               clock: datetime | None = None) -> Launched:
+    def launch(
+        self,
+        workflow: str,
+        event_name: str,
+        event: dict,
+        *,
+        job: str | None = None,
+        env: dict[str, str] | None = None,
+        secrets: dict[str, str] | None = None,
+        variables: dict[str, str] | None = None,
+        actions: dict[str, Path] | None = None,
+        clock: datetime | None = None,
+    ) -> Launched:
         """Start act on ``.github/workflows/<workflow>`` for ``event_name`` with ``event`` as its
         payload; returns at once (``wait()`` for the result), so two jobs can overlap.
         ``variables``: the repository's ``vars``; ``actions``: more ``uses:`` references
@@ -212,16 +253,38 @@ class Rehearsal:
         var_file = run / "vars.env"
         var_file.write_text("".join(f"{k}={v}\n" for k, v in (variables or {}).items()))
         artifacts = run / "artifacts"
-        plumbing = {"GITHUB_RUN_ID": str(self._runs), "GITHUB_RUN_ATTEMPT": "1",
-                    "ACT_REHEARSAL_ARTIFACTS": str(artifacts), "ACT_REHEARSAL_REPOSITORY": str(self.repo),
-                    "BASH_ENV": str(OFFLINE), **(env or {})}
+        plumbing = {
+            "GITHUB_RUN_ID": str(self._runs),
+            "GITHUB_RUN_ATTEMPT": "1",
+            "ACT_REHEARSAL_ARTIFACTS": str(artifacts),
+            "ACT_REHEARSAL_REPOSITORY": str(self.repo),
+            "BASH_ENV": str(OFFLINE),
+            **(env or {}),
+        }
         if clock is not None:
             plumbing |= clock_env(clock)
-        command = [act_binary(), event_name, "-W", f".github/workflows/{workflow}", "-e", str(run / "event.json"),
-                   "-P", "ubuntu-latest=-self-hosted", "--action-offline-mode", "--no-cache-server",
-                   "--action-cache-path", str(self.root / "act-cache"),
-                   "--secret-file", str(secret_file), "--env-file", os.devnull, "--var-file", str(var_file),
-                   "--input-file", os.devnull]
+        command = [
+            act_binary(),
+            event_name,
+            "-W",
+            f".github/workflows/{workflow}",
+            "-e",
+            str(run / "event.json"),
+            "-P",
+            "ubuntu-latest=-self-hosted",
+            "--action-offline-mode",
+            "--no-cache-server",
+            "--action-cache-path",
+            str(self.root / "act-cache"),
+            "--secret-file",
+            str(secret_file),
+            "--env-file",
+            os.devnull,
+            "--var-file",
+            str(var_file),
+            "--input-file",
+            os.devnull,
+        ]
         for action, directory in {**STAND_INS, **(actions or {})}.items():
             command += ["--local-repository", f"{action}={directory}"]
         for name, value in plumbing.items():
@@ -230,9 +293,15 @@ class Rehearsal:
             command += ["-j", job]
         log_file = run / "act.log"
         with log_file.open("wb") as log:
-            process = subprocess.Popen(command, cwd=self.repo, env=_runner_environment(), stdout=log,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                command,
+                cwd=self.repo,
+                env=_runner_environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         return Launched(process, log_file, artifacts, time.monotonic())
 
     def run(self, workflow: str, event_name: str, event: dict, *, timeout_s: float = 600, **options) -> ActRun:
@@ -260,6 +329,7 @@ def _runner_environment() -> dict[str, str]:
     """This machine's environment as a self-hosted runner's, without what would make the rehearsal
     lie: the project's variables, CI markers, credentials, and the caller's virtualenv on PATH."""
     env = {k: v for k, v in os.environ.items() if not _DROPPED.search(k)}
-    env["PATH"] = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
-                                  if p and not (Path(p).parent / "pyvenv.cfg").exists())
+    env["PATH"] = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if p and not (Path(p).parent / "pyvenv.cfg").exists()
+    )
     return env

@@ -1,5 +1,6 @@
 """Fixtures for the project's own tests: one sandbox for the session, and a runner that points
 a child pytest at it with faults switched on."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,12 +24,19 @@ def run_against_sandbox(sandbox, tmp_path_factory):
         sandbox.clear()  # also resets rate-limit windows and traffic counters: each run starts fresh
         for name, params in (faults or {}).items():
             sandbox.switch_on(name, **params)
-        return run_suite(suite, tmp_path_factory.mktemp("run") / "results.jsonl", *args,
-                         env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
+        return run_suite(
+            suite,
+            tmp_path_factory.mktemp("run") / "results.jsonl",
+            *args,
+            env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"},
+        )
 
     return run
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: minutes each (act rehearsals of the workflows); `./run tests` (and CI) runs "
-                                       "them, `./run tests --quick` leaves them out")
+    config.addinivalue_line(
+        "markers",
+        "slow: minutes each (act rehearsals of the workflows); `./run tests` (and CI) runs "
+        "them, `./run tests --quick` leaves them out",
+    )

@@ -14,6 +14,7 @@ Schema, so the tests judge the monitor's output by the receiver's rules and not 
   ``priority`` P1-P5; ``details`` a map of strings; at most 20 ``tags`` of at most 50 characters;
   ``Authorization: GenieKey <key>``.
 """
+
 from __future__ import annotations
 
 SHIELDS_ENDPOINT = {
@@ -69,7 +70,10 @@ PAGERDUTY_EVENT = {
     },
     "allOf": [
         {"if": {"properties": {"event_action": {"const": "trigger"}}}, "then": {"required": ["payload"]}},
-        {"if": {"properties": {"event_action": {"enum": ["acknowledge", "resolve"]}}}, "then": {"required": ["dedup_key"]}},
+        {
+            "if": {"properties": {"event_action": {"enum": ["acknowledge", "resolve"]}}},
+            "then": {"required": ["dedup_key"]},
+        },
     ],
 }
 
@@ -106,10 +110,17 @@ OPSGENIE_CLOSE = {
 
 
 def _text(kind: str | None = None, limit: int = 3000) -> dict:
-    return {"type": "object", "required": ["type", "text"],
-            "properties": {"type": {"const": kind} if kind else {"enum": ["plain_text", "mrkdwn"]},
-                           "text": {"type": "string", "minLength": 1, "maxLength": limit}, "emoji": {"type": "boolean"},
-                           "verbatim": {"type": "boolean"}}, "additionalProperties": False}
+    return {
+        "type": "object",
+        "required": ["type", "text"],
+        "properties": {
+            "type": {"const": kind} if kind else {"enum": ["plain_text", "mrkdwn"]},
+            "text": {"type": "string", "minLength": 1, "maxLength": limit},
+            "emoji": {"type": "boolean"},
+            "verbatim": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    }
 
 
 # Slack Block Kit, the blocks this monitor sends (https://api.slack.com/reference/block-kit/blocks):
@@ -121,21 +132,58 @@ _BLOCK = {
     "type": "object",
     "required": ["type"],
     "oneOf": [
-        {"properties": {"type": {"const": "header"}, "text": _text("plain_text", 150), "block_id": {"type": "string"}},
-         "required": ["text"], "additionalProperties": False},
-        {"properties": {"type": {"const": "section"}, "text": _text(), "block_id": {"type": "string"},
-                        "fields": {"type": "array", "minItems": 1, "maxItems": 10, "items": _text(limit=2000)}},
-         "anyOf": [{"required": ["text"]}, {"required": ["fields"]}], "additionalProperties": False},
-        {"properties": {"type": {"const": "context"}, "block_id": {"type": "string"},
-                        "elements": {"type": "array", "minItems": 1, "maxItems": 10, "items": _text()}},
-         "required": ["elements"], "additionalProperties": False},
-        {"properties": {"type": {"const": "actions"}, "block_id": {"type": "string"},
-                        "elements": {"type": "array", "minItems": 1, "maxItems": 25, "items": {
-                            "type": "object", "required": ["type", "text"], "additionalProperties": False,
-                            "properties": {"type": {"const": "button"}, "text": _text("plain_text", 75),
-                                           "url": {"type": "string", "maxLength": 3000, "pattern": "^https?://"},
-                                           "action_id": {"type": "string", "maxLength": 255}}}}},
-         "required": ["elements"], "additionalProperties": False},
+        {
+            "properties": {
+                "type": {"const": "header"},
+                "text": _text("plain_text", 150),
+                "block_id": {"type": "string"},
+            },
+            "required": ["text"],
+            "additionalProperties": False,
+        },
+        {
+            "properties": {
+                "type": {"const": "section"},
+                "text": _text(),
+                "block_id": {"type": "string"},
+                "fields": {"type": "array", "minItems": 1, "maxItems": 10, "items": _text(limit=2000)},
+            },
+            "anyOf": [{"required": ["text"]}, {"required": ["fields"]}],
+            "additionalProperties": False,
+        },
+        {
+            "properties": {
+                "type": {"const": "context"},
+                "block_id": {"type": "string"},
+                "elements": {"type": "array", "minItems": 1, "maxItems": 10, "items": _text()},
+            },
+            "required": ["elements"],
+            "additionalProperties": False,
+        },
+        {
+            "properties": {
+                "type": {"const": "actions"},
+                "block_id": {"type": "string"},
+                "elements": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 25,
+                    "items": {
+                        "type": "object",
+                        "required": ["type", "text"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "type": {"const": "button"},
+                            "text": _text("plain_text", 75),
+                            "url": {"type": "string", "maxLength": 3000, "pattern": "^https?://"},
+                            "action_id": {"type": "string", "maxLength": 255},
+                        },
+                    },
+                },
+            },
+            "required": ["elements"],
+            "additionalProperties": False,
+        },
     ],
 }
 SLACK_MESSAGE = {
@@ -144,9 +192,16 @@ SLACK_MESSAGE = {
     "properties": {
         "text": {"type": "string", "minLength": 1},
         "blocks": {"type": "array", "maxItems": 50, "items": _BLOCK},
-        "attachments": {"type": "array", "items": {
-            "type": "object", "additionalProperties": False,
-            "properties": {"color": {"type": "string", "pattern": "^(#[0-9a-fA-F]{6}|good|warning|danger)$"},
-                           "blocks": {"type": "array", "maxItems": 50, "items": _BLOCK}}}},
+        "attachments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "color": {"type": "string", "pattern": "^(#[0-9a-fA-F]{6}|good|warning|danger)$"},
+                    "blocks": {"type": "array", "maxItems": 50, "items": _BLOCK},
+                },
+            },
+        },
     },
 }

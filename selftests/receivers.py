@@ -3,6 +3,7 @@ webhooks, heartbeats, enough of GitHub's issues API, and PagerDuty's Events API 
 Alert API, which validate each payload against the provider's documented schema and refuse what
 the provider would refuse), and an SMTP server with STARTTLS and login (aiosmtpd). Both listen
 on 127.0.0.1 and can be switched down and up."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,10 @@ class Received:
 def _complaints(schema: dict, data: Any) -> list[str]:
     """What is wrong, by field and rule, without echoing values (as the providers answer: a
     rejected routing key is not repeated back)."""
-    return [f"'{'.'.join(map(str, e.absolute_path)) or 'body'}' is invalid ({e.validator}: {e.validator_value})"
-            for e in jsonschema.Draft202012Validator(schema).iter_errors(data)]
+    return [
+        f"'{'.'.join(map(str, e.absolute_path)) or 'body'}' is invalid ({e.validator}: {e.validator_value})"
+        for e in jsonschema.Draft202012Validator(schema).iter_errors(data)
+    ]
 
 
 @dataclass
@@ -123,7 +126,7 @@ class HttpReceiver:
                     self._answer(200, {"ok": True})
                     self._answer(200, {"ok": True})
                 elif how == "drip":
-                    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{\"ok\": true}"
+                    answer = b'HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{"ok": true}'
                     for byte in answer:
                         if receiver.stopping.wait(receiver.drip_s):
                             return
@@ -136,12 +139,19 @@ class HttpReceiver:
                     receiver.issues[number] = {**data, "state": "open", "comments": []}
                     self._answer(201, {"number": number})
                 elif not rest and self.command == "GET":
-                    listed = [{"number": n, "body": i.get("body", ""), "state": i["state"]}
-                              for n, i in sorted(receiver.issues.items(), reverse=True)]
+                    listed = [
+                        {"number": n, "body": i.get("body", ""), "state": i["state"]}
+                        for n, i in sorted(receiver.issues.items(), reverse=True)
+                    ]
                     self._answer(200, listed)
                 elif len(rest) == 2 and rest[1] == "comments" and self.command == "GET":
-                    self._answer(200, [{"id": n, "body": c} for n, c in
-                                       enumerate(receiver.issues[int(rest[0])]["comments"], start=1)])
+                    self._answer(
+                        200,
+                        [
+                            {"id": n, "body": c}
+                            for n, c in enumerate(receiver.issues[int(rest[0])]["comments"], start=1)
+                        ],
+                    )
                 elif len(rest) == 2 and rest[1] == "comments":
                     receiver.issues[int(rest[0])]["comments"].append(data["body"])
                     self._answer(201, {"id": 1})
@@ -158,8 +168,9 @@ class HttpReceiver:
             def _pagerduty(self, event: dict) -> None:
                 errors = _complaints(PAGERDUTY_EVENT, event)
                 if errors:
-                    self._refuse(400, errors, {"status": "invalid event", "message": "Event object is invalid",
-                                               "errors": errors})
+                    self._refuse(
+                        400, errors, {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
+                    )
                     return
                 key = event.get("dedup_key") or f"generated-{len(receiver.pagerduty)}"
                 alert = receiver.pagerduty.setdefault(key, {"status": "none", "events": []})
@@ -172,7 +183,9 @@ class HttpReceiver:
 
             def _opsgenie(self, data: dict) -> None:
                 if not self.headers.get("Authorization", "").startswith("GenieKey "):
-                    self._refuse(401, ["no GenieKey"], {"message": "Could not authenticate", "took": 0.0, "requestId": "r"})
+                    self._refuse(
+                        401, ["no GenieKey"], {"message": "Could not authenticate", "took": 0.0, "requestId": "r"}
+                    )
                     return
                 url = urlsplit(self.path)
                 rest = url.path.removeprefix("/v2/alerts").strip("/").split("/")
@@ -182,16 +195,20 @@ class HttpReceiver:
                 if closing and parse_qs(url.query).get("identifierType") != ["alias"]:
                     errors.append("close by alias needs identifierType=alias")
                 if errors or (rest != [""] and not closing):
-                    self._refuse(422, errors or [f"no route {url.path}"], {"message": "; ".join(errors), "took": 0.0,
-                                                                           "requestId": "r"})
+                    self._refuse(
+                        422,
+                        errors or [f"no route {url.path}"],
+                        {"message": "; ".join(errors), "took": 0.0, "requestId": "r"},
+                    )
                     return
                 if closing:
                     alert = receiver.opsgenie.setdefault(unquote(rest[0]), {"status": "none", "count": 0, "events": []})
                     alert["status"] = "closed"
                     alert["events"].append("close")
                 else:
-                    alert = receiver.opsgenie.setdefault(data.get("alias") or data["message"],
-                                                         {"status": "none", "count": 0, "events": []})
+                    alert = receiver.opsgenie.setdefault(
+                        data.get("alias") or data["message"], {"status": "none", "count": 0, "events": []}
+                    )
                     if alert["status"] != "open":  # an open alert with the same alias is counted, not doubled
                         alert["status"], alert["create"] = "open", data
                     alert["count"] += 1
@@ -245,15 +262,25 @@ class SmtpReceiver:
                 return "250 OK"
 
         def authenticate(server, session, envelope, mechanism, auth_data):
-            ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user \
+            ok = (
+                isinstance(auth_data, LoginPassword)
+                and auth_data.login.decode() == user
                 and auth_data.password.decode() == password
+            )
             return AuthResult(success=ok, handled=False)  # False: aiosmtpd answers 535 itself
 
         with socket.socket() as probe:  # aiosmtpd connects to its own port once started: it needs a real one
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, tls_context=context, require_starttls=True,
-                                     authenticator=authenticate, auth_require_tls=True)
+        self.controller = Controller(
+            Handler(),
+            hostname="127.0.0.1",
+            port=self.port,
+            tls_context=context,
+            require_starttls=True,
+            authenticator=authenticate,
+            auth_require_tls=True,
+        )
         self.controller.start()
 
     def stop(self) -> None:

@@ -1,6 +1,7 @@
 """The profile a rehearsal commits as ``targets/production.toml`` (monitor.yml runs against
 production): the sandbox's own profile, with alert channels pointed at local receivers under the
 secret names docs/alerting.md tells a user to create."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +9,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # The variable names docs/alerting.md's [alerts] example uses: the secrets a user stores on GitHub.
-ALERT_SECRETS = {"slack_webhook": "SLURPY_PROD_SLACK_WEBHOOK", "ops_webhook": "SLURPY_PROD_OPS_WEBHOOK",
-                 "smtp_user": "SLURPY_PROD_SMTP_USER", "smtp_password": "SLURPY_PROD_SMTP_PASSWORD"}
+ALERT_SECRETS = {
+    "slack_webhook": "SLURPY_PROD_SLACK_WEBHOOK",
+    "ops_webhook": "SLURPY_PROD_OPS_WEBHOOK",
+    "smtp_user": "SLURPY_PROD_SMTP_USER",
+    "smtp_password": "SLURPY_PROD_SMTP_PASSWORD",
+}
 
 ALERTS = """
 [alerts]

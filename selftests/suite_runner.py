@@ -1,4 +1,5 @@
 """Run a monitoring suite in a child pytest and read back its check results."""
+
 from __future__ import annotations
 
 import contextlib
@@ -26,21 +27,44 @@ class SuiteRun:
     peak_rss_mb: float  # the child's peak resident memory, or its largest descendant's (a browser, a worker)
 
     def not_passing(self) -> dict[str, tuple[str, str | None]]:
-        return {i: (r.verdict.value, r.category.value if r.category else None)
-                for i, r in self.results.items() if r.verdict.value not in ("pass", "flaky")}
+        return {
+            i: (r.verdict.value, r.category.value if r.category else None)
+            for i, r in self.results.items()
+            if r.verdict.value not in ("pass", "flaky")
+        }
 
 
-def run_suite(suite: str, results_file: Path, *args: str, env: dict[str, str] | None = None,
-              timeout: float = 300) -> SuiteRun:
+def run_suite(
+    suite: str, results_file: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> SuiteRun:
     artifacts = results_file.parent / "artifacts"
-    command = [sys.executable, "-m", "pytest", suite, "-q", "-p", "no:cacheprovider",
-               "--results", str(results_file), "--output", str(artifacts), *args]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        suite,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--results",
+        str(results_file),
+        "--output",
+        str(artifacts),
+        *args,
+    ]
     log = results_file.with_suffix(".log")
     # Output goes to a file, not a pipe: a browser process that outlives pytest would hold a pipe
     # open and stall the reader. Its own session lets us clear away anything left behind.
     with log.open("w") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             returncode, peak_rss_kib = _wait(proc, timeout)
         finally:

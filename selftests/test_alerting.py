@@ -7,6 +7,7 @@ missed-runs alert; SIGTERM stops the watch mode cleanly.
 
 Reminders are due every 0.0001 h (0.36 s) here: less than any child pytest takes to start, so
 every evaluation while the incident is open has a new reminder due, and sends one."""
+
 from __future__ import annotations
 
 import os
@@ -69,8 +70,14 @@ def alerting(sandbox, receiver, tmp_path):
     profile = profile.replace("[secrets]\n", '[secrets]\nslack = "T_SLACK"\ngh = "T_GH"\nping = "T_PING"\n', 1)
     (targets / "sandbox.toml").write_text(profile + ALERTS.format(api=receiver.url))
     history = tmp_path / "history.sqlite"
-    env = {STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", "SLURPY_TARGETS_DIR": str(targets),
-           "T_SLACK": f"{receiver.url}/slack", "T_GH": "gh-test-token", "T_PING": f"{receiver.url}/ping/watcher"}
+    env = {
+        STATE_ENV: str(sandbox.state_file),
+        "SLURPY_TARGET": "sandbox",
+        "SLURPY_TARGETS_DIR": str(targets),
+        "T_SLACK": f"{receiver.url}/slack",
+        "T_GH": "gh-test-token",
+        "T_PING": f"{receiver.url}/ping/watcher",
+    }
     count = iter(range(1000))
 
     def run(fault: bool | tuple[str, ...], *args: str, suite: str = "tests/smoke"):
@@ -100,9 +107,15 @@ def test_opened_on_the_second_failure_reminded_resolved_after_two_passes(alertin
         assert result.returncode == (1 if fault else 0), result.output
         seen.append(firsts(receiver)[before:])
     failing = f"[CRITICAL] sandbox: {CAUSE}"
-    assert seen == [[], [], [failing], [f"[CRITICAL] sandbox: still open: {CAUSE}"],
-                    [f"[CRITICAL] sandbox: still open: {CAUSE}"], [f"[RESOLVED] sandbox: backend recovered (was: {CAUSE})"],
-                    []]
+    assert seen == [
+        [],
+        [],
+        [failing],
+        [f"[CRITICAL] sandbox: still open: {CAUSE}"],
+        [f"[CRITICAL] sandbox: still open: {CAUSE}"],
+        [f"[RESOLVED] sandbox: backend recovered (was: {CAUSE})"],
+        [],
+    ]
     opened = receiver.got("/slack")[0].json["text"]
     assert "last error: backend health FAILED [body]" in opened and "checked: https://127.0.0.1:" in opened
     [issue] = receiver.issues.values()
@@ -135,9 +148,11 @@ def test_a_degraded_backend_that_then_crashes_is_one_incident_that_gets_worse_on
     run, _ = alerting
     for faults in [("backend-degraded",)] * 2 + [("backend-down",)] * 3 + [()] * 2:
         run(faults)
-    assert announced(receiver) == [f"[CRITICAL] sandbox: {CAUSE}",
-                                   "[CRITICAL] sandbox: backend worse: backend unreachable: connection refused",
-                                   f"[RESOLVED] sandbox: backend recovered (was: {CAUSE})"]
+    assert announced(receiver) == [
+        f"[CRITICAL] sandbox: {CAUSE}",
+        "[CRITICAL] sandbox: backend worse: backend unreachable: connection refused",
+        f"[RESOLVED] sandbox: backend recovered (was: {CAUSE})",
+    ]
     worse = next(r.json["text"] for r in receiver.got("/slack") if " worse: " in r.json["text"])
     assert "new: backend health FAILED [connect]" in worse
     [issue] = receiver.issues.values()
@@ -155,7 +170,9 @@ def test_a_new_leak_inside_a_secrets_check_already_red_is_announced_as_worse(ale
         run(faults, suite=secrets)
     opened, worse = announced(receiver)
     assert opened.startswith("[CRITICAL] sandbox: frontend secrets failing [secret]: scanned ") and "Stripe" in opened
-    assert worse.startswith("[CRITICAL] sandbox: frontend worse: frontend secrets failing [secret]: OpenAI API key "), worse
+    assert worse.startswith("[CRITICAL] sandbox: frontend worse: frontend secrets failing [secret]: OpenAI API key "), (
+        worse
+    )
     run(leaks, suite=secrets)
     assert len(announced(receiver)) == 2, "the same problems again: nothing new to say"
 
@@ -177,8 +194,10 @@ def test_a_receiver_down_then_up_gets_the_alert_late_but_once(alerting, receiver
     run(True)
     assert firsts(receiver).count(f"[CRITICAL] sandbox: {CAUSE}") == 1
     with AlertState(history) as state:
-        assert sorted((d.channel, d.event) for d in state.all() if d.event == "opened") == [("chat", "opened"),
-                                                                                            ("issues", "opened")]
+        assert sorted((d.channel, d.event) for d in state.all() if d.event == "opened") == [
+            ("chat", "opened"),
+            ("issues", "opened"),
+        ]
 
 
 def test_a_silent_schedule_raises_the_missed_runs_alert(alerting, receiver, tmp_path):
@@ -187,18 +206,27 @@ def test_a_silent_schedule_raises_the_missed_runs_alert(alerting, receiver, tmp_
     earlier = now - timedelta(minutes=5)
     with HistoryStore(history) as store:  # the last scheduled run, five minutes ago
         store.begin_run(RunInfo("cron-1", "sandbox", earlier.isoformat(timespec="milliseconds"), schedule="* * * * *"))
-        store.add(CheckResult("health", "backend", Verdict.PASS, "ok", target="sandbox", run_id="cron-1",
-                              suite="smoke"), 0)
+        store.add(
+            CheckResult("health", "backend", Verdict.PASS, "ok", target="sandbox", run_id="cron-1", suite="smoke"), 0
+        )
     with AlertState(history) as state:
         state.enabled_since(earlier)  # alerting was on then
     env = {**os.environ, **run.env}
-    watchdog = subprocess.run([str(SLURPY_MONITOR), "alerts", "evaluate", "--history", str(history)], cwd=tmp_path,
-                              env=env, capture_output=True, text=True, timeout=120)
+    watchdog = subprocess.run(
+        [str(SLURPY_MONITOR), "alerts", "evaluate", "--history", str(history)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert watchdog.returncode == 0, watchdog.stderr + watchdog.stdout
     [missed] = firsts(receiver)
     assert missed.startswith("[CRITICAL] sandbox: smoke runs stopped: none since ")
-    assert "expected runs missed (schedule '* * * * *'); is the scheduler still running?" in \
-        receiver.got("/slack")[0].json["text"]
+    assert (
+        "expected runs missed (schedule '* * * * *'); is the scheduler still running?"
+        in receiver.got("/slack")[0].json["text"]
+    )
     run(False, "--schedule", "* * * * *")  # the schedule is back
     assert firsts(receiver)[-1].startswith("[RESOLVED] sandbox: missed-runs:smoke recovered (was: smoke runs stopped")
 
@@ -209,9 +237,23 @@ def test_watch_mode_runs_rounds_alerts_and_stops_on_sigterm(alerting, receiver, 
     sandbox.switch_on(FAULT)
     log = tmp_path / "watch.log"
     with log.open("w") as out:
-        watch = subprocess.Popen([str(SLURPY_MONITOR), "watch", "--every", "1s", "--history", str(history),
-                                  "--results-dir", str(tmp_path / "watch")], cwd=tmp_path, env={**os.environ, **run.env},
-                                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        watch = subprocess.Popen(
+            [
+                str(SLURPY_MONITOR),
+                "watch",
+                "--every",
+                "1s",
+                "--history",
+                str(history),
+                "--results-dir",
+                str(tmp_path / "watch"),
+            ],
+            cwd=tmp_path,
+            env={**os.environ, **run.env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 120
             while not receiver.got("/slack") and time.monotonic() < deadline and watch.poll() is None:

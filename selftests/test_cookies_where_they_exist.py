@@ -1,6 +1,7 @@
 """Against the sandbox: a page the profile lists for cookies that sets none is inconclusive (the
 profile needs fixing), never a pass and never the target's cookie failure; a page that sets one
 is judged. The same suite run, the same real HTTP stack."""
+
 from __future__ import annotations
 
 from suite_runner import ROOT, run_suite

@@ -5,6 +5,7 @@ Each case runs the real suite (its test modules, in a child pytest) against one 
 whose faults are switched at run time, and compares the recorded check results with what the
 fault registry says must happen.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -49,7 +50,8 @@ def test_every_check_is_exercised_by_a_fault_and_every_fault_by_a_check(healthy,
 
 
 @pytest.mark.parametrize(
-    "suite,fault", [(s, f) for s, faults in FAULTS_BY_SUITE.items() for f in faults],
+    "suite,fault",
+    [(s, f) for s, faults in FAULTS_BY_SUITE.items() for f in faults],
     ids=[f.name for faults in FAULTS_BY_SUITE.values() for f in faults],
 )
 def test_fault_is_caught_by_exactly_its_checks(healthy, run_against_sandbox, sandbox, suite, fault):
@@ -68,11 +70,18 @@ def test_fault_is_caught_by_exactly_its_checks(healthy, run_against_sandbox, san
     if suite == "journeys":  # journeys create accounts and drive a browser: both must leave no trace
         assert sandbox.test_accounts() == [], "a synthetic account outlived the run"
         assert sandbox.traffic()["untagged"] == 0, "a request went out without the synthetic-traffic tag"
-    secrets = [*PLANTED.values(), *sandbox.state["secrets"].values(), *sandbox.issued_tokens(),
-               "4242424242424242", "4000000000000002"]
+    secrets = [
+        *PLANTED.values(),
+        *sandbox.state["secrets"].values(),
+        *sandbox.issued_tokens(),
+        "4242424242424242",
+        "4000000000000002",
+    ]
     for secret in secrets:  # not even a fake secret (nor a session's token) may reach output, results or kept artifacts
         assert secret not in run.output and secret not in run.results_text
-        assert not artifacts_holding(run.artifacts, secret), f"a kept artifact holds a secret: {artifacts_holding(run.artifacts, secret)}"
+        assert not artifacts_holding(run.artifacts, secret), (
+            f"a kept artifact holds a secret: {artifacts_holding(run.artifacts, secret)}"
+        )
 
 
 def test_all_suites_in_parallel_give_the_healthy_verdicts(healthy, run_against_sandbox):
@@ -90,8 +99,15 @@ def test_parallel_run_gives_the_same_verdicts(run_against_sandbox):
 
 
 def test_xdist_workers_share_one_sandbox_started_by_the_controller(tmp_path):
-    run = run_suite("tests/smoke", tmp_path / "results.jsonl", "-n", "2", "--sandbox-fault", "backend-degraded",
-                    env={STATE_ENV: "", "SLURPY_TARGET": "sandbox"})
+    run = run_suite(
+        "tests/smoke",
+        tmp_path / "results.jsonl",
+        "-n",
+        "2",
+        "--sandbox-fault",
+        "backend-degraded",
+        env={STATE_ENV: "", "SLURPY_TARGET": "sandbox"},
+    )
     assert run.not_passing() == FAULTS["backend-degraded"].catches, run.output
     backend_urls = {r.url.split("/health")[0] for r in run.results.values() if r.service == "backend"}
     assert len(backend_urls) == 1, f"workers used different sandboxes: {backend_urls}"

@@ -3,6 +3,7 @@ phase that failed as the category, and no check run after it (instead of every c
 out its own timeout); against a healthy one the gate runs every check as usual. A protected
 preview is reached only with the profile's request header (probe and browser), whose value
 shows up nowhere; a slower deploy fails against the baseline, naming it."""
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,14 @@ def silent_url():
 
 def gate(sandbox, tmp_path, *args: str, env: dict[str, str] | None = None):
     sandbox.clear()
-    return run_suite("tests/smoke", tmp_path / "r.jsonl", "tests/security", "--stop-if-unreachable", *args,
-                     env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", **(env or {})})
+    return run_suite(
+        "tests/smoke",
+        tmp_path / "r.jsonl",
+        "tests/security",
+        "--stop-if-unreachable",
+        *args,
+        env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", **(env or {})},
+    )
 
 
 @pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
@@ -50,8 +57,9 @@ def test_gate_against_a_url_that_refuses_stops_at_once_with_connect(sandbox, tmp
     assert run.not_passing() == {"reachable:frontend": ("fail", "connect"), "reachable:backend": ("fail", "connect")}
     assert set(run.results) == {"reachable:frontend", "reachable:backend"}, "no check runs after the pre-flight"
     message = run.results["reachable:backend"].message
-    assert message.startswith(f"backend reachable FAILED [connect]: {dead}/health/healthz: expected an answer, "
-                              "could not connect") and message.endswith("(pre-flight: no check ran)")
+    assert message.startswith(
+        f"backend reachable FAILED [connect]: {dead}/health/healthz: expected an answer, could not connect"
+    ) and message.endswith("(pre-flight: no check ran)")
     assert "Traceback" not in run.output
 
 
@@ -67,7 +75,9 @@ def test_gate_against_a_healthy_deployment_runs_every_check(sandbox, tmp_path):
     # The sandbox, like Slurpy's contract, reports no version: the gate says it compared none; and
     # with no history there is no baseline yet, which it says too.
     assert run.returncode == 0 and run.not_passing() == {
-        "version": ("skip", None), **{f"baseline:{s}": ("skip", None) for s in ("frontend", "backend", "mcp")}}, run.output
+        "version": ("skip", None),
+        **{f"baseline:{s}": ("skip", None) for s in ("frontend", "backend", "mcp")},
+    }, run.output
     assert "no baseline yet: latency:backend on sandbox, 0 passing run(s)" in run.results["baseline:backend"].message
     assert len(run.results["latency:backend"].details["samples_ms"]) == 20, "a gate takes [gate] latency_samples"
     assert not any(i.startswith("reachable:") for i in run.results)
@@ -86,36 +96,54 @@ def targets_without_request_headers(tmp_path) -> Path:
     end = text.index("\n[", start + 1)
     folder = tmp_path / "targets"
     folder.mkdir()
-    (folder / "sandbox.toml").write_text(text[:start] + text[end + 1:])
+    (folder / "sandbox.toml").write_text(text[:start] + text[end + 1 :])
     return folder
 
 
-def test_a_protected_preview_is_red_without_its_header_and_names_the_401(sandbox, tmp_path,
-                                                                          targets_without_request_headers):
+def test_a_protected_preview_is_red_without_its_header_and_names_the_401(
+    sandbox, tmp_path, targets_without_request_headers
+):
     sandbox.clear()
     sandbox.switch_on(PROTECTED)
-    run = run_suite("tests/smoke", tmp_path / "r.jsonl", env={STATE_ENV: str(sandbox.state_file),
-                                                              "SLURPY_TARGET": "sandbox",
-                                                              "SLURPY_TARGETS_DIR": str(targets_without_request_headers)})
+    run = run_suite(
+        "tests/smoke",
+        tmp_path / "r.jsonl",
+        env={
+            STATE_ENV: str(sandbox.state_file),
+            "SLURPY_TARGET": "sandbox",
+            "SLURPY_TARGETS_DIR": str(targets_without_request_headers),
+        },
+    )
     assert run.returncode == 1 and run.not_passing() == FAULTS[PROTECTED].catches, run.output
     assert "expected status 200, got 401" in run.results["health:frontend:/api/health"].message
 
 
 def test_a_protected_preview_is_green_with_its_header_from_probe_and_browser_and_the_value_shows_nowhere(
-        sandbox, tmp_path):
+    sandbox, tmp_path
+):
     sandbox.clear()
     sandbox.switch_on(PROTECTED)
     summary = tmp_path / "summary.md"
-    run = run_suite("tests/smoke", tmp_path / "r.jsonl", "tests/journeys", "--deploy-version", "v7",
-                    "--tracing", "on", "--junitxml", str(tmp_path / "junit.xml"),
-                    "--alluredir", str(tmp_path / "allure"),
-                    env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox",
-                         "GITHUB_STEP_SUMMARY": str(summary)})
+    run = run_suite(
+        "tests/smoke",
+        tmp_path / "r.jsonl",
+        "tests/journeys",
+        "--deploy-version",
+        "v7",
+        "--tracing",
+        "on",
+        "--junitxml",
+        str(tmp_path / "junit.xml"),
+        "--alluredir",
+        str(tmp_path / "allure"),
+        env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", "GITHUB_STEP_SUMMARY": str(summary)},
+    )
     sandbox.clear()
     assert run.returncode == 0, run.output
     assert {i for i, (verdict, _) in run.not_passing().items() if verdict != "skip"} == set(), run.output
-    assert any(i.startswith("journey:") for i in run.results) and list(run.artifacts.rglob("trace.zip")), \
+    assert any(i.startswith("journey:") for i in run.results) and list(run.artifacts.rglob("trace.zip")), (
         "journeys ran in the browser and kept their traces (--tracing on)"
+    )
     value = sandbox.state["secrets"][PROTECTION_SECRET_ENV]
     for where in (run.output, run.results_text, summary.read_text(), (tmp_path / "junit.xml").read_text()):
         assert value not in where
@@ -134,8 +162,15 @@ def history_of_runs(sandbox, tmp_path: Path, runs: int, env: dict[str, str]) -> 
     history = tmp_path / "history.sqlite"
     sandbox.clear()
     for n in range(runs):
-        run = run_suite("tests/smoke", tmp_path / f"before-{n}.jsonl", "--history", str(history), "-k", "latency",
-                        env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", **env})
+        run = run_suite(
+            "tests/smoke",
+            tmp_path / f"before-{n}.jsonl",
+            "--history",
+            str(history),
+            "-k",
+            "latency",
+            env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", **env},
+        )
         assert run.returncode == 0, run.output
     return history
 
@@ -145,12 +180,25 @@ def test_a_slower_deploy_fails_against_its_baseline_and_a_healthy_one_passes(san
     (tmp_path / "targets" / "sandbox.toml").write_text((SHIPPED_TARGETS / "sandbox.toml").read_text() + WIDE_FLOORS)
     env = {"SLURPY_TARGETS_DIR": str(tmp_path / "targets")}
     history = history_of_runs(sandbox, tmp_path, 7, env)  # 3 samples each: 21, over the 20 a baseline needs
-    run = gate(sandbox, tmp_path, "--deploy-version", "slow1", "--history", str(history), "-k", "latency",
-               "--sandbox-fault", SLOWER, env=env)
+    run = gate(
+        sandbox,
+        tmp_path,
+        "--deploy-version",
+        "slow1",
+        "--history",
+        str(history),
+        "-k",
+        "latency",
+        "--sandbox-fault",
+        SLOWER,
+        env=env,
+    )
     assert run.returncode == 1 and run.not_passing() == {"baseline:backend": ("fail", "latency")}, run.output
     message = run.results["baseline:backend"].message
-    assert message.startswith("backend baseline FAILED [latency]: https://127.0.0.1:") and "slower than before this " \
-        "deploy: p50 3" in message, message
+    assert (
+        message.startswith("backend baseline FAILED [latency]: https://127.0.0.1:")
+        and "slower than before this deploy: p50 3" in message
+    ), message
     assert "allowed 1.5x and +100 ms" in message
     assert "baseline: latency:backend on sandbox, 7 passing run(s) over the last 7 days (21 samples)" in message
     assert run.results["latency:backend"].verdict.value == "pass", "the threshold alone would have let it through"
@@ -169,10 +217,27 @@ def test_the_post_deploy_watch_fails_the_deploy_when_it_breaks_inside_the_window
     round (5 s later), that round fails and so does the deploy."""
     sandbox.clear()
     env = {**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"}
-    command = [sys.executable, "-m", "monitor.cli", "gate", "smoke", "--deploy-version", "w1", "--watch-for", "15s",
-               "--every", "5s", "--no-alerts", "-p", "no:cacheprovider", "-k", "health"]
-    with subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True) as gate_run:
+    command = [
+        sys.executable,
+        "-m",
+        "monitor.cli",
+        "gate",
+        "smoke",
+        "--deploy-version",
+        "w1",
+        "--watch-for",
+        "15s",
+        "--every",
+        "5s",
+        "--no-alerts",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "health",
+    ]
+    with subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as gate_run:
         seen = []
         assert gate_run.stdout is not None
         for line in gate_run.stdout:

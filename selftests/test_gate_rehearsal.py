@@ -13,6 +13,7 @@ log with the step summary, results, JUnit, Allure results, kept traces, the data
 What act does not prove: GitHub's own concurrency (a cancelled, superseded gate), masking, the
 real setup-uv/cache/upload-artifact actions (stand-ins), and a runner that starts clean.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,21 +49,31 @@ def sandbox_profile(with_header: bool) -> str:
     text = (ROOT / "targets" / "sandbox.toml").read_text()
     start = text.index("[request]")
     end = text.index("\n[", start + 1)
-    text = text[:start] + text[end + 1:]
+    text = text[:start] + text[end + 1 :]
     text = text.replace('protection_bypass = "SLURPY_SANDBOX_PROTECTION_BYPASS"\n', "")
     if with_header:
         text = text.replace("[secrets]\n", f'[secrets]\nvercel_bypass = "{BYPASS_VARIABLE}"\n', 1)
-        text += '\n[request]\nheaders = { "x-vercel-protection-bypass" = "secret:vercel_bypass" }\nservices = ["frontend"]\n'
+        text += (
+            '\n[request]\nheaders = { "x-vercel-protection-bypass" = "secret:vercel_bypass" }\n'
+            'services = ["frontend"]\n'
+        )
     return text
 
 
 def deployment(sandbox: Sandbox, environment: str, sha: str) -> dict:
     """What Vercel posts: a successful deployment_status, the deployment's URL the frontend's."""
-    return {"deployment_status": {"state": "success", "environment_url": sandbox.urls["frontend"]},
-            # production_environment false: the example then starts no 30-minute watch here
-            "deployment": {"id": int(sha[:7], 16), "sha": sha, "ref": "main", "environment": environment,
-                           "production_environment": False},
-            "repository": {"full_name": "your-org/slurpy-app", "name": "slurpy-app", "owner": {"login": "your-org"}}}
+    return {
+        "deployment_status": {"state": "success", "environment_url": sandbox.urls["frontend"]},
+        # production_environment false: the example then starts no 30-minute watch here
+        "deployment": {
+            "id": int(sha[:7], 16),
+            "sha": sha,
+            "ref": "main",
+            "environment": environment,
+            "production_environment": False,
+        },
+        "repository": {"full_name": "your-org/slurpy-app", "name": "slurpy-app", "owner": {"login": "your-org"}},
+    }
 
 
 class App:
@@ -71,17 +82,21 @@ class App:
     def __init__(self, root: Path, sandbox: Sandbox):
         self.sandbox = sandbox
         self.rehearsal = Rehearsal(root)
-        self.rehearsal.commit({".github/workflows/slurpy-gate.yml": EXAMPLE.read_text(),
-                               "targets/production.toml": (ROOT / "targets" / "sandbox.toml").read_text() + WIDE_FLOORS,
-                               "targets/staging.toml": sandbox_profile(with_header=False)},
-                              "the app's gate workflow; production and staging profiles (the sandbox)")
+        self.rehearsal.commit(
+            {
+                ".github/workflows/slurpy-gate.yml": EXAMPLE.read_text(),
+                "targets/production.toml": (ROOT / "targets" / "sandbox.toml").read_text() + WIDE_FLOORS,
+                "targets/staging.toml": sandbox_profile(with_header=False),
+            },
+            "the app's gate workflow; production and staging profiles (the sandbox)",
+        )
         self.gitconfig = root / "gitconfig"
-        self.gitconfig.write_text(f'[url "{self.rehearsal.origin.as_uri()}"]\n'
-                                  "\tinsteadOf = https://github.com/your-org/slurpy-monitor.git\n")
+        self.gitconfig.write_text(
+            f'[url "{self.rehearsal.origin.as_uri()}"]\n\tinsteadOf = https://github.com/your-org/slurpy-monitor.git\n'
+        )
         self.runs: list[ActRun] = []
 
-    def gate(self, environment: str, sha: str, faults: dict[str, dict] | None = None,
-             bypass: bool = False) -> ActRun:
+    def gate(self, environment: str, sha: str, faults: dict[str, dict] | None = None, bypass: bool = False) -> ActRun:
         self.sandbox.clear()
         for name, params in (faults or {}).items():
             self.sandbox.switch_on(name, **params)
@@ -89,9 +104,14 @@ class App:
         if bypass:
             secrets[BYPASS_VARIABLE] = self.sandbox.state["secrets"][PROTECTION_SECRET_ENV]
         done = self.rehearsal.run(
-            "slurpy-gate.yml", "deployment_status", deployment(self.sandbox, environment, sha),
+            "slurpy-gate.yml",
+            "deployment_status",
+            deployment(self.sandbox, environment, sha),
             env={STATE_ENV: str(self.sandbox.state_file), "GIT_CONFIG_GLOBAL": str(self.gitconfig)},
-            secrets=secrets, actions={ACTION: self.rehearsal.repo}, variables={"SLURPY_TARGETS": json.dumps(TARGETS)})
+            secrets=secrets,
+            actions={ACTION: self.rehearsal.repo},
+            variables={"SLURPY_TARGETS": json.dumps(TARGETS)},
+        )
         self.sandbox.clear()
         self.runs.append(done)
         return done
@@ -102,12 +122,35 @@ class App:
         clone = self.rehearsal.clone_data_branch(self.rehearsal.root / "seed")
         for n in range(runs):
             done = subprocess.run(
-                [sys.executable, "-m", "pytest", "tests/smoke", "-q", "-p", "no:cacheprovider", "-k", "latency",
-                 "--target", "production", "--history", "none", "--no-alerts", "--history-dir", str(clone / "history"),
-                 "--results", str(self.rehearsal.root / f"seed-{n}.jsonl")],
-                cwd=ROOT, capture_output=True, text=True,
-                env={**os.environ, STATE_ENV: str(self.sandbox.state_file),
-                     "SLURPY_TARGETS_DIR": str(self.rehearsal.repo / "targets")})
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "tests/smoke",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "-k",
+                    "latency",
+                    "--target",
+                    "production",
+                    "--history",
+                    "none",
+                    "--no-alerts",
+                    "--history-dir",
+                    str(clone / "history"),
+                    "--results",
+                    str(self.rehearsal.root / f"seed-{n}.jsonl"),
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                env={
+                    **os.environ,
+                    STATE_ENV: str(self.sandbox.state_file),
+                    "SLURPY_TARGETS_DIR": str(self.rehearsal.repo / "targets"),
+                },
+            )
             assert done.returncode == 0, done.stdout[-2000:]
         git = ["git", "-C", str(clone), "-c", "user.name=seed", "-c", "user.email=seed@localhost"]
         subprocess.run([*git, "add", "-A"], check=True)
@@ -158,19 +201,31 @@ def preview(app, production):
 def test_a_healthy_deploy_is_green_and_says_it_has_no_baseline_yet(production):
     first, _, _ = production
     assert first.ok and first.step("your-org/slurpy-monitor@v1").ok, first.output()[-3000:]
-    assert not_passing(first) == {**NO_VERSION, "baseline:backend": "skip", "baseline:frontend": "skip",
-                                  "baseline:mcp": "skip"}
-    assert "no baseline yet: latency:backend on production, 0 passing run(s)" in records(first)["baseline:backend"].message
+    assert not_passing(first) == {
+        **NO_VERSION,
+        "baseline:backend": "skip",
+        "baseline:frontend": "skip",
+        "baseline:mcp": "skip",
+    }
+    assert (
+        "no baseline yet: latency:backend on production, 0 passing run(s)" in records(first)["baseline:backend"].message
+    )
     assert "Latency against the baseline" in first.log, "the step summary (act logs it) lists the comparisons"
 
 
 def test_with_history_a_healthy_deploy_is_as_fast_as_before(production, app):
     _, healthy, _ = production
     assert healthy.ok and not_passing(healthy) == NO_VERSION, healthy.output()[-3000:]
-    assert "baseline: latency:backend on production, 7 passing run(s) over the last 7 days" in \
-        records(healthy)["baseline:backend"].message
-    versions = {json.loads(line).get("deploy_version") for f in app.rehearsal.data_branch_files()
-                if f.startswith("history/production/") for line in app.rehearsal.data_branch(f).splitlines()}
+    assert (
+        "baseline: latency:backend on production, 7 passing run(s) over the last 7 days"
+        in records(healthy)["baseline:backend"].message
+    )
+    versions = {
+        json.loads(line).get("deploy_version")
+        for f in app.rehearsal.data_branch_files()
+        if f.startswith("history/production/")
+        for line in app.rehearsal.data_branch(f).splitlines()
+    }
     assert {"1111111aaaa", "2222222bbbb", "3333333cccc"} <= versions, "every gate's run went into the history"
 
 
@@ -179,7 +234,9 @@ def test_a_slower_deploy_is_red_with_the_baseline_message(production):
     assert not slow.ok and not slow.step("Gate").ok
     assert not_passing(slow) == {**NO_VERSION, "baseline:backend": "fail"}, slow.output()[-3000:]
     message = records(slow)["baseline:backend"].message
-    assert message.startswith("backend baseline FAILED [latency]: ") and "slower than before this deploy: p50 3" in message
+    assert (
+        message.startswith("backend baseline FAILED [latency]: ") and "slower than before this deploy: p50 3" in message
+    )
     assert "baseline: latency:backend on production, 8 passing run(s) over the last 7 days" in message
     assert message in slow.output(), "the message is in the job's log and step summary"
 
@@ -189,15 +246,17 @@ def test_a_protected_preview_is_red_without_the_header_and_green_with_it(preview
     assert not without.ok
     assert not_passing(without)["health:frontend:/api/health"] == "fail"
     assert "expected status 200, got 401" in records(without)["health:frontend:/api/health"].message
-    assert with_header.ok and {i for i, v in not_passing(with_header).items() if v != "skip"} == set(), \
+    assert with_header.ok and {i for i, v in not_passing(with_header).items() if v != "skip"} == set(), (
         with_header.output()[-3000:]
+    )
     assert any(i.startswith("journey:") for i in records(with_header)), "the browser got in too"
 
 
 def test_the_header_value_and_the_history_token_appear_in_no_output(preview, app):
     _, _, traced = preview
-    assert {i: v for i, v in not_passing(traced).items() if v != "skip"} == {"journey:frontend:chat": "fail"}, \
+    assert {i: v for i, v in not_passing(traced).items() if v != "skip"} == {"journey:frontend:chat": "fail"}, (
         traced.output()[-3000:]
+    )
     traces = list(traced.artifacts.rglob("trace*.zip"))
     assert traces, "the failed journey kept its trace"
     value = app.sandbox.state["secrets"][PROTECTION_SECRET_ENV]

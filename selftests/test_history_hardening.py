@@ -2,6 +2,7 @@
 (item 4), a read-only history that is still readable (item 6), and a full disk that loses nothing
 silently (item 5). Real files throughout; a read-only or full file system is a real tmpfs mount
 when the tests run as root, else the test skips saying why."""
+
 from __future__ import annotations
 
 import contextlib
@@ -33,10 +34,13 @@ T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 @contextlib.contextmanager
 def tmpfs(where: Path, size: str) -> Iterator[Path]:
     if os.geteuid() != 0:
-        pytest.skip("needs root to mount a small tmpfs (a real full or read-only file system); run the self-tests as root")
+        pytest.skip(
+            "needs root to mount a small tmpfs (a real full or read-only file system); run the self-tests as root"
+        )
     where.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True,
-                             text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip()}): a container without CAP_SYS_ADMIN")
     try:
@@ -47,29 +51,47 @@ def tmpfs(where: Path, size: str) -> Iterator[Path]:
 
 def record_run(folder: Path, n: int, target: str = "prod", started: datetime = T0) -> Run:
     run = Run(target=target, started=started, schedule="*/5 * * * *", runner="gh")
-    recorder = RunRecorder(run, [JsonlSink(folder / f"{run.run_id}.jsonl"), SQLiteSink(folder / "h.sqlite"),
-                                 TextHistorySink(folder / "text")])
+    recorder = RunRecorder(
+        run,
+        [JsonlSink(folder / f"{run.run_id}.jsonl"), SQLiteSink(folder / "h.sqlite"), TextHistorySink(folder / "text")],
+    )
     for i in range(n):
-        recorder.add(CheckResult(check="health", service=f"s{i}", path="/h", verdict=Verdict.PASS, message=f"m{i}",
-                                 suite="smoke"))
+        recorder.add(
+            CheckResult(
+                check="health", service=f"s{i}", path="/h", verdict=Verdict.PASS, message=f"m{i}", suite="smoke"
+            )
+        )
     recorder.close()
     return run
 
 
 # item 4: the reader never gives up
 
-NEWER = {"verdict": "degraded", "check": "health", "service": "s9", "message": "m", "time": "2026-11-27T10:00:05+00:00",
-         "run_id": "RUN", "suite": "smoke", "target": "prod", "evidence": {"from": "a newer monitor"}}
+NEWER = {
+    "verdict": "degraded",
+    "check": "health",
+    "service": "s9",
+    "message": "m",
+    "time": "2026-11-27T10:00:05+00:00",
+    "run_id": "RUN",
+    "suite": "smoke",
+    "target": "prod",
+    "evidence": {"from": "a newer monitor"},
+}
 UNUSABLE = {
     "unknown verdict": (NEWER, "unknown verdict 'degraded' (written by a newer monitor?)"),
     "unknown category": ({**NEWER, "verdict": "fail", "category": "quantum"}, "unknown category 'quantum'"),
     "null verdict": ({**NEWER, "verdict": None}, "field 'verdict' is null"),
-    "missing message": ({k: v for k, v in NEWER.items() if k != "message"} | {"verdict": "pass"},
-                        "field 'message' is missing"),
+    "missing message": (
+        {k: v for k, v in NEWER.items() if k != "message"} | {"verdict": "pass"},
+        "field 'message' is missing",
+    ),
     "wrong type": ({**NEWER, "verdict": "pass", "attempts": "three"}, "field 'attempts' is str"),
     "bad time": ({**NEWER, "verdict": "pass", "time": "yesterday"}, "field 'time' is not an ISO 8601 time"),
-    "run line without start": ({"kind": "run", "run_id": "X", "target": "prod", "started": None},
-                               "run line: field 'started' is null"),
+    "run line without start": (
+        {"kind": "run", "run_id": "X", "target": "prod", "started": None},
+        "run line: field 'started' is null",
+    ),
 }
 
 
@@ -79,8 +101,12 @@ def spoiled(tmp_path):
     run = record_run(tmp_path, 3)
     day = textlog.day_file(tmp_path / "text", "prod", T0)
     lines = day.read_bytes().splitlines()
-    bad = [json.dumps({**data, "run_id": run.run_id} if "run_id" in data and data.get("kind") != "run" else data,
-                      sort_keys=True).encode() for data, _ in UNUSABLE.values()]
+    bad = [
+        json.dumps(
+            {**data, "run_id": run.run_id} if "run_id" in data and data.get("kind") != "run" else data, sort_keys=True
+        ).encode()
+        for data, _ in UNUSABLE.values()
+    ]
     torn = b'{"check": "health", "verdict": "pa'
     usable_newer = json.dumps({**NEWER, "verdict": "pass", "run_id": run.run_id, "service": "s3", "url": None}).encode()
     day.write_bytes(b"\n".join(lines[:2] + bad + [torn] + lines[2:] + [usable_newer]) + b"\n")
@@ -123,8 +149,10 @@ def test_a_newer_monitors_lines_round_trip(spoiled, tmp_path):
 
 def test_import_and_rebuild_say_what_they_set_aside_and_succeed(spoiled, tmp_path):
     run, day, *_ = spoiled
-    for args in (["history", "import", str(day), "--history", str(tmp_path / "a.sqlite")],
-                 ["history", "rebuild", "--from", str(tmp_path / "text"), "--to", str(tmp_path / "b.sqlite")]):
+    for args in (
+        ["history", "import", str(day), "--history", str(tmp_path / "a.sqlite")],
+        ["history", "rebuild", "--from", str(tmp_path / "text"), "--to", str(tmp_path / "b.sqlite")],
+    ):
         proc = subprocess.run([*SLURPY_MONITOR, *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
         assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
         assert f"set aside {len(UNUSABLE) + 1} line(s)" in proc.stdout
@@ -145,6 +173,7 @@ def test_a_compacted_month_cut_off_part_way_gives_what_it_held(tmp_path):
 
 # item 6: a read-only history is readable
 
+
 def test_uptime_and_status_page_read_a_history_on_a_read_only_mount(tmp_path):
     with tmpfs(tmp_path / "ro", "4m") as mount:
         record_run(mount, 3, target="sandbox", started=datetime.now(UTC))
@@ -154,35 +183,78 @@ def test_uptime_and_status_page_read_a_history_on_a_read_only_mount(tmp_path):
         for leftover in (Path(f"{history}-shm"), Path(f"{history}-wal")):
             leftover.unlink(missing_ok=True)
         subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
-        uptime = subprocess.run([*SLURPY_MONITOR, "uptime", "--target", "sandbox", "--history", str(history), "--json"],
-                                capture_output=True, text=True, timeout=60, cwd=tmp_path)
-        page = subprocess.run([*SLURPY_MONITOR, "status-page", "--target", "sandbox", "--history", str(history),
-                               "--out", str(tmp_path / "page")], capture_output=True, text=True, timeout=60, cwd=tmp_path)
-        gaps = subprocess.run([*SLURPY_MONITOR, "history", "gaps", "--target", "sandbox", "--history", str(history)],
-                              capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        uptime = subprocess.run(
+            [*SLURPY_MONITOR, "uptime", "--target", "sandbox", "--history", str(history), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        page = subprocess.run(
+            [
+                *SLURPY_MONITOR,
+                "status-page",
+                "--target",
+                "sandbox",
+                "--history",
+                str(history),
+                "--out",
+                str(tmp_path / "page"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        gaps = subprocess.run(
+            [*SLURPY_MONITOR, "history", "gaps", "--target", "sandbox", "--history", str(history)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
     assert uptime.returncode == 0, uptime.stderr
     assert json.loads(uptime.stdout)["target"] == "sandbox"
     assert page.returncode == 0 and (tmp_path / "page" / "index.html").is_file(), page.stderr
-    assert gaps.returncode == 0 and "sandbox smoke: " in gaps.stdout and "1 up" in gaps.stdout, gaps.stdout + gaps.stderr
+    assert gaps.returncode == 0 and "sandbox smoke: " in gaps.stdout and "1 up" in gaps.stdout, (
+        gaps.stdout + gaps.stderr
+    )
 
 
 def test_reading_a_history_that_does_not_exist_creates_nothing(tmp_path):
-    proc = subprocess.run([*SLURPY_MONITOR, "uptime", "--target", "sandbox", "--history", str(tmp_path / "none.sqlite")],
-                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    proc = subprocess.run(
+        [*SLURPY_MONITOR, "uptime", "--target", "sandbox", "--history", str(tmp_path / "none.sqlite")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert not (tmp_path / "none.sqlite").exists()
 
 
 # item 5: nothing silently lost on a full disk
 
+
 def smoke(sandbox, folder: Path, history_dir: Path, results: Path):
-    return run_suite("tests/smoke", results, "--history-dir", str(history_dir), "--history", str(folder / "h.sqlite"),
-                     env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
+    return run_suite(
+        "tests/smoke",
+        results,
+        "--history-dir",
+        str(history_dir),
+        "--history",
+        str(folder / "h.sqlite"),
+        env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"},
+    )
 
 
 def text_records(history_dir: Path, run_id: str) -> list[str]:
-    return [data["id"] for path in textlog.history_files(history_dir) for data in textlog.read_file(path).lines
-            if data.get("run_id") == run_id and data.get("kind") != textlog.RUN]
+    return [
+        data["id"]
+        for path in textlog.history_files(history_dir)
+        for data in textlog.read_file(path).lines
+        if data.get("run_id") == run_id and data.get("kind") != textlog.RUN
+    ]
 
 
 def test_a_full_disk_loses_no_record_silently_and_the_next_run_appends_them(sandbox, tmp_path):
@@ -242,10 +314,27 @@ def test_a_results_file_on_a_full_disk_is_said_and_fails_the_run(sandbox, tmp_pa
                 fh.write(b"\0" * 4096)
                 fh.flush()
         run = subprocess.run(  # its output kept off the full disk
-            [sys.executable, "-m", "pytest", "tests/smoke", "-q", "-p", "no:cacheprovider", "--results",
-             str(disk / "results.jsonl"), "--history", str(tmp_path / "h.sqlite"), "--output", str(tmp_path / "a")],
-            cwd=ROOT, env={**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"},
-            capture_output=True, text=True, timeout=300)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "tests/smoke",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--results",
+                str(disk / "results.jsonl"),
+                "--history",
+                str(tmp_path / "h.sqlite"),
+                "--output",
+                str(tmp_path / "a"),
+            ],
+            cwd=ROOT,
+            env={**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     output = run.stdout + run.stderr
     assert run.returncode == 1 and "INTERNALERROR" not in output, output[-3000:]
     assert "results file INCONCLUSIVE [monitor]:" in output and "No space left on device" in output

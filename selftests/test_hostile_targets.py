@@ -5,6 +5,7 @@ deadline over the whole answer (not each read) for those that hang or drip, the 
 one that never ends, protocol for what is not HTTP or is cut off. No clock is asserted: what ends
 each exchange is asserted instead (the deadline and the phase it caught, the cap, the attempts).
 """
+
 import pytest
 from suite_runner import run_suite
 
@@ -27,23 +28,32 @@ def hostile():
 
 @pytest.fixture
 def probe():
-    probe = Probe(NetworkSettings(target="hostile", timeout_s=DEADLINE_S, retries=2, retry_delay_s=0.05,
-                                  max_answer_bytes=CAP))
+    probe = Probe(
+        NetworkSettings(target="hostile", timeout_s=DEADLINE_S, retries=2, retry_delay_s=0.05, max_answer_bytes=CAP)
+    )
     yield probe
     probe.close()
 
 
-@pytest.mark.parametrize("server,category,says,attempts", [
-    ("connect-stall", Category.TIMEOUT, "still connecting", 1),
-    ("hang", Category.TIMEOUT, "still waiting for the response headers", 1),
-    ("header-drip", Category.TIMEOUT, "still waiting for the response headers", 1),
-    ("drip", Category.TIMEOUT, "still reading the body", 1),
-    ("endless", Category.BODY, f"answer larger than {CAP} bytes", 1),
-    ("not-http", Category.PROTOCOL, "not HTTP at all: it answered b'SSH-2.0-OpenSSH", 3),
-    ("reset-mid-body", Category.PROTOCOL, "cut off after 1025 body bytes: [Errno 104] Connection reset by peer", 3),
-    ("short-body", Category.PROTOCOL, "cut off after 38 body bytes: peer closed connection without sending complete", 3),
-    ("silent-close", Category.PROTOCOL, "the server closed the connection without answering", 3),
-])
+@pytest.mark.parametrize(
+    "server,category,says,attempts",
+    [
+        ("connect-stall", Category.TIMEOUT, "still connecting", 1),
+        ("hang", Category.TIMEOUT, "still waiting for the response headers", 1),
+        ("header-drip", Category.TIMEOUT, "still waiting for the response headers", 1),
+        ("drip", Category.TIMEOUT, "still reading the body", 1),
+        ("endless", Category.BODY, f"answer larger than {CAP} bytes", 1),
+        ("not-http", Category.PROTOCOL, "not HTTP at all: it answered b'SSH-2.0-OpenSSH", 3),
+        ("reset-mid-body", Category.PROTOCOL, "cut off after 1025 body bytes: [Errno 104] Connection reset by peer", 3),
+        (
+            "short-body",
+            Category.PROTOCOL,
+            "cut off after 38 body bytes: peer closed connection without sending complete",
+            3,
+        ),
+        ("silent-close", Category.PROTOCOL, "the server closed the connection without answering", 3),
+    ],
+)
 def test_each_hostile_answer_gets_its_category(hostile, probe, server, category, says, attempts):
     connections = hostile[server].connections
     exchange = probe.get(hostile[server].url + "/health")
@@ -87,19 +97,28 @@ def test_a_stalled_tls_handshake_meets_the_deadline(hostile, probe):
 def test_a_smoke_run_against_hostile_services_is_truthful_and_small(sandbox, hostile, tmp_path):
     sandbox.clear()
     urls = {"frontend": hostile["drip"].url, "backend": hostile["endless"].url, "mcp": hostile["not-http"].url}
-    run = run_suite("tests/smoke", tmp_path / "r.jsonl", *(f"--url={s}={u}" for s, u in urls.items()),
-                    env={"SLURPY_SANDBOX_STATE": str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
+    run = run_suite(
+        "tests/smoke",
+        tmp_path / "r.jsonl",
+        *(f"--url={s}={u}" for s, u in urls.items()),
+        env={"SLURPY_SANDBOX_STATE": str(sandbox.state_file), "SLURPY_TARGET": "sandbox"},
+    )
     assert run.not_passing() == {
-        "health:frontend:/api/health": ("fail", "timeout"), "health:frontend:/health": ("fail", "timeout"),
+        "health:frontend:/api/health": ("fail", "timeout"),
+        "health:frontend:/health": ("fail", "timeout"),
         "latency:frontend": ("fail", "timeout"),
-        "health:backend:/health/healthz": ("fail", "body"), "latency:backend": ("fail", "body"),
-        "health:mcp:/healthz": ("fail", "protocol"), "health:mcp:/stats": ("fail", "protocol"),
+        "health:backend:/health/healthz": ("fail", "body"),
+        "latency:backend": ("fail", "body"),
+        "health:mcp:/healthz": ("fail", "protocol"),
+        "health:mcp:/stats": ("fail", "protocol"),
         "latency:mcp": ("fail", "protocol"),
         "tls": ("skip", None),  # plain-http servers: no certificate to check
     }, run.output
-    says = {"frontend": "no complete answer within the 2 s deadline: still reading the body",
-            "backend": "the answer was over the size cap: answer larger than 1048576 bytes",
-            "mcp": "the answer was not well-formed HTTP: not HTTP at all: it answered b'SSH-2.0-OpenSSH"}
+    says = {
+        "frontend": "no complete answer within the 2 s deadline: still reading the body",
+        "backend": "the answer was over the size cap: answer larger than 1048576 bytes",
+        "mcp": "the answer was not well-formed HTTP: not HTTP at all: it answered b'SSH-2.0-OpenSSH",
+    }
     for result in (r for r in run.results.values() if r.verdict.value == "fail"):
         assert result.url in result.message and says[result.service] in result.message, result.message
     assert "Traceback" not in run.output, run.output

@@ -3,6 +3,7 @@ green with nothing added; drafted while faults are on, it does not take them for
 behaviour (an echoed attacker origin is never listed as allowed, a body that says "not ok" is
 still held to ok), so the same draft fails those checks while the faults last and passes once
 they are gone. Every request is counted, bounded and read-only; nothing is overwritten."""
+
 from __future__ import annotations
 
 import os
@@ -18,15 +19,33 @@ from monitor.draft.observe import MAX_REQUESTS
 from monitor.draft.propose import ATTACKER_ORIGIN
 from monitor.profile import load_profile
 
-FAULTS = ("backend-cors-reflects-any-origin", "frontend-cors-wildcard-credentials", "backend-degraded", "mcp-wrong-body",
-          "frontend-health-no-dependencies", "frontend-insecure-cookie", "backend-docs-public", "mcp-stats-qdrant-down")
+FAULTS = (
+    "backend-cors-reflects-any-origin",
+    "frontend-cors-wildcard-credentials",
+    "backend-degraded",
+    "mcp-wrong-body",
+    "frontend-health-no-dependencies",
+    "frontend-insecure-cookie",
+    "backend-docs-public",
+    "mcp-stats-qdrant-down",
+)
 # Checks a draft leaves to its TODOs (write routes and their gates, the plain-http URL): skipped, each with its reason.
-UNDRAFTED = {"https_redirect": ("skip", None), "rate_limit": ("skip", None), "validation": ("skip", None),
-             "access": ("skip", None)}
+UNDRAFTED = {
+    "https_redirect": ("skip", None),
+    "rate_limit": ("skip", None),
+    "validation": ("skip", None),
+    "access": ("skip", None),
+}
 # What each fault breaks, as the draft made during it must still see it broken.
-CAUGHT = {"cors:backend": "cors", "health:backend:/health/healthz": "body", "health:mcp:/healthz": "body",
-          "health:frontend:/api/health": "body", "cookies:frontend:/sign-in": "cookie", "exposure:backend": "exposure",
-          "health:mcp:/stats": "body"}
+CAUGHT = {
+    "cors:backend": "cors",
+    "health:backend:/health/healthz": "body",
+    "health:mcp:/healthz": "body",
+    "health:frontend:/api/health": "body",
+    "cookies:frontend:/sign-in": "cookie",
+    "exposure:backend": "exposure",
+    "health:mcp:/stats": "body",
+}
 
 
 def _draft(sandbox, targets, capsys, name):
@@ -39,8 +58,15 @@ def _draft(sandbox, targets, capsys, name):
 
 def _run(sandbox, tmp_path, targets, name):
     env = {"SLURPY_TARGETS_DIR": str(targets), "SLURPY_TARGET": name, "SLURPY_SANDBOX_STATE": str(sandbox.state_file)}
-    return run_suite("tests/smoke", tmp_path / f"{name}-{len(list(tmp_path.iterdir()))}.jsonl", "tests/security",
-                     "--history", "none", "--no-alerts", env=env)
+    return run_suite(
+        "tests/smoke",
+        tmp_path / f"{name}-{len(list(tmp_path.iterdir()))}.jsonl",
+        "tests/security",
+        "--history",
+        "none",
+        "--no-alerts",
+        env=env,
+    )
 
 
 @pytest.fixture
@@ -50,7 +76,9 @@ def targets(tmp_path, monkeypatch):
     return folder
 
 
-def test_a_draft_of_the_healthy_sandbox_runs_green_and_init_sends_few_read_only_requests(sandbox, targets, tmp_path, capsys):
+def test_a_draft_of_the_healthy_sandbox_runs_green_and_init_sends_few_read_only_requests(
+    sandbox, targets, tmp_path, capsys
+):
     sandbox.clear()  # also zeroes the sandbox's traffic counters
     text, said = _draft(sandbox, targets, capsys, "fresh")
     sent_to_frontend = sandbox.traffic()["tagged"]
@@ -78,8 +106,14 @@ def test_a_draft_of_the_healthy_sandbox_runs_green_and_init_sends_few_read_only_
     judged = [r for r in run.results.values() if r.verdict.value == "pass"]
     assert len(judged) >= 20, run.output  # health, latency, TLS, headers, cookies, CORS, secrets, exposure
 
-    fits = subprocess.run([sys.executable, "-m", "monitor.cli", "check-profile", "--target", "fresh"], cwd=ROOT,
-                          env={**os.environ, "SLURPY_TARGETS_DIR": str(targets)}, capture_output=True, text=True, timeout=300)
+    fits = subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "check-profile", "--target", "fresh"],
+        cwd=ROOT,
+        env={**os.environ, "SLURPY_TARGETS_DIR": str(targets)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert fits.returncode == 0 and "nothing to fix: the profile fits the deployment" in fits.stdout, fits.stdout
 
     before = (targets / "fresh.toml").read_bytes()
@@ -87,7 +121,9 @@ def test_a_draft_of_the_healthy_sandbox_runs_green_and_init_sends_few_read_only_
     assert "never overwritten" in capsys.readouterr().err and (targets / "fresh.toml").read_bytes() == before
 
 
-def test_a_draft_made_while_faults_are_on_does_not_take_them_for_the_expected_behaviour(sandbox, targets, tmp_path, capsys):
+def test_a_draft_made_while_faults_are_on_does_not_take_them_for_the_expected_behaviour(
+    sandbox, targets, tmp_path, capsys
+):
     sandbox.clear()
     for fault in FAULTS:
         sandbox.switch_on(fault)
@@ -97,7 +133,7 @@ def test_a_draft_made_while_faults_are_on_does_not_take_them_for_the_expected_be
     origins = [o for s in raw["services"].values() for o in s["security"].get("cors_origins", [])]
     assert ATTACKER_ORIGIN not in origins and origins == [], "an origin allowed by a deployment that allows any"
     assert f"cors_origins = []: NOTE: its preflight allowed {ATTACKER_ORIGIN}" in text  # the frontend's TODO
-    assert f'cors_origins = []  # NOTE: its preflight allowed {ATTACKER_ORIGIN}' in text  # the backend's
+    assert f"cors_origins = []  # NOTE: its preflight allowed {ATTACKER_ORIGIN}" in text  # the backend's
     backend, mcp, frontend = (profile.services[s] for s in ("backend", "mcp", "frontend"))
     assert backend.health[0].json_equals == {"ok": True} and "said ok: false today" in text
     assert mcp.health[0].json_equals == {"status": "ok"} and "it said 'starting' today" in text
@@ -107,7 +143,9 @@ def test_a_draft_made_while_faults_are_on_does_not_take_them_for_the_expected_be
     assert "/docs, /openapi.json answered an anonymous GET with 2xx today" in text
 
     while_faulty = _run(sandbox, tmp_path, targets, "faulty")
-    failing = {check: category for check, (verdict, category) in while_faulty.not_passing().items() if verdict == "fail"}
+    failing = {
+        check: category for check, (verdict, category) in while_faulty.not_passing().items() if verdict == "fail"
+    }
     assert failing == CAUGHT, while_faulty.output
 
     sandbox.clear()
@@ -118,19 +156,32 @@ def test_a_draft_made_while_faults_are_on_does_not_take_them_for_the_expected_be
 def test_the_frontends_scripts_name_the_other_services_and_the_supabase_project():
     from monitor.draft.propose import Sighting
 
-    seen = Sighting(urls={"frontend": "https://app.example.com"}, scripts={
-        "/_next/static/chunks/main.js": 'const api="https://api.example.com/v1",sb="https://abcd1234.supabase.co";'
-                                        'fetch("https://js.stripe.com/v3");const chat="https://mcp.example.com";'})
-    assert seen.hosts_in_scripts() == {"backend": ("https://api.example.com", "/_next/static/chunks/main.js"),
-                                       "mcp": ("https://mcp.example.com", "/_next/static/chunks/main.js")}
+    seen = Sighting(
+        urls={"frontend": "https://app.example.com"},
+        scripts={
+            "/_next/static/chunks/main.js": 'const api="https://api.example.com/v1",sb="https://abcd1234.supabase.co";'
+            'fetch("https://js.stripe.com/v3");const chat="https://mcp.example.com";'
+        },
+    )
+    assert seen.hosts_in_scripts() == {
+        "backend": ("https://api.example.com", "/_next/static/chunks/main.js"),
+        "mcp": ("https://mcp.example.com", "/_next/static/chunks/main.js"),
+    }
     assert seen.supabase() == ("https://abcd1234.supabase.co", "/_next/static/chunks/main.js")
     from monitor.draft.propose import Seen, ServiceSeen, draft
     from monitor.profile import Profile
 
     json_answer = [("content-type", "application/json")]
-    seen.services["frontend"] = ServiceSeen("frontend", "https://app.example.com", health={
-        "/api/health": Seen("GET", "/api/health", 200, json_answer, b'{"ok": true, "sli_checks": {"database": {"ok": true}}}'),
-        "/health": Seen("GET", "/health", 404, [("content-type", "text/html")], b"<html>not found</html>")})
+    seen.services["frontend"] = ServiceSeen(
+        "frontend",
+        "https://app.example.com",
+        health={
+            "/api/health": Seen(
+                "GET", "/api/health", 200, json_answer, b'{"ok": true, "sli_checks": {"database": {"ok": true}}}'
+            ),
+            "/health": Seen("GET", "/health", 404, [("content-type", "text/html")], b"<html>not found</html>"),
+        },
+    )
     text = draft(seen, "staging", "https://app.example.com", None, {"frontend": 9})
     profile = Profile.model_validate({**tomllib.loads(text), "name": "staging"})
     assert profile.auth.method == "supabase-password" and profile.auth.supabase_url == "https://abcd1234.supabase.co"
@@ -140,17 +191,22 @@ def test_the_frontends_scripts_name_the_other_services_and_the_supabase_project(
 
 
 def test_the_drafts_journeys_run_green_once_its_secrets_are_set_and_an_untrusted_certificate_fails_tls(
-        sandbox, targets, tmp_path, capsys):
+    sandbox, targets, tmp_path, capsys
+):
     """The browser trusts the profile's private CA through its own trust store for the run (the
     sandbox's certificates are not ignored, they are verified); without the CA, the journeys fail
     [tls] with the reason, not as a broken page."""
     sandbox.clear()
     text, _ = _draft(sandbox, targets, capsys, "browsed")
-    (targets / "untrusted.toml").write_text("\n".join(line for line in text.splitlines() if not line.startswith("ca_bundle")))
-    secrets = {"SLURPY_BROWSED_MONITOR_EMAIL": sandbox.secrets["SLURPY_SANDBOX_MONITOR_EMAIL"],
-               "SLURPY_BROWSED_MONITOR_PASSWORD": sandbox.secrets["SLURPY_SANDBOX_MONITOR_PASSWORD"],
-               "SLURPY_UNTRUSTED_MONITOR_EMAIL": sandbox.secrets["SLURPY_SANDBOX_MONITOR_EMAIL"],
-               "SLURPY_UNTRUSTED_MONITOR_PASSWORD": sandbox.secrets["SLURPY_SANDBOX_MONITOR_PASSWORD"]}
+    (targets / "untrusted.toml").write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("ca_bundle"))
+    )
+    secrets = {
+        "SLURPY_BROWSED_MONITOR_EMAIL": sandbox.secrets["SLURPY_SANDBOX_MONITOR_EMAIL"],
+        "SLURPY_BROWSED_MONITOR_PASSWORD": sandbox.secrets["SLURPY_SANDBOX_MONITOR_PASSWORD"],
+        "SLURPY_UNTRUSTED_MONITOR_EMAIL": sandbox.secrets["SLURPY_SANDBOX_MONITOR_EMAIL"],
+        "SLURPY_UNTRUSTED_MONITOR_PASSWORD": sandbox.secrets["SLURPY_SANDBOX_MONITOR_PASSWORD"],
+    }
     for name in ("browsed", "untrusted"):
         env = {"SLURPY_TARGETS_DIR": str(targets), "SLURPY_TARGET": name, **secrets}
         run = run_suite("tests/journeys", tmp_path / f"{name}.jsonl", "--history", "none", "--no-alerts", env=env)
@@ -159,8 +215,11 @@ def test_the_drafts_journeys_run_green_once_its_secrets_are_set_and_an_untrusted
             assert run.not_passing() == destructive, run.output  # skipped on a sensitive target, with the reason
             assert {"journey:frontend:sign-in", "journey:frontend:chat"} <= set(run.results), run.output
         else:
-            assert run.not_passing() == {**destructive, "journey:frontend:sign-in": ("fail", "tls"),
-                                         "journey:frontend:chat": ("fail", "tls")}, run.output
+            assert run.not_passing() == {
+                **destructive,
+                "journey:frontend:sign-in": ("fail", "tls"),
+                "journey:frontend:chat": ("fail", "tls"),
+            }, run.output
             message = run.results["journey:frontend:sign-in"].message
             assert "FAILED [tls]" in message and "not issued by a CA the browser trusts" in message, message
             assert "net::ERR_CERT_AUTHORITY_INVALID" in message

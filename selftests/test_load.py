@@ -4,6 +4,7 @@ search finds the knee; two local workers judge as one process does; a sensitive 
 without both opt-ins; a saturated generator is inconclusive; SIGTERM still reports.
 
 Locust runs in child processes (``slurpy-load``): gevent must never be imported into pytest's."""
+
 from __future__ import annotations
 
 import os
@@ -70,8 +71,11 @@ class LoadRun:
     artifacts: Path
 
     def not_passing(self) -> dict[str, tuple[str, str | None]]:
-        return {i: (r.verdict.value, r.category.value if r.category else None)
-                for i, r in self.records.items() if r.verdict.value != "pass"}
+        return {
+            i: (r.verdict.value, r.category.value if r.category else None)
+            for i, r in self.records.items()
+            if r.verdict.value != "pass"
+        }
 
     def failing(self) -> dict[str, tuple[str, str | None]]:
         """What broke; every other group passed or had too few requests to judge (and said so)."""
@@ -84,8 +88,9 @@ class LoadRun:
 def load(sandbox, tmp_path_factory):
     """``load(*args, faults=..., targets=...)``: one ``slurpy-load`` run against this session's sandbox."""
 
-    def run(*args: str, faults: dict[str, dict] | None = None, targets: Path | None = None,
-            timeout: float = 120) -> LoadRun:
+    def run(
+        *args: str, faults: dict[str, dict] | None = None, targets: Path | None = None, timeout: float = 120
+    ) -> LoadRun:
         sandbox.clear()  # fresh rate-limit windows: the chat users' budget is per run
         for name, params in (faults or {}).items():
             sandbox.switch_on(name, **params)
@@ -93,9 +98,24 @@ def load(sandbox, tmp_path_factory):
         env = {**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"}
         if targets:
             env["SLURPY_TARGETS_DIR"] = str(targets)
-        proc = subprocess.run([sys.executable, "-m", "monitor.loadrun", "--results", str(where / "results.jsonl"),
-                               "--artifacts", str(where / "artifacts"), *args], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "monitor.loadrun",
+                "--results",
+                str(where / "results.jsonl"),
+                "--artifacts",
+                str(where / "artifacts"),
+                *args,
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
         results = where / "results.jsonl"
         records = {r.id: r for r in read_jsonl(results)} if results.exists() else {}
         return LoadRun(proc.returncode, proc.stdout + proc.stderr, records, where / "artifacts")
@@ -137,8 +157,10 @@ def test_a_healthy_gate_whose_every_group_has_its_minimum_passes(load, tmp_path)
 
 def test_each_load_fault_breaks_exactly_its_own_group(faulty_run):
     # The knee slows the pollers down too: groups beside it may miss their minimum, and say so.
-    assert faulty_run.failing() == {**FAULTS["backend-latency-knee"].catches,
-                                    **FAULTS["frontend-failing-fraction"].catches}, faulty_run.output
+    assert faulty_run.failing() == {
+        **FAULTS["backend-latency-knee"].catches,
+        **FAULTS["frontend-failing-fraction"].catches,
+    }, faulty_run.output
     assert faulty_run.not_passing()["load:chat:frontend"] == CHAT_TOO_FEW["load:chat:frontend"]
     assert faulty_run.returncode == 1, "a broken threshold is the finding, beside a group too small to judge"
 
@@ -162,8 +184,14 @@ def test_two_local_workers_give_the_same_verdicts_as_one_process(load, faulty_ru
 
 def test_capacity_search_finds_the_knee(load, tmp_path):
     (tmp_path / "knee.toml").write_text(KNEE_PROFILE)
-    run = load("--target", "knee", "--mode", "capacity", targets=tmp_path,
-               faults={"backend-latency-knee": {"knee": KNEE, "ms_per_request": 600, "base_ms": 50}})
+    run = load(
+        "--target",
+        "knee",
+        "--mode",
+        "capacity",
+        targets=tmp_path,
+        faults={"backend-latency-knee": {"knee": KNEE, "ms_per_request": 600, "base_ms": 50}},
+    )
     capacity = run.records["load:capacity"]
     # Stages step by STEP users; the last one that held is at the knee or within one step under it.
     assert KNEE - STEP < capacity.details["capacity_users"] <= KNEE, run.output
@@ -171,16 +199,26 @@ def test_capacity_search_finds_the_knee(load, tmp_path):
     assert run.returncode == 0, run.output
 
 
-@pytest.mark.parametrize("allow_budget,flags,missing", [
-    ("false", [], "allow_budget = true in targets/prod.toml and --spend-budget on the command line"),
-    ("true", [], "--spend-budget on the command line"),
-    ("false", ["--spend-budget"], "allow_budget = true in targets/prod.toml"),
-])
+@pytest.mark.parametrize(
+    "allow_budget,flags,missing",
+    [
+        ("false", [], "allow_budget = true in targets/prod.toml and --spend-budget on the command line"),
+        ("true", [], "--spend-budget on the command line"),
+        ("false", ["--spend-budget"], "allow_budget = true in targets/prod.toml"),
+    ],
+)
 def test_sensitive_profile_is_refused_without_both_opt_ins(tmp_path, allow_budget, flags, missing):
     (tmp_path / "prod.toml").write_text(SENSITIVE_PROFILE.format(allow_budget=allow_budget))
     env = {**os.environ, "SLURPY_TARGETS_DIR": str(tmp_path), "SLURPY_TARGET": "prod"}
-    proc = subprocess.run([sys.executable, "-m", "monitor.loadrun", *flags], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [sys.executable, "-m", "monitor.loadrun", *flags],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "target prod is sensitive" in proc.stderr and proc.stderr.strip().endswith(f"missing: {missing}")
 
@@ -195,10 +233,14 @@ def test_a_429_the_scenario_provoked_is_its_own_bug_not_the_target_failing(load,
     """A profile that claims a hundred times the chat limit the sandbox enforces: chat users paced
     on that claim, barely thinking, run into the real limit within a second or two."""
     profile = (ROOT / "targets" / "sandbox.toml").read_text()
-    for line, claim in (('path = "/api/proxy-chat-stream"\nauth = true\nlimit = 20',
-                         'path = "/api/proxy-chat-stream"\nauth = true\nlimit = 2000'),
-                        ("weights = { visitor = 3, health = 2, chat = 2, plans = 1 }", "weights = { chat = 1 }"),
-                        ("think_time_s = [0.2, 0.5]", "think_time_s = [0, 0.1]")):
+    for line, claim in (
+        (
+            'path = "/api/proxy-chat-stream"\nauth = true\nlimit = 20',
+            'path = "/api/proxy-chat-stream"\nauth = true\nlimit = 2000',
+        ),
+        ("weights = { visitor = 3, health = 2, chat = 2, plans = 1 }", "weights = { chat = 1 }"),
+        ("think_time_s = [0.2, 0.5]", "think_time_s = [0, 0.1]"),
+    ):
         assert line in profile
         profile = profile.replace(line, claim)
     (tmp_path / "sandbox.toml").write_text(profile)
@@ -214,8 +256,15 @@ def test_locust_run_directly_keeps_the_same_budget_gate(tmp_path):
     """Locust's own command (as on other machines) refuses too: the gate lives in the locustfile."""
     (tmp_path / "prod.toml").write_text(SENSITIVE_PROFILE.format(allow_budget="true"))
     env = {**os.environ, "SLURPY_TARGETS_DIR": str(tmp_path), "SLURPY_TARGET": "prod"}
-    proc = subprocess.run([sys.executable, "-m", "locust", "-f", "load/locustfile.py", "--headless", "-u", "1"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [sys.executable, "-m", "locust", "-f", "load/locustfile.py", "--headless", "-u", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.strip().endswith("missing: --spend-budget on the command line"), proc.stderr
 
@@ -231,10 +280,27 @@ def test_a_saturated_generator_is_inconclusive_not_a_pass(load):
 def test_a_lost_worker_and_sigterm_give_an_inconclusive_run_that_still_reports(sandbox, tmp_path):
     sandbox.clear()
     env = {**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"}
-    proc = subprocess.Popen([sys.executable, "-m", "monitor.loadrun", "--run-time", "60", "--workers", "2",
-                             "--results", str(tmp_path / "results.jsonl"), "--artifacts", str(tmp_path / "artifacts")],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "monitor.loadrun",
+            "--run-time",
+            "60",
+            "--workers",
+            "2",
+            "--results",
+            str(tmp_path / "results.jsonl"),
+            "--artifacts",
+            str(tmp_path / "artifacts"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     stats = tmp_path / "artifacts" / "locust_stats.csv"
     deadline = time.monotonic() + 60
     while not (stats.exists() and "pages:frontend" in stats.read_text()) and time.monotonic() < deadline:
@@ -250,7 +316,9 @@ def test_a_lost_worker_and_sigterm_give_an_inconclusive_run_that_still_reports(s
     assert "stopped after" in output and "workers went missing" in output and "pages:frontend" in output, output
     records = read_jsonl(tmp_path / "results.jsonl")
     assert {r.verdict.value for r in records} == {"error"} and any(r.details.get("requests") for r in records), output
-    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE], "a Locust process outlived the run"
+    assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE], (
+        "a Locust process outlived the run"
+    )
 
 
 def test_load_faults_at_their_defaults_are_invisible_to_single_probes(run_against_sandbox):
@@ -271,6 +339,6 @@ def test_load_users_reach_a_protected_preview_only_with_the_profiles_header(load
     assert value not in run.output and kept == []
     text = (ROOT / "targets" / "sandbox.toml").read_text()
     start = text.index("[request]")
-    (tmp_path / "sandbox.toml").write_text(text[:start] + text[text.index("\n[", start + 1) + 1:])
+    (tmp_path / "sandbox.toml").write_text(text[:start] + text[text.index("\n[", start + 1) + 1 :])
     refused = load("--run-time", "5", faults=protected, targets=tmp_path)
     assert refused.failing().get("load:pages:frontend") == ("fail", "http status"), refused.output

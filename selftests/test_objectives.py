@@ -2,6 +2,7 @@
 message to the stream's done frame, as the chat journey measured it in Chromium. A healthy sandbox
 meets it; with the sandbox's slow chat pipeline (``chat-too-slow``: replies after the threshold
 plus a second) the objective is missed, with the journey's own figure as its p95."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

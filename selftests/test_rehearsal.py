@@ -1,6 +1,7 @@
 """The workflow files themselves, run by act in host mode (selftests/act_harness.py), the data
 branch in a bare repository on disk. In `./run tests`: two scheduled smoke jobs of monitor.yml, the
-second starting from what the first pushed. Marked slow (in `./run tests` and CI; `./run tests --quick` leaves them out): ten scheduled smoke
+second starting from what the first pushed. Marked slow (in `./run tests` and CI; `./run tests --quick`
+leaves them out): ten scheduled smoke
 jobs against the sandbox with a fault on in jobs 3-6, each on its own 5-minute slot (libfaketime),
 alerting to Slack-compatible, webhook and SMTP receivers, then the journeys job that builds the
 status page; smoke and journeys overlapping; a crash and a "worse" update; a second outage of the same
@@ -9,6 +10,7 @@ service after an earlier one; ci.yml and gate.yml passing and failing.
 What a rehearsal proves and what it does not (act is not GitHub): docs/github.md, "Rehearsing the
 workflows with act".
 """
+
 from __future__ import annotations
 
 import json
@@ -75,11 +77,16 @@ class Alerting:
         self.sandbox, self.base = sandbox, slot_base()
         self.rehearsal = Rehearsal(root / "rehearsal")
         self.http, self.smtp = HttpReceiver.start(), SmtpReceiver(root)
-        self.secrets = {ALERT_SECRETS["slack_webhook"]: f"{self.http.url}/slack",
-                        ALERT_SECRETS["ops_webhook"]: f"{self.http.url}/hook",
-                        ALERT_SECRETS["smtp_user"]: self.smtp.user, ALERT_SECRETS["smtp_password"]: self.smtp.password}
-        self.rehearsal.commit({"targets/production.toml": production_profile(self.smtp.port, self.smtp.ca_file)},
-                              "the production profile (the sandbox, alerting to local receivers)")
+        self.secrets = {
+            ALERT_SECRETS["slack_webhook"]: f"{self.http.url}/slack",
+            ALERT_SECRETS["ops_webhook"]: f"{self.http.url}/hook",
+            ALERT_SECRETS["smtp_user"]: self.smtp.user,
+            ALERT_SECRETS["smtp_password"]: self.smtp.password,
+        }
+        self.rehearsal.commit(
+            {"targets/production.toml": production_profile(self.smtp.port, self.smtp.ca_file)},
+            "the production profile (the sandbox, alerting to local receivers)",
+        )
         self.runs: dict[int, ActRun] = {}
         # What each channel received, as (job, title) in order; the webhook's JSON as (job, message).
         self.messages: dict[str, list[tuple[int, str]]] = {"slack": [], "webhook": [], "email": []}
@@ -90,17 +97,22 @@ class Alerting:
         self.sandbox.clear()
         for fault in faults:
             self.sandbox.switch_on(fault)
-        return self.rehearsal.launch("monitor.yml", "schedule", schedule, env={STATE_ENV: str(self.sandbox.state_file)},
-                                     secrets=self.secrets,
-                                     clock=self.base + timedelta(minutes=5 * job, seconds=20) if clock else None)
+        return self.rehearsal.launch(
+            "monitor.yml",
+            "schedule",
+            schedule,
+            env={STATE_ENV: str(self.sandbox.state_file)},
+            secrets=self.secrets,
+            clock=self.base + timedelta(minutes=5 * job, seconds=20) if clock else None,
+        )
 
     def heard(self, job: int) -> None:
         """File what the receivers got since the last call under ``job``."""
         slack, hooks, mails = self.http.got("/slack"), self.http.got("/hook"), self.smtp.messages
-        self.messages["slack"] += [(job, r.json["text"].split("\n")[0]) for r in slack[self._seen[0]:]]
-        self.webhooks += [(job, r.json) for r in hooks[self._seen[1]:]]
-        self.messages["webhook"] += [(job, r.json["title"]) for r in hooks[self._seen[1]:]]
-        self.messages["email"] += [(job, " ".join(m["Subject"].split())) for m in mails[self._seen[2]:]]  # unfolded
+        self.messages["slack"] += [(job, r.json["text"].split("\n")[0]) for r in slack[self._seen[0] :]]
+        self.webhooks += [(job, r.json) for r in hooks[self._seen[1] :]]
+        self.messages["webhook"] += [(job, r.json["title"]) for r in hooks[self._seen[1] :]]
+        self.messages["email"] += [(job, " ".join(m["Subject"].split())) for m in mails[self._seen[2] :]]  # unfolded
         self._seen = (len(slack), len(hooks), len(mails))
 
     def run(self, job: int, faults: tuple[str, ...] = ()) -> ActRun:
@@ -123,7 +135,7 @@ class TenJobs:
     messages: dict[str, list[tuple[int, str]]]
     webhooks: list[tuple[int, dict]]
     data_after_ten: Path  # the data branch as the tenth job left it
-    journeys: ActRun      # the hourly journeys job after them, which builds the status page
+    journeys: ActRun  # the hourly journeys job after them, which builds the status page
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +150,9 @@ def ten_jobs(sandbox, tmp_path_factory):
         data = alerting.rehearsal.clone_data_branch(tmp_path_factory.mktemp("after-ten") / "data")
         journeys = alerting.launch(JOBS[-1] + 1, schedule=JOURNEYS).wait()  # after the tenth slot: all ten whole
         alerting.heard(JOBS[-1] + 1)
-        yield TenJobs(alerting.rehearsal, alerting.base, alerting.runs, alerting.messages, alerting.webhooks, data, journeys)
+        yield TenJobs(
+            alerting.rehearsal, alerting.base, alerting.runs, alerting.messages, alerting.webhooks, data, journeys
+        )
     finally:
         alerting.close()
 
@@ -146,8 +160,12 @@ def ten_jobs(sandbox, tmp_path_factory):
 def history_lines(data: Path) -> list[dict]:
     """The result lines of a checkout of the data branch (the alert state beside them,
     history/production/alerts/, is not results)."""
-    return [json.loads(line) for day in sorted((data / "history" / "production").glob("*.jsonl"))
-            for line in day.read_text().splitlines() if line.strip()]
+    return [
+        json.loads(line)
+        for day in sorted((data / "history" / "production").glob("*.jsonl"))
+        for line in day.read_text().splitlines()
+        if line.strip()
+    ]
 
 
 @pytest.mark.slow
@@ -161,11 +179,14 @@ def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_bran
         assert artifact.name == f"smoke-production-{job}-1"  # the run id act was given
         assert list((artifact / "results").glob("*-production.jsonl")) and not list(artifact.rglob("history.sqlite*"))
     lines = history_lines(ten_jobs.data_after_ten)
-    starts = sorted((line for line in lines if line.get("kind") == "run" and not line.get("finished")),
-                    key=lambda line: line["started"])
+    starts = sorted(
+        (line for line in lines if line.get("kind") == "run" and not line.get("finished")),
+        key=lambda line: line["started"],
+    )
     assert len(starts) == 10, "every job's run reached the data branch (none lost to a push race or a fresh runner)"
     assert [datetime.fromisoformat(s["started"]).replace(second=0, microsecond=0) for s in starts] == [
-        base + timedelta(minutes=5 * job) for job in JOBS]
+        base + timedelta(minutes=5 * job) for job in JOBS
+    ]
     assert {s["schedule"] for s in starts} == {"*/5 * * * *"}
     failed = {}
     for line in lines:
@@ -173,7 +194,8 @@ def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_bran
             failed.setdefault(line["run_id"], set()).add((line["id"], line["verdict"], line["category"]))
     run_ids = [s["run_id"] for s in starts]
     assert {run_ids.index(r) + 1: v for r, v in failed.items()} == {
-        job: {("health:backend:/health/healthz", "fail", "body")} for job in FAULTY_JOBS}
+        job: {("health:backend:/health/healthz", "fail", "body")} for job in FAULTY_JOBS
+    }
 
 
 @pytest.mark.slow
@@ -183,10 +205,18 @@ def test_uptime_after_the_ten_jobs_is_the_figure_computed_by_hand(ten_jobs, tmp_
     # Read as the next job would see it: at the end of the tenth slot.
     at = base + timedelta(minutes=55)
     env = {**os.environ, **clock_env(at)}
-    subprocess.run([SLURPY_MONITOR, "history", "import", str(data / "history"), "--history", str(history)],
-                   check=True, capture_output=True, env=env)
-    done = subprocess.run([SLURPY_MONITOR, "uptime", "--json", "--target", "production", "--history", str(history)],
-                          capture_output=True, text=True, env=env)
+    subprocess.run(
+        [SLURPY_MONITOR, "history", "import", str(data / "history"), "--history", str(history)],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    done = subprocess.run(
+        [SLURPY_MONITOR, "uptime", "--json", "--target", "production", "--history", str(history)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     services = {s["name"]: s["uptime"]["1h"] for s in json.loads(done.stdout)["services"]}
     # By hand: ten 5-minute slots, each observed by its job; the backend's health failed in jobs 3-6.
@@ -194,7 +224,11 @@ def test_uptime_after_the_ten_jobs_is_the_figure_computed_by_hand(ten_jobs, tmp_
     down = {"backend": len(FAULTY_JOBS) * slot}
     for service, figure in services.items():
         assert (figure["up_s"], figure["down_s"], figure["known_s"], figure["runs"]) == (
-            10 * slot - down.get(service, 0), down.get(service, 0), 10 * slot, 10), service
+            10 * slot - down.get(service, 0),
+            down.get(service, 0),
+            10 * slot,
+            10,
+        ), service
         assert figure["uptime"] == pytest.approx(1 - down.get(service, 0) / (10 * slot)), service
     assert set(services) == {"frontend", "backend", "mcp"}
 
@@ -207,7 +241,9 @@ def test_ci_workflow_runs_the_project_tests_and_fails_when_they_fail(tmp_path):
     rehearsal = Rehearsal(tmp_path / "ci")
     try:
         push = {"ref": "refs/heads/main", "repository": {"full_name": "acme/slurpy-monitor"}}
-        passing = rehearsal.run("ci.yml", "push", push, env={"PYTEST_ADDOPTS": "-q -k test_there_are_the_workflows_the_readme_names"})
+        passing = rehearsal.run(
+            "ci.yml", "push", push, env={"PYTEST_ADDOPTS": "-q -k test_there_are_the_workflows_the_readme_names"}
+        )
         assert passing.ok and passing.step("Tests").ok, passing.output()[-3000:]
         assert " passed" in passing.output()
         failing = rehearsal.run("ci.yml", "push", push, env={"PYTEST_ADDOPTS": "-k no_test_has_this_name"})
@@ -231,9 +267,13 @@ def test_the_backends_incident_opens_and_resolves_once_on_each_channel_across_th
     opens in job 4 (the second failed run, open_after = 2) and resolves in job 8 (the second
     passing run), and each channel hears of it once each way."""
     assert incidents_heard(ten_jobs)["backend"] == [(FAULTY_JOBS[0] + 1, "opened"), (FAULTY_JOBS[-1] + 2, "resolved")]
-    cause = "backend health /health/healthz failing [body]: failing dependencies: qdrant; expected ok == true, got false"
-    expected = [(FAULTY_JOBS[0] + 1, f"[CRITICAL] production: {cause}"),
-                (FAULTY_JOBS[-1] + 2, f"[RESOLVED] production: backend recovered (was: {cause})")]
+    cause = (
+        "backend health /health/healthz failing [body]: failing dependencies: qdrant; expected ok == true, got false"
+    )
+    expected = [
+        (FAULTY_JOBS[0] + 1, f"[CRITICAL] production: {cause}"),
+        (FAULTY_JOBS[-1] + 2, f"[RESOLVED] production: backend recovered (was: {cause})"),
+    ]
     for channel, received in ten_jobs.messages.items():
         assert [(job, title) for job, title in received if "backend" in title] == expected, channel
 
@@ -249,8 +289,9 @@ def test_the_gate_workflow_passes_a_healthy_deployment_and_fails_a_broken_one(sa
     try:
         rehearsal.commit({"targets/production.toml": production_profile()}, "the production profile (the sandbox)")
         sandbox.clear()
-        healthy = rehearsal.run("gate.yml", "workflow_dispatch", {"inputs": {"target": "production", "version": "3f2c1ab"}},
-                                env=env)
+        healthy = rehearsal.run(
+            "gate.yml", "workflow_dispatch", {"inputs": {"target": "production", "version": "3f2c1ab"}}, env=env
+        )
         assert healthy.ok and healthy.step("Gate").ok, healthy.output()[-4000:]
         [records] = list(healthy.artifacts.glob("gate-production-1-1/results/*-production.jsonl"))
         results = [json.loads(line) for line in records.read_text().splitlines()]
@@ -258,8 +299,12 @@ def test_the_gate_workflow_passes_a_healthy_deployment_and_fails_a_broken_one(sa
         assert {r["deploy_version"] for r in results} == {"3f2c1ab"}
         assert not [r for r in results if r["verdict"] not in ("pass", "skip")]
         sandbox.switch_on("backend-down")
-        broken = rehearsal.run("gate.yml", "workflow_dispatch",
-                               {"inputs": {"target": "production", "version": "3f2c1ac", "suites": "smoke"}}, env=env)
+        broken = rehearsal.run(
+            "gate.yml",
+            "workflow_dispatch",
+            {"inputs": {"target": "production", "version": "3f2c1ac", "suites": "smoke"}},
+            env=env,
+        )
         assert not broken.ok and not broken.step("Gate").ok, broken.output()[-4000:]
         assert "backend" in broken.output() and "[connect]" in broken.output()
     finally:
@@ -273,7 +318,8 @@ def test_each_channel_gets_one_opened_and_one_resolved_per_incident_across_the_j
     opened and once resolved, and the three channels heard the same messages."""
     heard = incidents_heard(ten_jobs)
     assert {check_id: [kind for _, kind in events] for check_id, events in heard.items()} == {
-        check_id: ["opened", "resolved"] for check_id in heard}, heard
+        check_id: ["opened", "resolved"] for check_id in heard
+    }, heard
     assert heard["backend"] == [(FAULTY_JOBS[0] + 1, "opened"), (FAULTY_JOBS[-1] + 2, "resolved")]
     titles = [title for _, title in ten_jobs.messages["webhook"]]
     assert [t for _, t in ten_jobs.messages["slack"]] == titles, "Slack got what the webhook got"
@@ -282,7 +328,9 @@ def test_each_channel_gets_one_opened_and_one_resolved_per_incident_across_the_j
 
 @pytest.mark.slow
 def test_no_burn_rate_alert_before_open_after(ten_jobs):
-    early = {check_id: events[0] for check_id, events in incidents_heard(ten_jobs).items() if events[0][0] <= FAULTY_JOBS[0]}
+    early = {
+        check_id: events[0] for check_id, events in incidents_heard(ten_jobs).items() if events[0][0] <= FAULTY_JOBS[0]
+    }
     assert early == {}, f"alerts opened on the first failed run (job {FAULTY_JOBS[0]}), before open_after = 2"
 
 
@@ -294,7 +342,9 @@ def test_the_status_page_the_journeys_job_builds_shows_the_same_uptime(ten_jobs)
     badge = json.loads(ten_jobs.rehearsal.data_branch("docs/badges/backend/uptime-24h.json"))
     assert badge["message"] == percent(0.6)
     page = ten_jobs.rehearsal.data_branch("docs/index.html")
-    assert page.count(f"<span class=meta>uptime 24h</span><b>{percent(0.6)}</b>") == 1  # the backend's; the others 100 %
+    assert (
+        page.count(f"<span class=meta>uptime 24h</span><b>{percent(0.6)}</b>") == 1
+    )  # the backend's; the others 100 %
     assert page.count(f"<span class=meta>uptime 24h</span><b>{percent(1.0)}</b>") == 2
 
 
@@ -332,9 +382,14 @@ def test_a_crash_is_one_incident_with_its_cause(sandbox, tmp_path):
             alerting.run(job, faults)
     finally:
         alerting.close()
-    assert [(job, m["check_id"], m["kind"]) for job, m in alerting.webhooks] == [(2, "backend", "opened"), (4, "backend", "resolved")]
-    expected = ["[CRITICAL] production: backend unreachable: connection refused; also failing: latency, tls",
-                "[RESOLVED] production: backend recovered (was: backend unreachable: connection refused)"]
+    assert [(job, m["check_id"], m["kind"]) for job, m in alerting.webhooks] == [
+        (2, "backend", "opened"),
+        (4, "backend", "resolved"),
+    ]
+    expected = [
+        "[CRITICAL] production: backend unreachable: connection refused; also failing: latency, tls",
+        "[RESOLVED] production: backend recovered (was: backend unreachable: connection refused)",
+    ]
     for channel, received in alerting.messages.items():
         assert [title for _, title in received] == expected, channel
 
@@ -343,7 +398,14 @@ def test_a_crash_is_one_incident_with_its_cause(sandbox, tmp_path):
 def test_a_new_problem_while_open_is_one_worse_update(sandbox, tmp_path):
     """Jobs 1-2 the backend's health is degraded (an incident opens), jobs 3-4 its latency breaks
     too: one "worse" update of the open incident, then, healthy in 5-6, one "resolved"."""
-    plan = {1: (FAULT,), 2: (FAULT,), 3: (FAULT, "backend-slow-health"), 4: (FAULT, "backend-slow-health"), 5: (), 6: ()}
+    plan = {
+        1: (FAULT,),
+        2: (FAULT,),
+        3: (FAULT, "backend-slow-health"),
+        4: (FAULT, "backend-slow-health"),
+        5: (),
+        6: (),
+    }
     alerting = Alerting(sandbox, tmp_path)
     try:
         for job, faults in plan.items():
@@ -364,8 +426,18 @@ def test_a_second_outage_of_the_same_service_is_opened_worse_and_resolved_as_its
     degraded (a new incident), jobs 7-8 its latency breaks too ("worse"), healthy in 9-10 (resolved).
     The earlier incident in the history must not lend the later one its place: no "resolved" in job
     7, and the later one's end is told."""
-    plan = {1: ("backend-down",), 2: ("backend-down",), 3: (), 4: (), 5: (FAULT,), 6: (FAULT,),
-            7: (FAULT, "backend-slow-health"), 8: (FAULT, "backend-slow-health"), 9: (), 10: ()}
+    plan = {
+        1: ("backend-down",),
+        2: ("backend-down",),
+        3: (),
+        4: (),
+        5: (FAULT,),
+        6: (FAULT,),
+        7: (FAULT, "backend-slow-health"),
+        8: (FAULT, "backend-slow-health"),
+        9: (),
+        10: (),
+    }
     alerting = Alerting(sandbox, tmp_path)
     try:
         for job, faults in plan.items():

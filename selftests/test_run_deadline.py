@@ -5,6 +5,7 @@ What ends the run is asserted, not a clock (bench/run_deadline.py prints the wal
 check has a record; a check the deadline cut off mid-request, and every check after it, is
 ``error [monitor]: run deadline``, never the target's timeout; a check that finished before it
 keeps its own verdict; the run exits non-zero."""
+
 from __future__ import annotations
 
 import subprocess
@@ -36,7 +37,9 @@ def with_deadline(seconds: float) -> str:
     shipped = "[run_deadline_s]\nsmoke = 180\nsecurity = 600\njourneys = 600\n"
     profile = (ROOT / "targets" / "production.example.toml").read_text()
     assert shipped in profile
-    return profile.replace(shipped, f"[run_deadline_s]\nsmoke = {seconds}\nsecurity = {seconds}\njourneys = {seconds}\n")
+    return profile.replace(
+        shipped, f"[run_deadline_s]\nsmoke = {seconds}\nsecurity = {seconds}\njourneys = {seconds}\n"
+    )
 
 
 def run_all(tmp_path: Path, url: str, *extra: str) -> tuple[subprocess.CompletedProcess, list]:
@@ -45,11 +48,33 @@ def run_all(tmp_path: Path, url: str, *extra: str) -> tuple[subprocess.Completed
     (targets / "hostile.toml").write_text(with_deadline(DEADLINE_S))
     results = tmp_path / "results.jsonl"
     proc = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "run", "all", "--target", "hostile", "--url", f"frontend={url}",
-         "--url", f"backend={url}", "--url", f"mcp={url}", "--results", str(results), "--history", "none",
-         "--no-alerts", *extra],
-        cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SLURPY_TARGETS_DIR": str(targets)},
-        capture_output=True, text=True, timeout=DEADLINE_S + 120)
+        [
+            sys.executable,
+            "-m",
+            "monitor.cli",
+            "run",
+            "all",
+            "--target",
+            "hostile",
+            "--url",
+            f"frontend={url}",
+            "--url",
+            f"backend={url}",
+            "--url",
+            f"mcp={url}",
+            "--results",
+            str(results),
+            "--history",
+            "none",
+            "--no-alerts",
+            *extra,
+        ],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SLURPY_TARGETS_DIR": str(targets)},
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S + 120,
+    )
     return proc, read_jsonl(results) if results.exists() else []
 
 
@@ -83,7 +108,9 @@ def test_a_request_the_run_deadline_cuts_is_the_monitors_not_the_targets_timeout
     probe = Probe(NetworkSettings(target="hostile", timeout_s=10, retries=2, retry_delay_s=0))
     deadline_in(0.3)
     try:
-        with pytest.raises(run_deadline.RunDeadline, match=r"run deadline: the smoke suite's .* passed while this check"):
+        with pytest.raises(
+            run_deadline.RunDeadline, match=r"run deadline: the smoke suite's .* passed while this check"
+        ):
             probe.get(hang + "/health")
     finally:
         probe.close()

@@ -3,11 +3,13 @@ secret and provokes every way one used to leak: the smoke suite and the sign-in 
 the sandbox; a failing health check that opens an incident; a webhook, a Slack webhook and a
 heartbeat whose receiver answers 404 echoing the secret path it was called on (``Cannot POST
 /hook/<secret>``, as Express does); a bearer token for the webhook; a request header from a secret
-on every request (the sandbox profile's protection bypass: probes and browser); live logging at DEBUG (httpx logs every URL it requests);
+on every request (the sandbox profile's protection bypass: probes and browser); live logging at DEBUG
+(httpx logs every URL it requests);
 a failed journey that keeps its Playwright trace (the password typed into the sign-in form); a
 step summary. Then every canary is grepped in every file the run produced (results JSONL, text
 history, SQLite with its WAL, JUnit, Allure results, the step summary, trace zips unzipped) and in
 everything it printed, and ``alerts list`` reads the delivery errors back."""
+
 from __future__ import annotations
 
 import secrets
@@ -101,31 +103,70 @@ def holding(root: Path, needle: str) -> list[str]:
 def test_no_secret_in_any_output_of_a_run_that_handles_and_provokes_them_all(sandbox, receiver, tmp_path):
     targets = tmp_path / "targets"
     targets.mkdir()
-    profile = (ROOT / "targets" / "sandbox.toml").read_text().replace(
-        "[secrets]\n", '[secrets]\nhook = "CANARY_HOOK"\nhook_token = "CANARY_HOOK_TOKEN"\nping = "CANARY_PING"\n'
-        'slack = "CANARY_SLACK"\n', 1)
+    profile = (
+        (ROOT / "targets" / "sandbox.toml")
+        .read_text()
+        .replace(
+            "[secrets]\n",
+            '[secrets]\nhook = "CANARY_HOOK"\nhook_token = "CANARY_HOOK_TOKEN"\nping = "CANARY_PING"\n'
+            'slack = "CANARY_SLACK"\n',
+            1,
+        )
+    )
     (targets / "sandbox.toml").write_text(profile + ALERTS)
     hook_secret, ping_secret = f"hook-{secrets.token_hex(12)}", f"ping-{secrets.token_hex(12)}"
     slack_secret = f"T0{secrets.token_hex(4)}/B0{secrets.token_hex(4)}/{secrets.token_hex(12)}"
     token = f"canary-token-{secrets.token_hex(12)}"
     out = tmp_path / "out"
     out.mkdir()
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox",
-           "SLURPY_TARGETS_DIR": str(targets), "CANARY_HOOK": f"{receiver.url}/hook/{hook_secret}",
-           "CANARY_HOOK_TOKEN": token, "CANARY_PING": f"{receiver.url}/ping/{ping_secret}",
-           "CANARY_SLACK": f"{receiver.url}/services/{slack_secret}",
-           "GITHUB_STEP_SUMMARY": str(out / "step-summary.md")}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        STATE_ENV: str(sandbox.state_file),
+        "SLURPY_TARGET": "sandbox",
+        "SLURPY_TARGETS_DIR": str(targets),
+        "CANARY_HOOK": f"{receiver.url}/hook/{hook_secret}",
+        "CANARY_HOOK_TOKEN": token,
+        "CANARY_PING": f"{receiver.url}/ping/{ping_secret}",
+        "CANARY_SLACK": f"{receiver.url}/services/{slack_secret}",
+        "GITHUB_STEP_SUMMARY": str(out / "step-summary.md"),
+    }
     sandbox.clear()
     sandbox.switch_on("backend-degraded")  # a failing check: an incident opens, the webhook is called
     sandbox.switch_on("chat-page-js-error")  # the sign-in journey fails: its trace (the typed password) is kept
     history = out / "history.sqlite"
     run = subprocess.run(
-        [*SLURPY_MONITOR, "run", "smoke", "journeys", "-k", "health or sign_in", "--results", str(out / "results.jsonl"),
-         "--history", str(history), "--history-dir", str(out / "text-history"), "--output", str(out / "artifacts"),
-         "--log-cli-level=DEBUG"],
-        cwd=out, env=env, capture_output=True, text=True, timeout=600)
-    listing = subprocess.run([*SLURPY_MONITOR, "alerts", "list", "--history", str(history)], cwd=out, env=env,
-                             capture_output=True, text=True, timeout=120)
+        [
+            *SLURPY_MONITOR,
+            "run",
+            "smoke",
+            "journeys",
+            "-k",
+            "health or sign_in",
+            "--results",
+            str(out / "results.jsonl"),
+            "--history",
+            str(history),
+            "--history-dir",
+            str(out / "text-history"),
+            "--output",
+            str(out / "artifacts"),
+            "--log-cli-level=DEBUG",
+        ],
+        cwd=out,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    listing = subprocess.run(
+        [*SLURPY_MONITOR, "alerts", "list", "--history", str(history)],
+        cwd=out,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     printed = run.stdout + run.stderr + listing.stdout + listing.stderr
     sandbox.clear()
 
@@ -141,11 +182,17 @@ def test_no_secret_in_any_output_of_a_run_that_handles_and_provokes_them_all(san
     assert list((out / "text-history").rglob("*.jsonl")) and list((out / "results" / "allure-results").iterdir())
 
     live = sandbox.secrets
-    canaries = {"webhook path": hook_secret, "heartbeat path": ping_secret, "webhook token": token,
-                "slack webhook path": slack_secret, "slack token alone": slack_secret.split("/")[-1],
-                "request header (the sandbox's protection bypass)": live["SLURPY_SANDBOX_PROTECTION_BYPASS"],
-                "monitor password": live["SLURPY_SANDBOX_MONITOR_PASSWORD"],
-                "admin token": live["SLURPY_SANDBOX_ADMIN_TOKEN"]}
-    leaks = {name: holding(out, value) + (["printed output"] if value in printed else [])
-             for name, value in canaries.items()}
+    canaries = {
+        "webhook path": hook_secret,
+        "heartbeat path": ping_secret,
+        "webhook token": token,
+        "slack webhook path": slack_secret,
+        "slack token alone": slack_secret.split("/")[-1],
+        "request header (the sandbox's protection bypass)": live["SLURPY_SANDBOX_PROTECTION_BYPASS"],
+        "monitor password": live["SLURPY_SANDBOX_MONITOR_PASSWORD"],
+        "admin token": live["SLURPY_SANDBOX_ADMIN_TOKEN"],
+    }
+    leaks = {
+        name: holding(out, value) + (["printed output"] if value in printed else []) for name, value in canaries.items()
+    }
     assert leaks == {name: [] for name in canaries}

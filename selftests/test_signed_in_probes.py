@@ -6,6 +6,7 @@
 * the token client signs in, refreshes, and the sandbox honours GoTrue's single-use refresh tokens;
 * no token, refresh token or password reaches output, results or kept artifacts.
 """
+
 from __future__ import annotations
 
 import httpx
@@ -25,7 +26,10 @@ RULES_START, RULES_END = SHIPPED.index("# Rate-limit probes spend"), SHIPPED.ind
 
 ONLY_ROUTE = {
     # A sign-in-first route, probed as the monitor account: the budget is the account's.
-    "signed-in": ("frontend", "/api/journal", """
+    "signed-in": (
+        "frontend",
+        "/api/journal",
+        """
 [[rate_limits]]
 service = "frontend"
 path = "/api/journal"
@@ -41,7 +45,8 @@ auth = true
 valid_body = { title = "synthetic", content = "validation probe" }
 pad_field = "content"
 wrong_types = { title = 7, content = ["x"] }
-"""),
+""",
+    ),
 }
 
 
@@ -67,26 +72,40 @@ def expected(variant: str, fault: str | None) -> dict[str, tuple[str, str]]:
 # sign-in-first one, limited per account, and a limiter that keys on a client-address header
 # instead is escaped there too.
 GUARD_FAULTS = {
-    "signed-in": [None, "frontend-rate-limit-off", "frontend-rate-limit-no-retry-after", "frontend-500-traceback",
-                  *TRUSTS_HEADER],
+    "signed-in": [
+        None,
+        "frontend-rate-limit-off",
+        "frontend-rate-limit-no-retry-after",
+        "frontend-500-traceback",
+        *TRUSTS_HEADER,
+    ],
 }
-CASES = [(variant, workers, fault) for variant, faults in GUARD_FAULTS.items() for workers in (0, 2) for fault in faults]
+CASES = [
+    (variant, workers, fault) for variant, faults in GUARD_FAULTS.items() for workers in (0, 2) for fault in faults
+]
 
 
-@pytest.mark.parametrize("variant,workers,fault", CASES,
-                         ids=[f"{v}-{'n2' if w else 'serial'}-{f or 'healthy'}" for v, w, f in CASES])
+@pytest.mark.parametrize(
+    "variant,workers,fault", CASES, ids=[f"{v}-{'n2' if w else 'serial'}-{f or 'healthy'}" for v, w, f in CASES]
+)
 def test_validation_and_rate_limit_sharing_the_only_post_route(sandbox, tmp_path, variant, workers, fault):
     sandbox.clear()
     if fault:
         sandbox.switch_on(fault)
-    env = {STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox",
-           "SLURPY_TARGETS_DIR": str(profile_dir(tmp_path, ONLY_ROUTE[variant][2]))}
-    run = run_suite(GUARD_TESTS[0], tmp_path / "r.jsonl", GUARD_TESTS[1], *(["-n", str(workers)] if workers else []),
-                    env=env)
+    env = {
+        STATE_ENV: str(sandbox.state_file),
+        "SLURPY_TARGET": "sandbox",
+        "SLURPY_TARGETS_DIR": str(profile_dir(tmp_path, ONLY_ROUTE[variant][2])),
+    }
+    run = run_suite(
+        GUARD_TESTS[0], tmp_path / "r.jsonl", GUARD_TESTS[1], *(["-n", str(workers)] if workers else []), env=env
+    )
     assert len(run.results) == 2, run.output
     assert run.not_passing() == expected(variant, fault), run.output
     for check_id in expected(variant, fault):
-        assert all(words in run.results[check_id].message for words in FAULTS[fault].says), run.results[check_id].message
+        assert all(words in run.results[check_id].message for words in FAULTS[fault].says), run.results[
+            check_id
+        ].message
     assert_no_credentials(sandbox, run)
 
 
@@ -99,17 +118,23 @@ def assert_no_credentials(sandbox, run) -> None:
 def test_an_anonymous_probe_of_a_sign_in_first_route_is_inconclusive_and_says_what_to_fix(sandbox, tmp_path):
     sandbox.clear()
     anonymous = ONLY_ROUTE["signed-in"][2].replace("auth = true\n", "")
-    env = {STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox",
-           "SLURPY_TARGETS_DIR": str(profile_dir(tmp_path, anonymous))}
+    env = {
+        STATE_ENV: str(sandbox.state_file),
+        "SLURPY_TARGET": "sandbox",
+        "SLURPY_TARGETS_DIR": str(profile_dir(tmp_path, anonymous)),
+    }
     run = run_suite(GUARD_TESTS[0], tmp_path / "r.jsonl", GUARD_TESTS[1], env=env)
     fix = "this route needs a signed-in probe (set auth = true and [auth] in the profile)"
     assert {r.id: (r.verdict.value, r.category.value) for r in run.results.values()} == {
         "rate_limit:frontend:POST /api/journal": ("error", "monitor"),
-        "validation:frontend:POST /api/journal": ("error", "monitor")}, run.output
+        "validation:frontend:POST /api/journal": ("error", "monitor"),
+    }, run.output
     assert run.results["validation:frontend:POST /api/journal"].message.endswith(
-        'POST /api/journal answered 401 {"error":"Unauthorized"} to every probe: ' + fix)
+        'POST /api/journal answered 401 {"error":"Unauthorized"} to every probe: ' + fix
+    )
     assert run.results["rate_limit:frontend:POST /api/journal"].message.endswith(
-        'POST /api/journal answered 401 {"error":"Unauthorized"} to the first request: ' + fix)
+        'POST /api/journal answered 401 {"error":"Unauthorized"} to the first request: ' + fix
+    )
     assert sandbox.traffic()["tagged"] == 1 + 3, "an inconclusive rate-limit probe must stop at its first answer"
 
 
@@ -125,12 +150,19 @@ def test_the_token_client_signs_in_and_refreshes_and_the_route_takes_its_tokens(
     sandbox.clear()
     profile, secrets = sandbox.live_profile(load_profile("sandbox")), sandbox.secrets
     settings, clock = NetworkSettings.from_profile(profile), Clock()
-    grant = SupabasePasswordGrant(Probe(settings), profile.auth.supabase_url, secrets["SLURPY_SANDBOX_SUPABASE_ANON_KEY"],
-                                  secrets["SLURPY_SANDBOX_MONITOR_EMAIL"], secrets["SLURPY_SANDBOX_MONITOR_PASSWORD"],
-                                  clock=clock)
+    grant = SupabasePasswordGrant(
+        Probe(settings),
+        profile.auth.supabase_url,
+        secrets["SLURPY_SANDBOX_SUPABASE_ANON_KEY"],
+        secrets["SLURPY_SANDBOX_MONITOR_EMAIL"],
+        secrets["SLURPY_SANDBOX_MONITOR_PASSWORD"],
+        clock=clock,
+    )
     journal = profile.services["frontend"].url("/api/journal")
     signed_in = Probe(settings, session=lambda: {"Authorization": f"Bearer {grant.token()}"})
-    assert signed_in.request("POST", journal, json={}).response.status_code == 400  # past sign-in: the schema refused it
+    assert (
+        signed_in.request("POST", journal, json={}).response.status_code == 400
+    )  # past sign-in: the schema refused it
     clock.now = 3600  # the token's hour is up
     assert signed_in.request("POST", journal, json={}).response.status_code == 400
     assert grant.grants == ["password", "refresh_token"]
@@ -143,12 +175,19 @@ def test_the_token_client_signs_in_and_refreshes_and_the_route_takes_its_tokens(
 def test_the_sandbox_spends_a_refresh_token_once_as_gotrue_does(sandbox):
     profile, secrets = sandbox.live_profile(load_profile("sandbox")), sandbox.secrets
     token_url = f"{profile.auth.supabase_url}/auth/v1/token"
-    with httpx.Client(verify=trust_context(profile.tls.ca_bundle), trust_env=False,
-                      headers={"apikey": secrets["SLURPY_SANDBOX_SUPABASE_ANON_KEY"],
-                               "X-Synthetic-Monitor": "selftest"}) as client:
-        session = client.post(token_url, params={"grant_type": "password"},
-                              json={"email": secrets["SLURPY_SANDBOX_MONITOR_EMAIL"],
-                                    "password": secrets["SLURPY_SANDBOX_MONITOR_PASSWORD"]}).json()
+    with httpx.Client(
+        verify=trust_context(profile.tls.ca_bundle),
+        trust_env=False,
+        headers={"apikey": secrets["SLURPY_SANDBOX_SUPABASE_ANON_KEY"], "X-Synthetic-Monitor": "selftest"},
+    ) as client:
+        session = client.post(
+            token_url,
+            params={"grant_type": "password"},
+            json={
+                "email": secrets["SLURPY_SANDBOX_MONITOR_EMAIL"],
+                "password": secrets["SLURPY_SANDBOX_MONITOR_PASSWORD"],
+            },
+        ).json()
         assert {"access_token", "expires_in", "refresh_token", "user"} <= set(session)
         refresh = {"refresh_token": session["refresh_token"]}
         assert client.post(token_url, params={"grant_type": "refresh_token"}, json=refresh).status_code == 200
@@ -163,8 +202,11 @@ def test_a_refused_sign_in_makes_each_signed_in_check_inconclusive_and_says_why(
     wrong = "not-the-monitor-password-1"
     env = {STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", "SLURPY_SANDBOX_MONITOR_PASSWORD": wrong}
     run = run_suite(GUARD_TESTS[0], tmp_path / "r.jsonl", GUARD_TESTS[1], env=env)
-    signed_in = {case.id for case in catalogue(load_profile("sandbox"))
-                 if case.auth and case.kind in ("rate_limit", "validation")}
+    signed_in = {
+        case.id
+        for case in catalogue(load_profile("sandbox"))
+        if case.auth and case.kind in ("rate_limit", "validation")
+    }
     assert signed_in and signed_in <= set(run.results), run.output
     for check_id, result in run.results.items():
         if check_id in signed_in:

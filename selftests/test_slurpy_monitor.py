@@ -2,6 +2,7 @@
 the history, JUnit XML, Allure results and the step summary; it gives the same records as
 plain pytest; and ten scheduled runs with faults switched between them, one run missed, leave a
 history whose records, verdicts, versions and gaps are what happened."""
+
 from __future__ import annotations
 
 import json
@@ -29,12 +30,24 @@ SLURPY_MONITOR = Path(sys.executable).parent / "slurpy-monitor"
 def slurpy_monitor(sandbox, cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     cwd.mkdir(parents=True, exist_ok=True)
     environment = {**os.environ, STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox", **(env or {})}
-    for name in ("GITHUB_STEP_SUMMARY", "SLURPY_HISTORY", "SLURPY_HISTORY_DIR", "SLURPY_SCHEDULE",
-                 "SLURPY_DEPLOY_VERSION"):
+    for name in (
+        "GITHUB_STEP_SUMMARY",
+        "SLURPY_HISTORY",
+        "SLURPY_HISTORY_DIR",
+        "SLURPY_SCHEDULE",
+        "SLURPY_DEPLOY_VERSION",
+    ):
         if name not in (env or {}):
             environment.pop(name, None)
-    return subprocess.run([str(SLURPY_MONITOR), *args], cwd=cwd, env=environment, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=300)
+    return subprocess.run(
+        [str(SLURPY_MONITOR), *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
 
 
 def records(cwd: Path):
@@ -46,8 +59,9 @@ def records(cwd: Path):
 def test_each_suite_writes_records_history_junit_allure_and_the_step_summary(sandbox, tmp_path, suite):
     sandbox.clear()
     summary = tmp_path / "summary.md"
-    done = slurpy_monitor(sandbox, tmp_path, "run", suite, "--deploy-version", "v7",
-                          env={"GITHUB_STEP_SUMMARY": str(summary)})
+    done = slurpy_monitor(
+        sandbox, tmp_path, "run", suite, "--deploy-version", "v7", env={"GITHUB_STEP_SUMMARY": str(summary)}
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     made = records(tmp_path)
     assert made and {r.suite for r in made} == {suite} and {r.deploy_version for r in made} == {"v7"}
@@ -70,8 +84,11 @@ def test_the_scheduler_and_a_developer_get_the_same_records(sandbox, tmp_path):
     sandbox.clear()
     scheduled = slurpy_monitor(sandbox, tmp_path / "scheduler", "run", "smoke")
     assert scheduled.returncode == 0, scheduled.stdout[-3000:]
-    by_hand = run_suite("tests/smoke", tmp_path / "developer.jsonl",
-                        env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
+    by_hand = run_suite(
+        "tests/smoke",
+        tmp_path / "developer.jsonl",
+        env={STATE_ENV: str(sandbox.state_file), "SLURPY_TARGET": "sandbox"},
+    )
 
     def shape(results):
         return sorted((r.id, r.verdict.value, r.category, r.suite, r.service, r.path) for r in results)
@@ -85,8 +102,11 @@ def test_a_failed_journey_carries_its_scrubbed_trace_and_screenshot_into_allure(
     done = slurpy_monitor(sandbox, tmp_path, "run", "journeys")
     assert done.returncode == 1, done.stdout[-3000:]
     allure = tmp_path / "results" / "allure-results"
-    payment = [json.loads(p.read_text()) for p in allure.glob("*-result.json")
-               if json.loads(p.read_text())["name"] == "journey:frontend:payment"]  # named by its check id
+    payment = [
+        json.loads(p.read_text())
+        for p in allure.glob("*-result.json")
+        if json.loads(p.read_text())["name"] == "journey:frontend:payment"
+    ]  # named by its check id
     [failed] = [r for r in payment if r["status"] == "failed"]
     attached = {a["name"] for a in failed.get("attachments", [])}
     assert "trace.zip" in attached, attached
@@ -98,9 +118,18 @@ def test_a_failed_journey_carries_its_scrubbed_trace_and_screenshot_into_allure(
 
 CRON = "*/5 * * * *"
 # slot -> (faults switched on for that run, deploy version); slot 6 is the run GitHub dropped
-PLAN = {0: ({}, "v1"), 1: ({}, "v1"), 2: ({"backend-degraded"}, "v1"), 3: ({"backend-degraded"}, "v1"),
-        4: ({}, "v2"), 5: ({}, "v2"), 7: ({"mcp-down"}, "v2"), 8: ({}, "v3"), 9: ({}, "v3"),
-        10: ({"frontend-health-5xx"}, "v3")}
+PLAN = {
+    0: ({}, "v1"),
+    1: ({}, "v1"),
+    2: ({"backend-degraded"}, "v1"),
+    3: ({"backend-degraded"}, "v1"),
+    4: ({}, "v2"),
+    5: ({}, "v2"),
+    7: ({"mcp-down"}, "v2"),
+    8: ({}, "v3"),
+    9: ({}, "v3"),
+    10: ({"frontend-health-5xx"}, "v3"),
+}
 BASE = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 # The sandbox, like Slurpy's contract, reports no version: a run given one says it compared none.
 NO_VERSION_SOURCE = {"version": ("skip", None)}
@@ -113,8 +142,20 @@ def test_ten_scheduled_runs_and_a_missed_one_leave_a_history_that_matches(sandbo
         sandbox.clear()
         for fault in faults:
             sandbox.switch_on(fault)
-        done = slurpy_monitor(sandbox, tmp_path / f"run{slot}", "run", "smoke", "--history", str(history),
-                              "--history-dir", str(text), "--schedule", CRON, "--deploy-version", version)
+        done = slurpy_monitor(
+            sandbox,
+            tmp_path / f"run{slot}",
+            "run",
+            "smoke",
+            "--history",
+            str(history),
+            "--history-dir",
+            str(text),
+            "--schedule",
+            CRON,
+            "--deploy-version",
+            version,
+        )
         assert done.returncode == (1 if faults else 0), done.stdout[-3000:]
         [run_ids[slot]] = {r.run_id for r in records(tmp_path / f"run{slot}")}
 
@@ -142,10 +183,12 @@ def test_ten_scheduled_runs_and_a_missed_one_leave_a_history_that_matches(sandbo
             assert {r.id: (r.verdict.value, r.category) for r in kept if r.verdict.value != "pass"} == expected
             assert {r.deploy_version for r in kept} == {version}
             assert [r.to_dict() for r in live.results(run_ids[slot])] == [
-                {**r.to_dict(), "time": live_time} for r, live_time in
-                zip(kept, [x.time for x in live.results(run_ids[slot])], strict=False)]
+                {**r.to_dict(), "time": live_time}
+                for r, live_time in zip(kept, [x.time for x in live.results(run_ids[slot])], strict=False)
+            ]
         slots = store.timeline("sandbox", "smoke", now=BASE + timedelta(minutes=5 * 11))
     assert [(int((s.start - BASE).total_seconds() // 300), s.status) for s in slots] == [
         (slot, Status.UNKNOWN if slot not in PLAN else Status.DOWN if PLAN[slot][0] else Status.UP)
-        for slot in range(11)]
+        for slot in range(11)
+    ]
     assert [s.run_ids for s in slots if s.status is Status.UNKNOWN] == [[]]

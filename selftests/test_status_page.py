@@ -4,6 +4,7 @@ frontend never ran, mcp is down), shows incidents as people read them (one each,
 cause in words, people's updates, an anchor) and maintenance windows ahead and on the bars,
 keeps chart labels readable on a phone (measured from the SVG), has no serious or critical
 axe-core violation, and leaks no internal URL. The screenshots are kept in results/artifacts/."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,16 @@ from selftests.unit.test_slo import NOON, POLICY, scripted
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "results" / "artifacts"
 DEBIAN_CHROMIUM = ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 MIN_LABEL_PX = 11
 BACKEND_NOTE = """# API errors after a database failover
@@ -52,24 +61,57 @@ def history():
     and for the mcp service a one-run blip at 10:20 and a fault that is still on at the end (so
     one card is down with an open incident)."""
     rows = scripted()
-    earlier = [o._replace(run_id=o.run_id + "-old", started=o.started - timedelta(days=9),
-                          time=o.time - timedelta(days=9), verdict="pass", category=None) for o in rows]
-    def mcp_down(o) -> bool:  # a one-run blip at 10:20, and down from 11:40 on
-        return o.check == "health" and (o.started.hour, o.started.minute // 5) in ((10, 4), (11, 8), (11, 9), (11, 10), (11, 11))
+    earlier = [
+        o._replace(
+            run_id=o.run_id + "-old",
+            started=o.started - timedelta(days=9),
+            time=o.time - timedelta(days=9),
+            verdict="pass",
+            category=None,
+        )
+        for o in rows
+    ]
 
-    mcp = [o._replace(service="mcp", check_id=o.check_id.replace("backend", "mcp"), verdict="fail" if mcp_down(o) else "pass",
-                      category="connect" if mcp_down(o) else None) for o in rows]
-    fixed = [o._replace(deploy_version="3f2c1ab") if o.started.hour == 11 and o.started.minute >= 25 else o for o in rows]
+    def mcp_down(o) -> bool:  # a one-run blip at 10:20, and down from 11:40 on
+        return o.check == "health" and (o.started.hour, o.started.minute // 5) in (
+            (10, 4),
+            (11, 8),
+            (11, 9),
+            (11, 10),
+            (11, 11),
+        )
+
+    mcp = [
+        o._replace(
+            service="mcp",
+            check_id=o.check_id.replace("backend", "mcp"),
+            verdict="fail" if mcp_down(o) else "pass",
+            category="connect" if mcp_down(o) else None,
+        )
+        for o in rows
+    ]
+    fixed = [
+        o._replace(deploy_version="3f2c1ab") if o.started.hour == 11 and o.started.minute >= 25 else o for o in rows
+    ]
     return earlier + fixed + mcp  # a post-deploy gate's runs from 11:25 carry the version it deployed
 
 
 def page_profile():
     """production.example with a past maintenance window on backend and one ahead for all."""
     profile = load_profile("production.example")
-    alerts = AlertPolicy.model_validate({"maintenance": [
-        {"start": "2026-03-05T02:00:00Z", "end": "2026-03-05T03:00:00Z", "checks": ["*:backend*"],
-         "reason": "database upgrade"},
-        {"start": "2026-03-12T02:00:00Z", "end": "2026-03-12T04:00:00Z", "reason": "Supabase maintenance"}]})
+    alerts = AlertPolicy.model_validate(
+        {
+            "maintenance": [
+                {
+                    "start": "2026-03-05T02:00:00Z",
+                    "end": "2026-03-05T03:00:00Z",
+                    "checks": ["*:backend*"],
+                    "reason": "database upgrade",
+                },
+                {"start": "2026-03-12T02:00:00Z", "end": "2026-03-12T04:00:00Z", "reason": "Supabase maintenance"},
+            ]
+        }
+    )
     return profile.model_copy(update={"alerts": alerts})
 
 
@@ -122,7 +164,9 @@ LABEL_SIZES = """() => [...document.querySelectorAll('.chart svg text')]
 def test_the_page_tells_the_story_of_the_history(chromium, page_file):
     page, problems = open_page(chromium, page_file, *WIDTHS["desktop"])
     assert page.locator("#overall").inner_text() == "A service is down"
-    states = {s.get_attribute("data-service"): s.get_attribute("data-state") for s in page.locator("section.service").all()}
+    states = {
+        s.get_attribute("data-service"): s.get_attribute("data-state") for s in page.locator("section.service").all()
+    }
     assert states == {"frontend": "unknown", "backend": "up", "mcp": "down"}
     backend = page.locator('section[data-service="backend"]')
     # 5700 s up of 6900 s known in the last 30 days (the earlier day adds 23 runs all up: 6900 more).
@@ -132,8 +176,7 @@ def test_the_page_tells_the_story_of_the_history(chromium, page_file):
     # Today: 00:00-10:00 nobody ran (the 9-day gap) and the 11:15 slot: 10 h 05 min unknown.
     assert cells.nth(89).get_attribute("title") == "2026-03-10: 82.61 % up of 1 h 55 min observed, 10 h 05 min unknown"
     # 9 days ago: 10:00-12:00 up but for the same dropped 11:15 run; 12:00-24:00 unknown.
-    assert cells.nth(80).get_attribute("title") == \
-        "2026-03-01: 100.00 % up of 1 h 55 min observed, 12 h 05 min unknown"
+    assert cells.nth(80).get_attribute("title") == "2026-03-01: 100.00 % up of 1 h 55 min observed, 12 h 05 min unknown"
     assert cells.nth(0).get_attribute("title").endswith("no data")
     chart = backend.locator(".chart svg:visible")  # one drawn for this width, one for a phone
     assert chart.count() == 1 and "threshold 500 ms" in chart.text_content()
@@ -148,7 +191,9 @@ def test_the_page_tells_the_story_of_the_history(chromium, page_file):
     assert "19 min so far" in mcp.inner_text()
     outage = page.locator("article#backend-20260310T1100Z")  # 11:00:30-11:25:30
     assert outage.locator("h3").inner_text() == "API errors after a database failover"
-    assert "25 min" in outage.inner_text() and "Cause: answered with an error status; also too slow" in outage.inner_text()
+    assert (
+        "25 min" in outage.inner_text() and "Cause: answered with an error status; also too slow" in outage.inner_text()
+    )
     assert outage.locator(".updates li b").all_inner_texts() == ["Resolved", "Identified", "Investigating"]
     assert outage.locator("h3 a").get_attribute("href") == "#backend-20260310T1100Z"
     assert "Some users cannot sign in" in page.locator("article#frontend-20260310T0920Z").inner_text()
@@ -186,8 +231,11 @@ def test_the_page_leaks_no_private_url_or_message(page_file):
 def test_no_serious_or_critical_accessibility_violation(chromium, page_file, size):
     page, problems = open_page(chromium, page_file, *WIDTHS[size])
     found = Axe().run(page).response["violations"]
-    serious = [f"{v['id']} ({v['impact']}): {v['help']}: {[n['target'] for n in v['nodes']][:3]}"
-               for v in found if v["impact"] in ("serious", "critical")]
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']}: {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
     assert serious == [], "\n".join(serious)
     assert problems == []
 
@@ -210,8 +258,10 @@ def test_both_measures_can_fail(chromium, page_file):
     page, _ = open_page(chromium, page_file, *WIDTHS["phone"])
     page.add_style_tag(content=".chart .wide{display:block!important}.chart .narrow{display:none!important}")
     assert min(px for _, px in page.evaluate(LABEL_SIZES)) < 8
-    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', "
-                  "'<p style=\"color:#ddd;background:#fff\">faint words</p>')")
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend', "
+        "'<p style=\"color:#ddd;background:#fff\">faint words</p>')"
+    )
     found = {v["id"]: v["impact"] for v in Axe().run(page).response["violations"]}
     assert found.get("color-contrast") == "serious", found
 

@@ -1,5 +1,6 @@
 """A profile pointing where nothing listens: failed checks with category connect, inside the
 timeout, and no traceback spam."""
+
 import socket
 
 from suite_runner import run_suite
@@ -14,10 +15,18 @@ def free_port() -> int:
 def test_nothing_listening_fails_with_connect_and_no_traceback(sandbox, tmp_path):
     sandbox.clear()
     url = f"https://127.0.0.1:{free_port()}"
-    run = run_suite("tests/smoke", tmp_path / "r.jsonl", "--url", f"backend={url}",
-                    env={"SLURPY_SANDBOX_STATE": str(sandbox.state_file), "SLURPY_TARGET": "sandbox"})
-    assert run.not_passing() == {"health:backend:/health/healthz": ("fail", "connect"),
-                                 "latency:backend": ("fail", "connect"), "tls:backend": ("fail", "connect")}
+    run = run_suite(
+        "tests/smoke",
+        tmp_path / "r.jsonl",
+        "--url",
+        f"backend={url}",
+        env={"SLURPY_SANDBOX_STATE": str(sandbox.state_file), "SLURPY_TARGET": "sandbox"},
+    )
+    assert run.not_passing() == {
+        "health:backend:/health/healthz": ("fail", "connect"),
+        "latency:backend": ("fail", "connect"),
+        "tls:backend": ("fail", "connect"),
+    }
     for result in run.results.values():
         if result.service == "backend":
             assert url in result.message and "Connection refused" in result.message

@@ -4,6 +4,7 @@
 ``Sandbox.attach()`` joins one that is already running (started by hand, by the pytest
 controller for its xdist workers, or by the project's own tests).
 """
+
 from __future__ import annotations
 
 import json
@@ -73,7 +74,9 @@ class Sandbox:
         the user pointed elsewhere), its CA, its outbox as the test inbox, and its frontend as the
         Supabase Auth that ``[auth]`` signs in with."""
         # A --url naming this sandbox's own service (a rehearsed deploy reports its URL) points nowhere else.
-        keep = {name for name in keep if name in profile.services and profile.services[name].base_url != self.urls.get(name)}
+        keep = {
+            name for name in keep if name in profile.services and profile.services[name].base_url != self.urls.get(name)
+        }
         services = {}
         for name, spec in profile.services.items():
             if name in keep or name not in self.urls:
@@ -86,12 +89,14 @@ class Sandbox:
         auth = profile.auth
         if auth.method == "supabase-password" and "frontend" not in keep and "frontend" in self.urls:
             auth = auth.model_copy(update={"supabase_url": self.urls["frontend"]})
-        return profile.model_copy(update={
-            "services": services,
-            "auth": auth,
-            "tls": profile.tls.model_copy(update={"ca_bundle": self.ca_bundle}),
-            "journeys": profile.journeys.model_copy(update={"inbox_url": self.state.get("inbox_url")}),
-        })
+        return profile.model_copy(
+            update={
+                "services": services,
+                "auth": auth,
+                "tls": profile.tls.model_copy(update={"ca_bundle": self.ca_bundle}),
+                "journeys": profile.journeys.model_copy(update={"inbox_url": self.state.get("inbox_url")}),
+            }
+        )
 
     def export(self) -> None:
         """Let child processes (xdist workers, nested pytest runs) attach to this sandbox."""
@@ -119,9 +124,12 @@ class Sandbox:
     def test_accounts(self) -> list[str]:
         """Synthetic accounts the sandbox still holds (through its own test-account API)."""
         token = self.state["secrets"]["SLURPY_SANDBOX_ADMIN_TOKEN"]
-        answer = httpx.get(self.urls["frontend"] + "/api/test-accounts", verify=ssl.create_default_context(cafile=self.ca_bundle),
-                           trust_env=False,
-                           headers={"Authorization": f"Bearer {token}", "X-Synthetic-Monitor": "selftest"})
+        answer = httpx.get(
+            self.urls["frontend"] + "/api/test-accounts",
+            verify=ssl.create_default_context(cafile=self.ca_bundle),
+            trust_env=False,
+            headers={"Authorization": f"Bearer {token}", "X-Synthetic-Monitor": "selftest"},
+        )
         answer.raise_for_status()
         return answer.json()["accounts"]
 

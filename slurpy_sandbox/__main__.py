@@ -1,4 +1,5 @@
 """``slurpy-sandbox``: run the sandbox by hand, list faults, switch them on a running sandbox."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the sandbox until Ctrl-C")
     serve.add_argument("--state-file", type=Path, default=DEFAULT_STATE)
-    serve.add_argument("--fault", action="append", default=[], metavar="NAME[:key=value,...]",
-                       help="switch a fault on from the start (repeatable)")
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME[:key=value,...]",
+        help="switch a fault on from the start (repeatable)",
+    )
     sub.add_parser("faults", help="list the fault registry")
     for verb in ("on", "off"):
         cmd = sub.add_parser(verb, help=f"switch a fault {verb} on the running sandbox")
@@ -36,8 +42,11 @@ def main(argv: list[str] | None = None) -> int:
             faults = [parse_fault_option(f) for f in args.fault]
             args.state_file.parent.mkdir(parents=True, exist_ok=True)
             if args.state_file == DEFAULT_STATE:
-                print(f"sandbox starting; state in {args.state_file} (export {STATE_ENV}={args.state_file} "
-                      "to point pytest at it)", flush=True)
+                print(
+                    f"sandbox starting; state in {args.state_file} (export {STATE_ENV}={args.state_file} "
+                    "to point pytest at it)",
+                    flush=True,
+                )
             run(args.state_file, faults)
             return 0
         if args.command == "faults":
@@ -50,8 +59,12 @@ def main(argv: list[str] | None = None) -> int:
             sandbox.switch_on(name, **params) if args.command == "on" else sandbox.switch_off(name)
         elif args.command == "clear":
             sandbox.clear()
-        print(json.dumps({"services": sandbox.urls, "ca_bundle": sandbox.ca_bundle,
-                          "active": sandbox.faults()["active"]}, indent=2))
+        print(
+            json.dumps(
+                {"services": sandbox.urls, "ca_bundle": sandbox.ca_bundle, "active": sandbox.faults()["active"]},
+                indent=2,
+            )
+        )
         return 0
     except (SandboxError, UnknownFault) as exc:
         print(f"slurpy-sandbox: {exc}", file=sys.stderr)

@@ -3,6 +3,7 @@
 Each fault hook breaks one observable behaviour the way real deployments break it; which
 fault breaks what is listed in ``faults.py``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,10 +44,14 @@ DEV_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000", "https://localh
 BACKEND_ORIGINS = [*FRONTEND_ORIGINS, "http://localhost:3000"]
 MCP_ORIGINS = ["https://your-domain.com"]
 # The write routes the frontend wraps in its CORS route wrapper; nothing else carries CORS headers.
-CORS_ROUTES = {("POST", path) for path in ("/api/proxy-chat", "/api/proxy-chat-stream", "/api/journal",
-                                           "/api/stripe/create-session")}
-PREFLIGHT_ALLOWS = {"Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
-                    "Access-Control-Allow-Headers": "content-type,authorization,x-csrf"}
+CORS_ROUTES = {
+    ("POST", path)
+    for path in ("/api/proxy-chat", "/api/proxy-chat-stream", "/api/journal", "/api/stripe/create-session")
+}
+PREFLIGHT_ALLOWS = {
+    "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
+    "Access-Control-Allow-Headers": "content-type,authorization,x-csrf",
+}
 
 # next.config.mjs's headers (the operations guide's): on every answer, and all that preflights and
 # redirects get, because the middleware that sets the rest does not pass those through.
@@ -58,20 +63,24 @@ CONFIG_HEADERS = {
     "X-XSS-Protection": "1; mode=block",
     "Referrer-Policy": "origin-when-cross-origin",
 }
-CSP = ("default-src 'none'; base-uri 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data: blob:; font-src 'self'; connect-src 'self' https://*.supabase.co https://api.openai.com "
-       "https://*.qdrant.io https://*.stripe.com; frame-src https://*.stripe.com; worker-src 'self' blob:; "
-       "media-src 'self' blob:; object-src 'none'; frame-ancestors 'none'; upgrade-insecure-requests")
+CSP = (
+    "default-src 'none'; base-uri 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self' https://*.supabase.co https://api.openai.com "
+    "https://*.qdrant.io https://*.stripe.com; frame-src https://*.stripe.com; worker-src 'self' blob:; "
+    "media-src 'self' blob:; object-src 'none'; frame-ancestors 'none'; upgrade-insecure-requests"
+)
 
 
 def middleware_headers(nonce: str) -> dict[str, str]:
     """What the real app's middleware sends on the answers it passes through, over next.config's."""
-    return {**CONFIG_HEADERS,
-            "Strict-Transport-Security": "max-age=31536000; includeSubDomains; preload",
-            "X-Frame-Options": "DENY",
-            "Referrer-Policy": "strict-origin-when-cross-origin",
-            "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-            "Content-Security-Policy": CSP.format(nonce=nonce)}
+    return {
+        **CONFIG_HEADERS,
+        "Strict-Transport-Security": "max-age=31536000; includeSubDomains; preload",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+        "Content-Security-Policy": CSP.format(nonce=nonce),
+    }
 
 
 # The frontend's scripts as a Next.js build lays them out: the main bundle imports a settings chunk
@@ -91,8 +100,9 @@ WRITE_ROUTES = {
     "/api/proxy-chat": WriteRoute(valid_chat, limit=60),
     "/api/stripe/create-session": WriteRoute(valid_checkout, limit=10),
     "/api/journal": WriteRoute(valid_journal, limit=20),
-    "/api/safety/events": WriteRoute(valid_safety_event, public=True, max_body=16 * 1024,
-                                     invalid="Invalid safety event"),
+    "/api/safety/events": WriteRoute(
+        valid_safety_event, public=True, max_body=16 * 1024, invalid="Invalid safety event"
+    ),
 }
 
 
@@ -139,6 +149,7 @@ def _broken_health(faults: FaultState, service: str) -> Response | None:
 
         return StreamingResponse(drip(), media_type="application/json")
     if faults.is_on(f"{service}-health-endless-body"):
+
         async def endless():
             yield b'{"status": "ok", "padding": "'
             while True:
@@ -160,19 +171,28 @@ class _CutOff(Response):
 
 
 PAGES = {  # path -> (title, body, page script)
-    "/": ("Slurpy", "<h1>Slurpy</h1><p>Your AI companion.</p><a href=/sign-in>Sign in</a> <a href=/sign-up>Sign up</a>",
-          None),
-    "/sign-in": ("Sign in", "<h1>Sign in</h1><form><label for=identifier>Email</label>"
-                            "<input id=identifier name=identifier type=email autocomplete=username>"
-                            "<label for=password>Password</label><input id=password name=password type=password>"
-                            "<button type=submit>Sign in</button></form>", "sign-in"),
+    "/": (
+        "Slurpy",
+        "<h1>Slurpy</h1><p>Your AI companion.</p><a href=/sign-in>Sign in</a> <a href=/sign-up>Sign up</a>",
+        None,
+    ),
+    "/sign-in": (
+        "Sign in",
+        "<h1>Sign in</h1><form><label for=identifier>Email</label>"
+        "<input id=identifier name=identifier type=email autocomplete=username>"
+        "<label for=password>Password</label><input id=password name=password type=password>"
+        "<button type=submit>Sign in</button></form>",
+        "sign-in",
+    ),
 }
 
 
 def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     guard = Guard(faults, env.tokens, FRONTEND_ORIGINS)
-    web.install(app, faults, env, guard, WRITE_ROUTES)  # first, so the layers below (CORS, headers) wrap its answers too
+    web.install(
+        app, faults, env, guard, WRITE_ROUTES
+    )  # first, so the layers below (CORS, headers) wrap its answers too
     gotrue.install(app, env.tokens, PUBLIC_CONFIG["supabaseAnonKey"])
     bad_instance = _BadInstance(faults)  # the load suite's failing-fraction fault: one bad instance behind the balancer
 
@@ -199,11 +219,19 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     # own call: neither is behind the preview's protection.
     @app.middleware("http")
     async def deployment_protection(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if (faults.is_on("frontend-requires-protection-header")
-                and not request.url.path.startswith(("/auth/v1/", "/api/stripe/webhook"))
-                and not secrets.compare_digest(request.headers.get(PROTECTION_HEADER, "").encode(), env.protection_bypass.encode())):
-            return HTMLResponse("<!doctype html><title>Authentication Required</title><p>Vercel Authentication: this "
-                                "deployment is protected.</p>", status_code=401, headers={"Server": "Vercel"})
+        if (
+            faults.is_on("frontend-requires-protection-header")
+            and not request.url.path.startswith(("/auth/v1/", "/api/stripe/webhook"))
+            and not secrets.compare_digest(
+                request.headers.get(PROTECTION_HEADER, "").encode(), env.protection_bypass.encode()
+            )
+        ):
+            return HTMLResponse(
+                "<!doctype html><title>Authentication Required</title><p>Vercel Authentication: this "
+                "deployment is protected.</p>",
+                status_code=401,
+                headers={"Server": "Vercel"},
+            )
         return await call_next(request)
 
     @app.get("/api/health")
@@ -234,7 +262,9 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     @app.get("/health")
     async def liveness() -> Response:
         await _health_delay(faults, "frontend")
-        return PlainTextResponse("ok", headers={"Cache-Control": "no-store, no-cache, must-revalidate, proxy-revalidate"})
+        return PlainTextResponse(
+            "ok", headers={"Cache-Control": "no-store, no-cache, must-revalidate, proxy-revalidate"}
+        )
 
     for path, (title, body, script) in PAGES.items():
         app.add_api_route(path, _page_route(faults, path, title, body, script), methods=["GET"])
@@ -244,10 +274,12 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
         config = dict(PUBLIC_CONFIG)
         if faults.is_on("frontend-leaks-stripe-secret"):
             config["stripeSecretKey"] = PLANTED["stripe"]
-        script = (f"(()=>{{window.__SLURPY_CONFIG__={json.dumps(config)};"
-                  "document.documentElement.dataset.ready='1';})();\n"
-                  f"window.__slurpySettings=()=>import(\"{CHUNKS_PATH}{SETTINGS_CHUNK}\");\n"
-                  "//# sourceMappingURL=main-app.js.map\n")
+        script = (
+            f"(()=>{{window.__SLURPY_CONFIG__={json.dumps(config)};"
+            "document.documentElement.dataset.ready='1';})();\n"
+            f'window.__slurpySettings=()=>import("{CHUNKS_PATH}{SETTINGS_CHUNK}");\n'
+            "//# sourceMappingURL=main-app.js.map\n"
+        )
         return Response(script, media_type="application/javascript")
 
     @app.get(MAIN_BUNDLE + ".map")
@@ -260,20 +292,24 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
     @app.get(BUILD_MANIFEST)
     async def build_manifest() -> Response:
         pages = {page: [f"static/chunks/{chunk}"] for page, chunk in PAGE_CHUNKS.items()}
-        script = (f"self.__BUILD_MANIFEST={json.dumps({**pages, 'sortedPages': sorted(pages)})};"
-                  "self.__BUILD_MANIFEST_CB&&self.__BUILD_MANIFEST_CB();\n")
+        script = (
+            f"self.__BUILD_MANIFEST={json.dumps({**pages, 'sortedPages': sorted(pages)})};"
+            "self.__BUILD_MANIFEST_CB&&self.__BUILD_MANIFEST_CB();\n"
+        )
         return Response(script, media_type="application/javascript")
 
     @app.get(CHUNKS_PATH + "{name:path}")
     async def chunk(name: str) -> Response:
         if name == SETTINGS_CHUNK:
-            script = (f"export const settings={{theme:'calm'}};\n"
-                      f"export const billing=()=>import(\"./{BILLING_CHUNK}\");\n")
+            script = (
+                f"export const settings={{theme:'calm'}};\nexport const billing=()=>import(\"./{BILLING_CHUNK}\");\n"
+            )
         elif name == BILLING_CHUNK:
             script = "export const checkout=(price)=>fetch('/api/stripe/create-session',{method:'POST',body:price});\n"
             if faults.is_on("frontend-leaks-openai-key-in-lazy-chunk"):
-                script += (f"export const coach=new OpenAI({{apiKey:'{PLANTED['openai']}',"
-                           "dangerouslyAllowBrowser:true});\n")
+                script += (
+                    f"export const coach=new OpenAI({{apiKey:'{PLANTED['openai']}',dangerouslyAllowBrowser:true}});\n"
+                )
         elif name in PAGE_CHUNKS.values():
             script = _page_chunk(faults, name)
         elif name == DEV_CHUNK:
@@ -309,52 +345,69 @@ def frontend_app(faults: FaultState, env: web.WebEnv) -> FastAPI:
 def _page_chunk(faults: FaultState, name: str) -> str:
     """A page's own chunk, as the build manifest names it. The plans page's carries its source map
     inline (a ``data:`` URL), as a build with ``devtool: 'inline-source-map'`` ships it."""
-    script = f"(self.webpackChunk_N_E=self.webpackChunk_N_E||[]).push([[\"{name}\"],{{}}]);\n"
+    script = f'(self.webpackChunk_N_E=self.webpackChunk_N_E||[]).push([["{name}"],{{}}]);\n'
     if name != PAGE_CHUNKS["/plans"]:
         return script
     source = "export default function Plans() { return <PlanCards onUpgrade={startCheckout} />; }"
     if faults.is_on("frontend-leaks-webhook-secret-in-inline-map"):
         source += f"\nconst webhookSecret = '{PLANTED['webhook']}';"
-    inline = json.dumps({"version": 3, "sources": ["app/plans/page.tsx"], "sourcesContent": [source],
-                         "mappings": ""})
-    return (script + "//# sourceMappingURL=data:application/json;charset=utf-8;base64,"
-            + base64.b64encode(inline.encode()).decode() + "\n")
+    inline = json.dumps({"version": 3, "sources": ["app/plans/page.tsx"], "sourcesContent": [source], "mappings": ""})
+    return (
+        script
+        + "//# sourceMappingURL=data:application/json;charset=utf-8;base64,"
+        + base64.b64encode(inline.encode()).decode()
+        + "\n"
+    )
 
 
 def _dev_module(path: str, code: str, source: str) -> str:
     """One module as ``next dev`` ships it: its compiled code in an ``eval()`` string that ends with
     an inline base64 source map and a ``sourceURL`` comment (each line break an escaped ``\\n``)."""
-    inline = json.dumps({"version": 3, "sources": [f"webpack://_N_E/{path}"], "sourcesContent": [source],
-                         "mappings": "AAAA"})
-    body = (f"__webpack_require__.r(__webpack_exports__);\n{code}\n//# sourceMappingURL=data:application/json;"
-            f"charset=utf-8;base64,{base64.b64encode(inline.encode()).decode()}\n"
-            f"//# sourceURL=webpack-internal:///(app-pages-browser)/{path}\n")
-    return (f'"(app-pages-browser)/{path}":\n(function(module, __webpack_exports__, __webpack_require__) {{\n'
-            f'"use strict";\neval(__webpack_require__.ts({json.dumps(body)}));\n}})')
+    inline = json.dumps(
+        {"version": 3, "sources": [f"webpack://_N_E/{path}"], "sourcesContent": [source], "mappings": "AAAA"}
+    )
+    body = (
+        f"__webpack_require__.r(__webpack_exports__);\n{code}\n//# sourceMappingURL=data:application/json;"
+        f"charset=utf-8;base64,{base64.b64encode(inline.encode()).decode()}\n"
+        f"//# sourceURL=webpack-internal:///(app-pages-browser)/{path}\n"
+    )
+    return (
+        f'"(app-pages-browser)/{path}":\n(function(module, __webpack_exports__, __webpack_require__) {{\n'
+        f'"use strict";\neval(__webpack_require__.ts({json.dumps(body)}));\n}})'
+    )
 
 
 def _dev_chunk(faults: FaultState) -> str:
     """The root layout's chunk from a development build: React's own dev module explains lazy() with
     ``import('./MyComponent')`` in an error text (prose, not a chunk), and the layout's map carries its
     original source, where a constant the compiled code dropped still sits."""
-    react = ('const lazyHint = "Expected the result of a dynamic import() call. Instead received: %s. '
-             "Your code should look like: const MyComponent = lazy(() => import('./MyComponent'))\";")
+    react = (
+        'const lazyHint = "Expected the result of a dynamic import() call. Instead received: %s. '
+        "Your code should look like: const MyComponent = lazy(() => import('./MyComponent'))\";"
+    )
     layout = "export default function RootLayout({ children }) { return children; }"
     original = layout
     if faults.is_on("frontend-leaks-secret-in-dev-module"):
         original += f"\nconst billingKey = '{PLANTED['dev_module']}'; // server only, unused here"
-    modules = [_dev_module("./node_modules/react/cjs/react.development.js", react, react),
-               _dev_module("./app/layout.tsx", layout, original)]
-    return (f'(self["webpackChunk_N_E"] = self["webpackChunk_N_E"] || []).push([["{DEV_CHUNK[:-3]}"],{{\n'
-            + ",\n".join(modules) + "\n}]);\n")
+    modules = [
+        _dev_module("./node_modules/react/cjs/react.development.js", react, react),
+        _dev_module("./app/layout.tsx", layout, original),
+    ]
+    return (
+        f'(self["webpackChunk_N_E"] = self["webpackChunk_N_E"] || []).push([["{DEV_CHUNK[:-3]}"],{{\n'
+        + ",\n".join(modules)
+        + "\n}]);\n"
+    )
 
 
 def _next_page(title: str, body: str, script: str | None) -> str:
     """A page as ``next dev`` serves it: the main bundle under a cache-busting query string that
     changes with every answer, the build manifest, and the layout's eval-wrapped chunk."""
     page = web.layout(title, body, script).replace(f'src="{MAIN_BUNDLE}"', f'src="{MAIN_BUNDLE}?v={time.time_ns()}"')
-    return page.replace("</head>", f'<script src="{BUILD_MANIFEST}" defer></script>'
-                                   f'<script src="{CHUNKS_PATH}{DEV_CHUNK}" defer></script></head>')
+    return page.replace(
+        "</head>",
+        f'<script src="{BUILD_MANIFEST}" defer></script><script src="{CHUNKS_PATH}{DEV_CHUNK}" defer></script></head>',
+    )
 
 
 def _page_route(faults: FaultState, path: str, title: str, body: str, script: str | None):
@@ -362,8 +415,14 @@ def _page_route(faults: FaultState, path: str, title: str, body: str, script: st
         response = HTMLResponse(_next_page(title, body, script))
         if path == "/sign-in":
             insecure = faults.is_on("frontend-insecure-cookie")
-            response.set_cookie("slurpy-csrf", "sandbox-csrf-token", path="/", secure=not insecure,
-                                httponly=not insecure, samesite=None if insecure else "lax")
+            response.set_cookie(
+                "slurpy-csrf",
+                "sandbox-csrf-token",
+                path="/",
+                secure=not insecure,
+                httponly=not insecure,
+                samesite=None if insecure else "lax",
+            )
         return response
 
     page.__name__ = f"page_{path.strip('/') or 'home'}"
@@ -425,8 +484,11 @@ def _apply_security_headers(faults: FaultState, request: Request, response: Resp
         if faults.is_on("frontend-weak-hsts"):
             headers["Strict-Transport-Security"] = "max-age=86400"
         if faults.is_on("frontend-csp-unsafe-inline"):
-            headers["Content-Security-Policy"] = re.sub(r"script-src [^;]*", "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
-                                                        headers["Content-Security-Policy"])
+            headers["Content-Security-Policy"] = re.sub(
+                r"script-src [^;]*",
+                "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+                headers["Content-Security-Policy"],
+            )
     response.headers.update(headers)
     if faults.is_on("frontend-conflicting-xfo"):
         response.headers.append("X-Frame-Options", "SAMEORIGIN")  # a proxy adds its own on top of the app's
@@ -441,11 +503,14 @@ class _ApiPolicy:
 
     def __init__(self, app: ASGIApp, faults: FaultState, service: str, origins: list[str]):
         self.faults, self.service, self.app = faults, service, app
-        common: dict[str, Any] = dict(allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"], max_age=600)
+        common: dict[str, Any] = dict(
+            allow_credentials=True, allow_methods=["GET", "POST"], allow_headers=["*"], max_age=600
+        )
         self.strict = CORSMiddleware(self._inner, allow_origins=origins, **common)
         self.reflect_any = CORSMiddleware(self._inner, allow_origin_regex=".*", **common)
-        self.suffix_match = CORSMiddleware(self._inner, allow_origins=origins,
-                                           allow_origin_regex=r"https?://.*your-domain\.com", **common)
+        self.suffix_match = CORSMiddleware(
+            self._inner, allow_origins=origins, allow_origin_regex=r"https?://.*your-domain\.com", **common
+        )
 
     async def _inner(self, scope: Scope, receive: Receive, send: Send) -> None:
         docs = scope["type"] == "http" and scope["path"] in ("/docs", "/openapi.json", "/redoc")
@@ -522,8 +587,10 @@ def mcp_app(faults: FaultState, env: web.WebEnv) -> ASGIApp:
         if int(request.headers.get("content-length") or 0) > MAX_BODY and not unbounded:
             return JSONResponse({"detail": "Payload too large"}, status_code=413)
         if faults.is_on("mcp-chat-502-names-upstream"):  # the real server's proxy error, word for word in shape
-            return JSONResponse({"detail": "upstream http://127.0.0.1:8001/v1/chat/completions failed: "
-                                           "ReadTimeout('timed out')"}, status_code=502)
+            return JSONResponse(
+                {"detail": "upstream http://127.0.0.1:8001/v1/chat/completions failed: ReadTimeout('timed out')"},
+                status_code=502,
+            )
         return JSONResponse({"reply": f"Thank you for sharing that. You said: {chat.message[:60]}", "emotions": []})
 
     @app.post("/v1/mcp/stream")
@@ -565,7 +632,8 @@ class _KneeInFlight:
         try:
             over = max(0, self.in_flight - self.faults.param("backend-latency-knee", "knee"))
             delay_ms = self.faults.param("backend-latency-knee", "base_ms") + over * self.faults.param(
-                "backend-latency-knee", "ms_per_request")
+                "backend-latency-knee", "ms_per_request"
+            )
             if delay_ms:
                 await asyncio.sleep(delay_ms / 1000)
             await self.app(scope, receive, send)

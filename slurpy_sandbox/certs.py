@@ -1,4 +1,5 @@
 """The sandbox's certificate authority and the certificates a fault can make a service present."""
+
 from __future__ import annotations
 
 import ssl
@@ -21,7 +22,9 @@ class SandboxCerts:
             "valid": ca.issue_cert(*LOCAL_NAMES, not_after=now + timedelta(days=90)),
             "expiring": ca.issue_cert(*LOCAL_NAMES, not_after=now + timedelta(days=20)),
             "fail-window": ca.issue_cert(*LOCAL_NAMES, not_after=now + timedelta(days=3)),
-            "expired": ca.issue_cert(*LOCAL_NAMES, not_before=now - timedelta(days=60), not_after=now - timedelta(days=1)),
+            "expired": ca.issue_cert(
+                *LOCAL_NAMES, not_before=now - timedelta(days=60), not_after=now - timedelta(days=1)
+            ),
             "wrong-host": ca.issue_cert("slurpy.invalid", not_after=now + timedelta(days=90)),
         }
         directory.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 header, the password grant and the refresh grant, and the access tokens it issues (HS256 JWTs
 with the user's id in ``sub``), which the frontend's API routes accept as ``Authorization: Bearer``.
 Refresh tokens are single-use, as GoTrue rotates them."""
+
 from __future__ import annotations
 
 import base64
@@ -37,8 +38,18 @@ class Tokens:
     def access_token(self, user: User) -> str:
         now = int(time.time())
         header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-        claims = _b64(json.dumps({"sub": str(user.id), "email": user.email, "role": "authenticated", "aud": "authenticated",
-                                  "iat": now, "exp": now + self.lifetime_s}).encode())
+        claims = _b64(
+            json.dumps(
+                {
+                    "sub": str(user.id),
+                    "email": user.email,
+                    "role": "authenticated",
+                    "aud": "authenticated",
+                    "iat": now,
+                    "exp": now + self.lifetime_s,
+                }
+            ).encode()
+        )
         signature = _b64(hmac.new(self._key, f"{header}.{claims}".encode(), hashlib.sha256).digest())
         token = f"{header}.{claims}.{signature}"
         self.issued.append(token)
@@ -48,9 +59,14 @@ class Tokens:
         refresh = secrets.token_urlsafe(24)
         self._refresh[refresh] = (user.id, False)
         self.issued.append(refresh)
-        return {"access_token": self.access_token(user), "token_type": "bearer", "expires_in": self.lifetime_s,
-                "expires_at": int(time.time()) + self.lifetime_s, "refresh_token": refresh,
-                "user": {"id": str(user.id), "email": user.email, "role": "authenticated"}}
+        return {
+            "access_token": self.access_token(user),
+            "token_type": "bearer",
+            "expires_in": self.lifetime_s,
+            "expires_at": int(time.time()) + self.lifetime_s,
+            "refresh_token": refresh,
+            "user": {"id": str(user.id), "email": user.email, "role": "authenticated"},
+        }
 
     def user_of(self, bearer: str | None) -> User | None:
         """The user a valid, unexpired access token names."""
@@ -88,13 +104,15 @@ def install(app: FastAPI, tokens: Tokens, anon_key: str) -> None:
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            return JSONResponse({"error": "invalid_request", "error_description": "Could not read the body"},
-                                status_code=400)
+            return JSONResponse(
+                {"error": "invalid_request", "error_description": "Could not read the body"}, status_code=400
+            )
         if grant_type == "password":
             user, _ = tokens.store.authenticate(str(data.get("email", "")), str(data.get("password", "")))
             return JSONResponse(tokens.session(user)) if user else grant_error("Invalid login credentials")
         if grant_type == "refresh_token":
             session = tokens.refreshed(str(data.get("refresh_token", "")))
             return JSONResponse(session) if session else grant_error("Invalid Refresh Token: Already Used")
-        return JSONResponse({"error": "unsupported_grant_type", "error_description": f"grant_type={grant_type}"},
-                            status_code=400)
+        return JSONResponse(
+            {"error": "unsupported_grant_type", "error_description": f"grant_type={grant_type}"}, status_code=400
+        )

@@ -3,6 +3,7 @@ limiter (per signed-in user; by client address only where a route lets anonymous
 CSRF (a cross-site Origin, or a double-submit cookie without its matching header: 403), then the
 body: size (413, Content-Length first), JSON (400 Bad JSON), schema (400 Invalid request).
 Schemas drop fields they do not know, as the app's zod schemas do."""
+
 from __future__ import annotations
 
 import base64
@@ -52,10 +53,17 @@ def valid_chat_stream(data: dict) -> bool:
     """/api/proxy-chat-stream: text <= 4000; an unknown mode is dropped; context, when sent, an
     object of short ids; session ids <= 128."""
     context = data.get("context")
-    return (len(chat_text(data)) <= 4000
-            and (context is None or (isinstance(context, dict)
-                                     and all(_bounded(context[k], 64) for k in ("messageId", "convoId") if k in context)))
-            and all(data.get(k) is None or _bounded(data[k], 128) for k in ("session_id", "sessionId")))
+    return (
+        len(chat_text(data)) <= 4000
+        and (
+            context is None
+            or (
+                isinstance(context, dict)
+                and all(_bounded(context[k], 64) for k in ("messageId", "convoId") if k in context)
+            )
+        )
+        and all(data.get(k) is None or _bounded(data[k], 128) for k in ("session_id", "sessionId"))
+    )
 
 
 def valid_chat(data: dict) -> bool:
@@ -74,8 +82,9 @@ def valid_checkout(data: dict) -> bool:
 
 
 def valid_safety_event(data: dict) -> bool:
-    return (data.get("source") in ("user_input", "assistant_output", "cta_click", "cta_dismiss")
-            and data.get("level") in ("elevated", "immediate"))
+    return data.get("source") in ("user_input", "assistant_output", "cta_click", "cta_dismiss") and data.get(
+        "level"
+    ) in ("elevated", "immediate")
 
 
 @dataclass(frozen=True)
@@ -157,8 +166,14 @@ class Guard:
         header = trusted_header(self.faults)
         claimed = request.headers.get(header, "") if header else ""
         if header == "Forwarded":
-            claimed = next((part.split("=", 1)[1] for part in claimed.replace(",", ";").split(";")
-                            if part.strip().lower().startswith("for=")), "")
+            claimed = next(
+                (
+                    part.split("=", 1)[1]
+                    for part in claimed.replace(",", ";").split(";")
+                    if part.strip().lower().startswith("for=")
+                ),
+                "",
+            )
         return claimed.split(",")[0].strip().strip('"') or (request.client.host if request.client else "?")
 
     async def __call__(self, request: Request, route: WriteRoute) -> Admitted | Response:
@@ -181,8 +196,12 @@ class Guard:
                 headers = dict(NO_STORE)
                 if not self.faults.is_on("frontend-rate-limit-no-retry-after"):
                     headers["Retry-After"] = str(max(1, int(reset + 0.999)))
-                return JSONResponse({"error": "too many requests"}, status_code=429, headers=headers,
-                                                media_type="application/json; charset=utf-8")
+                return JSONResponse(
+                    {"error": "too many requests"},
+                    status_code=429,
+                    headers=headers,
+                    media_type="application/json; charset=utf-8",
+                )
         if refused := self.csrf(request, double_submit=not bypass):
             return refused
         if int(request.headers.get("content-length") or 0) > route.max_body:
@@ -194,8 +213,10 @@ class Guard:
             data = json.loads(raw) if raw else {}
         except ValueError as exc:
             if self.faults.is_on("frontend-500-traceback"):
-                trace = ("Traceback (most recent call last):\n  File \"/app/api/proxy_chat.py\", line 42, in handler\n"
-                         f"    body = json.loads(raw)\njson.decoder.JSONDecodeError: {exc}\n")
+                trace = (
+                    'Traceback (most recent call last):\n  File "/app/api/proxy_chat.py", line 42, in handler\n'
+                    f"    body = json.loads(raw)\njson.decoder.JSONDecodeError: {exc}\n"
+                )
                 return PlainTextResponse(trace, status_code=500)
             return _error(400, "Bad JSON")
         if not isinstance(data, dict) or not route.valid(data):

@@ -3,6 +3,7 @@ ASGI app cannot (never accept, never answer, drip, never end, answer something t
 reset or cut the connection part-way, stall a TLS handshake). The monitor's own tests and benchmarks point a
 profile's services at them to prove that a run stays short, small and truthful whatever comes back.
 """
+
 from __future__ import annotations
 
 import socket
@@ -100,8 +101,11 @@ def not_http(c: _Connection) -> None:
 def reset_mid_body(c: _Connection) -> None:
     """Promises a long body, sends part of it, then resets the connection (RST, not FIN)."""
     c.read_request()
-    c.sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
-                   + b'{"status": "ok", "pad": "' + b"x" * 1000)
+    c.sock.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+        + b'{"status": "ok", "pad": "'
+        + b"x" * 1000
+    )
     c.stop.wait(0.5)  # let the client read what came, so the reset lands mid-body
     c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
@@ -109,8 +113,10 @@ def reset_mid_body(c: _Connection) -> None:
 def short_body(c: _Connection) -> None:
     """Content-Length says 100, 40 bytes come, then the connection closes cleanly: a truncated answer."""
     c.read_request()
-    c.sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
-                   + b'{"status": "ok", "padding": "xxxxxxxxx')
+    c.sock.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        + b'{"status": "ok", "padding": "xxxxxxxxx'
+    )
 
 
 def silent_close(c: _Connection) -> None:
@@ -119,8 +125,14 @@ def silent_close(c: _Connection) -> None:
 
 
 BEHAVIOURS: dict[str, Callable[[_Connection], None]] = {
-    "hang": hang, "drip": drip, "header-drip": header_drip, "endless": endless, "not-http": not_http,
-    "reset-mid-body": reset_mid_body, "short-body": short_body, "silent-close": silent_close,
+    "hang": hang,
+    "drip": drip,
+    "header-drip": header_drip,
+    "endless": endless,
+    "not-http": not_http,
+    "reset-mid-body": reset_mid_body,
+    "short-body": short_body,
+    "silent-close": silent_close,
 }
 
 
@@ -195,7 +207,8 @@ class HostileServers:
 
     def __init__(self, drip_interval_s: float = 1.0):
         self.servers: dict[str, HostileServer | ConnectStall] = {
-            name: HostileServer(name, drip_interval_s) for name in BEHAVIOURS}
+            name: HostileServer(name, drip_interval_s) for name in BEHAVIOURS
+        }
         self.servers["connect-stall"] = ConnectStall()
 
     def __getitem__(self, name: str) -> HostileServer | ConnectStall:

@@ -3,6 +3,7 @@ stand-in (once per run, shared by xdist workers) or joins the one ``$SLURPY_SAND
 and hands the monitor the profile pointed at it (``pytest_slurpy_live_profile``).
 
 ``--sandbox-fault NAME[:key=value]`` switches faults on for the run."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Run the sandbox: the three services on their own 127.0.0.1 ports over HTTPS, plus a plain-HTTP
 control channel that switches faults at run time. Everything runs in one process and one loop."""
+
 from __future__ import annotations
 
 import asyncio
@@ -64,11 +65,17 @@ class Supervisor:
     async def _start_service(self, service: str) -> None:
         sock = _bind(self.ports.get(service, 0))
         self.ports[service] = sock.getsockname()[1]
-        config = uvicorn.Config(self.apps[service], log_level="warning", access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=1, server_header=False,
-                                # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default, and the
-                                # monitor connects from there: the limiter must see the real peer.
-                                proxy_headers=False)
+        config = uvicorn.Config(
+            self.apps[service],
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            server_header=False,
+            # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default, and the
+            # monitor connects from there: the limiter must see the real peer.
+            proxy_headers=False,
+        )
         config.load()
         config.ssl = self._service_context(service)
         server = uvicorn.Server(config)
@@ -97,9 +104,13 @@ class Supervisor:
 
         @app.get("/faults")
         async def list_faults() -> dict:
-            return {"active": self.faults.active,
-                    "available": {n: {"service": f.service, "suite": f.suite, "description": f.description,
-                                      "params": f.defaults()} for n, f in FAULTS.items()}}
+            return {
+                "active": self.faults.active,
+                "available": {
+                    n: {"service": f.service, "suite": f.suite, "description": f.description, "params": f.defaults()}
+                    for n, f in FAULTS.items()
+                },
+            }
 
         @app.put("/faults/{name}")
         async def switch_on(name: str, params: dict[str, Any] = Body(default={})) -> dict:
@@ -147,17 +158,25 @@ class Supervisor:
         monitor_password = secrets.token_urlsafe(12)
         store.create_user(MONITOR_EMAIL, monitor_password, "Morgan", "Monitor", "monitor", confirmed=True)
         self.web_env = WebEnv(
-            store=store, tokens=Tokens(store), admin_token=secrets.token_urlsafe(24), webhook_secret="whsec_" + secrets.token_hex(16),
+            store=store,
+            tokens=Tokens(store),
+            admin_token=secrets.token_urlsafe(24),
+            webhook_secret="whsec_" + secrets.token_hex(16),
             protection_bypass=secrets.token_urlsafe(24),
             self_url=lambda: f"https://{HOST}:{self.ports['frontend']}",
-            mcp_url=lambda: f"https://{HOST}:{self.ports['mcp']}", ca_path=str(self.certs.ca_path))
+            mcp_url=lambda: f"https://{HOST}:{self.ports['mcp']}",
+            ca_path=str(self.certs.ca_path),
+        )
         self.apps: dict[str, Any] = {service: make(self.faults, self.web_env) for service, make in APPS.items()}
         control_sock, http_sock = _bind(), _bind()
-        control = uvicorn.Server(uvicorn.Config(self.control_app(), log_level="warning", access_log=False, lifespan="off"))
+        control = uvicorn.Server(
+            uvicorn.Config(self.control_app(), log_level="warning", access_log=False, lifespan="off")
+        )
         control_task = asyncio.create_task(control.serve(sockets=[control_sock]))
         http_app = http_redirect_app(self.faults, lambda: self.ports["frontend"])
-        http = uvicorn.Server(uvicorn.Config(http_app, log_level="warning", access_log=False, lifespan="off",
-                                             server_header=False))
+        http = uvicorn.Server(
+            uvicorn.Config(http_app, log_level="warning", access_log=False, lifespan="off", server_header=False)
+        )
         http_task = asyncio.create_task(http.serve(sockets=[http_sock]))
         for service in APPS:
             if self.faults.is_down(service):  # reserve a port now, so its URL is known while it is down
@@ -175,10 +194,12 @@ class Supervisor:
             "inbox_url": f"http://{HOST}:{control_sock.getsockname()[1]}/outbox?to={{email}}",
             # Credentials the sandbox made up; the monitor exports them into the environment
             # variables that targets/sandbox.toml names, as a real target's CI would.
-            "secrets": {"SLURPY_SANDBOX_MONITOR_EMAIL": MONITOR_EMAIL,
-                        "SLURPY_SANDBOX_MONITOR_PASSWORD": monitor_password,
-                        "SLURPY_SANDBOX_ADMIN_TOKEN": self.web_env.admin_token,
-                        PROTECTION_SECRET_ENV: self.web_env.protection_bypass},
+            "secrets": {
+                "SLURPY_SANDBOX_MONITOR_EMAIL": MONITOR_EMAIL,
+                "SLURPY_SANDBOX_MONITOR_PASSWORD": monitor_password,
+                "SLURPY_SANDBOX_ADMIN_TOKEN": self.web_env.admin_token,
+                PROTECTION_SECRET_ENV: self.web_env.protection_bypass,
+            },
             # Public by design (it is in the page's bundle), but a profile still names it by variable.
             "public": {"SLURPY_SANDBOX_SUPABASE_ANON_KEY": PUBLIC_CONFIG["supabaseAnonKey"]},
         }

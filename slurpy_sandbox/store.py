@@ -1,4 +1,5 @@
 """The sandbox's user store and e-mail outbox (SQLite), standing in for Supabase auth."""
+
 from __future__ import annotations
 
 import hashlib
@@ -38,26 +39,39 @@ class Store:
     def _user(self, row) -> User | None:
         return User(row[0], row[1], row[2], row[3], bool(row[4])) if row else None
 
-    def create_user(self, email: str, password: str, first_name: str, last_name: str = "", username: str = "",
-                    confirmed: bool = False) -> str | None:
+    def create_user(
+        self,
+        email: str,
+        password: str,
+        first_name: str,
+        last_name: str = "",
+        username: str = "",
+        confirmed: bool = False,
+    ) -> str | None:
         """Returns the confirmation token, or None if the address is taken."""
         salt, token = secrets.token_bytes(16), secrets.token_urlsafe(16)
         try:
-            self.db.execute("INSERT INTO users (email, first_name, last_name, username, salt, password, confirmed,"
-                            " confirm_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (email.lower(), first_name, last_name, username, salt, _hash(password, salt),
-                             int(confirmed), token))
+            self.db.execute(
+                "INSERT INTO users (email, first_name, last_name, username, salt, password, confirmed,"
+                " confirm_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (email.lower(), first_name, last_name, username, salt, _hash(password, salt), int(confirmed), token),
+            )
         except sqlite3.IntegrityError:
             return None
         return token
 
     def confirm(self, token: str) -> bool:
-        return self.db.execute("UPDATE users SET confirmed = 1, confirm_token = NULL WHERE confirm_token = ?",
-                               (token,)).rowcount == 1
+        return (
+            self.db.execute(
+                "UPDATE users SET confirmed = 1, confirm_token = NULL WHERE confirm_token = ?", (token,)
+            ).rowcount
+            == 1
+        )
 
     def authenticate(self, email: str, password: str) -> tuple[User | None, str]:
-        row = self.db.execute("SELECT id, email, first_name, plan, confirmed, salt, password FROM users WHERE email = ?",
-                              (email.lower(),)).fetchone()
+        row = self.db.execute(
+            "SELECT id, email, first_name, plan, confirmed, salt, password FROM users WHERE email = ?", (email.lower(),)
+        ).fetchone()
         if not row or not secrets.compare_digest(_hash(password, row[5]), row[6]):
             return None, "Invalid email or password"
         if not row[4]:
@@ -72,17 +86,28 @@ class Store:
     def session_user(self, token: str | None) -> User | None:
         if not token:
             return None
-        return self._user(self.db.execute(
-            "SELECT u.id, u.email, u.first_name, u.plan, u.confirmed FROM sessions s JOIN users u ON u.id = s.user_id"
-            " WHERE s.token = ?", (token,)).fetchone())
+        return self._user(
+            self.db.execute(
+                "SELECT u.id, u.email, u.first_name, u.plan, u.confirmed FROM sessions s JOIN users u ON u.id = "
+                "s.user_id"
+                " WHERE s.token = ?",
+                (token,),
+            ).fetchone()
+        )
 
     def by_id(self, user_id: int) -> User | None:
-        return self._user(self.db.execute("SELECT id, email, first_name, plan, confirmed FROM users WHERE id = ?",
-                                          (user_id,)).fetchone())
+        return self._user(
+            self.db.execute(
+                "SELECT id, email, first_name, plan, confirmed FROM users WHERE id = ?", (user_id,)
+            ).fetchone()
+        )
 
     def by_email(self, email: str) -> User | None:
-        return self._user(self.db.execute("SELECT id, email, first_name, plan, confirmed FROM users WHERE email = ?",
-                                          (email.lower(),)).fetchone())
+        return self._user(
+            self.db.execute(
+                "SELECT id, email, first_name, plan, confirmed FROM users WHERE email = ?", (email.lower(),)
+            ).fetchone()
+        )
 
     def set_plan(self, email: str, plan: str) -> bool:
         return self.db.execute("UPDATE users SET plan = ? WHERE email = ?", (plan, email.lower())).rowcount == 1
@@ -101,8 +126,14 @@ class Store:
         return [r[0] for r in self.db.execute("SELECT email FROM users WHERE email LIKE ? ORDER BY email", (pattern,))]
 
     def send(self, recipient: str, subject: str, body: str) -> None:
-        self.db.execute("INSERT INTO outbox (recipient, subject, body) VALUES (?, ?, ?)", (recipient.lower(), subject, body))
+        self.db.execute(
+            "INSERT INTO outbox (recipient, subject, body) VALUES (?, ?, ?)", (recipient.lower(), subject, body)
+        )
 
     def inbox(self, recipient: str) -> list[dict[str, str]]:
-        return [{"subject": s, "body": b} for s, b in self.db.execute(
-            "SELECT subject, body FROM outbox WHERE recipient = ? ORDER BY id", (recipient.lower(),))]
+        return [
+            {"subject": s, "body": b}
+            for s, b in self.db.execute(
+                "SELECT subject, body FROM outbox WHERE recipient = ? ORDER BY id", (recipient.lower(),)
+            )
+        ]

@@ -1,6 +1,7 @@
 """The frontend's user-facing side for journeys: sign-up with e-mail confirmation, sign-in with
 sessions, the chat page streaming NDJSON from the MCP stand-in, plans, a Stripe Checkout stand-in
 that sends a Stripe-signed webhook, and the test-account API a monitor cleans up through."""
+
 from __future__ import annotations
 
 import asyncio
@@ -53,8 +54,10 @@ def layout(title: str, body: str, script: str | None = None) -> str:
     scripts = '<script src="/_next/static/chunks/main-app.js" defer></script>'
     if script:
         scripts += f'<script src="/_next/static/pages/{script}.js" defer></script>'
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)} · Slurpy</title>"
-            f"{scripts}</head><body><main>{body}</main></body></html>")
+    return (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)} · Slurpy</title>"
+        f"{scripts}</head><body><main>{body}</main></body></html>"
+    )
 
 
 API_HEADERS = """
@@ -63,7 +66,8 @@ function cookie(name) {
   return found ? decodeURIComponent(found.slice(name.length + 1)) : '';
 }
 function apiHeaders() {
-  return {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + cookie(TOKEN_COOKIE), 'x-csrf': cookie(CSRF_COOKIE)};
+  return {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + cookie(TOKEN_COOKIE),
+          'x-csrf': cookie(CSRF_COOKIE)};
 }
 """.replace("TOKEN_COOKIE", repr(TOKEN_COOKIE)).replace("CSRF_COOKIE", repr(CSRF_COOKIE))
 
@@ -79,7 +83,8 @@ document.querySelector('form').addEventListener('submit', async (event) => {
   location.href = new URLSearchParams(location.search).get('redirect') || '/chat';
 });
 """,
-    "chat": API_HEADERS + """
+    "chat": API_HEADERS
+    + """
 const log = document.querySelector('[role=log]');
 function bubble(who, text) {
   const article = document.createElement('article');
@@ -106,7 +111,8 @@ document.querySelector('form').addEventListener('submit', async (event) => {
   bubble('Slurpy', reply.trim() || "I'm here to help!");
 });
 """,
-    "plans": API_HEADERS + """
+    "plans": API_HEADERS
+    + """
 const goPro = document.querySelector('[data-price]');
 if (goPro && !document.body.dataset.broken) goPro.addEventListener('click', async () => {
   const answer = await fetch('/api/stripe/create-session', {method: 'POST', headers: apiHeaders(),
@@ -150,15 +156,25 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
         values = values or {}
         hidden = " hidden" if faults.is_on("signup-button-hidden") else ""  # CSP forbids inline styles
         fields = "".join(
-            f'<label for={name}>{label}</label><input id={name} name={name} type={kind} '
+            f"<label for={name}>{label}</label><input id={name} name={name} type={kind} "
             f'value="{html.escape(values.get(name, "")) if kind != "password" else ""}">'
-            for name, label, kind in (("firstName", "First name", "text"), ("lastName", "Last name", "text"),
-                                      ("username", "Username", "text"), ("email", "Email", "email"),
-                                      ("password", "Password", "password")))
-        alert = f'<p role=alert>{html.escape(error)}</p>' if error else ""
-        return HTMLResponse(layout("Sign up", f"<h1>Create your account</h1>{alert}<form method=post action=/sign-up>"
-                                              f"{fields}<button type=submit{hidden}>Create account</button></form>"),
-                            status_code=400 if error else 200)
+            for name, label, kind in (
+                ("firstName", "First name", "text"),
+                ("lastName", "Last name", "text"),
+                ("username", "Username", "text"),
+                ("email", "Email", "email"),
+                ("password", "Password", "password"),
+            )
+        )
+        alert = f"<p role=alert>{html.escape(error)}</p>" if error else ""
+        return HTMLResponse(
+            layout(
+                "Sign up",
+                f"<h1>Create your account</h1>{alert}<form method=post action=/sign-up>"
+                f"{fields}<button type=submit{hidden}>Create account</button></form>",
+            ),
+            status_code=400 if error else 200,
+        )
 
     @app.get("/sign-up")
     async def sign_up_form() -> HTMLResponse:
@@ -172,7 +188,9 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
         email, password = form.get("email", "").strip(), form.get("password", "")
         if "@" not in email or len(password) < 8 or not form.get("firstName"):
             return sign_up_page("Please fill in every field; passwords need 8 characters.", form)
-        token = store.create_user(email, password, form["firstName"], form.get("lastName", ""), form.get("username", ""))
+        token = store.create_user(
+            email, password, form["firstName"], form.get("lastName", ""), form.get("username", "")
+        )
         if token is None:
             return sign_up_page("This email is already in use.", form)
         if faults.is_on("confirmation-link-broken"):
@@ -183,8 +201,12 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
 
     @app.get("/email-verify-page")
     async def verify_page(email: str = "") -> HTMLResponse:
-        return HTMLResponse(layout("Check your email", f"<h1>Check your email</h1><p>We sent a confirmation link to "
-                                                       f"{html.escape(email)}.</p>"))
+        return HTMLResponse(
+            layout(
+                "Check your email",
+                f"<h1>Check your email</h1><p>We sent a confirmation link to {html.escape(email)}.</p>",
+            )
+        )
 
     @app.get("/auth/confirm")
     async def confirm(token: str = "") -> Response:
@@ -206,8 +228,14 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
             return JSONResponse({"error": error}, status_code=401)
         response = JSONResponse({"ok": True})
         path = "/api/auth" if faults.is_on("session-not-kept") else "/"
-        response.set_cookie(SESSION_COOKIE, store.new_session(user), path=path, secure=True, samesite="lax",
-                            httponly=not faults.is_on("session-cookie-readable-by-scripts"))
+        response.set_cookie(
+            SESSION_COOKIE,
+            store.new_session(user),
+            path=path,
+            secure=True,
+            samesite="lax",
+            httponly=not faults.is_on("session-cookie-readable-by-scripts"),
+        )
         response.set_cookie(TOKEN_COOKIE, env.tokens.access_token(user), path=path, secure=True, samesite="lax")
         response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(18), path=path, secure=True, samesite="lax")
         return response
@@ -225,9 +253,11 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
         user = user_of(request)
         assert user is not None  # the protect middleware redirects anonymous visitors
         script = "broken" if faults.is_on("chat-page-js-error") else None
-        body = (f"<h1>Hello, {html.escape(user.first_name)}</h1><section role=log aria-label=Conversation></section>"
-                "<form><label for=message>Message</label><input id=message name=message autocomplete=off>"
-                '<button type=submit aria-label="Send message">➤</button></form>')
+        body = (
+            f"<h1>Hello, {html.escape(user.first_name)}</h1><section role=log aria-label=Conversation></section>"
+            "<form><label for=message>Message</label><input id=message name=message autocomplete=off>"
+            '<button type=submit aria-label="Send message">➤</button></form>'
+        )
         page = layout("Chat", body, "chat")
         if script:
             page = page.replace("</head>", f'<script src="/_next/static/pages/{script}.js" defer></script></head>')
@@ -242,8 +272,10 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
         upstream = {"user_id": str(admitted.user.id), "message": chat_text(admitted.data)}
 
         async def relay():
-            async with (httpx.AsyncClient(verify=ssl.create_default_context(cafile=env.ca_path), timeout=30) as client,
-                        client.stream("POST", f"{env.mcp_url()}/v1/mcp/stream", json=upstream) as answer):
+            async with (
+                httpx.AsyncClient(verify=ssl.create_default_context(cafile=env.ca_path), timeout=30) as client,
+                client.stream("POST", f"{env.mcp_url()}/v1/mcp/stream", json=upstream) as answer,
+            ):
                 async for line in answer.aiter_lines():
                     if line:
                         yield line + "\n"
@@ -256,13 +288,20 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
         user = user_of(request)
         assert user is not None  # the protect middleware redirects anonymous visitors
         current = '<p aria-label="Current plan">Current plan</p>'
-        banner = ('<p role=status>Payment successful</p>' if success else
-                  '<p role=status>Payment canceled</p>' if canceled else "")
-        body = (f"<h1>Choose your plan</h1>{banner}"
-                f'<section aria-label=Free><h2>Free</h2>{current if user.plan == "free" else ""}</section>'
-                f'<section aria-label=Pro><h2>Pro</h2><p>$17/mo</p>{current if user.plan == "pro" else ""}'
-                f'<button type=button data-price={PRO_PRICE}>Go Pro</button></section>'
-                '<section aria-label=Elite><h2>Elite</h2><p>Coming soon</p></section>')
+        banner = (
+            "<p role=status>Payment successful</p>"
+            if success
+            else "<p role=status>Payment canceled</p>"
+            if canceled
+            else ""
+        )
+        body = (
+            f"<h1>Choose your plan</h1>{banner}"
+            f"<section aria-label=Free><h2>Free</h2>{current if user.plan == 'free' else ''}</section>"
+            f"<section aria-label=Pro><h2>Pro</h2><p>$17/mo</p>{current if user.plan == 'pro' else ''}"
+            f"<button type=button data-price={PRO_PRICE}>Go Pro</button></section>"
+            "<section aria-label=Elite><h2>Elite</h2><p>Coming soon</p></section>"
+        )
         page = layout("Plans", body, "plans")
         if faults.is_on("go-pro-does-nothing"):
             page = page.replace("<body>", "<body data-broken=1>")
@@ -328,7 +367,10 @@ def install(app: FastAPI, faults: FaultState, env: WebEnv, guard: Guard, routes:
         data = await request.json()
         if not synthetic(data.get("email", "")):
             return JSONResponse({"error": "only synthetic addresses"}, status_code=400)
-        if store.create_user(data["email"], data["password"], data.get("first_name", "Monitor"), confirmed=True) is None:
+        if (
+            store.create_user(data["email"], data["password"], data.get("first_name", "Monitor"), confirmed=True)
+            is None
+        ):
             return JSONResponse({"error": "already in use"}, status_code=409)
         return JSONResponse({"email": data["email"]}, status_code=201)
 
@@ -352,13 +394,20 @@ def _checkout_page(env: WebEnv, session_id: str, error: str = "") -> HTMLRespons
     if session is None:
         return HTMLResponse(layout("Checkout", "<h1>This checkout session has expired</h1>"), status_code=404)
     alert = f"<p role=alert>{html.escape(error)}</p>" if error else ""
-    fields = "".join(f'<label for={name}>{label}</label><input id={name} name={name} autocomplete={auto}>'
-                     for name, label, auto in (("cardNumber", "Card number", "cc-number"),
-                                               ("cardExpiry", "Expiration", "cc-exp"), ("cardCvc", "CVC", "cc-csc"),
-                                               ("billingName", "Cardholder name", "cc-name")))
-    body = (f"<h1>Subscribe to Slurpy Pro</h1><p>$17.00 per month</p><p>{html.escape(session['email'])}</p>{alert}"
-            f"<form method=post>{fields}<button type=submit>Subscribe</button></form>"
-            "<a href=/plans?canceled=1>Cancel</a>")
+    fields = "".join(
+        f"<label for={name}>{label}</label><input id={name} name={name} autocomplete={auto}>"
+        for name, label, auto in (
+            ("cardNumber", "Card number", "cc-number"),
+            ("cardExpiry", "Expiration", "cc-exp"),
+            ("cardCvc", "CVC", "cc-csc"),
+            ("billingName", "Cardholder name", "cc-name"),
+        )
+    )
+    body = (
+        f"<h1>Subscribe to Slurpy Pro</h1><p>$17.00 per month</p><p>{html.escape(session['email'])}</p>{alert}"
+        f"<form method=post>{fields}<button type=submit>Subscribe</button></form>"
+        "<a href=/plans?canceled=1>Cancel</a>"
+    )
     return HTMLResponse(layout("Checkout", body), status_code=402 if error else 200)
 
 
@@ -369,12 +418,28 @@ def sign_payload(payload: bytes, secret: str, timestamp: int) -> str:
 
 
 async def _send_webhook(env: WebEnv, session_id: str, session: dict) -> None:
-    event = {"id": "evt_" + secrets.token_hex(8), "object": "event", "type": "checkout.session.completed",
-             "data": {"object": {"id": session_id, "object": "checkout.session", "customer_email": session["email"],
-                                 "mode": "subscription", "payment_status": "paid"}}}
+    event = {
+        "id": "evt_" + secrets.token_hex(8),
+        "object": "event",
+        "type": "checkout.session.completed",
+        "data": {
+            "object": {
+                "id": session_id,
+                "object": "checkout.session",
+                "customer_email": session["email"],
+                "mode": "subscription",
+                "payment_status": "paid",
+            }
+        },
+    }
     payload = json.dumps(event).encode()
     await asyncio.sleep(0.2)  # Stripe calls back shortly after the redirect, not before it
     async with httpx.AsyncClient(verify=ssl.create_default_context(cafile=env.ca_path), timeout=10) as client:
-        await client.post(f"{env.self_url()}/api/stripe/webhook", content=payload,
-                          headers={"Stripe-Signature": sign_payload(payload, env.webhook_secret, int(time.time())),
-                                   "Content-Type": "application/json"})
+        await client.post(
+            f"{env.self_url()}/api/stripe/webhook",
+            content=payload,
+            headers={
+                "Stripe-Signature": sign_payload(payload, env.webhook_secret, int(time.time())),
+                "Content-Type": "application/json",
+            },
+        )

@@ -1,6 +1,7 @@
 """One URL as fast as the generator can ask (bench only): $BENCH_URL, no pause, no validation
 beyond the status, keep-alive. Prints the generator's own CPU seconds over the run, so that a
 request rate can be put per core."""
+
 import os
 import time
 
@@ -31,6 +32,9 @@ def _stop(environment, **_) -> None:
     times = psutil.Process().cpu_times()
     cpu0, wall0 = CPU["start"]
     total = environment.runner.stats.total
-    print(f"BENCH requests={total.num_requests} failures={total.num_failures} "
-          f"cpu_s={times.user + times.system - cpu0:.3f} wall_s={time.perf_counter() - wall0:.3f} "
-          f"p50={total.get_response_time_percentile(0.5)} p95={total.get_response_time_percentile(0.95)}", flush=True)
+    print(
+        f"BENCH requests={total.num_requests} failures={total.num_failures} "
+        f"cpu_s={times.user + times.system - cpu0:.3f} wall_s={time.perf_counter() - wall0:.3f} "
+        f"p50={total.get_response_time_percentile(0.5)} p95={total.get_response_time_percentile(0.95)}",
+        flush=True,
+    )

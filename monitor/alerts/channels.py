@@ -17,6 +17,7 @@ no answer came in time, or the connection broke while waiting: the receiver may 
 Channels that can recognise a message they already have (:func:`dedupes`: GitHub issues by a
 marker in the text, PagerDuty and Opsgenie by the incident key, a webhook whose receiver honours
 ``Idempotency-Key``) are sent again after an unconfirmed attempt; the others never are."""
+
 from __future__ import annotations
 
 import hashlib
@@ -111,18 +112,24 @@ def facts(message: dict[str, Any]) -> list[tuple[str, str]]:
     runs = message.get("failed_runs")  # none for a burn-rate alert: it is about time, not a streak of runs
     if message["kind"] == "resolved":
         span = f"{message['since']} to {message['resolved_at']}" + (
-            f" ({runs} failed runs, {message['flaky_runs']} flaky passes while recovering)" if runs else "")
+            f" ({runs} failed runs, {message['flaky_runs']} flaky passes while recovering)" if runs else ""
+        )
     else:
         span = message["since"] + (f" ({runs} failed runs)" if runs else "")
     worse = message["kind"] == "worse"
-    found = [("service", message.get("service") or ""), ("new", (message.get("update_detail") or "") if worse else ""),
-             ("failing from" if message["kind"] == "resolved" else "open since" if worse else "since", span),
-             ("incident", (message.get("summary") or "") if worse else ""),
-             ("cause", message.get("cause") or ""),
-             ("last error", (message.get("last_error") or "") if message["kind"] in ("opened", "reminder") else ""),
-             ("owner", message.get("owner") or ""), ("runbook", message.get("runbook") or ""),
-             ("reproduce", message.get("reproduce") or ""), ("checked", message.get("url") or ""),
-             ("run", message.get("run_url") or "")]
+    found = [
+        ("service", message.get("service") or ""),
+        ("new", (message.get("update_detail") or "") if worse else ""),
+        ("failing from" if message["kind"] == "resolved" else "open since" if worse else "since", span),
+        ("incident", (message.get("summary") or "") if worse else ""),
+        ("cause", message.get("cause") or ""),
+        ("last error", (message.get("last_error") or "") if message["kind"] in ("opened", "reminder") else ""),
+        ("owner", message.get("owner") or ""),
+        ("runbook", message.get("runbook") or ""),
+        ("reproduce", message.get("reproduce") or ""),
+        ("checked", message.get("url") or ""),
+        ("run", message.get("run_url") or ""),
+    ]
     return [(name, value) for name, value in found if value]
 
 
@@ -157,8 +164,9 @@ def _request(method: str, url: str, attempt: Attempt, *, need_body: bool = False
             phase = watch.expired_in or watch.phase
             broke = _what_broke(watch.failure(exc), phase, seconds)
             if method != "GET" and phase in REQUEST_WRITTEN:
-                raise DeliveryError(f"unconfirmed: the request was sent and {broke}: the receiver may have it",
-                                    unconfirmed=True) from None
+                raise DeliveryError(
+                    f"unconfirmed: the request was sent and {broke}: the receiver may have it", unconfirmed=True
+                ) from None
             raise DeliveryError(f"not delivered: {broke}") from None
         # else the receiver already said no, and what broke was reading why
     finally:
@@ -189,20 +197,36 @@ def blocks(message: dict[str, Any]) -> dict[str, Any]:
     severity as the colour bar of the attachment that holds them. ``text`` stays the whole message
     in plain words: Slack shows it in notifications and where blocks cannot be shown."""
     known = dict(facts(message))
-    fields = [{"type": "mrkdwn", "text": f"*{name.capitalize()}*\n" + (f"<{value}|{value[:60]}>" if name == "runbook" else value)[:1900]}
-              for name, value in known.items() if name in _SCANNED]
+    fields = [
+        {
+            "type": "mrkdwn",
+            "text": f"*{name.capitalize()}*\n" + (f"<{value}|{value[:60]}>" if name == "runbook" else value)[:1900],
+        }
+        for name, value in known.items()
+        if name in _SCANNED
+    ]
     body: list[dict[str, Any]] = [{"type": "section", "fields": fields[:10]}] if fields else []
     if known.get("last error"):
-        body.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Last error*\n```{known['last error'][:2800]}```"}})
+        body.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*Last error*\n```{known['last error'][:2800]}```"}}
+        )
     if known.get("reproduce"):
-        body.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Reproduce: `{known['reproduce'][:2900]}`"}]})
-    buttons = [{"type": "button", "text": {"type": "plain_text", "text": label}, "url": known[name]}
-               for name, label in (("runbook", "Runbook"), ("run", "Run")) if known.get(name)]
+        body.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Reproduce: `{known['reproduce'][:2900]}`"}]}
+        )
+    buttons = [
+        {"type": "button", "text": {"type": "plain_text", "text": label}, "url": known[name]}
+        for name, label in (("runbook", "Runbook"), ("run", "Run"))
+        if known.get(name)
+    ]
     if buttons:
         body.append({"type": "actions", "elements": buttons})
     colour = SEVERITY_COLOURS["resolved" if message["kind"] == "resolved" else message["severity"]]
-    return {"text": text(message), "blocks": [{"type": "header", "text": {"type": "plain_text", "text": title(message)[:150]}}],
-            "attachments": [{"color": colour, "blocks": body}] if body else []}
+    return {
+        "text": text(message),
+        "blocks": [{"type": "header", "text": {"type": "plain_text", "text": title(message)[:150]}}],
+        "attachments": [{"color": colour, "blocks": body}] if body else [],
+    }
 
 
 def slack(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Secret, attempt: Attempt) -> str:
@@ -218,8 +242,13 @@ def webhook(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Se
     headers = {"Idempotency-Key": attempt.token}
     if channel.token_secret:
         headers["Authorization"] = f"Bearer {secret(channel.token_secret)}"
-    _request("POST", secret(channel.url_secret), attempt, headers=headers,
-             json={**message, "title": title(message), "text": text(message), "idempotency_key": attempt.token})
+    _request(
+        "POST",
+        secret(channel.url_secret),
+        attempt,
+        headers=headers,
+        json={**message, "title": title(message), "text": text(message), "idempotency_key": attempt.token},
+    )
     return ref
 
 
@@ -234,35 +263,63 @@ def github(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Sec
     (after an unconfirmed attempt, or by a job that took over a dead job's claim) is found,
     not doubled. Closing is idempotent by itself."""
     assert channel.token_secret and channel.repo
-    headers = {"Authorization": f"Bearer {secret(channel.token_secret)}", "Accept": "application/vnd.github+json",
-               "X-GitHub-Api-Version": "2022-11-28"}
+    headers = {
+        "Authorization": f"Bearer {secret(channel.token_secret)}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
     base = f"{channel.api_url.rstrip('/')}/repos/{channel.repo}/issues"
     marker = _marker(attempt)
     body = f"{text(message)}\n\n{marker}"
     if message["kind"] == "opened":
         # The newest 100 issues with the channel's labels: an incident's issue is among them
         # while its messages are still being sent.
-        found = _json(_request("GET", base, attempt, need_body=True, headers=headers,
-                               params={"labels": ",".join(channel.labels), "state": "all", "sort": "created",
-                                       "direction": "desc", "per_page": 100}))
+        found = _json(
+            _request(
+                "GET",
+                base,
+                attempt,
+                need_body=True,
+                headers=headers,
+                params={
+                    "labels": ",".join(channel.labels),
+                    "state": "all",
+                    "sort": "created",
+                    "direction": "desc",
+                    "per_page": 100,
+                },
+            )
+        )
         for issue in found if isinstance(found, list) else []:
             if isinstance(issue, dict) and marker in str(issue.get("body") or ""):
                 return str(issue.get("number"))
-        created = _json(_request("POST", base, attempt, need_body=True, headers=headers,
-                                 json={"title": title(message), "body": body, "labels": channel.labels}),
-                        unconfirmed=True)
+        created = _json(
+            _request(
+                "POST",
+                base,
+                attempt,
+                need_body=True,
+                headers=headers,
+                json={"title": title(message), "body": body, "labels": channel.labels},
+            ),
+            unconfirmed=True,
+        )
         if not isinstance(created, dict) or "number" not in created:
-            raise DeliveryError(f"unconfirmed: the issue was created but the answer named no number: {created!r:.200}",
-                                unconfirmed=True)
+            raise DeliveryError(
+                f"unconfirmed: the issue was created but the answer named no number: {created!r:.200}", unconfirmed=True
+            )
         return str(created["number"])
     if not ref:
         raise DeliveryError("no issue to comment on: its opened message was never delivered", retry=False)
-    comments = _json(_request("GET", f"{base}/{ref}/comments", attempt, need_body=True, headers=headers,
-                              params={"per_page": 100}))
+    comments = _json(
+        _request("GET", f"{base}/{ref}/comments", attempt, need_body=True, headers=headers, params={"per_page": 100})
+    )
     if not any(isinstance(c, dict) and marker in str(c.get("body") or "") for c in comments or []):
         _request("POST", f"{base}/{ref}/comments", attempt, headers=headers, json={"body": body})
     if message["kind"] == "resolved":
-        _request("PATCH", f"{base}/{ref}", attempt, headers=headers, json={"state": "closed", "state_reason": "completed"})
+        _request(
+            "PATCH", f"{base}/{ref}", attempt, headers=headers, json={"state": "closed", "state_reason": "completed"}
+        )
     return ref
 
 
@@ -314,26 +371,29 @@ def email(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Secr
             smtp.ehlo()
             if channel.starttls:
                 if not smtp.has_extn("starttls"):
-                    raise DeliveryError(f"{channel.host}:{channel.port} does not offer STARTTLS: refusing to send "
-                                        "credentials and alerts in clear (set starttls = false only for a local relay)",
-                                        retry=False)
+                    raise DeliveryError(
+                        f"{channel.host}:{channel.port} does not offer STARTTLS: refusing to send "
+                        "credentials and alerts in clear (set starttls = false only for a local relay)",
+                        retry=False,
+                    )
                 smtp.starttls(context=ssl.create_default_context(cafile=channel.ca_file))
                 smtp.ehlo()
             if channel.username_secret and channel.password_secret:
                 smtp.login(secret(channel.username_secret), secret(channel.password_secret))
             smtp.send_message(mail)
     except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(f"SMTP login refused ({exc.smtp_code}): check the user name and password secrets",
-                            retry=False) from None
+        raise DeliveryError(
+            f"SMTP login refused ({exc.smtp_code}): check the user name and password secrets", retry=False
+        ) from None
     except smtplib.SMTPResponseException as exc:
-        raise DeliveryError(f"SMTP {exc.smtp_code} {exc.smtp_error!r}",
-                            retry=400 <= exc.smtp_code < 500) from None
+        raise DeliveryError(f"SMTP {exc.smtp_code} {exc.smtp_error!r}", retry=400 <= exc.smtp_code < 500) from None
     except (OSError, smtplib.SMTPException) as exc:
         phase = watch.expired_in or watch.phase
         broke = _what_broke(watch.failure(exc), phase, seconds)
         if phase in REQUEST_WRITTEN:
-            raise DeliveryError(f"unconfirmed: the message was sent and {broke}: the server may have it",
-                                unconfirmed=True) from None
+            raise DeliveryError(
+                f"unconfirmed: the message was sent and {broke}: the server may have it", unconfirmed=True
+            ) from None
         raise DeliveryError(f"not delivered: SMTP {channel.host}:{channel.port}: {broke}") from None
     finally:
         watch.close()
@@ -346,16 +406,25 @@ def bounded(key: str, limit: int) -> str:
     if len(key) <= limit:
         return key
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return f"{key[:limit - len(digest) - 1]}#{digest}"
+    return f"{key[: limit - len(digest) - 1]}#{digest}"
 
 
 def _details(message: dict[str, Any]) -> dict[str, str]:
     """The facts an on-call person scans, as strings (Opsgenie's details take nothing else)."""
-    facts = {"target": message["target"], "check": message["check_id"], "service": message.get("service") or "",
-             "severity": message["severity"], "since": message["since"], "failed runs": str(message.get("failed_runs") or ""),
-             "last error": message.get("last_error") or "", "checked": message.get("url") or "",
-             "run": message.get("run_url") or "", "runbook": message.get("runbook") or "", "owner": message.get("owner") or "",
-             "reproduce": message.get("reproduce") or ""}
+    facts = {
+        "target": message["target"],
+        "check": message["check_id"],
+        "service": message.get("service") or "",
+        "severity": message["severity"],
+        "since": message["since"],
+        "failed runs": str(message.get("failed_runs") or ""),
+        "last error": message.get("last_error") or "",
+        "checked": message.get("url") or "",
+        "run": message.get("run_url") or "",
+        "runbook": message.get("runbook") or "",
+        "owner": message.get("owner") or "",
+        "reproduce": message.get("reproduce") or "",
+    }
     return {name: value for name, value in facts.items() if value}
 
 
@@ -369,12 +438,23 @@ def pagerduty(channel: AlertChannel, message: dict[str, Any], ref: str, secret: 
     if message["kind"] == "resolved":
         event["event_action"] = "resolve"
     else:
-        source = urlsplit(message.get("url") or "").hostname or f"{message['target']}:{message.get('service') or 'monitor'}"
-        event |= {"event_action": "trigger", "client": "Slurpy monitor",
-                  "payload": {"summary": title(message)[:1024], "source": source, "severity": message["severity"],
-                              "timestamp": message["since"], "component": message.get("service") or message["check_id"],
-                              "group": message["target"], "class": message["check_id"].split(":", 1)[0],
-                              "custom_details": _details(message)}}
+        source = (
+            urlsplit(message.get("url") or "").hostname or f"{message['target']}:{message.get('service') or 'monitor'}"
+        )
+        event |= {
+            "event_action": "trigger",
+            "client": "Slurpy monitor",
+            "payload": {
+                "summary": title(message)[:1024],
+                "source": source,
+                "severity": message["severity"],
+                "timestamp": message["since"],
+                "component": message.get("service") or message["check_id"],
+                "group": message["target"],
+                "class": message["check_id"].split(":", 1)[0],
+                "custom_details": _details(message),
+            },
+        }
         links = [{"href": message[k], "text": k} for k in ("runbook", "run_url") if message.get(k)]
         if links:
             event["links"] = links
@@ -396,20 +476,42 @@ def opsgenie(channel: AlertChannel, message: dict[str, Any], ref: str, secret: S
     headers = {"Authorization": f"GenieKey {secret(channel.token_secret)}"}
     base = f"{channel.api_url.rstrip('/')}/v2/alerts"
     if message["kind"] == "resolved":
-        _request("POST", f"{base}/{quote(alias, safe='')}/close", attempt, headers=headers,
-                 params={"identifierType": "alias"}, json={"source": "slurpy-monitor", "note": text(message)[:25000]})
+        _request(
+            "POST",
+            f"{base}/{quote(alias, safe='')}/close",
+            attempt,
+            headers=headers,
+            params={"identifierType": "alias"},
+            json={"source": "slurpy-monitor", "note": text(message)[:25000]},
+        )
     else:
-        _request("POST", base, attempt, headers=headers,
-                 json={"message": title(message)[:130], "alias": alias, "description": text(message)[:15000],
-                       "source": "slurpy-monitor", "entity": (message.get("service") or message["target"])[:512],
-                       "priority": OPSGENIE_PRIORITY[message["severity"]],
-                       "tags": [t[:50] for t in ("slurpy-monitor", message["target"], message["severity"])],
-                       "details": _details(message)})
+        _request(
+            "POST",
+            base,
+            attempt,
+            headers=headers,
+            json={
+                "message": title(message)[:130],
+                "alias": alias,
+                "description": text(message)[:15000],
+                "source": "slurpy-monitor",
+                "entity": (message.get("service") or message["target"])[:512],
+                "priority": OPSGENIE_PRIORITY[message["severity"]],
+                "tags": [t[:50] for t in ("slurpy-monitor", message["target"], message["severity"])],
+                "details": _details(message),
+            },
+        )
     return alias
 
 
-SENDERS = {"slack": slack, "webhook": webhook, "github": github, "email": email, "pagerduty": pagerduty,
-           "opsgenie": opsgenie}
+SENDERS = {
+    "slack": slack,
+    "webhook": webhook,
+    "github": github,
+    "email": email,
+    "pagerduty": pagerduty,
+    "opsgenie": opsgenie,
+}
 
 
 def ping(url: str, body: str, attempt: Attempt) -> None:

@@ -2,6 +2,7 @@
 and deliver what is outstanding (this run's and earlier runs' undelivered ones), then ping the
 heartbeat. Never raises for a receiver's or the history's sake: whatever went wrong is in the
 returned :class:`Outcome`, for the run summary, and the run's verdict is not touched."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,17 @@ from pathlib import Path
 from monitor import redact
 from monitor.alerts import channels, policy
 from monitor.alerts.guidance import guidance
-from monitor.alerts.state import CLAIM_LEASE_S, FAILED, PENDING, SENDING, SENT, UNCONFIRMED, AlertLog, AlertState, Delivery
+from monitor.alerts.state import (
+    CLAIM_LEASE_S,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    UNCONFIRMED,
+    AlertLog,
+    AlertState,
+    Delivery,
+)
 from monitor.history.store import HistoryError
 from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, Profile
 from monitor.results import CheckResult, Verdict
@@ -43,10 +54,13 @@ class Outcome:
     open_incidents: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        return ([f"open: {line}" for line in self.open_incidents] + [f"sent: {line}" for line in self.sent]
-                + [f"NOT DELIVERED: {line}" for line in self.failed]
-                + [f"UNCONFIRMED: {line}" for line in self.unconfirmed]
-                + [f"maintenance: {line}" for line in self.suppressed])
+        return (
+            [f"open: {line}" for line in self.open_incidents]
+            + [f"sent: {line}" for line in self.sent]
+            + [f"NOT DELIVERED: {line}" for line in self.failed]
+            + [f"UNCONFIRMED: {line}" for line in self.unconfirmed]
+            + [f"maintenance: {line}" for line in self.suppressed]
+        )
 
 
 def run_url(env: Mapping[str, str] = os.environ) -> str:
@@ -69,12 +83,28 @@ def in_maintenance(alerts: AlertPolicy, checks: Sequence[str], now: datetime) ->
 def _observation(row: Sequence) -> policy.Observation:
     run_id, started, check_id, verdict, message, url, service, at, category, problems = row
     listed = json.loads(problems) if problems else []
-    return policy.Observation(run_id, datetime.fromisoformat(started), check_id, Verdict(verdict), message, url, service,
-                              at, category, tuple(str(p) for p in listed) if isinstance(listed, list) else ())
+    return policy.Observation(
+        run_id,
+        datetime.fromisoformat(started),
+        check_id,
+        Verdict(verdict),
+        message,
+        url,
+        service,
+        at,
+        category,
+        tuple(str(p) for p in listed) if isinstance(listed, list) else (),
+    )
 
 
-def derive(alerts: AlertPolicy, state: AlertState, target: str, now: datetime,
-           current: Sequence[CheckResult] = (), burn: Sequence[policy.Incident] = ()) -> list[policy.Incident]:
+def derive(
+    alerts: AlertPolicy,
+    state: AlertState,
+    target: str,
+    now: datetime,
+    current: Sequence[CheckResult] = (),
+    burn: Sequence[policy.Incident] = (),
+) -> list[policy.Incident]:
     """Every incident of the target in the lookback: one per outage of each service (its checks'
     incidents and its ``burn``-rate alerts' together, :func:`policy.outages`), and missed runs'."""
     since = now - timedelta(days=alerts.lookback_days)
@@ -82,10 +112,20 @@ def derive(alerts: AlertPolicy, state: AlertState, target: str, now: datetime,
     started = {o.run_id: o.started for o in observations}
     for result in current:  # this run's records, should the history have missed them
         problems = result.details.get("problems") if result.verdict in (Verdict.FAIL, Verdict.WARN) else None
-        observations.append(policy.Observation(result.run_id, started.get(result.run_id, now), result.id, result.verdict,
-                                               result.message, result.url, result.service, result.time,
-                                               result.category.value if result.category else None,
-                                               tuple(map(str, problems)) if isinstance(problems, list) else ()))
+        observations.append(
+            policy.Observation(
+                result.run_id,
+                started.get(result.run_id, now),
+                result.id,
+                result.verdict,
+                result.message,
+                result.url,
+                result.service,
+                result.time,
+                result.category.value if result.category else None,
+                tuple(map(str, problems)) if isinstance(problems, list) else (),
+            )
+        )
     by_service: dict[str, list[policy.Observation]] = {}
     for o in observations:
         by_service.setdefault(o.service or o.check_id, []).append(o)
@@ -106,8 +146,9 @@ def derive(alerts: AlertPolicy, state: AlertState, target: str, now: datetime,
     return found
 
 
-def _keep_key(state: AlertState, target: str, check_id: str, seen: Sequence[policy.Observation],
-              found: list[policy.Incident]) -> None:
+def _keep_key(
+    state: AlertState, target: str, check_id: str, seen: Sequence[policy.Observation], found: list[policy.Incident]
+) -> None:
     """The first incident keeps the key it was announced under when its streak may have begun
     before the lookback (it starts with the first run read). Only an announced incident that none
     of ``found`` is already can be that one: the service's later incident, open and announced,
@@ -146,24 +187,32 @@ def burn_incidents(profile: Profile, state: AlertState, now: datetime) -> list[p
             ends[o.run_id] = max(ends.get(o.run_id, o.started), o.time)
     order = sorted(begins, key=lambda run_id: (begins[run_id], run_id))
     # As of the end of each run, or the start of the next one if a clock says it ended later.
-    moments = [min(ends[run_id], now, *[begins[later] for later in order[index + 1:index + 2]])
-               for index, run_id in enumerate(order)]
+    moments = [
+        min(ends[run_id], now, *[begins[later] for later in order[index + 1 : index + 2]])
+        for index, run_id in enumerate(order)
+    ]
     found: list[policy.Incident] = []
-    for service, states in burn_alerts_at(service_slots(rows, profile.slo, now), profile.slo.availability,
-                                          moments).items():
+    for service, states in burn_alerts_at(
+        service_slots(rows, profile.slo, now), profile.slo.availability, moments
+    ).items():
         seen: list[policy.Observation] = []
         for index, (run_id, fired) in enumerate(zip(order, states, strict=True)):
             if index and moments[index] <= moments[index - 1]:
                 continue  # judged at the same moment as the run before: no second opinion
             begun = begins[run_id]
             if fired is None:  # nothing down in the longest window: no alert can fire, each is passing
-                seen += [policy.Observation(run_id, begun, f"burn:{rule.name}:{service}", Verdict.PASS, "",
-                                            service=service) for rule in BURN_ALERTS]
+                seen += [
+                    policy.Observation(run_id, begun, f"burn:{rule.name}:{service}", Verdict.PASS, "", service=service)
+                    for rule in BURN_ALERTS
+                ]
                 continue
             for alert in fired:
                 verdict = Verdict.FAIL if alert.firing else Verdict.PASS if alert.ready else Verdict.SKIP
-                seen.append(policy.Observation(run_id, begun, f"burn:{alert.name}:{service}", verdict,
-                                               burn_words(alert), service=service))
+                seen.append(
+                    policy.Observation(
+                        run_id, begun, f"burn:{alert.name}:{service}", verdict, burn_words(alert), service=service
+                    )
+                )
         for check_id, mine in policy.by_check(seen).items():
             opened = policy.incidents(alerts, profile.name, mine)
             for incident in opened:
@@ -174,32 +223,58 @@ def burn_incidents(profile: Profile, state: AlertState, now: datetime) -> list[p
 
 def burn_words(alert: BurnAlert) -> str:
     """``error budget burning at 250.0x over 1h (of 55 min known) and 1000.0x over 5m (alert at 14.4x)``."""
+
     def over(rate: BurnRate) -> str:
         return f"{rate.burn or 0:.1f}x over {rate.window} (of {duration(rate.known_s)} known)"
 
     return f"error budget burning at {over(alert.long)} and {over(alert.short)} (alert at {alert.factor:g}x)"
 
 
-def message(incident: policy.Incident, kind: str, now: datetime, link: str, update: policy.Update | None = None) -> dict:
+def message(
+    incident: policy.Incident, kind: str, now: datetime, link: str, update: policy.Update | None = None
+) -> dict:
     """What a channel is given: the incident as data, and for "worse" the new problem (``update``)."""
-    return {"kind": kind, "target": incident.target, "check_id": incident.check_id, "service": incident.service,
-            "severity": incident.severity, "since": incident.since.isoformat(timespec="seconds"),
-            "opened_at": incident.opened_at.isoformat(timespec="seconds"),
-            "resolved_at": incident.resolved_at.isoformat(timespec="seconds") if incident.resolved_at else None,
-            "summary": incident.cause, "also": incident.also, "checks": incident.checks,
-            "update": update.text if update else None, "update_detail": update.detail if update else None,
-            "last_error": incident.last_error, "url": incident.url, "run_url": link, "incident": incident.key,
-            "failed_runs": incident.failed_runs, "flaky_runs": incident.flaky_runs, "at": now.isoformat(timespec="seconds")}
+    return {
+        "kind": kind,
+        "target": incident.target,
+        "check_id": incident.check_id,
+        "service": incident.service,
+        "severity": incident.severity,
+        "since": incident.since.isoformat(timespec="seconds"),
+        "opened_at": incident.opened_at.isoformat(timespec="seconds"),
+        "resolved_at": incident.resolved_at.isoformat(timespec="seconds") if incident.resolved_at else None,
+        "summary": incident.cause,
+        "also": incident.also,
+        "checks": incident.checks,
+        "update": update.text if update else None,
+        "update_detail": update.detail if update else None,
+        "last_error": incident.last_error,
+        "url": incident.url,
+        "run_url": link,
+        "incident": incident.key,
+        "failed_runs": incident.failed_runs,
+        "flaky_runs": incident.flaky_runs,
+        "at": now.isoformat(timespec="seconds"),
+    }
 
 
-def plan(alerts: AlertPolicy, state: AlertState, incidents: list[policy.Incident], now: datetime, link: str,
-         outcome: Outcome, target: str = "") -> None:
+def plan(
+    alerts: AlertPolicy,
+    state: AlertState,
+    incidents: list[policy.Incident],
+    now: datetime,
+    link: str,
+    outcome: Outcome,
+    target: str = "",
+) -> None:
     """Add the messages the incidents call for; what is already known is left as it is."""
     enabled = state.enabled_since(now, target)
     for incident in incidents:
         if incident.open:
-            outcome.open_incidents.append(f"{incident.severity} {incident.check_id} since "
-                                          f"{incident.since:%Y-%m-%d %H:%M} UTC: {incident.cause or incident.last_error}")
+            outcome.open_incidents.append(
+                f"{incident.severity} {incident.check_id} since "
+                f"{incident.since:%Y-%m-%d %H:%M} UTC: {incident.cause or incident.last_error}"
+            )
         elif incident.resolved_at and incident.resolved_at < enabled:
             continue  # over before alerting began
         why = in_maintenance(alerts, incident.checks or [incident.check_id], now)
@@ -213,8 +288,11 @@ def plan(alerts: AlertPolicy, state: AlertState, incidents: list[policy.Incident
             events: list[tuple[str, int, policy.Update | None]] = []
             if incident.open:
                 events.append(("opened", 0, None))
-                due = math.floor((now - incident.opened_at) / timedelta(hours=alerts.remind_every_h)) \
-                    if alerts.remind_every_h else 0
+                due = (
+                    math.floor((now - incident.opened_at) / timedelta(hours=alerts.remind_every_h))
+                    if alerts.remind_every_h
+                    else 0
+                )
                 if due >= 1 and "opened" in known:
                     events.append((f"reminder-{due}", due, None))
                 if "opened" in known:  # a new problem while it is open: once, after the opening
@@ -223,11 +301,31 @@ def plan(alerts: AlertPolicy, state: AlertState, incidents: list[policy.Incident
                 events.append(("resolved", RESOLVED_SEQ, None))
             for event, seq, update in events:
                 if event not in known:
-                    state.ensure(Delivery(incident.key, event, channel.name, incident.target, incident.check_id, seq,
-                                          "pending", 0, "", "", message(incident, event.split("-")[0], now, link, update)
-                                          | guidance(alerts, incident.root or incident.check_id, incident.service,
-                                                     incident.target, incident.last_error),
-                                          now.isoformat(timespec="milliseconds"), ""), now)
+                    state.ensure(
+                        Delivery(
+                            incident.key,
+                            event,
+                            channel.name,
+                            incident.target,
+                            incident.check_id,
+                            seq,
+                            "pending",
+                            0,
+                            "",
+                            "",
+                            message(incident, event.split("-")[0], now, link, update)
+                            | guidance(
+                                alerts,
+                                incident.root or incident.check_id,
+                                incident.service,
+                                incident.target,
+                                incident.last_error,
+                            ),
+                            now.isoformat(timespec="milliseconds"),
+                            "",
+                        ),
+                        now,
+                    )
 
 
 @dataclass
@@ -242,8 +340,14 @@ class _Claimed:
     done: bool = False
 
 
-def send_with_retries(send: Callable[[channels.Attempt], str], key: str, alerts: AlertPolicy, budget_end: float,
-                      dedupe: bool, sleep: Callable[[float], None] = time.sleep) -> tuple[str, str, str, int]:
+def send_with_retries(
+    send: Callable[[channels.Attempt], str],
+    key: str,
+    alerts: AlertPolicy,
+    budget_end: float,
+    dedupe: bool,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[str, str, str, int]:
     """(state, ref, error, attempts): up to ``delivery_attempts`` tries, each with one wall-clock
     deadline (``delivery_timeout_s``, cut to what is left of the run's budget), ``delivery_backoff_s``
     doubling between them. An unconfirmed try is tried again only where the receiver drops copies."""
@@ -258,7 +362,12 @@ def send_with_retries(send: Callable[[channels.Attempt], str], key: str, alerts:
         if left <= 0:
             return spent(attempt - 1)
         try:
-            return SENT, send(channels.Attempt(key, time.monotonic() + min(alerts.delivery_timeout_s, left))), "", attempt
+            return (
+                SENT,
+                send(channels.Attempt(key, time.monotonic() + min(alerts.delivery_timeout_s, left))),
+                "",
+                attempt,
+            )
         except channels.DeliveryError as exc:
             if isinstance(exc, channels.OutOfTime) and time.monotonic() >= budget_end:  # nothing went: no attempt
                 return spent(attempt - 1)
@@ -271,8 +380,14 @@ def send_with_retries(send: Callable[[channels.Attempt], str], key: str, alerts:
     raise AssertionError("unreachable")
 
 
-def _send_channel(items: list[_Claimed], refs: dict[tuple[str, str], str], alerts: AlertPolicy,
-                  secret: channels.Secret, budget_end: float, sleep: Callable[[float], None]) -> None:
+def _send_channel(
+    items: list[_Claimed],
+    refs: dict[tuple[str, str], str],
+    alerts: AlertPolicy,
+    secret: channels.Secret,
+    budget_end: float,
+    sleep: Callable[[float], None],
+) -> None:
     """One channel's messages, in order. A message that was not delivered holds back the later
     messages of its incident on this channel (released, for the next run), so they never arrive
     out of order."""
@@ -287,8 +402,9 @@ def _send_channel(items: list[_Claimed], refs: dict[tuple[str, str], str], alert
             ref = refs.get((d.incident, d.channel), d.ref)
             send = partial(channels.SENDERS[channel.kind], channel, d.message, ref, secret)
             try:
-                item.state, item.ref, item.error, item.attempts = send_with_retries(send, key, alerts, budget_end,
-                                                                                    dedupe, sleep)
+                item.state, item.ref, item.error, item.attempts = send_with_retries(
+                    send, key, alerts, budget_end, dedupe, sleep
+                )
             except Exception as exc:  # a bug here must cost one message, said in words, not the thread
                 item.state, item.error = FAILED, f"the monitor failed sending it: {type(exc).__name__}: {exc}"
             if item.state == SENT and d.kind == "opened":
@@ -298,20 +414,33 @@ def _send_channel(items: list[_Claimed], refs: dict[tuple[str, str], str], alert
         item.done = True
 
 
-def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channels.Secret, now: datetime, by: str,
-            outcome: Outcome, sleep: Callable[[float], None] = time.sleep,
-            sync: Callable[[str], str | None] | None = None) -> None:
+def deliver(
+    alerts: AlertPolicy,
+    state: AlertState,
+    target: str,
+    secret: channels.Secret,
+    now: datetime,
+    by: str,
+    outcome: Outcome,
+    sleep: Callable[[float], None] = time.sleep,
+    sync: Callable[[str], str | None] | None = None,
+) -> None:
     """Claim what is outstanding, publish the claims (``sync``) and keep only those no other job
     had first, send them (channels in parallel, one deadline per attempt, one budget for all),
     record what came of each, and publish that."""
     by_name: dict[str, AlertChannel] = {c.name: c for c in alerts.channels}
-    blocked: set[tuple[str, str]] = set()  # (incident, channel) whose earlier message is not ours to send: keep the order
+    blocked: set[tuple[str, str]] = (
+        set()
+    )  # (incident, channel) whose earlier message is not ours to send: keep the order
     claimed: list[_Claimed] = []
     for delivery in state.outstanding(target):
         channel = by_name.get(delivery.channel)
         route = (delivery.incident, delivery.channel)
-        if channel is None or route in blocked or \
-                in_maintenance(alerts, delivery.message.get("checks") or [delivery.check_id], now):
+        if (
+            channel is None
+            or route in blocked
+            or in_maintenance(alerts, delivery.message.get("checks") or [delivery.check_id], now)
+        ):
             blocked.add(route)
             continue
         dedupe = channels.dedupes(channel)
@@ -327,24 +456,41 @@ def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channel
     if sync is not None:
         problem = sync(f"alert claims of {by}")
         if problem:
-            outcome.failed.append(f"alert claims not published ({redact.text(problem)}): sent anyway, so a job running at the same "
-                                  "time may send these too")
+            outcome.failed.append(
+                f"alert claims not published ({redact.text(problem)}): sent anyway, so a job running at the same "
+                "time may send these too"
+            )
         else:
             state.load(target)
             theirs = set()
             live = state.live_claims(target, now)
             for item in claimed:
                 row = state.get(item.delivery.key)
-                if not (row and row.state == SENDING and row.claimed_by == by
-                        and not live.get(item.delivery.key, set()) - {by}):
+                if not (
+                    row
+                    and row.state == SENDING
+                    and row.claimed_by == by
+                    and not live.get(item.delivery.key, set()) - {by}
+                ):
                     theirs.add((item.delivery.incident, item.delivery.channel))
             # An incident's messages on a channel stay with one job, so they keep their order.
             for item in claimed:
                 row = state.get(item.delivery.key)
-                if (item.delivery.incident, item.delivery.channel) in theirs and row is not None \
-                        and row.state == SENDING:
-                    state.finish(item.delivery, by, now, PENDING, 0, "claimed by another job first", row.ref,
-                                 max(now, datetime.now(UTC)))
+                if (
+                    (item.delivery.incident, item.delivery.channel) in theirs
+                    and row is not None
+                    and row.state == SENDING
+                ):
+                    state.finish(
+                        item.delivery,
+                        by,
+                        now,
+                        PENDING,
+                        0,
+                        "claimed by another job first",
+                        row.ref,
+                        max(now, datetime.now(UTC)),
+                    )
             claimed = [item for item in claimed if (item.delivery.incident, item.delivery.channel) not in theirs]
     refs = {}
     for item in claimed:
@@ -358,8 +504,10 @@ def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channel
         per_channel.setdefault(item.channel.name, []).append(item)
     # Daemon threads: an attempt that outlives the budget (a resolver that does not answer: the
     # deadline starts at connect) is left behind, never waited for.
-    workers = [threading.Thread(target=_send_channel, args=(items, refs, alerts, secret, budget_end, sleep), daemon=True)
-               for items in per_channel.values()]
+    workers = [
+        threading.Thread(target=_send_channel, args=(items, refs, alerts, secret, budget_end, sleep), daemon=True)
+        for items in per_channel.values()
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -369,26 +517,32 @@ def deliver(alerts: AlertPolicy, state: AlertState, target: str, secret: channel
     if sync is not None:
         problem = sync(f"alert outcomes of {by}")
         if problem:
-            outcome.failed.append(f"alert outcomes not published ({redact.text(problem)}): the job's own publish step pushes them")
+            outcome.failed.append(
+                f"alert outcomes not published ({redact.text(problem)}): the job's own publish step pushes them"
+            )
 
 
 def _record(item: _Claimed, state: AlertState, by: str, now: datetime, outcome: Outcome) -> None:
     d, channel = item.delivery, item.channel
     line = f"{d.event} {d.check_id} -> {channel.name} ({channel.kind})"
     if not item.done:
-        outcome.failed.append(f"{line}: still sending when the alerting budget ran out; left claimed, so another run "
-                              f"takes it over after {CLAIM_LEASE_S // 60} minutes")
+        outcome.failed.append(
+            f"{line}: still sending when the alerting budget ran out; left claimed, so another run "
+            f"takes it over after {CLAIM_LEASE_S // 60} minutes"
+        )
         return
     item.error = redact.text(item.error)  # a receiver may echo its secret URL path ("Cannot POST /hook/<secret>")
     state.finish(d, by, now, item.state, item.attempts, item.error, item.ref, max(now, datetime.now(UTC)))
     retaken = f", taken over from {item.retaken_from} whose claim expired" if item.retaken_from else ""
     if item.state == SENT:
-        late = (f", late: raised {d.created[:19]}Z, {d.attempts} earlier attempt(s) failed"
-                if d.attempts else "")
+        late = f", late: raised {d.created[:19]}Z, {d.attempts} earlier attempt(s) failed" if d.attempts else ""
         outcome.sent.append(line + late + retaken)
     elif item.state == UNCONFIRMED:
-        after = ("sent again next run: the receiver drops copies" if channels.dedupes(channel)
-                 else "not sent again: this channel cannot tell a copy (at most once)")
+        after = (
+            "sent again next run: the receiver drops copies"
+            if channels.dedupes(channel)
+            else "not sent again: this channel cannot tell a copy (at most once)"
+        )
         outcome.unconfirmed.append(f"{line} after {item.attempts} attempt(s): {item.error}; {after}")
     elif item.state == PENDING:
         outcome.failed.append(f"{line}: {item.error}; next run")
@@ -434,9 +588,17 @@ def secret_reader(profile: Profile, provided: Mapping[str, str] | None = None) -
     return read
 
 
-def evaluate(profile: Profile, history: Path, now: datetime, by: str, current: Sequence[CheckResult] = (),
-             secret: channels.Secret | None = None, sleep: Callable[[float], None] = time.sleep,
-             log_dir: Path | None = None, sync: Callable[[str], str | None] | None = None) -> Outcome:
+def evaluate(
+    profile: Profile,
+    history: Path,
+    now: datetime,
+    by: str,
+    current: Sequence[CheckResult] = (),
+    secret: channels.Secret | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    log_dir: Path | None = None,
+    sync: Callable[[str], str | None] | None = None,
+) -> Outcome:
     """Derive, plan and deliver for one target. With ``log_dir`` (the text history's folder) the
     state is also kept there as text; with ``sync``, claims are published before anything is sent.
     A history that cannot be used is one failed line."""
@@ -463,8 +625,9 @@ def heartbeat_body(run_label: str, counts: Mapping[str, int], link: str) -> str:
     return f"{status} {run_label}: {tally or 'no checks'}" + (f"\nrun: {link}" if link else "")
 
 
-def heartbeat(profile: Profile, body: str, secret: channels.Secret | None = None,
-              sleep: Callable[[float], None] = time.sleep) -> str | None:
+def heartbeat(
+    profile: Profile, body: str, secret: channels.Secret | None = None, sleep: Callable[[float], None] = time.sleep
+) -> str | None:
     """Ping the dead-man's switch, within one alerting budget; the problem, if it did not answer."""
     alerts = profile.alerts
     if not alerts.heartbeat_secret:
@@ -476,6 +639,7 @@ def heartbeat(profile: Profile, body: str, secret: channels.Secret | None = None
         channels.ping(read(name), body, attempt)
         return ""
 
-    state, _, error, attempts = send_with_retries(ping, f"heartbeat|{profile.name}", alerts,
-                                                  time.monotonic() + alerts.delivery_budget_s, dedupe=True, sleep=sleep)
+    state, _, error, attempts = send_with_retries(
+        ping, f"heartbeat|{profile.name}", alerts, time.monotonic() + alerts.delivery_budget_s, dedupe=True, sleep=sleep
+    )
     return None if state == SENT else f"heartbeat not delivered after {attempts} attempt(s): {redact.text(error)}"

@@ -1,6 +1,7 @@
 """What an alert tells the person who gets it to do: who owns the failing check and where its
 runbook is (``[alerts.runbooks]``), the cause in words, and the one command that runs the same
 check from a laptop against the same target."""
+
 from __future__ import annotations
 
 import re

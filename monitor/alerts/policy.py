@@ -8,6 +8,7 @@ mode) reads it.
 A run that only skipped or erred on a check (the monitor could not judge it) neither breaks nor
 extends a streak: an outage is not resolved by a broken monitor, nor opened by one.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -132,8 +133,19 @@ def incidents(policy: AlertPolicy, target: str, observations: Iterable[Observati
                 level = min(level, policy.warn_severity, key=SEVERITIES.index)
             if current is None and len(streak) >= policy.open_after:
                 first = streak[0]
-                current = Incident(target, obs.check_id, obs.service, level, first.started, obs.started,
-                                   first.run_id, obs.run_id, obs.message, obs.url, failed_runs=len(streak) - 1)
+                current = Incident(
+                    target,
+                    obs.check_id,
+                    obs.service,
+                    level,
+                    first.started,
+                    obs.started,
+                    first.run_id,
+                    obs.run_id,
+                    obs.message,
+                    obs.url,
+                    failed_runs=len(streak) - 1,
+                )
                 found.append(current)
             if current is not None:
                 current.severity = higher(current.severity, level)
@@ -158,7 +170,7 @@ _LONGEST = 200
 
 def _short(text: str) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= _LONGEST else text[:_LONGEST - 1] + "…"
+    return text if len(text) <= _LONGEST else text[: _LONGEST - 1] + "…"
 
 
 def label(check_id: str) -> str:
@@ -176,7 +188,7 @@ def finding(obs: Observation) -> str:
     head, sep, rest = text.partition("]: ")
     text = rest if sep else text.partition(": ")[2] or text
     if obs.url and text.startswith(obs.url + ": "):
-        text = text[len(obs.url) + 2:]
+        text = text[len(obs.url) + 2 :]
     return text
 
 
@@ -196,8 +208,11 @@ def cause(obs: Observation) -> str:
         return f"{who} unreachable: {_unreachable(obs)}"
     state = "warning" if obs.verdict is Verdict.WARN else "failing"
     what = label(obs.check_id) if obs.service else ""
-    return _short(f"{who} {what} {state}".replace("  ", " ") + (f" [{obs.category}]" if obs.category else "")
-                  + f": {finding(obs)}")
+    return _short(
+        f"{who} {what} {state}".replace("  ", " ")
+        + (f" [{obs.category}]" if obs.category else "")
+        + f": {finding(obs)}"
+    )
 
 
 def _problems(obs: Observation) -> dict[tuple[str | None, ...], str]:
@@ -214,14 +229,18 @@ def _problems(obs: Observation) -> dict[tuple[str | None, ...], str]:
     for problem in obs.problems:
         for part in problem.split("; "):
             key = (obs.check_id, obs.category, re.sub(r"\d+(?:\.\d+)?", "#", part))
-            found.setdefault(key, _short(f"{obs.service or obs.check_id} {label(obs.check_id)} failing [{obs.category}]: "
-                                         f"{part}"))
+            found.setdefault(
+                key, _short(f"{obs.service or obs.check_id} {label(obs.check_id)} failing [{obs.category}]: {part}")
+            )
     return found
 
 
-_ROOT = [lambda o: o.category in UNREACHABLE and o.check_id.startswith("health:"),
-         lambda o: o.category in UNREACHABLE, lambda o: o.check_id.startswith("health:"),
-         lambda o: o.verdict is Verdict.FAIL]
+_ROOT = [
+    lambda o: o.category in UNREACHABLE and o.check_id.startswith("health:"),
+    lambda o: o.category in UNREACHABLE,
+    lambda o: o.check_id.startswith("health:"),
+    lambda o: o.verdict is Verdict.FAIL,
+]
 
 
 def _root_first(failing: Iterable[Observation]) -> list[Observation]:
@@ -230,8 +249,9 @@ def _root_first(failing: Iterable[Observation]) -> list[Observation]:
     return sorted(failing, key=lambda o: (next((i for i, rule in enumerate(_ROOT) if rule(o)), len(_ROOT)), o.check_id))
 
 
-def outages(policy: AlertPolicy, target: str, name: str, observations: Sequence[Observation],
-            extra: Sequence[Incident] = ()) -> list[Incident]:
+def outages(
+    policy: AlertPolicy, target: str, name: str, observations: Sequence[Observation], extra: Sequence[Incident] = ()
+) -> list[Incident]:
     """One incident per outage of one service (``name``; a check without a service is its own):
     the incidents of its checks (and ``extra`` ones, the burn-rate alerts), overlapping in time,
     are one. It opens when the first of them opens, and resolves when the last that keeps it open
@@ -239,8 +259,10 @@ def outages(policy: AlertPolicy, target: str, name: str, observations: Sequence[
     outage's tail). Its cause is the root of what failed in the run that opened it; a problem not
     seen in that run, found in ``open_after`` consecutive runs that judged it while the incident
     stays open, is an :class:`Update`."""
-    members = sorted([i for seen in by_check(observations).values() for i in incidents(policy, target, seen)]
-                     + list(extra), key=lambda i: (i.opened_at, i.check_id.startswith(BURN), i.check_id))
+    members = sorted(
+        [i for seen in by_check(observations).values() for i in incidents(policy, target, seen)] + list(extra),
+        key=lambda i: (i.opened_at, i.check_id.startswith(BURN), i.check_id),
+    )
     found: list[tuple[Incident, list[Incident]]] = []
     end: datetime | None = None
     for member in members:
@@ -249,8 +271,19 @@ def outages(policy: AlertPolicy, target: str, name: str, observations: Sequence[
             if not member.check_id.startswith(BURN):
                 keeping.append(member)
         else:
-            outage = Incident(target, name, name, member.severity, member.since, member.opened_at, member.first_run,
-                              member.opened_run, member.last_error, member.url, key=f"{target}|{name}|{member.first_run}")
+            outage = Incident(
+                target,
+                name,
+                name,
+                member.severity,
+                member.since,
+                member.opened_at,
+                member.first_run,
+                member.opened_run,
+                member.last_error,
+                member.url,
+                key=f"{target}|{name}|{member.first_run}",
+            )
             keeping = [member]
             found.append((outage, keeping))
         outage.severity = higher(outage.severity, member.severity)
@@ -275,13 +308,17 @@ def _by_run(observations: Sequence[Observation]) -> list[tuple[str, datetime, di
     for seen in by_check(observations).values():
         for obs in per_run(seen):
             runs.setdefault(obs.run_id, {})[obs.check_id] = obs
-    return sorted(((run_id, min(o.started for o in checks.values()), checks) for run_id, checks in runs.items()),
-                  key=lambda r: (r[1], r[0]))
+    return sorted(
+        ((run_id, min(o.started for o in checks.values()), checks) for run_id, checks in runs.items()),
+        key=lambda r: (r[1], r[0]),
+    )
 
 
-def _describe(policy: AlertPolicy, outage: Incident, first: Incident,
-              runs: list[tuple[str, datetime, dict[str, Observation]]]) -> None:
+def _describe(
+    policy: AlertPolicy, outage: Incident, first: Incident, runs: list[tuple[str, datetime, dict[str, Observation]]]
+) -> None:
     """The cause, what else failed, the failed runs, and the updates of one outage."""
+
     def bad(checks: dict[str, Observation]) -> list[Observation]:
         return [o for o in checks.values() if outcome(policy, o.verdict) is Outcome.BAD]
 
@@ -343,16 +380,28 @@ def missed_run_incidents(policy: AlertPolicy, target: str, suite: str, slots: It
             empty.append(slot)
             if current is None and len(empty) >= policy.missed_runs_after:
                 first = empty[0]
-                current = Incident(target, check_id, "", severity_of(policy, check_id), first.start, slot.end,
-                                   f"slot-{first.start:%Y%m%dT%H%M%SZ}", f"slot-{slot.start:%Y%m%dT%H%M%SZ}",
-                                   "", "", failed_runs=0,
-                                   cause=f"{suite} runs stopped: none since {first.start:%Y-%m-%d %H:%M} UTC")
+                current = Incident(
+                    target,
+                    check_id,
+                    "",
+                    severity_of(policy, check_id),
+                    first.start,
+                    slot.end,
+                    f"slot-{first.start:%Y%m%dT%H%M%SZ}",
+                    f"slot-{slot.start:%Y%m%dT%H%M%SZ}",
+                    "",
+                    "",
+                    failed_runs=0,
+                    cause=f"{suite} runs stopped: none since {first.start:%Y-%m-%d %H:%M} UTC",
+                )
                 found.append(current)
             if current is not None:
                 current.failed_runs = len(empty)
-                current.last_error = (f"no {suite} run since {empty[0].start:%Y-%m-%d %H:%M} UTC: "
-                                      f"{len(empty)} expected runs missed (schedule {slot.schedule!r}); "
-                                      "is the scheduler still running?")
+                current.last_error = (
+                    f"no {suite} run since {empty[0].start:%Y-%m-%d %H:%M} UTC: "
+                    f"{len(empty)} expected runs missed (schedule {slot.schedule!r}); "
+                    "is the scheduler still running?"
+                )
         else:
             if current is not None:
                 current.resolved_at, current.resolved_run = slot.start, slot.run_ids[0]

@@ -18,6 +18,7 @@ Claims made by two jobs at once are settled by the data branch (:mod:`monitor.al
 a job pushes its claims before sending, and pushes to a branch are serialised; a job that finds
 another job's live claim on the branch once its own push went through drops its own.
 """
+
 from __future__ import annotations
 
 import json
@@ -78,8 +79,10 @@ class Delivery:
         return self.incident, self.event, self.channel
 
 
-_COLUMNS = ("incident, event, channel, target, check_id, seq, state, attempts, last_error, ref, message, created, "
-            "sent_at, claimed_by, claimed_at")
+_COLUMNS = (
+    "incident, event, channel, target, check_id, seq, state, attempts, last_error, ref, message, created, "
+    "sent_at, claimed_by, claimed_at"
+)
 
 
 def _delivery(row: tuple) -> Delivery:
@@ -153,23 +156,43 @@ def fold(lines: Iterable[dict[str, Any]]) -> tuple[list[Delivery], str | None]:
     for key, plan in plans.items():
         # A released claim (a job that found another job's claim first) neither holds the message
         # nor says anything about its delivery: both lines are left out.
-        released = {(e.get("by"), e.get("claim")) for e in events.get(key, [])
-                    if e["alert"] == "outcome" and e.get("state") == PENDING}
-        kept = [e for e in events.get(key, []) if not (e["alert"] == "outcome" and e.get("state") == PENDING)
-                and not (e["alert"] == "claim" and (e.get("by"), e.get("at")) in released)]
+        released = {
+            (e.get("by"), e.get("claim"))
+            for e in events.get(key, [])
+            if e["alert"] == "outcome" and e.get("state") == PENDING
+        }
+        kept = [
+            e
+            for e in events.get(key, [])
+            if not (e["alert"] == "outcome" and e.get("state") == PENDING)
+            and not (e["alert"] == "claim" and (e.get("by"), e.get("at")) in released)
+        ]
         happened = sorted(kept, key=lambda e: (str(e.get("at") or ""), e["alert"] == "outcome"))
         outcomes = [e for e in happened if e["alert"] == "outcome"]
-        row = Delivery(*key, target=str(plan.get("target") or ""), check_id=str(plan.get("check_id") or ""),
-                       seq=int(plan.get("seq") or 0), state=PENDING,
-                       attempts=sum(int(e.get("attempts") or 0) for e in outcomes), last_error="", ref="",
-                       message=plan.get("message") or {}, created=str(plan.get("created") or ""), sent_at="")
+        row = Delivery(
+            *key,
+            target=str(plan.get("target") or ""),
+            check_id=str(plan.get("check_id") or ""),
+            seq=int(plan.get("seq") or 0),
+            state=PENDING,
+            attempts=sum(int(e.get("attempts") or 0) for e in outcomes),
+            last_error="",
+            ref="",
+            message=plan.get("message") or {},
+            created=str(plan.get("created") or ""),
+            sent_at="",
+        )
         sent = [e for e in outcomes if e.get("state") == SENT]
         if sent:
             row.state, row.ref, row.sent_at = SENT, str(sent[0].get("ref") or ""), str(sent[0].get("at") or "")
         elif happened:
             last = happened[-1]
             if last["alert"] == "claim":
-                row.state, row.claimed_by, row.claimed_at = SENDING, str(last.get("by") or ""), str(last.get("at") or "")
+                row.state, row.claimed_by, row.claimed_at = (
+                    SENDING,
+                    str(last.get("by") or ""),
+                    str(last.get("at") or ""),
+                )
             else:
                 row.state, row.last_error = str(last.get("state") or FAILED), str(last.get("error") or "")
             row.ref = next((str(e.get("ref")) for e in reversed(outcomes) if e.get("ref")), "")
@@ -219,8 +242,10 @@ class AlertState:
             try:
                 self.log.append(target, line, now)
             except OSError as exc:
-                self.problems.append(f"alert state not kept as text in {self.log.folder(target)} ({exc}): the next "
-                                     "job will not know what this one sent")
+                self.problems.append(
+                    f"alert state not kept as text in {self.log.folder(target)} ({exc}): the next "
+                    "job will not know what this one sent"
+                )
 
     # the text copy
 
@@ -235,19 +260,46 @@ class AlertState:
         rows, enabled = fold(lines)
         with self._write() as db:
             db.execute("DELETE FROM alert_deliveries WHERE target = ?", (target,))
-            db.executemany(f"INSERT INTO alert_deliveries ({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
-                           [(r.incident, r.event, r.channel, target, r.check_id, r.seq, r.state, r.attempts,
-                             r.last_error, r.ref, json.dumps(r.message, sort_keys=True), r.created, r.sent_at,
-                             r.claimed_by, r.claimed_at) for r in rows])
+            db.executemany(
+                f"INSERT INTO alert_deliveries ({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+                [
+                    (
+                        r.incident,
+                        r.event,
+                        r.channel,
+                        target,
+                        r.check_id,
+                        r.seq,
+                        r.state,
+                        r.attempts,
+                        r.last_error,
+                        r.ref,
+                        json.dumps(r.message, sort_keys=True),
+                        r.created,
+                        r.sent_at,
+                        r.claimed_by,
+                        r.claimed_at,
+                    )
+                    for r in rows
+                ],
+            )
             if enabled:
-                db.execute("INSERT INTO alert_meta VALUES ('enabled_at', ?) ON CONFLICT (key) DO UPDATE "
-                           "SET value = min(value, excluded.value)", (enabled,))
+                db.execute(
+                    "INSERT INTO alert_meta VALUES ('enabled_at', ?) ON CONFLICT (key) DO UPDATE "
+                    "SET value = min(value, excluded.value)",
+                    (enabled,),
+                )
         return skipped
 
     def get(self, key: tuple[str, str, str]) -> Delivery | None:
         with self.history._explained():
-            row = self._connect().execute(f"SELECT {_COLUMNS} FROM alert_deliveries WHERE incident = ? AND event = ? "
-                                          "AND channel = ?", key).fetchone()
+            row = (
+                self._connect()
+                .execute(
+                    f"SELECT {_COLUMNS} FROM alert_deliveries WHERE incident = ? AND event = ? AND channel = ?", key
+                )
+                .fetchone()
+            )
         return _delivery(row) if row else None
 
     def live_claims(self, target: str, now: datetime) -> dict[tuple[str, str, str], set[str]]:
@@ -260,8 +312,11 @@ class AlertState:
         done = {(_key_of(line), line.get("by"), line.get("claim")) for line in lines if line["alert"] == "outcome"}
         live: dict[tuple[str, str, str], set[str]] = {}
         for line in lines:
-            if line["alert"] == "claim" and str(line.get("at") or "") >= stale \
-                    and (_key_of(line), line.get("by"), line.get("at")) not in done:
+            if (
+                line["alert"] == "claim"
+                and str(line.get("at") or "") >= stale
+                and (_key_of(line), line.get("by"), line.get("at")) not in done
+            ):
                 live.setdefault(_key_of(line), set()).add(str(line.get("by")))
         return live
 
@@ -282,37 +337,79 @@ class AlertState:
         """Add the message unless it is already known; True if it was new."""
         with self._write() as db:
             before = db.total_changes
-            db.execute(f"INSERT OR IGNORE INTO alert_deliveries ({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
-                       (delivery.incident, delivery.event, delivery.channel, delivery.target, delivery.check_id,
-                        delivery.seq, PENDING, 0, "", "", json.dumps(delivery.message, sort_keys=True),
-                        delivery.created, "", "", ""))
+            db.execute(
+                f"INSERT OR IGNORE INTO alert_deliveries ({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+                (
+                    delivery.incident,
+                    delivery.event,
+                    delivery.channel,
+                    delivery.target,
+                    delivery.check_id,
+                    delivery.seq,
+                    PENDING,
+                    0,
+                    "",
+                    "",
+                    json.dumps(delivery.message, sort_keys=True),
+                    delivery.created,
+                    "",
+                    "",
+                    "",
+                ),
+            )
             new = db.total_changes > before
         if new:
-            self._note(delivery.target, {"alert": "planned", "incident": delivery.incident, "event": delivery.event,
-                                         "channel": delivery.channel, "check_id": delivery.check_id, "seq": delivery.seq,
-                                         "message": delivery.message, "created": delivery.created}, now)
+            self._note(
+                delivery.target,
+                {
+                    "alert": "planned",
+                    "incident": delivery.incident,
+                    "event": delivery.event,
+                    "channel": delivery.channel,
+                    "check_id": delivery.check_id,
+                    "seq": delivery.seq,
+                    "message": delivery.message,
+                    "created": delivery.created,
+                },
+                now,
+            )
         return new
 
     def outstanding(self, target: str) -> list[Delivery]:
         """Messages not confirmed yet (pending, failed, unconfirmed, or claimed by a process that
         may have died), in the order they must go out."""
         with self.history._explained():
-            rows = self._connect().execute(
-                f"SELECT {_COLUMNS} FROM alert_deliveries WHERE target = ? AND state != ? "
-                "ORDER BY channel, incident, seq, event", (target, SENT)).fetchall()
+            rows = (
+                self._connect()
+                .execute(
+                    f"SELECT {_COLUMNS} FROM alert_deliveries WHERE target = ? AND state != ? "
+                    "ORDER BY channel, incident, seq, event",
+                    (target, SENT),
+                )
+                .fetchall()
+            )
         return [_delivery(r) for r in rows]
 
     def delivered(self, incident: str, channel: str, event: str) -> Delivery | None:
         with self.history._explained():
-            row = self._connect().execute(
-                f"SELECT {_COLUMNS} FROM alert_deliveries WHERE incident = ? AND channel = ? AND event = ? AND state = ?",
-                (incident, channel, event, SENT)).fetchone()
+            row = (
+                self._connect()
+                .execute(
+                    f"SELECT {_COLUMNS} FROM alert_deliveries WHERE incident = ? AND channel = ? AND event = ? AND "
+                    "state = ?",
+                    (incident, channel, event, SENT),
+                )
+                .fetchone()
+            )
         return _delivery(row) if row else None
 
     def known(self, incident: str, channel: str) -> set[str]:
         with self.history._explained():
-            rows = self._connect().execute("SELECT event FROM alert_deliveries WHERE incident = ? AND channel = ?",
-                                           (incident, channel)).fetchall()
+            rows = (
+                self._connect()
+                .execute("SELECT event FROM alert_deliveries WHERE incident = ? AND channel = ?", (incident, channel))
+                .fetchall()
+            )
         return {r[0] for r in rows}
 
     def claim(self, delivery: Delivery, by: str, now: datetime, retry_unconfirmed: bool = False) -> str | None:
@@ -322,29 +419,69 @@ class AlertState:
         stale = (now - timedelta(seconds=CLAIM_LEASE_S)).isoformat()
         states = (PENDING, FAILED, UNCONFIRMED) if retry_unconfirmed else (PENDING, FAILED)
         with self._write() as db:
-            row = db.execute("SELECT state, claimed_by FROM alert_deliveries WHERE incident = ? AND event = ? "
-                             f"AND channel = ? AND (state IN ({', '.join('?' * len(states))}) "
-                             "OR (state = ? AND claimed_at < ?))", (*delivery.key, *states, SENDING, stale)).fetchone()
+            row = db.execute(
+                "SELECT state, claimed_by FROM alert_deliveries WHERE incident = ? AND event = ? "
+                f"AND channel = ? AND (state IN ({', '.join('?' * len(states))}) "
+                "OR (state = ? AND claimed_at < ?))",
+                (*delivery.key, *states, SENDING, stale),
+            ).fetchone()
             if row is None:
                 return None
-            db.execute("UPDATE alert_deliveries SET state = ?, claimed_by = ?, claimed_at = ? "
-                       "WHERE incident = ? AND event = ? AND channel = ?", (SENDING, by, now.isoformat(), *delivery.key))
-        self._note(delivery.target, {"alert": "claim", "incident": delivery.incident, "event": delivery.event,
-                                     "channel": delivery.channel, "by": by, "at": now.isoformat()}, now)
+            db.execute(
+                "UPDATE alert_deliveries SET state = ?, claimed_by = ?, claimed_at = ? "
+                "WHERE incident = ? AND event = ? AND channel = ?",
+                (SENDING, by, now.isoformat(), *delivery.key),
+            )
+        self._note(
+            delivery.target,
+            {
+                "alert": "claim",
+                "incident": delivery.incident,
+                "event": delivery.event,
+                "channel": delivery.channel,
+                "by": by,
+                "at": now.isoformat(),
+            },
+            now,
+        )
         return row[1] if row[0] == SENDING else ""
 
-    def finish(self, delivery: Delivery, by: str, claimed_at: datetime, state: str, attempts: int, error: str,
-               ref: str, now: datetime) -> None:
+    def finish(
+        self,
+        delivery: Delivery,
+        by: str,
+        claimed_at: datetime,
+        state: str,
+        attempts: int,
+        error: str,
+        ref: str,
+        now: datetime,
+    ) -> None:
         """Record what came of a claimed message: ``state`` is sent, failed, unconfirmed, or
         pending (released untried)."""
         with self._write() as db:
-            db.execute("UPDATE alert_deliveries SET state = ?, attempts = attempts + ?, last_error = ?, ref = ?, "
-                       "sent_at = ? WHERE incident = ? AND event = ? AND channel = ?",
-                       (state, attempts, error, ref, now.isoformat() if state == SENT else "", *delivery.key))
-        self._note(delivery.target, {"alert": "outcome", "incident": delivery.incident, "event": delivery.event,
-                                     "channel": delivery.channel, "by": by, "claim": claimed_at.isoformat(),
-                                     "at": now.isoformat(), "state": state, "attempts": attempts, "error": error,
-                                     "ref": ref}, now)
+            db.execute(
+                "UPDATE alert_deliveries SET state = ?, attempts = attempts + ?, last_error = ?, ref = ?, "
+                "sent_at = ? WHERE incident = ? AND event = ? AND channel = ?",
+                (state, attempts, error, ref, now.isoformat() if state == SENT else "", *delivery.key),
+            )
+        self._note(
+            delivery.target,
+            {
+                "alert": "outcome",
+                "incident": delivery.incident,
+                "event": delivery.event,
+                "channel": delivery.channel,
+                "by": by,
+                "claim": claimed_at.isoformat(),
+                "at": now.isoformat(),
+                "state": state,
+                "attempts": attempts,
+                "error": error,
+                "ref": ref,
+            },
+            now,
+        )
 
     def heartbeat(self, target: str, by: str, error: str, now: datetime) -> None:
         """The text copy keeps each heartbeat's fate (``alerts list`` shows the last)."""
@@ -353,10 +490,17 @@ class AlertState:
     def open_incident(self, target: str, check_id: str) -> str | None:
         """The latest incident of this check that was announced and not yet resolved."""
         with self.history._explained():
-            row = self._connect().execute(
-                "SELECT incident FROM alert_deliveries AS o WHERE target = ? AND check_id = ? AND event = 'opened' "
-                "AND NOT EXISTS (SELECT 1 FROM alert_deliveries AS r WHERE r.incident = o.incident AND r.event = 'resolved') "
-                "ORDER BY created DESC LIMIT 1", (target, check_id)).fetchone()
+            row = (
+                self._connect()
+                .execute(
+                    "SELECT incident FROM alert_deliveries AS o WHERE target = ? AND check_id = ? AND event = 'opened' "
+                    "AND NOT EXISTS (SELECT 1 FROM alert_deliveries AS r WHERE r.incident = o.incident AND r.event = "
+                    "'resolved') "
+                    "ORDER BY created DESC LIMIT 1",
+                    (target, check_id),
+                )
+                .fetchone()
+            )
         return row[0] if row else None
 
     def observations(self, target: str, since: datetime) -> list[tuple]:
@@ -364,14 +508,22 @@ class AlertState:
         every record of the target's runs that started at or after ``since``; ``problems`` is the JSON
         list ``details.problems`` of a failing or warning record (else NULL)."""
         with self.history._explained():
-            return self._connect().execute(
-                "SELECT run_id, started, check_id, verdict, message, url, service, time, category, "
-                "CASE WHEN verdict IN ('fail', 'warn') THEN json_extract(details, '$.problems') END FROM records "
-                "WHERE target = ? AND started >= ? ORDER BY started, run_id, seq",
-                (target, since.isoformat(timespec="milliseconds"))).fetchall()
+            return (
+                self._connect()
+                .execute(
+                    "SELECT run_id, started, check_id, verdict, message, url, service, time, category, "
+                    "CASE WHEN verdict IN ('fail', 'warn') THEN json_extract(details, '$.problems') END FROM records "
+                    "WHERE target = ? AND started >= ? ORDER BY started, run_id, seq",
+                    (target, since.isoformat(timespec="milliseconds")),
+                )
+                .fetchall()
+            )
 
     def all(self) -> list[Delivery]:
         with self.history._explained():
-            rows = self._connect().execute(
-                f"SELECT {_COLUMNS} FROM alert_deliveries ORDER BY created, incident, seq, channel").fetchall()
+            rows = (
+                self._connect()
+                .execute(f"SELECT {_COLUMNS} FROM alert_deliveries ORDER BY created, incident, seq, channel")
+                .fetchall()
+            )
         return [_delivery(r) for r in rows]

@@ -6,6 +6,7 @@ seen by the route's own answer (2xx, or a 400 from its schema check), never by a
 What a healthy deployment may answer differs: 401 or 403 to a caller without a (real) session,
 or a redirect to the sign-in page; 403 to a signed-in request CSRF must stop. 404/405/429 and a
 refused session never reached the gate under test: the check is inconclusive then, not passed."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -63,14 +64,20 @@ def _unreached(trial: Trial, sign_in_path: str) -> str | None:
         return f"{trial.label} got 405: the route does not take this method (check the rule's method)"
     if status == 429:
         before = "the CSRF check" if trial.signed_in else "the sign-in gate"
-        return (f"{trial.label} got 429: a rate limiter answered before {before}, so the gate was never seen "
-                f"(the limit was spent by this run or other traffic; try again after the window)")
+        return (
+            f"{trial.label} got 429: a rate limiter answered before {before}, so the gate was never seen "
+            f"(the limit was spent by this run or other traffic; try again after the window)"
+        )
     if trial.signed_in and (status == 401 or redirects_to_sign_in(status, trial.location, sign_in_path)):
-        return (f"{trial.label} got {trial.answer}: the route refused the monitor's session, so its CSRF check was "
-                f"never reached (check [auth]: is the monitor account a user of this deployment?)")
+        return (
+            f"{trial.label} got {trial.answer}: the route refused the monitor's session, so its CSRF check was "
+            f"never reached (check [auth]: is the monitor account a user of this deployment?)"
+        )
     if 300 <= status < 400 and not redirects_to_sign_in(status, trial.location, sign_in_path):
-        return (f"{trial.label} got {trial.answer}: a redirect elsewhere than the sign-in page "
-                f"({sign_in_path}) says nothing about the gate (check the rule's path, or security.sign_in_path)")
+        return (
+            f"{trial.label} got {trial.answer}: a redirect elsewhere than the sign-in page "
+            f"({sign_in_path}) says nothing about the gate (check the rule's path, or security.sign_in_path)"
+        )
     return None
 
 
@@ -88,10 +95,13 @@ def judge_access(trials: list[Trial], sign_in_path: str) -> AccessJudgement:
         elif (why := _unreached(trial, sign_in_path)) is not None:
             judgement.unreached.append(why)
         elif status >= 500:
-            judgement.server_errors.append(f"{trial.label} got {trial.answer}: a server error where the "
-                                           f"{trial.gate} gate should refuse it (expected {trial.expected})")
+            judgement.server_errors.append(
+                f"{trial.label} got {trial.answer}: a server error where the "
+                f"{trial.gate} gate should refuse it (expected {trial.expected})"
+            )
         else:
             seen = "was served" if status < 300 else "reached the route's own checks"
-            judgement.open.append(f"{trial.gate} not enforced: {trial.label} {seen} ({trial.answer}); "
-                                  f"expected {trial.expected}")
+            judgement.open.append(
+                f"{trial.gate} not enforced: {trial.label} {seen} ({trial.answer}); expected {trial.expected}"
+            )
     return judgement

@@ -6,6 +6,7 @@ the baseline's own runs showed (a noisy baseline does not make every normal depl
 
 No network, no history access: the caller hands in the runs. Without enough history there is
 no baseline, and the verdict says so (never a silent pass)."""
+
 from __future__ import annotations
 
 import statistics
@@ -47,8 +48,14 @@ def _ms(value: float) -> str:
     return f"{value:.0f} ms"
 
 
-def judge_baseline(check_id: str, target: str, current_ms: Sequence[float], history: Sequence[BaselineRun],
-                   policy: GatePolicy, now: datetime) -> BaselineVerdict:
+def judge_baseline(
+    check_id: str,
+    target: str,
+    current_ms: Sequence[float],
+    history: Sequence[BaselineRun],
+    policy: GatePolicy,
+    now: datetime,
+) -> BaselineVerdict:
     """Judge ``current_ms`` (this deployment's samples) against the passing ``history`` runs of
     ``check_id`` on ``target`` from the last ``policy.baseline_days`` before ``now``."""
     if not current_ms:
@@ -58,14 +65,23 @@ def judge_baseline(check_id: str, target: str, current_ms: Sequence[float], hist
     pooled = [ms for r in runs for ms in r.samples_ms]
     window = f"the last {policy.baseline_days:g} days"
     named = f"{check_id} on {target}, {len(runs)} passing run(s) over {window} ({len(pooled)} samples)"
-    figures: dict[str, float | int | str | None] = {"baseline_runs": len(runs), "baseline_samples": len(pooled),
-                                                    "baseline_days": policy.baseline_days,
-                                                    "samples": len(current_ms)}
+    figures: dict[str, float | int | str | None] = {
+        "baseline_runs": len(runs),
+        "baseline_samples": len(pooled),
+        "baseline_days": policy.baseline_days,
+        "samples": len(current_ms),
+    }
     if len(runs) < policy.baseline_min_runs or len(pooled) < policy.baseline_min_samples:
-        return BaselineVerdict(Verdict.SKIP, None, (
-            f"no baseline yet: {named}; at least {policy.baseline_min_runs} runs and {policy.baseline_min_samples} "
-            "samples are needed, so this deployment's latency was NOT compared with earlier ones (only with its "
-            "threshold)"), figures)
+        return BaselineVerdict(
+            Verdict.SKIP,
+            None,
+            (
+                f"no baseline yet: {named}; at least {policy.baseline_min_runs} runs and {policy.baseline_min_samples} "
+                "samples are needed, so this deployment's latency was NOT compared with earlier ones (only with its "
+                "threshold)"
+            ),
+            figures,
+        )
 
     now_p50, base_p50 = statistics.median(current_ms), statistics.median(pooled)
     base_p95 = p95(pooled)
@@ -76,27 +92,44 @@ def judge_baseline(check_id: str, target: str, current_ms: Sequence[float], hist
     allowed_p50 = max(base_p50 * policy.p50_ratio, base_p50 + policy.p50_floor_ms, run_p50s[-1])
     allowed_p95 = max(base_p95 * policy.p95_ratio, base_p95 + policy.p95_floor_ms, run_p95s[-1])
     noisy = run_p50s[-1] > base_p50 * policy.p50_ratio and run_p50s[-1] > base_p50 + policy.p50_floor_ms
-    figures.update(p50_ms=round(now_p50, 1), baseline_p50_ms=round(base_p50, 1), allowed_p50_ms=round(allowed_p50, 1),
-                   baseline_p95_ms=round(base_p95, 1), allowed_p95_ms=round(allowed_p95, 1), noisy=noisy)
+    figures.update(
+        p50_ms=round(now_p50, 1),
+        baseline_p50_ms=round(base_p50, 1),
+        allowed_p50_ms=round(allowed_p50, 1),
+        baseline_p95_ms=round(base_p95, 1),
+        allowed_p95_ms=round(allowed_p95, 1),
+        noisy=noisy,
+    )
 
     problems: list[str] = []
     if now_p50 > allowed_p50:
-        problems.append(f"p50 {_ms(now_p50)} is {now_p50 / base_p50:.1f}x the baseline's {_ms(base_p50)} "
-                        f"(+{_ms(now_p50 - base_p50)}; allowed {policy.p50_ratio:g}x and +{policy.p50_floor_ms:g} ms)")
+        problems.append(
+            f"p50 {_ms(now_p50)} is {now_p50 / base_p50:.1f}x the baseline's {_ms(base_p50)} "
+            f"(+{_ms(now_p50 - base_p50)}; allowed {policy.p50_ratio:g}x and +{policy.p50_floor_ms:g} ms)"
+        )
     now_p95 = p95(current_ms) if len(current_ms) >= P95_MIN_SAMPLES else None
     if now_p95 is not None:
         figures["p95_ms"] = round(now_p95, 1)
         if now_p95 > allowed_p95:
-            problems.append(f"p95 {_ms(now_p95)} is {now_p95 / base_p95:.1f}x the baseline's {_ms(base_p95)} "
-                            f"(+{_ms(now_p95 - base_p95)}; allowed {policy.p95_ratio:g}x and +{policy.p95_floor_ms:g} ms)")
-    spread = (f"; the baseline is noisy (its runs' medians range {_ms(run_p50s[0])}-{_ms(run_p50s[-1])}), so only "
-              f"a median over {_ms(allowed_p50)} counts") if noisy else ""
+            problems.append(
+                f"p95 {_ms(now_p95)} is {now_p95 / base_p95:.1f}x the baseline's {_ms(base_p95)} "
+                f"(+{_ms(now_p95 - base_p95)}; allowed {policy.p95_ratio:g}x and +{policy.p95_floor_ms:g} ms)"
+            )
+    spread = (
+        (
+            f"; the baseline is noisy (its runs' medians range {_ms(run_p50s[0])}-{_ms(run_p50s[-1])}), so only "
+            f"a median over {_ms(allowed_p50)} counts"
+        )
+        if noisy
+        else ""
+    )
     p95_note = "" if now_p95 is not None else f"; p95 not judged: {len(current_ms)} samples, {P95_MIN_SAMPLES} needed"
     baseline = f"baseline: {named}{spread}{p95_note}"
     if problems:
         verdict = Verdict.FAIL if policy.regression == "fail" else Verdict.WARN
-        return BaselineVerdict(verdict, Category.LATENCY, f"slower than before this deploy: {'; '.join(problems)}; "
-                                                          f"{baseline}", figures)
+        return BaselineVerdict(
+            verdict, Category.LATENCY, f"slower than before this deploy: {'; '.join(problems)}; {baseline}", figures
+        )
     shown = f"p50 {_ms(now_p50)} (baseline {_ms(base_p50)})"
     if now_p95 is not None:
         shown += f", p95 {_ms(now_p95)} (baseline {_ms(base_p95)})"

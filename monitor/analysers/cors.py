@@ -6,6 +6,7 @@ places (a middleware for preflights, a route wrapper for requests), so the two a
 drift apart. :func:`judge_cors` groups what it saw by root cause: one finding per class of
 problem, naming the origins it affects, so one misconfiguration reads as one line.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -128,8 +129,9 @@ def not_reached(request: Answer) -> bool:
     return request.status in NOT_REACHED
 
 
-def judge_cors(trials: list[Trial], *, method: str, request_headers: tuple[str, ...] = (),
-               credentials: bool = True) -> list[Finding]:
+def judge_cors(
+    trials: list[Trial], *, method: str, request_headers: tuple[str, ...] = (), credentials: bool = True
+) -> list[Finding]:
     """Group every problem the trials show by its cause. ``request_headers`` are the headers
     outside CORS's safelist that the actual request sends (its preflight must allow them; the
     method needs no such grant, as the check only sends methods browsers never ask about)."""
@@ -148,8 +150,10 @@ def judge_cors(trials: list[Trial], *, method: str, request_headers: tuple[str, 
         else:
             _judge_allowed(trial, method, request_headers, credentials, add)
     if wildcard_kinds:
-        problem = ("Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true on "
-                   + " and ".join(wildcard_kinds))
+        problem = (
+            "Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true on "
+            + " and ".join(wildcard_kinds)
+        )
         findings[problem] = Finding(problem, 1)
     return sorted(findings.values(), key=lambda finding: finding.rank)
 
@@ -161,14 +165,26 @@ def _judge_hostile(trial: Trial, method: str, add: Add) -> None:
     pre, req = trial.preflight_grants, trial.request_grants
     how = "echoes them" if "echo" in (pre, req) else "is *"
     if pre and req:
-        add(0, f"origins an attacker can own are allowed on preflights and {method} requests "
-            f"(Access-Control-Allow-Origin {how})", trial.shown)
+        add(
+            0,
+            f"origins an attacker can own are allowed on preflights and {method} requests "
+            f"(Access-Control-Allow-Origin {how})",
+            trial.shown,
+        )
     elif req:
-        add(0, f"{method} requests from origins an attacker can own are allowed (Access-Control-Allow-Origin {how}) "
-            "though the preflight refuses them (the route's allow-list is not the preflight's)", trial.shown)
+        add(
+            0,
+            f"{method} requests from origins an attacker can own are allowed (Access-Control-Allow-Origin {how}) "
+            "though the preflight refuses them (the route's allow-list is not the preflight's)",
+            trial.shown,
+        )
     elif pre:
-        add(0, f"preflights from origins an attacker can own are allowed (Access-Control-Allow-Origin {how}) "
-            f"though the {method} request is refused (the preflight's allow-list is not the route's)", trial.shown)
+        add(
+            0,
+            f"preflights from origins an attacker can own are allowed (Access-Control-Allow-Origin {how}) "
+            f"though the {method} request is refused (the preflight's allow-list is not the route's)",
+            trial.shown,
+        )
 
 
 def _judge_allowed(trial: Trial, method: str, request_headers: tuple[str, ...], credentials: bool, add: Add) -> None:
@@ -177,31 +193,60 @@ def _judge_allowed(trial: Trial, method: str, request_headers: tuple[str, ...], 
     granted = {"preflight": trial.preflight_grants, "request": trial.request_grants}
     if credentials and "*" in granted.values():
         kinds = " and ".join(kind + "s" for kind, how in granted.items() if how == "*")
-        add(2, f"{kinds} from allowed origins answered Access-Control-Allow-Origin: * instead of the origin, "
-            "which browsers refuse for credentialed requests", origin)
+        add(
+            2,
+            f"{kinds} from allowed origins answered Access-Control-Allow-Origin: * instead of the origin, "
+            "which browsers refuse for credentialed requests",
+            origin,
+        )
     pre_ok = granted["preflight"] == "echo" or (wildcard_ok and granted["preflight"] == "*")
     req_ok = granted["request"] == "echo" or (wildcard_ok and granted["request"] == "*")
     if pre_ok and granted["request"] is None:
-        add(2, f"preflight and route allow-lists differ: the preflight allows these listed origins, their {method} "
-            "request is refused (its status)", f"{origin} ({req.status})")
+        add(
+            2,
+            f"preflight and route allow-lists differ: the preflight allows these listed origins, their {method} "
+            "request is refused (its status)",
+            f"{origin} ({req.status})",
+        )
     elif req_ok and granted["preflight"] is None:
-        add(2, f"preflight and route allow-lists differ: the {method} request allows these listed origins, their "
-            "preflight is refused (its status)", f"{origin} ({pre.status})")
+        add(
+            2,
+            f"preflight and route allow-lists differ: the {method} request allows these listed origins, their "
+            "preflight is refused (its status)",
+            f"{origin} ({pre.status})",
+        )
     elif granted["preflight"] is None and granted["request"] is None:
-        add(2, f"origins the profile lists as allowed are refused on preflights and {method} requests (the deployment "
-            "does not allow them, or the profile's list is wrong; statuses)", f"{origin} ({pre.status}, {req.status})")
+        add(
+            2,
+            f"origins the profile lists as allowed are refused on preflights and {method} requests (the deployment "
+            "does not allow them, or the profile's list is wrong; statuses)",
+            f"{origin} ({pre.status}, {req.status})",
+        )
     if granted["preflight"] == "echo":
         allowed_headers = pre.listed("access-control-allow-headers")
-        missing = [h for h in request_headers if h.lower() not in allowed_headers
-                   and not (wildcard_ok and "*" in allowed_headers)]
+        missing = [
+            h
+            for h in request_headers
+            if h.lower() not in allowed_headers and not (wildcard_ok and "*" in allowed_headers)
+        ]
         if missing:
-            add(3, f"preflights from allowed origins do not allow the {', '.join(missing)} header "
-                f"(Access-Control-Allow-Headers: {pre.headers.get('access-control-allow-headers', 'absent')})", origin)
-    for kind, answer, how in (("preflights", pre, granted["preflight"]), (f"{method} requests", req, granted["request"])):
+            add(
+                3,
+                f"preflights from allowed origins do not allow the {', '.join(missing)} header "
+                f"(Access-Control-Allow-Headers: {pre.headers.get('access-control-allow-headers', 'absent')})",
+                origin,
+            )
+    for kind, answer, how in (
+        ("preflights", pre, granted["preflight"]),
+        (f"{method} requests", req, granted["request"]),
+    ):
         if how != "echo":
             continue
         if credentials and not answer.credentials:
             add(3, f"{kind} from allowed origins lack Access-Control-Allow-Credentials: true", origin)
         if not answer.listed("vary") & {"origin", "*"}:
-            add(3, f"{kind} from allowed origins lack Vary: Origin, so caches can serve one origin's answer to another",
-                origin)
+            add(
+                3,
+                f"{kind} from allowed origins lack Vary: Origin, so caches can serve one origin's answer to another",
+                origin,
+            )

@@ -1,4 +1,5 @@
 """Does an error answer give away internals (stack traces, exception text, file paths, debug pages)?"""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,8 @@ import re
 # no dot (a container's), an internal suffix, or any explicit port.
 _INTERNAL_URL = re.compile(
     r"\bhttps?://(?:localhost|127\.\d+\.\d+\.\d+|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(?:1[6-9]|2\d|3[01])\.\d+\.\d+"
-    r"|169\.254\.\d+\.\d+|[A-Za-z0-9-]+(?=[:/\s\"']|$)|[\w.-]+\.(?:internal|local|svc|lan|cluster\.local)\b|[\w.-]+:\d+)[^\s\"'<>]*")
+    r"|169\.254\.\d+\.\d+|[A-Za-z0-9-]+(?=[:/\s\"']|$)|[\w.-]+\.(?:internal|local|svc|lan|cluster\.local)\b|[\w.-]+:\d+)[^\s\"'<>]*"
+)
 LEAKS = (
     ("a Python traceback", re.compile(r"Traceback \(most recent call last\)")),
     ("a Python stack frame", re.compile(r'File "[^"]+", line \d+')),
@@ -16,8 +18,14 @@ LEAKS = (
     # ``ConnectError: …``, and the repr a handler prints with f"{exc!r}": ``ReadTimeout('timed out')``
     ("exception text", re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Timeout)\b(?:\s*:|\()")),
     ("an upstream URL", _INTERNAL_URL),
-    ("a server file path", re.compile(r"(?:/home/|/usr/(?:local/)?lib/|/app/|/var/task/|node_modules/|site-packages/|[A-Z]:\\\\)")),
-    ("a framework debug page", re.compile(r"Werkzeug Debugger|Django Version:|DEBUG = True|Whoops!|<title>Error</title>", re.I)),
+    (
+        "a server file path",
+        re.compile(r"(?:/home/|/usr/(?:local/)?lib/|/app/|/var/task/|node_modules/|site-packages/|[A-Z]:\\\\)"),
+    ),
+    (
+        "a framework debug page",
+        re.compile(r"Werkzeug Debugger|Django Version:|DEBUG = True|Whoops!|<title>Error</title>", re.I),
+    ),
 )
 
 

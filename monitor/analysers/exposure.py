@@ -1,5 +1,6 @@
 """What a deployment shows anonymous callers that it should not: a version in its headers, and
 paths the profile says must stay private."""
+
 from __future__ import annotations
 
 from monitor.analysers.access import redirects_to_sign_in
@@ -24,8 +25,13 @@ def judge_exposure(disclosed: list[str], public: list[str], unknown: list[str], 
     if disclosed and not allow_version:
         problems.append(f"version disclosed in {', '.join(disclosed)}")
     if public:
-        problems.append(f"public to anonymous callers: {', '.join(public)}; the profile lists "
-                        f"{'it' if len(public) == 1 else 'them'} under private_paths")
-    problems += [f"cannot tell whether {answer} is public: expected "
-                 f"{', '.join(map(str, PRIVATE_STATUSES[:-1]))} or {PRIVATE_STATUSES[-1]}" for answer in unknown]
+        problems.append(
+            f"public to anonymous callers: {', '.join(public)}; the profile lists "
+            f"{'it' if len(public) == 1 else 'them'} under private_paths"
+        )
+    problems += [
+        f"cannot tell whether {answer} is public: expected "
+        f"{', '.join(map(str, PRIVATE_STATUSES[:-1]))} or {PRIVATE_STATUSES[-1]}"
+        for answer in unknown
+    ]
     return problems

@@ -1,22 +1,55 @@
 """Grade a response's security headers against the operations guide's policy, with a
 Mozilla-Observatory-style score and grade for the report."""
+
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-SAFE_REFERRER = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin",
-                 "origin", "origin-when-cross-origin"}
-FULL_POLICY = ("strict-transport-security", "x-frame-options", "x-content-type-options", "referrer-policy",
-               "permissions-policy", "content-security-policy")
+SAFE_REFERRER = {
+    "no-referrer",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+    "origin",
+    "origin-when-cross-origin",
+}
+FULL_POLICY = (
+    "strict-transport-security",
+    "x-frame-options",
+    "x-content-type-options",
+    "referrer-policy",
+    "permissions-policy",
+    "content-security-policy",
+)
 INFORMATIONAL = ("x-dns-prefetch-control", "x-xss-protection")
 # Observatory-style penalties; a clean response scores 100 and earns an A+.
-PENALTY = {"strict-transport-security": 20, "content-security-policy": 25, "x-frame-options": 20,
-           "x-content-type-options": 5, "referrer-policy": 5, "permissions-policy": 5, "duplicate": 10}
+PENALTY = {
+    "strict-transport-security": 20,
+    "content-security-policy": 25,
+    "x-frame-options": 20,
+    "x-content-type-options": 5,
+    "referrer-policy": 5,
+    "permissions-policy": 5,
+    "duplicate": 10,
+}
 HSTS_FLOOR_S = 15552000  # 180 days, Mozilla Observatory's floor
-GRADES = ((100, "A+"), (90, "A"), (85, "A-"), (80, "B+"), (70, "B"), (65, "B-"), (60, "C+"), (50, "C"),
-          (45, "C-"), (40, "D+"), (30, "D"), (25, "D-"), (0, "F"))
+GRADES = (
+    (100, "A+"),
+    (90, "A"),
+    (85, "A-"),
+    (80, "B+"),
+    (70, "B"),
+    (65, "B-"),
+    (60, "C+"),
+    (50, "C"),
+    (45, "C-"),
+    (40, "D+"),
+    (30, "D"),
+    (25, "D-"),
+    (0, "F"),
+)
 
 
 @dataclass(frozen=True)
@@ -77,8 +110,10 @@ def parse_hsts(value: str) -> tuple[int | None, set[str]]:
     return max_age, flags
 
 
-HSTS_OVER_HTTP = ("strict-transport-security not judged: browsers ignore it on a plain-http answer; the profile "
-                  "requires it on an http service (serve it over https, or leave it out of required_headers)")
+HSTS_OVER_HTTP = (
+    "strict-transport-security not judged: browsers ignore it on a plain-http answer; the profile "
+    "requires it on an http service (serve it over https, or leave it out of required_headers)"
+)
 
 
 def grade_headers(pairs: Iterable[tuple[str, str]], policy: HeaderPolicy, https: bool = True) -> HeaderReport:
@@ -93,8 +128,11 @@ def grade_headers(pairs: Iterable[tuple[str, str]], policy: HeaderPolicy, https:
         policy = replace(policy, required=tuple(h for h in policy.required if h != "strict-transport-security"))
     for name, values in headers.items():
         if len(set(values)) > 1 and (name in FULL_POLICY or name in INFORMATIONAL):
-            report.fail("duplicate", f"{name} sent {len(values)} times with different values ({' | '.join(values)}); "
-                                     "browsers may use either: send it once")
+            report.fail(
+                "duplicate",
+                f"{name} sent {len(values)} times with different values ({' | '.join(values)}); "
+                "browsers may use either: send it once",
+            )
     one = {name: values[0] for name, values in headers.items()}
     csp = parse_csp(one.get("content-security-policy", ""))
     for name in policy.required:
@@ -103,14 +141,22 @@ def grade_headers(pairs: Iterable[tuple[str, str]], policy: HeaderPolicy, https:
     if "strict-transport-security" in one:
         _grade_hsts(one["strict-transport-security"], policy, report)
     if "x-frame-options" in one and one["x-frame-options"].upper() not in ("DENY", "SAMEORIGIN"):
-        report.fail("x-frame-options", f"x-frame-options is {one['x-frame-options']!r}, policy wants DENY or SAMEORIGIN")
+        report.fail(
+            "x-frame-options", f"x-frame-options is {one['x-frame-options']!r}, policy wants DENY or SAMEORIGIN"
+        )
     if "x-content-type-options" in one and one["x-content-type-options"].lower() != "nosniff":
-        report.fail("x-content-type-options", f"x-content-type-options is {one['x-content-type-options']!r}, policy wants nosniff")
+        report.fail(
+            "x-content-type-options",
+            f"x-content-type-options is {one['x-content-type-options']!r}, policy wants nosniff",
+        )
     if "referrer-policy" in one:
         values = [v.strip().lower() for v in one["referrer-policy"].split(",")]
         if values[-1] not in SAFE_REFERRER:  # browsers use the last value they understand
-            report.fail("referrer-policy", f"referrer-policy {one['referrer-policy']!r} leaks full URLs cross-origin; "
-                                           f"use one of {', '.join(sorted(SAFE_REFERRER))}")
+            report.fail(
+                "referrer-policy",
+                f"referrer-policy {one['referrer-policy']!r} leaks full URLs cross-origin; "
+                f"use one of {', '.join(sorted(SAFE_REFERRER))}",
+            )
     if "content-security-policy" in one:
         _grade_csp(csp, policy, report)
     for name in INFORMATIONAL:
@@ -121,11 +167,15 @@ def grade_headers(pairs: Iterable[tuple[str, str]], policy: HeaderPolicy, https:
 def _grade_hsts(value: str, policy: HeaderPolicy, report: HeaderReport) -> None:
     max_age, flags = parse_hsts(value)
     if max_age is None or max_age < policy.hsts_min_age:
-        report.fail("strict-transport-security",
-                    f"strict-transport-security max-age is {max_age}, policy wants >= {policy.hsts_min_age} s")
+        report.fail(
+            "strict-transport-security",
+            f"strict-transport-security max-age is {max_age}, policy wants >= {policy.hsts_min_age} s",
+        )
     for flag, wanted in (("includesubdomains", policy.hsts_include_subdomains), ("preload", policy.hsts_preload)):
         if wanted and flag not in flags:
-            report.fail("strict-transport-security", f"strict-transport-security lacks {flag}, which the profile requires")
+            report.fail(
+                "strict-transport-security", f"strict-transport-security lacks {flag}, which the profile requires"
+            )
     if max_age is not None and max_age < 31536000 or not {"includesubdomains", "preload"} <= flags:
         report.notes.append("recommend strict-transport-security: max-age=63072000; includeSubDomains; preload")
 
@@ -141,15 +191,21 @@ def _grade_csp(csp: dict[str, list[str]], policy: HeaderPolicy, report: HeaderRe
     unsafe = sorted({t for t in scripts if t in ("'unsafe-inline'", "'unsafe-eval'")})
     if "'unsafe-inline'" in unsafe and any(t.startswith(SCRIPT_PROOFS) for t in scripts):
         unsafe.remove("'unsafe-inline'")
-        report.notes.append("content-security-policy: 'unsafe-inline' in script-src is ignored next to its nonce or hash")
+        report.notes.append(
+            "content-security-policy: 'unsafe-inline' in script-src is ignored next to its nonce or hash"
+        )
     if unsafe and not policy.csp_allow_unsafe:
-        report.fail("content-security-policy", f"content-security-policy script-src allows {' and '.join(unsafe)}: "
-                                               "any injected script runs")
+        report.fail(
+            "content-security-policy",
+            f"content-security-policy script-src allows {' and '.join(unsafe)}: any injected script runs",
+        )
     if "frame-ancestors" not in csp:
         report.fail("content-security-policy", "content-security-policy has no frame-ancestors directive")
     elif wide := [t for t in csp["frame-ancestors"] if t in ANY_ANCESTOR]:
-        report.fail("content-security-policy", f"content-security-policy frame-ancestors {' '.join(wide)} lets any site "
-                                               "frame the page")
+        report.fail(
+            "content-security-policy",
+            f"content-security-policy frame-ancestors {' '.join(wide)} lets any site frame the page",
+        )
 
 
 VERSION = re.compile(r"\d+\.\d+")
@@ -158,5 +214,9 @@ VERSION = re.compile(r"\d+\.\d+")
 def version_disclosure(pairs: Iterable[tuple[str, str]]) -> list[str]:
     """``Server: nginx/1.18.0`` tells an attacker which CVEs to try; a bare product name does not."""
     headers = group_headers(pairs)
-    return [f"{name}: {value}" for name in ("server", "x-powered-by", "x-aspnet-version")
-            for value in headers.get(name, []) if VERSION.search(value)]
+    return [
+        f"{name}: {value}"
+        for name in ("server", "x-powered-by", "x-aspnet-version")
+        for value in headers.get(name, [])
+        if VERSION.search(value)
+    ]

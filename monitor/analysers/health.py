@@ -1,4 +1,5 @@
 """Is this health answer healthy? Judged by the body, not just the status code."""
+
 from __future__ import annotations
 
 import json
@@ -55,13 +56,16 @@ def _status(path: str, value: Any) -> str | None:
             return None
         error = value.get("error")
         return f"{path} ({error})" if error else path
-    raise ValueError(f"dependency {path}: expected true or an object with \"ok\", got {_short(value)}")
+    raise ValueError(f'dependency {path}: expected true or an object with "ok", got {_short(value)}')
 
 
 def _is_group(value: Any) -> bool:
     """``{"database": {"ok": true}, "qdrant": false}``: statuses by name, not one status itself."""
-    return (isinstance(value, Mapping) and "ok" not in value
-            and all(isinstance(entry, (bool, Mapping)) for entry in value.values()))
+    return (
+        isinstance(value, Mapping)
+        and "ok" not in value
+        and all(isinstance(entry, (bool, Mapping)) for entry in value.values())
+    )
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -118,8 +122,14 @@ def judge_health(endpoint: HealthEndpoint, status: int, headers: Mapping[str, st
     if status not in endpoint.status:
         expected = " or ".join(str(s) for s in endpoint.status)
         # A health endpoint is public: asking for credentials means something stands in front of it.
-        guarded = (" (a protected deployment, e.g. a preview behind Vercel Deployment Protection or Cloudflare "
-                   "Access, needs its bypass header under [request] headers)") if status in (401, 403) else ""
+        guarded = (
+            (
+                " (a protected deployment, e.g. a preview behind Vercel Deployment Protection or Cloudflare "
+                "Access, needs its bypass header under [request] headers)"
+            )
+            if status in (401, 403)
+            else ""
+        )
         verdict.add(Category.HTTP_STATUS, f"expected status {expected}, got {status}{guarded}")
     content_type = lowered.get("content-type", "")
     if endpoint.content_type and not content_type.lower().startswith(endpoint.content_type.lower()):

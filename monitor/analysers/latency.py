@@ -1,5 +1,6 @@
 """Is the service fast enough? Decided on the median of a small sample, never one request, and
 only on healthy answers: a quick 503 is an error, not a fast service."""
+
 from __future__ import annotations
 
 import statistics
@@ -36,8 +37,10 @@ class LatencyVerdict:
         if self.category is Category.HTTP_STATUS:
             expected = " or ".join(str(s) for s in self.healthy_status)
             got = ", ".join(str(s.status) for s in self.errors)
-            return (f"expected every sample to answer {expected}, {len(self.errors)} of {len(self.samples)} "
-                    f"answered an error ({got}): latency is judged only on healthy answers {timings}")
+            return (
+                f"expected every sample to answer {expected}, {len(self.errors)} of {len(self.samples)} "
+                f"answered an error ({got}): latency is judged only on healthy answers {timings}"
+            )
         relation = "<" if self.ok else ">="
         return f"median {self.median_ms:.0f} ms {relation} threshold {self.threshold_ms:.0f} ms {timings}"
 

@@ -5,6 +5,7 @@ A request group is a kind of traffic (``pages``, ``api``, ``chat``: the kinds th
 sets thresholds for) on one service: ``api:backend``. Locust request names carry their group as
 the first word (``api:backend /health/healthz``), so its own CSV and HTML report show it too.
 """
+
 from __future__ import annotations
 
 import math
@@ -62,8 +63,15 @@ class GroupStats:
         """What happened after ``earlier`` was taken (a capacity stage's judged window)."""
         histogram = {v: c - earlier.histogram.get(v, 0) for v, c in self.histogram.items()}
         errors = {e: n - earlier.errors.get(e, 0) for e, n in self.errors.items()}
-        return GroupStats(self.kind, self.service, self.requests - earlier.requests, self.failures - earlier.failures,
-                          {v: c for v, c in histogram.items() if c > 0}, seconds, {e: n for e, n in errors.items() if n > 0})
+        return GroupStats(
+            self.kind,
+            self.service,
+            self.requests - earlier.requests,
+            self.failures - earlier.failures,
+            {v: c for v, c in histogram.items() if c > 0},
+            seconds,
+            {e: n for e, n in errors.items() if n > 0},
+        )
 
     def p(self, q: int) -> float | None:
         return percentile(self.histogram, q / 100)
@@ -101,8 +109,11 @@ def judge_group(stats: GroupStats, threshold: LoadThreshold) -> GroupJudgement:
     judgement = GroupJudgement(stats, threshold)
     if stats.failure_ratio > threshold.max_failure_ratio:
         top = "; ".join(f"{n}x {error}" for error, n in sorted(stats.errors.items(), key=lambda e: -e[1])[:3])
-        judgement.add(Category.HTTP_STATUS, f"failure ratio {stats.failure_ratio:.1%} over {threshold.max_failure_ratio:.1%} "
-                                            f"({stats.failures} of {stats.requests} failed{': ' + top if top else ''})")
+        judgement.add(
+            Category.HTTP_STATUS,
+            f"failure ratio {stats.failure_ratio:.1%} over {threshold.max_failure_ratio:.1%} "
+            f"({stats.failures} of {stats.requests} failed{': ' + top if top else ''})",
+        )
     for q, limit in ((95, threshold.p95_ms), (99, threshold.p99_ms)):
         if limit is None:
             continue
@@ -110,17 +121,22 @@ def judge_group(stats: GroupStats, threshold: LoadThreshold) -> GroupJudgement:
             median = stats.p(50)
             if stats.requests >= MEDIAN_FLOOR and median is not None and median > limit:
                 # Too few for the tail, but every percentile above the median is at least the median.
-                judgement.add(Category.LATENCY, f"p{q} at least {_ms(median)} (the median of only {stats.requests} "
-                                                f"requests) over {_ms(limit)}")
+                judgement.add(
+                    Category.LATENCY,
+                    f"p{q} at least {_ms(median)} (the median of only {stats.requests} requests) over {_ms(limit)}",
+                )
             else:
-                judgement.too_few.append(f"p{q} needs at least {MIN_REQUESTS[q]} requests, the judged window had "
-                                         f"{stats.requests}")
+                judgement.too_few.append(
+                    f"p{q} needs at least {MIN_REQUESTS[q]} requests, the judged window had {stats.requests}"
+                )
             continue
         measured = stats.p(q)
         if measured is not None and measured > limit:
             judgement.add(Category.LATENCY, f"p{q} {_ms(measured)} over {_ms(limit)}")
     if threshold.min_rps is not None and stats.rps < threshold.min_rps:
-        judgement.add(Category.LATENCY, f"throughput {stats.rps:.1f} requests/s under the minimum {threshold.min_rps:g}")
+        judgement.add(
+            Category.LATENCY, f"throughput {stats.rps:.1f} requests/s under the minimum {threshold.min_rps:g}"
+        )
     return judgement
 
 
@@ -155,27 +171,43 @@ def budget_refusal(profile: Profile, spend_budget: bool, where: str) -> str | No
         missing.append("--spend-budget on the command line")
     if not missing:
         return None
-    return (f"refused: target {profile.name} is sensitive and a load test spends its rate-limit and capacity budget; "
-            f"missing: {' and '.join(missing)}")
+    return (
+        f"refused: target {profile.name} is sensitive and a load test spends its rate-limit and capacity budget; "
+        f"missing: {' and '.join(missing)}"
+    )
 
 
-def bounds_refusal(profile: Profile, mode: str, users: int | None, run_time_s: float | None,
-                   max_users: int | None, max_duration_s: float | None, where: str) -> str | None:
+def bounds_refusal(
+    profile: Profile,
+    mode: str,
+    users: int | None,
+    run_time_s: float | None,
+    max_users: int | None,
+    max_duration_s: float | None,
+    where: str,
+) -> str | None:
     """Every run is bounded: the command line may lower the profile's bounds, never pass them."""
     policy = profile.load
     if max_users is not None and max_users > policy.max_users:
         return f"--max-users {max_users} is over the bound of {policy.max_users} ({where} [load] max_users)"
     if max_duration_s is not None and max_duration_s > policy.max_duration_s:
-        return (f"--max-duration {max_duration_s:g} is over the bound of {policy.max_duration_s:g} s "
-                f"({where} [load] max_duration_s)")
+        return (
+            f"--max-duration {max_duration_s:g} is over the bound of {policy.max_duration_s:g} s "
+            f"({where} [load] max_duration_s)"
+        )
     if mode == "capacity":  # the search has its own bounds: it stops at them
         return None
     bound_users, bound_s = max_users or policy.max_users, max_duration_s or policy.max_duration_s
     if (users or policy.users) > bound_users:
-        return f"{users or policy.users} users is over the bound of {bound_users} ({where} [load] max_users, or --max-users)"
+        return (
+            f"{users or policy.users} users is over the bound of {bound_users} "
+            f"({where} [load] max_users, or --max-users)"
+        )
     if (run_time_s or policy.run_time_s) > bound_s:
-        return (f"{run_time_s or policy.run_time_s:g} s is over the bound of {bound_s:g} s ({where} [load] max_duration_s, "
-                "or --max-duration)")
+        return (
+            f"{run_time_s or policy.run_time_s:g} s is over the bound of {bound_s:g} s ({where} [load] max_duration_s, "
+            "or --max-duration)"
+        )
     return None
 
 

@@ -1,4 +1,5 @@
 """Read the chat pipeline's NDJSON stream: assembled text, whether it finished, and why not."""
+
 from __future__ import annotations
 
 import json

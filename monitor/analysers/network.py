@@ -1,6 +1,7 @@
 """Name the phase a request failed in, the way blackbox_exporter splits probe failures, and the
 probe's own accounts of a failure (a deadline that passed, an answer that was not HTTP, one that
 was too large), each already in words a person can act on."""
+
 from __future__ import annotations
 
 import re
@@ -84,7 +85,11 @@ def classify_error(exc: BaseException) -> Category:
     text = " ".join(str(e) for e in chain)
     if any(isinstance(e, (httpx.TimeoutException, TimeoutError, socket.timeout)) for e in chain):
         return Category.TIMEOUT
-    if any(isinstance(e, socket.gaierror) for e in chain) or "Name or service not known" in text or "nodename nor servname" in text:
+    if (
+        any(isinstance(e, socket.gaierror) for e in chain)
+        or "Name or service not known" in text
+        or "nodename nor servname" in text
+    ):
         return Category.DNS
     if any(isinstance(e, ssl.SSLError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in text or "[SSL" in text:
         return Category.TLS
@@ -117,7 +122,7 @@ def describe_error(exc: BaseException) -> str:
 # What Chromium's certificate and TLS errors mean, for a journey that met one (net/base/net_error_list.h).
 BROWSER_TLS_ERRORS = {
     "ERR_CERT_AUTHORITY_INVALID": "the certificate is not issued by a CA the browser trusts (a private CA: set "
-                                  "[tls] ca_bundle in the profile)",
+    "[tls] ca_bundle in the profile)",
     "ERR_CERT_DATE_INVALID": "the certificate has expired or is not valid yet",
     "ERR_CERT_COMMON_NAME_INVALID": "the certificate is not for this host name",
     "ERR_CERT_REVOKED": "the certificate has been revoked",

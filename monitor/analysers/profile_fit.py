@@ -2,6 +2,7 @@
 the deployment (a cookie page that sets no cookie, a private path that is also a health endpoint,
 a rule whose route does not exist), or the deployment is at fault. This sorts them, from the
 profile and the run's results alone: "fix your profile", "fix your app", "set up the monitor"."""
+
 from __future__ import annotations
 
 import re
@@ -40,11 +41,22 @@ def static_mistakes(profile: Profile) -> list[Finding]:
         deep = _paths_checked_deep(profile, name)
         both = [p.path for p in sec.private_paths if p.path in deep]
         if both:
-            found.append(Finding("profile", f"exposure:{name}", f"{', '.join(both)} is both checked as a health/version "
-                                 f"endpoint (it must answer) and listed in private_paths (it must not): keep one"))
+            found.append(
+                Finding(
+                    "profile",
+                    f"exposure:{name}",
+                    f"{', '.join(both)} is both checked as a health/version "
+                    f"endpoint (it must answer) and listed in private_paths (it must not): keep one",
+                )
+            )
         if sec.cors_origins is not None and not sec.cors_path:
-            found.append(Finding("profile", f"cors:{name}", "cors_origins are listed but no cors_path names a route to "
-                                 "probe: the CORS check does not run"))
+            found.append(
+                Finding(
+                    "profile",
+                    f"cors:{name}",
+                    "cors_origins are listed but no cors_path names a route to probe: the CORS check does not run",
+                )
+            )
     return found
 
 
@@ -83,6 +95,9 @@ def _fix(profile: Profile, result: CheckResult) -> tuple[Fix, str] | None:
         deep = _paths_checked_deep(profile, result.service)
         public = [entry.split(" (")[0] for entry in result.details.get("public", [])]
         if public and all(path in deep for path in public):
-            return "profile", f"{', '.join(public)} is a health endpoint (it answers by design), not a private path: " \
-                              "remove it from private_paths"
+            return (
+                "profile",
+                f"{', '.join(public)} is a health endpoint (it answers by design), not a private path: "
+                "remove it from private_paths",
+            )
     return "app", message

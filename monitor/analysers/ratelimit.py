@@ -1,5 +1,6 @@
 """Read rate-limit answers: Retry-After, the IETF RateLimit fields and X-RateLimit-* headers;
 which client-address headers escape a limiter; how many requests fell in one clock-aligned window."""
+
 from __future__ import annotations
 
 import json
@@ -49,17 +50,22 @@ def parse_limit_fields(headers: Mapping[str, str]) -> LimitFields:
     ``RateLimit: "default";r=0;t=30`` with the limit in ``RateLimit-Policy: "default";q=10;w=60``)."""
     h = {k.lower(): v for k, v in headers.items()}
     if "x-ratelimit-limit" in h or "x-ratelimit-remaining" in h:
-        return LimitFields(_int(h.get("x-ratelimit-limit")), _int(h.get("x-ratelimit-remaining")),
-                           _int(h.get("x-ratelimit-reset")))
+        return LimitFields(
+            _int(h.get("x-ratelimit-limit")), _int(h.get("x-ratelimit-remaining")), _int(h.get("x-ratelimit-reset"))
+        )
     if "ratelimit-limit" in h or "ratelimit-remaining" in h:
-        return LimitFields(_int(h.get("ratelimit-limit")), _int(h.get("ratelimit-remaining")), _int(h.get("ratelimit-reset")))
+        return LimitFields(
+            _int(h.get("ratelimit-limit")), _int(h.get("ratelimit-remaining")), _int(h.get("ratelimit-reset"))
+        )
     if "ratelimit" in h:
         field = h["ratelimit"]
         params = dict(re.findall(r"\b(limit|remaining|reset|r|t)\s*=\s*(\d+)", field))
         limit = _int(params.get("limit"))
         if limit is None and "ratelimit-policy" in h:
             limit = _int((re.search(r"\bq\s*=\s*(\d+)", h["ratelimit-policy"]) or [None, None])[1])
-        return LimitFields(limit, _int(params.get("remaining", params.get("r"))), _int(params.get("reset", params.get("t"))))
+        return LimitFields(
+            limit, _int(params.get("remaining", params.get("r"))), _int(params.get("reset", params.get("t")))
+        )
     return LimitFields()
 
 
@@ -71,7 +77,9 @@ def judge_fields(series: list[LimitFields], limit: int) -> list[str]:
         return problems
     limits = {f.limit for f in advertised if f.limit is not None}
     if limits and limits != {limit}:
-        problems.append(f"rate-limit headers advertise a limit of {', '.join(map(str, sorted(limits)))}, the policy is {limit}")
+        problems.append(
+            f"rate-limit headers advertise a limit of {', '.join(map(str, sorted(limits)))}, the policy is {limit}"
+        )
     remaining = [f.remaining for f in advertised if f.remaining is not None]
     if any(b > a for a, b in zip(remaining, remaining[1:], strict=False)):
         problems.append(f"remaining count went up inside one window: {remaining}")
@@ -93,8 +101,9 @@ def body_shape(body: str) -> str:
     return f"JSON {type(data).__name__}"
 
 
-def judge_refusal(retry_after: str | None, body: str, window_s: int, now: datetime,
-                  error_field: str | None = None) -> list[str]:
+def judge_refusal(
+    retry_after: str | None, body: str, window_s: int, now: datetime, error_field: str | None = None
+) -> list[str]:
     """A 429 must say when to come back (within the window); its body may be any JSON or empty
     (healthy deployments differ), unless the profile names a field it must carry."""
     problems = []
@@ -128,8 +137,16 @@ def limited_in_stream(content_type: str, body: str) -> bool:
 
 # Headers through which proxies and CDNs pass on the client's address. A limiter that believes
 # one of them where no trusted proxy sets it can be escaped by any client that sends it.
-CLIENT_ADDRESS_HEADERS = ("X-Forwarded-For", "X-Real-IP", "CF-Connecting-IP", "True-Client-IP",
-                          "Fastly-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "Forwarded")
+CLIENT_ADDRESS_HEADERS = (
+    "X-Forwarded-For",
+    "X-Real-IP",
+    "CF-Connecting-IP",
+    "True-Client-IP",
+    "Fastly-Client-IP",
+    "X-Client-IP",
+    "X-Cluster-Client-IP",
+    "Forwarded",
+)
 
 
 def spoofed(header: str, address: str) -> dict[str, str]:
@@ -147,13 +164,18 @@ def judge_escapes(tried: list[tuple[str, int | None]], passed: set[int]) -> list
     """After the limiter refused the monitor, each header was tried alone with a fresh address.
     One escapes when its answer is not a 429 but what the route gave before its limit (or a 2xx);
     any other answer (a WAF's 403, a proxy's 400) is a refusal too."""
-    escaped = [(header, status) for header, status in tried
-               if status is not None and status != 429 and (status in passed or 200 <= status < 300)]
+    escaped = [
+        (header, status)
+        for header, status in tried
+        if status is not None and status != 429 and (status in passed or 200 <= status < 300)
+    ]
     if not escaped:
         return []
     names = ", ".join(f"{header} ({status})" for header, status in escaped)
-    return [f"the limit is escaped by setting {names} to a fresh address instead of 429: the limiter keys on "
-            f"a client address header any client can set"]
+    return [
+        f"the limit is escaped by setting {names} to a fresh address instead of 429: the limiter keys on "
+        f"a client address header any client can set"
+    ]
 
 
 def requests_in_current_window(spans: list[tuple[float, float]], window_s: int) -> int:

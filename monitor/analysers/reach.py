@@ -2,6 +2,7 @@
 the route's own logic (sign-in, CSRF, routing, methods), so it says nothing about the limiter or
 the validator behind it: the check is inconclusive, never a pass or the target's failure, and
 says what to fix."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,10 @@ def gate(status: int, body: str, *, method: str, signed_in: bool) -> str | None:
     """What to fix when ``status`` is a gate's answer; None when the answer came from past the gates."""
     if status == 401:
         if signed_in:
-            return ("the route refused the monitor's session (check [auth]: is the monitor account a user of "
-                    "this deployment?)")
+            return (
+                "the route refused the monitor's session (check [auth]: is the monitor account a user of "
+                "this deployment?)"
+            )
         return "this route needs a signed-in probe (set auth = true and [auth] in the profile)"
     if status == 403:
         if error_text(body) == "csrf":

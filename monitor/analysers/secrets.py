@@ -1,4 +1,5 @@
 """Find server secrets in what the frontend ships to every browser, and mask them for reports."""
+
 from __future__ import annotations
 
 import base64
@@ -78,8 +79,13 @@ def find_leaks(text: str, source: str) -> list[Leak]:
     for match in after_boundary(JWT, text):
         claims = jwt_claims(match.group(0))
         if claims and claims.get("role") == "service_role":
-            leaks.append(Leak("Supabase service_role JWT", f"eyJ…(role=service_role, {len(match.group(0))} chars)",
-                              _where(source, text, match.start())))
+            leaks.append(
+                Leak(
+                    "Supabase service_role JWT",
+                    f"eyJ…(role=service_role, {len(match.group(0))} chars)",
+                    _where(source, text, match.start()),
+                )
+            )
     return leaks
 
 
@@ -120,8 +126,9 @@ def inline_source_maps(script: str) -> list[str | None]:
     for parameters, payload in INLINE_MAP.findall(script) if _MAP_MARK in script else ():
         try:
             if ";base64" in parameters:
-                raw = base64.b64decode(payload.replace("-", "+").replace("_", "/") + "=" * (-len(payload) % 4),
-                                       validate=True)
+                raw = base64.b64decode(
+                    payload.replace("-", "+").replace("_", "/") + "=" * (-len(payload) % 4), validate=True
+                )
             else:
                 raw = unquote_to_bytes(payload)
             maps.append(raw.decode("utf-8"))

@@ -1,4 +1,5 @@
 """Read a server certificate (DER) and judge its validity, host name and expiry."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -88,17 +89,32 @@ def judge_certificate(
 ) -> CertVerdict:
     """``verify_error`` is what a verifying TLS handshake said (None when it succeeded)."""
     days = info.days_left(now)
-    facts = f"certificate for {', '.join(info.names) or info.subject} issued by {info.issuer}, expires {info.not_after:%Y-%m-%d %H:%M} UTC"
+    facts = (
+        f"certificate for {', '.join(info.names) or info.subject} issued by {info.issuer}, "
+        f"expires {info.not_after:%Y-%m-%d %H:%M} UTC"
+    )
     if days <= 0:
         return CertVerdict(Verdict.FAIL, Category.TLS, f"certificate EXPIRED {-days:.1f} days ago ({facts})", days)
     if now < info.not_before:
-        return CertVerdict(Verdict.FAIL, Category.TLS, f"certificate not valid before {info.not_before:%Y-%m-%d} ({facts})", days)
+        return CertVerdict(
+            Verdict.FAIL, Category.TLS, f"certificate not valid before {info.not_before:%Y-%m-%d} ({facts})", days
+        )
     if not hostname_matches(info, host):
         return CertVerdict(Verdict.FAIL, Category.TLS, f"certificate does not match host {host!r}: {facts}", days)
     if verify_error:
         return CertVerdict(Verdict.FAIL, Category.TLS, f"certificate not trusted: {verify_error} ({facts})", days)
     if days < fail_days:
-        return CertVerdict(Verdict.FAIL, Category.CERTIFICATE, f"certificate expires in {days:.1f} days, fail band is < {fail_days} days ({facts})", days)
+        return CertVerdict(
+            Verdict.FAIL,
+            Category.CERTIFICATE,
+            f"certificate expires in {days:.1f} days, fail band is < {fail_days} days ({facts})",
+            days,
+        )
     if days < warn_days:
-        return CertVerdict(Verdict.WARN, Category.CERTIFICATE, f"certificate expires in {days:.1f} days, warn band is < {warn_days} days: renew it ({facts})", days)
+        return CertVerdict(
+            Verdict.WARN,
+            Category.CERTIFICATE,
+            f"certificate expires in {days:.1f} days, warn band is < {warn_days} days: renew it ({facts})",
+            days,
+        )
     return CertVerdict(Verdict.PASS, None, f"certificate valid for {days:.0f} more days ({facts})", days)

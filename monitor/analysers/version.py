@@ -1,5 +1,6 @@
 """Which version a service says it runs, read where its profile says (a JSON field or a
 header), judged against the version just deployed. No network."""
+
 from __future__ import annotations
 
 import json

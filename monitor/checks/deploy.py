@@ -1,4 +1,5 @@
 """Post-deploy checks: is the deployment that answers the one just made?"""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,13 +19,20 @@ def version(probe: Probe, service: str, url: str, source: VersionSource, expecte
     if exchange.response is None:
         return unreachable("version", service, probe, exchange)
     served, where = read_version(source, exchange.response.headers, exchange.response.content)
-    return judged("version", service, category=Category.VERSION, problems=judge_version(served, where, expected),
-                  url=url, ok_message=f"serves {expected} ({where})",
-                  details={"served": served, "expected": expected, "status": exchange.response.status_code})
+    return judged(
+        "version",
+        service,
+        category=Category.VERSION,
+        problems=judge_version(served, where, expected),
+        url=url,
+        ok_message=f"serves {expected} ({where})",
+        details={"served": served, "expected": expected, "status": exchange.response.status_code},
+    )
 
 
-def baseline(latency: CheckResult, target: str, history: Sequence[BaselineRun], policy: GatePolicy,
-             now: datetime) -> CheckResult:
+def baseline(
+    latency: CheckResult, target: str, history: Sequence[BaselineRun], policy: GatePolicy, now: datetime
+) -> CheckResult:
     """``baseline:<service>``: the gate's latency samples (``latency``, this run's passing latency
     record) against the same check's passing history on the target (see
     :func:`monitor.analysers.baseline.judge_baseline`). No probe: the samples are the latency check's."""
@@ -33,5 +41,12 @@ def baseline(latency: CheckResult, target: str, history: Sequence[BaselineRun], 
     said = message("baseline", latency.service, judged_.verdict, judged_.category, latency.url, judged_.message)
     if judged_.verdict is Verdict.SKIP:
         said = f"{latency.service} baseline NOT COMPARED: {latency.url}: {judged_.message}"
-    return CheckResult(check="baseline", service=latency.service, url=latency.url, verdict=judged_.verdict,
-                       category=judged_.category, details={"compared": latency.id, **judged_.figures}, message=said)
+    return CheckResult(
+        check="baseline",
+        service=latency.service,
+        url=latency.url,
+        verdict=judged_.verdict,
+        category=judged_.category,
+        details={"compared": latency.id, **judged_.figures},
+        message=said,
+    )

@@ -5,6 +5,7 @@ A check is a function decorated with :func:`check`: it probes, hands what it saw
 and returns :func:`judged` (problems, or the ok message) or :func:`unreachable`. The decorator
 stamps what every record shares, so no check builds those parts by hand.
 """
+
 from __future__ import annotations
 
 import functools
@@ -37,9 +38,19 @@ def message(check: str, service: str, verdict: Verdict, category: Category | Non
     return f"{head}: {url}: {text}" if url else f"{head}: {text}"
 
 
-def judged(check: str, service: str, *, category: Category, problems: list[str], ok_message: str, url: str = "",
-           path: str = "", verdict: Verdict | None = None, details: dict[str, Any] | None = None,
-           preface: str = "") -> CheckResult:
+def judged(
+    check: str,
+    service: str,
+    *,
+    category: Category,
+    problems: list[str],
+    ok_message: str,
+    url: str = "",
+    path: str = "",
+    verdict: Verdict | None = None,
+    details: dict[str, Any] | None = None,
+    preface: str = "",
+) -> CheckResult:
     """Fail with the problems (the first few in the message, all in ``details.problems``), or pass.
     ``verdict`` overrides for a non-failing outcome that is not a plain pass (a warning).
     ``preface`` opens a failing message (what was looked at) without being a problem itself: alerting
@@ -53,31 +64,62 @@ def judged(check: str, service: str, *, category: Category, problems: list[str],
         outcome, text = verdict or Verdict.FAIL, shown
     else:
         outcome, text = verdict or Verdict.PASS, ok_message
-    return CheckResult(check=check, service=service, verdict=outcome, path=path, url=url,
-                       category=category if outcome is not Verdict.PASS else None,
-                       message=message(check, service, outcome, category, url, text), details=details)
+    return CheckResult(
+        check=check,
+        service=service,
+        verdict=outcome,
+        path=path,
+        url=url,
+        category=category if outcome is not Verdict.PASS else None,
+        message=message(check, service, outcome, category, url, text),
+        details=details,
+    )
 
 
-def unreachable(check: str, service: str, probe: Probe, exchange: Exchange | CertFetch, *, url: str = "",
-                path: str = "", details: dict[str, Any] | None = None) -> CheckResult:
+def unreachable(
+    check: str,
+    service: str,
+    probe: Probe,
+    exchange: Exchange | CertFetch,
+    *,
+    url: str = "",
+    path: str = "",
+    details: dict[str, Any] | None = None,
+) -> CheckResult:
     """The target did not answer, or not in full: the phase that failed is the category."""
     category = exchange.category or Category.CONNECT
     url = url or getattr(exchange, "url", "")
     phase = _PHASE.get(category, "request failed").format(timeout=exchange.deadline_s or probe.settings.timeout_s)
     text = f"expected an answer, {phase}: {exchange.error_text} (after {exchange.attempts} attempt(s))"
-    return CheckResult(check=check, service=service, verdict=Verdict.FAIL, category=category, path=path, url=url,
-                       message=message(check, service, Verdict.FAIL, category, url, text), details=dict(details or {}))
+    return CheckResult(
+        check=check,
+        service=service,
+        verdict=Verdict.FAIL,
+        category=category,
+        path=path,
+        url=url,
+        message=message(check, service, Verdict.FAIL, category, url, text),
+        details=dict(details or {}),
+    )
 
 
-def inconclusive(check: str, service: str, *, url: str, why: str, path: str = "",
-                 details: dict[str, Any] | None = None) -> CheckResult:
+def inconclusive(
+    check: str, service: str, *, url: str, why: str, path: str = "", details: dict[str, Any] | None = None
+) -> CheckResult:
     """The probe never reached what the check judges (a 401 before the limiter, a 405 to the
     wrong method, a 429 the run itself caused): neither a pass nor the target's failure, but
     the monitor's own problem, so the verdict is ``error`` with category ``monitor`` and ``why``
     says what to fix (``… needs a signed-in probe: set auth = true and [auth] in the profile``)."""
-    return CheckResult(check=check, service=service, verdict=Verdict.ERROR, category=Category.MONITOR, path=path,
-                       url=url, message=message(check, service, Verdict.ERROR, Category.MONITOR, url, why),
-                       details=dict(details or {}))
+    return CheckResult(
+        check=check,
+        service=service,
+        verdict=Verdict.ERROR,
+        category=Category.MONITOR,
+        path=path,
+        url=url,
+        message=message(check, service, Verdict.ERROR, Category.MONITOR, url, why),
+        details=dict(details or {}),
+    )
 
 
 def check(function: Callable[P, CheckResult]) -> Callable[P, CheckResult]:
@@ -97,7 +139,8 @@ def check(function: Callable[P, CheckResult]) -> Callable[P, CheckResult]:
         result.attempts = max([result.attempts, *(e.attempts for e in seen)])
         warm_up = result.details.get("warm_up")  # kept out of the exchanges, but sent all the same
         result.details["requests"] = sum(e.attempts for e in seen) + (
-            warm_up.get("attempts", 0) if isinstance(warm_up, dict) else 0)  # what the check cost the target
+            warm_up.get("attempts", 0) if isinstance(warm_up, dict) else 0
+        )  # what the check cost the target
         if result.verdict is Verdict.PASS and result.attempts > 1:
             result.verdict = Verdict.FLAKY
             result.message += f" (flaky: needed {result.attempts} attempts)"

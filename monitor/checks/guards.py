@@ -2,6 +2,7 @@
 the route's gates (sign-in, CSRF): a probe that only met a gate judged nothing and says so
 (:func:`~monitor.checks.envelope.inconclusive`), and so does one refused by a limit the run
 itself spent."""
+
 from __future__ import annotations
 
 import json
@@ -71,9 +72,14 @@ def rate_limit(probe: Probe, rule: RateLimitRule, url: str) -> CheckResult:
             if held or not escapes:
                 break
             if attempt == 2:
-                return inconclusive("rate_limit", rule.service, url=url, path=path,
-                                    why=f"twice the {rule.window_s} s window ended while client-address headers were "
-                                        f"tried, so what got through proves nothing; run the check again")
+                return inconclusive(
+                    "rate_limit",
+                    rule.service,
+                    url=url,
+                    path=path,
+                    why=f"twice the {rule.window_s} s window ended while client-address headers were "
+                    f"tried, so what got through proves nothing; run the check again",
+                )
     except _Stopped as stopped:
         return stopped.result
     now = datetime.fromtimestamp(probe.clock(), UTC)
@@ -87,12 +93,25 @@ def rate_limit(probe: Probe, rule: RateLimitRule, url: str) -> CheckResult:
     problems += escapes
     problems += leaks
     spent = f"; this run sent {earlier} more in this window before" if earlier else ""
-    return judged("rate_limit", rule.service, category=Category.RATE_LIMIT, problems=problems, url=url, path=path,
-                  details={"statuses": statuses, "limit": rule.limit, "window_s": rule.window_s,
-                           "sent_earlier_in_window": earlier, "escape_attempts": dict(tried),
-                           "refusal_body": body_shape(blocked.text), "in_stream": in_stream},
-                  ok_message=f"{refusal} after {len(statuses) - 1} requests (limit {rule.limit}/{rule.window_s} s{spent}); "
-                  f"none of the {len(tried)} client-address headers (X-Forwarded-For and its kin) escapes it")
+    return judged(
+        "rate_limit",
+        rule.service,
+        category=Category.RATE_LIMIT,
+        problems=problems,
+        url=url,
+        path=path,
+        details={
+            "statuses": statuses,
+            "limit": rule.limit,
+            "window_s": rule.window_s,
+            "sent_earlier_in_window": earlier,
+            "escape_attempts": dict(tried),
+            "refusal_body": body_shape(blocked.text),
+            "in_stream": in_stream,
+        },
+        ok_message=f"{refusal} after {len(statuses) - 1} requests (limit {rule.limit}/{rule.window_s} s{spent}); "
+        f"none of the {len(tried)} client-address headers (X-Forwarded-For and its kin) escapes it",
+    )
 
 
 def _status(response: httpx.Response) -> int:
@@ -113,11 +132,21 @@ def _drive_to_limit(probe: Probe, rule: RateLimitRule, url: str, path: str):
     while len(statuses) < 2 * (rule.limit + 1):
         inside = requests_in_current_window(spans, rule.window_s)
         if inside > rule.limit:
-            raise _Stopped(judged(
-                "rate_limit", rule.service, category=Category.RATE_LIMIT, url=url, path=path,
-                details={**details, "statuses": statuses}, ok_message="",
-                problems=[f"{inside} requests inside one {rule.window_s} s window and no 429: the limit of "
-                          f"{rule.limit} is not enforced (statuses: {_runs(statuses)})"]))
+            raise _Stopped(
+                judged(
+                    "rate_limit",
+                    rule.service,
+                    category=Category.RATE_LIMIT,
+                    url=url,
+                    path=path,
+                    details={**details, "statuses": statuses},
+                    ok_message="",
+                    problems=[
+                        f"{inside} requests inside one {rule.window_s} s window and no 429: the limit of "
+                        f"{rule.limit} is not enforced (statuses: {_runs(statuses)})"
+                    ],
+                )
+            )
         exchange = probe.request(rule.method, url, json=rule.json_body)
         if exchange.response is None:
             raise _Stopped(unreachable("rate_limit", rule.service, probe, exchange, path=path))
@@ -134,20 +163,42 @@ def _drive_to_limit(probe: Probe, rule: RateLimitRule, url: str, path: str):
         which = "the first request" if len(statuses) == 1 else f"request {len(statuses)}"
         fix = gate(response.status_code, response.text, method=rule.method, signed_in=probe.signed_in)
         if fix:
-            raise _Stopped(inconclusive("rate_limit", rule.service, url=url, path=path, details={"statuses": statuses},
-                                        why=f"{path} answered {response.status_code} {short(response.text)} to "
-                                            f"{which}: {fix}"))
+            raise _Stopped(
+                inconclusive(
+                    "rate_limit",
+                    rule.service,
+                    url=url,
+                    path=path,
+                    details={"statuses": statuses},
+                    why=f"{path} answered {response.status_code} {short(response.text)} to {which}: {fix}",
+                )
+            )
         if rule.body_is_invalid and 200 <= response.status_code < 300:
-            raise _Stopped(inconclusive(
-                "rate_limit", rule.service, url=url, path=path, details={"statuses": statuses},
-                why=f"{path} accepted the rate-limit body {json.dumps(rule.json_body)} ({response.status_code}) that "
+            raise _Stopped(
+                inconclusive(
+                    "rate_limit",
+                    rule.service,
+                    url=url,
+                    path=path,
+                    details={"statuses": statuses},
+                    why=f"{path} accepted the rate-limit body {json.dumps(rule.json_body)} "
+                    f"({response.status_code}) that "
                     f"the rule says it refuses, so each probe may do real work (a model call, a payment session): "
                     f"stopped after {which}. Give the rule a body this route refuses after counting it "
-                    f"(e.g. an empty text)"))
-    raise _Stopped(inconclusive(
-        "rate_limit", rule.service, url=url, path=path, details={"statuses": statuses},
-        why=f"{len(statuses)} requests never put {rule.limit + 1} inside one {rule.window_s} s window (each window "
-            f"edge splits the count): the limit could not be judged"))
+                    f"(e.g. an empty text)",
+                )
+            )
+    raise _Stopped(
+        inconclusive(
+            "rate_limit",
+            rule.service,
+            url=url,
+            path=path,
+            details={"statuses": statuses},
+            why=f"{len(statuses)} requests never put {rule.limit + 1} inside one {rule.window_s} s window (each window "
+            f"edge splits the count): the limit could not be judged",
+        )
+    )
 
 
 def _try_escapes(probe: Probe, rule: RateLimitRule, url: str, window: int) -> tuple[list[tuple[str, int | None]], bool]:
@@ -178,7 +229,10 @@ def validation(probe: Probe, rule: ValidationRule, url: str) -> CheckResult:
     path = f"{rule.method} {rule.path}"
     json_header = {"Content-Type": "application/json"}
     valid = json.dumps(rule.valid_body)
-    padded = {**rule.valid_body, rule.padded_field: rule.valid_body[rule.padded_field] + "x" * (rule.max_body_bytes + 1024)}
+    padded = {
+        **rule.valid_body,
+        rule.padded_field: rule.valid_body[rule.padded_field] + "x" * (rule.max_body_bytes + 1024),
+    }
     probes = {
         "malformed JSON": valid[:-1] + ",",
         "wrong types": json.dumps(rule.wrong_types),
@@ -196,29 +250,45 @@ def validation(probe: Probe, rule: ValidationRule, url: str) -> CheckResult:
         seen.append(f"{label} -> {response.status_code}")
         answer = f"{response.status_code} {short(response.text)}"
         if response.status_code == 429:
-            gated.append((label, answer, _spent_by(probe, rule.method, url, started, response.headers.get("retry-after"))))
+            gated.append(
+                (label, answer, _spent_by(probe, rule.method, url, started, response.headers.get("retry-after")))
+            )
         elif fix := gate(response.status_code, response.text, method=rule.method, signed_in=probe.signed_in):
             gated.append((label, answer, fix))
         else:
-            problems += judge_error_answer(label, response.status_code, response.headers.get("content-type", ""),
-                                           response.text)
+            problems += judge_error_answer(
+                label, response.status_code, response.headers.get("content-type", ""), response.text
+            )
     if gated and not problems:
         if len(gated) == len(probes) and len({answer.split()[0] for _, answer, _ in gated}) == 1:
             why = f"{path} answered {gated[0][1]} to every probe: {gated[0][2]}"
         else:
-            why = f"{path} never reached validation: " + "; ".join(f"{label} got {answer} ({fix})"
-                                                                  for label, answer, fix in gated)
+            why = f"{path} never reached validation: " + "; ".join(
+                f"{label} got {answer} ({fix})" for label, answer, fix in gated
+            )
         return inconclusive("validation", rule.service, url=url, path=path, why=why, details={"seen": seen})
-    return judged("validation", rule.service, category=Category.VALIDATION, problems=problems, url=url, path=path,
-                  ok_message="; ".join(seen), details={"seen": seen})
+    return judged(
+        "validation",
+        rule.service,
+        category=Category.VALIDATION,
+        problems=problems,
+        url=url,
+        path=path,
+        ok_message="; ".join(seen),
+        details={"seen": seen},
+    )
 
 
 def _spent_by(probe: Probe, method: str, url: str, started: float, retry_after: str | None) -> str:
     """Who spent the limit that refused a validation probe: this run's own probes, or traffic before it."""
     refused = [s for s in probe.sent_to(method, url) if s.status == 429 and s.started < started]
     if refused:
-        return (f"rate limited: this run's own requests had spent the route's limit (refused since "
-                f"{_clock_time(refused[0].started)}); validation must run before the rate-limit probe of a shared "
-                f"route: run the suite whole, and in parallel only with --dist loadgroup")
-    return (f"rate limited: the route's limit was spent before this check (another run, or other use of the same "
-            f"account or address); try again after {retry_after or 'the window'} s")
+        return (
+            f"rate limited: this run's own requests had spent the route's limit (refused since "
+            f"{_clock_time(refused[0].started)}); validation must run before the rate-limit probe of a shared "
+            f"route: run the suite whole, and in parallel only with --dist loadgroup"
+        )
+    return (
+        f"rate limited: the route's limit was spent before this check (another run, or other use of the same "
+        f"account or address); try again after {retry_after or 'the window'} s"
+    )

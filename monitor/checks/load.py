@@ -6,6 +6,7 @@ measures (``load:generator``: saturated CPU, missing workers, a scenario that br
 no requests at all). An inconclusive run turns every group's verdict into ``error`` [monitor]:
 numbers measured by a starved generator judge the generator, not the target.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -43,29 +44,44 @@ class CapacityReport:
 
 
 def _details(stats: GroupStats) -> dict:
-    return {"requests": stats.requests, "failures": stats.failures, "failure_ratio": round(stats.failure_ratio, 5),
-            "p50_ms": stats.p(50), "p95_ms": stats.p(95), "p99_ms": stats.p(99), "rps": round(stats.rps, 2),
-            "errors": stats.errors}
+    return {
+        "requests": stats.requests,
+        "failures": stats.failures,
+        "failure_ratio": round(stats.failure_ratio, 5),
+        "p50_ms": stats.p(50),
+        "p95_ms": stats.p(95),
+        "p99_ms": stats.p(99),
+        "rps": round(stats.rps, 2),
+        "errors": stats.errors,
+    }
 
 
 def group_record(judgement: GroupJudgement, url: str, inconclusive: str | None) -> CheckResult:
     stats = judgement.stats
     check = f"load:{stats.kind}"
-    measured = (f"{stats.requests} requests, p50 {stats.p(50) or 0:.0f} ms, p95 {stats.p(95) or 0:.0f} ms, "
-                f"p99 {stats.p(99) or 0:.0f} ms, {stats.failure_ratio:.1%} failed, {stats.rps:.1f}/s")
+    measured = (
+        f"{stats.requests} requests, p50 {stats.p(50) or 0:.0f} ms, p95 {stats.p(95) or 0:.0f} ms, "
+        f"p99 {stats.p(99) or 0:.0f} ms, {stats.failure_ratio:.1%} failed, {stats.rps:.1f}/s"
+    )
     details = {**_details(stats), "threshold": threshold_text(judgement.threshold), "too_few": judgement.too_few}
     category: Category | None
     if inconclusive:
         verdict, category, text = Verdict.ERROR, Category.MONITOR, f"{inconclusive}; measured {measured}"
     elif stats.requests == 0:
         verdict, category = Verdict.ERROR, Category.MONITOR
-        text = (f"no requests of this group in the judged window, so its threshold "
-                f"({threshold_text(judgement.threshold)}) was not judged: run longer or with more users")
+        text = (
+            f"no requests of this group in the judged window, so its threshold "
+            f"({threshold_text(judgement.threshold)}) was not judged: run longer or with more users"
+        )
     elif judgement.too_few and not judgement.problems:
         verdict, category = Verdict.ERROR, Category.MONITOR
-        unset_p99 = ", or leave p99_ms unset for this kind" if any(t.startswith("p99") for t in judgement.too_few) else ""
-        text = (f"too few requests to judge {threshold_text(judgement.threshold)}: {'; '.join(judgement.too_few)} "
-                f"(run longer or with more users{unset_p99}; {measured})")
+        unset_p99 = (
+            ", or leave p99_ms unset for this kind" if any(t.startswith("p99") for t in judgement.too_few) else ""
+        )
+        text = (
+            f"too few requests to judge {threshold_text(judgement.threshold)}: {'; '.join(judgement.too_few)} "
+            f"(run longer or with more users{unset_p99}; {measured})"
+        )
     elif judgement.problems:
         details["problems"] = judgement.problems
         verdict, category = Verdict.FAIL, judgement.category
@@ -74,26 +90,47 @@ def group_record(judgement: GroupJudgement, url: str, inconclusive: str | None) 
         verdict, category = Verdict.PASS, None
         text = f"held {threshold_text(judgement.threshold)}: {measured}"
     said = message(check, stats.service, verdict, category, url, text)
-    return CheckResult(check=check, service=stats.service, verdict=verdict, category=category, url=url,
-                       message=said, details=details)
+    return CheckResult(
+        check=check, service=stats.service, verdict=verdict, category=category, url=url, message=said, details=details
+    )
 
 
 def generator_record(reasons: list[str], details: dict) -> CheckResult:
     text = "; ".join(reasons) + ": the measures describe the load generator, not the target"
-    return CheckResult(check="load", service="generator", verdict=Verdict.ERROR, category=Category.MONITOR,
-                       message=message("load", "generator", Verdict.ERROR, Category.MONITOR, "", text), details=details)
+    return CheckResult(
+        check="load",
+        service="generator",
+        verdict=Verdict.ERROR,
+        category=Category.MONITOR,
+        message=message("load", "generator", Verdict.ERROR, Category.MONITOR, "", text),
+        details=details,
+    )
 
 
 def capacity_record(report: CapacityReport, inconclusive: str | None) -> CheckResult:
     held, broke = report.held, report.broke
-    stages = [{"users": s.users, "rps": round(s.rps, 2), "breach": s.breach,
-               "groups": {g: _details(st) for g, st in s.stats.items()}} for s in report.stages]
-    details = {"stages": stages, "capacity_users": held.users if held else 0,
-               "capacity_rps": round(held.rps, 2) if held else 0.0, "first_breach": broke.breach if broke else None}
+    stages = [
+        {
+            "users": s.users,
+            "rps": round(s.rps, 2),
+            "breach": s.breach,
+            "groups": {g: _details(st) for g, st in s.stats.items()},
+        }
+        for s in report.stages
+    ]
+    details = {
+        "stages": stages,
+        "capacity_users": held.users if held else 0,
+        "capacity_rps": round(held.rps, 2) if held else 0.0,
+        "first_breach": broke.breach if broke else None,
+    }
     if held:
         figure = f"held {held.users} users at {held.rps:.1f} requests/s"
-        text = (f"{figure}; at {broke.users} users {broke.breach}" if broke else
-                f"{figure} and {report.stopped_by}: capacity is at least this")
+        text = (
+            f"{figure}; at {broke.users} users {broke.breach}"
+            if broke
+            else f"{figure} and {report.stopped_by}: capacity is at least this"
+        )
     if inconclusive:
         verdict, category = Verdict.ERROR, Category.MONITOR
         text = f"{inconclusive}" + (f"; measured: {text}" if held else "")
@@ -101,12 +138,21 @@ def capacity_record(report: CapacityReport, inconclusive: str | None) -> CheckRe
         breach = broke.breach if broke else ""
         verdict = Verdict.FAIL
         category = Category.HTTP_STATUS if "failure ratio" in (breach or "") else Category.LATENCY
-        text = (f"not even the first stage held: at {broke.users} users {broke.breach}" if broke
-                else f"no stage completed ({report.stopped_by})")
+        text = (
+            f"not even the first stage held: at {broke.users} users {broke.breach}"
+            if broke
+            else f"no stage completed ({report.stopped_by})"
+        )
     else:
         verdict, category = Verdict.PASS, None
-    return CheckResult(check="load", service="capacity", verdict=verdict, category=category,
-                       message=message("load", "capacity", verdict, category, "", text), details=details)
+    return CheckResult(
+        check="load",
+        service="capacity",
+        verdict=verdict,
+        category=category,
+        message=message("load", "capacity", verdict, category, "", text),
+        details=details,
+    )
 
 
 def _row(cells: list[str], widths: list[int]) -> str:
@@ -131,8 +177,18 @@ def table(records: list[CheckResult]) -> list[str]:
                 return "-"
             return f"{value:.0f}" if d["requests"] >= MIN_REQUESTS.get(q, 0) else f"({value:.0f})"
 
-        rows.append([f"{r.check.removeprefix('load:')}:{r.service}", str(d["requests"]), pct(50), pct(95), pct(99),
-                     f"{d['failure_ratio']:.1%}", d["threshold"], r.verdict.value.upper()])
+        rows.append(
+            [
+                f"{r.check.removeprefix('load:')}:{r.service}",
+                str(d["requests"]),
+                pct(50),
+                pct(95),
+                pct(99),
+                f"{d['failure_ratio']:.1%}",
+                d["threshold"],
+                r.verdict.value.upper(),
+            ]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return [_row(row, widths) for row in rows]
 
@@ -140,5 +196,7 @@ def table(records: list[CheckResult]) -> list[str]:
 def stage_table(report: CapacityReport) -> list[str]:
     lines = [f"{'users':>6}  {'req/s':>8}  stage"]
     for stage in report.stages:
-        lines.append(f"{stage.users:>6}  {stage.rps:>8.1f}  {'held' if stage.breach is None else 'BROKE: ' + stage.breach}")
+        lines.append(
+            f"{stage.users:>6}  {stage.rps:>8.1f}  {'held' if stage.breach is None else 'BROKE: ' + stage.breach}"
+        )
     return lines

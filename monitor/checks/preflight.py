@@ -1,6 +1,7 @@
 """Is anything there at all? One request per service, before any other check: only no answer
 (the host does not resolve, nothing accepts the connection, nothing answers in time) counts as
 unreachable. Any answer, a TLS error or a 500 included, means the checks can run and judge it."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -18,14 +19,23 @@ def reachable(probe: Probe, service: str, url: str) -> CheckResult:
     exchange = probe.get(url)
     if exchange.response is None and exchange.category in NO_ANSWER:
         return unreachable("reachable", service, probe, exchange)
-    answer = f"answered {exchange.response.status_code}" if exchange.response is not None else \
-        f"answered, with a problem the checks will judge: {exchange.error_text}"
-    return CheckResult(check="reachable", service=service, url=url, verdict=Verdict.PASS,
-                       message=message("reachable", service, Verdict.PASS, None, url, answer))
+    answer = (
+        f"answered {exchange.response.status_code}"
+        if exchange.response is not None
+        else f"answered, with a problem the checks will judge: {exchange.error_text}"
+    )
+    return CheckResult(
+        check="reachable",
+        service=service,
+        url=url,
+        verdict=Verdict.PASS,
+        message=message("reachable", service, Verdict.PASS, None, url, answer),
+    )
 
 
 def reach_all(profile: Profile) -> list[CheckResult]:
     """Every service at once, so a dead deployment costs one timeout, not one per service."""
+
     def one(item: tuple[str, str]) -> CheckResult:
         service, url = item
         probe = Probe(NetworkSettings.from_profile(profile))

@@ -1,6 +1,7 @@
 """Security checks: headers, HTTPS redirect, cookies, CORS, leaked secrets and exposure (a route's
 rate limit and input validation are in :mod:`monitor.checks.guards`). Each probes, hands what it
 saw to an analyser, and returns a CheckResult."""
+
 from __future__ import annotations
 
 import hashlib
@@ -40,10 +41,17 @@ def headers(probe: Probe, service: str, url: str, policy: HeaderPolicy) -> Check
         return unreachable("headers", service, probe, exchange, path=_path(url))
     report = grade_headers(exchange.response.headers.multi_items(), policy, https=url.startswith("https://"))
     profile_notes = [note for note in report.notes if note == HSTS_OVER_HTTP]
-    return judged("headers", service, category=Category.HEADERS, problems=report.problems, url=url, path=_path(url),
-                  ok_message=f"grade {report.grade} (score {report.score})"
-                  + "".join(f"; profile note: {note}" for note in profile_notes),
-                  details={"score": report.score, "grade": report.grade, "notes": report.notes})
+    return judged(
+        "headers",
+        service,
+        category=Category.HEADERS,
+        problems=report.problems,
+        url=url,
+        path=_path(url),
+        ok_message=f"grade {report.grade} (score {report.score})"
+        + "".join(f"; profile note: {note}" for note in profile_notes),
+        details={"score": report.score, "grade": report.grade, "notes": report.notes},
+    )
 
 
 @check
@@ -53,8 +61,14 @@ def https_redirect(probe: Probe, service: str, http_url: str) -> CheckResult:
     if exchange.response is None:
         return unreachable("https_redirect", service, probe, exchange)
     status, location = exchange.response.status_code, exchange.response.headers.get("location", "")
-    return judged("https_redirect", service, category=Category.REDIRECT, url=url,
-                  problems=judge_https_redirect(url, status, location), ok_message=f"{status} to {location}")
+    return judged(
+        "https_redirect",
+        service,
+        category=Category.REDIRECT,
+        url=url,
+        problems=judge_https_redirect(url, status, location),
+        ok_message=f"{status} to {location}",
+    )
 
 
 @check
@@ -65,14 +79,28 @@ def cookies(probe: Probe, service: str, url: str, session_cookies: list[str]) ->
     set_cookies = exchange.response.headers.get_list("set-cookie")
     if not set_cookies:  # nothing insecure exists here, and nothing was judged (the real app's session lives in
         # the browser's storage, set by client code): the profile needs fixing, not the target
-        return inconclusive("cookies", service, url=url, path=_path(url), why=(
-            f"{_path(url)} answered {exchange.response.status_code} and sets no cookie: list pages that do under "
-            f"[services.{service}.security] cookie_paths, or name the session cookies (session_cookies), which the "
-            "sign-in journey judges in the browser"))
+        return inconclusive(
+            "cookies",
+            service,
+            url=url,
+            path=_path(url),
+            why=(
+                f"{_path(url)} answered {exchange.response.status_code} and sets no cookie: list pages that do under "
+                f"[services.{service}.security] cookie_paths, or name the session cookies (session_cookies), which the "
+                "sign-in journey judges in the browser"
+            ),
+        )
     problems = [p for header in set_cookies for p in judge_set_cookie(header, session_cookies)]
     names = ", ".join(h.split("=", 1)[0] for h in set_cookies)
-    return judged("cookies", service, category=Category.COOKIE, problems=problems, url=url, path=_path(url),
-                  ok_message=f"cookies {names} are Secure, SameSite, and HttpOnly where they hold a session")
+    return judged(
+        "cookies",
+        service,
+        category=Category.COOKIE,
+        problems=problems,
+        url=url,
+        path=_path(url),
+        ok_message=f"cookies {names} are Secure, SameSite, and HttpOnly where they hold a session",
+    )
 
 
 # A POST carries a small JSON body that no route takes as valid, so the probe starts no work; its
@@ -97,21 +125,38 @@ def cors(probe: Probe, service: str, url: str, method: str, policy: CorsPolicy) 
         request = probe.request(method, url, headers={"Origin": origin, **sends}, content=CORS_BODY if sends else None)
         if request.response is None:
             return unreachable("cors", service, probe, request)
-        trial = Trial(origin, Answer.of(preflight.response.status_code, preflight.response.headers),
-                      Answer.of(request.response.status_code, request.response.headers), hostile=hostile)
+        trial = Trial(
+            origin,
+            Answer.of(preflight.response.status_code, preflight.response.headers),
+            Answer.of(request.response.status_code, request.response.headers),
+            hostile=hostile,
+        )
         if not_reached(trial.request):
-            return inconclusive("cors", service, url=url, why=(
-                f"{method} {path} answered {trial.request.status} to a request from {origin}: the route does not "
-                f"take {method} (or does not exist), so its CORS answer was never seen; set cors_path and "
-                f"cors_method under [services.{service}.security] to a route and the method it answers"))
+            return inconclusive(
+                "cors",
+                service,
+                url=url,
+                why=(
+                    f"{method} {path} answered {trial.request.status} to a request from {origin}: the route does not "
+                    f"take {method} (or does not exist), so its CORS answer was never seen; set cors_path and "
+                    f"cors_method under [services.{service}.security] to a route and the method it answers"
+                ),
+            )
         trials.append(trial)
-    findings = judge_cors(trials, method=method, request_headers=tuple(name.lower() for name in sends),
-                          credentials=policy.credentials)
-    return judged("cors", service, category=Category.CORS, problems=[str(f) for f in findings], url=url,
-                  details={"affected": {f.problem: f.origins for f in findings}, "requests": 2 * len(trials)},
-                  ok_message=f"allowed origins echoed on preflight and {method} ({len(policy.allowed_origins)}), "
-                  f"origins an attacker can own refused ({len(trials) - len(policy.allowed_origins)}), "
-                  f"{2 * len(trials)} requests")
+    findings = judge_cors(
+        trials, method=method, request_headers=tuple(name.lower() for name in sends), credentials=policy.credentials
+    )
+    return judged(
+        "cors",
+        service,
+        category=Category.CORS,
+        problems=[str(f) for f in findings],
+        url=url,
+        details={"affected": {f.problem: f.origins for f in findings}, "requests": 2 * len(trials)},
+        ok_message=f"allowed origins echoed on preflight and {method} ({len(policy.allowed_origins)}), "
+        f"origins an attacker can own refused ({len(trials) - len(policy.allowed_origins)}), "
+        f"{2 * len(trials)} requests",
+    )
 
 
 def _read_capped(probe: Probe, url: str, max_bytes: int) -> tuple[Exchange, bytes, bool]:
@@ -181,8 +226,9 @@ class _SecretScan:
         if item.kind == "source map":
             return  # serving no source map is the safe choice
         if item.loaded:
-            self.unreadable.append(f"could not scan {path} ({seen})"
-                                   + (f", which {item.loader} loads" if item.loader else ""))
+            self.unreadable.append(
+                f"could not scan {path} ({seen})" + (f", which {item.loader} loads" if item.loader else "")
+            )
         else:
             self.named_but_missing.append(f"{path} ({seen}), named in {item.loader}")
 
@@ -253,25 +299,33 @@ class _SecretScan:
         if self.third_party:
             notes.append(f"{len(self.third_party)} third-party scripts not ours to scan")
         if self.named_but_missing:
-            notes.append(f"{len(self.named_but_missing)} script paths named in the code could not be fetched: "
-                         f"{', '.join(self.named_but_missing)}")
+            notes.append(
+                f"{len(self.named_but_missing)} script paths named in the code could not be fetched: "
+                f"{', '.join(self.named_but_missing)}"
+            )
         return notes
 
     @property
     def details(self) -> dict:
-        return {"files": self.scanned, "bytes": self.read_bytes, "inline_source_maps": self.inline_maps,
-                "loaded_by": {_path(k): self.queue[k].loader for k in self.order[:self.done] if self.queue[k].loader},
-                "duplicates": self.duplicates, "third_party": sorted(self.third_party),
-                "not_scanned": self.order[self.done:], "named_but_missing": self.named_but_missing,
-                "unreadable": self.unreadable,
-                "max_files": self.max_files, "max_bytes": self.max_bytes,
-                "scan_s": round(self.scan_s, 4),
-                "scanned_mb_per_s": round(self.read_bytes / 1e6 / self.scan_s, 1) if self.scan_s > 0 else None}
+        return {
+            "files": self.scanned,
+            "bytes": self.read_bytes,
+            "inline_source_maps": self.inline_maps,
+            "loaded_by": {_path(k): self.queue[k].loader for k in self.order[: self.done] if self.queue[k].loader},
+            "duplicates": self.duplicates,
+            "third_party": sorted(self.third_party),
+            "not_scanned": self.order[self.done :],
+            "named_but_missing": self.named_but_missing,
+            "unreadable": self.unreadable,
+            "max_files": self.max_files,
+            "max_bytes": self.max_bytes,
+            "scan_s": round(self.scan_s, 4),
+            "scanned_mb_per_s": round(self.read_bytes / 1e6 / self.scan_s, 1) if self.scan_s > 0 else None,
+        }
 
 
 @check
-def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_files: int,
-            max_bytes: int) -> CheckResult:
+def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_files: int, max_bytes: int) -> CheckResult:
     """The pages and every same-origin script they load, also at run time, and their source maps."""
     scan = _SecretScan(urlsplit(base_url).netloc, max_files, max_bytes)
     for page in pages:
@@ -291,18 +345,37 @@ def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_fil
     unread = scan.unread_summary
     problems = [*(leak.describe() for leak in scan.leaks), *filter(None, [scan.bound, unread])]
     # files and bytes scanned belong in every verdict's message: its preface, not a problem of its own
-    return judged("secrets", service, category=Category.SECRET, problems=problems, url=base_url, details=scan.details,
-                  preface=scan.summary, verdict=Verdict.WARN if problems and not scan.leaks else None,
-                  ok_message=f"no server secret: {scan.summary}, each once"
-                  + (f" ({'; '.join(scan.notes)})" if scan.notes else ""))
+    return judged(
+        "secrets",
+        service,
+        category=Category.SECRET,
+        problems=problems,
+        url=base_url,
+        details=scan.details,
+        preface=scan.summary,
+        verdict=Verdict.WARN if problems and not scan.leaks else None,
+        ok_message=f"no server secret: {scan.summary}, each once"
+        + (f" ({'; '.join(scan.notes)})" if scan.notes else ""),
+    )
 
 
 @check
-def exposure(probe: Probe, service: str, url: str, base_url: str, private_paths: list[PrivatePath],
-             allow_version: bool, sign_in_path: str | None = None) -> CheckResult:
+def exposure(
+    probe: Probe,
+    service: str,
+    url: str,
+    base_url: str,
+    private_paths: list[PrivatePath],
+    allow_version: bool,
+    sign_in_path: str | None = None,
+) -> CheckResult:
     if any(name.lower() == "authorization" for name in probe.settings.headers):
-        return inconclusive("exposure", service, url=base_url,
-                            why="a signed-in probe cannot tell what is public: give this check the anonymous probe")
+        return inconclusive(
+            "exposure",
+            service,
+            url=base_url,
+            why="a signed-in probe cannot tell what is public: give this check the anonymous probe",
+        )
     exchange = probe.get(url)
     if exchange.response is None:
         return unreachable("exposure", service, probe, exchange)
@@ -327,7 +400,13 @@ def exposure(probe: Probe, service: str, url: str, base_url: str, private_paths:
     problems = judge_exposure(disclosed, seen["public"], seen["unknown"], allow_version=allow_version) + leaked
     exposed = (disclosed and not allow_version) or seen["public"] or leaked
     category = Category.EXPOSURE if exposed or not unknown_categories else unknown_categories[0]
-    return judged("exposure", service, category=category, url=base_url, problems=problems,
-                  details={"private": seen["private"], "public": seen["public"], "unknown": seen["unknown"]},
-                  ok_message=f"no version in Server/X-Powered-By; private to anonymous callers: "
-                  f"{', '.join(seen['private']) or 'none listed'}")
+    return judged(
+        "exposure",
+        service,
+        category=category,
+        url=base_url,
+        problems=problems,
+        details={"private": seen["private"], "public": seen["public"], "unknown": seen["unknown"]},
+        ok_message=f"no version in Server/X-Powered-By; private to anonymous callers: "
+        f"{', '.join(seen['private']) or 'none listed'}",
+    )

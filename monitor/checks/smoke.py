@@ -1,4 +1,5 @@
 """Smoke checks: is each service up, healthy by its body, fast enough, and safely certified?"""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -33,28 +34,47 @@ def health(probe: Probe, service: str, url: str, endpoint: HealthEndpoint, warm_
     problems = [verdict.describe()] if not verdict.ok else []
     if response.status_code >= 400 and (leaks := error_leaks(response.text, response.status_code)):
         problems.append(f"the {response.status_code} body reveals {', '.join(leaks)}")
-    return judged("health", service, category=verdict.category or Category.BODY,
-                  problems=problems, url=url, path=endpoint.path,
-                  ok_message=f"answered {response.status_code} in {exchange.elapsed_ms:.0f} ms", details=details)
+    return judged(
+        "health",
+        service,
+        category=verdict.category or Category.BODY,
+        problems=problems,
+        url=url,
+        path=endpoint.path,
+        ok_message=f"answered {response.status_code} in {exchange.elapsed_ms:.0f} ms",
+        details=details,
+    )
 
 
 @check
-def latency(probe: Probe, service: str, url: str, threshold_ms: float, samples: int, healthy_status: list[int],
-            warm_up: bool) -> CheckResult:
+def latency(
+    probe: Probe, service: str, url: str, threshold_ms: float, samples: int, healthy_status: list[int], warm_up: bool
+) -> CheckResult:
     details = _warm_up(probe, url, warm_up)
     taken: list[Sample] = []
     for _ in range(samples):
         exchange = probe.get(url)
         if exchange.response is None:
-            return unreachable("latency", service, probe, exchange,
-                               details={**details, "samples_ms": [s.ms for s in taken]})
+            return unreachable(
+                "latency", service, probe, exchange, details={**details, "samples_ms": [s.ms for s in taken]}
+            )
         taken.append(Sample(exchange.response.status_code, exchange.elapsed_ms or 0.0))
     verdict = judge_latency(taken, threshold_ms, healthy_status)
-    details.update(median_ms=verdict.median_ms, samples_ms=[s.ms for s in taken],
-                   statuses=[s.status for s in taken], threshold_ms=threshold_ms)
-    return judged("latency", service, category=verdict.category or Category.LATENCY,
-                  problems=[] if verdict.ok else [verdict.describe()], ok_message=verdict.describe(), url=url,
-                  details=details)
+    details.update(
+        median_ms=verdict.median_ms,
+        samples_ms=[s.ms for s in taken],
+        statuses=[s.status for s in taken],
+        threshold_ms=threshold_ms,
+    )
+    return judged(
+        "latency",
+        service,
+        category=verdict.category or Category.LATENCY,
+        problems=[] if verdict.ok else [verdict.describe()],
+        ok_message=verdict.describe(),
+        url=url,
+        details=details,
+    )
 
 
 @check
@@ -65,11 +85,25 @@ def tls(probe: Probe, service: str, url: str, policy: TLSPolicy, now: datetime |
     if fetched.der is None:
         return unreachable("tls", service, probe, fetched, url=url)
     info = read_certificate(fetched.der)
-    verdict = judge_certificate(info, host=host, now=now or utc_now(), warn_days=policy.warn_days,
-                                fail_days=policy.fail_days, verify_error=fetched.verify_error)
+    verdict = judge_certificate(
+        info,
+        host=host,
+        now=now or utc_now(),
+        warn_days=policy.warn_days,
+        fail_days=policy.fail_days,
+        verify_error=fetched.verify_error,
+    )
     return CheckResult(
-        check="tls", service=service, url=url, verdict=verdict.verdict, category=verdict.category,
+        check="tls",
+        service=service,
+        url=url,
+        verdict=verdict.verdict,
+        category=verdict.category,
         message=message("tls", service, verdict.verdict, verdict.category, url, verdict.message),
-        details={"days_left": round(verdict.days_left, 2), "not_after": info.not_after.isoformat(),
-                 "names": list(info.names), "issuer": info.issuer},
+        details={
+            "days_left": round(verdict.days_left, 2),
+            "not_after": info.not_after.isoformat(),
+            "names": list(info.names),
+            "issuer": info.issuer,
+        },
     )

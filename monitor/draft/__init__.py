@@ -1,5 +1,6 @@
 """``slurpy-monitor init``: a profile drafted from a live deployment (:mod:`.observe` asks, with a
 bounded number of read-only anonymous requests; :mod:`.propose` writes, without the network)."""
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,10 @@ def init(values: list[str], name: str | None, ca_bundle: str | None, timeout_s: 
     name = name or default_name(first)
     path = targets_dir() / f"{name}.toml"
     if path.exists():
-        print(f"slurpy-monitor init: {path} exists; it is never overwritten (choose another --name, or move it)",
-              file=sys.stderr)
+        print(
+            f"slurpy-monitor init: {path} exists; it is never overwritten (choose another --name, or move it)",
+            file=sys.stderr,
+        )
         return 2
     if ca_bundle and not Path(ca_bundle).is_file():
         print(f"slurpy-monitor init: --ca-bundle {ca_bundle}: no such file", file=sys.stderr)
@@ -66,8 +69,10 @@ def init(values: list[str], name: str | None, ca_bundle: str | None, timeout_s: 
         return 2
     todos = text.count("TODO:")
     per = ", ".join(f"{service} {n}" for service, n in sent.items())
-    print(f"drafted {path} from {sum(sent.values())} read-only, anonymous requests ({per}; never more than "
-          f"{MAX_REQUESTS})")
+    print(
+        f"drafted {path} from {sum(sent.values())} read-only, anonymous requests ({per}; never more than "
+        f"{MAX_REQUESTS})"
+    )
     print(f"services: {', '.join(f'{s} {u}' for s, u in sighting.urls.items())}")
     print(f"{todos} TODOs to answer in it; then: slurpy-monitor check-profile --target {name}")
     return 0

@@ -2,6 +2,7 @@
 a browser sends on its own), anonymous, no retries, and at most ``max_requests`` requests in all,
 counted here. Everything it saw is handed to :mod:`monitor.draft.propose`, which decides nothing
 on the network."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,8 +41,9 @@ class Counted:
     def total(self) -> int:
         return sum(self.sent.values())
 
-    def ask(self, service: str, method: str, url: str, headers: dict[str, str] | None = None,
-            max_bytes: int | None = None) -> Seen:
+    def ask(
+        self, service: str, method: str, url: str, headers: dict[str, str] | None = None, max_bytes: int | None = None
+    ) -> Seen:
         assert method in READ_ONLY, method  # a draft is made from a deployment that may be production
         if self.total >= self.limit:
             raise OutOfRequests(f"stopped at the bound of {self.limit} requests")
@@ -54,13 +56,19 @@ class Counted:
         return Seen(method, path, response.status_code, response.headers.multi_items(), response.content)
 
 
-def observe(urls: dict[str, str], *, ca_bundle: str | None, timeout_s: float = 10.0,
-            max_requests: int = MAX_REQUESTS) -> tuple[Sighting, dict[str, int]]:
+def observe(
+    urls: dict[str, str], *, ca_bundle: str | None, timeout_s: float = 10.0, max_requests: int = MAX_REQUESTS
+) -> tuple[Sighting, dict[str, int]]:
     """Look at each service once. ``urls`` maps service names to base URLs; the frontend's
     scripts may name more services, which are looked at too. Returns what was seen and the
     requests sent per service."""
-    settings = NetworkSettings(target="init", timeout_s=timeout_s, retries=0, ca_bundle=ca_bundle,
-                               user_agent="slurpy-monitor/0.1 (+synthetic; init)")
+    settings = NetworkSettings(
+        target="init",
+        timeout_s=timeout_s,
+        retries=0,
+        ca_bundle=ca_bundle,
+        user_agent="slurpy-monitor/0.1 (+synthetic; init)",
+    )
     probe = Probe(settings)
     counted = Counted(probe, max_requests)
     sighting = Sighting(urls=dict(urls))
@@ -70,8 +78,9 @@ def observe(urls: dict[str, str], *, ca_bundle: str | None, timeout_s: float = 1
             _scripts(counted, frontend, sighting)
         own_origin = _origin(frontend or next(iter(urls.values())))
         for name in list(sighting.urls):
-            sighting.services[name] = _service(counted, name, sighting.urls[name], own_origin,
-                                               sighting.home if name == "frontend" else None)
+            sighting.services[name] = _service(
+                counted, name, sighting.urls[name], own_origin, sighting.home if name == "frontend" else None
+            )
     except OutOfRequests as exc:
         sighting.notes.append(str(exc))
     finally:
@@ -110,8 +119,12 @@ def _service(counted: Counted, name: str, base_url: str, own_origin: str, home: 
     cors_path = seen.cors_probe_path
     if cors_path:
         for origin in dict.fromkeys([own_origin, ATTACKER_ORIGIN]):
-            seen.cors[origin] = counted.ask(name, "OPTIONS", base_url + cors_path, headers={
-                "Origin": origin, "Access-Control-Request-Method": "GET"})
+            seen.cors[origin] = counted.ask(
+                name,
+                "OPTIONS",
+                base_url + cors_path,
+                headers={"Origin": origin, "Access-Control-Request-Method": "GET"},
+            )
     if base_url.startswith("https://"):
         parts = urlsplit(base_url)
         seen.http = counted.ask(name, "GET", f"http://{parts.hostname}/")

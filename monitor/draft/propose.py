@@ -6,6 +6,7 @@ draft never takes a fault for the expected behaviour: an origin the monitor made
 allowed is reported, never listed as allowed; a body that says "not ok" today is still held to
 ok; a cookie's flags are not read off the cookie (its name says whether it holds a session);
 security headers of an HTML page are held to the full policy whatever it sends today."""
+
 from __future__ import annotations
 
 import json
@@ -107,8 +108,13 @@ class Sighting:
         for path, text in self.scripts.items():
             for url in URL_IN_SCRIPT.findall(text):
                 host = urlsplit(url).hostname or ""
-                name = ("backend" if host.startswith("api.") or "backend" in host
-                        else "mcp" if "mcp" in host or host.startswith("chat.") else None)
+                name = (
+                    "backend"
+                    if host.startswith("api.") or "backend" in host
+                    else "mcp"
+                    if "mcp" in host or host.startswith("chat.")
+                    else None
+                )
                 if name and name not in found:
                     found[name] = (url.rstrip("/"), path)
         return found
@@ -161,17 +167,26 @@ def env_prefix(name: str) -> str:
     return "SLURPY_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
 
 
-def draft(sighting: Sighting, name: str, source_url: str, ca_bundle: str | None, sent: dict[str, int],
-          now: datetime | None = None) -> str:
+def draft(
+    sighting: Sighting,
+    name: str,
+    source_url: str,
+    ca_bundle: str | None,
+    sent: dict[str, int],
+    now: datetime | None = None,
+) -> str:
     """The profile text for target ``name``."""
     now = now or datetime.now(UTC)
     out = _Lines()
     total = sum(sent.values())
     per = ", ".join(f"{s} {n}" for s, n in sent.items())
-    out.comment(f"targets/{name}.toml: drafted by `slurpy-monitor init --url {source_url}` on {now:%Y-%m-%d %H:%M} UTC\n"
-                f"from {total} read-only, anonymous requests ({per}).\n"
-                "Each value says where it came from; each TODO is a question only you can answer.\n"
-                f"Next: `slurpy-monitor check-profile --target {name}`, then `slurpy-monitor run smoke security --target {name}`.")
+    out.comment(
+        f"targets/{name}.toml: drafted by `slurpy-monitor init --url {source_url}` on {now:%Y-%m-%d %H:%M} UTC\n"
+        f"from {total} read-only, anonymous requests ({per}).\n"
+        "Each value says where it came from; each TODO is a question only you can answer.\n"
+        f"Next: `slurpy-monitor check-profile --target {name}`, then `slurpy-monitor run smoke security --target "
+        f"{name}`."
+    )
     for note in sighting.notes:
         out.comment(f"NOTE: {note}")
     out.set("description", f"drafted from {source_url}", "edit freely")
@@ -179,9 +194,13 @@ def draft(sighting: Sighting, name: str, source_url: str, ca_bundle: str | None,
     prefix = env_prefix(name)
     supabase = sighting.supabase()
     out.table("secrets")
-    out.comment("The profile only NAMES environment variables; set them where the monitor runs (repository\n"
-                "secrets in CI). Never write a secret's value in this file.")
-    out.set("monitor_email", f"{prefix}_MONITOR_EMAIL", "TODO: the monitor account's e-mail (sign-in and chat journeys)")
+    out.comment(
+        "The profile only NAMES environment variables; set them where the monitor runs (repository\n"
+        "secrets in CI). Never write a secret's value in this file."
+    )
+    out.set(
+        "monitor_email", f"{prefix}_MONITOR_EMAIL", "TODO: the monitor account's e-mail (sign-in and chat journeys)"
+    )
     out.set("monitor_password", f"{prefix}_MONITOR_PASSWORD", "TODO: its password")
     if supabase:
         out.set("supabase_anon_key", f"{prefix}_SUPABASE_ANON_KEY", "the project's public anon key (signed-in probes)")
@@ -194,44 +213,69 @@ def draft(sighting: Sighting, name: str, source_url: str, ca_bundle: str | None,
         out.set("supabase_url", supabase[0], f"found in {supabase[1]}")
     else:
         out.blank()
-        out.todo("how does the monitor sign in for signed-in probes? Add [auth] (method = \"supabase-password\"\n"
-                 "with supabase_url, or \"bearer\"); no Supabase project was named in the home page's scripts.")
+        out.todo(
+            'how does the monitor sign in for signed-in probes? Add [auth] (method = "supabase-password"\n'
+            'with supabase_url, or "bearer"); no Supabase project was named in the home page\'s scripts.'
+        )
     _write_routes(out, sighting)
     out.blank()
-    out.todo("journeys that create accounts (sign-up, payment) need [journeys] test_accounts_path (an admin API\n"
-             "for synthetic accounts) and inbox_url (a test inbox); they are destructive, so they stay off\n"
-             "while sensitive = true. Sign-in and chat need only the monitor account above.")
-    disclosed = sorted({v for s in sighting.services.values() for seen in [*s.health.values(), *s.pages.values()]
-                        for v in version_disclosure(seen.headers)})
+    out.todo(
+        "journeys that create accounts (sign-up, payment) need [journeys] test_accounts_path (an admin API\n"
+        "for synthetic accounts) and inbox_url (a test inbox); they are destructive, so they stay off\n"
+        "while sensitive = true. Sign-in and chat need only the monitor account above."
+    )
+    disclosed = sorted(
+        {
+            v
+            for s in sighting.services.values()
+            for seen in [*s.health.values(), *s.pages.values()]
+            for v in version_disclosure(seen.headers)
+        }
+    )
     if disclosed:
         out.blank()
-        out.comment(f"NOTE: answers today name a version ({'; '.join(disclosed)}): the exposure check fails until\n"
-                    "they do not (or set [security] allow_version_disclosure = true).")
+        out.comment(
+            f"NOTE: answers today name a version ({'; '.join(disclosed)}): the exposure check fails until\n"
+            "they do not (or set [security] allow_version_disclosure = true)."
+        )
     for service in sighting.services.values():
         _service(out, service, sighting, source_url)
     return "\n".join(out.lines) + "\n"
 
 
 def _write_routes(out: _Lines, sighting: Sighting) -> None:
-    advertised = sorted({k.lower() for s in sighting.services.values() for seen in s.health.values()
-                         for k, _ in seen.headers if k.lower() in RATE_LIMIT_FIELDS})
-    seen = (f"Rate-limit fields seen on answers today: {', '.join(advertised)}." if advertised else
-            "No answer advertised rate-limit fields (RateLimit, X-RateLimit-*).")
+    advertised = sorted(
+        {
+            k.lower()
+            for s in sighting.services.values()
+            for seen in s.health.values()
+            for k, _ in seen.headers
+            if k.lower() in RATE_LIMIT_FIELDS
+        }
+    )
+    seen = (
+        f"Rate-limit fields seen on answers today: {', '.join(advertised)}."
+        if advertised
+        else "No answer advertised rate-limit fields (RateLimit, X-RateLimit-*)."
+    )
     out.blank()
-    out.todo("which write routes have rate limits and size limits? A monitor only reads, so it could not\n"
-             "learn them. Add [[rate_limits]] (service, path, limit, window_s, a json_body the route refuses)\n"
-             "and [[validation]] (service, path, valid_body, wrong_types) rules, auth = true for sign-in-first\n"
-             f"routes; [[access]] (service, path, csrf) for the sign-in and CSRF gates of the others.\n{seen}")
+    out.todo(
+        "which write routes have rate limits and size limits? A monitor only reads, so it could not\n"
+        "learn them. Add [[rate_limits]] (service, path, limit, window_s, a json_body the route refuses)\n"
+        "and [[validation]] (service, path, valid_body, wrong_types) rules, auth = true for sign-in-first\n"
+        f"routes; [[access]] (service, path, csrf) for the sign-in and CSRF gates of the others.\n{seen}"
+    )
 
 
 def _service(out: _Lines, service: ServiceSeen, sighting: Sighting, source_url: str) -> None:
     name = service.name
     out.table(f"services.{name}")
-    source = (f"found in {sighting.found_in[name]}" if name in sighting.found_in
-              else "given with --url")
+    source = f"found in {sighting.found_in[name]}" if name in sighting.found_in else "given with --url"
     out.set("base_url", service.base_url, source)
     latency = LATENCY_MS.get(name, API_LATENCY_MS)
-    out.set("latency_ms", latency, "the operations guide's line: " + ("pages 1 s" if latency == 1000 else "APIs 500 ms"))
+    out.set(
+        "latency_ms", latency, "the operations guide's line: " + ("pages 1 s" if latency == 1000 else "APIs 500 ms")
+    )
     health_paths = service.health_paths
     if not health_paths:
         tried = ", ".join(f"{p} {s.said}" for p, s in service.health.items())
@@ -248,8 +292,10 @@ def _service(out: _Lines, service: ServiceSeen, sighting: Sighting, source_url: 
     public = [p for p, s in service.private.items() if s.status is not None and 200 <= s.status < 300]
     out.set("private_paths", list(PRIVATE_CANDIDATES), f"a deployment keeps these private (answered today: {private})")
     if public:
-        out.comment(f"NOTE: {', '.join(public)} answered an anonymous GET with 2xx today: the exposure check fails until\n"
-                    "it is closed; remove it from private_paths only if it is meant to be public.")
+        out.comment(
+            f"NOTE: {', '.join(public)} answered an anonymous GET with 2xx today: the exposure check fails until\n"
+            "it is closed; remove it from private_paths only if it is meant to be public."
+        )
     for path in health_paths:
         _health(out, name, path, service.health[path])
     if not health_paths:
@@ -262,14 +308,19 @@ def _headers(out: _Lines, service: ServiceSeen) -> None:
     html = [p for p, seen in service.pages.items() if seen.status == 200 and seen.is_html]
     health = service.health_paths[:1]
     if html:
-        out.set("header_paths", html + health, "HTML pages held to the full header policy (the default "
-                "required_headers), and the first health answer")
+        out.set(
+            "header_paths",
+            html + health,
+            "HTML pages held to the full header policy (the default required_headers), and the first health answer",
+        )
         return
     seen = service.health[health[0]] if health else None
     sent = [h for h in FULL_POLICY if seen is not None and seen.header(h) is not None]
     if not sent:
-        out.todo(f"{service.name} sent none of the security headers ({', '.join(FULL_POLICY)}) on its health\n"
-                 "answer today: list header_paths and required_headers once it does.")
+        out.todo(
+            f"{service.name} sent none of the security headers ({', '.join(FULL_POLICY)}) on its health\n"
+            "answer today: list header_paths and required_headers once it does."
+        )
         return
     out.set("header_paths", health, "its first health answer (a JSON API: no page to load)")
     out.set("required_headers", sent, "what it sends today; an API needs no more than nosniff")
@@ -279,14 +330,20 @@ def _headers(out: _Lines, service: ServiceSeen) -> None:
 
 
 def _cookies(out: _Lines, service: ServiceSeen) -> None:
-    setting = {p: [h.split("=", 1)[0].strip() for k, h in seen.headers if k.lower() == "set-cookie"]
-               for p, seen in service.pages.items()}
+    setting = {
+        p: [h.split("=", 1)[0].strip() for k, h in seen.headers if k.lower() == "set-cookie"]
+        for p, seen in service.pages.items()
+    }
     setting = {p: names for p, names in setting.items() if names}
     if not setting:
         if service.pages:
             out.comment(f"no page set a cookie today ({', '.join(service.pages)}): no cookie_paths")
         return
-    out.set("cookie_paths", list(setting), "set cookies today: " + "; ".join(f"{p}: {', '.join(n)}" for p, n in setting.items()))
+    out.set(
+        "cookie_paths",
+        list(setting),
+        "set cookies today: " + "; ".join(f"{p}: {', '.join(n)}" for p, n in setting.items()),
+    )
     names = sorted({n for names in setting.values() for n in names})
     session = [n for n in names if SESSION_LIKE.search(n)]
     out.set("session_cookies", session, "guessed from the names (must also be HttpOnly); TODO: confirm")
@@ -298,11 +355,16 @@ def _https(out: _Lines, service: ServiceSeen) -> None:
         return
     host = urlsplit(service.base_url).hostname
     if seen.status is None:
-        out.todo(f"plain http://{host}/ did not answer ({seen.error}): if http is served elsewhere, set http_url to it.")
+        out.todo(
+            f"plain http://{host}/ did not answer ({seen.error}): if http is served elsewhere, set http_url to it."
+        )
         return
     location = seen.header("location") or ""
-    why = (f"answered {seen.status} to {location} today" if location else
-           f"answered {seen.status} without a redirect today: the https_redirect check fails until it redirects")
+    why = (
+        f"answered {seen.status} to {location} today"
+        if location
+        else f"answered {seen.status} without a redirect today: the https_redirect check fails until it redirects"
+    )
     out.set("http_url", f"http://{host}", why)
 
 
@@ -317,9 +379,11 @@ def _cors(out: _Lines, service: ServiceSeen) -> None:
     attacker = service.cors.get(ATTACKER_ORIGIN)
     origins: list[str] = []
     if attacker is not None and _allowed(attacker, ATTACKER_ORIGIN):
-        why = (f"NOTE: its preflight allowed {ATTACKER_ORIGIN}, an origin the monitor made up: it allows any origin "
-               "today, so none it allowed can be trusted. TODO: list the origins it should allow; the cors check "
-               "fails until it refuses the others")
+        why = (
+            f"NOTE: its preflight allowed {ATTACKER_ORIGIN}, an origin the monitor made up: it allows any origin "
+            "today, so none it allowed can be trusted. TODO: list the origins it should allow; the cors check "
+            "fails until it refuses the others"
+        )
     elif _allowed(service.cors[own], own):
         origins = [own]
         why = f"its preflight allowed {own} today and refused {ATTACKER_ORIGIN}; TODO: add your other origins"
@@ -327,8 +391,10 @@ def _cors(out: _Lines, service: ServiceSeen) -> None:
         why = f"its preflight refused {own} and {ATTACKER_ORIGIN} today; TODO: add the origins it should allow"
     if service.name == "frontend":
         # Its API routes answer preflights, but only its write routes answer CORS on the request itself.
-        out.todo(f"set cors_path to a CORS-wrapped write route (e.g. /api/proxy-chat, cors_method = \"POST\") and\n"
-                 f"cors_origins = {_toml(origins)}: {why}.")
+        out.todo(
+            f'set cors_path to a CORS-wrapped write route (e.g. /api/proxy-chat, cors_method = "POST") and\n'
+            f"cors_origins = {_toml(origins)}: {why}."
+        )
         return
     out.set("cors_origins", origins, why)
     out.set("cors_path", service.cors_probe_path, "its health route, probed with GET")
@@ -338,7 +404,11 @@ def _cors(out: _Lines, service: ServiceSeen) -> None:
 def _health(out: _Lines, service: str, path: str, seen: Seen) -> None:
     out.table(f"services.{service}.health", array=True)
     out.set("path", path, f"answered {seen.status} today")
-    out.set("status", [200], "healthy" + (f"; TODO: it answered {seen.status} today: is it down?" if seen.status != 200 else ""))
+    out.set(
+        "status",
+        [200],
+        "healthy" + (f"; TODO: it answered {seen.status} today: is it down?" if seen.status != 200 else ""),
+    )
     data = seen.json
     if not isinstance(data, dict):
         out.set("text_equals", seen.text.strip(), "the body it answered today")
@@ -347,11 +417,16 @@ def _health(out: _Lines, service: str, path: str, seen: Seen) -> None:
     equals: dict[str, Any] = {}
     if isinstance(data.get("ok"), bool):
         equals["ok"] = True
-        why = "the body's own verdict" + ("" if data["ok"] else "; TODO: it said ok: false today, a failing dependency?")
+        why = "the body's own verdict" + (
+            "" if data["ok"] else "; TODO: it said ok: false today, a failing dependency?"
+        )
     elif isinstance(data.get("status"), str):
         equals["status"] = "ok"
-        why = "the body's own verdict" + ("" if data["status"].lower() in HEALTHY_WORDS else
-                                           f"; TODO: it said {data['status']!r} today: what does a healthy one say?")
+        why = "the body's own verdict" + (
+            ""
+            if data["status"].lower() in HEALTHY_WORDS
+            else f"; TODO: it said {data['status']!r} today: what does a healthy one say?"
+        )
     if equals:
         out.set("json_equals", equals, why)
     dependencies: list[str] = []
@@ -368,8 +443,10 @@ def _health(out: _Lines, service: str, path: str, seen: Seen) -> None:
     if dependencies or groups:
         out.set("dependencies", dependencies + groups, "the dependency checks in the body, each must be up")
     if groups:
-        out.comment(f"TODO: {', '.join(groups)} held no check today (a deployment missing its configuration checks\n"
-                    "nothing): a group must not be empty, so this fails until it checks something.")
+        out.comment(
+            f"TODO: {', '.join(groups)} held no check today (a deployment missing its configuration checks\n"
+            "nothing): a group must not be empty, so this fails until it checks something."
+        )
     used = set(equals) | {d.split(".")[0] for d in dependencies + groups}
     # An error body's keys are not what a healthy one holds.
     required = [] if "error" in data else [k for k in data if k not in used]
@@ -377,6 +454,8 @@ def _health(out: _Lines, service: str, path: str, seen: Seen) -> None:
         out.set("json_required", required, "keys of today's body")
     out.set("json_absent", ["error"], "a healthy body holds no error")
     if "error" in data:
-        out.comment(f"TODO: it answered an error today ({str(data['error'])[:80]}): which keys does a healthy body hold?")
+        out.comment(
+            f"TODO: it answered an error today ({str(data['error'])[:80]}): which keys does a healthy body hold?"
+        )
     if not dependencies and not groups:
         out.comment("no dependency checks in the body today: TODO: does it report its database, vector store, ...?")

@@ -8,6 +8,7 @@ else for one cadence. A window without a run is *unknown*, never up: GitHub dela
 and drops some under load, and a run that started more than one interval late leaves the window
 it was meant for unobserved, which is the truth.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -57,8 +58,9 @@ class Cron:
         if len(fields) != 5:
             raise ValueError(f"cron line {line!r} must have 5 fields (minute hour day month weekday)")
         if fields[2:] != ["*", "*", "*"]:
-            raise ValueError(f"cron line {line!r}: only the minute and hour fields may be set "
-                             "(a monitoring schedule runs every day)")
+            raise ValueError(
+                f"cron line {line!r}: only the minute and hour fields may be set (a monitoring schedule runs every day)"
+            )
         try:
             return cls(line, _field(fields[0], 0, 59, "minute"), _field(fields[1], 0, 23, "hour"))
         except ValueError as exc:

@@ -2,6 +2,7 @@
 written never costs a run its verdict or its results file: the first problem becomes a note on
 the run (every report shows it) and the sink stops trying; the results file can be imported
 later (``slurpy-monitor history import``)."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,15 @@ from monitor.results import CheckResult
 
 
 def run_info(run: Run, finished: bool = False) -> RunInfo:
-    return RunInfo(run_id=run.run_id, target=run.target, started=run.started.isoformat(timespec="milliseconds"),
-                   finished=run.finished.isoformat(timespec="milliseconds") if finished and run.finished else None,
-                   deploy_version=run.deploy_version, runner=run.runner, schedule=run.schedule)
+    return RunInfo(
+        run_id=run.run_id,
+        target=run.target,
+        started=run.started.isoformat(timespec="milliseconds"),
+        finished=run.finished.isoformat(timespec="milliseconds") if finished and run.finished else None,
+        deploy_version=run.deploy_version,
+        runner=run.runner,
+        schedule=run.schedule,
+    )
 
 
 class _Guarded:
@@ -51,8 +58,10 @@ class SQLiteSink(_Guarded):
 
     @property
     def _recover(self) -> str:
-        return (f": once fixed, add them with "
-                f"`slurpy-monitor history import {self.results_path} --history {self.store.path}`")
+        return (
+            f": once fixed, add them with "
+            f"`slurpy-monitor history import {self.results_path} --history {self.store.path}`"
+        )
 
     def close(self, run: Run) -> None:
         try:
@@ -109,19 +118,28 @@ class TextHistorySink(_Guarded):
     def loss(self, run: Run) -> str:
         """What the text history could not take, by name, and how it will get it."""
         shown = ", ".join(self.lost[:10]) + (f" and {len(self.lost) - 10} more" if len(self.lost) > 10 else "")
-        what = (f"{len(self.lost)} of {self.seq} records ({shown})" if self.lost else "the run's end")
+        what = f"{len(self.lost)} of {self.seq} records ({shown})" if self.lost else "the run's end"
         said = f"the text history could not take {what}: {self.problem}"
         if self.results_path is None or not self.results_path.exists():
             return said + "; they are in no results file either: this run's records are lost from the history"
         marker = textlog.pending_marker(self.results_path, run.run_id)
         try:
-            marker.write_text(json.dumps({
-                "run_id": run.run_id, "results": str(self.results_path),
-                "day_file": str(textlog.day_file(self.root, run.target, run.started)),
-                "start_line": run_info(run).to_line(), "finish_line": run_info(run, finished=True).to_line()}))
+            marker.write_text(
+                json.dumps(
+                    {
+                        "run_id": run.run_id,
+                        "results": str(self.results_path),
+                        "day_file": str(textlog.day_file(self.root, run.target, run.started)),
+                        "start_line": run_info(run).to_line(),
+                        "finish_line": run_info(run, finished=True).to_line(),
+                    }
+                )
+            )
         except OSError as exc:
-            return (said + f"; they are in {self.results_path}, but no marker could be left for the next run "
-                           f"({exc.strerror or exc}): append this run's lines from it to the day file by hand")
+            return (
+                said + f"; they are in {self.results_path}, but no marker could be left for the next run "
+                f"({exc.strerror or exc}): append this run's lines from it to the day file by hand"
+            )
         return said + f"; they are in {self.results_path}, and the next run with that results folder appends them"
 
     def _catch_up(self, run: Run, folder: Path) -> None:
@@ -129,9 +147,13 @@ class TextHistorySink(_Guarded):
             try:
                 added = textlog.catch_up(marker)
             except (OSError, ValueError, KeyError) as exc:
-                run.notes.append(f"text history: could not append what an earlier run left in {marker} ({exc}); "
-                                 "the next run tries again")
+                run.notes.append(
+                    f"text history: could not append what an earlier run left in {marker} ({exc}); "
+                    "the next run tries again"
+                )
                 continue
             if added:
-                run.notes.append(f"text history: appended {added} records an earlier run could not write "
-                                 f"(from {marker.name.removesuffix(textlog.PENDING_SUFFIX)})")
+                run.notes.append(
+                    f"text history: appended {added} records an earlier run could not write "
+                    f"(from {marker.name.removesuffix(textlog.PENDING_SUFFIX)})"
+                )

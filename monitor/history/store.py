@@ -9,6 +9,7 @@ its text history) adds nothing.
 ``synchronous=NORMAL``: a commit survives the process being killed; only a power loss can take
 the last commits back (the text history on the data branch is the copy that survives runners).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,10 +53,29 @@ _SCHEMA = [
     """CREATE VIEW records AS SELECT results.*, runs.started, runs.finished, runs.schedule
         FROM results JOIN runs USING (run_id)""",
 ]
-_RESULT_COLUMNS = ("run_id", "seq", "time", "target", "suite", "check_id", "check_name", "service", "path", "verdict",
-                   "category", "duration_ms", "attempts", "url", "message", "details", "deploy_version", "runner")
-_INSERT_RESULT = (f"INSERT OR IGNORE INTO results ({', '.join(_RESULT_COLUMNS)}) "
-                  f"VALUES ({', '.join('?' * len(_RESULT_COLUMNS))})")
+_RESULT_COLUMNS = (
+    "run_id",
+    "seq",
+    "time",
+    "target",
+    "suite",
+    "check_id",
+    "check_name",
+    "service",
+    "path",
+    "verdict",
+    "category",
+    "duration_ms",
+    "attempts",
+    "url",
+    "message",
+    "details",
+    "deploy_version",
+    "runner",
+)
+_INSERT_RESULT = (
+    f"INSERT OR IGNORE INTO results ({', '.join(_RESULT_COLUMNS)}) VALUES ({', '.join('?' * len(_RESULT_COLUMNS))})"
+)
 _UPSERT_RUN = """INSERT INTO runs (run_id, target, started, finished, deploy_version, runner, schedule)
     VALUES (:run_id, :target, :started, :finished, :deploy_version, :runner, :schedule)
     ON CONFLICT (run_id) DO UPDATE SET started = excluded.started, finished = coalesce(excluded.finished, finished),
@@ -80,14 +100,20 @@ def rebuild_hint(path: Path) -> str:
 def _explain(path: Path, exc: BaseException, busy_timeout_s: float) -> HistoryError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        what = (f"is locked by another process (waited {busy_timeout_s:g} s): let the other run finish, or stop "
-                "whatever holds it open (a sqlite3 shell, a stuck run)")
+        what = (
+            f"is locked by another process (waited {busy_timeout_s:g} s): let the other run finish, or stop "
+            "whatever holds it open (a sqlite3 shell, a stuck run)"
+        )
     elif "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
-        what = (f"is read-only: make it and its folder writable (chmod u+w {path} {path.parent}) "
-                "or point --history at a writable file")
+        what = (
+            f"is read-only: make it and its folder writable (chmod u+w {path} {path.parent}) "
+            "or point --history at a writable file"
+        )
     elif "not a database" in text or "malformed" in text or "encrypted" in text:
-        what = (f"is corrupt ({exc}): move it aside (mv {path} {path}.corrupt) and rebuild it "
-                f"({rebuild_hint(path)}), or let the next run start a new one")
+        what = (
+            f"is corrupt ({exc}): move it aside (mv {path} {path}.corrupt) and rebuild it "
+            f"({rebuild_hint(path)}), or let the next run start a new one"
+        )
     elif "unable to open" in text:
         what = "cannot be opened: check that its folder exists and is writable, or point --history elsewhere"
     else:
@@ -113,19 +139,31 @@ class RunInfo:
         """A run line from any monitor; :class:`UnusableRecord` if it cannot be used."""
         for name in ("run_id", "target", "started"):
             if not isinstance(data.get(name), str) or not data[name]:
-                raise UnusableRecord(f"run line: field {name!r} is " + (
-                    "missing" if name not in data else "null" if data[name] is None else f"{data[name]!r:.60}"))
+                raise UnusableRecord(
+                    f"run line: field {name!r} is "
+                    + ("missing" if name not in data else "null" if data[name] is None else f"{data[name]!r:.60}")
+                )
         for name in ("started", "finished"):
             if data.get(name) is not None:
                 try:
                     datetime.fromisoformat(data[name])
                 except (TypeError, ValueError):
-                    raise UnusableRecord(f"run line: field {name!r} is not an ISO 8601 time: {data[name]!r:.60}") from None
+                    raise UnusableRecord(
+                        f"run line: field {name!r} is not an ISO 8601 time: {data[name]!r:.60}"
+                    ) from None
+
         def text(name: str) -> str:
             return data[name] if isinstance(data.get(name), str) else ""
 
-        return cls(run_id=data["run_id"], target=data["target"], started=data["started"], finished=data.get("finished"),
-                   deploy_version=text("deploy_version"), runner=text("runner"), schedule=text("schedule"))
+        return cls(
+            run_id=data["run_id"],
+            target=data["target"],
+            started=data["started"],
+            finished=data.get("finished"),
+            deploy_version=text("deploy_version"),
+            runner=text("runner"),
+            schedule=text("schedule"),
+        )
 
 
 @dataclass
@@ -137,15 +175,31 @@ class Imported:
 
     @property
     def skipped_lines(self) -> list[str]:
-        """"file:line: why" for each line set aside."""
+        """ "file:line: why" for each line set aside."""
         return [str(line) for line in self.set_aside]
 
 
 def _row(result: CheckResult, seq: int) -> tuple:
-    return (result.run_id, seq, result.time, result.target, result.suite, result.id, result.check, result.service,
-            result.path, result.verdict.value, result.category.value if result.category else None,
-            result.duration_ms, result.attempts, result.url, result.message, json.dumps(result.details, sort_keys=True),
-            result.deploy_version, result.runner)
+    return (
+        result.run_id,
+        seq,
+        result.time,
+        result.target,
+        result.suite,
+        result.id,
+        result.check,
+        result.service,
+        result.path,
+        result.verdict.value,
+        result.category.value if result.category else None,
+        result.duration_ms,
+        result.attempts,
+        result.url,
+        result.message,
+        json.dumps(result.details, sort_keys=True),
+        result.deploy_version,
+        result.runner,
+    )
 
 
 class HistoryStore:
@@ -246,11 +300,15 @@ class HistoryStore:
             db.execute("COMMIT")
             return
         if version > SCHEMA_VERSION:
-            raise HistoryError(f"history {self.path} has schema version {version}, newer than this slurpy-monitor's "
-                               f"({SCHEMA_VERSION}): upgrade slurpy-monitor, or point --history at another file")
-        raise HistoryError(f"history {self.path} has an older schema (version {version}, this slurpy-monitor writes "
-                           f"{SCHEMA_VERSION}): move it aside (mv {self.path} {self.path}.old) and rebuild it "
-                           f"({rebuild_hint(self.path)}); its runs' results files can be re-imported too")
+            raise HistoryError(
+                f"history {self.path} has schema version {version}, newer than this slurpy-monitor's "
+                f"({SCHEMA_VERSION}): upgrade slurpy-monitor, or point --history at another file"
+            )
+        raise HistoryError(
+            f"history {self.path} has an older schema (version {version}, this slurpy-monitor writes "
+            f"{SCHEMA_VERSION}): move it aside (mv {self.path} {self.path}.old) and rebuild it "
+            f"({rebuild_hint(self.path)}); its runs' results files can be re-imported too"
+        )
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -279,8 +337,14 @@ class HistoryStore:
         with self._write() as db:
             db.execute("UPDATE runs SET finished = ? WHERE run_id = ?", (finished, run_id))
 
-    def import_lines(self, lines: Iterable[dict[str, Any]], origin: str, numbers: Sequence[int] = (),
-                     raw: Sequence[bytes] = (), where: str = "") -> Imported:
+    def import_lines(
+        self,
+        lines: Iterable[dict[str, Any]],
+        origin: str,
+        numbers: Sequence[int] = (),
+        raw: Sequence[bytes] = (),
+        where: str = "",
+    ) -> Imported:
         """Add runs and records from text-history or results-file lines; what is already there stays.
         A record's position is its place among its run's records in ``lines``; records without a
         run id (files older than run ids) belong to a run named after ``origin``. A line this
@@ -296,8 +360,11 @@ class HistoryStore:
                 if data.get("kind") == textlog.RUN:
                     info = RunInfo.from_line(data)
                     known = runs.get(info.run_id)
-                    runs[info.run_id] = info if known is None or info.finished else RunInfo(
-                        **{**asdict(info), "finished": known.finished})
+                    runs[info.run_id] = (
+                        info
+                        if known is None or info.finished
+                        else RunInfo(**{**asdict(info), "finished": known.finished})
+                    )
                     continue
                 result = CheckResult.from_record({k: v for k, v in data.items() if k != "kind"})
             except UnusableRecord as exc:
@@ -313,21 +380,24 @@ class HistoryStore:
         with self._write() as db:
             if set_aside:
                 db.execute(_SET_ASIDE_TABLE)
-                db.executemany("INSERT OR REPLACE INTO set_aside VALUES (?, ?, ?, ?)",
-                               [(s.file, s.line, s.reason, s.raw) for s in set_aside])
+                db.executemany(
+                    "INSERT OR REPLACE INTO set_aside VALUES (?, ?, ?, ?)",
+                    [(s.file, s.line, s.reason, s.raw) for s in set_aside],
+                )
             before = db.total_changes
             db.executemany(_INSERT_RESULT, rows)
             imported.records = db.total_changes - before
             for run_id, results in seen.items():
-                db.executemany("INSERT OR IGNORE INTO run_suites VALUES (?, ?)",
-                               {(run_id, r.suite) for r in results})
+                db.executemany("INSERT OR IGNORE INTO run_suites VALUES (?, ?)", {(run_id, r.suite) for r in results})
                 if run_id not in runs:  # a results file: the run is known only by its records
                     first = results[0]
                     times = sorted(r.time for r in results)
                     before = db.total_changes
-                    db.execute("INSERT OR IGNORE INTO runs (run_id, target, started, finished, deploy_version, runner)"
-                               " VALUES (?, ?, ?, ?, ?, ?)",
-                               (run_id, first.target, times[0], times[-1], first.deploy_version, first.runner))
+                    db.execute(
+                        "INSERT OR IGNORE INTO runs (run_id, target, started, finished, deploy_version, runner)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (run_id, first.target, times[0], times[-1], first.deploy_version, first.runner),
+                    )
                     imported.runs += db.total_changes - before
             for info in runs.values():
                 new = db.execute("SELECT 1 FROM runs WHERE run_id = ?", (info.run_id,)).fetchone() is None
@@ -348,8 +418,10 @@ class HistoryStore:
         if read.set_aside:
             with self._write() as db:
                 db.execute(_SET_ASIDE_TABLE)
-                db.executemany("INSERT OR REPLACE INTO set_aside VALUES (?, ?, ?, ?)",
-                               [(s.file, s.line, s.reason, s.raw) for s in read.set_aside])
+                db.executemany(
+                    "INSERT OR REPLACE INTO set_aside VALUES (?, ?, ?, ?)",
+                    [(s.file, s.line, s.reason, s.raw) for s in read.set_aside],
+                )
         with self._write() as db:
             db.execute("INSERT OR IGNORE INTO imported VALUES (?)", (digest,))
         return imported
@@ -362,15 +434,27 @@ class HistoryStore:
 
     def runs(self) -> list[RunInfo]:
         with self._explained():
-            rows = self._connect().execute("SELECT run_id, target, started, finished, deploy_version, runner, schedule "
-                                           "FROM runs ORDER BY started").fetchall()
+            rows = (
+                self._connect()
+                .execute(
+                    "SELECT run_id, target, started, finished, deploy_version, runner, schedule "
+                    "FROM runs ORDER BY started"
+                )
+                .fetchall()
+            )
         return [RunInfo(*row) for row in rows]
 
     def results(self, run_id: str | None = None) -> list[CheckResult]:
         query = f"SELECT {', '.join(_RESULT_COLUMNS)} FROM results"
         with self._explained():
-            rows = self._connect().execute(query + (" WHERE run_id = ?" if run_id else "") + " ORDER BY run_id, seq",
-                                           (run_id,) if run_id else ()).fetchall()
+            rows = (
+                self._connect()
+                .execute(
+                    query + (" WHERE run_id = ?" if run_id else "") + " ORDER BY run_id, seq",
+                    (run_id,) if run_id else (),
+                )
+                .fetchall()
+            )
         results = []
         for row in rows:
             data = dict(zip(_RESULT_COLUMNS, row, strict=False))
@@ -382,22 +466,39 @@ class HistoryStore:
     def suites(self) -> list[tuple[str, str]]:
         """(target, suite) pairs that have scheduled runs."""
         with self._explained():
-            return self._connect().execute(
-                "SELECT DISTINCT runs.target, suite FROM runs JOIN run_suites USING (run_id) "
-                "WHERE schedule != '' ORDER BY 1, 2").fetchall()
+            return (
+                self._connect()
+                .execute(
+                    "SELECT DISTINCT runs.target, suite FROM runs JOIN run_suites USING (run_id) "
+                    "WHERE schedule != '' ORDER BY 1, 2"
+                )
+                .fetchall()
+            )
 
     def observed(self, target: str, suite: str) -> list[ObservedRun]:
         """Each run of this suite: down if a check failed, up if any passed, else (only skips or
         the monitor's own errors) unknown."""
         with self._explained():
-            rows = self._connect().execute(
-                """SELECT runs.run_id, runs.started, runs.schedule,
+            rows = (
+                self._connect()
+                .execute(
+                    """SELECT runs.run_id, runs.started, runs.schedule,
                           sum(results.verdict = 'fail'), sum(results.verdict IN ('pass', 'flaky', 'warn'))
                    FROM runs JOIN results ON results.run_id = runs.run_id AND results.suite = ?
-                   WHERE runs.target = ? GROUP BY runs.run_id ORDER BY runs.started""", (suite, target)).fetchall()
-        return [ObservedRun(run_id, datetime.fromisoformat(started), schedule,
-                            Status.DOWN if failed else Status.UP if passed else Status.UNKNOWN)
-                for run_id, started, schedule, failed, passed in rows]
+                   WHERE runs.target = ? GROUP BY runs.run_id ORDER BY runs.started""",
+                    (suite, target),
+                )
+                .fetchall()
+            )
+        return [
+            ObservedRun(
+                run_id,
+                datetime.fromisoformat(started),
+                schedule,
+                Status.DOWN if failed else Status.UP if passed else Status.UNKNOWN,
+            )
+            for run_id, started, schedule, failed, passed in rows
+        ]
 
     def observations(self, target: str, since: datetime, measures: Mapping[str, str]) -> list[Observation]:
         """Every record of ``target`` from runs that started at or after ``since`` (a day earlier
@@ -408,31 +509,55 @@ class HistoryStore:
         wanted = sorted(measures)
         marks = ", ".join("?" * len(wanted))
         with self._explained():
-            rows = self._connect().execute(
-                # CROSS JOIN keeps runs the outer loop: walked in start order by runs_by_start, each
-                # run's records by their key, so only the records within a run need sorting
-                f"""SELECT runs.run_id, runs.started, runs.schedule, r.suite, r.check_id, r.check_name, r.service,
+            rows = (
+                self._connect()
+                .execute(
+                    # CROSS JOIN keeps runs the outer loop: walked in start order by runs_by_start, each
+                    # run's records by their key, so only the records within a run need sorting
+                    f"""SELECT runs.run_id, runs.started, runs.schedule, r.suite, r.check_id, r.check_name, r.service,
                            r.verdict, r.category, r.time,
                            CASE WHEN r.check_id IN ({marks}) OR r.check_name IN ({marks}) THEN r.details END,
                            r.duration_ms, r.deploy_version
                     FROM runs CROSS JOIN results r ON r.run_id = runs.run_id
                     WHERE runs.target = ? AND r.target = ? AND runs.started >= ?
                     ORDER BY runs.started, runs.run_id, r.seq""",
-                (*wanted, *wanted, target, target, (since - timedelta(days=1)).isoformat())).fetchall()
+                    (*wanted, *wanted, target, target, (since - timedelta(days=1)).isoformat()),
+                )
+                .fetchall()
+            )
         parsed: dict[str, datetime] = {}
         out = []
-        for run_id, started, schedule, suite, check_id, check, service, verdict, category, time, details, duration, \
-                version in rows:
+        for (
+            run_id,
+            started,
+            schedule,
+            suite,
+            check_id,
+            check,
+            service,
+            verdict,
+            category,
+            time,
+            details,
+            duration,
+            version,
+        ) in rows:
             # runs share their start and often their records' times: each text is parsed once
             began = parsed.get(started) or parsed.setdefault(started, datetime.fromisoformat(started))
             at = parsed.get(time) or parsed.setdefault(time, datetime.fromisoformat(time))
-            times = () if details is None else measured(json.loads(details), duration, measures.get(check_id, "samples_ms"))
-            out.append(Observation(run_id, began, schedule, suite, check_id, check, service, verdict, category, at,
-                                   times, version))
+            times = (
+                () if details is None else measured(json.loads(details), duration, measures.get(check_id, "samples_ms"))
+            )
+            out.append(
+                Observation(
+                    run_id, began, schedule, suite, check_id, check, service, verdict, category, at, times, version
+                )
+            )
         return out
 
-    def passing_runs(self, target: str, check_id: str, since: datetime, measure: str = "samples_ms",
-                     not_version: str = "") -> list[tuple[str, datetime, tuple[float, ...]]]:
+    def passing_runs(
+        self, target: str, check_id: str, since: datetime, measure: str = "samples_ms", not_version: str = ""
+    ) -> list[tuple[str, datetime, tuple[float, ...]]]:
         """(run id, run start, the record's ``measure`` values) of each passing record of
         ``check_id`` on ``target`` since ``since``: a post-deploy gate's baseline. Left out: runs
         of the version ``not_version`` (the deploy being judged, and its post-deploy watch), and
@@ -440,14 +565,19 @@ class HistoryStore:
         or warned), so a slow deploy that was let through does not become the next baseline."""
         service = check_id.split(":")[1] if check_id.count(":") else ""
         with self._explained():
-            rows = self._connect().execute(
-                """SELECT r.run_id, runs.started, r.details FROM results r JOIN runs USING (run_id)
+            rows = (
+                self._connect()
+                .execute(
+                    """SELECT r.run_id, runs.started, r.details FROM results r JOIN runs USING (run_id)
                    WHERE r.target = ? AND r.check_id = ? AND r.verdict IN ('pass', 'flaky') AND r.time >= ?
                      AND (? = '' OR r.deploy_version != ?)
                      AND NOT EXISTS (SELECT 1 FROM results b WHERE b.run_id = r.run_id AND b.check_id = ?
                                      AND b.verdict IN ('fail', 'warn'))
                    ORDER BY runs.started""",
-                (target, check_id, since.isoformat(), not_version, not_version, f"baseline:{service}")).fetchall()
+                    (target, check_id, since.isoformat(), not_version, not_version, f"baseline:{service}"),
+                )
+                .fetchall()
+            )
         found = []
         for run_id, started, details in rows:
             values = json.loads(details).get(measure) or []

@@ -8,6 +8,7 @@ finishes) and a check result (a results-file record, :meth:`CheckResult.to_dict`
 run go to the file of the day it started, in the order its records were made. Old months are
 compacted into ``<target>/<YYYY-MM>.jsonl.gz``, read the same way.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -177,8 +178,11 @@ def catch_up(marker: Path) -> int:
     try:
         pending = json.loads(claimed.read_text(encoding="utf-8"))
         run_id, day = pending["run_id"], Path(pending["day_file"])
-        mine = [data for data in read_file(Path(pending["results"])).lines
-                if data.get("run_id") == run_id and data.get("kind") != RUN]
+        mine = [
+            data
+            for data in read_file(Path(pending["results"])).lines
+            if data.get("run_id") == run_id and data.get("kind") != RUN
+        ]
         kept, started, finished = _records_of(day, run_id)
         if not started:
             append_line(day, pending["start_line"])

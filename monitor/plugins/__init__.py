@@ -17,7 +17,19 @@
 * :mod:`.deadline` the run deadline per suite: checks it cuts off, or that start after it, are the monitor's error.
 """
 
-PLUGINS = ["monitor.plugins.target", "monitor.plugins.safety", "monitor.plugins.params", "monitor.plugins.budget",
-           "monitor.plugins.results", "monitor.plugins.artifacts", "monitor.plugins.history",
-           "monitor.plugins.metrics", "monitor.plugins.alerts", "monitor.plugins.reports", "monitor.plugins.preflight",
-           "monitor.plugins.deploy", "monitor.plugins.cost", "monitor.plugins.deadline"]
+PLUGINS = [
+    "monitor.plugins.target",
+    "monitor.plugins.safety",
+    "monitor.plugins.params",
+    "monitor.plugins.budget",
+    "monitor.plugins.results",
+    "monitor.plugins.artifacts",
+    "monitor.plugins.history",
+    "monitor.plugins.metrics",
+    "monitor.plugins.alerts",
+    "monitor.plugins.reports",
+    "monitor.plugins.preflight",
+    "monitor.plugins.deploy",
+    "monitor.plugins.cost",
+    "monitor.plugins.deadline",
+]

@@ -3,6 +3,7 @@ profile's ``[alerts]`` policy finds, the messages they call for on each channel 
 any an earlier run could not deliver), then the heartbeat. What was sent and what could not be is
 listed under "slurpy monitor alerts"; an undelivered message is also a run note. Neither ever
 changes the run's verdict."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -38,16 +39,26 @@ class AlertSink:
         try:
             if history is None:
                 if profile.alerts.channels:
-                    run.notes.append("alerts: not evaluated: they are driven by the history, and this run keeps none "
-                                     "(--history none)")
+                    run.notes.append(
+                        "alerts: not evaluated: they are driven by the history, and this run keeps none "
+                        "(--history none)"
+                    )
             elif profile.alerts.channels:
-                outcome = dispatch.evaluate(profile, history, run.finished or run.started, run.run_id, run.results,
-                                            log_dir=Path(text_dir) if text_dir else None, sync=dispatch.Sync.from_env())
+                outcome = dispatch.evaluate(
+                    profile,
+                    history,
+                    run.finished or run.started,
+                    run.run_id,
+                    run.results,
+                    log_dir=Path(text_dir) if text_dir else None,
+                    sync=dispatch.Sync.from_env(),
+                )
                 self.lines += outcome.lines()
                 run.notes += [f"alert {line}" for line in outcome.failed + outcome.unconfirmed]
             counts = {v.value: sum(r.verdict is v for r in run.results) for v in Verdict}
-            problem = dispatch.heartbeat(profile, dispatch.heartbeat_body(f"run {run.run_id} on {run.target}", counts,
-                                                                          dispatch.run_url()))
+            problem = dispatch.heartbeat(
+                profile, dispatch.heartbeat_body(f"run {run.run_id} on {run.target}", counts, dispatch.run_url())
+            )
             if profile.alerts.heartbeat_secret and history is not None and text_dir:
                 with AlertState(history, log=AlertLog(Path(text_dir))) as state:
                     state.heartbeat(run.target, run.run_id, problem or "", run.finished or run.started)

@@ -4,6 +4,7 @@ records are scrubbed as they are made, the terminal as it is written, and test r
 are made (pytest's output, JUnit, what xdist workers send). After everything else has finished
 with them, kept artifacts (traces, logs), the JUnit file and the Allure results are scrubbed too:
 a secret read late in the run (a session token) is gone from them as well."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -8,6 +8,7 @@ Grouping is xdist's ``--dist loadgroup`` (pyproject sets it; without ``-n`` it c
 with the groups read from the profile by the scheduler below: with pytest 9.2, xdist 3.8's
 ``xdist_group`` marks group nothing (the node-id suffix it writes is no longer read,
 pytest-dev/pytest-xdist#1386)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -50,15 +51,24 @@ def _case_of(item: pytest.Item, cases: dict[str, CheckCase]) -> CheckCase | None
     if isinstance(check_id, str):
         return cases.get(check_id)
     if "journey" in getattr(item, "fixturenames", ()):
-        return next((c for c in cases.values() if c.kind == "journey"
-                     and journey_function(c.path) == getattr(item, "originalname", item.name)), None)
+        return next(
+            (
+                c
+                for c in cases.values()
+                if c.kind == "journey" and journey_function(c.path) == getattr(item, "originalname", item.name)
+            ),
+            None,
+        )
     return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     cases = {case.id: case for case in catalogue(target_of(config).profile)}
-    limit_probes = [item for item in items
-                    if (case := _case_of(item, cases)) is not None and case.budget and case.kind == "rate_limit"]
+    limit_probes = [
+        item
+        for item in items
+        if (case := _case_of(item, cases)) is not None and case.budget and case.kind == "rate_limit"
+    ]
     items[:] = [item for item in items if item not in limit_probes] + limit_probes
 
 

@@ -2,6 +2,7 @@
 checks this process ran have sent that many requests, every check left is skipped, saying so, and
 the run's notes name them. The requests are each check's own count (``details.requests``,
 :mod:`monitor.cost`); under ``-n`` each worker counts what it sent, so the cap holds per worker."""
+
 from __future__ import annotations
 
 from typing import Any, cast
@@ -19,8 +20,11 @@ _SPENT = pytest.StashKey[int]()
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
     yield
     if call.when == "call":
-        sent = sum(value.get("details", {}).get("requests", 0) for key, value in item.user_properties
-                   if key == RESULT_KEY and isinstance(value, dict))
+        sent = sum(
+            value.get("details", {}).get("requests", 0)
+            for key, value in item.user_properties
+            if key == RESULT_KEY and isinstance(value, dict)
+        )
         item.config.stash[_SPENT] = item.config.stash.get(_SPENT, 0) + sent
 
 
@@ -40,5 +44,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     left = cost.capped(gatherer.run.results)
     if left:
         cap = target_of(session.config).profile.max_requests_per_run
-        gatherer.run.notes.append(f"stopped early: the run reached max_requests_per_run ({cap}); checks not run: "
-                                  + ", ".join(left))
+        gatherer.run.notes.append(
+            f"stopped early: the run reached max_requests_per_run ({cap}); checks not run: " + ", ".join(left)
+        )

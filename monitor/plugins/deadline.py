@@ -5,6 +5,7 @@ cut off by it likewise (every request attempt and browser wait is capped at the 
 run against a target that hangs everything ends at the deadline plus pytest's own start and end.
 Only the monitoring suites under ``tests/`` have one: the project's own tests load these plugins
 too, and are not a monitoring run."""
+
 from __future__ import annotations
 
 import time
@@ -37,8 +38,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     suite = item.path.parent.name  # folders are the taxonomy, as for the records
     seconds = target_of(item.config).profile.run_deadline_s.for_suite(suite)
-    run_deadline.set_deadline(item.config.stash[_START] + seconds, f"the {suite} suite's {seconds:g} s "
-                                                                   f"(run_deadline_s.{suite})")
+    run_deadline.set_deadline(
+        item.config.stash[_START] + seconds, f"the {suite} suite's {seconds:g} s (run_deadline_s.{suite})"
+    )
     if run_deadline.passed():
         pytest.fail(run_deadline.message("before this check started: not run"), pytrace=False)
 

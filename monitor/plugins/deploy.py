@@ -7,6 +7,7 @@ no ``--schedule`` the run is a post-deploy gate:
 * each service's latency takes ``[gate] latency_samples`` samples, and is compared with the same
   check's passing history on the target (the ``baseline`` fixture: a ``baseline:<service>``
   record, see :mod:`monitor.analysers.baseline`)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -54,8 +55,15 @@ class Baselines:
         if self.history is not None and self.history.exists():
             try:
                 with HistoryStore(self.history) as store:
-                    runs = [BaselineRun(*row) for row in store.passing_runs(
-                        self.target, latency.id, now - timedelta(days=self.policy.baseline_days), not_version=self.version)]
+                    runs = [
+                        BaselineRun(*row)
+                        for row in store.passing_runs(
+                            self.target,
+                            latency.id,
+                            now - timedelta(days=self.policy.baseline_days),
+                            not_version=self.version,
+                        )
+                    ]
             except HistoryError as exc:  # no baseline, said so; the gate's own checks still judge the deploy
                 result = deploy.baseline(latency, self.target, [], self.policy, now)
                 result.message += f" (the history could not be read: {exc})"
@@ -68,6 +76,6 @@ def baseline(pytestconfig: pytest.Config, profile: Profile) -> Baselines | None:
     """None unless this run is a post-deploy gate (``--deploy-version``, no ``--schedule``)."""
     if not is_gate(pytestconfig):
         return None
-    return Baselines(history_file(pytestconfig), target_of(pytestconfig).name, pytestconfig.getoption("deploy_version"),
-                     profile.gate)
-
+    return Baselines(
+        history_file(pytestconfig), target_of(pytestconfig).name, pytestconfig.getoption("deploy_version"), profile.gate
+    )

@@ -4,6 +4,7 @@ git data branch holds. A history that cannot be written is said in words at the 
 (and in every report); the verdict and the results file do not depend on it. The text history is
 the exception: it is the copy that outlives a runner, so records it could not take (a full disk)
 are named in a ``history:text`` record, ``error [monitor]``, and the run exits 1."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -63,12 +64,22 @@ def pytest_sessionfinish(session: pytest.Session):
     """Before the run closes, a record naming what the text history lost so far (it reaches the
     results file and every report); once every sink has closed (the run's last line may be the
     one lost), exit 1 if the text history lost anything."""
-    text, gatherer = session.config.stash.get(_TEXT, None), session.config.pluginmanager.get_plugin("slurpy-monitor-results")
+    text, gatherer = (
+        session.config.stash.get(_TEXT, None),
+        session.config.pluginmanager.get_plugin("slurpy-monitor-results"),
+    )
     if text is not None and gatherer is not None and text.broken:
-        gatherer.recorder.add(CheckResult(
-            check="history", service="text", verdict=Verdict.ERROR, category=Category.MONITOR,
-            message=f"text history INCONCLUSIVE [monitor]: it could not take {len(text.lost)} of {text.seq} records "
-                    f"({text.problem}); the notes name them and say how they will be appended"))
+        gatherer.recorder.add(
+            CheckResult(
+                check="history",
+                service="text",
+                verdict=Verdict.ERROR,
+                category=Category.MONITOR,
+                message="text history INCONCLUSIVE [monitor]: "
+                f"it could not take {len(text.lost)} of {text.seq} records "
+                f"({text.problem}); the notes name them and say how they will be appended",
+            )
+        )
     yield
     if text is not None and text.broken and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

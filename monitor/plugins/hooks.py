@@ -1,4 +1,5 @@
 """Hooks the monitor's plugins call and other plugins implement."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -2,6 +2,7 @@
 for node_exporter's textfile collector, and the Pushgateway ``[metrics] pushgateway`` names.
 Uptime, budget and burn-rate gauges come from the SQLite history when there is one. Metrics
 that cannot be written or pushed are a note on the run, never its verdict."""
+
 from __future__ import annotations
 
 from pathlib import Path

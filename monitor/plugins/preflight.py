@@ -2,6 +2,7 @@
 to each service's first health URL (:func:`monitor.checks.preflight.reach_all`). If one gets no
 answer at all, that is recorded (check ``reachable``, the phase as its category) and no check
 runs: a dead deployment fails within one timeout instead of every check timing out in turn."""
+
 from __future__ import annotations
 
 from typing import cast

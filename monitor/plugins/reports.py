@@ -2,6 +2,7 @@
 it is set; each check's verdict, category and latency as JUnit ``<property>`` elements (pytest's
 own ``--junitxml``); and, when allure-pytest writes results (``--alluredir``), labels for every
 check, a journey's steps, and a failed journey's trace and screenshot (scrubbed first)."""
+
 from __future__ import annotations
 
 import os
@@ -111,8 +112,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     moment = test.start or 0
     for result in results:
         for name, ms, passed in allure_report.steps(result):
-            test.steps.append(TestStepResult(name=name, start=moment, stop=moment + int(ms),
-                                             status=Status.PASSED if passed else Status.FAILED))
+            test.steps.append(
+                TestStepResult(
+                    name=name, start=moment, stop=moment + int(ms), status=Status.PASSED if passed else Status.FAILED
+                )
+            )
             moment += int(ms)
     output = item.funcargs.get("output_path") if hasattr(item, "funcargs") else None
     if any(not r.ok for r in results) and output and Path(output).is_dir():

@@ -3,6 +3,7 @@ controller, from every worker): the ``verdict`` fixture records a check's result
 test unless it is ok; a test that uses ``verdict`` but recorded nothing (skipped, or the monitor
 broke) still leaves a record, so the history has no silent gaps. Sinks: the JSON-lines file, the
 terminal summary, and whatever ``pytest_slurpy_sinks`` implementations return."""
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,12 @@ def results_path(config: pytest.Config, run: Run) -> Path:
 class ResultsGatherer:
     def __init__(self, config: pytest.Config):
         target = target_of(config).name
-        self.run = Run(target=target, deploy_version=config.getoption("deploy_version"),
-                       runner=config.getoption("runner"), schedule=config.getoption("schedule"))
+        self.run = Run(
+            target=target,
+            deploy_version=config.getoption("deploy_version"),
+            runner=config.getoption("runner"),
+            schedule=config.getoption("schedule"),
+        )
         self.path = results_path(config, self.run)
         self.summary: list[str] = []
         extra = [sink for sinks in config.hook.pytest_slurpy_sinks(config=config, run=self.run) for sink in sinks]
@@ -71,8 +76,9 @@ class ResultsGatherer:
         crash = getattr(report.longrepr, "reprcrash", None)
         message = crash.message if crash is not None else str(report.longrepr or "passed").splitlines()[-1]
         message = message.removeprefix("Failed: ")  # pytest.fail's own prefix: the message says what failed
-        return CheckResult(**where, verdict=verdict, category=None if report.passed else Category.MONITOR,
-                           message=message)
+        return CheckResult(
+            **where, verdict=verdict, category=None if report.passed else Category.MONITOR, message=message
+        )
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.recorder.close()
@@ -89,8 +95,14 @@ class ResultsGatherer:
 # Where a run writes (option dest, option, a folder?): each is checked before any test runs, so an
 # unwritable path stops the run at once in one line instead of an INTERNALERROR (or a traceback
 # after every check ran, or exit 0 having written nothing).
-OUTPUTS = (("results", "--results", False), ("xmlpath", "--junitxml", False), ("allure_report_dir", "--alluredir", True),
-           ("history_dir", "--history-dir", True), ("metrics_file", "--metrics-file", False), ("output", "--output", True))
+OUTPUTS = (
+    ("results", "--results", False),
+    ("xmlpath", "--junitxml", False),
+    ("allure_report_dir", "--alluredir", True),
+    ("history_dir", "--history-dir", True),
+    ("metrics_file", "--metrics-file", False),
+    ("output", "--output", True),
+)
 
 
 def unwritable(path: Path, folder: bool) -> str | None:

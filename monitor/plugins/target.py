@@ -2,6 +2,7 @@
 ``targets/NAME.toml``; ``--url SERVICE=URL`` (or ``$SLURPY_URL_<SERVICE>``) points a service
 elsewhere. A bad profile stops the run before any test, one line per problem. A profile with
 ``sandbox = true`` is made live by whichever plugin implements ``pytest_slurpy_live_profile``."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,14 @@ import pytest
 from monitor import auth, options
 from monitor.plugins import hooks
 from monitor.probe import NetworkSettings, Probe
-from monitor.profile import Profile, ProfileError, load_profile, parse_url_options, resolve_target_name, url_overrides_from_env
+from monitor.profile import (
+    Profile,
+    ProfileError,
+    load_profile,
+    parse_url_options,
+    resolve_target_name,
+    url_overrides_from_env,
+)
 from monitor.secrets import MissingSecret, Secrets
 
 
@@ -40,16 +48,21 @@ class Target:
         if self._live is None:
             if self.profile.sandbox:
                 answer = self.config.hook.pytest_slurpy_live_profile(
-                    config=self.config, profile=self.profile, keep=frozenset(self.url_overrides))
+                    config=self.config, profile=self.profile, keep=frozenset(self.url_overrides)
+                )
                 if answer is None:
-                    raise pytest.UsageError(f"targets/{self.name}.toml says sandbox = true, but no sandbox plugin is "
-                                            "installed (uv sync --group sandbox)")
+                    raise pytest.UsageError(
+                        f"targets/{self.name}.toml says sandbox = true, but no sandbox plugin is "
+                        "installed (uv sync --group sandbox)"
+                    )
                 self._live = answer
             else:
                 self._live = hooks.LiveTarget(self.profile)
             Secrets(self._live.profile, provided=self._live.secrets)  # and those a stand-in made up
             if is_gate(self.config):  # enough samples for a p95
-                gated = self._live.profile.model_copy(update={"latency_samples": self._live.profile.gate.latency_samples})
+                gated = self._live.profile.model_copy(
+                    update={"latency_samples": self._live.profile.gate.latency_samples}
+                )
                 self._live = hooks.LiveTarget(gated, self._live.secrets)
         return self._live
 

@@ -2,6 +2,7 @@
 the suites tree by target > service > check kind (not by test file); target, service, verdict and
 category as labels and as tags (shown at the top of a test, not under "Show more"); a journey's
 steps with their times."""
+
 from __future__ import annotations
 
 from monitor.results import CheckResult, Verdict
@@ -10,8 +11,14 @@ from monitor.results import CheckResult, Verdict
 def labels(results: list[CheckResult]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for result in results:
-        pairs += [("target", result.target), ("service", result.service), ("verdict", result.verdict.value),
-                  ("epic", result.target), ("feature", result.suite or result.check), ("story", result.check)]
+        pairs += [
+            ("target", result.target),
+            ("service", result.service),
+            ("verdict", result.verdict.value),
+            ("epic", result.target),
+            ("feature", result.suite or result.check),
+            ("story", result.check),
+        ]
         if result.category:
             pairs.append(("category", result.category.value))
         if result.deploy_version:
@@ -44,5 +51,7 @@ def identity(results: list[CheckResult], case: dict[str, str] | None, target: st
 
 
 def tags(results: list[CheckResult]) -> list[str]:
-    found = [t for r in results for t in (f"verdict:{r.verdict.value}", f"category:{r.category.value}" if r.category else "")]
+    found = [
+        t for r in results for t in (f"verdict:{r.verdict.value}", f"category:{r.category.value}" if r.category else "")
+    ]
     return list(dict.fromkeys(t for t in found if t))

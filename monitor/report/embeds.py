@@ -9,6 +9,7 @@ but the response time, which the page's chart also reads from the latency check'
 the page and these files both say is decided here once: which incidents are listed and their ids,
 their cause in words, the uptime colour bands, the maintenance windows and the services they cover.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,8 +40,17 @@ FEED_DAYS = 90
 CACHE_SECONDS = 300
 STATE_COLOURS = {"up": "brightgreen", "degraded": "yellow", "down": "red", "unknown": "lightgrey"}
 # shields.io's named colours, for the static SVGs (badge-maker's palette).
-NAMED = {"brightgreen": "#4c1", "green": "#97ca00", "yellowgreen": "#a4a61d", "yellow": "#dfb317",
-         "orange": "#fe7d37", "red": "#e05d44", "blue": "#007ec6", "lightgrey": "#9f9f9f", "grey": "#555"}
+NAMED = {
+    "brightgreen": "#4c1",
+    "green": "#97ca00",
+    "yellowgreen": "#a4a61d",
+    "yellow": "#dfb317",
+    "orange": "#fe7d37",
+    "red": "#e05d44",
+    "blue": "#007ec6",
+    "lightgrey": "#9f9f9f",
+    "grey": "#555",
+}
 ATOM = "http://www.w3.org/2005/Atom"
 
 
@@ -91,8 +101,9 @@ def uptime_colour(ratio: float | None) -> str:
 def response_time_ms(rows: list[Observation], service: str, now: datetime) -> float | None:
     """The median of the latency check's samples over the last 24 hours (None: none measured)."""
     since = now - RESPONSE_TIME_WINDOW
-    samples = [ms for o in rows if o.service == service and o.check == "latency" and o.started >= since
-               for ms in o.latency_ms]
+    samples = [
+        ms for o in rows if o.service == service and o.check == "latency" and o.started >= since for ms in o.latency_ms
+    ]
     return statistics.median(samples) if samples else None
 
 
@@ -112,15 +123,18 @@ def endpoint(label: str, message: str, colour: str) -> dict[str, Any]:
     return {"schemaVersion": 1, "label": label, "message": message, "color": colour, "cacheSeconds": CACHE_SECONDS}
 
 
-def badges(entity: Entity, rows: list[Observation], now: datetime, threshold_ms: float | None) -> dict[str, dict[str, Any]]:
+def badges(
+    entity: Entity, rows: list[Observation], now: datetime, threshold_ms: float | None
+) -> dict[str, dict[str, Any]]:
     """File stem -> endpoint JSON: the state, uptime per window, and response time."""
     found = {"status": endpoint(entity.name, entity.state, STATE_COLOURS[entity.state])}
     for window in BADGE_WINDOWS:
         ratio = entity.uptime[window].ratio
         found[f"uptime-{window}"] = endpoint(f"uptime {window}", percent(ratio), uptime_colour(ratio))
     ms = response_time_ms(rows, entity.name, now)
-    found["response-time"] = endpoint("response time", "no data" if ms is None else f"{ms:.0f} ms",
-                                      response_time_colour(ms, threshold_ms))
+    found["response-time"] = endpoint(
+        "response time", "no data" if ms is None else f"{ms:.0f} ms", response_time_colour(ms, threshold_ms)
+    )
     return found
 
 
@@ -147,19 +161,25 @@ def svg(badge: dict[str, Any]) -> str:
 
     def text(x: int, words: str) -> str:
         length = text_width(words)
-        return (f'<text x="{x}" y="15" fill="#010101" fill-opacity=".3" textLength="{length}">{_xml(words)}</text>'
-                f'<text x="{x}" y="14" textLength="{length}">{_xml(words)}</text>')
+        return (
+            f'<text x="{x}" y="15" fill="#010101" fill-opacity=".3" textLength="{length}">{_xml(words)}</text>'
+            f'<text x="{x}" y="14" textLength="{length}">{_xml(words)}</text>'
+        )
 
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" role="img" aria-label="{_xml(said)}">'
-            f'<title>{_xml(said)}</title>'
-            f'<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/>'
-            f'<stop offset="1" stop-opacity=".1"/></linearGradient>'
-            f'<clipPath id="r"><rect width="{width}" height="20" rx="3" fill="#fff"/></clipPath>'
-            f'<g clip-path="url(#r)"><rect width="{left}" height="20" fill="#555"/>'
-            f'<rect x="{left}" width="{right}" height="20" fill="{_xml(colour)}"/>'
-            f'<rect width="{width}" height="20" fill="url(#s)"/></g>'
-            f'<g fill="#fff" text-anchor="start" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">'
-            + (text(5, label) if label else "") + text(left + 5, message) + "</g></svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" role="img" aria-label="{_xml(said)}">'
+        f"<title>{_xml(said)}</title>"
+        f'<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/>'
+        f'<stop offset="1" stop-opacity=".1"/></linearGradient>'
+        f'<clipPath id="r"><rect width="{width}" height="20" rx="3" fill="#fff"/></clipPath>'
+        f'<g clip-path="url(#r)"><rect width="{left}" height="20" fill="#555"/>'
+        f'<rect x="{left}" width="{right}" height="20" fill="{_xml(colour)}"/>'
+        f'<rect width="{width}" height="20" fill="url(#s)"/></g>'
+        f'<g fill="#fff" text-anchor="start" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">'
+        + (text(5, label) if label else "")
+        + text(left + 5, message)
+        + "</g></svg>"
+    )
 
 
 def _xml(text: str) -> str:
@@ -180,8 +200,16 @@ def public_incidents(report: Report, entities: list[Entity], days: int, min_runs
     of at least ``min_runs`` failed runs (what alerting counts as an incident, ``[alerts]
     open_after``), and any still going on."""
     since = report.now - timedelta(days=days)
-    return sorted((i for e in entities for i in e.incidents if (i.ended is None or i.ended >= since)
-                   and (i.ended is None or i.runs >= min_runs)), key=lambda i: i.started, reverse=True)
+    return sorted(
+        (
+            i
+            for e in entities
+            for i in e.incidents
+            if (i.ended is None or i.ended >= since) and (i.ended is None or i.runs >= min_runs)
+        ),
+        key=lambda i: i.started,
+        reverse=True,
+    )
 
 
 def min_runs(profile: Profile | None) -> int:
@@ -207,15 +235,23 @@ def maintenance(profile: Profile | None, services: list[str]) -> list[Window]:
     ids = [(case.service, case.id) for case in catalogue(profile)]
     found = []
     for window in profile.alerts.maintenance:
-        covered = [s for s in services if any(p == "*" or any(fnmatchcase(cid, p) for svc, cid in ids if svc == s)
-                                             for p in window.checks)]
+        covered = [
+            s
+            for s in services
+            if any(p == "*" or any(fnmatchcase(cid, p) for svc, cid in ids if svc == s) for p in window.checks)
+        ]
         if covered:
             found.append(Window(window, covered))
     return sorted(found, key=lambda w: w.window.start)
 
 
-def summary(report: Report, rows: list[Observation], policy: StatusPagePolicy, profile: Profile | None,
-            notes: Mapping[str, Note] | None = None) -> dict[str, Any]:
+def summary(
+    report: Report,
+    rows: list[Observation],
+    policy: StatusPagePolicy,
+    profile: Profile | None,
+    notes: Mapping[str, Note] | None = None,
+) -> dict[str, Any]:
     """The page's figures as data: the SLO report's, for the shown services, without the
     per-check breakdown (check ids carry paths) and without burn rates (an alerting matter); and
     what the page says beside them: people's updates on each incident, maintenance ahead."""
@@ -224,31 +260,60 @@ def summary(report: Report, rows: list[Observation], policy: StatusPagePolicy, p
 
     def said(ident: str) -> dict[str, Any]:
         note = notes.get(ident)
-        return {"title": note.title if note else "", "updates": [
-            {"status": u.status, "at": u.at.isoformat(), "text": u.text} for u in (note.updates if note else [])]}
+        return {
+            "title": note.title if note else "",
+            "updates": [
+                {"status": u.status, "at": u.at.isoformat(), "text": u.text} for u in (note.updates if note else [])
+            ],
+        }
 
     def service(e: Entity) -> dict[str, Any]:
         spec = profile.services.get(e.name) if profile else None
-        return {"name": e.name, "state": e.state, "last_check": e.last_check.isoformat() if e.last_check else None,
-                "url": spec.base_url if spec and e.name in policy.public_urls else None,
-                "uptime": {w: e.uptime[w].to_dict() for w in e.uptime},
-                "budget": e.budget.to_dict() if e.budget else None,
-                "response_time_ms": response_time_ms(rows, e.name, report.now),
-                "latency_threshold_ms": spec.latency_ms if spec else None,
-                "incidents": [{"id": incident_id(i), **i.to_dict(report.now), "cause": root_cause(i), **said(incident_id(i))}
-                              for i in e.incidents]}
+        return {
+            "name": e.name,
+            "state": e.state,
+            "last_check": e.last_check.isoformat() if e.last_check else None,
+            "url": spec.base_url if spec and e.name in policy.public_urls else None,
+            "uptime": {w: e.uptime[w].to_dict() for w in e.uptime},
+            "budget": e.budget.to_dict() if e.budget else None,
+            "response_time_ms": response_time_ms(rows, e.name, report.now),
+            "latency_threshold_ms": spec.latency_ms if spec else None,
+            "incidents": [
+                {"id": incident_id(i), **i.to_dict(report.now), "cause": root_cause(i), **said(incident_id(i))}
+                for i in e.incidents
+            ],
+        }
 
-    return {"target": report.target, "generated": report.now.isoformat(), "objective": report.objective,
-            "window_days": report.window_days, "runs": report.runs, "state": overall(entities),
-            "services": [service(e) for e in entities],
-            "latency": [{**vars(r), "met": r.met} for r in report.latency],
-            "maintenance": [{"id": w.id, "start": w.window.start.isoformat(), "end": w.window.end.isoformat(),
-                             "reason": w.window.reason, "services": w.services}
-                            for w in maintenance(profile, [e.name for e in entities]) if w.window.end > report.now]}
+    return {
+        "target": report.target,
+        "generated": report.now.isoformat(),
+        "objective": report.objective,
+        "window_days": report.window_days,
+        "runs": report.runs,
+        "state": overall(entities),
+        "services": [service(e) for e in entities],
+        "latency": [{**vars(r), "met": r.met} for r in report.latency],
+        "maintenance": [
+            {
+                "id": w.id,
+                "start": w.window.start.isoformat(),
+                "end": w.window.end.isoformat(),
+                "reason": w.window.reason,
+                "services": w.services,
+            }
+            for w in maintenance(profile, [e.name for e in entities])
+            if w.window.end > report.now
+        ],
+    }
 
 
-def feed(report: Report, policy: StatusPagePolicy, days: int = FEED_DAYS, runs: int = 1,
-         notes: Mapping[str, Note] | None = None) -> str:
+def feed(
+    report: Report,
+    policy: StatusPagePolicy,
+    days: int = FEED_DAYS,
+    runs: int = 1,
+    notes: Mapping[str, Note] | None = None,
+) -> str:
     """An Atom feed (RFC 4287) of the shown services' incidents (of at least ``runs`` failed runs,
     or going on), one entry per incident, updated when it ends or people post an update (its
     title and latest update are theirs then); links point at the incident's anchor on the page."""
@@ -286,11 +351,15 @@ def feed(report: Report, policy: StatusPagePolicy, days: int = FEED_DAYS, runs: 
         add(entry, "updated", changed(incident).isoformat())
         add(entry, "link", rel="alternate", type="text/html", href=f"{page}index.html#{ident}")
         lasted = duration(incident.duration_s(report.now))
-        add(entry, "summary", f"{incident.entity} {'has been failing for' if incident.ended is None else 'failed for'} "
-                              f"{lasted} from {incident.started:%Y-%m-%d %H:%M} UTC"
-                              + ("" if incident.ended is None else f" to {incident.ended:%Y-%m-%d %H:%M} UTC")
-                              + f"; {incident.runs} failed runs; cause: {root_cause(incident)}"
-                              + (f". {note.updates[-1].status}: {note.updates[-1].text}" if note else ""))
+        add(
+            entry,
+            "summary",
+            f"{incident.entity} {'has been failing for' if incident.ended is None else 'failed for'} "
+            f"{lasted} from {incident.started:%Y-%m-%d %H:%M} UTC"
+            + ("" if incident.ended is None else f" to {incident.ended:%Y-%m-%d %H:%M} UTC")
+            + f"; {incident.runs} failed runs; cause: {root_cause(incident)}"
+            + (f". {note.updates[-1].status}: {note.updates[-1].text}" if note else ""),
+        )
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -304,8 +373,14 @@ def replace_whole(path: Path, text: str) -> None:
     os.replace(fh.name, path)
 
 
-def write(out: Path, report: Report, rows: list[Observation], policy: StatusPagePolicy,
-          profile: Profile | None = None, notes: Mapping[str, Note] | None = None) -> list[Path]:
+def write(
+    out: Path,
+    report: Report,
+    rows: list[Observation],
+    policy: StatusPagePolicy,
+    profile: Profile | None = None,
+    notes: Mapping[str, Note] | None = None,
+) -> list[Path]:
     """``out/summary.json``, ``out/incidents.atom`` and ``out/badges/<service>/<badge>.{json,svg}``."""
     written = []
     for entity in shown(report, policy):
@@ -315,8 +390,10 @@ def write(out: Path, report: Report, rows: list[Observation], policy: StatusPage
                 path = out / "badges" / slug(entity.name) / f"{stem}{suffix}"
                 replace_whole(path, text)
                 written.append(path)
-    for name, text in (("summary.json", json.dumps(summary(report, rows, policy, profile, notes), indent=2) + "\n"),
-                       ("incidents.atom", feed(report, policy, runs=min_runs(profile), notes=notes))):
+    for name, text in (
+        ("summary.json", json.dumps(summary(report, rows, policy, profile, notes), indent=2) + "\n"),
+        ("incidents.atom", feed(report, policy, runs=min_runs(profile), notes=notes)),
+    ):
         replace_whole(out / name, text)
         written.append(out / name)
     return written

@@ -1,5 +1,6 @@
 """What a JUnit test case says about the check it ran, as ``<property>`` pairs that CI systems
 and GitHub test-report actions show: verdict, category, latency and where it ran."""
+
 from __future__ import annotations
 
 from monitor.results import CheckResult
@@ -17,8 +18,14 @@ def latency_ms(result: CheckResult) -> float | None:
 def properties(results: list[CheckResult]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for result in results:
-        pairs += [("check", result.id), ("verdict", result.verdict.value), ("category", result.category or ""),
-                  ("service", result.service), ("target", result.target), ("run_id", result.run_id)]
+        pairs += [
+            ("check", result.id),
+            ("verdict", result.verdict.value),
+            ("category", result.category or ""),
+            ("service", result.service),
+            ("target", result.target),
+            ("run_id", result.run_id),
+        ]
         if (latency := latency_ms(result)) is not None:
             pairs.append(("latency_ms", f"{latency:.1f}"))
         if result.duration_ms is not None:

@@ -4,6 +4,7 @@ same (``probe_success``, ``probe_duration_seconds``, ``probe_http_status_code``,
 target, service and check id. Written for node_exporter's textfile collector (prometheus_client
 writes a temporary file and renames it, so a scrape never reads half a file) and optionally
 pushed to a Pushgateway."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,10 +24,15 @@ def registry(results: list[CheckResult], report: Report | None = None) -> Collec
     success = Gauge("probe_success", "1 if the check passed (also flaky or warn), 0 if it failed", _CHECK, registry=reg)
     took = Gauge("probe_duration_seconds", "how long the whole check took", _CHECK, registry=reg)
     status = Gauge("probe_http_status_code", "the HTTP status the check's answer had", _CHECK, registry=reg)
-    expiry = Gauge("probe_ssl_earliest_cert_expiry", "when the served certificate expires (Unix time)", _CHECK,
-                   registry=reg)
-    verdict = Gauge("slurpy_check_verdict", "1 for the verdict the check had in the last run, 0 for the others",
-                    (*_CHECK, "verdict"), registry=reg)
+    expiry = Gauge(
+        "probe_ssl_earliest_cert_expiry", "when the served certificate expires (Unix time)", _CHECK, registry=reg
+    )
+    verdict = Gauge(
+        "slurpy_check_verdict",
+        "1 for the verdict the check had in the last run, 0 for the others",
+        (*_CHECK, "verdict"),
+        registry=reg,
+    )
     for r in results:
         labels = (r.target, r.service, r.id)
         if r.verdict in (Verdict.PASS, Verdict.FLAKY, Verdict.WARN, Verdict.FAIL):
@@ -45,20 +51,44 @@ def registry(results: list[CheckResult], report: Report | None = None) -> Collec
 
 
 def _slo(reg: CollectorRegistry, report: Report) -> None:
-    uptime = Gauge("slurpy_uptime_ratio", "up time / known time over the window (absent: no data)",
-                   (*_SERVICE, "window"), registry=reg)
-    unknown = Gauge("slurpy_unknown_seconds", "time in the window a scheduled run was due and none ran",
-                    (*_SERVICE, "window"), registry=reg)
-    known = Gauge("slurpy_known_seconds", "time in the window the runs observed: what the uptime ratio is of",
-                  (*_SERVICE, "window"), registry=reg)
-    budget = Gauge("slurpy_error_budget_remaining_ratio", "share of the SLO window's error budget left (below 0: "
-                   "overspent)", _SERVICE, registry=reg)
+    uptime = Gauge(
+        "slurpy_uptime_ratio",
+        "up time / known time over the window (absent: no data)",
+        (*_SERVICE, "window"),
+        registry=reg,
+    )
+    unknown = Gauge(
+        "slurpy_unknown_seconds",
+        "time in the window a scheduled run was due and none ran",
+        (*_SERVICE, "window"),
+        registry=reg,
+    )
+    known = Gauge(
+        "slurpy_known_seconds",
+        "time in the window the runs observed: what the uptime ratio is of",
+        (*_SERVICE, "window"),
+        registry=reg,
+    )
+    budget = Gauge(
+        "slurpy_error_budget_remaining_ratio",
+        "share of the SLO window's error budget left (below 0: overspent)",
+        _SERVICE,
+        registry=reg,
+    )
     objective = Gauge("slurpy_slo_objective_ratio", "the availability objective", ("target",), registry=reg)
-    burn = Gauge("slurpy_burn_rate", "error rate over the window / the rate the objective allows",
-                 (*_SERVICE, "window"), registry=reg)
-    alert = Gauge("slurpy_burn_rate_alert", "1 when both windows of the multi-window alert burn at its factor "
-                  "with enough known time (as of now; alerting also waits for open_after runs)",
-                  (*_SERVICE, "alert"), registry=reg)
+    burn = Gauge(
+        "slurpy_burn_rate",
+        "error rate over the window / the rate the objective allows",
+        (*_SERVICE, "window"),
+        registry=reg,
+    )
+    alert = Gauge(
+        "slurpy_burn_rate_alert",
+        "1 when both windows of the multi-window alert burn at its factor "
+        "with enough known time (as of now; alerting also waits for open_after runs)",
+        (*_SERVICE, "alert"),
+        registry=reg,
+    )
     objective.labels(report.target).set(report.objective)
     for e in report.services:
         for window, seen in e.uptime.items():

@@ -17,6 +17,7 @@ The text is shown as plain paragraphs (never as HTML): what anyone with push acc
 not become script on a public page. A file that does not follow the format is left off the page,
 and the problem is named (file, line, what was expected).
 """
+
 from __future__ import annotations
 
 import re
@@ -60,8 +61,10 @@ def parse(note_id: str, text: str, source: str = "") -> Note:
         if line.startswith("## "):
             match = _HEADING.match(line)
             if not match or match["status"] not in STATUSES:
-                raise NoteError(f"{where}:{number}: expected '## <{' | '.join(STATUSES)}> · YYYY-MM-DD HH:MM UTC', "
-                                f"got {line.strip()!r}")
+                raise NoteError(
+                    f"{where}:{number}: expected '## <{' | '.join(STATUSES)}> · YYYY-MM-DD HH:MM UTC', "
+                    f"got {line.strip()!r}"
+                )
             if current:
                 note.updates.append(Update(current[0], current[1], "\n".join(current[2]).strip()))
             current = (match["status"], datetime.strptime(match["at"], "%Y-%m-%d %H:%M").replace(tzinfo=UTC), [])
@@ -72,8 +75,10 @@ def parse(note_id: str, text: str, source: str = "") -> Note:
         elif line.lower().startswith("services:"):
             note.services = [s.strip() for s in line.split(":", 1)[1].split(",") if s.strip()]
         elif line.strip():
-            raise NoteError(f"{where}:{number}: before the first update only '# title' and 'services: a, b' may "
-                            f"stand, got {line.strip()!r}")
+            raise NoteError(
+                f"{where}:{number}: before the first update only '# title' and 'services: a, b' may "
+                f"stand, got {line.strip()!r}"
+            )
     if current:
         note.updates.append(Update(current[0], current[1], "\n".join(current[2]).strip()))
     if not note.updates:
@@ -89,8 +94,9 @@ def read(folder: Path | None) -> tuple[dict[str, Note], list[str]]:
     notes, problems = {}, []
     for path in sorted(folder.glob("*.md")):
         if not _ID.match(path.stem):
-            problems.append(f"{path}: the name must be an incident id shown on the status page, e.g. "
-                            "backend-20260310T1100Z.md")
+            problems.append(
+                f"{path}: the name must be an incident id shown on the status page, e.g. backend-20260310T1100Z.md"
+            )
             continue
         try:
             notes[path.stem] = parse(path.stem, path.read_text(encoding="utf-8"), str(path))

@@ -1,6 +1,7 @@
 """The Markdown a GitHub job shows on its summary page: counts, every check that did not pass
 with its message, a gate's latency against its baseline, the skipped ones with their reasons,
 then the slowest checks."""
+
 from __future__ import annotations
 
 from monitor import cost
@@ -28,9 +29,18 @@ def markdown(run: Run) -> str:
         about.append(f"deploy version `{run.deploy_version}`")
     if run.runner:
         about.append(f"runner `{run.runner}`")
-    lines = [f"### Slurpy monitor: {headline}", "", " · ".join(about), "",
-             "| " + " | ".join(v.value for v in Verdict) + " |", "|" + "---|" * len(Verdict),
-             "| " + " | ".join(str(counts[v]) for v in Verdict) + " |", "", cost.line(cost.tally(results)), ""]
+    lines = [
+        f"### Slurpy monitor: {headline}",
+        "",
+        " · ".join(about),
+        "",
+        "| " + " | ".join(v.value for v in Verdict) + " |",
+        "|" + "---|" * len(Verdict),
+        "| " + " | ".join(str(counts[v]) for v in Verdict) + " |",
+        "",
+        cost.line(cost.tally(results)),
+        "",
+    ]
     if run.notes:
         lines += ["#### Notes", "", *(f"- {_code(note)}" for note in run.notes), ""]
     not_passing = sorted((r for r in results if r.verdict in _ICON), key=lambda r: (list(_ICON).index(r.verdict), r.id))

@@ -17,6 +17,7 @@ long and a short window burn faster than the factor (14.4x over 1 h confirmed by
 long window holds at least two short windows of known time and the short window is at least half
 known: a burn worked out from one run is an extrapolation, not a confirmation.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
@@ -33,8 +34,12 @@ from monitor.history.schedule import ObservedRun, Slot, Status, timeline
 AD_HOC_SAMPLE = timedelta(minutes=5)  # GitHub's finest cron: what a scheduled run would have covered
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
-BURN_WINDOWS = {"5m": timedelta(minutes=5), "30m": timedelta(minutes=30), "1h": timedelta(hours=1),
-                "6h": timedelta(hours=6)}
+BURN_WINDOWS = {
+    "5m": timedelta(minutes=5),
+    "30m": timedelta(minutes=30),
+    "1h": timedelta(hours=1),
+    "6h": timedelta(hours=6),
+}
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,15 @@ def merge(timelines: list[list[Slot]]) -> list[Slot]:
             continue
         statuses = {s.status for s in covering}
         status = Status.DOWN if Status.DOWN in statuses else Status.UP if Status.UP in statuses else Status.UNKNOWN
-        merged.append(Slot(start, end, "+".join(sorted({s.schedule for s in covering})), status,
-                           [r for s in covering for r in s.run_ids]))
+        merged.append(
+            Slot(
+                start,
+                end,
+                "+".join(sorted({s.schedule for s in covering})),
+                status,
+                [r for s in covering for r in s.run_ids],
+            )
+        )
     return merged
 
 
@@ -125,8 +137,15 @@ class Uptime:
         return self.up_s / self.known_s if self.known_s > 0 else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"window": self.window, "uptime": self.ratio, "up_s": self.up_s, "down_s": self.down_s,
-                "unknown_s": self.unknown_s, "known_s": self.known_s, "runs": self.runs}
+        return {
+            "window": self.window,
+            "uptime": self.ratio,
+            "up_s": self.up_s,
+            "down_s": self.down_s,
+            "unknown_s": self.unknown_s,
+            "known_s": self.known_s,
+            "runs": self.runs,
+        }
 
 
 class Tally:
@@ -163,8 +182,13 @@ class Tally:
             slot = self.slots[index]
             outside = _seconds(slot) - max(0.0, (min(slot.end, until) - max(slot.start, since)).total_seconds())
             totals[slot.status] -= outside
-        return Uptime(name, max(0.0, totals[Status.UP]), max(0.0, totals[Status.DOWN]),
-                      max(0.0, totals[Status.UNKNOWN]), self.known[last] - self.known[first])
+        return Uptime(
+            name,
+            max(0.0, totals[Status.UP]),
+            max(0.0, totals[Status.DOWN]),
+            max(0.0, totals[Status.UNKNOWN]),
+            self.known[last] - self.known[first],
+        )
 
 
 def _seconds(slot: Slot) -> float:
@@ -199,8 +223,14 @@ class BurnAlert:
         return self.ready and all(w.burn is not None and w.burn >= self.factor for w in (self.long, self.short))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "factor": self.factor, "firing": self.firing, "ready": self.ready,
-                "long": vars(self.long), "short": vars(self.short)}
+        return {
+            "name": self.name,
+            "factor": self.factor,
+            "firing": self.firing,
+            "ready": self.ready,
+            "long": vars(self.long),
+            "short": vars(self.short),
+        }
 
 
 def burn_rates(tally: Tally, objective: float, now: datetime) -> dict[str, BurnRate]:
@@ -234,8 +264,14 @@ class Budget:
         return self.left_s / self.allowed_s  # below 0 when overspent: said as it is
 
     def to_dict(self) -> dict[str, Any]:
-        return {"objective": self.objective, "window": self.window, "allowed_s": self.allowed_s,
-                "spent_s": self.spent_s, "left_s": self.left_s, "left_ratio": self.left_ratio}
+        return {
+            "objective": self.objective,
+            "window": self.window,
+            "allowed_s": self.allowed_s,
+            "spent_s": self.spent_s,
+            "left_s": self.left_s,
+            "left_ratio": self.left_ratio,
+        }
 
 
 @dataclass
@@ -253,10 +289,16 @@ class Incident:
         return max(0.0, ((self.ended or now) - self.started).total_seconds())
 
     def to_dict(self, now: datetime) -> dict[str, Any]:
-        return {"entity": self.entity, "started": self.started.isoformat(),
-                "ended": self.ended.isoformat() if self.ended else None, "open": self.ended is None,
-                "duration_s": self.duration_s(now), "failed_runs": self.runs, "categories": self.categories,
-                "checks": self.checks}
+        return {
+            "entity": self.entity,
+            "started": self.started.isoformat(),
+            "ended": self.ended.isoformat() if self.ended else None,
+            "open": self.ended is None,
+            "duration_s": self.duration_s(now),
+            "failed_runs": self.runs,
+            "categories": self.categories,
+            "checks": self.checks,
+        }
 
 
 def incidents(entity: str, observations: Iterable[Observation]) -> list[Incident]:
@@ -319,8 +361,9 @@ def state(latest: list[Observation]) -> str:
     return "up" if any(o.verdict in _OK for o in latest) else "unknown"
 
 
-def suite_timelines(observations: Iterable[Observation], now: datetime,
-                    sample: timedelta = AD_HOC_SAMPLE) -> dict[str, list[Slot]]:
+def suite_timelines(
+    observations: Iterable[Observation], now: datetime, sample: timedelta = AD_HOC_SAMPLE
+) -> dict[str, list[Slot]]:
     """Each suite's observed slots and the runs that observed them, worked out once for all of
     its checks and services (a run stamped later than ``now``, by a clock that is ahead, still
     closes its slot): the expected slots of its schedules, and the runs started by hand."""
@@ -330,8 +373,10 @@ def suite_timelines(observations: Iterable[Observation], now: datetime,
         if o.run_id not in runs[o.suite]:
             runs[o.suite][o.run_id] = ObservedRun(o.run_id, o.started, o.schedule, Status.UNKNOWN)
             latest = max(latest, o.started + timedelta(microseconds=1))
-    return {suite: with_samples(timeline(found.values(), latest), [r for r in found.values() if not r.schedule], sample)
-            for suite, found in runs.items()}
+    return {
+        suite: with_samples(timeline(found.values(), latest), [r for r in found.values() if not r.schedule], sample)
+        for suite, found in runs.items()
+    }
 
 
 def with_samples(slots: list[Slot], ad_hoc: Iterable[ObservedRun], sample: timedelta) -> list[Slot]:
@@ -351,7 +396,7 @@ def with_samples(slots: list[Slot], ad_hoc: Iterable[ObservedRun], sample: timed
             extra[-1].run_ids.append(run.run_id)
         else:
             after = bisect_right(begins, run.started)
-            following = begins[after:after + 1] + starts[bisect_right(starts, run.started):][:1]
+            following = begins[after : after + 1] + starts[bisect_right(starts, run.started) :][:1]
             extra.append(Slot(run.started, min([run.started + sample, *following]), "", Status.UNKNOWN, [run.run_id]))
     return sorted(slots + extra, key=lambda s: s.start) if extra else slots
 
@@ -372,7 +417,10 @@ def slots_for(observations: list[Observation], timelines: dict[str, list[Slot]])
         slots = []
         for slot in timelines.get(suite, []):
             found = [by_run[r] for r in slot.run_ids if r in by_run]
-            slots.append(Slot(slot.start, slot.end, slot.schedule, _BY_RANK[min(found)], slot.run_ids) if found
-                         else Slot(slot.start, slot.end, slot.schedule, Status.UNKNOWN, []))
+            slots.append(
+                Slot(slot.start, slot.end, slot.schedule, _BY_RANK[min(found)], slot.run_ids)
+                if found
+                else Slot(slot.start, slot.end, slot.schedule, Status.UNKNOWN, [])
+            )
         mine.append(slots)
     return merge(mine) if mine else []

@@ -1,5 +1,6 @@
 """The history's records as :class:`Observation` tuples, for SLO figures and the status page:
 the store's one query (:meth:`HistoryStore.observations`), with each latency objective's measure."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -12,8 +13,9 @@ from monitor.slo.compute import Observation
 LATENCY_CHECK = "latency"
 
 
-def observations(store: HistoryStore, target: str, since: datetime,
-                 objectives: Mapping[str, LatencyObjective] | None = None) -> list[Observation]:
+def observations(
+    store: HistoryStore, target: str, since: datetime, objectives: Mapping[str, LatencyObjective] | None = None
+) -> list[Observation]:
     """Every record of ``target`` from runs that started at or after ``since`` (a day earlier
     too, so the first slot of a window has the run that observed it), oldest run first; the
     latency chart's check and each objective's check carry the times they are judged on."""

@@ -1,4 +1,5 @@
 """The SLO report as the plain-text tables ``slurpy-monitor uptime`` prints."""
+
 from __future__ import annotations
 
 from monitor.slo.compute import WINDOWS, Uptime
@@ -29,7 +30,11 @@ def _rows(entities: list[Entity], first: str) -> list[list[str]]:
     head = [first, "state", *WINDOWS, "budget left", "burn 1h / 6h", "alerts"]
     rows = [head]
     for e in entities:
-        budget = "no data" if e.budget is None else f"{percent(e.budget.left_ratio, 1)} ({duration(max(0, e.budget.left_s))})"
+        budget = (
+            "no data"
+            if e.budget is None
+            else f"{percent(e.budget.left_ratio, 1)} ({duration(max(0, e.budget.left_s))})"
+        )
         burn = " / ".join("no data" if e.burn[w].burn is None else f"{e.burn[w].burn:.1f}x" for w in ("1h", "6h"))
         firing = ", ".join(a.name for a in e.alerts if a.firing) or "-"
         rows.append([e.name, e.state, *(_cell(e.uptime[w]) for w in WINDOWS), budget, burn, firing])
@@ -42,21 +47,38 @@ def _table(rows: list[list[str]]) -> list[str]:
 
 
 def lines(report: Report) -> list[str]:
-    out = [f"{report.target}: {report.runs} runs in the last {report.window_days} days; objective "
-           f"{percent(report.objective, 1)} of known time up over {report.window_days} d; as of "
-           f"{report.now:%Y-%m-%d %H:%M} UTC. Each figure is of the time runs observed (known time); unknown: "
-           "expected runs that never came (not counted as up). Burn-rate alerts fire once the long window holds two "
-           "short windows of known time.", ""]
+    out = [
+        f"{report.target}: {report.runs} runs in the last {report.window_days} days; objective "
+        f"{percent(report.objective, 1)} of known time up over {report.window_days} d; as of "
+        f"{report.now:%Y-%m-%d %H:%M} UTC. Each figure is of the time runs observed (known time); unknown: "
+        "expected runs that never came (not counted as up). Burn-rate alerts fire once the long window holds two "
+        "short windows of known time.",
+        "",
+    ]
     out += _table(_rows(report.services, "service")) + [""]
     out += _table(_rows(report.checks, "check")) + [""]
-    out += _table([["latency objective", "check", "p95", "objective", "samples", "met"],
-                   *([r.name, r.check, "no data" if r.p95_ms is None else f"{r.p95_ms:.0f} ms",
-                      f"{r.objective_ms:.0f} ms", str(r.samples), {True: "yes", False: "NO", None: "-"}[r.met]]
-                     for r in report.latency)]) + [""]
+    out += _table(
+        [
+            ["latency objective", "check", "p95", "objective", "samples", "met"],
+            *(
+                [
+                    r.name,
+                    r.check,
+                    "no data" if r.p95_ms is None else f"{r.p95_ms:.0f} ms",
+                    f"{r.objective_ms:.0f} ms",
+                    str(r.samples),
+                    {True: "yes", False: "NO", None: "-"}[r.met],
+                ]
+                for r in report.latency
+            ),
+        ]
+    ) + [""]
     found = sorted((i for e in report.services for i in e.incidents), key=lambda i: i.started, reverse=True)
     out.append("incidents (services):" if found else "incidents (services): none")
     for i in found:
         end = "OPEN" if i.ended is None else f"to {i.ended:%Y-%m-%d %H:%M}"
-        out.append(f"  {i.entity}: {i.started:%Y-%m-%d %H:%M} {end} UTC, {duration(i.duration_s(report.now))}, "
-                   f"{i.runs} failed runs, {', '.join(i.categories) or 'no category'} ({', '.join(i.checks)})")
+        out.append(
+            f"  {i.entity}: {i.started:%Y-%m-%d %H:%M} {end} UTC, {duration(i.duration_s(report.now))}, "
+            f"{i.runs} failed runs, {', '.join(i.categories) or 'no category'} ({', '.join(i.checks)})"
+        )
     return out

@@ -1,5 +1,6 @@
 """A throwaway suite and profile run in-process with the monitor's plugins only (pytester), the
 way the plugin tests share: profile ``t``, the test module, then ``run(*pytest args)``."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,8 +10,9 @@ import pytest
 from monitor.plugins import PLUGINS
 
 
-def plugin_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, profile: str, module: str,
-                 conftest: str = "") -> Callable[..., pytest.RunResult]:
+def plugin_suite(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, profile: str, module: str, conftest: str = ""
+) -> Callable[..., pytest.RunResult]:
     targets = pytester.mkdir("targets")
     (targets / "t.toml").write_text(profile)
     monkeypatch.setenv("SLURPY_TARGETS_DIR", str(targets))

@@ -1,6 +1,7 @@
 """The access-control check without a network: the analyser on answers healthy deployments give
 (401, 403, a redirect to sign-in) and broken ones give (served, reached the schema check, a 5xx
 that leaks), and the check against an httpx MockTransport route, including what it sends."""
+
 import json
 
 import httpx
@@ -18,23 +19,26 @@ ANON = dict(label="an anonymous request", gate="sign-in")
 CSRF = dict(label="a signed-in request from a foreign Origin", gate="CSRF", signed_in=True)
 
 
-@pytest.mark.parametrize("trial,outcome", [
-    (Trial(**ANON, status=401, body='{"error":"Unauthorized"}'), "refused"),
-    (Trial(**ANON, status=403, body=""), "refused"),
-    (Trial(**ANON, status=307, location="/sign-in?redirect=%2Fapi%2Fjournal"), "refused"),
-    (Trial(**ANON, status=302, location="https://fe.test/sign-in/"), "refused"),
-    (Trial(**ANON, status=200, body='{"ok":true}'), "open"),
-    (Trial(**ANON, status=400, body='{"error":"Invalid request"}'), "open"),
-    (Trial(**ANON, status=404), "unreached"),
-    (Trial(**ANON, status=429, body='{"error":"too many requests"}'), "unreached"),
-    (Trial(**ANON, status=302, location="https://login.other.example/"), "unreached"),
-    (Trial(**ANON, status=503, body="upstream down"), "server_errors"),
-    (Trial(**CSRF, status=403, body='{"error":"csrf"}'), "refused"),
-    (Trial(**CSRF, status=401, body='{"error":"Unauthorized"}'), "unreached"),
-    (Trial(**CSRF, status=429), "unreached"),
-    (Trial(**CSRF, status=400, body='{"error":"Invalid request"}'), "open"),
-    (Trial(**CSRF, status=201, body="{}"), "open"),
-])
+@pytest.mark.parametrize(
+    "trial,outcome",
+    [
+        (Trial(**ANON, status=401, body='{"error":"Unauthorized"}'), "refused"),
+        (Trial(**ANON, status=403, body=""), "refused"),
+        (Trial(**ANON, status=307, location="/sign-in?redirect=%2Fapi%2Fjournal"), "refused"),
+        (Trial(**ANON, status=302, location="https://fe.test/sign-in/"), "refused"),
+        (Trial(**ANON, status=200, body='{"ok":true}'), "open"),
+        (Trial(**ANON, status=400, body='{"error":"Invalid request"}'), "open"),
+        (Trial(**ANON, status=404), "unreached"),
+        (Trial(**ANON, status=429, body='{"error":"too many requests"}'), "unreached"),
+        (Trial(**ANON, status=302, location="https://login.other.example/"), "unreached"),
+        (Trial(**ANON, status=503, body="upstream down"), "server_errors"),
+        (Trial(**CSRF, status=403, body='{"error":"csrf"}'), "refused"),
+        (Trial(**CSRF, status=401, body='{"error":"Unauthorized"}'), "unreached"),
+        (Trial(**CSRF, status=429), "unreached"),
+        (Trial(**CSRF, status=400, body='{"error":"Invalid request"}'), "open"),
+        (Trial(**CSRF, status=201, body="{}"), "open"),
+    ],
+)
 def test_each_answer_is_a_refusal_an_open_gate_a_server_error_or_unreached(trial, outcome):
     judgement = judge_access([trial], "/sign-in")
     found = {name: getattr(judgement, name) for name in ("refused", "open", "server_errors", "unreached")}
@@ -43,8 +47,10 @@ def test_each_answer_is_a_refusal_an_open_gate_a_server_error_or_unreached(trial
 
 def test_an_open_gate_says_which_gate_what_came_and_what_was_expected():
     [problem] = judge_access([Trial(**ANON, status=400, body='{"error":"Invalid request"}')], "/sign-in").open
-    assert problem == ('sign-in not enforced: an anonymous request reached the route\'s own checks '
-                       '(400 {"error":"Invalid request"}); expected 401 or 403 (or a redirect to sign-in)')
+    assert problem == (
+        "sign-in not enforced: an anonymous request reached the route's own checks "
+        '(400 {"error":"Invalid request"}); expected 401 or 403 (or a redirect to sign-in)'
+    )
 
 
 def test_an_error_body_that_leaks_fails_even_on_a_refusal():
@@ -74,15 +80,28 @@ class Route:
 def _probes(route, signed=True):
     settings = NetworkSettings(target="t", retries=0)
     anonymous = Probe(settings, transport=httpx.MockTransport(route))
-    session = {"Authorization": "Bearer real", "Origin": "https://fe.test", "Cookie": "slurpy.csrf=abc", "x-csrf": "abc"}
+    session = {
+        "Authorization": "Bearer real",
+        "Origin": "https://fe.test",
+        "Cookie": "slurpy.csrf=abc",
+        "x-csrf": "abc",
+    }
     return anonymous, Probe(settings, transport=httpx.MockTransport(route), session=lambda: session) if signed else None
 
 
 def _check(route, rule=None, signed=True):
     anonymous, session = _probes(route, signed)
     rule = rule or AccessRule(service="frontend", path="/api/journal", csrf=True, json_body={})
-    return access(anonymous, session, rule=rule, url=URL, sign_in_path="/sign-in", origin="https://fe.test",
-                  csrf_cookie="slurpy.csrf", csrf_header="x-csrf")
+    return access(
+        anonymous,
+        session,
+        rule=rule,
+        url=URL,
+        sign_in_path="/sign-in",
+        origin="https://fe.test",
+        csrf_cookie="slurpy.csrf",
+        csrf_header="x-csrf",
+    )
 
 
 def test_a_healthy_route_refuses_every_trial_and_each_trial_removes_one_proof():
@@ -98,11 +117,14 @@ def test_a_healthy_route_refuses_every_trial_and_each_trial_removes_one_proof():
     assert all(json.loads(r.content) == {} for r in route.requests)
 
 
-@pytest.mark.parametrize("gate,says", [
-    ("anonymous", "sign-in not enforced: an anonymous request"),
-    ("forged", "bearer token check not enforced: a forged bearer token"),
-    ("csrf", "CSRF not enforced: a signed-in request from a foreign Origin"),
-])
+@pytest.mark.parametrize(
+    "gate,says",
+    [
+        ("anonymous", "sign-in not enforced: an anonymous request"),
+        ("forged", "bearer token check not enforced: a forged bearer token"),
+        ("csrf", "CSRF not enforced: a signed-in request from a foreign Origin"),
+    ],
+)
 def test_each_open_gate_fails_as_access(gate, says):
     result = _check(Route(open_to={gate}))
     assert (result.verdict, result.category) == (Verdict.FAIL, Category.ACCESS)
@@ -123,10 +145,21 @@ def test_csrf_without_a_session_is_inconclusive():
 
 def test_a_refused_session_makes_the_csrf_trials_inconclusive_not_a_pass():
     anonymous, _ = _probes(Route())
-    stale = Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(Route()),
-                  session=lambda: {"Authorization": "Bearer expired"})
-    result = access(anonymous, stale, rule=AccessRule(service="frontend", path="/api/journal", csrf=True), url=URL,
-                    sign_in_path="/sign-in", origin="https://fe.test", csrf_cookie="slurpy.csrf", csrf_header="x-csrf")
+    stale = Probe(
+        NetworkSettings(target="t", retries=0),
+        transport=httpx.MockTransport(Route()),
+        session=lambda: {"Authorization": "Bearer expired"},
+    )
+    result = access(
+        anonymous,
+        stale,
+        rule=AccessRule(service="frontend", path="/api/journal", csrf=True),
+        url=URL,
+        sign_in_path="/sign-in",
+        origin="https://fe.test",
+        csrf_cookie="slurpy.csrf",
+        csrf_header="x-csrf",
+    )
     assert result.verdict is Verdict.ERROR and "refused the monitor's session" in result.message
 
 

@@ -6,6 +6,7 @@ The semantics proven here: a failure before the request was written is *not deli
 tried again; once it was written and no answer came it is *unconfirmed*: a receiver that drops
 copies (GitHub by a marker, a webhook honouring Idempotency-Key) gets it again, any other never
 (at most once per message); a job killed between sending and recording costs at most one copy."""
+
 from __future__ import annotations
 
 import asyncio
@@ -63,8 +64,9 @@ def record(path: Path, channel: str) -> list[tuple[str, str, int]]:
 
 
 @pytest.mark.parametrize("how", ["drip", "hang", "close", "slow"])
-def test_no_answer_after_the_request_is_unconfirmed_and_never_sent_again_where_copies_are_kept(http, monkeypatch,
-                                                                                                 tmp_path, how):
+def test_no_answer_after_the_request_is_unconfirmed_and_never_sent_again_where_copies_are_kept(
+    http, monkeypatch, tmp_path, how
+):
     http.hostile["/slack"] = how
     profile = make_profile(http, monkeypatch, tmp_path, **FAST)
     history, now = failing(tmp_path)
@@ -102,8 +104,9 @@ def test_an_error_answer_is_not_delivered_and_retried_within_and_after_the_run(h
     history, now = failing(tmp_path)
     outcome = dispatch.evaluate(profile, history.path, now, "r1")
     assert len(http.got("/slack")) == 3 and record(history.path, "chat") == [("opened", "failed", 3)]
-    assert any("-> chat (slack) after 3 attempt(s): HTTP 500" in line and "retried next run" in line
-               for line in outcome.failed)
+    assert any(
+        "-> chat (slack) after 3 attempt(s): HTTP 500" in line and "retried next run" in line for line in outcome.failed
+    )
     del http.hostile["/slack"]
     dispatch.evaluate(profile, history.path, now + timedelta(minutes=5), "r2")
     assert len(http.got("/slack")) == 4 and record(history.path, "chat") == [("opened", "sent", 4)]
@@ -118,7 +121,9 @@ def test_a_refused_connection_is_not_delivered(http, monkeypatch, tmp_path):
     history, now = failing(tmp_path)
     outcome = dispatch.evaluate(profile, history.path, now, "r1")
     assert record(history.path, "chat") == [("opened", "failed", 3)]
-    assert any("not delivered: the connection broke while connecting" in line for line in outcome.failed), outcome.failed
+    assert any("not delivered: the connection broke while connecting" in line for line in outcome.failed), (
+        outcome.failed
+    )
 
 
 def test_two_answers_to_one_request_count_once(http, monkeypatch, tmp_path):
@@ -143,8 +148,19 @@ def test_the_run_budget_bounds_alerting_channels_in_parallel_and_says_what_was_n
         now = history.run("fail")
         with AlertState(history.path) as state:  # four more failing checks in the same runs
             for n in range(4):
-                state.history.add(CheckResult("health", f"svc{n}", Verdict.FAIL, "down", target="t", path="/h",
-                                              run_id=f"run-{history.n - 1:02d}", suite="smoke"), n + 1)
+                state.history.add(
+                    CheckResult(
+                        "health",
+                        f"svc{n}",
+                        Verdict.FAIL,
+                        "down",
+                        target="t",
+                        path="/h",
+                        run_id=f"run-{history.n - 1:02d}",
+                        suite="smoke",
+                    ),
+                    n + 1,
+                )
     outcome = dispatch.evaluate(profile, history.path, now, "r1")
     for channel, prefix in (("chat", "/slack"), ("sms", "/hook")):
         rows = record(history.path, channel)
@@ -159,8 +175,9 @@ def test_the_run_budget_bounds_alerting_channels_in_parallel_and_says_what_was_n
     assert len(http.keys("/hook")) == 5 and {r[1] for r in record(history.path, "sms")} <= {"sent", "unconfirmed"}
 
 
-def test_smtp_that_never_confirms_the_data_is_unconfirmed_one_that_never_greets_not_delivered(http, monkeypatch,
-                                                                                               tmp_path):
+def test_smtp_that_never_confirms_the_data_is_unconfirmed_one_that_never_greets_not_delivered(
+    http, monkeypatch, tmp_path
+):
     smtp = SmtpReceiver(tmp_path)
     release = asyncio.Event()
     handler = smtp.controller.handler
@@ -222,8 +239,14 @@ def test_a_job_killed_between_send_and_record_costs_at_most_one_copy(http, monke
     stated worst case), GitHub finds its issue by the marker, the idempotent webhook repeats its key."""
     history, now = failing(tmp_path)
     log = tmp_path / "text"
-    script = KILLED_JOB.format(paths=[str(ROOT / "selftests"), str(ROOT / "selftests" / "unit")], url=http.url,
-                               fast=FAST, history=str(history.path), now=now.isoformat(), log=str(log))
+    script = KILLED_JOB.format(
+        paths=[str(ROOT / "selftests"), str(ROOT / "selftests" / "unit")],
+        url=http.url,
+        fast=FAST,
+        history=str(history.path),
+        now=now.isoformat(),
+        log=str(log),
+    )
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert (len(http.got("/slack")), len(http.got("/hook")), len(http.issues)) == (1, 1, 1)
@@ -241,8 +264,9 @@ def test_a_job_killed_between_send_and_record_costs_at_most_one_copy(http, monke
     profile = changed(make_profile(http, monkeypatch, tmp_path, **FAST), 1, idempotent=True)
     dispatch.evaluate(profile, history.path, now + timedelta(seconds=CLAIM_LEASE_S - 60), "early", log_dir=log)
     assert len(http.got("/slack")) == 1, "a live claim is left alone"
-    outcome = dispatch.evaluate(profile, history.path, now + timedelta(seconds=CLAIM_LEASE_S + 60), "later",
-                                log_dir=log)
+    outcome = dispatch.evaluate(
+        profile, history.path, now + timedelta(seconds=CLAIM_LEASE_S + 60), "later", log_dir=log
+    )
     assert all("taken over from killed" in line for line in outcome.sent) and len(outcome.sent) == 3
     assert len(http.got("/slack")) == 2, "Slack: the one duplicate docs/alerting.md states"
     assert len(http.got("/hook")) == 2 and len(http.keys("/hook")) == 1, "the webhook: one message by its key"
@@ -254,8 +278,9 @@ def test_a_job_killed_between_send_and_record_costs_at_most_one_copy(http, monke
     assert http.issues[1]["title"] == OPENED
 
 
-def test_secrets_come_from_the_environment_then_from_one_json_variable_by_the_profiles_names(http, monkeypatch,
-                                                                                            tmp_path):
+def test_secrets_come_from_the_environment_then_from_one_json_variable_by_the_profiles_names(
+    http, monkeypatch, tmp_path
+):
     profile = make_profile(http, monkeypatch, tmp_path)
     bundle = {"T_SLACK": f"{http.url}/bundled", "github_token": "gh-from-actions", "UNRELATED": "x"}
     env = {"SLURPY_SECRETS": json.dumps(bundle), "T_HOOK": f"{http.url}/from-env"}
@@ -271,8 +296,9 @@ def test_secrets_come_from_the_environment_then_from_one_json_variable_by_the_pr
 
 
 def test_the_heartbeat_says_status_counts_and_the_run_link_only():
-    body = dispatch.heartbeat_body("run r1 on production", {"pass": 9, "fail": 1, "skip": 0},
-                                   "https://github.com/acme/mon/actions/runs/1")
+    body = dispatch.heartbeat_body(
+        "run r1 on production", {"pass": 9, "fail": 1, "skip": 0}, "https://github.com/acme/mon/actions/runs/1"
+    )
     assert body == "FAIL run r1 on production: 9 pass, 1 fail\nrun: https://github.com/acme/mon/actions/runs/1"
     assert dispatch.heartbeat_body("run r2 on production", {"pass": 3}, "") == "OK run r2 on production: 3 pass"
 

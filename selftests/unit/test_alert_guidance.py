@@ -3,6 +3,7 @@ command that reproduces the failing check (every check of a real profile's catal
 test pytest collects), the run link only when there is one; Slack in Block Kit (validated against
 Slack's documented limits) with the severity colour and the scanned fields; the same facts by
 e-mail."""
+
 from __future__ import annotations
 
 import shlex
@@ -25,10 +26,13 @@ from monitor.profile import AlertPolicy, Profile, load_profile
 from monitor.results import CAUSES, Category, CheckResult, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNBOOKS = {"runbooks": {
-    "backend": {"owner": "@backend-oncall"},
-    "health": {"runbook": "https://wiki.example.test/runbooks/health", "owner": "@platform"},
-    "tls:*": {"owner": "@security", "runbook": "https://wiki.example.test/runbooks/tls"}}}
+RUNBOOKS = {
+    "runbooks": {
+        "backend": {"owner": "@backend-oncall"},
+        "health": {"runbook": "https://wiki.example.test/runbooks/health", "owner": "@platform"},
+        "tls:*": {"owner": "@security", "runbook": "https://wiki.example.test/runbooks/tls"},
+    }
+}
 
 
 def test_owner_and_runbook_come_from_the_first_entry_that_sets_each():
@@ -37,8 +41,11 @@ def test_owner_and_runbook_come_from_the_first_entry_that_sets_each():
     assert (said["owner"], said["runbook"]) == ("@backend-oncall", "https://wiki.example.test/runbooks/health")
     assert said["cause"] == "answered, but reported itself unhealthy"
     said = guidance(alerts, "tls:frontend", "frontend", "production", "frontend tls FAILED [certificate]: expires")
-    assert (said["owner"], said["runbook"], said["cause"]) == \
-        ("@security", "https://wiki.example.test/runbooks/tls", "its certificate is expiring or invalid")
+    assert (said["owner"], said["runbook"], said["cause"]) == (
+        "@security",
+        "https://wiki.example.test/runbooks/tls",
+        "its certificate is expiring or invalid",
+    )
     said = guidance(alerts, "latency:mcp", "mcp", "production", "mcp latency FAILED [latency]: 1200 ms")
     assert (said["owner"], said["runbook"]) == ("", "")  # nothing matches: nothing invented
 
@@ -64,11 +71,33 @@ def test_every_check_of_a_real_profile_reproduces_with_one_command_that_pytest_c
     profile = load_profile("production.example")
     cases = catalogue(profile)
     commands = [reproduce(case.id, "production.example") for case in cases]
-    assert all(c.startswith("./run suites ") and c.endswith("--target production.example --no-alerts") for c in commands)
+    assert all(
+        c.startswith("./run suites ") and c.endswith("--target production.example --no-alerts") for c in commands
+    )
     nodes = [shlex.split(c)[2] for c in commands]
-    assert nodes[0] == node_id("health:frontend:/api/health") == "tests/smoke/test_health.py::test_health[frontend/api/health]"
-    collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "--target", "production.example",
-                                "-p", "no:randomly", *nodes], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert (
+        nodes[0]
+        == node_id("health:frontend:/api/health")
+        == "tests/smoke/test_health.py::test_health[frontend/api/health]"
+    )
+    collected = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "--target",
+            "production.example",
+            "-p",
+            "no:randomly",
+            *nodes,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert collected.returncode == 0, collected.stdout[-2000:] + collected.stderr[-2000:]
     assert f"{len(set(nodes))} tests collected" in collected.stdout, collected.stdout[-2000:]
 
@@ -90,13 +119,33 @@ def guided_profile(http: HttpReceiver, monkeypatch, smtp: SmtpReceiver | None = 
         monkeypatch.setenv("T_SMTP_USER", smtp.user)
         monkeypatch.setenv("T_SMTP_PASSWORD", smtp.password)
         secrets |= {"smtp_user": "T_SMTP_USER", "smtp_password": "T_SMTP_PASSWORD"}
-        chans.append({"name": "mail", "kind": "email", "host": "127.0.0.1", "port": smtp.port, "username_secret": "smtp_user",
-                      "password_secret": "smtp_password", "sender": "monitor@x.test", "to": ["oncall@x.test"],
-                      "ca_file": str(smtp.ca_file)})
-    return Profile.model_validate({
-        "name": "t", "services": {"backend": {"base_url": "https://api.example.test", "latency_ms": 500,
-                                             "health": [{"path": "/health/healthz"}]}},
-        "secrets": secrets, "alerts": {"channels": chans, "delivery_backoff_s": 0, "burn_rate": False, **RUNBOOKS}})
+        chans.append(
+            {
+                "name": "mail",
+                "kind": "email",
+                "host": "127.0.0.1",
+                "port": smtp.port,
+                "username_secret": "smtp_user",
+                "password_secret": "smtp_password",
+                "sender": "monitor@x.test",
+                "to": ["oncall@x.test"],
+                "ca_file": str(smtp.ca_file),
+            }
+        )
+    return Profile.model_validate(
+        {
+            "name": "t",
+            "services": {
+                "backend": {
+                    "base_url": "https://api.example.test",
+                    "latency_ms": 500,
+                    "health": [{"path": "/health/healthz"}],
+                }
+            },
+            "secrets": secrets,
+            "alerts": {"channels": chans, "delivery_backoff_s": 0, "burn_rate": False, **RUNBOOKS},
+        }
+    )
 
 
 class History:
@@ -108,12 +157,27 @@ class History:
     def run(self, verdict: str) -> datetime:
         started, run_id = T0 + timedelta(minutes=5 * self.n), f"run-{self.n:02d}"
         self.n += 1
-        said = "backend health FAILED [body]: https://api.example.test/health/healthz: failing dependencies: qdrant" \
-            if verdict == "fail" else "backend healthy"
+        said = (
+            "backend health FAILED [body]: https://api.example.test/health/healthz: failing dependencies: qdrant"
+            if verdict == "fail"
+            else "backend healthy"
+        )
         with HistoryStore(self.path) as store:
             store.begin_run(RunInfo(run_id, "t", started.isoformat(timespec="milliseconds")))
-            store.add(CheckResult("health", "backend", Verdict(verdict), said, target="t", path="/health/healthz",
-                                  url="https://api.example.test/health/healthz", run_id=run_id, suite="smoke"), 0)
+            store.add(
+                CheckResult(
+                    "health",
+                    "backend",
+                    Verdict(verdict),
+                    said,
+                    target="t",
+                    path="/health/healthz",
+                    url="https://api.example.test/health/healthz",
+                    run_id=run_id,
+                    suite="smoke",
+                ),
+                0,
+            )
         return started
 
 
@@ -125,8 +189,10 @@ def test_slack_gets_block_kit_with_the_severity_colour_and_the_fields_people_sca
     opened, resolved = (r.json for r in http.got("/slack"))
     for message in (opened, resolved):
         jsonschema.validate(message, SLACK_MESSAGE)
-    assert opened["blocks"][0]["text"]["text"] == "[CRITICAL] t: backend health /health/healthz failing: " \
+    assert (
+        opened["blocks"][0]["text"]["text"] == "[CRITICAL] t: backend health /health/healthz failing: "
         "failing dependencies: qdrant"
+    )
     [attachment] = opened["attachments"]
     assert attachment["color"] == channels.SEVERITY_COLOURS["critical"]
     fields = [f["text"].split("\n")[0] for f in attachment["blocks"][0]["fields"]]
@@ -135,8 +201,10 @@ def test_slack_gets_block_kit_with_the_severity_colour_and_the_fields_people_sca
     buttons = next(b for b in attachment["blocks"] if b["type"] == "actions")["elements"]
     assert [b["url"] for b in buttons] == ["https://wiki.example.test/runbooks/health"]  # no run link: there is none
     reproduce_line = next(b for b in attachment["blocks"] if b["type"] == "context")["elements"][0]["text"]
-    assert reproduce_line == "Reproduce: `./run suites 'tests/smoke/test_health.py::test_health[backend/health/healthz]' " \
-                             "--target t --no-alerts`"
+    assert (
+        reproduce_line == "Reproduce: `./run suites 'tests/smoke/test_health.py::test_health[backend/health/healthz]' "
+        "--target t --no-alerts`"
+    )
     assert "run:" not in opened["text"] and "runbook: https://wiki.example.test/runbooks/health" in opened["text"]
     assert resolved["attachments"][0]["color"] == channels.SEVERITY_COLOURS["resolved"]
 
@@ -149,22 +217,40 @@ def test_the_run_link_is_there_when_there_is_one(http, monkeypatch, tmp_path):
         dispatch.evaluate(profile, history.path, history.run(verdict), "r")
     [opened] = (r.json for r in http.got("/slack"))
     buttons = next(b for b in opened["attachments"][0]["blocks"] if b["type"] == "actions")["elements"]
-    assert [b["text"]["text"] for b in buttons] == ["Runbook", "Run"] and buttons[1]["url"] == "https://ci.example.test/runs/42"
+    assert [b["text"]["text"] for b in buttons] == ["Runbook", "Run"] and buttons[1][
+        "url"
+    ] == "https://ci.example.test/runs/42"
     assert "run: https://ci.example.test/runs/42" in opened["text"]
 
 
 def test_block_kit_holds_to_slacks_limits_with_a_huge_error():
-    message = {"kind": "opened", "target": "t", "check_id": CHECK, "service": "backend", "severity": "warning",
-               "since": "2026-11-27T10:00:00+00:00", "failed_runs": 2, "last_error": "x" * 10_000, "url": "",
-               "run_url": "", "owner": "o" * 3000, "runbook": "", "cause": "too slow", "reproduce": "./run suites y"}
+    message = {
+        "kind": "opened",
+        "target": "t",
+        "check_id": CHECK,
+        "service": "backend",
+        "severity": "warning",
+        "since": "2026-11-27T10:00:00+00:00",
+        "failed_runs": 2,
+        "last_error": "x" * 10_000,
+        "url": "",
+        "run_url": "",
+        "owner": "o" * 3000,
+        "runbook": "",
+        "cause": "too slow",
+        "reproduce": "./run suites y",
+    }
     built = channels.blocks(message)
     jsonschema.validate(built, SLACK_MESSAGE)
-    worse = channels.blocks({**message, "kind": "worse", "update": "y" * 500, "update_detail": "z" * 5000, "summary": "s"})
+    worse = channels.blocks(
+        {**message, "kind": "worse", "update": "y" * 500, "update_detail": "z" * 5000, "summary": "s"}
+    )
     jsonschema.validate(worse, SLACK_MESSAGE)
     assert built["attachments"][0]["color"] == channels.SEVERITY_COLOURS["warning"]
     with pytest.raises(jsonschema.ValidationError):  # the schema can fail: an unbounded field is refused
-        jsonschema.validate({**built, "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "t" * 151}}]},
-                            SLACK_MESSAGE)
+        jsonschema.validate(
+            {**built, "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "t" * 151}}]}, SLACK_MESSAGE
+        )
 
 
 def test_email_says_the_same_facts(http, monkeypatch, tmp_path):
@@ -176,10 +262,15 @@ def test_email_says_the_same_facts(http, monkeypatch, tmp_path):
             dispatch.evaluate(profile, history.path, history.run(verdict), "r")
         [mail] = smtp.messages
         body = mail.get_payload(decode=True).decode().replace("\r\n", "\n")
-        for line in ("service: backend", "cause: answered, but reported itself unhealthy", "owner: @backend-oncall",
-                     "runbook: https://wiki.example.test/runbooks/health",
-                     "reproduce: ./run suites 'tests/smoke/test_health.py::test_health[backend/health/healthz]' --target t "
-                     "--no-alerts", "last error: backend health FAILED [body]"):
+        for line in (
+            "service: backend",
+            "cause: answered, but reported itself unhealthy",
+            "owner: @backend-oncall",
+            "runbook: https://wiki.example.test/runbooks/health",
+            "reproduce: ./run suites 'tests/smoke/test_health.py::test_health[backend/health/healthz]' --target t "
+            "--no-alerts",
+            "last error: backend health FAILED [body]",
+        ):
             assert line in body, body
         assert "\nrun:" not in body
         [slack] = http.got("/slack")

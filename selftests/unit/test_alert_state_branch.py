@@ -7,6 +7,7 @@ publish. Receiver-side counts are compared with what the jobs themselves recorde
 - in sequence, pass, fail ×3, pass ×2: exactly one "opened" and one "resolved" per channel (no
   job re-sends what an earlier job sent; the resolution is not forgotten);
 - two jobs overlapping, both claiming the same messages before either pushed: one copy each."""
+
 from __future__ import annotations
 
 import itertools
@@ -74,18 +75,37 @@ class Job:
         info = RunInfo(self.run_id, "t", self.started.isoformat(timespec="milliseconds"))
         day = textlog.day_file(self.data / "history", "t", self.started)
         textlog.append_line(day, info.to_line())
-        textlog.append_line(day, CheckResult("health", "backend", Verdict(verdict), f"backend health {verdict}",
-                                             target="t", url="https://api.example.test/health/healthz",
-                                             path="/health/healthz", run_id=self.run_id, suite="smoke").to_dict())
-        assert cli.main(["history", "import", str(self.data / "history"), "--days", "2",
-                         "--history", str(self.sqlite)]) == 0
+        textlog.append_line(
+            day,
+            CheckResult(
+                "health",
+                "backend",
+                Verdict(verdict),
+                f"backend health {verdict}",
+                target="t",
+                url="https://api.example.test/health/healthz",
+                path="/health/healthz",
+                run_id=self.run_id,
+                suite="smoke",
+            ).to_dict(),
+        )
+        assert (
+            cli.main(["history", "import", str(self.data / "history"), "--days", "2", "--history", str(self.sqlite)])
+            == 0
+        )
 
     def sync(self, message: str) -> str | None:
         return dispatch.Sync((str(HISTORY_BRANCH), "publish", str(self.data)))(message)
 
     def alert(self, profile, sync=None) -> dispatch.Outcome:
-        return dispatch.evaluate(profile, self.sqlite, self.started + timedelta(minutes=1), self.run_id,
-                                 log_dir=self.data / "history", sync=sync or self.sync)
+        return dispatch.evaluate(
+            profile,
+            self.sqlite,
+            self.started + timedelta(minutes=1),
+            self.run_id,
+            log_dir=self.data / "history",
+            sync=sync or self.sync,
+        )
 
     def publish(self) -> None:
         assert self.sync(f"run {self.run_id}") is None
@@ -143,8 +163,9 @@ def test_two_overlapping_jobs_send_each_message_once(origin, http, monkeypatch, 
         job.publish()
     later = Job(origin, tmp_path / "job2", 2, "fail")
     assert later.alert(profile).sent == [] and counts(http)[:3] == (["[CRITICAL]"], ["opened"], 1)
-    state = subprocess.run(["git", "log", "--oneline", "origin/monitor-data"], cwd=later.clone, capture_output=True,
-                           text=True).stdout
+    state = subprocess.run(
+        ["git", "log", "--oneline", "origin/monitor-data"], cwd=later.clone, capture_output=True, text=True
+    ).stdout
     assert "alert claims of job-01" in state and os.path.isdir(later.data / "history" / "t" / "alerts")
 
 
@@ -153,18 +174,52 @@ def test_the_fold_of_alert_lines_does_not_depend_on_their_order():
     outcome, the loser's later claim and its release. Every order gives the same row, and the
     release does not undo "unconfirmed" (which would send a Slack message again)."""
     key = {"incident": "t|c|r1", "event": "opened", "channel": "chat"}
-    lines = [{"alert": "planned", **key, "target": "t", "check_id": "c", "seq": 0, "message": {"kind": "opened"},
-              "created": "2026-12-01T10:00:00"},
-             {"alert": "planned", **key, "target": "t", "check_id": "c", "seq": 0, "message": {"kind": "later"},
-              "created": "2026-12-01T10:00:05"},
-             {"alert": "claim", **key, "by": "winner", "at": "2026-12-01T10:00:01"},
-             {"alert": "outcome", **key, "by": "winner", "claim": "2026-12-01T10:00:01", "at": "2026-12-01T10:00:03",
-              "state": "unconfirmed", "attempts": 1, "error": "no answer", "ref": ""},
-             {"alert": "claim", **key, "by": "loser", "at": "2026-12-01T10:00:04"},
-             {"alert": "outcome", **key, "by": "loser", "claim": "2026-12-01T10:00:04", "at": "2026-12-01T10:00:05",
-              "state": "pending", "attempts": 0, "error": "claimed by another job first", "ref": ""},
-             {"alert": "meta", "key": "enabled_at", "value": "2026-12-01T09:00:00"},
-             {"alert": "meta", "key": "enabled_at", "value": "2026-12-01T09:30:00"}]
+    lines = [
+        {
+            "alert": "planned",
+            **key,
+            "target": "t",
+            "check_id": "c",
+            "seq": 0,
+            "message": {"kind": "opened"},
+            "created": "2026-12-01T10:00:00",
+        },
+        {
+            "alert": "planned",
+            **key,
+            "target": "t",
+            "check_id": "c",
+            "seq": 0,
+            "message": {"kind": "later"},
+            "created": "2026-12-01T10:00:05",
+        },
+        {"alert": "claim", **key, "by": "winner", "at": "2026-12-01T10:00:01"},
+        {
+            "alert": "outcome",
+            **key,
+            "by": "winner",
+            "claim": "2026-12-01T10:00:01",
+            "at": "2026-12-01T10:00:03",
+            "state": "unconfirmed",
+            "attempts": 1,
+            "error": "no answer",
+            "ref": "",
+        },
+        {"alert": "claim", **key, "by": "loser", "at": "2026-12-01T10:00:04"},
+        {
+            "alert": "outcome",
+            **key,
+            "by": "loser",
+            "claim": "2026-12-01T10:00:04",
+            "at": "2026-12-01T10:00:05",
+            "state": "pending",
+            "attempts": 0,
+            "error": "claimed by another job first",
+            "ref": "",
+        },
+        {"alert": "meta", "key": "enabled_at", "value": "2026-12-01T09:00:00"},
+        {"alert": "meta", "key": "enabled_at", "value": "2026-12-01T09:30:00"},
+    ]
     seen = set()
     for order in itertools.permutations(range(len(lines)), len(lines)):
         rows, enabled = fold([lines[i] for i in order])

@@ -2,6 +2,7 @@
 records what it got, GitHub's issues API included, and an SMTP server with STARTTLS): incidents
 open after N failed runs and resolve after M passes, each message goes once per channel however
 often or concurrently runs evaluate, a receiver that was down gets the message late but once."""
+
 from __future__ import annotations
 
 import threading
@@ -26,7 +27,9 @@ RESOLVED = f"[RESOLVED] t: backend recovered (was: {CAUSE})"
 
 
 def obs(n: int, verdict: str, check: str = CHECK) -> policy.Observation:
-    return policy.Observation(f"run-{n:02d}", T0 + timedelta(minutes=5 * n), check, Verdict(verdict), f"run {n}: {verdict}")
+    return policy.Observation(
+        f"run-{n:02d}", T0 + timedelta(minutes=5 * n), check, Verdict(verdict), f"run {n}: {verdict}"
+    )
 
 
 def verdicts(sequence: str) -> list[policy.Observation]:
@@ -35,8 +38,10 @@ def verdicts(sequence: str) -> list[policy.Observation]:
 
 
 def spans(sequence: str, **settings) -> list[tuple[str, str | None, str]]:
-    return [(i.opened_run, i.resolved_run or None, i.severity)
-            for i in policy.incidents(AlertPolicy(**settings), "t", verdicts(sequence))]
+    return [
+        (i.opened_run, i.resolved_run or None, i.severity)
+        for i in policy.incidents(AlertPolicy(**settings), "t", verdicts(sequence))
+    ]
 
 
 def test_one_failure_opens_nothing_two_open_two_passes_resolve():
@@ -65,11 +70,17 @@ def test_thresholds_and_severity_come_from_the_policy():
 
 
 def test_missed_runs_open_after_consecutive_empty_slots_and_resolve_on_the_next_run():
-    slots = [Slot(T0 + timedelta(minutes=5 * i), T0 + timedelta(minutes=5 * i + 5), "*/5 * * * *", run_ids=ids)
-             for i, ids in enumerate([["a"], [], ["b"], [], [], [], ["c"]])]
+    slots = [
+        Slot(T0 + timedelta(minutes=5 * i), T0 + timedelta(minutes=5 * i + 5), "*/5 * * * *", run_ids=ids)
+        for i, ids in enumerate([["a"], [], ["b"], [], [], [], ["c"]])
+    ]
     [incident] = policy.missed_run_incidents(AlertPolicy(), "t", "smoke", slots)
-    assert (incident.check_id, incident.since, incident.resolved_run, incident.failed_runs) == \
-        ("missed-runs:smoke", T0 + timedelta(minutes=15), "c", 3)
+    assert (incident.check_id, incident.since, incident.resolved_run, incident.failed_runs) == (
+        "missed-runs:smoke",
+        T0 + timedelta(minutes=15),
+        "c",
+        3,
+    )
     assert "3 expected runs missed" in incident.last_error
 
 
@@ -80,14 +91,25 @@ API = "https://api.example.test"
 REFUSED = "expected an answer, could not connect: [Errno 111] Connection refused (after 3 attempt(s))"
 
 
-def record(n: int, check_id: str, verdict: str, category: str | None = None, text: str = "",
-           problems: tuple[str, ...] = ()) -> policy.Observation:
+def record(
+    n: int, check_id: str, verdict: str, category: str | None = None, text: str = "", problems: tuple[str, ...] = ()
+) -> policy.Observation:
     """What run n (every 5 minutes from 10:00) recorded for one check, its message as the checks write it."""
     kind, service, path = (check_id.split(":") + [""])[:3]
     url = API + path if kind != "tls" else API
     head = f"{service} {kind} {'FAILED' if verdict == 'fail' else 'ok'}" + (f" [{category}]" if category else "")
-    return policy.Observation(f"run-{n:02d}", T0 + timedelta(minutes=5 * n), check_id, Verdict(verdict),
-                              f"{head}: {url}: {text or verdict}", url, service, "", category, problems)
+    return policy.Observation(
+        f"run-{n:02d}",
+        T0 + timedelta(minutes=5 * n),
+        check_id,
+        Verdict(verdict),
+        f"{head}: {url}: {text or verdict}",
+        url,
+        service,
+        "",
+        category,
+        problems,
+    )
 
 
 def crashed(n: int) -> list[policy.Observation]:
@@ -100,22 +122,44 @@ def healthy(n: int) -> list[policy.Observation]:
 
 def degraded(n: int, slow: bool = False) -> list[policy.Observation]:
     """The backend answers but its health body names a failing dependency; ``slow``: its latency fails too."""
-    return [record(n, CHECK, "fail", "body", "failing dependencies: qdrant; expected ok == true, got false",
-                   ("failing dependencies: qdrant", "expected ok == true, got false")),
-            record(n, "latency:backend", "fail", "latency", "median 900 ms over 500 ms") if slow
-            else record(n, "latency:backend", "pass"), record(n, "tls:backend", "pass")]
+    return [
+        record(
+            n,
+            CHECK,
+            "fail",
+            "body",
+            "failing dependencies: qdrant; expected ok == true, got false",
+            ("failing dependencies: qdrant", "expected ok == true, got false"),
+        ),
+        record(n, "latency:backend", "fail", "latency", "median 900 ms over 500 ms")
+        if slow
+        else record(n, "latency:backend", "pass"),
+        record(n, "tls:backend", "pass"),
+    ]
 
 
 # The act rehearsal of monitor.yml: crashed 1-2, healthy 3-4, degraded 5-6, degraded and slow 7-8, healthy 9-10.
-SECOND_OUTAGE = [*crashed(1), *crashed(2), *healthy(3), *healthy(4), *degraded(5), *degraded(6),
-                 *degraded(7, slow=True), *degraded(8, slow=True), *healthy(9), *healthy(10)]
+SECOND_OUTAGE = [
+    *crashed(1),
+    *crashed(2),
+    *healthy(3),
+    *healthy(4),
+    *degraded(5),
+    *degraded(6),
+    *degraded(7, slow=True),
+    *degraded(8, slow=True),
+    *healthy(9),
+    *healthy(10),
+]
 
 
 def test_a_second_outage_of_a_service_is_its_own_incident_as_the_runs_arrive():
     def as_of(n: int) -> list[tuple[str, str, str, list[str]]]:
         seen = [o for o in SECOND_OUTAGE if o.run_id <= f"run-{n:02d}"]
-        return [(i.key, i.opened_run, i.resolved_run, [u.run_id for u in i.updates])
-                for i in policy.outages(AlertPolicy(), "t", "backend", seen)]
+        return [
+            (i.key, i.opened_run, i.resolved_run, [u.run_id for u in i.updates])
+            for i in policy.outages(AlertPolicy(), "t", "backend", seen)
+        ]
 
     crash = ("t|backend|run-01", "run-02", "run-04", [])
     assert as_of(7) == [crash, ("t|backend|run-05", "run-06", "", [])]
@@ -143,8 +187,16 @@ def test_a_new_different_problem_in_an_open_incident_is_one_update():
     def scan(n: int, *found: str, files: int = 12) -> policy.Observation:
         return record(n, check, "fail", "secret", f"scanned {files} files, {files * 31} kB; " + "; ".join(found), found)
 
-    runs = [scan(1, old), scan(2, old, files=13), scan(3, old, files=14), scan(4, old, new), scan(5, new, old),
-            scan(6, old, new), record(7, check, "pass"), record(8, check, "pass")]
+    runs = [
+        scan(1, old),
+        scan(2, old, files=13),
+        scan(3, old, files=14),
+        scan(4, old, new),
+        scan(5, new, old),
+        scan(6, old, new),
+        record(7, check, "pass"),
+        record(8, check, "pass"),
+    ]
     [outage] = policy.outages(AlertPolicy(), "t", "frontend", runs)
     assert outage.cause == f"frontend secrets failing [secret]: scanned 13 files, 403 kB; {old}"  # run 2 opened it
     [update] = outage.updates
@@ -179,7 +231,9 @@ def test_another_check_of_the_service_is_listed_when_it_opened_or_an_update_afte
         assert outage.also == ["latency", "tls", "headers /"] and outage.updates == []
     else:
         assert outage.also == ["latency", "tls"]
-        assert [(u.run_id, u.text) for u in outage.updates] == [("run-04", "backend headers / failing [headers]: no HSTS")]
+        assert [(u.run_id, u.text) for u in outage.updates] == [
+            ("run-04", "backend headers / failing [headers]: no HSTS")
+        ]
 
 
 # delivery, against real receivers
@@ -192,26 +246,55 @@ def http():
     receiver.stop()
 
 
-def make_profile(http: HttpReceiver, monkeypatch, tmp_path: Path, smtp: SmtpReceiver | None = None, **alerts) -> Profile:
+def make_profile(
+    http: HttpReceiver, monkeypatch, tmp_path: Path, smtp: SmtpReceiver | None = None, **alerts
+) -> Profile:
     monkeypatch.setenv("T_SLACK", f"{http.url}/slack")
     monkeypatch.setenv("T_HOOK", f"{http.url}/hook")
     monkeypatch.setenv("T_GH", "gh-token-123")
     monkeypatch.setenv("T_PING", f"{http.url}/ping/abc")
-    channels = [{"name": "chat", "kind": "slack", "url_secret": "slack"},
-                {"name": "sms", "kind": "webhook", "url_secret": "hook", "min_severity": "critical"},
-                {"name": "issues", "kind": "github", "repo": "acme/status", "token_secret": "gh", "api_url": http.url}]
+    channels = [
+        {"name": "chat", "kind": "slack", "url_secret": "slack"},
+        {"name": "sms", "kind": "webhook", "url_secret": "hook", "min_severity": "critical"},
+        {"name": "issues", "kind": "github", "repo": "acme/status", "token_secret": "gh", "api_url": http.url},
+    ]
     if smtp is not None:
         monkeypatch.setenv("T_SMTP_USER", smtp.user)
         monkeypatch.setenv("T_SMTP_PASSWORD", smtp.password)
-        channels.append({"name": "mail", "kind": "email", "host": "127.0.0.1", "port": smtp.port,
-                         "username_secret": "smtp_user", "password_secret": "smtp_password", "sender": "monitor@x.test",
-                         "to": ["oncall@x.test"], "ca_file": str(smtp.ca_file)})
-    return Profile.model_validate({
-        "name": "t", "services": {"backend": {"base_url": "https://api.example.test", "latency_ms": 500,
-                                             "health": [{"path": "/health/healthz"}]}},
-        "secrets": {"slack": "T_SLACK", "hook": "T_HOOK", "gh": "T_GH", "ping": "T_PING",
-                    "smtp_user": "T_SMTP_USER", "smtp_password": "T_SMTP_PASSWORD"},
-        "alerts": {"channels": channels, "heartbeat_secret": "ping", "delivery_backoff_s": 0, **alerts}})
+        channels.append(
+            {
+                "name": "mail",
+                "kind": "email",
+                "host": "127.0.0.1",
+                "port": smtp.port,
+                "username_secret": "smtp_user",
+                "password_secret": "smtp_password",
+                "sender": "monitor@x.test",
+                "to": ["oncall@x.test"],
+                "ca_file": str(smtp.ca_file),
+            }
+        )
+    return Profile.model_validate(
+        {
+            "name": "t",
+            "services": {
+                "backend": {
+                    "base_url": "https://api.example.test",
+                    "latency_ms": 500,
+                    "health": [{"path": "/health/healthz"}],
+                }
+            },
+            "secrets": {
+                "slack": "T_SLACK",
+                "hook": "T_HOOK",
+                "gh": "T_GH",
+                "ping": "T_PING",
+                "smtp_user": "T_SMTP_USER",
+                "smtp_password": "T_SMTP_PASSWORD",
+            },
+            "alerts": {"channels": channels, "heartbeat_secret": "ping", "delivery_backoff_s": 0, **alerts},
+        }
+    )
 
 
 class History:
@@ -224,9 +307,20 @@ class History:
         self.n += 1
         with HistoryStore(self.path) as store:
             store.begin_run(RunInfo(run_id, "t", started.isoformat(timespec="milliseconds")))
-            store.add(CheckResult("health", "backend", Verdict(verdict), f"backend health {verdict}", target="t",
-                                  url="https://api.example.test/health/healthz", path="/health/healthz",
-                                  run_id=run_id, suite="smoke"), 0)
+            store.add(
+                CheckResult(
+                    "health",
+                    "backend",
+                    Verdict(verdict),
+                    f"backend health {verdict}",
+                    target="t",
+                    url="https://api.example.test/health/healthz",
+                    path="/health/healthz",
+                    run_id=run_id,
+                    suite="smoke",
+                ),
+                0,
+            )
         return started
 
 
@@ -262,7 +356,10 @@ def test_exact_sequence_per_channel_opened_reminder_resolved(http, monkeypatch, 
     dispatch.evaluate(profile, history.path, now + timedelta(minutes=5), "r")
     assert kinds(http, "/hook") == ["opened", "reminder", "resolved"]
     assert [r.json["text"].split("\n")[0] for r in http.got("/slack")] == [
-        OPENED, f"[CRITICAL] t: still open: {CAUSE}", RESOLVED]
+        OPENED,
+        f"[CRITICAL] t: still open: {CAUSE}",
+        RESOLVED,
+    ]
     assert http.issues[1]["state"] == "closed" and len(http.issues[1]["comments"]) == 2 and len(http.issues) == 1
 
 
@@ -287,7 +384,10 @@ def test_receiver_down_then_up_gets_the_message_late_but_once(http, monkeypatch,
     assert len(outcome.failed) == 3 and "after 2 attempt(s): HTTP 503" in outcome.failed[0]
     with AlertState(history.path) as state:
         assert {(d.channel, d.state, d.attempts) for d in state.all()} == {
-            ("chat", "failed", 2), ("sms", "failed", 2), ("issues", "failed", 2)}
+            ("chat", "failed", 2),
+            ("sms", "failed", 2),
+            ("issues", "failed", 2),
+        }
     now = history.run("fail")
     dispatch.evaluate(profile, history.path, now, "r")  # still down: nothing, no duplicate rows
     http.down = False
@@ -327,8 +427,12 @@ def test_bad_credentials_are_not_retried_within_the_run_but_are_next_run(http, m
 
 
 def test_maintenance_suppresses_alerts_and_what_is_still_wrong_after_it_is_alerted(http, monkeypatch, tmp_path):
-    window = {"start": T0.isoformat(), "end": (T0 + timedelta(hours=1)).isoformat(), "checks": ["health:*"],
-              "reason": "database upgrade"}
+    window = {
+        "start": T0.isoformat(),
+        "end": (T0 + timedelta(hours=1)).isoformat(),
+        "checks": ["health:*"],
+        "reason": "database upgrade",
+    }
     profile = make_profile(http, monkeypatch, tmp_path, maintenance=[window])
     history = History(tmp_path / "h.sqlite")
     for _ in range(3):
@@ -357,12 +461,16 @@ def test_email_over_starttls_with_login(http, monkeypatch, tmp_path):
         for verdict in ["fail", "fail", "pass", "pass"]:
             dispatch.evaluate(profile, history.path, history.run(verdict), "r")
         assert [" ".join(m["Subject"].split()) for m in smtp.messages] == [OPENED, RESOLVED]  # unfolded
-        assert smtp.messages[0]["To"] == "oncall@x.test" and "last error: backend health fail" in \
-            smtp.messages[0].get_payload()
+        assert (
+            smtp.messages[0]["To"] == "oncall@x.test"
+            and "last error: backend health fail" in smtp.messages[0].get_payload()
+        )
         monkeypatch.setenv("T_SMTP_PASSWORD", "wrong")
         for verdict in ["fail", "fail"]:
             outcome = dispatch.evaluate(profile, history.path, history.run(verdict), "r")
-        assert any("mail (email) after 1 attempt(s): SMTP login refused" in line for line in outcome.failed), outcome.failed
+        assert any("mail (email) after 1 attempt(s): SMTP login refused" in line for line in outcome.failed), (
+            outcome.failed
+        )
     finally:
         smtp.stop()
 
@@ -422,10 +530,14 @@ def test_burn_rate_alerts_are_debounced_and_fold_into_the_outage_they_measure(ht
     with HistoryStore(history) as store:
         store.import_lines(history_lines([o for o in rows if o.started >= during]), "scripted")
     dispatch.evaluate(profile, history, NOON, "t2")
-    assert [(r.json["check_id"], r.json["kind"]) for r in http.got("/hook")] == [("backend", "opened"),
-                                                                                ("backend", "resolved")]
-    assert [r.json["text"].splitlines()[0].split(":")[0] for r in http.got("/slack")] == ["[CRITICAL] production",
-                                                                                          "[RESOLVED] production"]
+    assert [(r.json["check_id"], r.json["kind"]) for r in http.got("/hook")] == [
+        ("backend", "opened"),
+        ("backend", "resolved"),
+    ]
+    assert [r.json["text"].splitlines()[0].split(":")[0] for r in http.got("/slack")] == [
+        "[CRITICAL] production",
+        "[RESOLVED] production",
+    ]
 
 
 def test_a_budget_burning_without_a_failing_streak_opens_its_own_incident_after_two_runs(http, monkeypatch, tmp_path):
@@ -449,7 +561,8 @@ def test_a_budget_burning_without_a_failing_streak_opens_its_own_incident_after_
     [opened] = http.got("/hook")
     assert opened.json["check_id"] == "backend" and opened.json["summary"] == (
         "backend: error budget burning at 500.0x over 1h (of 12 min known) and 600.0x over 5m (of 5 min known) "
-        "(alert at 14.4x)")
+        "(alert at 14.4x)"
+    )
 
 
 def store_run(path: Path, seen: list[policy.Observation]) -> datetime:
@@ -459,14 +572,28 @@ def store_run(path: Path, seen: list[policy.Observation]) -> datetime:
         store.begin_run(RunInfo(seen[0].run_id, "t", started.isoformat(timespec="milliseconds")))
         for seq, o in enumerate(seen):
             kind, service, check_path = (o.check_id.split(":") + [""])[:3]
-            store.add(CheckResult(kind, service, o.verdict, o.message, target="t", url=o.url, path=check_path,
-                                  category=Category(o.category) if o.category else None, run_id=o.run_id,
-                                  suite="smoke", details={"problems": list(o.problems)} if o.problems else {}), seq)
+            store.add(
+                CheckResult(
+                    kind,
+                    service,
+                    o.verdict,
+                    o.message,
+                    target="t",
+                    url=o.url,
+                    path=check_path,
+                    category=Category(o.category) if o.category else None,
+                    run_id=o.run_id,
+                    suite="smoke",
+                    details={"problems": list(o.problems)} if o.problems else {},
+                ),
+                seq,
+            )
     return started
 
 
-def test_a_second_outage_of_the_same_service_is_opened_worse_and_resolved_under_its_own_key(http, monkeypatch,
-                                                                                           tmp_path):
+def test_a_second_outage_of_the_same_service_is_opened_worse_and_resolved_under_its_own_key(
+    http, monkeypatch, tmp_path
+):
     """The act rehearsal's ten runs, evaluated as each arrives. The crash's incident was announced
     and resolved; the later degraded backend's incident must not take over the crash's place (it
     was resolved at run 7 and its real end never told)."""
@@ -476,7 +603,7 @@ def test_a_second_outage_of_the_same_service_is_opened_worse_and_resolved_under_
     for n in range(1, 11):
         started = store_run(path, [o for o in SECOND_OUTAGE if o.run_id == f"run-{n:02d}"])
         dispatch.evaluate(profile, path, started + timedelta(seconds=30), "r")
-        sent += [(n, r.json["kind"]) for r in http.got("/hook")[len(sent):]]
+        sent += [(n, r.json["kind"]) for r in http.got("/hook")[len(sent) :]]
     assert sent == [(2, "opened"), (4, "resolved"), (6, "opened"), (8, "worse"), (10, "resolved")]
     hooks = http.got("/hook")
     assert [h.json["incident"] for h in hooks] == ["t|backend|run-01"] * 2 + ["t|backend|run-05"] * 3
@@ -487,7 +614,8 @@ def test_a_second_outage_of_the_same_service_is_opened_worse_and_resolved_under_
         f"[RESOLVED] t: backend recovered (was: {crash})",
         f"[CRITICAL] t: {sick}",
         "[CRITICAL] t: backend worse: backend latency failing [latency]: median 900 ms over 500 ms",
-        f"[RESOLVED] t: backend recovered (was: {sick})"]
+        f"[RESOLVED] t: backend recovered (was: {sick})",
+    ]
     first, second = sorted(http.issues.values(), key=lambda i: i["title"])[::-1]
     assert (first["state"], len(first["comments"])) == ("closed", 1)
     assert (second["state"], len(second["comments"])) == ("closed", 2)
@@ -502,8 +630,10 @@ def test_an_outage_longer_than_the_lookback_keeps_the_key_it_was_announced_under
         verdict = "pass" if n >= 20 else "fail"
         dispatch.evaluate(profile, history.path, history.run(verdict, at=T0 + timedelta(minutes=5 * n)), "r")
     hooks = http.got("/hook")
-    assert [(h.json["kind"], h.json["incident"]) for h in hooks] == [("opened", "t|backend|run-00"),
-                                                                     ("resolved", "t|backend|run-00")]
+    assert [(h.json["kind"], h.json["incident"]) for h in hooks] == [
+        ("opened", "t|backend|run-00"),
+        ("resolved", "t|backend|run-00"),
+    ]
 
 
 def test_one_outage_is_opened_worse_and_resolved_once_per_channel(http, monkeypatch, tmp_path):
@@ -515,14 +645,24 @@ def test_one_outage_is_opened_worse_and_resolved_once_per_channel(http, monkeypa
     for n in range(8):
         seen = healthy(n) if n >= 5 else crashed(n)
         if n >= 2:
-            seen.append(record(n, "headers:backend:/", "fail" if n <= 4 else "pass", "headers" if n <= 4 else None,
-                               "no HSTS", ("no HSTS",) if n <= 4 else ()))
+            seen.append(
+                record(
+                    n,
+                    "headers:backend:/",
+                    "fail" if n <= 4 else "pass",
+                    "headers" if n <= 4 else None,
+                    "no HSTS",
+                    ("no HSTS",) if n <= 4 else (),
+                )
+            )
         started = store_run(path, seen)
         dispatch.evaluate(profile, path, started + timedelta(seconds=30), "r")
     titles = [r.json["text"].splitlines()[0] for r in http.got("/slack")]
-    assert titles == ["[CRITICAL] t: backend unreachable: connection refused; also failing: latency, tls",
-                      "[CRITICAL] t: backend worse: backend headers / failing [headers]: no HSTS",
-                      "[RESOLVED] t: backend recovered (was: backend unreachable: connection refused)"]
+    assert titles == [
+        "[CRITICAL] t: backend unreachable: connection refused; also failing: latency, tls",
+        "[CRITICAL] t: backend worse: backend headers / failing [headers]: no HSTS",
+        "[RESOLVED] t: backend recovered (was: backend unreachable: connection refused)",
+    ]
     assert [r.json["kind"] for r in http.got("/hook")] == ["opened", "worse", "resolved"]
     worse = http.got("/hook")[1].json
     assert worse["update_detail"] == "backend headers FAILED [headers]: https://api.example.test/: no HSTS"

@@ -1,4 +1,5 @@
 """Signed-in probes without a network: MockTransport plays Supabase Auth (GoTrue)."""
+
 import json
 
 import httpx
@@ -25,8 +26,15 @@ class GoTrue:
         self.issued += 1
         refresh = f"refresh-{self.issued:04d}-opaque"
         self.live_refresh.add(refresh)
-        return httpx.Response(200, json={"access_token": f"eyJhbGciOi.eyJzdWIiOi{self.issued:04d}.sig",
-                                         "expires_in": self.expires_in, "refresh_token": refresh, "user": {"id": "u1"}})
+        return httpx.Response(
+            200,
+            json={
+                "access_token": f"eyJhbGciOi.eyJzdWIiOi{self.issued:04d}.sig",
+                "expires_in": self.expires_in,
+                "refresh_token": refresh,
+                "user": {"id": "u1"},
+            },
+        )
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         grant, body = request.url.params["grant_type"], json.loads(request.content)
@@ -35,7 +43,9 @@ class GoTrue:
             return httpx.Response(401, json={"message": "Invalid API key"})
         if grant == "password":
             if body["password"] != self.password:
-                return httpx.Response(400, json={"error": "invalid_grant", "error_description": "Invalid login credentials"})
+                return httpx.Response(
+                    400, json={"error": "invalid_grant", "error_description": "Invalid login credentials"}
+                )
             return self.session()
         if body["refresh_token"] not in self.live_refresh:
             return httpx.Response(400, json={"error": "invalid_grant", "error_description": "Invalid Refresh Token"})
@@ -53,8 +63,9 @@ class Clock:
 
 def client(gotrue, clock, password="right-password-123", anon=ANON):
     probe = Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(gotrue))
-    return SupabasePasswordGrant(probe, "https://project.supabase.test/", anon, "monitor@x.test", password,
-                                 margin_s=60, clock=clock)
+    return SupabasePasswordGrant(
+        probe, "https://project.supabase.test/", anon, "monitor@x.test", password, margin_s=60, clock=clock
+    )
 
 
 def test_signs_in_once_and_reuses_the_token():
@@ -92,8 +103,10 @@ def test_refused_credentials_say_where_and_why_but_not_the_password():
     with pytest.raises(AuthError) as refused:
         grant.token()
     message = str(refused.value)
-    assert message == ("Supabase Auth at https://project.supabase.test/auth/v1/token?grant_type=password refused the "
-                       "monitor account: 400 Invalid login credentials")
+    assert message == (
+        "Supabase Auth at https://project.supabase.test/auth/v1/token?grant_type=password refused the "
+        "monitor account: 400 Invalid login credentials"
+    )
     assert "wrong-password-456" not in message
 
 
@@ -133,28 +146,47 @@ path = "/api/health"
     profile = load_profile("t", directory=tmp_path)
     probe = Probe(NetworkSettings(target="t"))
     headers = session_headers(profile, {"monitor_token": "env-token-xyz"}.__getitem__, probe)()
-    assert headers == {"Authorization": "Bearer env-token-xyz", "Origin": "https://app.test", "x-csrf": headers["x-csrf"]}
+    assert headers == {
+        "Authorization": "Bearer env-token-xyz",
+        "Origin": "https://app.test",
+        "x-csrf": headers["x-csrf"],
+    }
 
 
-@pytest.mark.parametrize("text,problem", [
-    ("[[rate_limits]]\nservice = 'frontend'\npath = '/api/journal'\nlimit = 1\nwindow_s = 60\nauth = true\n",
-     "says auth = true, but [auth] has no method"),
-    ("[auth]\nmethod = 'supabase-password'\n", "needs supabase_url"),
-    ("[auth]\nmethod = 'supabase-password'\nsupabase_url = 'https://p.supabase.co'\n",
-     "[auth] reads secret(s) supabase_anon_key, monitor_email, monitor_password"),
-    ("[[validation]]\nservice = 'frontend'\npath = '/api/journal'\nvalid_body = { n = 1 }\nwrong_types = {}\n",
-     "valid_body needs a string field"),
-    ("[[validation]]\nservice = 'frontend'\npath = '/x'\nvalid_body = { n = 1 }\npad_field = 'n'\nwrong_types = {}\n",
-     "pad_field 'n' must name a string field"),
-])
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        (
+            "[[rate_limits]]\nservice = 'frontend'\npath = '/api/journal'\nlimit = 1\nwindow_s = 60\nauth = true\n",
+            "says auth = true, but [auth] has no method",
+        ),
+        ("[auth]\nmethod = 'supabase-password'\n", "needs supabase_url"),
+        (
+            "[auth]\nmethod = 'supabase-password'\nsupabase_url = 'https://p.supabase.co'\n",
+            "[auth] reads secret(s) supabase_anon_key, monitor_email, monitor_password",
+        ),
+        (
+            "[[validation]]\nservice = 'frontend'\npath = '/api/journal'\nvalid_body = { n = 1 }\nwrong_types = {}\n",
+            "valid_body needs a string field",
+        ),
+        (
+            "[[validation]]\nservice = 'frontend'\npath = '/x'\nvalid_body = { n = 1 }\npad_field = 'n'\nwrong_types "
+            "= {}\n",
+            "pad_field 'n' must name a string field",
+        ),
+    ],
+)
 def test_auth_and_rule_mistakes_are_named(tmp_path, text, problem):
-    (tmp_path / "t.toml").write_text(text + """
+    (tmp_path / "t.toml").write_text(
+        text
+        + """
 [services.frontend]
 base_url = "https://app.test"
 latency_ms = 500
 [[services.frontend.health]]
 path = "/api/health"
-""")
+"""
+    )
     with pytest.raises(ProfileError) as error:
         load_profile("t", directory=tmp_path)
     assert problem in str(error.value)
@@ -164,7 +196,8 @@ def test_kept_artifacts_lose_anything_shaped_like_a_session_token(tmp_path):
     # A journey's page signs itself in: its tokens never pass through the monitor to be registered.
     (tmp_path / "0-trace.network").write_bytes(
         b'{"name":"authorization","value":"Bearer opaque-browser-token-1"},'
-        b'{"name":"cookie","value":"sb-access-token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"}')
+        b'{"name":"cookie","value":"sb-access-token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"}'
+    )
     redact.scrub_tree(tmp_path)
     kept = (tmp_path / "0-trace.network").read_text()
     assert "opaque-browser-token-1" not in kept and "eyJzdWIiOiIxIn0" not in kept

@@ -1,6 +1,7 @@
 """Bad input is one line each, never a traceback, never exit 0 having done nothing (issue 18,
 item 8): profiles that are not UTF-8 text, numbers that are not finite or absurd, credentials in
 URLs, unwritable output paths, negative durations and days."""
+
 from __future__ import annotations
 
 import subprocess
@@ -34,27 +35,33 @@ def problems(tmp_path: Path, text: str | bytes) -> list[str]:
     return caught.value.lines
 
 
-@pytest.mark.parametrize("raw,says", [
-    (b"\xff\xfe\x00b\x00a\x00d", "not UTF-8 text (byte 0xff at offset 0)"),
-    (MINIMAL.encode() + b"\ndescription = \"caf\xe9\"\n", "not UTF-8 text (byte 0xe9"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8 text"),
-    (b"name = \"x\"\x00\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "raw,says",
+    [
+        (b"\xff\xfe\x00b\x00a\x00d", "not UTF-8 text (byte 0xff at offset 0)"),
+        (MINIMAL.encode() + b'\ndescription = "caf\xe9"\n', "not UTF-8 text (byte 0xe9"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8 text"),
+        (b'name = "x"\x00\n', "not valid TOML"),
+    ],
+)
 def test_a_profile_that_is_not_utf8_toml_is_one_line(tmp_path, raw, says):
     [line] = problems(tmp_path, raw)
     assert says in line and "t.toml" in line
 
 
-@pytest.mark.parametrize("setting,says", [
-    ("timeout_s = inf", "timeout_s: Input should be a finite number"),
-    ("timeout_s = nan", "timeout_s: Input should be a finite number"),
-    ("timeout_s = 1e308", "timeout_s: Input should be less than or equal to 600"),
-    ("max_answer_bytes = 99999999999999", "max_answer_bytes: Input should be less than or equal to 1073741824"),
-    ("retry_delay_s = -1", "retry_delay_s: Input should be greater than or equal to 0"),
-    ("[alerts]\ndelivery_timeout_s = inf", "alerts.delivery_timeout_s: Input should be a finite number"),
-    ("[load]\nthink_time_s = [1, 1e9]", "load.think_time_s.1: Input should be less than or equal to 86400"),
-    ("[run_deadline_s]\nsmoke = -5", "run_deadline_s.smoke: Input should be greater than 0"),
-])
+@pytest.mark.parametrize(
+    "setting,says",
+    [
+        ("timeout_s = inf", "timeout_s: Input should be a finite number"),
+        ("timeout_s = nan", "timeout_s: Input should be a finite number"),
+        ("timeout_s = 1e308", "timeout_s: Input should be less than or equal to 600"),
+        ("max_answer_bytes = 99999999999999", "max_answer_bytes: Input should be less than or equal to 1073741824"),
+        ("retry_delay_s = -1", "retry_delay_s: Input should be greater than or equal to 0"),
+        ("[alerts]\ndelivery_timeout_s = inf", "alerts.delivery_timeout_s: Input should be a finite number"),
+        ("[load]\nthink_time_s = [1, 1e9]", "load.think_time_s.1: Input should be less than or equal to 86400"),
+        ("[run_deadline_s]\nsmoke = -5", "run_deadline_s.smoke: Input should be greater than 0"),
+    ],
+)
 def test_non_finite_or_absurd_numbers_are_refused_with_their_range(tmp_path, setting, says):
     lines = problems(tmp_path, setting + "\n" + MINIMAL if not setting.startswith("[") else MINIMAL + setting)
     assert any(says in line for line in lines), lines
@@ -113,8 +120,15 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 
 def test_url_credentials_on_the_command_line_stop_the_run_in_one_line(tmp_path):
-    proc = run_cli("run", "smoke", "--url", "frontend=https://user:CANARY-PW@127.0.0.1:9", "--results",
-                   str(tmp_path / "r.jsonl"), cwd=tmp_path)
+    proc = run_cli(
+        "run",
+        "smoke",
+        "--url",
+        "frontend=https://user:CANARY-PW@127.0.0.1:9",
+        "--results",
+        str(tmp_path / "r.jsonl"),
+        cwd=tmp_path,
+    )
     assert proc.returncode not in (0, 1), proc.stdout + proc.stderr  # a usage error, not a check's verdict
     assert "a URL must not hold credentials" in proc.stderr and "[auth]" in proc.stderr
     assert "CANARY-PW" not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
@@ -123,27 +137,41 @@ def test_url_credentials_on_the_command_line_stop_the_run_in_one_line(tmp_path):
 
 def test_a_binary_profile_stops_pytest_with_one_line_not_an_internal_error(tmp_path):
     (tmp_path / "bin.toml").write_bytes(b"\x00\xff" * 64)
-    proc = subprocess.run([sys.executable, "-m", "pytest", "tests/smoke", "--target", "bin", "-q"], cwd=ROOT,
-                          env={"SLURPY_TARGETS_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/smoke", "--target", "bin", "-q"],
+        cwd=ROOT,
+        env={"SLURPY_TARGETS_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "bin.toml: not UTF-8 text" in proc.stderr and "INTERNALERROR" not in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("args,says", [
-    (["status-page", "--target", "sandbox", "--out", "/proc/nope"], "slurpy-monitor: /proc/nope: No such file or directory"),
-    (["history", "rebuild", "--from", "/nonexistent/text", "--to", "h.sqlite"], "/nonexistent/text: no such text-history folder"),
-    (["history", "compact", "/nonexistent/text"], "/nonexistent/text: no such text-history folder"),
-    (["history", "compact", ".", "--keep-days", "-3"], "argument --keep-days: '-3': must not be negative"),
-    (["history", "import", ".", "--days", "-1"], "argument --days: '-1': must not be negative"),
-    (["history", "gaps", "--hours", "-24"], "argument --hours: '-24': must be more than 0"),
-    (["history", "gaps", "--hours", "nan"], "argument --hours: 'nan': must be more than 0"),
-    (["watch", "--every", "inf"], "argument --every: 'inf': must be a finite duration more than zero"),
-    (["watch", "--every=-5s"], "argument --every: '-5s': must be a finite duration more than zero"),
-    (["watch", "--rounds", "-1"], "argument --rounds: '-1': must not be negative"),
-    (["watch", "--results-dir", "/proc/nope", "--rounds", "1"], "--results-dir /proc/nope: cannot be written"),
-    (["history", "import", "results/typo.jsonl", "--history", "h.sqlite"], "results/typo.jsonl: no such file"),
-])
+@pytest.mark.parametrize(
+    "args,says",
+    [
+        (
+            ["status-page", "--target", "sandbox", "--out", "/proc/nope"],
+            "slurpy-monitor: /proc/nope: No such file or directory",
+        ),
+        (
+            ["history", "rebuild", "--from", "/nonexistent/text", "--to", "h.sqlite"],
+            "/nonexistent/text: no such text-history folder",
+        ),
+        (["history", "compact", "/nonexistent/text"], "/nonexistent/text: no such text-history folder"),
+        (["history", "compact", ".", "--keep-days", "-3"], "argument --keep-days: '-3': must not be negative"),
+        (["history", "import", ".", "--days", "-1"], "argument --days: '-1': must not be negative"),
+        (["history", "gaps", "--hours", "-24"], "argument --hours: '-24': must be more than 0"),
+        (["history", "gaps", "--hours", "nan"], "argument --hours: 'nan': must be more than 0"),
+        (["watch", "--every", "inf"], "argument --every: 'inf': must be a finite duration more than zero"),
+        (["watch", "--every=-5s"], "argument --every: '-5s': must be a finite duration more than zero"),
+        (["watch", "--rounds", "-1"], "argument --rounds: '-1': must not be negative"),
+        (["watch", "--results-dir", "/proc/nope", "--rounds", "1"], "--results-dir /proc/nope: cannot be written"),
+        (["history", "import", "results/typo.jsonl", "--history", "h.sqlite"], "results/typo.jsonl: no such file"),
+    ],
+)
 def test_bad_paths_and_negative_durations_are_one_line_and_a_non_zero_exit(tmp_path, args, says):
     proc = run_cli(*args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -151,8 +179,17 @@ def test_bad_paths_and_negative_durations_are_one_line_and_a_non_zero_exit(tmp_p
     assert not (tmp_path / "h.sqlite").exists()  # a rebuild from nothing replaced no history
 
 
-@pytest.mark.parametrize("option", ["--results=/proc/nope/r.jsonl", "--junitxml=/proc/nope/j.xml", "--alluredir=/proc/nope",
-                                    "--history-dir=/proc/nope", "--metrics-file=/proc/nope/m.prom", "--output=/proc/nope"])
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--results=/proc/nope/r.jsonl",
+        "--junitxml=/proc/nope/j.xml",
+        "--alluredir=/proc/nope",
+        "--history-dir=/proc/nope",
+        "--metrics-file=/proc/nope/m.prom",
+        "--output=/proc/nope",
+    ],
+)
 def test_an_unwritable_output_stops_the_run_before_any_check(tmp_path, option):
     proc = run_cli("run", "smoke", option, "--collect-only", cwd=tmp_path)
     assert proc.returncode == 4, proc.stdout + proc.stderr

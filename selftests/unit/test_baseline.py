@@ -1,5 +1,6 @@
 """The gate's baseline judgement (monitor.analysers.baseline): no baseline, few samples, a noisy
 baseline, a real regression, and the ratio-AND-floor rule."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -30,8 +31,10 @@ def judge(current, history, policy=POLICY):
 def test_no_history_is_said_never_passed_silently():
     verdict = judge([120.0] * 20, [])
     assert verdict.verdict is Verdict.SKIP
-    assert verdict.message.startswith("no baseline yet: latency:backend on production, 0 passing run(s) over the last "
-                                      "7 days (0 samples); at least 5 runs and 20 samples are needed")
+    assert verdict.message.startswith(
+        "no baseline yet: latency:backend on production, 0 passing run(s) over the last "
+        "7 days (0 samples); at least 5 runs and 20 samples are needed"
+    )
     assert "NOT compared" in verdict.message
 
 
@@ -48,16 +51,22 @@ def test_as_fast_as_before_passes_and_names_the_baseline():
     verdict = judge([42.0] * 10 + [48.0] * 10, runs(40, 41, 39, 40, 42, 40))
     assert verdict.verdict is Verdict.PASS, verdict.message
     assert verdict.message.startswith("as fast as before: p50 45 ms (baseline 40 ms), p95 48 ms")
-    assert "baseline: latency:backend on production, 6 passing run(s) over the last 7 days (30 samples)" in verdict.message
+    assert (
+        "baseline: latency:backend on production, 6 passing run(s) over the last 7 days (30 samples)" in verdict.message
+    )
     assert verdict.figures["baseline_runs"] == 6 and verdict.figures["samples"] == 20
 
 
 def test_a_real_regression_fails_with_the_figures_and_the_baseline():
     verdict = judge([400.0] * 20, runs(120, 125, 118, 130, 122, 121))
     assert verdict.verdict is Verdict.FAIL and verdict.category is Category.LATENCY
-    assert verdict.message.startswith("slower than before this deploy: p50 400 ms is 3.3x the baseline's 122 ms "
-                                      "(+278 ms; allowed 1.5x and +50 ms); p95 400 ms is 3.1x the baseline's 131 ms")
-    assert "baseline: latency:backend on production, 6 passing run(s) over the last 7 days (30 samples)" in verdict.message
+    assert verdict.message.startswith(
+        "slower than before this deploy: p50 400 ms is 3.3x the baseline's 122 ms "
+        "(+278 ms; allowed 1.5x and +50 ms); p95 400 ms is 3.1x the baseline's 131 ms"
+    )
+    assert (
+        "baseline: latency:backend on production, 6 passing run(s) over the last 7 days (30 samples)" in verdict.message
+    )
 
 
 def test_a_regression_warns_when_the_profile_says_so():
@@ -65,10 +74,13 @@ def test_a_regression_warns_when_the_profile_says_so():
     assert verdict.verdict is Verdict.WARN and verdict.category is Category.LATENCY
 
 
-@pytest.mark.parametrize("current,why", [
-    ([9.0] * 20, "3x the baseline but only +6 ms: under the floor"),
-    ([340.0] * 20, "+40 ms on a 300 ms baseline: under the ratio"),
-])
+@pytest.mark.parametrize(
+    "current,why",
+    [
+        ([9.0] * 20, "3x the baseline but only +6 ms: under the floor"),
+        ([340.0] * 20, "+40 ms on a 300 ms baseline: under the ratio"),
+    ],
+)
 def test_a_regression_needs_the_ratio_and_the_floor(current, why):
     baseline = runs(3, 3, 3, 3, 3, spread=0) if current[0] < 100 else runs(300, 300, 300, 300, 300, spread=0)
     assert judge(current, baseline).verdict is Verdict.PASS, why

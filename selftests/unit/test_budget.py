@@ -1,4 +1,5 @@
 """Which checks spend one limiter budget, and so must share an xdist worker."""
+
 from monitor.plugins.budget import budget_groups
 from monitor.profile import load_profile
 
@@ -24,7 +25,9 @@ def test_the_chat_journey_shares_the_chat_routes_account_budget():
 
 
 def test_rules_on_one_route_share_a_group_even_with_different_callers(tmp_path):
-    (tmp_path / "t.toml").write_text(MINIMAL + """
+    (tmp_path / "t.toml").write_text(
+        MINIMAL
+        + """
 [[rate_limits]]
 service = "frontend"
 path = "/api/journal"
@@ -36,7 +39,8 @@ service = "frontend"
 path = "/api/journal"
 valid_body = { content = "x" }
 wrong_types = { content = 1 }
-""")
+"""
+    )
     labels, journeys = budget_groups(load_profile("t", directory=tmp_path))
     assert labels == {"frontend POST /api/journal": labels["frontend POST /api/journal"]}
     assert journeys == {"test_chat": "budget:frontend:POST:/api/proxy-chat-stream:account"}

@@ -1,6 +1,7 @@
 """`slurpy-monitor` as a scheduler uses it: `run` is pytest over the suites' folders with the
 reports switched on and every other option passed through; `history` imports (nothing twice),
 rebuilds, compacts and lists the expected runs, unknown ones included."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -49,8 +50,10 @@ def test_history_commands(tmp_path, capsys, monkeypatch):
     assert "r0.jsonl: 1 runs, 1 records added" in out and "nowhere: nothing there yet" in out
     assert "2 runs, 2 records added" in out, "the text history brings the two runs the results file did not"
     assert cli.main(["history", "import", "r1.jsonl", "text"]) == 0
-    assert capsys.readouterr().out.splitlines() == ["r1.jsonl: 0 runs, 0 records added",
-                                                    f"{textlog.day_file(tmp_path / 'text', 'prod', start).relative_to(tmp_path)}: unchanged"]
+    assert capsys.readouterr().out.splitlines() == [
+        "r1.jsonl: 0 runs, 0 records added",
+        f"{textlog.day_file(tmp_path / 'text', 'prod', start).relative_to(tmp_path)}: unchanged",
+    ]
 
     assert cli.main(["history", "gaps", "--hours", "1"]) == 0
     assert capsys.readouterr().out == "no runs of target sandbox in results/history.sqlite\n", "the default target"
@@ -87,8 +90,13 @@ def _shifted_history(path):
     now = datetime.now(UTC)
     shift = now.replace(second=0, microsecond=0, minute=now.minute - now.minute % 5) - NOON
     with HistoryStore(path) as store:
-        store.import_lines(history_lines([o._replace(started=o.started + shift, time=o.time + shift)
-                                          for o in scripted()], target="production.example"), "scripted")
+        store.import_lines(
+            history_lines(
+                [o._replace(started=o.started + shift, time=o.time + shift) for o in scripted()],
+                target="production.example",
+            ),
+            "scripted",
+        )
 
 
 def test_uptime_prints_a_table_and_the_same_as_json(tmp_path, capsys):
@@ -113,8 +121,9 @@ def test_status_page_writes_the_page_and_its_embeds(tmp_path, capsys):
     history = tmp_path / "h.sqlite"
     _shifted_history(history)
     out = tmp_path / "site"
-    assert cli.main(["status-page", "--target", "production.example", "--history", str(history),
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(["status-page", "--target", "production.example", "--history", str(history), "--out", str(out)]) == 0
+    )
     assert sorted(p.name for p in out.iterdir()) == ["badges", "incidents.atom", "index.html", "summary.json"]
     assert not list(out.rglob("*.tmp"))  # each file written beside and renamed: nothing half-written left
     assert 'data-service="backend" data-state="up"' in (out / "index.html").read_text()
@@ -125,10 +134,26 @@ def test_status_page_shows_peoples_notes_and_names_a_broken_one(tmp_path, capsys
     _shifted_history(history)
     notes = tmp_path / "incidents"
     notes.mkdir()
-    (notes / "frontend-20260310T0920Z.md").write_text("# Sign-ins failing\n## Investigating · 2030-01-01 09:20 UTC\nOn it.\n")
+    (notes / "frontend-20260310T0920Z.md").write_text(
+        "# Sign-ins failing\n## Investigating · 2030-01-01 09:20 UTC\nOn it.\n"
+    )
     (notes / "backend-20260310T1100Z.md").write_text("## Fixed · 2030-01-01 11:05 UTC\nx\n")
-    assert cli.main(["status-page", "--target", "production.example", "--history", str(history), "--out",
-                     str(tmp_path / "site"), "--notes", str(notes)]) == 0
+    assert (
+        cli.main(
+            [
+                "status-page",
+                "--target",
+                "production.example",
+                "--history",
+                str(history),
+                "--out",
+                str(tmp_path / "site"),
+                "--notes",
+                str(notes),
+            ]
+        )
+        == 0
+    )
     said = capsys.readouterr()
     assert "incident note left off the page" in said.err and "backend-20260310T1100Z.md:1" in said.err
     assert "1 incident notes" in said.out and "Sign-ins failing" in (tmp_path / "site" / "index.html").read_text()
@@ -141,8 +166,18 @@ def test_run_help_lists_every_option_the_plugins_register_from_the_one_list(caps
         cli.main(["run", "--help"])
     assert stop.value.code == 0
     text = capsys.readouterr().out
-    for flag in ("--target", "--url", "--deploy-version", "--stop-if-unreachable", "--schedule", "--history",
-                 "--results", "--no-alerts", "--metrics-file", "--sandbox-fault"):
+    for flag in (
+        "--target",
+        "--url",
+        "--deploy-version",
+        "--stop-if-unreachable",
+        "--schedule",
+        "--history",
+        "--results",
+        "--no-alerts",
+        "--metrics-file",
+        "--sandbox-fault",
+    ):
         assert flag in text, flag
     assert "$SLURPY_DEPLOY_VERSION" in text and "4  bad usage" in text and "-n auto" in text
 
@@ -155,8 +190,13 @@ def test_the_plugins_register_the_options_of_the_one_list():
 
     from monitor import options
 
-    shown = subprocess.run([sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"], cwd=cli.ROOT,
-                           capture_output=True, text=True, timeout=120).stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"],
+        cwd=cli.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     section = shown.split("slurpy monitor:")[1].split("\n\n")[0]
     flags = {line.split()[0].split("=")[0] for line in section.splitlines() if line.startswith("  --")}
     assert flags == {o.flag for o in options.OPTIONS}
@@ -174,8 +214,14 @@ def test_every_target_command_defaults_alike_and_an_empty_answer_says_so(tmp_pat
     assert "target staging.example" in capsys.readouterr().out
     assert cli.main(["alerts", "list", "--target", "production.example", "--history", history]) == 0
     assert "target production.example" in capsys.readouterr().out
-    for command in (["uptime"], ["status-page"], ["alerts", "evaluate"], ["alerts", "list"], ["history", "gaps"],
-                    ["watch"]):
+    for command in (
+        ["uptime"],
+        ["status-page"],
+        ["alerts", "evaluate"],
+        ["alerts", "list"],
+        ["history", "gaps"],
+        ["watch"],
+    ):
         action = cli.parser()._subparsers._group_actions[0].choices[command[0]]  # type: ignore[union-attr]
         if len(command) > 1:
             action = action._subparsers._group_actions[0].choices[command[1]]

@@ -1,6 +1,7 @@
 """Cookies are judged where they exist (and HSTS only over https): a listed page that sets none is the profile's problem
 (inconclusive, with the fix), and the session cookies a profile names are judged as the browser
 holds them after signing in, whichever answer set them."""
+
 import httpx
 import pytest
 
@@ -33,16 +34,26 @@ def test_a_page_that_sets_cookies_is_judged():
 
 
 def browser_cookie(name, secure=True, http_only=True, same_site="Lax"):
-    return {"name": name, "value": "v", "domain": "fe.test", "path": "/", "secure": secure, "httpOnly": http_only,
-            "sameSite": same_site}
+    return {
+        "name": name,
+        "value": "v",
+        "domain": "fe.test",
+        "path": "/",
+        "secure": secure,
+        "httpOnly": http_only,
+        "sameSite": same_site,
+    }
 
 
-@pytest.mark.parametrize("cookie,problem", [
-    (browser_cookie("sid"), None),
-    (browser_cookie("sid", http_only=False), "session cookie sid lacks HttpOnly"),
-    (browser_cookie("sid", secure=False), "session cookie sid lacks Secure"),
-    (browser_cookie("sid", secure=False, same_site="None"), "session cookie sid has SameSite=None without Secure"),
-])
+@pytest.mark.parametrize(
+    "cookie,problem",
+    [
+        (browser_cookie("sid"), None),
+        (browser_cookie("sid", http_only=False), "session cookie sid lacks HttpOnly"),
+        (browser_cookie("sid", secure=False), "session cookie sid lacks Secure"),
+        (browser_cookie("sid", secure=False, same_site="None"), "session cookie sid has SameSite=None without Secure"),
+    ],
+)
 def test_named_session_cookies_in_the_browser(cookie, problem):
     problems, found = judge_browser_cookies([cookie, browser_cookie("theme", http_only=False)], ["sid"])
     assert found == ["sid"]
@@ -58,6 +69,8 @@ def test_hsts_is_not_judged_on_a_plain_http_service_and_the_profile_gets_a_note(
     probe = Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(lambda request: answer))
     policy = HeaderPolicy(required=("x-content-type-options", "strict-transport-security"))
     over_http = security.headers(probe, "mcp", "http://mcp.test/healthz", policy)
-    assert over_http.verdict is Verdict.PASS and "profile note: strict-transport-security not judged" in over_http.message
+    assert (
+        over_http.verdict is Verdict.PASS and "profile note: strict-transport-security not judged" in over_http.message
+    )
     over_https = security.headers(probe, "mcp", "https://mcp.test/healthz", policy)
     assert over_https.verdict is Verdict.FAIL and "strict-transport-security missing" in over_https.message

@@ -2,6 +2,7 @@
 page tests' scripted history: the badges pass shields.io's endpoint schema, the static SVGs are
 well-formed and say the same, summary.json carries the SLO module's own figures, and a feed
 reader (feedparser) reads one entry per incident with a link to its anchor on the page."""
+
 from __future__ import annotations
 
 import json
@@ -36,27 +37,42 @@ def built(tmp_path_factory):
 def test_every_badge_passes_the_shields_endpoint_schema_and_says_the_figure(built):
     out, report, _ = built
     files = sorted(p.relative_to(out).as_posix() for p in (out / "badges").rglob("*.json"))
-    assert files == sorted(f"badges/{s}/{b}.json" for s in SERVICES
-                           for b in ("status", "uptime-24h", "uptime-7d", "uptime-30d", "response-time"))
+    assert files == sorted(
+        f"badges/{s}/{b}.json"
+        for s in SERVICES
+        for b in ("status", "uptime-24h", "uptime-7d", "uptime-30d", "response-time")
+    )
     for path in (out / "badges").rglob("*.json"):
         jsonschema.validate(json.loads(path.read_text()), SHIELDS_ENDPOINT)
     badge = lambda service, name: json.loads((out / "badges" / service / f"{name}.json").read_text())
-    assert badge("mcp", "status") == {"schemaVersion": 1, "label": "mcp", "message": "down", "color": "red",
-                                      "cacheSeconds": 300}
+    assert badge("mcp", "status") == {
+        "schemaVersion": 1,
+        "label": "mcp",
+        "message": "down",
+        "color": "red",
+        "cacheSeconds": 300,
+    }
     assert (badge("backend", "status")["message"], badge("backend", "status")["color"]) == ("up", "brightgreen")
     # backend over 24 h: 5700 s up of 6900 s known (the SLO tests' figure).
     assert (badge("backend", "uptime-24h")["message"], badge("backend", "uptime-24h")["color"]) == ("82.61 %", "red")
     assert badge("frontend", "uptime-30d")["message"] == "no data"  # never ran: never 100 %
     # The latency samples of the last 24 h: 22 runs of five 100 ms and one of five 900 ms.
-    assert badge("backend", "response-time")["message"] == "100 ms" and badge("frontend", "response-time")["message"] == "no data"
+    assert (
+        badge("backend", "response-time")["message"] == "100 ms"
+        and badge("frontend", "response-time")["message"] == "no data"
+    )
 
 
 def test_an_unknown_key_or_an_empty_message_is_what_the_schema_refuses():
     """The schema itself can fail: a badge shields.io would reject is rejected here too."""
     good = embeds.endpoint("uptime", "99.9 %", "green")
     jsonschema.validate(good, SHIELDS_ENDPOINT)
-    for bad in ({**good, "message": ""}, {**good, "colour": "green"}, {**good, "schemaVersion": 2},
-                {k: v for k, v in good.items() if k != "label"}):
+    for bad in (
+        {**good, "message": ""},
+        {**good, "colour": "green"},
+        {**good, "schemaVersion": 2},
+        {k: v for k, v in good.items() if k != "label"},
+    ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, SHIELDS_ENDPOINT)
 
@@ -86,18 +102,28 @@ def test_summary_json_carries_the_slo_modules_figures(built):
         assert mine["state"] == entity.state
         assert mine["uptime"] == {w: u.to_dict() for w, u in entity.uptime.items()}
         assert mine["budget"] == (entity.budget.to_dict() if entity.budget else None)
-        assert [{k: v for k, v in i.items() if k not in ("id", "cause", "title", "updates")} for i in mine["incidents"]] == \
-            [i.to_dict(report.now) for i in entity.incidents]
+        assert [
+            {k: v for k, v in i.items() if k not in ("id", "cause", "title", "updates")} for i in mine["incidents"]
+        ] == [i.to_dict(report.now) for i in entity.incidents]
     assert summary["latency"] == report.to_dict()["latency"]
     assert by_name["frontend"]["url"] == "https://your-domain.com" and by_name["backend"]["url"] is None
     assert "corp.example" not in (out / "summary.json").read_text()  # no internal URL from the records
     [outage] = by_name["backend"]["incidents"]
-    assert (outage["id"], outage["cause"], outage["title"]) == \
-        ("backend-20260310T1100Z", "answered with an error status; also too slow", "API errors after a database failover")
+    assert (outage["id"], outage["cause"], outage["title"]) == (
+        "backend-20260310T1100Z",
+        "answered with an error status; also too slow",
+        "API errors after a database failover",
+    )
     assert [u["status"] for u in outage["updates"]] == ["Investigating", "Identified", "Resolved"]
-    assert summary["maintenance"] == [{"id": "maintenance-20260312T0200Z", "start": "2026-03-12T02:00:00+00:00",
-                                       "end": "2026-03-12T04:00:00+00:00", "reason": "Supabase maintenance",
-                                       "services": SERVICES}]  # the past window is on the bars, not ahead
+    assert summary["maintenance"] == [
+        {
+            "id": "maintenance-20260312T0200Z",
+            "start": "2026-03-12T02:00:00+00:00",
+            "end": "2026-03-12T04:00:00+00:00",
+            "reason": "Supabase maintenance",
+            "services": SERVICES,
+        }
+    ]  # the past window is on the bars, not ahead
 
 
 def test_the_feed_is_atom_a_reader_parses_one_entry_per_incident(built):
@@ -133,4 +159,6 @@ def test_hidden_services_are_left_out_of_every_embed(tmp_path):
     report = build(rows, POLICY, NOON, "production", SERVICES)
     written = embeds.write(tmp_path, report, rows, StatusPagePolicy(hidden_services=["mcp"]))
     assert not any("mcp" in p.as_posix() for p in written)
-    assert "mcp" not in (tmp_path / "summary.json").read_text() and "mcp" not in (tmp_path / "incidents.atom").read_text()
+    assert (
+        "mcp" not in (tmp_path / "summary.json").read_text() and "mcp" not in (tmp_path / "incidents.atom").read_text()
+    )

@@ -1,6 +1,7 @@
 """The post-deploy gate's parts: request headers in the profile (values only from secrets, sent
 only to the services they are for), the baseline read from the history, deploys on the status
 page's charts, the ``gate`` command's arguments, and the post-deploy watch ending at a failure."""
+
 from __future__ import annotations
 
 import sys
@@ -44,10 +45,13 @@ def profile_with(tmp_path, value="secret:bypass", services='services = ["fronten
     return load_profile("p", directory=tmp_path)
 
 
-@pytest.mark.parametrize("value,said", [
-    ("hunter2-the-bypass", 'a header\'s value comes from a secret only: write "secret:<name>"'),
-    ("secret:nope", "[request] headers read secret(s) nope: name their environment variables under [secrets]"),
-])
+@pytest.mark.parametrize(
+    "value,said",
+    [
+        ("hunter2-the-bypass", 'a header\'s value comes from a secret only: write "secret:<name>"'),
+        ("secret:nope", "[request] headers read secret(s) nope: name their environment variables under [secrets]"),
+    ],
+)
 def test_a_header_value_comes_only_from_a_named_secret(tmp_path, value, said):
     with pytest.raises(ProfileError) as err:
         profile_with(tmp_path, value)
@@ -73,8 +77,11 @@ def test_the_probe_sends_the_header_only_to_the_services_it_is_for(tmp_path):
         seen[request.url.host] = request.headers.get("x-vercel-protection-bypass")
         return httpx.Response(200, json={})
 
-    probe = Probe(NetworkSettings.from_profile(profile, {"x-vercel-protection-bypass": "v"}),
-                  transport=httpx.MockTransport(answer), sleep=lambda _: None)
+    probe = Probe(
+        NetworkSettings.from_profile(profile, {"x-vercel-protection-bypass": "v"}),
+        transport=httpx.MockTransport(answer),
+        sleep=lambda _: None,
+    )
     probe.get("https://pr-42.example.com/api/health")
     probe.get("https://api.example.com/health/healthz")
     assert seen == {"pr-42.example.com": "v", "api.example.com": None}
@@ -82,10 +89,20 @@ def test_the_probe_sends_the_header_only_to_the_services_it_is_for(tmp_path):
     assert len(NetworkSettings.from_profile(everywhere, {"x-vercel-protection-bypass": "v"}).origin_headers) == 2
 
 
-def latency(run_id: str, ms: float, verdict: Verdict = Verdict.PASS, version: str = "",
-            check: str = "latency") -> CheckResult:
-    return CheckResult(check=check, service="backend", verdict=verdict, message="m", target="production",
-                       run_id=run_id, time=T0.isoformat(), deploy_version=version, details={"samples_ms": [ms, ms]})
+def latency(
+    run_id: str, ms: float, verdict: Verdict = Verdict.PASS, version: str = "", check: str = "latency"
+) -> CheckResult:
+    return CheckResult(
+        check=check,
+        service="backend",
+        verdict=verdict,
+        message="m",
+        target="production",
+        run_id=run_id,
+        time=T0.isoformat(),
+        deploy_version=version,
+        details={"samples_ms": [ms, ms]},
+    )
 
 
 T0 = datetime(2026, 12, 5, 10, tzinfo=UTC)
@@ -93,12 +110,20 @@ T0 = datetime(2026, 12, 5, 10, tzinfo=UTC)
 
 def test_the_baseline_is_passing_runs_of_other_versions_without_a_regression_let_through(tmp_path):
     with HistoryStore(tmp_path / "h.sqlite") as store:
-        rows = [("r1", latency("r1", 10)), ("r2", latency("r2", 11, Verdict.FAIL)), ("r3", latency("r3", 12, version="v9")),
-                ("r4", latency("r4", 13, version="v8")), ("r4", latency("r4", 99, Verdict.WARN, "v8", "baseline")),
-                ("r5", latency("r5", 14, version="v7"))]
+        rows = [
+            ("r1", latency("r1", 10)),
+            ("r2", latency("r2", 11, Verdict.FAIL)),
+            ("r3", latency("r3", 12, version="v9")),
+            ("r4", latency("r4", 13, version="v8")),
+            ("r4", latency("r4", 99, Verdict.WARN, "v8", "baseline")),
+            ("r5", latency("r5", 14, version="v7")),
+        ]
         for n, (run_id, record) in enumerate(rows):
-            store.begin_run(RunInfo(run_id, "production", (T0 + timedelta(minutes=n)).isoformat(),
-                                    deploy_version=record.deploy_version))
+            store.begin_run(
+                RunInfo(
+                    run_id, "production", (T0 + timedelta(minutes=n)).isoformat(), deploy_version=record.deploy_version
+                )
+            )
             store.add(record, n)
         found = store.passing_runs("production", "latency:backend", T0 - timedelta(days=1), not_version="v9")
     # r2 failed; r3 is the version being judged; r4's own gate found it slower than its baseline.
@@ -110,8 +135,9 @@ def test_the_status_page_marks_each_deploy_once_on_the_latency_charts():
 
     def seen(hours: float, version: str) -> Observation:
         at = T0 + timedelta(hours=hours)
-        return Observation(f"r{hours}", at, "", "smoke", "latency:backend", "latency", "backend", "pass", None, at,
-                           (10.0,), version)
+        return Observation(
+            f"r{hours}", at, "", "smoke", "latency:backend", "latency", "backend", "pass", None, at, (10.0,), version
+        )
 
     rows = [seen(0, ""), seen(1, "abc1234"), seen(1.5, "abc1234"), seen(3, "def5678"), seen(-200, "old0000")]
     marked = deploys(rows, now)
@@ -121,8 +147,9 @@ def test_the_status_page_marks_each_deploy_once_on_the_latency_charts():
 
 
 def test_the_gate_command_splits_its_own_options_from_the_runs():
-    assert cli._gate_argv(["smoke", "--target", "staging", "--watch-for", "30m", "--url", "mcp=https://m", "--every=5m"]) \
-        == (["smoke"], ["--watch-for", "30m", "--every=5m"], ["--target", "staging", "--url", "mcp=https://m"])
+    assert cli._gate_argv(
+        ["smoke", "--target", "staging", "--watch-for", "30m", "--url", "mcp=https://m", "--every=5m"]
+    ) == (["smoke"], ["--watch-for", "30m", "--every=5m"], ["--target", "staging", "--url", "mcp=https://m"])
 
 
 def test_the_gate_refuses_to_run_without_the_version_it_gates(monkeypatch, capsys):
@@ -135,8 +162,9 @@ class ScriptedWatch(Watch):
     """Rounds that exit with the given codes instead of running a suite."""
 
     def __init__(self, codes: list[int], tmp: Path):
-        super().__init__(None, 0.01, "smoke", tmp / "h.sqlite", tmp, 1.0, len(codes), ["--deploy-version", "v1"],
-                         until_failure=True)
+        super().__init__(
+            None, 0.01, "smoke", tmp / "h.sqlite", tmp, 1.0, len(codes), ["--deploy-version", "v1"], until_failure=True
+        )
         self.codes, self.commands = codes, []
 
     def command(self) -> list[str]:
@@ -155,7 +183,9 @@ def test_a_post_deploy_watch_fails_at_its_first_failing_round_and_is_no_schedule
 def test_a_gate_between_scheduled_runs_creates_no_expected_run_slot():
     from monitor.history.schedule import ObservedRun, Status, timeline
 
-    scheduled = [ObservedRun(f"s{n}", T0 + timedelta(minutes=5 * n, seconds=20), "*/5 * * * *", Status.UP) for n in range(4)]
+    scheduled = [
+        ObservedRun(f"s{n}", T0 + timedelta(minutes=5 * n, seconds=20), "*/5 * * * *", Status.UP) for n in range(4)
+    ]
     gate = ObservedRun("gate", T0 + timedelta(minutes=7), "", Status.DOWN)  # no schedule: a deploy's gate
     now = T0 + timedelta(minutes=20)
     assert timeline([*scheduled, gate], now) == timeline(scheduled, now)
@@ -164,8 +194,11 @@ def test_a_gate_between_scheduled_runs_creates_no_expected_run_slot():
 def test_the_example_profiles_request_and_gate_blocks_load_once_uncommented(tmp_path):
     text = (Path(__file__).resolve().parents[2] / "targets" / "staging.example.toml").read_text()
     start, end = text.index("# vercel_bypass = "), text.index("# regression = ")
-    block = [line.removeprefix("# ").split("  #")[0] for line in text[start:end + 40].splitlines()
-             if line.startswith("# ") and ("=" in line or line.startswith("# ["))]
+    block = [
+        line.removeprefix("# ").split("  #")[0]
+        for line in text[start : end + 40].splitlines()
+        if line.startswith("# ") and ("=" in line or line.startswith("# ["))
+    ]
     secret, rest = block[0], "\n".join(block[1:])
     (tmp_path / "p.toml").write_text(f"[secrets]\n{secret}\n{rest}\n" + PROFILE.split("{services}\n")[1])
     profile = load_profile("p", directory=tmp_path)
@@ -184,7 +217,9 @@ def test_a_health_endpoint_asking_for_credentials_points_at_the_bypass_header():
 
 
 def test_the_watch_keeps_its_rounds_in_the_gates_own_history():
-    assert cli._option_value(["--target", "t", "--history", "a.sqlite", "--history=b.sqlite"], "--history") == "b.sqlite"
+    assert (
+        cli._option_value(["--target", "t", "--history", "a.sqlite", "--history=b.sqlite"], "--history") == "b.sqlite"
+    )
     assert cli._option_value(["--history", "a.sqlite"], "--history") == "a.sqlite"
     assert cli._option_value(["--target", "t"], "--history") is None
 

@@ -1,5 +1,6 @@
 """The rate-limit and validation checks without a network: httpx's MockTransport plays a route
 with its gates (sign-in, CSRF), a clock-aligned limiter and a validator, on a clock the test moves."""
+
 import json
 
 import httpx
@@ -18,8 +19,18 @@ class Route:
     """A write route: ``gate`` answers every request first if set; else a limiter over
     clock-aligned windows keyed on the peer (or on ``trusts``, a header), then ``answer``."""
 
-    def __init__(self, clock, *, limit=5, window_s=60, gate=None, trusts=None, answer=(400, {"error": "Invalid request"}),
-                 step=0.01, retry_after=True):
+    def __init__(
+        self,
+        clock,
+        *,
+        limit=5,
+        window_s=60,
+        gate=None,
+        trusts=None,
+        answer=(400, {"error": "Invalid request"}),
+        step=0.01,
+        retry_after=True,
+    ):
         self.clock, self.limit, self.window_s, self.gate = clock, limit, window_s, gate
         self.trusts, self.answer, self.step, self.retry_after = trusts, answer, step, retry_after
         self.counts: dict[tuple[str, int], int] = {}
@@ -50,13 +61,19 @@ class Clock:
 
 def probe_for(route: Route, signed_in: bool = False) -> Probe:
     session = (lambda: {"Authorization": "Bearer t0ken-for-tests"}) if signed_in else None
-    return Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(route), session=session,
-                 clock=route.clock)
+    return Probe(
+        NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(route), session=session, clock=route.clock
+    )
 
 
 RULE = RateLimitRule(service="frontend", path="/api/journal", limit=5, window_s=60, json_body={})
-VALIDATION = ValidationRule(service="frontend", path="/api/journal", valid_body={"title": "t", "content": "c"},
-                            pad_field="content", wrong_types={"content": 1})
+VALIDATION = ValidationRule(
+    service="frontend",
+    path="/api/journal",
+    valid_body={"title": "t", "content": "c"},
+    pad_field="content",
+    wrong_types={"content": 1},
+)
 
 
 def test_a_healthy_limiter_passes_and_no_header_escapes_it():
@@ -65,8 +82,9 @@ def test_a_healthy_limiter_passes_and_no_header_escapes_it():
     assert result.verdict is Verdict.PASS, result.message
     assert result.details["statuses"] == [400] * 5 + [429]
     escapes = [r for r in route.requests[6:-1]]
-    assert len(escapes) == 8 and all(len({*r.headers} & {"x-forwarded-for", "forwarded", "x-real-ip"}) <= 1
-                                     for r in escapes)
+    assert len(escapes) == 8 and all(
+        len({*r.headers} & {"x-forwarded-for", "forwarded", "x-real-ip"}) <= 1 for r in escapes
+    )
 
 
 @pytest.mark.parametrize("header", ["X-Real-IP", "Fastly-Client-IP", "Forwarded"])
@@ -91,7 +109,10 @@ def test_no_429_within_one_window_fails_with_what_came():
     route = Route(Clock(1000.0), limit=1000)
     result = guards.rate_limit(probe_for(route), RULE, URL)
     assert result.verdict is Verdict.FAIL
-    assert "6 requests inside one 60 s window and no 429: the limit of 5 is not enforced (statuses: 400×6)" in result.message
+    assert (
+        "6 requests inside one 60 s window and no 429: the limit of 5 is not enforced (statuses: 400×6)"
+        in result.message
+    )
 
 
 def test_a_window_edge_inside_the_probe_is_not_a_missing_limit():
@@ -125,9 +146,14 @@ def test_a_signed_in_probe_that_is_refused_says_so():
     assert result.verdict is Verdict.ERROR and "refused the monitor's session" in result.message
 
 
-@pytest.mark.parametrize("gate,words", [((403, {"error": "csrf"}), "CSRF check refused the probe"),
-                                        ((404, {"error": "not found"}), "check the rule's path"),
-                                        ((405, {"detail": "Method Not Allowed"}), "does not take POST")])
+@pytest.mark.parametrize(
+    "gate,words",
+    [
+        ((403, {"error": "csrf"}), "CSRF check refused the probe"),
+        ((404, {"error": "not found"}), "check the rule's path"),
+        ((405, {"detail": "Method Not Allowed"}), "does not take POST"),
+    ],
+)
 def test_other_gates_are_inconclusive_with_the_fix(gate, words):
     result = guards.rate_limit(probe_for(Route(Clock(1000.0), gate=gate)), RULE, URL)
     assert result.verdict is Verdict.ERROR and words in result.message
@@ -201,11 +227,14 @@ class Refusing(Route):
         return self.refusal(answer.headers.get("retry-after")) if answer.status_code == 429 else answer
 
 
-@pytest.mark.parametrize("body,shape", [
-    (b"", "empty"),
-    (b'{"message": "slow down", "retry_in": 12}', "JSON {message, retry_in}"),
-    (b'{"error": "too many requests"}', "JSON {error}"),
-])
+@pytest.mark.parametrize(
+    "body,shape",
+    [
+        (b"", "empty"),
+        (b'{"message": "slow down", "retry_in": 12}', "JSON {message, retry_in}"),
+        (b'{"error": "too many requests"}', "JSON {error}"),
+    ],
+)
 def test_a_429_with_any_json_or_empty_body_and_a_sane_retry_after_passes_and_its_shape_is_reported(body, shape):
     route = Refusing(Clock(1000.0), lambda after: httpx.Response(429, content=body, headers={"Retry-After": after}))
     result = guards.rate_limit(probe_for(route), RULE, URL)
@@ -214,18 +243,24 @@ def test_a_429_with_any_json_or_empty_body_and_a_sane_retry_after_passes_and_its
 
 
 def test_a_field_the_rule_asks_for_is_judged_and_a_text_body_fails():
-    without = Refusing(Clock(1000.0), lambda after: httpx.Response(429, json={"message": "x"}, headers={"Retry-After": after}))
+    without = Refusing(
+        Clock(1000.0), lambda after: httpx.Response(429, json={"message": "x"}, headers={"Retry-After": after})
+    )
     result = guards.rate_limit(probe_for(without), RULE.model_copy(update={"error_field": "error"}), URL)
     assert result.verdict is Verdict.FAIL and "429 body has no 'error' field, which the rule asks for" in result.message
-    html = Refusing(Clock(1000.0), lambda after: httpx.Response(429, text="<h1>Too Many</h1>", headers={"Retry-After": after}))
+    html = Refusing(
+        Clock(1000.0), lambda after: httpx.Response(429, text="<h1>Too Many</h1>", headers={"Retry-After": after})
+    )
     result = guards.rate_limit(probe_for(html), RULE, URL)
     assert result.verdict is Verdict.FAIL and "429 body is neither JSON nor empty" in result.message
 
 
 def test_a_rate_limited_frame_in_a_200_stream_counts_as_the_limit_enforced():
     frame = b'{"type":"error","reason":"rate_limited"}\n'
-    route = Refusing(Clock(1000.0), lambda after: httpx.Response(200, content=frame,
-                                                                 headers={"Content-Type": "application/x-ndjson"}))
+    route = Refusing(
+        Clock(1000.0),
+        lambda after: httpx.Response(200, content=frame, headers={"Content-Type": "application/x-ndjson"}),
+    )
     result = guards.rate_limit(probe_for(route), RULE, URL)
     assert result.verdict is Verdict.PASS, result.message
     assert "a rate_limited frame in a 200 stream after 5 requests" in result.message
@@ -234,8 +269,10 @@ def test_a_rate_limited_frame_in_a_200_stream_counts_as_the_limit_enforced():
 
 def test_a_stream_frame_escaped_by_a_header_is_still_an_escape():
     frame = b'{"type":"error","reason":"rate_limited"}\n'
-    route = Refusing(Clock(1000.0), lambda after: httpx.Response(200, content=frame,
-                                                                 headers={"Content-Type": "application/x-ndjson"}),
-                     trusts="X-Real-IP")
+    route = Refusing(
+        Clock(1000.0),
+        lambda after: httpx.Response(200, content=frame, headers={"Content-Type": "application/x-ndjson"}),
+        trusts="X-Real-IP",
+    )
     result = guards.rate_limit(probe_for(route), RULE, URL)
     assert result.verdict is Verdict.FAIL and "escaped by setting X-Real-IP (400)" in result.message

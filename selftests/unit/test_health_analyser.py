@@ -7,14 +7,22 @@ from monitor.analysers.health import judge_dependencies, judge_health
 from monitor.profile import HealthEndpoint
 from monitor.results import Category
 
-FRONTEND = HealthEndpoint(path="/api/health", content_type="application/json",
-                          json_equals={"ok": True, "slo_status.availability": True},
-                          json_required=["timestamp", "slo_status.latency_ok"],
-                          dependencies=["sli_checks.database", "sli_checks.qdrant"])
-BACKEND = HealthEndpoint(path="/health/healthz", content_type="application/json",
-                         json_equals={"ok": True}, dependencies=["supabase", "qdrant"])
-MCP_STATS = HealthEndpoint(path="/stats", content_type="application/json", json_required=["qdrant"],
-                           json_absent=["error"])
+FRONTEND = HealthEndpoint(
+    path="/api/health",
+    content_type="application/json",
+    json_equals={"ok": True, "slo_status.availability": True},
+    json_required=["timestamp", "slo_status.latency_ok"],
+    dependencies=["sli_checks.database", "sli_checks.qdrant"],
+)
+BACKEND = HealthEndpoint(
+    path="/health/healthz",
+    content_type="application/json",
+    json_equals={"ok": True},
+    dependencies=["supabase", "qdrant"],
+)
+MCP_STATS = HealthEndpoint(
+    path="/stats", content_type="application/json", json_required=["qdrant"], json_absent=["error"]
+)
 LIVENESS = HealthEndpoint(path="/health", text_equals="ok", headers={"Cache-Control": "no-store"})
 JSON = {"content-type": "application/json"}
 
@@ -25,10 +33,17 @@ def body(data) -> bytes:
 
 def frontend(**changes):
     """The contract's healthy /api/health, including the feature flag that is off."""
-    data = {"ok": True, "timestamp": "2026-11-27T00:00:00.000Z", "emotionCalib": {"loaded": False, "labels": 0},
-            "sli_checks": {"database": {"ok": True, "latency": 3}, "qdrant": {"ok": True, "latency": 6},
-                           "openai": {"ok": True, "latency": 48}},
-            "slo_status": {"availability": True, "latency_ok": True}}
+    data = {
+        "ok": True,
+        "timestamp": "2026-11-27T00:00:00.000Z",
+        "emotionCalib": {"loaded": False, "labels": 0},
+        "sli_checks": {
+            "database": {"ok": True, "latency": 3},
+            "qdrant": {"ok": True, "latency": 6},
+            "openai": {"ok": True, "latency": 48},
+        },
+        "slo_status": {"availability": True, "latency_ok": True},
+    }
     return {**data, **changes}
 
 
@@ -43,8 +58,9 @@ def test_contract_shapes_are_healthy():
 def test_empty_sli_checks_with_ok_true_fails_the_body_saying_nothing_was_checked():
     verdict = judge_health(FRONTEND, 200, JSON, body(frontend(sli_checks={})))
     assert verdict.category is Category.BODY
-    assert verdict.describe() == ("no dependency was checked: sli_checks is empty "
-                                  "(expected sli_checks.database, sli_checks.qdrant)")
+    assert verdict.describe() == (
+        "no dependency was checked: sli_checks is empty (expected sli_checks.database, sli_checks.qdrant)"
+    )
 
 
 def test_a_dependency_the_deployment_did_not_check_is_named_with_what_it_did_check():
@@ -54,9 +70,14 @@ def test_a_dependency_the_deployment_did_not_check_is_named_with_what_it_did_che
 
 
 def test_503_is_an_http_status_failure_listing_only_the_profiles_dependencies():
-    data = frontend(ok=False, sli_checks={"database": {"ok": False, "latency": 5000, "error": "connection refused"},
-                                          "qdrant": {"ok": True, "latency": 6}},
-                    slo_status={"availability": False, "latency_ok": True})
+    data = frontend(
+        ok=False,
+        sli_checks={
+            "database": {"ok": False, "latency": 5000, "error": "connection refused"},
+            "qdrant": {"ok": True, "latency": 6},
+        },
+        slo_status={"availability": False, "latency_ok": True},
+    )
     verdict = judge_health(FRONTEND, 503, JSON, body(data))
     assert verdict.category is Category.HTTP_STATUS
     assert verdict.problems == [
@@ -83,8 +104,10 @@ def test_degraded_backend_answering_200_is_unhealthy_and_names_the_dependency():
 
 def test_a_dependency_must_be_true_or_hold_ok_true_not_merely_truthy():
     verdict = judge_health(BACKEND, 200, JSON, body({"ok": True, "supabase": 1, "qdrant": {"latency": 3}}))
-    assert verdict.problems == ['dependency supabase: expected true or an object with "ok", got 1',
-                                'dependency qdrant: expected true or an object with "ok", got {"latency": 3}']
+    assert verdict.problems == [
+        'dependency supabase: expected true or an object with "ok", got 1',
+        'dependency qdrant: expected true or an object with "ok", got {"latency": 3}',
+    ]
     assert not judge_health(BACKEND, 200, JSON, body({"ok": True, "supabase": True, "qdrant": {"ok": "true"}})).ok
 
 
@@ -92,8 +115,10 @@ def test_mcp_stats_error_form_fails_and_quotes_the_error():
     broken = {"service": "slurpy-mcp", "error": "Qdrant unreachable: [Errno 111] Connection refused"}
     verdict = judge_health(MCP_STATS, 200, JSON, body(broken))
     assert verdict.category is Category.BODY
-    assert verdict.problems == ['expected no error, got error = "Qdrant unreachable: [Errno 111] Connection refused"',
-                                "missing required key(s): qdrant"]
+    assert verdict.problems == [
+        'expected no error, got error = "Qdrant unreachable: [Errno 111] Connection refused"',
+        "missing required key(s): qdrant",
+    ]
 
 
 def test_old_build_missing_keys_fails_on_the_body():
@@ -106,20 +131,26 @@ def test_old_build_missing_keys_fails_on_the_body():
     ]
 
 
-@pytest.mark.parametrize("data,problems", [
-    ({"sli_checks": {"database": {"ok": True}, "qdrant": True}}, []),
-    ({"sli_checks": {}}, ["no dependency was checked: sli_checks is empty"]),
-    ({"ok": True}, ["dependency sli_checks was not checked: the body has only ok"]),
-    ({"sli_checks": {"database": {"ok": True}, "qdrant": {"ok": False, "error": "timeout"}, "openai": False}},
-     ["failing dependencies: sli_checks.qdrant (timeout), sli_checks.openai"]),
-])
+@pytest.mark.parametrize(
+    "data,problems",
+    [
+        ({"sli_checks": {"database": {"ok": True}, "qdrant": True}}, []),
+        ({"sli_checks": {}}, ["no dependency was checked: sli_checks is empty"]),
+        ({"ok": True}, ["dependency sli_checks was not checked: the body has only ok"]),
+        (
+            {"sli_checks": {"database": {"ok": True}, "qdrant": {"ok": False, "error": "timeout"}, "openai": False}},
+            ["failing dependencies: sli_checks.qdrant (timeout), sli_checks.openai"],
+        ),
+    ],
+)
 def test_a_group_of_dependencies_must_be_non_empty_and_all_up(data, problems):
     assert judge_dependencies(data, ["sli_checks"]) == problems
 
 
 def test_an_empty_body_checked_no_top_level_dependency():
     assert judge_dependencies({}, ["supabase", "qdrant"]) == [
-        "no dependency was checked: the body is empty (expected supabase, qdrant)"]
+        "no dependency was checked: the body is empty (expected supabase, qdrant)"
+    ]
 
 
 def test_non_json_and_non_object_bodies_fail():
@@ -131,7 +162,10 @@ def test_non_json_and_non_object_bodies_fail():
 
 
 def test_liveness_text_and_header_rules():
-    assert "expected body 'ok', got 'starting'" in judge_health(LIVENESS, 200, {"Cache-Control": "no-store"}, b"starting").describe()
+    assert (
+        "expected body 'ok', got 'starting'"
+        in judge_health(LIVENESS, 200, {"Cache-Control": "no-store"}, b"starting").describe()
+    )
     cached = judge_health(LIVENESS, 200, {"Cache-Control": "max-age=60"}, b"ok")
     assert "expected header Cache-Control: no-store, got max-age=60" in cached.describe()
 

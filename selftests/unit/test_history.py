@@ -1,5 +1,6 @@
 """The results history: records kept exactly once, the text form and the SQLite file agree,
 torn lines are never taken for records, and a missed scheduled run is unknown, never up."""
+
 from __future__ import annotations
 
 import gzip
@@ -20,17 +21,33 @@ T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def result(i: int, verdict: Verdict = Verdict.PASS, suite: str = "smoke") -> CheckResult:
-    return CheckResult(check="health", service=f"s{i}", path="/h", verdict=verdict, message=f"m{i}", suite=suite,
-                       category=Category.BODY if verdict is Verdict.FAIL else None, duration_ms=float(i),
-                       details={"elapsed_ms": i})
+    return CheckResult(
+        check="health",
+        service=f"s{i}",
+        path="/h",
+        verdict=verdict,
+        message=f"m{i}",
+        suite=suite,
+        category=Category.BODY if verdict is Verdict.FAIL else None,
+        duration_ms=float(i),
+        details={"elapsed_ms": i},
+    )
 
 
-def record_run(tmp: Path, n: int, *, started: datetime = T0, schedule: str = "", version: str = "v1",
-               verdicts: dict[int, Verdict] | None = None) -> Run:
+def record_run(
+    tmp: Path,
+    n: int,
+    *,
+    started: datetime = T0,
+    schedule: str = "",
+    version: str = "v1",
+    verdicts: dict[int, Verdict] | None = None,
+) -> Run:
     """A run through the real pipeline into a results file, the SQLite history and the text history."""
     run = Run(target="prod", started=started, deploy_version=version, runner="gh", schedule=schedule)
-    recorder = RunRecorder(run, [JsonlSink(tmp / f"{run.run_id}.jsonl"), SQLiteSink(tmp / "h.sqlite"),
-                                 TextHistorySink(tmp / "text")])
+    recorder = RunRecorder(
+        run, [JsonlSink(tmp / f"{run.run_id}.jsonl"), SQLiteSink(tmp / "h.sqlite"), TextHistorySink(tmp / "text")]
+    )
     for i in range(n):
         recorder.add(result(i, (verdicts or {}).get(i, Verdict.PASS)))
     recorder.close()
@@ -47,7 +64,8 @@ def test_every_record_is_kept_with_its_run_and_stamps(tmp_path):
     assert [(r.id, r.verdict, r.category, r.suite, r.deploy_version, r.runner, r.details) for r in kept] == [
         ("health:s0:/h", Verdict.PASS, None, "smoke", "v1", "gh", {"elapsed_ms": 0}),
         ("health:s1:/h", Verdict.FAIL, Category.BODY, "smoke", "v1", "gh", {"elapsed_ms": 1}),
-        ("health:s2:/h", Verdict.PASS, None, "smoke", "v1", "gh", {"elapsed_ms": 2})]
+        ("health:s2:/h", Verdict.PASS, None, "smoke", "v1", "gh", {"elapsed_ms": 2}),
+    ]
 
 
 def test_importing_a_runs_results_file_or_text_history_again_adds_nothing(tmp_path):
@@ -131,8 +149,13 @@ def test_a_missed_or_too_late_run_leaves_its_slot_unknown_never_up():
     runs = [ObservedRun(f"r{m}", T0 + timedelta(minutes=m), "*/5 * * * *", s) for m, s in starts.items()]
     slots = timeline(runs, now=T0 + timedelta(minutes=33))
     assert [(int((s.start - T0).total_seconds() // 60), s.status) for s in slots] == [
-        (0, Status.UP), (5, Status.DOWN), (10, Status.UP), (15, Status.UNKNOWN), (20, Status.UNKNOWN),
-        (25, Status.UP)]
+        (0, Status.UP),
+        (5, Status.DOWN),
+        (10, Status.UP),
+        (15, Status.UNKNOWN),
+        (20, Status.UNKNOWN),
+        (25, Status.UP),
+    ]
     assert [s.start.minute for s in gaps(slots)] == [15, 20]
     assert slots[2].run_ids == ["r11"] and slots[5].run_ids == ["r27"]
 
@@ -144,11 +167,16 @@ def test_with_no_run_since_the_schedule_is_stale_until_now():
 
 
 def test_a_new_schedule_replaces_the_old_one_from_its_first_run():
-    runs = [ObservedRun("a", T0, "*/5 * * * *", Status.UP),
-            ObservedRun("b", T0 + timedelta(minutes=12), "*/10 * * * *", Status.UP)]
+    runs = [
+        ObservedRun("a", T0, "*/5 * * * *", Status.UP),
+        ObservedRun("b", T0 + timedelta(minutes=12), "*/10 * * * *", Status.UP),
+    ]
     slots = timeline(runs, now=T0 + timedelta(minutes=20))
     assert [(s.schedule, s.start.minute, s.status) for s in slots] == [
-        ("*/5 * * * *", 0, Status.UP), ("*/5 * * * *", 5, Status.UNKNOWN), ("*/10 * * * *", 10, Status.UP)]
+        ("*/5 * * * *", 0, Status.UP),
+        ("*/5 * * * *", 5, Status.UNKNOWN),
+        ("*/10 * * * *", 10, Status.UP),
+    ]
 
 
 def test_a_cadence_defines_its_slots_from_the_rounds_themselves():
@@ -160,8 +188,15 @@ def test_a_cadence_defines_its_slots_from_the_rounds_themselves():
     runs = [ObservedRun(f"w{k}", T0 + timedelta(seconds=s), every, Status.UP) for k, s in at.items()]
     slots = timeline(runs, now=T0 + timedelta(seconds=130))
     assert [((s.start - T0).total_seconds(), (s.end - T0).total_seconds(), s.run_ids) for s in slots] == [
-        (0, 15.9, ["w0"]), (15.9, 30, ["w1"]), (30, 45, ["w2"]), (45, 60, []), (60, 75, []), (75, 90, ["w5"]),
-        (90, 105, ["w6"]), (105, 120, [])]  # 120-135 is not over at 130
+        (0, 15.9, ["w0"]),
+        (15.9, 30, ["w1"]),
+        (30, 45, ["w2"]),
+        (45, 60, []),
+        (60, 75, []),
+        (75, 90, ["w5"]),
+        (90, 105, ["w6"]),
+        (105, 120, []),
+    ]  # 120-135 is not over at 130
     assert [(s.start - T0).total_seconds() for s in gaps(slots)] == [45, 60, 105]
     assert cadence_of(every) == timedelta(seconds=15) and cadence_of("*/5 * * * *") is None and cadence_of("") is None
     validate(every)

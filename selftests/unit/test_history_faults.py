@@ -2,6 +2,7 @@
 words that name the file and what to do, while the run keeps its verdict and its results file;
 two writers at once lose nothing; a writer killed mid-run leaves every committed record and no
 half of one."""
+
 from __future__ import annotations
 
 import json
@@ -66,10 +67,20 @@ def test_locked_history(run_suite, monkeypatch):
     history = run_suite.history
     HistoryStore(history).count()
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 0.5)
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sqlite3, sys; db = sqlite3.connect(sys.argv[1], isolation_level=None); "
-        "db.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); sys.stdin.read()"), str(history)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sqlite3, sys; db = sqlite3.connect(sys.argv[1], isolation_level=None); "
+                "db.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); sys.stdin.read()"
+            ),
+            str(history),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         outcome, records = run_suite()
@@ -98,8 +109,9 @@ def test_corrupt_history(run_suite):
     history = run_suite.history
     history.write_bytes(b"not a database, whatever it once was\n" * 200)
     outcome, records = run_suite()
-    assert_run_kept_its_verdict_and_said(outcome, records, f"history {history} is corrupt", f"mv {history}",
-                                         "slurpy-monitor history rebuild")
+    assert_run_kept_its_verdict_and_said(
+        outcome, records, f"history {history} is corrupt", f"mv {history}", "slurpy-monitor history rebuild"
+    )
 
 
 def test_history_from_an_older_schema(run_suite):
@@ -107,8 +119,9 @@ def test_history_from_an_older_schema(run_suite):
     with sqlite3.connect(history) as db:
         db.execute("CREATE TABLE results (run_id TEXT, check_id TEXT, verdict TEXT)")
     outcome, records = run_suite()
-    assert_run_kept_its_verdict_and_said(outcome, records, f"history {history} has an older schema (version 0",
-                                         "slurpy-monitor history rebuild")
+    assert_run_kept_its_verdict_and_said(
+        outcome, records, f"history {history} has an older schema (version 0", "slurpy-monitor history rebuild"
+    )
     with sqlite3.connect(history) as db:
         assert db.execute("SELECT count(*) FROM results").fetchone() == (0,), "an old history is never altered"
 
@@ -142,8 +155,12 @@ assert not recorder.run.notes, recorder.run.notes
 
 
 def _writer(path: Path, name: str, count: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, str(count)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), name, str(count)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_two_runs_writing_at_once_lose_nothing(tmp_path):

@@ -24,20 +24,32 @@ def frames(*items) -> str:
 
 
 def test_a_healthy_stream_is_real_text():
-    report = read_stream(frames({"type": "delta", "delta": "Hello ", "id": 0}, {"type": "delta", "delta": "there", "id": 1},
-                                {"type": "done"}), FALLBACK)
+    report = read_stream(
+        frames(
+            {"type": "delta", "delta": "Hello ", "id": 0},
+            {"type": "delta", "delta": "there", "id": 1},
+            {"type": "done"},
+        ),
+        FALLBACK,
+    )
     assert report.ok and report.text == "Hello there" and report.deltas == 2
 
 
-@pytest.mark.parametrize("body,problem", [
-    (frames({"type": "done"}), "no text arrived"),
-    (frames({"type": "delta", "delta": "Hi"}, {"type": "error", "reason": "rate_limited"}), "error frame (reason: rate_limited)"),
-    (frames({"type": "delta", "delta": "Hi"}), "never sent its done frame"),
-    (frames({"type": "delta", "delta": FALLBACK}, {"type": "done"}), "not real text"),
-    (frames({"type": "delta", "delta": "Proxy error: upstream"}, {"type": "done"}), "not real text"),
-    ('{"type": "delta", "delta": "Hi"}\nnot json\n{"type": "done"}\n', "line 2 is not JSON"),
-    (frames({"type": "delta", "delta": "Hi"}, {"type": "usage"}, {"type": "done"}), "unknown frame type 'usage'"),
-])
+@pytest.mark.parametrize(
+    "body,problem",
+    [
+        (frames({"type": "done"}), "no text arrived"),
+        (
+            frames({"type": "delta", "delta": "Hi"}, {"type": "error", "reason": "rate_limited"}),
+            "error frame (reason: rate_limited)",
+        ),
+        (frames({"type": "delta", "delta": "Hi"}), "never sent its done frame"),
+        (frames({"type": "delta", "delta": FALLBACK}, {"type": "done"}), "not real text"),
+        (frames({"type": "delta", "delta": "Proxy error: upstream"}, {"type": "done"}), "not real text"),
+        ('{"type": "delta", "delta": "Hi"}\nnot json\n{"type": "done"}\n', "line 2 is not JSON"),
+        (frames({"type": "delta", "delta": "Hi"}, {"type": "usage"}, {"type": "done"}), "unknown frame type 'usage'"),
+    ],
+)
 def test_broken_streams_say_why(body, problem):
     report = read_stream(body, FALLBACK)
     assert not report.ok and problem in report.describe()
@@ -107,22 +119,42 @@ def test_test_accounts_api_errors_are_plain(accounts_profile):
 
 
 def test_confirmation_link_from_the_inbox(accounts_profile):
-    profile = accounts_profile.model_copy(update={"journeys": accounts_profile.journeys.model_copy(
-        update={"inbox_url": "http://inbox.test/outbox?to={email}"})})
+    profile = accounts_profile.model_copy(
+        update={
+            "journeys": accounts_profile.journeys.model_copy(
+                update={"inbox_url": "http://inbox.test/outbox?to={email}"}
+            )
+        }
+    )
     body = {"messages": [{"body": "Confirm: https://fe.test/auth/confirm?token=abc"}]}
-    link = confirmation_link(api(lambda request: httpx.Response(200, json=body), profile), profile.journeys.inbox_url,
-                             "monitor+1@sandbox.test", 1)
+    link = confirmation_link(
+        api(lambda request: httpx.Response(200, json=body), profile),
+        profile.journeys.inbox_url,
+        "monitor+1@sandbox.test",
+        1,
+    )
     assert link == "https://fe.test/auth/confirm?token=abc"
 
 
 # -- the chat reply's timing, from Chromium's network events ---------------------------------
 
+
 def test_stream_timer_times_the_latest_post_to_the_stream_from_chromiums_events():
     timer = StreamTimer("/api/proxy-chat-stream")
-    timer.request_will_be_sent({"requestId": "1", "timestamp": 10.0,
-                                "request": {"url": "https://fe.test/api/proxy-chat-stream", "method": "OPTIONS"}})
-    timer.request_will_be_sent({"requestId": "2", "timestamp": 10.5,
-                                "request": {"url": "https://fe.test/api/proxy-chat-stream", "method": "POST"}})
+    timer.request_will_be_sent(
+        {
+            "requestId": "1",
+            "timestamp": 10.0,
+            "request": {"url": "https://fe.test/api/proxy-chat-stream", "method": "OPTIONS"},
+        }
+    )
+    timer.request_will_be_sent(
+        {
+            "requestId": "2",
+            "timestamp": 10.5,
+            "request": {"url": "https://fe.test/api/proxy-chat-stream", "method": "POST"},
+        }
+    )
     timer.data_received({"requestId": "9", "timestamp": 10.55, "dataLength": 10})  # another request
     timer.data_received({"requestId": "2", "timestamp": 10.6, "dataLength": 0})
     timer.data_received({"requestId": "2", "timestamp": 10.625, "dataLength": 40})
@@ -150,9 +182,18 @@ def test_a_chat_reply_is_done_within_a_threshold_only_if_it_finished():
 
 # -- the signed-in session: what the browser holds, for a browser context or an API probe -----
 
+
 def cookie(name: str, value: str, http_only: bool = False) -> dict:
-    return {"name": name, "value": value, "domain": "fe.test", "path": "/", "expires": -1, "httpOnly": http_only,
-            "secure": True, "sameSite": "Lax"}
+    return {
+        "name": name,
+        "value": value,
+        "domain": "fe.test",
+        "path": "/",
+        "expires": -1,
+        "httpOnly": http_only,
+        "secure": True,
+        "sameSite": "Lax",
+    }
 
 
 def supabase_session(token: str) -> str:
@@ -160,8 +201,10 @@ def supabase_session(token: str) -> str:
 
 
 def test_a_cookie_session_starts_a_browser_context_but_carries_no_bearer_token():
-    state = {"cookies": [cookie("slurpy-session", "s3ssion-value", http_only=True), cookie("slurpy-csrf", "csrf-value")],
-             "origins": []}
+    state = {
+        "cookies": [cookie("slurpy-session", "s3ssion-value", http_only=True), cookie("slurpy-csrf", "csrf-value")],
+        "origins": [],
+    }
     session = SignedIn.from_storage_state(state)
     assert session.context_args() == {"storage_state": state}
     assert session.bearer_token is None
@@ -171,9 +214,18 @@ def test_a_cookie_session_starts_a_browser_context_but_carries_no_bearer_token()
 
 
 def test_supabase_js_keeps_its_access_token_in_local_storage():
-    state = {"cookies": [], "origins": [{"origin": "https://fe.test", "localStorage": [
-        {"name": "sb-abcdref-auth-token-code-verifier", "value": '"verifier"'},
-        {"name": "sb-abcdref-auth-token", "value": supabase_session("eyJ.access.token")}]}]}
+    state = {
+        "cookies": [],
+        "origins": [
+            {
+                "origin": "https://fe.test",
+                "localStorage": [
+                    {"name": "sb-abcdref-auth-token-code-verifier", "value": '"verifier"'},
+                    {"name": "sb-abcdref-auth-token", "value": supabase_session("eyJ.access.token")},
+                ],
+            }
+        ],
+    }
     session = SignedIn.from_storage_state(state)
     assert session.bearer_token == "eyJ.access.token"
     settings = NetworkSettings(target="t").with_headers(**session.api_headers())
@@ -184,8 +236,10 @@ def test_supabase_js_keeps_its_access_token_in_local_storage():
 def test_supabase_ssr_keeps_it_in_cookies_base64_encoded_and_chunked():
     encoded = "base64-" + base64.urlsafe_b64encode(supabase_session("eyJ.chunked.token").encode()).decode().rstrip("=")
     chunks = [encoded[:30], encoded[30:]]
-    state = {"cookies": [cookie("sb-ref-auth-token.1", chunks[1]), cookie("sb-ref-auth-token.0", chunks[0])],
-             "origins": []}
+    state = {
+        "cookies": [cookie("sb-ref-auth-token.1", chunks[1]), cookie("sb-ref-auth-token.0", chunks[0])],
+        "origins": [],
+    }
     session = SignedIn.from_storage_state(state)
     assert session.bearer_token == "eyJ.chunked.token"
     assert set(chunks) <= set(session.credentials())
@@ -197,12 +251,15 @@ def test_older_supabase_ssr_cookies_hold_url_encoded_json():
 
 
 def test_an_unreadable_supabase_entry_is_no_token():
-    state = {"cookies": [cookie("sb-ref-auth-token", "base64-%%%"), cookie("sb-ref-auth-token.x", "{}")],
-             "origins": [{"origin": "https://fe.test", "localStorage": [{"name": "sb-ref-auth-token", "value": "[1]"}]}]}
+    state = {
+        "cookies": [cookie("sb-ref-auth-token", "base64-%%%"), cookie("sb-ref-auth-token.x", "{}")],
+        "origins": [{"origin": "https://fe.test", "localStorage": [{"name": "sb-ref-auth-token", "value": "[1]"}]}],
+    }
     assert SignedIn.from_storage_state(state).bearer_token is None
 
 
 # -- the journey recorder (Playwright's page and context stood in for) -------------------------
+
 
 class FakeDialog:
     def __init__(self, message: str):
@@ -278,9 +335,11 @@ def test_a_broken_step_ends_the_journey_saying_which_and_what_the_page_showed(jo
     assert ran == [] and dialog.dismissed
     result = j.result()
     assert result.verdict is Verdict.FAIL and result.category is Category.JOURNEY
-    assert result.message == ("frontend sign-in journey FAILED [journey]: https://fe.test: at step 'sign in': "
-                              "expected the chat page; page showed: URL https://fe.test/sign-in, heading 'Sign in', "
-                              "notice 'Try again', alert 'Invalid email or password'")
+    assert result.message == (
+        "frontend sign-in journey FAILED [journey]: https://fe.test: at step 'sign in': "
+        "expected the chat page; page showed: URL https://fe.test/sign-in, heading 'Sign in', "
+        "notice 'Try again', alert 'Invalid email or password'"
+    )
 
 
 class FakeRequest:
@@ -308,8 +367,10 @@ def test_a_failed_step_quotes_only_what_it_saw_and_names_a_redirect_back_to_sign
             assert False, "expected URL /chat"
     message = j.result().message
     assert "Invalid login credentials" not in message
-    assert message.endswith("page showed: URL https://fe.test/sign-in?redirect=%2Fchat, heading 'Sign in', "
-                            "redirected back to /sign-in from /chat, went through /chat -> /sign-in?redirect=%2Fchat")
+    assert message.endswith(
+        "page showed: URL https://fe.test/sign-in?redirect=%2Fchat, heading 'Sign in', "
+        "redirected back to /sign-in from /chat, went through /chat -> /sign-in?redirect=%2Fchat"
+    )
 
 
 def test_an_uncaught_javascript_error_fails_a_journey_whose_steps_passed(journey_profile):
@@ -354,14 +415,17 @@ def test_a_journey_starts_from_a_signed_in_session(journey_profile):
 def test_a_failed_sign_in_is_the_journeys_first_failed_step_and_it_takes_no_other(journey_profile):
     ran = []
     with Journey("chat", journey_profile) as j:
-        j.begin(FakeContexts(FakePage()), SignInFailed("Timeout 5000ms exceeded.; page showed: URL https://fe.test/sign-in"))
+        j.begin(
+            FakeContexts(FakePage()), SignInFailed("Timeout 5000ms exceeded.; page showed: URL https://fe.test/sign-in")
+        )
         with j.step("open chat"):
             ran.append("open chat")
     assert ran == [] and j.steps == []
     result = j.result()
     assert result.verdict is Verdict.FAIL
-    assert result.message.endswith(f"at step '{SIGN_IN_STEP}': Timeout 5000ms exceeded.; page showed: "
-                                   "URL https://fe.test/sign-in")
+    assert result.message.endswith(
+        f"at step '{SIGN_IN_STEP}': Timeout 5000ms exceeded.; page showed: URL https://fe.test/sign-in"
+    )
 
 
 def test_only_a_stop_ends_a_journey_quietly(journey_profile):

@@ -38,13 +38,16 @@ def test_median_at_threshold_fails_and_message_lists_samples():
 def test_quick_errors_are_not_fast_enough():
     verdict = judge_latency([Sample(503, 5), Sample(503, 4), Sample(503, 6)], threshold_ms=1000, healthy_status=[200])
     assert not verdict.ok and verdict.category is Category.HTTP_STATUS
-    assert verdict.describe() == ("expected every sample to answer 200, 3 of 3 answered an error (503, 503, 503): "
-                                  "latency is judged only on healthy answers (samples: 5, 4, 6 ms)")
+    assert verdict.describe() == (
+        "expected every sample to answer 200, 3 of 3 answered an error (503, 503, 503): "
+        "latency is judged only on healthy answers (samples: 5, 4, 6 ms)"
+    )
 
 
 def test_one_error_among_fast_samples_still_fails_on_status():
-    verdict = judge_latency([Sample(200, 40), Sample(502, 3), Sample(200, 45)], threshold_ms=500,
-                            healthy_status=[200, 204])
+    verdict = judge_latency(
+        [Sample(200, 40), Sample(502, 3), Sample(200, 45)], threshold_ms=500, healthy_status=[200, 204]
+    )
     assert verdict.category is Category.HTTP_STATUS
     assert "expected every sample to answer 200 or 204, 1 of 3 answered an error (502)" in verdict.describe()
 
@@ -68,18 +71,21 @@ def wrapped(inner: BaseException, outer=httpx.ConnectError) -> BaseException:
         return exc
 
 
-@pytest.mark.parametrize("exc,category", [
-    (wrapped(ConnectionRefusedError(111, "Connection refused")), Category.CONNECT),
-    (wrapped(socket.gaierror(-2, "Name or service not known")), Category.DNS),
-    (wrapped(ssl.SSLCertVerificationError(1, "certificate verify failed")), Category.TLS),
-    (httpx.ReadTimeout("The read operation timed out"), Category.TIMEOUT),
-    (httpx.ConnectTimeout("timed out"), Category.TIMEOUT),
-    (httpx.RemoteProtocolError("Server disconnected without sending a response."), Category.PROTOCOL),
-    (wrapped(ConnectionResetError(104, "Connection reset by peer"), httpx.ReadError), Category.PROTOCOL),
-    (DeadlineExceeded(3, BODY, 12), Category.TIMEOUT),
-    (ProtocolViolation("not HTTP at all: it answered b'SSH-2.0'"), Category.PROTOCOL),
-    (AnswerTooLarge(1024, 1100), Category.BODY),
-])
+@pytest.mark.parametrize(
+    "exc,category",
+    [
+        (wrapped(ConnectionRefusedError(111, "Connection refused")), Category.CONNECT),
+        (wrapped(socket.gaierror(-2, "Name or service not known")), Category.DNS),
+        (wrapped(ssl.SSLCertVerificationError(1, "certificate verify failed")), Category.TLS),
+        (httpx.ReadTimeout("The read operation timed out"), Category.TIMEOUT),
+        (httpx.ConnectTimeout("timed out"), Category.TIMEOUT),
+        (httpx.RemoteProtocolError("Server disconnected without sending a response."), Category.PROTOCOL),
+        (wrapped(ConnectionResetError(104, "Connection reset by peer"), httpx.ReadError), Category.PROTOCOL),
+        (DeadlineExceeded(3, BODY, 12), Category.TIMEOUT),
+        (ProtocolViolation("not HTTP at all: it answered b'SSH-2.0'"), Category.PROTOCOL),
+        (AnswerTooLarge(1024, 1100), Category.BODY),
+    ],
+)
 def test_classify_error_by_phase(exc, category):
     assert classify_error(exc) is category
 
@@ -90,7 +96,9 @@ def test_only_transient_network_failures_are_retried():
 
 
 def test_describe_error_gives_the_innermost_reason():
-    assert describe_error(wrapped(ConnectionRefusedError(111, "Connection refused"))) == "[Errno 111] Connection refused"
+    assert (
+        describe_error(wrapped(ConnectionRefusedError(111, "Connection refused"))) == "[Errno 111] Connection refused"
+    )
 
 
 def test_the_probes_own_account_is_the_description():
@@ -98,22 +106,55 @@ def test_the_probes_own_account_is_the_description():
     assert describe_error(DeadlineExceeded(3, HEADERS)) == "still waiting for the response headers"
 
 
-@pytest.mark.parametrize("first,http", [(b"", True), (b"HT", True), (b"HTTP/1.1 200 OK", True),
-                                        (b"SSH-2.0-OpenSSH", False), (b"\x15\x03\x01", False), (b"HTTX", False)])
+@pytest.mark.parametrize(
+    "first,http",
+    [
+        (b"", True),
+        (b"HT", True),
+        (b"HTTP/1.1 200 OK", True),
+        (b"SSH-2.0-OpenSSH", False),
+        (b"\x15\x03\x01", False),
+        (b"HTTX", False),
+    ],
+)
 def test_an_answer_is_not_http_from_its_first_bytes(first, http):
     assert could_be_http(first) is http
 
 
-@pytest.mark.parametrize("exc,phase,body_bytes,first,says", [
-    (httpx.RemoteProtocolError("Server disconnected without sending a response."), HEADERS, 0, b"",
-     "the server closed the connection without answering"),
-    (httpx.RemoteProtocolError("illegal header line: b'bad'"), HEADERS, 0, b"HTTP/1.1 200 OK\r\n",
-     "malformed: illegal header line: b'bad'"),
-    (httpx.RemoteProtocolError("peer closed connection without sending complete message body (received 38 bytes, "
-                               "expected 100)"), BODY, 38, b"HTTP/1.1 200 OK\r\n",
-     "cut off after 38 body bytes: peer closed connection without sending complete message body"),
-    (wrapped(ConnectionResetError(104, "Connection reset by peer"), httpx.ReadError), HEADERS, 0, b"",
-     "the connection broke while waiting for the response headers: [Errno 104] Connection reset by peer"),
-])
+@pytest.mark.parametrize(
+    "exc,phase,body_bytes,first,says",
+    [
+        (
+            httpx.RemoteProtocolError("Server disconnected without sending a response."),
+            HEADERS,
+            0,
+            b"",
+            "the server closed the connection without answering",
+        ),
+        (
+            httpx.RemoteProtocolError("illegal header line: b'bad'"),
+            HEADERS,
+            0,
+            b"HTTP/1.1 200 OK\r\n",
+            "malformed: illegal header line: b'bad'",
+        ),
+        (
+            httpx.RemoteProtocolError(
+                "peer closed connection without sending complete message body (received 38 bytes, expected 100)"
+            ),
+            BODY,
+            38,
+            b"HTTP/1.1 200 OK\r\n",
+            "cut off after 38 body bytes: peer closed connection without sending complete message body",
+        ),
+        (
+            wrapped(ConnectionResetError(104, "Connection reset by peer"), httpx.ReadError),
+            HEADERS,
+            0,
+            b"",
+            "the connection broke while waiting for the response headers: [Errno 104] Connection reset by peer",
+        ),
+    ],
+)
 def test_a_broken_exchange_is_put_in_words(exc, phase, body_bytes, first, says):
     assert str(protocol_violation(exc, phase, body_bytes, first)).startswith(says)

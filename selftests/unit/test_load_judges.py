@@ -1,5 +1,6 @@
 """The load suite's judges and schedules, without Locust: percentiles, thresholds, too-few-requests, the budget
 and bounds gates, chat pacing, the step ramp and the capacity search, the records and table a run ends with."""
+
 import pytest
 
 from monitor.analysers.load import (
@@ -21,8 +22,15 @@ API = LOAD_THRESHOLDS["api"]
 
 
 def stats(requests: int, failures: int = 0, ms: int = 10, slow: int = 0, slow_ms: int = 900) -> GroupStats:
-    return GroupStats("api", "backend", requests, failures, {ms: requests - slow, **({slow_ms: slow} if slow else {})},
-                      seconds=10.0, errors={"expected 200, got 502": failures} if failures else {})
+    return GroupStats(
+        "api",
+        "backend",
+        requests,
+        failures,
+        {ms: requests - slow, **({slow_ms: slow} if slow else {})},
+        seconds=10.0,
+        errors={"expected 200, got 502": failures} if failures else {},
+    )
 
 
 def test_request_names_carry_their_group():
@@ -106,11 +114,14 @@ def test_first_breach_names_the_group_and_the_threshold():
     assert first_breach({"api:backend": stats(100)}, LOAD_THRESHOLDS) is None
 
 
-@pytest.mark.parametrize("allow_budget,spend,missing", [
-    (False, False, "allow_budget = true in targets/production.toml and --spend-budget on the command line"),
-    (True, False, "--spend-budget on the command line"),
-    (False, True, "allow_budget = true in targets/production.toml"),
-])
+@pytest.mark.parametrize(
+    "allow_budget,spend,missing",
+    [
+        (False, False, "allow_budget = true in targets/production.toml and --spend-budget on the command line"),
+        (True, False, "--spend-budget on the command line"),
+        (False, True, "allow_budget = true in targets/production.toml"),
+    ],
+)
 def test_a_sensitive_profile_needs_both_opt_ins_and_says_which_is_missing(allow_budget, spend, missing):
     profile = load_profile("production.example").model_copy(update={"allow_budget": allow_budget})
     refusal = budget_refusal(profile, spend, "targets/production.toml")
@@ -145,14 +156,38 @@ def test_records_carry_the_group_and_an_inconclusive_run_judges_nothing():
 
 def test_the_table_marks_percentiles_with_too_few_requests():
     lines = table([group_record(judge_group(stats(50), API), "https://api.example", None)])
-    assert lines[0].split() == ["group", "requests", "p50", "ms", "p95", "ms", "p99", "ms", "failed", "threshold", "verdict"]
-    assert lines[1].split() == ["api:backend", "50", "10", "10", "(10)", "0.0%", "p95<=500", "p99<=1000", "fail<=1%", "ERROR"]
+    assert lines[0].split() == [
+        "group",
+        "requests",
+        "p50",
+        "ms",
+        "p95",
+        "ms",
+        "p99",
+        "ms",
+        "failed",
+        "threshold",
+        "verdict",
+    ]
+    assert lines[1].split() == [
+        "api:backend",
+        "50",
+        "10",
+        "10",
+        "(10)",
+        "0.0%",
+        "p95<=500",
+        "p99<=1000",
+        "fail<=1%",
+        "ERROR",
+    ]
 
 
 def test_capacity_is_the_highest_stage_that_held_and_what_broke_first():
     broke = Stage(6, {"api:backend": stats(30, ms=1300)}, "api:backend: p95 1300 ms over 500 ms")
-    report = CapacityReport(max_users=20, stages=[Stage(2, {"api:backend": stats(100)}), Stage(4, {"api:backend": stats(100)}),
-                                                  broke])
+    report = CapacityReport(
+        max_users=20, stages=[Stage(2, {"api:backend": stats(100)}), Stage(4, {"api:backend": stats(100)}), broke]
+    )
     record = capacity_record(report, None)
     assert (record.id, record.verdict) == ("load:capacity", Verdict.PASS)
     assert record.details["capacity_users"] == 4
@@ -161,17 +196,37 @@ def test_capacity_is_the_highest_stage_that_held_and_what_broke_first():
     assert (first_broke.verdict, first_broke.category) == (Verdict.FAIL, Category.LATENCY)
 
 
-@pytest.mark.parametrize("mode,users,run_time,max_users,max_duration,refused", [
-    ("gate", None, None, None, None, None),
-    ("gate", 41, None, None, None, "41 users is over the bound of 40 (targets/sandbox.toml [load] max_users, or --max-users)"),
-    ("gate", 10, None, 5, None, "10 users is over the bound of 5"),
-    ("step", None, 121, None, None, "121 s is over the bound of 120 s"),
-    ("gate", None, None, 50, None, "--max-users 50 is over the bound of 40 (targets/sandbox.toml [load] max_users)"),
-    ("capacity", 400, 999, None, None, None),  # the search stops at its bounds by itself
-])
-def test_every_run_is_bounded_and_the_command_line_only_lowers_the_bounds(mode, users, run_time, max_users, max_duration,
-                                                                         refused):
-    refusal = bounds_refusal(load_profile("sandbox"), mode, users, run_time, max_users, max_duration, "targets/sandbox.toml")
+@pytest.mark.parametrize(
+    "mode,users,run_time,max_users,max_duration,refused",
+    [
+        ("gate", None, None, None, None, None),
+        (
+            "gate",
+            41,
+            None,
+            None,
+            None,
+            "41 users is over the bound of 40 (targets/sandbox.toml [load] max_users, or --max-users)",
+        ),
+        ("gate", 10, None, 5, None, "10 users is over the bound of 5"),
+        ("step", None, 121, None, None, "121 s is over the bound of 120 s"),
+        (
+            "gate",
+            None,
+            None,
+            50,
+            None,
+            "--max-users 50 is over the bound of 40 (targets/sandbox.toml [load] max_users)",
+        ),
+        ("capacity", 400, 999, None, None, None),  # the search stops at its bounds by itself
+    ],
+)
+def test_every_run_is_bounded_and_the_command_line_only_lowers_the_bounds(
+    mode, users, run_time, max_users, max_duration, refused
+):
+    refusal = bounds_refusal(
+        load_profile("sandbox"), mode, users, run_time, max_users, max_duration, "targets/sandbox.toml"
+    )
     if refused is None:
         assert refusal is None
     else:
@@ -214,23 +269,53 @@ def test_step_ramp_climbs_holds_and_judges_only_the_settled_window():
 
 def test_capacity_search_stops_at_the_first_stage_that_breaks():
     run = FakeRun(lambda users: 50 if users <= 8 else 900)
-    search = CapacitySearch(start=4, step=4, stage_s=10, settle_s=2, max_users=40, max_duration_s=600, spawn_rate=10,
-                            thresholds=LOAD_THRESHOLDS, snapshot=run.snapshot)
+    search = CapacitySearch(
+        start=4,
+        step=4,
+        stage_s=10,
+        settle_s=2,
+        max_users=40,
+        max_duration_s=600,
+        spawn_rate=10,
+        thresholds=LOAD_THRESHOLDS,
+        snapshot=run.snapshot,
+    )
     run.drive(search)
     assert [(s.users, s.breach) for s in search.report.stages] == [
-        (4, None), (8, None), (12, "api:backend: p95 900 ms over 500 ms")]
+        (4, None),
+        (8, None),
+        (12, "api:backend: p95 900 ms over 500 ms"),
+    ]
     assert search.report.held.users == 8 and search.report.held.rps == 100
 
 
 def test_capacity_search_stops_at_its_bounds():
     run = FakeRun(lambda users: 20)
-    search = CapacitySearch(start=5, step=5, stage_s=10, settle_s=1, max_users=15, max_duration_s=600, spawn_rate=10,
-                            thresholds=LOAD_THRESHOLDS, snapshot=run.snapshot)
+    search = CapacitySearch(
+        start=5,
+        step=5,
+        stage_s=10,
+        settle_s=1,
+        max_users=15,
+        max_duration_s=600,
+        spawn_rate=10,
+        thresholds=LOAD_THRESHOLDS,
+        snapshot=run.snapshot,
+    )
     assert len(run.drive(search)) == 30
     assert [s.users for s in search.report.stages] == [5, 10, 15]
     assert search.report.stopped_by == "reached the bound of 15 users"
     short_run = FakeRun(lambda users: 20)
-    short = CapacitySearch(start=5, step=5, stage_s=10, settle_s=1, max_users=100, max_duration_s=25, spawn_rate=10,
-                           thresholds=LOAD_THRESHOLDS, snapshot=short_run.snapshot)
+    short = CapacitySearch(
+        start=5,
+        step=5,
+        stage_s=10,
+        settle_s=1,
+        max_users=100,
+        max_duration_s=25,
+        spawn_rate=10,
+        thresholds=LOAD_THRESHOLDS,
+        snapshot=short_run.snapshot,
+    )
     assert len(short_run.drive(short)) <= 25
     assert short.report.stopped_by == "another stage would pass the bound of 25 s"

@@ -1,6 +1,7 @@
 """The Prometheus metrics of a run: valid exposition (read back with prometheus_client's own
 parser), blackbox_exporter's names, the SLO gauges of the scripted history, the textfile
 written whole, and the Pushgateway push."""
+
 from __future__ import annotations
 
 import threading
@@ -20,19 +21,46 @@ from selftests.scripted_history import history_lines
 from selftests.unit.test_slo import NOON, POLICY, scripted
 
 RESULTS = [
-    CheckResult("health", "backend", Verdict.PASS, "ok", target="production", path="/health", duration_ms=250.0,
-                details={"status": 200}),
-    CheckResult("health", "mcp", Verdict.FAIL, "mcp health FAILED", target="production", path="/health",
-                duration_ms=1500.0, category=Category.HTTP_STATUS, details={"status": 503}),
-    CheckResult("tls", "frontend", Verdict.WARN, "expires soon", target="production", duration_ms=80.0,
-                details={"not_after": "2026-04-01T00:00:00+00:00", "days_left": 20.5}),
+    CheckResult(
+        "health",
+        "backend",
+        Verdict.PASS,
+        "ok",
+        target="production",
+        path="/health",
+        duration_ms=250.0,
+        details={"status": 200},
+    ),
+    CheckResult(
+        "health",
+        "mcp",
+        Verdict.FAIL,
+        "mcp health FAILED",
+        target="production",
+        path="/health",
+        duration_ms=1500.0,
+        category=Category.HTTP_STATUS,
+        details={"status": 503},
+    ),
+    CheckResult(
+        "tls",
+        "frontend",
+        Verdict.WARN,
+        "expires soon",
+        target="production",
+        duration_ms=80.0,
+        details={"not_after": "2026-04-01T00:00:00+00:00", "days_left": 20.5},
+    ),
     CheckResult("cors", "backend", Verdict.SKIP, "skipped", target="production"),
 ]
 
 
 def samples(text: str) -> dict[tuple[str, frozenset], float]:
-    return {(s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def labels(service: str, check: str, **more: str) -> frozenset:
@@ -93,8 +121,11 @@ def test_the_sink_writes_the_textfile_with_history_gauges_and_pushes(tmp_path):
         with HistoryStore(history) as store:
             store.import_lines(history_lines(rows), "scripted")
         profile = load_profile("production.example")
-        profile = profile.model_copy(update={"metrics": profile.metrics.model_copy(
-            update={"pushgateway": f"http://127.0.0.1:{server.server_port}"})})
+        profile = profile.model_copy(
+            update={
+                "metrics": profile.metrics.model_copy(update={"pushgateway": f"http://127.0.0.1:{server.server_port}"})
+            }
+        )
         run = Run("production", results=RESULTS)
         MetricsSink(profile, tmp_path / "out" / "slurpy.prom", history).close(run)
     finally:
@@ -110,8 +141,9 @@ def test_the_sink_writes_the_textfile_with_history_gauges_and_pushes(tmp_path):
 
 def test_an_unreachable_pushgateway_is_a_note_not_a_failure(tmp_path):
     profile = load_profile("production.example")
-    profile = profile.model_copy(update={"metrics": profile.metrics.model_copy(
-        update={"pushgateway": "http://127.0.0.1:9"})})
+    profile = profile.model_copy(
+        update={"metrics": profile.metrics.model_copy(update={"pushgateway": "http://127.0.0.1:9"})}
+    )
     run = Run("production", results=RESULTS)
     MetricsSink(profile, None, None).close(run)
     assert len(run.notes) == 1 and "not pushed to http://127.0.0.1:9" in run.notes[0]

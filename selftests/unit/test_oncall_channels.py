@@ -2,6 +2,7 @@
 validate every payload against the provider's documented schema (selftests/provider_schemas.py)
 and refuse what the provider would: one incident is exactly one trigger and one resolve with the
 incident key as dedup key (PagerDuty), one create and one close by that key as alias (Opsgenie)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,13 +34,28 @@ def http():
 def oncall_profile(http: HttpReceiver, monkeypatch, routing_key: str = ROUTING_KEY, **alerts) -> Profile:
     monkeypatch.setenv("T_PD_ROUTING_KEY", routing_key)
     monkeypatch.setenv("T_OPSGENIE_KEY", GENIE_KEY)
-    return Profile.model_validate({
-        "name": "t", "services": {"backend": {"base_url": "https://api.example.test", "latency_ms": 500,
-                                             "health": [{"path": "/health/healthz"}]}},
-        "secrets": {"pd": "T_PD_ROUTING_KEY", "og": "T_OPSGENIE_KEY"},
-        "alerts": {"channels": [{"name": "pager", "kind": "pagerduty", "token_secret": "pd", "api_url": http.url},
-                                {"name": "genie", "kind": "opsgenie", "token_secret": "og", "api_url": http.url}],
-                   "delivery_backoff_s": 0, "burn_rate": False, **alerts}})
+    return Profile.model_validate(
+        {
+            "name": "t",
+            "services": {
+                "backend": {
+                    "base_url": "https://api.example.test",
+                    "latency_ms": 500,
+                    "health": [{"path": "/health/healthz"}],
+                }
+            },
+            "secrets": {"pd": "T_PD_ROUTING_KEY", "og": "T_OPSGENIE_KEY"},
+            "alerts": {
+                "channels": [
+                    {"name": "pager", "kind": "pagerduty", "token_secret": "pd", "api_url": http.url},
+                    {"name": "genie", "kind": "opsgenie", "token_secret": "og", "api_url": http.url},
+                ],
+                "delivery_backoff_s": 0,
+                "burn_rate": False,
+                **alerts,
+            },
+        }
+    )
 
 
 def play(profile: Profile, history: History, verdicts: str) -> list[dispatch.Outcome]:
@@ -62,10 +78,17 @@ def test_one_incident_is_one_trigger_and_one_resolve_with_the_incident_key(http,
     trigger = events[0]
     assert trigger["routing_key"] == ROUTING_KEY
     assert trigger["payload"]["summary"] == OPENED
-    assert (trigger["payload"]["severity"], trigger["payload"]["source"], trigger["payload"]["component"]) == \
-        ("critical", "api.example.test", "backend")
+    assert (trigger["payload"]["severity"], trigger["payload"]["source"], trigger["payload"]["component"]) == (
+        "critical",
+        "api.example.test",
+        "backend",
+    )
     assert trigger["payload"]["custom_details"]["last error"] == "backend health fail"
-    assert http.pagerduty[KEY] == {"status": "resolved", "events": ["trigger", "resolve"], "payload": trigger["payload"]}
+    assert http.pagerduty[KEY] == {
+        "status": "resolved",
+        "events": ["trigger", "resolve"],
+        "payload": trigger["payload"],
+    }
 
     calls = http.got("/v2/alerts")
     assert [c.path for c in calls] == ["/v2/alerts", f"/v2/alerts/{quote(KEY, safe='')}/close?identifierType=alias"]
@@ -136,8 +159,10 @@ def test_the_profile_says_what_each_on_call_channel_needs():
     assert AlertChannel(name="p", kind="pagerduty", token_secret="pd").api_url == "https://events.pagerduty.com"
     assert AlertChannel(name="o", kind="opsgenie", token_secret="og").api_url == "https://api.opsgenie.com"
     assert AlertChannel(name="g", kind="github", repo="a/b", token_secret="gh").api_url == "https://api.github.com"
-    assert AlertChannel(name="o", kind="opsgenie", token_secret="og", api_url="https://api.eu.opsgenie.com").api_url == \
-        "https://api.eu.opsgenie.com"
+    assert (
+        AlertChannel(name="o", kind="opsgenie", token_secret="og", api_url="https://api.eu.opsgenie.com").api_url
+        == "https://api.eu.opsgenie.com"
+    )
 
 
 def test_an_outage_that_gets_worse_stays_one_alert_until_it_resolves(http, monkeypatch, tmp_path):
@@ -149,21 +174,46 @@ def test_an_outage_that_gets_worse_stays_one_alert_until_it_resolves(http, monke
     for n in range(8):
         seen = healthy(n) if n >= 5 else crashed(n)
         if n >= 2:
-            seen.append(record(n, "headers:backend:/", "fail" if n <= 4 else "pass", "headers" if n <= 4 else None,
-                               "no HSTS", ("no HSTS",) if n <= 4 else ()))
+            seen.append(
+                record(
+                    n,
+                    "headers:backend:/",
+                    "fail" if n <= 4 else "pass",
+                    "headers" if n <= 4 else None,
+                    "no HSTS",
+                    ("no HSTS",) if n <= 4 else (),
+                )
+            )
         started = T0 + timedelta(minutes=5 * n)
         with HistoryStore(path) as store:
             store.begin_run(RunInfo(f"run-{n:02d}", "t", started.isoformat(timespec="milliseconds")))
             for seq, o in enumerate(seen):
                 kind, service, check_path = (o.check_id.split(":") + [""])[:3]
-                store.add(CheckResult(kind, service, o.verdict, o.message, target="t", url=o.url, path=check_path,
-                                      category=Category(o.category) if o.category else None, run_id=o.run_id,
-                                      suite="smoke", details={"problems": list(o.problems)} if o.problems else {}), seq)
+                store.add(
+                    CheckResult(
+                        kind,
+                        service,
+                        o.verdict,
+                        o.message,
+                        target="t",
+                        url=o.url,
+                        path=check_path,
+                        category=Category(o.category) if o.category else None,
+                        run_id=o.run_id,
+                        suite="smoke",
+                        details={"problems": list(o.problems)} if o.problems else {},
+                    ),
+                    seq,
+                )
         dispatch.evaluate(profile, path, started + timedelta(seconds=30), "r")
     assert http.refused == []
     events = [r.json for r in http.got("/v2/enqueue")]
     key = "t|backend|run-00"
-    assert [(e["event_action"], e["dedup_key"]) for e in events] == [("trigger", key), ("trigger", key), ("resolve", key)]
+    assert [(e["event_action"], e["dedup_key"]) for e in events] == [
+        ("trigger", key),
+        ("trigger", key),
+        ("resolve", key),
+    ]
     assert events[0]["payload"]["summary"].startswith("[CRITICAL] t: backend unreachable: connection refused")
     assert events[1]["payload"]["summary"].startswith("[CRITICAL] t: backend worse: ")
     assert list(http.pagerduty) == [key] and http.pagerduty[key]["status"] == "resolved"

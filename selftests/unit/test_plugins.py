@@ -1,5 +1,6 @@
 """The pytest plugins, proven with pytester on throwaway suites and profiles: outcomes and the
 records they leave, not substrings of a child's output."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,15 @@ path = "/h"
 def suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
     """Write a profile ``t`` and a test module, then run them with the monitor's plugins only."""
 
-    def run(module: str, *, sensitive: bool = True, extra: str = "", url: str = "https://127.0.0.1:1",
-            conftest: str = "", args: tuple[str, ...] = ()):
+    def run(
+        module: str,
+        *,
+        sensitive: bool = True,
+        extra: str = "",
+        url: str = "https://127.0.0.1:1",
+        conftest: str = "",
+        args: tuple[str, ...] = (),
+    ):
         profile = PROFILE.format(sensitive=str(sensitive).lower(), extra=extra, url=url)
         results = pytester.path / "r.jsonl"
         outcome = plugin_suite(pytester, monkeypatch, profile, module, conftest)("--results", str(results), *args)
@@ -60,9 +68,9 @@ def test_sensitive_target_skips_destructive_and_budget_tests_and_says_why(suite)
     reasons = {r["check"]: r["message"] for r in records if r["verdict"] == "skip"}
     assert reasons == {
         "test_signs_up": "target t is sensitive and this test is destructive (not marked nondestructive); "
-                         "set allow_destructive = true in targets/t.toml to run it",
+        "set allow_destructive = true in targets/t.toml to run it",
         "test_spends_rate_limit": "target t is sensitive and this test spends its rate-limit/money budget; "
-                                  "set allow_budget = true in targets/t.toml to run it",
+        "set allow_budget = true in targets/t.toml to run it",
     }
 
 
@@ -157,7 +165,10 @@ def test_not_a_check():
     by_check = {r["check"]: r for r in records}
     assert set(by_check) == {"health", "test_monitor_broke"}, "only tests that judge the target leave records"
     assert by_check["health"]["verdict"] == "fail" and by_check["health"]["duration_ms"] is not None
-    assert (by_check["test_monitor_broke"]["verdict"], by_check["test_monitor_broke"]["category"]) == ("error", "monitor")
+    assert (by_check["test_monitor_broke"]["verdict"], by_check["test_monitor_broke"]["category"]) == (
+        "error",
+        "monitor",
+    )
 
 
 def test_unknown_target_lists_the_ones_that_exist(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):

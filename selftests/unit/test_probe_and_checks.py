@@ -1,4 +1,5 @@
 """The request path without a network: httpx's MockTransport plays the target."""
+
 import ssl
 import time
 
@@ -15,8 +16,10 @@ from monitor.results import Category, Verdict
 
 @pytest.fixture
 def sandbox_profile():
-    return load_profile("sandbox", url_overrides={"backend": "https://backend.test", "frontend": "https://fe.test",
-                                                  "mcp": "https://mcp.test"})
+    return load_profile(
+        "sandbox",
+        url_overrides={"backend": "https://backend.test", "frontend": "https://fe.test", "mcp": "https://mcp.test"},
+    )
 
 
 def scripted(*steps):
@@ -48,7 +51,9 @@ def cold(profile, check_id):
 def test_pass_after_a_retry_is_flaky_not_clean(sandbox_profile):
     transport, calls = scripted(httpx.ConnectError("Connection refused"), HEALTHY)
     sleeps = []
-    result = smoke.health(probe_with(sandbox_profile, transport, sleeps), **cold(sandbox_profile, "health:backend:/health/healthz"))
+    result = smoke.health(
+        probe_with(sandbox_profile, transport, sleeps), **cold(sandbox_profile, "health:backend:/health/healthz")
+    )
     assert result.verdict is Verdict.FLAKY and result.attempts == 2
     assert sleeps == [sandbox_profile.retry_delay_s]
     assert len(calls) == 2
@@ -56,17 +61,23 @@ def test_pass_after_a_retry_is_flaky_not_clean(sandbox_profile):
 
 def test_gives_up_after_the_profile_retries_with_connect_category(sandbox_profile):
     transport, calls = scripted(httpx.ConnectError("Connection refused"))
-    result = smoke.health(probe_with(sandbox_profile, transport, []), **cold(sandbox_profile, "health:backend:/health/healthz"))
+    result = smoke.health(
+        probe_with(sandbox_profile, transport, []), **cold(sandbox_profile, "health:backend:/health/healthz")
+    )
     assert result.verdict is Verdict.FAIL and result.category is Category.CONNECT
     assert len(calls) == 1 + sandbox_profile.retries
     assert "could not connect: Connection refused (after 3 attempt(s))" in result.message
 
 
-@pytest.mark.parametrize("error", [httpx.ReadTimeout("timed out"),
-                                   httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")])
+@pytest.mark.parametrize(
+    "error",
+    [httpx.ReadTimeout("timed out"), httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")],
+)
 def test_timeouts_and_tls_failures_are_not_retried(sandbox_profile, error):
     transport, calls = scripted(error)
-    result = smoke.health(probe_with(sandbox_profile, transport, []), **cold(sandbox_profile, "health:backend:/health/healthz"))
+    result = smoke.health(
+        probe_with(sandbox_profile, transport, []), **cold(sandbox_profile, "health:backend:/health/healthz")
+    )
     assert result.verdict is Verdict.FAIL and len(calls) == 1
 
 
@@ -102,16 +113,18 @@ def test_warm_up_is_kept_in_details_and_not_counted_in_samples(sandbox_profile):
 
 def test_a_cold_start_past_the_timeout_does_not_fail_the_health_check(sandbox_profile):
     transport, calls = scripted(httpx.ReadTimeout("timed out"), HEALTHY)
-    result = smoke.health(probe_with(sandbox_profile, transport, []),
-                          **find(sandbox_profile, "health:backend:/health/healthz").args)
+    result = smoke.health(
+        probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "health:backend:/health/healthz").args
+    )
     assert result.verdict is Verdict.PASS and len(calls) == 2
     assert result.details["warm_up"]["error"].startswith("timeout: ")
 
 
 def test_a_warm_up_that_needed_a_retry_does_not_make_the_check_flaky(sandbox_profile):
     transport, _ = scripted(httpx.ConnectError("Connection refused"), HEALTHY)
-    result = smoke.health(probe_with(sandbox_profile, transport, []),
-                          **find(sandbox_profile, "health:backend:/health/healthz").args)
+    result = smoke.health(
+        probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "health:backend:/health/healthz").args
+    )
     assert result.verdict is Verdict.PASS and result.attempts == 1
     assert result.details["warm_up"]["attempts"] == 2
 
@@ -120,7 +133,10 @@ def test_latency_of_error_answers_fails_on_status_with_the_samples_in_details(sa
     transport, _ = scripted(httpx.Response(503, json={"ok": False}))
     result = smoke.latency(probe_with(sandbox_profile, transport, []), **cold(sandbox_profile, "latency:frontend"))
     assert result.verdict is Verdict.FAIL and result.category is Category.HTTP_STATUS
-    assert "latency FAILED [http status]" in result.message and "3 of 3 answered an error (503, 503, 503)" in result.message
+    assert (
+        "latency FAILED [http status]" in result.message
+        and "3 of 3 answered an error (503, 503, 503)" in result.message
+    )
     assert result.details["statuses"] == [503, 503, 503]
 
 
@@ -139,8 +155,14 @@ def real_frontend(request: httpx.Request) -> httpx.Response:
     if request.method == "OPTIONS":
         if not allowed:
             return httpx.Response(403, json={"error": "forbidden"})
-        return httpx.Response(204, headers={**grant, "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
-                                            "Access-Control-Allow-Headers": "content-type,authorization,x-csrf"})
+        return httpx.Response(
+            204,
+            headers={
+                **grant,
+                "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
+                "Access-Control-Allow-Headers": "content-type,authorization,x-csrf",
+            },
+        )
     if request.method != "POST":
         return httpx.Response(405)
     if not allowed:
@@ -223,8 +245,9 @@ class Drip(httpx.SyncByteStream):
 
 def test_the_deadline_covers_the_whole_answer_not_each_read(sandbox_profile):
     profile = sandbox_profile.model_copy(update={"timeout_s": 0.3})
-    transport, _ = scripted(*(httpx.Response(200, headers={"content-type": "application/json"}, stream=Drip())
-                              for _ in range(2)))
+    transport, _ = scripted(
+        *(httpx.Response(200, headers={"content-type": "application/json"}, stream=Drip()) for _ in range(2))
+    )
     probe = probe_with(profile, transport, [])
     exchange = probe.get("https://backend.test/health/healthz")
     assert isinstance(exchange.error, DeadlineExceeded) and exchange.error.phase == BODY
@@ -249,5 +272,7 @@ def test_an_unhealthy_answer_whose_body_names_its_upstream_says_so_too(sandbox_p
     transport, _ = scripted(leak)
     result = smoke.health(probe_with(sandbox_profile, transport, []), **health_args(sandbox_profile))
     assert result.verdict is Verdict.FAIL and result.category is Category.HTTP_STATUS
-    assert "the 502 body reveals exception text ('ConnectError:'), an upstream URL ('http://10.0.3.7:8000/health')" \
+    assert (
+        "the 502 body reveals exception text ('ConnectError:'), an upstream URL ('http://10.0.3.7:8000/health')"
         in result.message
+    )

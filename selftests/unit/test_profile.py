@@ -67,8 +67,10 @@ def test_every_problem_is_one_line_naming_file_and_field(tmp_path):
 
 
 def test_cors_origins_per_service_and_what_a_cors_probe_may_send(tmp_path):
-    text = MINIMAL + ('[cors]\nallowed_origins = ["https://example.com"]\n'
-                      '[services.backend.security]\ncors_path = "/x"\ncors_method = "GET"\n')
+    text = MINIMAL + (
+        '[cors]\nallowed_origins = ["https://example.com"]\n'
+        '[services.backend.security]\ncors_path = "/x"\ncors_method = "GET"\n'
+    )
     profile = load_profile("t", directory=write(tmp_path, "t", text))
     assert find(profile, "cors:backend").args["policy"].allowed_origins == ["https://example.com"]
     own = text.replace('cors_method = "GET"', 'cors_method = "GET"\ncors_origins = ["https://app.example.com"]')
@@ -103,9 +105,14 @@ def test_url_override(tmp_path):
 
 def test_bad_profile_stops_pytest_before_any_test(tmp_path):
     write(tmp_path, "broken", MINIMAL.replace("latency_ms = 500", "latency_ms = 'fast'"))
-    proc = subprocess.run([sys.executable, "-m", "pytest", "tests/smoke", "--target", "broken", "-q"], cwd=ROOT,
-                          env={"SLURPY_TARGETS_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/smoke", "--target", "broken", "-q"],
+        cwd=ROOT,
+        env={"SLURPY_TARGETS_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "bad target profile" in proc.stderr
     assert "broken.toml: services.backend.latency_ms: Input should be a valid number" in proc.stderr
@@ -116,9 +123,12 @@ def test_latency_samples_must_have_the_health_status_of_the_path_they_sample(tmp
     text = MINIMAL + '[[services.backend.health]]\npath = "/ready"\nstatus = [204]\n'
     backend = load_profile("t", directory=write(tmp_path, "t", text)).services["backend"]
     assert backend.warm_up and backend.latency_status == [200]
-    with_ready = load_profile("t", directory=write(tmp_path, "t", text.replace(
-        "latency_ms = 500", 'latency_ms = 500\nlatency_path = "/ready"'))).services["backend"]
+    with_ready = load_profile(
+        "t",
+        directory=write(tmp_path, "t", text.replace("latency_ms = 500", 'latency_ms = 500\nlatency_path = "/ready"')),
+    ).services["backend"]
     assert with_ready.latency_status == [204]
-    elsewhere = load_profile("t", directory=write(tmp_path, "t", text.replace(
-        "latency_ms = 500", 'latency_ms = 500\nlatency_path = "/"'))).services["backend"]
+    elsewhere = load_profile(
+        "t", directory=write(tmp_path, "t", text.replace("latency_ms = 500", 'latency_ms = 500\nlatency_path = "/"'))
+    ).services["backend"]
     assert elsewhere.latency_status == [200]

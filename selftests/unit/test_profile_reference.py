@@ -1,6 +1,7 @@
 """docs/profile.md is the profile models' own description: regenerated, it is unchanged. A field
 added to monitor/profile.py without regenerating it (python -m monitor.profile_reference >
 docs/profile.md) fails here."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,5 +22,10 @@ def test_every_field_and_table_of_the_models_is_in_the_reference():
         assert f"| `{name}` |" in text, name
         if field.description:
             assert " ".join(field.description.split()) in text
-    for table in ("`[[services.<name>.health]]`", "`services.<name>.security`", "`[[rate_limits]]`", "`[[alerts.channels]]`"):
+    for table in (
+        "`[[services.<name>.health]]`",
+        "`services.<name>.security`",
+        "`[[rate_limits]]`",
+        "`[[alerts.channels]]`",
+    ):
         assert f"## {table}" in text, table

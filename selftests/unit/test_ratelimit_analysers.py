@@ -1,4 +1,5 @@
 """Pure judges behind the rate-limit check: windows, escapes, and gates a probe never got past."""
+
 import random
 
 import pytest
@@ -21,8 +22,16 @@ def test_only_spans_surely_inside_the_last_window_count():
 
 
 def test_every_header_family_proxies_and_cdns_set_is_tried():
-    assert set(CLIENT_ADDRESS_HEADERS) == {"X-Forwarded-For", "X-Real-IP", "CF-Connecting-IP", "True-Client-IP",
-                                           "Fastly-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "Forwarded"}
+    assert set(CLIENT_ADDRESS_HEADERS) == {
+        "X-Forwarded-For",
+        "X-Real-IP",
+        "CF-Connecting-IP",
+        "True-Client-IP",
+        "Fastly-Client-IP",
+        "X-Client-IP",
+        "X-Cluster-Client-IP",
+        "Forwarded",
+    }
     assert spoofed("Forwarded", "203.0.113.9") == {"Forwarded": "for=203.0.113.9"}
     assert spoofed("X-Real-IP", "203.0.113.9") == {"X-Real-IP": "203.0.113.9"}
     addresses = fresh_addresses(8, random.Random(7))
@@ -33,19 +42,25 @@ def test_an_escape_answers_like_the_route_before_its_limit():
     tried = [("X-Forwarded-For", 429), ("X-Real-IP", 400), ("True-Client-IP", 403), ("Forwarded", None)]
     assert judge_escapes(tried, passed={400}) == [
         "the limit is escaped by setting X-Real-IP (400) to a fresh address instead of 429: the limiter keys on a "
-        "client address header any client can set"]
-    assert judge_escapes([("X-Client-IP", 201)], passed=set())[0].startswith("the limit is escaped by setting X-Client-IP (201)")
+        "client address header any client can set"
+    ]
+    assert judge_escapes([("X-Client-IP", 201)], passed=set())[0].startswith(
+        "the limit is escaped by setting X-Client-IP (201)"
+    )
     assert judge_escapes([("X-Real-IP", 403)], passed={400}) == []  # a WAF's refusal is no escape
 
 
-@pytest.mark.parametrize("status,body,signed_in,words", [
-    (401, '{"error":"Unauthorized"}', False, "needs a signed-in probe (set auth = true and [auth] in the profile)"),
-    (401, '{"error":"Unauthorized"}', True, "refused the monitor's session"),
-    (403, '{"error":"csrf"}', True, "CSRF check refused the probe"),
-    (403, '{"error":"forbidden"}', True, "refused in front of the route's own checks"),
-    (404, "Not Found", False, "check the rule's path"),
-    (405, '{"detail":"Method Not Allowed"}', False, "does not take POST"),
-])
+@pytest.mark.parametrize(
+    "status,body,signed_in,words",
+    [
+        (401, '{"error":"Unauthorized"}', False, "needs a signed-in probe (set auth = true and [auth] in the profile)"),
+        (401, '{"error":"Unauthorized"}', True, "refused the monitor's session"),
+        (403, '{"error":"csrf"}', True, "CSRF check refused the probe"),
+        (403, '{"error":"forbidden"}', True, "refused in front of the route's own checks"),
+        (404, "Not Found", False, "check the rule's path"),
+        (405, '{"detail":"Method Not Allowed"}', False, "does not take POST"),
+    ],
+)
 def test_gates_say_what_to_fix(status, body, signed_in, words):
     assert words in gate(status, body, method="POST", signed_in=signed_in)
 

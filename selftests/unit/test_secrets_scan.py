@@ -1,5 +1,6 @@
 """The secrets scan's discovery (scripts loaded at run time, inline source maps) and the exposure
 judgement, as pure functions and as checks against a site played by httpx's MockTransport."""
+
 import base64
 import json
 import re
@@ -30,8 +31,11 @@ SITE = "https://fe.test"
 
 # -- discovery -------------------------------------------------------------------------------
 def test_dynamic_imports_are_certain_and_resolved_against_the_script():
-    found = runtime_scripts('a=()=>import("./lazy.js");b=()=>import(\'/_next/static/chunks/x.js?v=2\');'
-                            'c=()=>import("react");d=()=>import("./MyComponent")', f"{SITE}/_next/static/chunks/main.js")
+    found = runtime_scripts(
+        "a=()=>import(\"./lazy.js\");b=()=>import('/_next/static/chunks/x.js?v=2');"
+        'c=()=>import("react");d=()=>import("./MyComponent")',
+        f"{SITE}/_next/static/chunks/main.js",
+    )
     assert (f"{SITE}/_next/static/chunks/lazy.js", True) in found
     assert (f"{SITE}/_next/static/chunks/x.js", True) in found
     assert all("react" not in url for url, _ in found), "a bare specifier is no URL"
@@ -41,14 +45,17 @@ def test_dynamic_imports_are_certain_and_resolved_against_the_script():
 def test_chunk_paths_in_a_build_manifest_are_certain_elsewhere_only_likely():
     manifest = 'self.__BUILD_MANIFEST={"/":["static/chunks/pages/index-1.js","static/css/a.css"]};'
     assert runtime_scripts(manifest, f"{SITE}/_next/static/build-1/_buildManifest.js") == [
-        (f"{SITE}/_next/static/chunks/pages/index-1.js", True)]
+        (f"{SITE}/_next/static/chunks/pages/index-1.js", True)
+    ]
     assert runtime_scripts(manifest, f"{SITE}/_next/static/chunks/main.js") == [
-        (f"{SITE}/_next/static/chunks/pages/index-1.js", False)]
+        (f"{SITE}/_next/static/chunks/pages/index-1.js", False)
+    ]
 
 
 def test_chunk_paths_keep_a_base_path_and_json_escaped_flight_data_is_read():
     assert runtime_scripts('"static/chunks/a.js"', f"{SITE}/app/_next/static/chunks/main.js") == [
-        (f"{SITE}/app/_next/static/chunks/a.js", False)]
+        (f"{SITE}/app/_next/static/chunks/a.js", False)
+    ]
     html = r'<script>self.__next_f.push([1,"2:[\"/_next/static/chunks/app/page-9.js\"]"])</script>'
     assert runtime_scripts(html, f"{SITE}/") == [(f"{SITE}/_next/static/chunks/app/page-9.js", False)]
 
@@ -57,22 +64,34 @@ def test_inline_source_maps_are_decoded():
     source_map = json.dumps({"sourcesContent": ["const k = 1;"]})
     standard = base64.b64encode(source_map.encode()).decode()
     urlsafe = base64.urlsafe_b64encode(source_map.encode()).decode().rstrip("=")
-    script = (f"x()\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,{standard}\n"
-              f"//# sourceMappingURL=data:application/json;base64,{urlsafe}\n"
-              "//# sourceMappingURL=data:application/json,%7B%22a%22%3A1%7D\n"
-              "//# sourceMappingURL=data:application/json;base64,@@not-base64@@\n"
-              "//# sourceMappingURL=x.js.map\n")
+    script = (
+        f"x()\n//# sourceMappingURL=data:application/json;charset=utf-8;base64,{standard}\n"
+        f"//# sourceMappingURL=data:application/json;base64,{urlsafe}\n"
+        "//# sourceMappingURL=data:application/json,%7B%22a%22%3A1%7D\n"
+        "//# sourceMappingURL=data:application/json;base64,@@not-base64@@\n"
+        "//# sourceMappingURL=x.js.map\n"
+    )
     assert inline_source_maps(script) == [source_map, source_map, '{"a":1}', None]
 
 
-@pytest.mark.parametrize("text", [
-    "k='sk_live_0123456789abcdef'", "xsk_live_0123456789abcdef", "_sk_live_0123456789abcdef",
-    "ésk_live_0123456789abcdef", "sk_live_0123456789sk_live_0123456789", "xsk-aaaa-sk-proj-0123456789abcdefghijkl",
-    "a.sk-proj-0123456789abcdefghijklmno.b", "sk_live_0123456789abcdef", "(whsec_0123456789abcd==)",
-    "1rk_test_0123456789A rk_test_0123456789B", "aeyJhbGciOi.eyJyb2xlIjo.x eyJhbGciOi.eyJyb2xlIjo.y",
-    "eyJhbGciOiAA.eyJyb2xlIjoAA.sig-eyJhbGciOiAA.eyJyb2xlIjoAA.sig",
-    "x=import('./a.js');ximport('./b.js');_import('/c.js') import(\"/d.mjs\")",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "k='sk_live_0123456789abcdef'",
+        "xsk_live_0123456789abcdef",
+        "_sk_live_0123456789abcdef",
+        "ésk_live_0123456789abcdef",
+        "sk_live_0123456789sk_live_0123456789",
+        "xsk-aaaa-sk-proj-0123456789abcdefghijkl",
+        "a.sk-proj-0123456789abcdefghijklmno.b",
+        "sk_live_0123456789abcdef",
+        "(whsec_0123456789abcd==)",
+        "1rk_test_0123456789A rk_test_0123456789B",
+        "aeyJhbGciOi.eyJyb2xlIjo.x eyJhbGciOi.eyJyb2xlIjo.y",
+        "eyJhbGciOiAA.eyJyb2xlIjoAA.sig-eyJhbGciOiAA.eyJyb2xlIjoAA.sig",
+        "x=import('./a.js');ximport('./b.js');_import('/c.js') import(\"/d.mjs\")",
+    ],
+)
 def test_keys_are_found_where_a_word_boundary_regex_finds_them(text):
     """The patterns drop their leading \\b (it stops the regex engine skipping to the literal), and
     after_boundary puts it back: the same matches, at the same places, as the \\b patterns."""
@@ -101,11 +120,17 @@ MAIN = 'window.a=1;window.lazy=()=>import("./lazy.js");\n//# sourceMappingURL=ma
 def site(**overrides):
     """A Next.js-like site; ``overrides`` maps a path to its response (or None for a 404)."""
     files = {
-        "/": httpx.Response(200, html='<script src="/_next/static/chunks/main.js?v=1"></script>'
-                                      '<script src="https://cdn.other.test/lib.js"></script>'
-                                      '<script src="/_next/static/b1/_buildManifest.js"></script>'),
-        "/about": httpx.Response(200, html='<script src="/_next/static/chunks/main.js?v=2"></script>'
-                                           '<script src="/_next/static/chunks/copy-of-main.js"></script>'),
+        "/": httpx.Response(
+            200,
+            html='<script src="/_next/static/chunks/main.js?v=1"></script>'
+            '<script src="https://cdn.other.test/lib.js"></script>'
+            '<script src="/_next/static/b1/_buildManifest.js"></script>',
+        ),
+        "/about": httpx.Response(
+            200,
+            html='<script src="/_next/static/chunks/main.js?v=2"></script>'
+            '<script src="/_next/static/chunks/copy-of-main.js"></script>',
+        ),
         "/_next/static/chunks/main.js": js(MAIN),
         "/_next/static/chunks/copy-of-main.js": js(MAIN),
         "/_next/static/chunks/main.js.map": httpx.Response(200, json={"version": 3, "sourcesContent": ["x"]}),
@@ -145,11 +170,18 @@ def test_each_file_is_fetched_once_and_the_same_bytes_are_scanned_once():
     assert result.details["scanned_mb_per_s"] > 0 and result.details["scan_s"] >= 0  # the scan's own speed, fetch apart
 
 
-@pytest.mark.parametrize("path,text,kind", [
-    ("/_next/static/chunks/lazy.js", f"export const k = '{PLANTED['openai']}';", "OpenAI API key"),
-    ("/_next/static/chunks/pages/plans.js", "export default 1;\n" + inline_map(PLANTED["webhook"]),
-     "Stripe webhook secret"),
-], ids=["runtime-chunk", "inline-source-map"])
+@pytest.mark.parametrize(
+    "path,text,kind",
+    [
+        ("/_next/static/chunks/lazy.js", f"export const k = '{PLANTED['openai']}';", "OpenAI API key"),
+        (
+            "/_next/static/chunks/pages/plans.js",
+            "export default 1;\n" + inline_map(PLANTED["webhook"]),
+            "Stripe webhook secret",
+        ),
+    ],
+    ids=["runtime-chunk", "inline-source-map"],
+)
 def test_a_secret_in_a_chunk_loaded_at_run_time_or_in_an_inline_source_map_is_found(path, text, kind):
     probe, _ = site(**{path: js(text)})
     result = scan(probe)
@@ -163,15 +195,22 @@ def test_a_script_the_page_loads_that_cannot_be_read_is_a_warning_that_names_it_
     probe, _ = site(**{"/_next/static/chunks/lazy.js": None})
     result = scan(probe)
     assert result.verdict is Verdict.WARN
-    assert ("1 file not scanned: could not scan /_next/static/chunks/lazy.js (404), which /_next/static/chunks/main.js "
-            "loads" in result.message)
+    assert (
+        "1 file not scanned: could not scan /_next/static/chunks/lazy.js (404), which /_next/static/chunks/main.js "
+        "loads" in result.message
+    )
     assert result.details["unreadable"] == [
-        "could not scan /_next/static/chunks/lazy.js (404), which /_next/static/chunks/main.js loads"]
+        "could not scan /_next/static/chunks/lazy.js (404), which /_next/static/chunks/main.js loads"
+    ]
 
 
 def test_a_secret_still_fails_beside_files_that_could_not_be_read():
-    probe, _ = site(**{"/_next/static/chunks/lazy.js": None,
-                       "/_next/static/chunks/pages/plans.js": js("x\n" + inline_map(PLANTED["webhook"]))})
+    probe, _ = site(
+        **{
+            "/_next/static/chunks/lazy.js": None,
+            "/_next/static/chunks/pages/plans.js": js("x\n" + inline_map(PLANTED["webhook"])),
+        }
+    )
     result = scan(probe)
     assert result.verdict is Verdict.FAIL and result.category is Category.SECRET
     assert "Stripe webhook secret" in result.message and "1 file not scanned" in result.message
@@ -212,8 +251,10 @@ def test_the_byte_bound_cuts_the_file_that_reaches_it_and_stops():
 
 
 def test_a_page_that_does_not_answer_is_unreachable():
-    probe = Probe(NetworkSettings(target="t", retries=0),
-                  transport=httpx.MockTransport(lambda request: (_ for _ in ()).throw(httpx.ConnectError("refused"))))
+    probe = Probe(
+        NetworkSettings(target="t", retries=0),
+        transport=httpx.MockTransport(lambda request: (_ for _ in ()).throw(httpx.ConnectError("refused"))),
+    )
     result = scan(probe)
     assert result.verdict is Verdict.FAIL and result.category is Category.CONNECT
 
@@ -226,10 +267,21 @@ def test_the_sandbox_serves_its_bundle_under_a_fresh_cache_busting_query_as_next
 # -- exposure --------------------------------------------------------------------------------
 def test_visibility_of_a_private_path():
     assert [visibility(s) for s in (200, 204, 401, 403, 404, 301, 405, 500, 502)] == [
-        "public", "public", "private", "private", "private", "unknown", "unknown", "unknown", "unknown"]
+        "public",
+        "public",
+        "private",
+        "private",
+        "private",
+        "unknown",
+        "unknown",
+        "unknown",
+        "unknown",
+    ]
     problems = judge_exposure([], ["/docs (200)"], ["/openapi.json (502)"], allow_version=False)
-    assert problems == ["public to anonymous callers: /docs (200); the profile lists it under private_paths",
-                        "cannot tell whether /openapi.json (502) is public: expected 401, 403 or 404"]
+    assert problems == [
+        "public to anonymous callers: /docs (200); the profile lists it under private_paths",
+        "cannot tell whether /openapi.json (502) is public: expected 401, 403 or 404",
+    ]
 
 
 def test_a_redirect_to_the_sign_in_page_is_private_and_reported_as_such():
@@ -243,9 +295,15 @@ def test_a_redirect_to_the_sign_in_page_is_private_and_reported_as_such():
             return httpx.Response(307, headers={"Location": "/sign-in?redirect=%2Fchat"})
         return httpx.Response(200 if request.url.path == "/health" else 404)
 
-    result = security.exposure(Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(handler)),
-                               "frontend", f"{SITE}/health", SITE, [PrivatePath.model_validate("/chat")],
-                               allow_version=False, sign_in_path="/sign-in")
+    result = security.exposure(
+        Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(handler)),
+        "frontend",
+        f"{SITE}/health",
+        SITE,
+        [PrivatePath.model_validate("/chat")],
+        allow_version=False,
+        sign_in_path="/sign-in",
+    )
     assert result.verdict is Verdict.PASS and "/chat (307 to sign-in)" in result.message
 
 
@@ -279,19 +337,47 @@ def exposure_site(answers):
 
 def exposure(transport, paths, **headers):
     settings = NetworkSettings(target="t", retries=0).with_headers(**headers)
-    return security.exposure(Probe(settings, transport=transport), "backend", f"{SITE}/health", SITE,
-                             [PrivatePath.model_validate(p) for p in paths], allow_version=False)
+    return security.exposure(
+        Probe(settings, transport=transport),
+        "backend",
+        f"{SITE}/health",
+        SITE,
+        [PrivatePath.model_validate(p) for p in paths],
+        allow_version=False,
+    )
 
 
-@pytest.mark.parametrize("answers,expected,category,words", [
-    ({"/health": 200, "/docs": 404, "/admin": 401}, Verdict.PASS, None, "private to anonymous callers: /docs (404)"),
-    ({"/health": 200, "/docs": 200}, Verdict.FAIL, Category.EXPOSURE, "public to anonymous callers: /docs (200)"),
-    ({"/health": 200, "/docs": 502}, Verdict.FAIL, Category.HTTP_STATUS, "cannot tell whether /docs (502) is public"),
-    ({"/health": 200, "/docs": httpx.ReadTimeout("timed out")}, Verdict.FAIL, Category.TIMEOUT,
-     "cannot tell whether /docs (no answer: "),
-    ({"/health": 200, "/docs": 502, "/admin": 200}, Verdict.FAIL, Category.EXPOSURE,
-     "public to anonymous callers: HEAD /admin"),
-], ids=["private", "public", "5xx", "timeout", "public-and-5xx"])
+@pytest.mark.parametrize(
+    "answers,expected,category,words",
+    [
+        (
+            {"/health": 200, "/docs": 404, "/admin": 401},
+            Verdict.PASS,
+            None,
+            "private to anonymous callers: /docs (404)",
+        ),
+        ({"/health": 200, "/docs": 200}, Verdict.FAIL, Category.EXPOSURE, "public to anonymous callers: /docs (200)"),
+        (
+            {"/health": 200, "/docs": 502},
+            Verdict.FAIL,
+            Category.HTTP_STATUS,
+            "cannot tell whether /docs (502) is public",
+        ),
+        (
+            {"/health": 200, "/docs": httpx.ReadTimeout("timed out")},
+            Verdict.FAIL,
+            Category.TIMEOUT,
+            "cannot tell whether /docs (no answer: ",
+        ),
+        (
+            {"/health": 200, "/docs": 502, "/admin": 200},
+            Verdict.FAIL,
+            Category.EXPOSURE,
+            "public to anonymous callers: HEAD /admin",
+        ),
+    ],
+    ids=["private", "public", "5xx", "timeout", "public-and-5xx"],
+)
 def test_exposure_verdicts(answers, expected, category, words):
     transport, seen = exposure_site(answers)
     result = exposure(transport, ["/docs", "HEAD /admin"])

@@ -31,15 +31,29 @@ def test_the_real_csp_is_judged_right():
     assert grade_headers([(k, v) for k, v in REAL if k != "X-Frame-Options"], HeaderPolicy()).ok
 
 
-@pytest.mark.parametrize("name,value", [
-    ("X-Frame-Options", "SAMEORIGIN"),
-    ("Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload"),
-    *[("Referrer-Policy", value) for value in ("origin-when-cross-origin", "same-origin", "no-referrer", "strict-origin",
-                                                "no-referrer, strict-origin-when-cross-origin")],
-    ("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-abc' 'strict-dynamic' 'unsafe-inline' "
-                                "https:; frame-ancestors 'self'"),
-    ("Content-Security-Policy", "script-src 'self' 'sha256-abc='; frame-ancestors https://partner.example"),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("X-Frame-Options", "SAMEORIGIN"),
+        ("Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload"),
+        *[
+            ("Referrer-Policy", value)
+            for value in (
+                "origin-when-cross-origin",
+                "same-origin",
+                "no-referrer",
+                "strict-origin",
+                "no-referrer, strict-origin-when-cross-origin",
+            )
+        ],
+        (
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self' 'nonce-abc' 'strict-dynamic' 'unsafe-inline' "
+            "https:; frame-ancestors 'self'",
+        ),
+        ("Content-Security-Policy", "script-src 'self' 'sha256-abc='; frame-ancestors https://partner.example"),
+    ],
+)
 def test_other_healthy_values_pass(name, value):
     assert grade_headers(replaced(name, value), HeaderPolicy(hsts_include_subdomains=True, hsts_preload=True)).ok
 
@@ -50,20 +64,34 @@ def test_what_preflights_and_redirects_get_is_the_guides_policy():
     assert report.problems == ["permissions-policy missing", "content-security-policy missing"]
 
 
-@pytest.mark.parametrize("change,problem", [
-    ({"Strict-Transport-Security": "max-age=86400"}, "max-age is 86400, policy wants >= 15552000"),
-    ({"Strict-Transport-Security": "max-age=abc"}, "max-age is None"),
-    ({"X-Frame-Options": "ALLOW-FROM https://x"}, "policy wants DENY or SAMEORIGIN"),
-    ({"X-Content-Type-Options": "sniff"}, "policy wants nosniff"),
-    ({"Referrer-Policy": "unsafe-url"}, "leaks full URLs cross-origin"),
-    ({"Referrer-Policy": "no-referrer-when-downgrade"}, "leaks full URLs cross-origin"),
-    ({"Content-Security-Policy": "script-src 'self' 'unsafe-inline'; frame-ancestors 'self'"}, "allows 'unsafe-inline'"),
-    ({"Content-Security-Policy": "default-src 'self' 'unsafe-eval'; frame-ancestors 'none'"}, "allows 'unsafe-eval'"),
-    ({"Content-Security-Policy": "script-src 'self' 'nonce-abc' 'unsafe-inline' 'unsafe-eval'; frame-ancestors 'none'"},
-     "script-src allows 'unsafe-eval':"),
-    ({"Content-Security-Policy": "script-src 'self'"}, "no frame-ancestors"),
-    ({"Content-Security-Policy": "script-src 'self'; frame-ancestors *"}, "frame-ancestors * lets any site frame"),
-])
+@pytest.mark.parametrize(
+    "change,problem",
+    [
+        ({"Strict-Transport-Security": "max-age=86400"}, "max-age is 86400, policy wants >= 15552000"),
+        ({"Strict-Transport-Security": "max-age=abc"}, "max-age is None"),
+        ({"X-Frame-Options": "ALLOW-FROM https://x"}, "policy wants DENY or SAMEORIGIN"),
+        ({"X-Content-Type-Options": "sniff"}, "policy wants nosniff"),
+        ({"Referrer-Policy": "unsafe-url"}, "leaks full URLs cross-origin"),
+        ({"Referrer-Policy": "no-referrer-when-downgrade"}, "leaks full URLs cross-origin"),
+        (
+            {"Content-Security-Policy": "script-src 'self' 'unsafe-inline'; frame-ancestors 'self'"},
+            "allows 'unsafe-inline'",
+        ),
+        (
+            {"Content-Security-Policy": "default-src 'self' 'unsafe-eval'; frame-ancestors 'none'"},
+            "allows 'unsafe-eval'",
+        ),
+        (
+            {
+                "Content-Security-Policy": "script-src 'self' 'nonce-abc' 'unsafe-inline' 'unsafe-eval'; "
+                "frame-ancestors 'none'"
+            },
+            "script-src allows 'unsafe-eval':",
+        ),
+        ({"Content-Security-Policy": "script-src 'self'"}, "no frame-ancestors"),
+        ({"Content-Security-Policy": "script-src 'self'; frame-ancestors *"}, "frame-ancestors * lets any site frame"),
+    ],
+)
 def test_each_policy_breach_is_named(change, problem):
     headers = [(k, change.get(k, v)) for k, v in REAL]
     report = grade_headers(headers, HeaderPolicy())
@@ -72,8 +100,10 @@ def test_each_policy_breach_is_named(change, problem):
 
 
 def test_unsafe_inline_next_to_a_nonce_is_ignored_by_browsers_and_noted():
-    report = grade_headers(replaced("Content-Security-Policy", "script-src 'nonce-abc' 'unsafe-inline'; "
-                                                               "frame-ancestors 'none'"), HeaderPolicy())
+    report = grade_headers(
+        replaced("Content-Security-Policy", "script-src 'nonce-abc' 'unsafe-inline'; frame-ancestors 'none'"),
+        HeaderPolicy(),
+    )
     assert report.ok and any("ignored next to its nonce" in note for note in report.notes)
 
 
@@ -84,13 +114,18 @@ def test_missing_headers_and_grade():
 
 
 def test_duplicate_with_different_values_fails_same_value_does_not():
-    assert "sent 2 times with different values" in grade_headers(REAL + [("x-frame-options", "SAMEORIGIN")], HeaderPolicy()).problems[0]
+    assert (
+        "sent 2 times with different values"
+        in grade_headers(REAL + [("x-frame-options", "SAMEORIGIN")], HeaderPolicy()).problems[0]
+    )
     assert grade_headers(REAL + [("X-Frame-Options", "DENY")], HeaderPolicy()).ok
 
 
 def test_profile_may_require_hsts_flags_and_relax_csp():
     bare = replaced("Strict-Transport-Security", "max-age=63072000")
-    assert "lacks includesubdomains" in " ".join(grade_headers(bare, HeaderPolicy(hsts_include_subdomains=True)).problems)
+    assert "lacks includesubdomains" in " ".join(
+        grade_headers(bare, HeaderPolicy(hsts_include_subdomains=True)).problems
+    )
     unsafe = replaced("Content-Security-Policy", "script-src 'unsafe-inline'; frame-ancestors 'self'")
     assert grade_headers(unsafe, HeaderPolicy(csp_allow_unsafe=True)).ok
 
@@ -106,23 +141,33 @@ def test_hsts_is_judged_on_https_answers_only_and_a_profile_requiring_it_over_ht
     assert HSTS_OVER_HTTP not in grade_headers([("X-Content-Type-Options", "nosniff")], api, https=False).notes
 
 
-@pytest.mark.parametrize("body,status,leak", [
-    ('{"detail": "upstream http://127.0.0.1:8001/v1/chat failed: ReadTimeout(\'timed out\')"}', 502, "exception text"),
-    ('{"detail": "upstream http://127.0.0.1:8001/v1/chat failed"}', 502, "an upstream URL"),
-    ('{"error": "upstream https://api.openai.com/v1/chat failed"}', 502, "an upstream URL"),
-    ('{"error": "cannot reach http://qdrant:6333"}', 400, "an upstream URL"),
-    ('{"error": "cannot reach http://db.internal/x"}', 503, "an upstream URL"),
-])
+@pytest.mark.parametrize(
+    "body,status,leak",
+    [
+        (
+            '{"detail": "upstream http://127.0.0.1:8001/v1/chat failed: ReadTimeout(\'timed out\')"}',
+            502,
+            "exception text",
+        ),
+        ('{"detail": "upstream http://127.0.0.1:8001/v1/chat failed"}', 502, "an upstream URL"),
+        ('{"error": "upstream https://api.openai.com/v1/chat failed"}', 502, "an upstream URL"),
+        ('{"error": "cannot reach http://qdrant:6333"}', 400, "an upstream URL"),
+        ('{"error": "cannot reach http://db.internal/x"}', 503, "an upstream URL"),
+    ],
+)
 def test_error_bodies_that_name_their_upstream_or_exception_leak(body, status, leak):
     assert any(found.startswith(leak) for found in error_leaks(body, status)), error_leaks(body, status)
 
 
-@pytest.mark.parametrize("body,status", [
-    ('{"error": "Invalid request"}', 400),
-    ('{"error": "see https://docs.your-domain.com/errors#rate"}', 429),
-    ('{"detail": [{"msg": "Field required", "url": "https://errors.pydantic.dev/2.9/v/missing"}]}', 422),
-    ("Bad Gateway", 502),
-])
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        ('{"error": "Invalid request"}', 400),
+        ('{"error": "see https://docs.your-domain.com/errors#rate"}', 429),
+        ('{"detail": [{"msg": "Field required", "url": "https://errors.pydantic.dev/2.9/v/missing"}]}', 422),
+        ("Bad Gateway", 502),
+    ],
+)
 def test_ordinary_error_bodies_do_not(body, status):
     assert error_leaks(body, status) == []
 
@@ -149,9 +194,16 @@ def test_cookie_attributes():
 # -- CORS ----------------------------------------------------------------------------------
 def test_hostile_origins_cover_sloppy_matchers():
     hostile = dict((o, label) for label, o in hostile_origins(["https://www.your-domain.com"]))
-    for origin in ("https://evil.example", "null", "https://www.your-domain.com.evil.example",
-                   "https://evilwww.your-domain.com", "https://evil.www.your-domain.com",
-                   "https://wwwxyour-domain.com", "http://www.your-domain.com", "https://www.your-domain.com:444"):
+    for origin in (
+        "https://evil.example",
+        "null",
+        "https://www.your-domain.com.evil.example",
+        "https://evilwww.your-domain.com",
+        "https://evil.www.your-domain.com",
+        "https://wwwxyour-domain.com",
+        "http://www.your-domain.com",
+        "https://www.your-domain.com:444",
+    ):
         assert origin in hostile
     assert "https://www.your-domain.com" not in hostile
 
@@ -165,8 +217,10 @@ ALLOWED = ["https://your-domain.com", "https://www.your-domain.com", "http://loc
 
 
 def granted(origin, status=200, **extra):
-    return Answer.of(status, {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
-                              "Vary": "Origin", **extra})
+    return Answer.of(
+        status,
+        {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true", "Vary": "Origin", **extra},
+    )
 
 
 # What the contract says healthy deployments answer. The frontend: its middleware answers
@@ -174,8 +228,14 @@ def granted(origin, status=200, **extra):
 # from other origins with 403; a sign-in-first route answers an anonymous caller 401.
 def frontend_preflight(origin, allowed=ALLOWED):
     if origin in allowed:
-        return granted(origin, 204, **{"Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
-                                       "Access-Control-Allow-Headers": "content-type,authorization,x-csrf"})
+        return granted(
+            origin,
+            204,
+            **{
+                "Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
+                "Access-Control-Allow-Headers": "content-type,authorization,x-csrf",
+            },
+        )
     return Answer.of(403, {"Content-Type": "application/json"})
 
 
@@ -186,9 +246,12 @@ def frontend_post(origin, allowed=ALLOWED):
 # Starlette's CORSMiddleware (backend, MCP): allowed preflight 200 with Max-Age; another origin's
 # preflight 400 "Disallowed CORS origin" (still with Allow-Credentials and Vary); a simple request
 # from another origin gets its normal answer without Access-Control-Allow-Origin.
-STARLETTE_PREFLIGHT = {"Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
-                       "Access-Control-Allow-Methods": "GET, POST", "Access-Control-Max-Age": "600",
-                       "Access-Control-Allow-Credentials": "true"}
+STARLETTE_PREFLIGHT = {
+    "Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+    "Access-Control-Allow-Methods": "GET, POST",
+    "Access-Control-Max-Age": "600",
+    "Access-Control-Allow-Credentials": "true",
+}
 
 
 def starlette_preflight(origin, allowed=ALLOWED):
@@ -198,8 +261,11 @@ def starlette_preflight(origin, allowed=ALLOWED):
 
 
 def starlette_get(origin, allowed=ALLOWED):
-    return granted(origin) if origin in allowed else Answer.of(200, {"Access-Control-Allow-Credentials": "true",
-                                                                     "Vary": "Origin"})
+    return (
+        granted(origin)
+        if origin in allowed
+        else Answer.of(200, {"Access-Control-Allow-Credentials": "true", "Vary": "Origin"})
+    )
 
 
 def trials(preflight, request, allowed=ALLOWED):
@@ -219,16 +285,29 @@ def test_healthy_frontend_and_starlette_answers_pass():
 
 def test_healthy_variants_pass_too():
     only_self = ["https://your-domain.com"]
-    assert judge(lambda o: starlette_preflight(o, only_self), lambda o: starlette_get(o, only_self), method="GET",
-                 allowed=only_self) == []
+    assert (
+        judge(
+            lambda o: starlette_preflight(o, only_self),
+            lambda o: starlette_get(o, only_self),
+            method="GET",
+            allowed=only_self,
+        )
+        == []
+    )
     # A route that answers other origins normally but without CORS headers refuses them as well as a 403 does.
     assert judge(frontend_preflight, lambda o: granted(o, 400) if o in ALLOWED else Answer.of(400, {})) == []
     # A 403 refusal may even carry the origin (a proxy adds CORS headers to everything): no handler ran.
     assert judge(frontend_preflight, lambda o: granted(o, 401) if o in ALLOWED else granted(o, 403)) == []
     # Without credentials, * is how a public API allows an origin, and Allow-Headers may say *.
     public = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "*", "Vary": "Origin"}
-    assert judge(lambda o: Answer.of(204, public) if o in ALLOWED else Answer.of(403, {}),
-                 lambda o: Answer.of(200, public) if o in ALLOWED else Answer.of(403, {}), credentials=False) == []
+    assert (
+        judge(
+            lambda o: Answer.of(204, public) if o in ALLOWED else Answer.of(403, {}),
+            lambda o: Answer.of(200, public) if o in ALLOWED else Answer.of(403, {}),
+            credentials=False,
+        )
+        == []
+    )
 
 
 def one_line(findings):
@@ -272,34 +351,42 @@ def test_wildcard_with_credentials():
     star = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Credentials": "true"}
     findings = [str(f) for f in judge(lambda o: Answer.of(204, star), lambda o: Answer.of(401, star))]
     assert len(findings) == 3, findings
-    assert findings[0].startswith("origins an attacker can own are allowed on preflights and POST requests "
-                                  "(Access-Control-Allow-Origin is *)")
+    assert findings[0].startswith(
+        "origins an attacker can own are allowed on preflights and POST requests (Access-Control-Allow-Origin is *)"
+    )
     assert "* together with Access-Control-Allow-Credentials: true on preflights and POST requests" in findings[1]
-    assert findings[2].startswith("preflights and requests from allowed origins answered Access-Control-Allow-Origin: *")
+    assert findings[2].startswith(
+        "preflights and requests from allowed origins answered Access-Control-Allow-Origin: *"
+    )
 
 
 def test_a_preflight_that_is_not_2xx_refuses_whatever_its_headers_say():
     # Starlette's answer when the method is not allowed: 400, though it names the origin.
-    finding = one_line(judge(lambda o: Answer.of(400, {**STARLETTE_PREFLIGHT, "Access-Control-Allow-Origin": o}),
-                             frontend_post))
+    finding = one_line(
+        judge(lambda o: Answer.of(400, {**STARLETTE_PREFLIGHT, "Access-Control-Allow-Origin": o}), frontend_post)
+    )
     assert "the POST request allows these listed origins, their preflight is refused" in finding.problem
     assert finding.origins[0] == "https://your-domain.com (400)"
 
 
 def test_preflight_must_allow_the_content_type_a_post_sends():
-    without = lambda o: granted(o, 204, **{"Access-Control-Allow-Headers": "authorization"}) if o in ALLOWED \
-        else Answer.of(403, {})
+    without = lambda o: (
+        granted(o, 204, **{"Access-Control-Allow-Headers": "authorization"}) if o in ALLOWED else Answer.of(403, {})
+    )
     assert "do not allow the content-type header" in str(one_line(judge(without, frontend_post)))
     star = lambda o: granted(o, 204, **{"Access-Control-Allow-Headers": "*"}) if o in ALLOWED else Answer.of(403, {})
-    assert "do not allow the content-type header" in str(one_line(judge(star, frontend_post)))  # * is literal with credentials
+    assert "do not allow the content-type header" in str(
+        one_line(judge(star, frontend_post))
+    )  # * is literal with credentials
 
 
 def test_missing_credentials_and_vary_name_the_kind_of_answer():
     bare = lambda o: Answer.of(401, {"Access-Control-Allow-Origin": o}) if o in ALLOWED else Answer.of(403, {})
     problems = [f.problem for f in judge(frontend_preflight, bare)]
-    assert problems == ["POST requests from allowed origins lack Access-Control-Allow-Credentials: true",
-                        "POST requests from allowed origins lack Vary: Origin, so caches can serve one origin's "
-                        "answer to another"]
+    assert problems == [
+        "POST requests from allowed origins lack Access-Control-Allow-Credentials: true",
+        "POST requests from allowed origins lack Vary: Origin, so caches can serve one origin's answer to another",
+    ]
 
 
 def test_an_actual_request_that_never_reached_the_route():
@@ -320,7 +407,9 @@ def test_retry_after_forms():
 def test_limit_field_dialects():
     assert parse_limit_fields({"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0"}) == LimitFields(20, 0, None)
     assert parse_limit_fields({"RateLimit": "limit=20, remaining=3, reset=40"}) == LimitFields(20, 3, 40)
-    assert parse_limit_fields({"RateLimit": '"default";r=0;t=30', "RateLimit-Policy": '"default";q=20;w=60'}) == LimitFields(20, 0, 30)
+    assert parse_limit_fields(
+        {"RateLimit": '"default";r=0;t=30', "RateLimit-Policy": '"default";q=20;w=60'}
+    ) == LimitFields(20, 0, 30)
     assert not parse_limit_fields({}).present
 
 
@@ -349,12 +438,15 @@ def test_public_keys_are_allowed():
     assert jwt_claims(PUBLIC_CONFIG["supabaseAnonKey"])["role"] == "anon"
 
 
-@pytest.mark.parametrize("secret,kind", [
-    ("rk_" + "live_0123456789abcdef", "Stripe restricted key"),
-    ("whsec_" + "0123456789abcdefABCDEF", "Stripe webhook secret"),
-    ("sk-" + "proj-abcdefghijklmnopqrstuvwxyz012345", "OpenAI API key"),
-    ("-----BEGIN " + "PRIVATE KEY-----", "private key"),
-])
+@pytest.mark.parametrize(
+    "secret,kind",
+    [
+        ("rk_" + "live_0123456789abcdef", "Stripe restricted key"),
+        ("whsec_" + "0123456789abcdefABCDEF", "Stripe webhook secret"),
+        ("sk-" + "proj-abcdefghijklmnopqrstuvwxyz012345", "OpenAI API key"),
+        ("-----BEGIN " + "PRIVATE KEY-----", "private key"),
+    ],
+)
 def test_other_secret_kinds(secret, kind):
     assert [leak.kind for leak in find_leaks(f"x={secret!r}", "/a.js")] == [kind]
 
@@ -364,7 +456,7 @@ def test_mask_keeps_only_a_prefix():
 
 
 def test_script_and_source_map_discovery():
-    html = '<script src="/_next/a.js"></script><script async src=\'https://cdn.example/b.js\'></script><script>inline()</script>'
+    html = "<script src=\"/_next/a.js\"></script><script async src='https://cdn.example/b.js'></script><script>inline()</script>"
     assert script_sources(html) == ["/_next/a.js", "https://cdn.example/b.js"]
     assert source_map_url("x()\n//# sourceMappingURL=a.js.map\n") == "a.js.map"
     assert source_map_url("//# sourceMappingURL=data:application/json;base64,e30=") is None

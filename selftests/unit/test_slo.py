@@ -1,5 +1,6 @@
 """Uptime, unknown time, error budget, burn rates and incidents from a scripted history, checked
 against figures worked out by hand in each test."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -24,11 +25,31 @@ def run(n: int, health: str = "pass", latency: str = "pass", late_s: int = 30, s
     started = slot(n) + timedelta(seconds=late_s)
     rid = f"r{n:02d}"
     return [
-        Observation(rid, started, EVERY_5, "smoke", "health:backend:/health", "health", "backend", health,
-                    "http status" if health == "fail" else None, started + timedelta(seconds=1)),
-        Observation(rid, started, EVERY_5, "smoke", "latency:backend", "latency", "backend", latency,
-                    "latency" if latency == "fail" else None, started + timedelta(seconds=2),
-                    (900.0,) * 5 if latency == "fail" else samples),
+        Observation(
+            rid,
+            started,
+            EVERY_5,
+            "smoke",
+            "health:backend:/health",
+            "health",
+            "backend",
+            health,
+            "http status" if health == "fail" else None,
+            started + timedelta(seconds=1),
+        ),
+        Observation(
+            rid,
+            started,
+            EVERY_5,
+            "smoke",
+            "latency:backend",
+            "latency",
+            "backend",
+            latency,
+            "latency" if latency == "fail" else None,
+            started + timedelta(seconds=2),
+            (900.0,) * 5 if latency == "fail" else samples,
+        ),
     ]
 
 
@@ -94,8 +115,10 @@ def test_burn_rates_during_the_fault_fire_both_alerts():
     # 30 m (10:45-11:15): 3 of 6 = 500x. 6 h: 3 down of the 15 slots since 10:00 = 200x.
     assert {w: round(b.burn, 6) for w, b in backend.burn.items()} == {"5m": 1000, "30m": 500, "1h": 250, "6h": 200}
     alerts = burn_rate_alerts(report)
-    assert [(a["name"], a["factor"], a["firing"]) for a in alerts] == [("page-fast", 14.4, True),
-                                                                       ("page-slow", 6.0, True)]
+    assert [(a["name"], a["factor"], a["firing"]) for a in alerts] == [
+        ("page-fast", 14.4, True),
+        ("page-slow", 6.0, True),
+    ]
     assert alerts[0]["service"] == "backend" and alerts[0]["long"]["window"] == "1h"
     assert backend.state == "down" and backend.incidents[0].ended is None
     assert backend.incidents[0].duration_s(now) == pytest.approx(14 * 60 + 30)  # open since 11:00:30
@@ -138,7 +161,8 @@ def test_one_run_is_a_figure_with_the_time_it_observed():
     report = build(run(0), POLICY, slot(1) + timedelta(minutes=3), "production", ["backend", "frontend"])
     backend, frontend = report.services
     assert {w: (u.ratio, u.known_s, u.unknown_s) for w, u in backend.uptime.items()} == {
-        w: (1.0, 300, 0) for w in ("1h", "24h", "7d", "30d")}
+        w: (1.0, 300, 0) for w in ("1h", "24h", "7d", "30d")
+    }
     assert all(u.ratio is None for u in frontend.uptime.values())
 
 
@@ -188,16 +212,32 @@ WATCH = "every 15s"
 def watch_round(k: int, verdict: str = "pass", late_s: float = 0.0) -> list[Observation]:
     """Round k of `slurpy-monitor watch --every 15s` started at 10:00:00, `late_s` after its tick."""
     started = T0 + timedelta(seconds=15 * k + late_s)
-    return [Observation(f"w{k:03d}", started, WATCH, "smoke", "health:backend:/health", "health", "backend", verdict,
-                        "connect" if verdict == "fail" else None, started + timedelta(seconds=1))]
+    return [
+        Observation(
+            f"w{k:03d}",
+            started,
+            WATCH,
+            "smoke",
+            "health:backend:/health",
+            "health",
+            "backend",
+            verdict,
+            "connect" if verdict == "fail" else None,
+            started + timedelta(seconds=1),
+        )
+    ]
 
 
 def test_watch_mode_cadence_gives_figures_from_its_own_rounds():
     """40 rounds every 15 s from 10:00:00; rounds 5, 9 and 13 a little late; rounds 20 and 21 never
     came (the watch machine rebooted); rounds 30-33 found the backend down. At 10:10:00: known
     600 - 30 = 570 s, down 4 x 15 = 60 s, up 510 s, unknown 30 s."""
-    rows = [o for k in range(40) if k not in (20, 21)
-            for o in watch_round(k, "fail" if 30 <= k <= 33 else "pass", 0.4 if k in (5, 9, 13) else 0.0)]
+    rows = [
+        o
+        for k in range(40)
+        if k not in (20, 21)
+        for o in watch_round(k, "fail" if 30 <= k <= 33 else "pass", 0.4 if k in (5, 9, 13) else 0.0)
+    ]
     now = T0 + timedelta(minutes=10)
     hour = build(rows, POLICY, now, "production", ["backend"]).services[0].uptime["1h"]
     assert (hour.up_s, hour.down_s, hour.unknown_s) == (pytest.approx(510), pytest.approx(60), pytest.approx(30))
@@ -212,8 +252,20 @@ def test_runs_by_hand_count_as_samples_of_what_they_saw():
     for minute in (0, 2, 3, 10, 30, 31, 33, 40):
         started = T0 + timedelta(minutes=minute)
         verdict = "fail" if minute in (31, 33) else "pass"
-        rows.append(Observation(f"h{minute:02d}", started, "", "smoke", "health:backend:/health", "health", "backend",
-                                verdict, "http status" if verdict == "fail" else None, started + timedelta(seconds=1)))
+        rows.append(
+            Observation(
+                f"h{minute:02d}",
+                started,
+                "",
+                "smoke",
+                "health:backend:/health",
+                "health",
+                "backend",
+                verdict,
+                "http status" if verdict == "fail" else None,
+                started + timedelta(seconds=1),
+            )
+        )
     hour = build(rows, POLICY, T0 + timedelta(minutes=50), "production", ["backend"]).services[0].uptime["1h"]
     assert (hour.up_s, hour.down_s, hour.unknown_s) == (19 * 60, 7 * 60, 0)
     assert hour.ratio == pytest.approx(19 / 26)
@@ -253,8 +305,9 @@ def test_a_burn_rate_alert_needs_known_time_before_it_can_fire():
     assert backend.uptime["1h"].known_s == 660 and backend.burn["1h"].burn == pytest.approx(360 / 660 / 0.001)
     assert (fast.ready, fast.firing) == (True, True)
     assert (slow.ready, slow.firing) == (False, False) and slow.long.burn == pytest.approx(360 / 660 / 0.001)
-    first = build(run(0) + run(1, health="fail"), POLICY, slot(1) + timedelta(minutes=1), "production",
-                  ["backend"]).services[0]
+    first = build(
+        run(0) + run(1, health="fail"), POLICY, slot(1) + timedelta(minutes=1), "production", ["backend"]
+    ).services[0]
     # one run before the failure: 360 s known in the hour, under two 5 m windows (600 s): not ready
     assert first.burn["1h"].burn == pytest.approx(60 / 360 / 0.001) and not first.alerts[0].ready
     assert not first.alerts[0].firing
@@ -273,7 +326,13 @@ def test_a_history_made_before_the_reader_index_gains_it_when_a_writer_opens_it(
         db.execute("DROP INDEX runs_by_start")
     with HistoryStore(path) as store:
         rows = store.observations("production", NOON - timedelta(days=30), {})
-        plan = store._connect().execute("EXPLAIN QUERY PLAN SELECT 1 FROM runs CROSS JOIN results r ON r.run_id = "
-                                        "runs.run_id WHERE runs.target = 'p' AND runs.started >= ''").fetchall()
+        plan = (
+            store._connect()
+            .execute(
+                "EXPLAIN QUERY PLAN SELECT 1 FROM runs CROSS JOIN results r ON r.run_id = "
+                "runs.run_id WHERE runs.target = 'p' AND runs.started >= ''"
+            )
+            .fetchall()
+        )
     assert sorted(rows) == sorted(o._replace(latency_ms=()) for o in scripted())
     assert any("runs_by_start" in str(step) for step in plan), plan

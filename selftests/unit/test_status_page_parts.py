@@ -2,6 +2,7 @@
 when the data comes near it, said in words when it is far above), a chart heading true to the
 time the data covers, the cause of an incident in words, and people's incident notes (the format,
 and a file that does not follow it named, not shown)."""
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,22 @@ def test_the_threshold_is_drawn_when_the_data_comes_near_it():
 
 
 def test_the_page_says_in_words_where_the_threshold_is_when_it_is_off_the_chart():
-    rows = [Observation(f"r{i}", T0 + timedelta(minutes=5 * i), "*/5 * * * *", "smoke", "latency:backend", "latency",
-                        "backend", "pass", None, T0 + timedelta(minutes=5 * i), (5.0, 5.0, 6.0)) for i in range(20)]
+    rows = [
+        Observation(
+            f"r{i}",
+            T0 + timedelta(minutes=5 * i),
+            "*/5 * * * *",
+            "smoke",
+            "latency:backend",
+            "latency",
+            "backend",
+            "pass",
+            None,
+            T0 + timedelta(minutes=5 * i),
+            (5.0, 5.0, 6.0),
+        )
+        for i in range(20)
+    ]
     report = build(rows, POLICY, NOON, "production", ["backend"])
     page = render(report, rows, StatusPagePolicy(), load_profile("production.example"))
     assert "The threshold, 500 ms, is far above the chart: the slowest run here took 5 ms." in page
@@ -61,8 +76,10 @@ def test_the_chart_heading_says_the_time_the_data_covers():
 
 def test_the_cause_is_in_words_the_earliest_phase_first():
     at = T0
-    assert root_cause(Incident("backend", at, None, 3, ["latency", "connect"], ["health"])) == \
-        "could not connect; also too slow"
+    assert (
+        root_cause(Incident("backend", at, None, 3, ["latency", "connect"], ["health"]))
+        == "could not connect; also too slow"
+    )
     assert root_cause(Incident("backend", at, None, 1, [], ["health"])) == "not known"
 
 
@@ -86,13 +103,21 @@ def test_a_note_reads_as_its_updates_oldest_first(tmp_path):
     assert note.updates[0].text == "Looking into it.\n\nSecond paragraph."
 
 
-@pytest.mark.parametrize(("name", "text", "said"), [
-    ("backend-20260310T1100Z", "## Fixing · 2026-03-10 11:05 UTC\nx", "expected '## <Investigating | Identified"),
-    ("backend-20260310T1100Z", "## Resolved · yesterday\nx", "got '## Resolved · yesterday'"),
-    ("backend-20260310T1100Z", "# Title\nstray words\n## Resolved · 2026-03-10 11:05 UTC\n", "before the first update"),
-    ("backend-20260310T1100Z", "# Only a title\n", "no update"),
-    ("my notes", "## Resolved · 2026-03-10 11:05 UTC\nx", "the name must be an incident id"),
-], ids=["unknown status", "no time", "stray text", "no update", "bad name"])
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        ("backend-20260310T1100Z", "## Fixing · 2026-03-10 11:05 UTC\nx", "expected '## <Investigating | Identified"),
+        ("backend-20260310T1100Z", "## Resolved · yesterday\nx", "got '## Resolved · yesterday'"),
+        (
+            "backend-20260310T1100Z",
+            "# Title\nstray words\n## Resolved · 2026-03-10 11:05 UTC\n",
+            "before the first update",
+        ),
+        ("backend-20260310T1100Z", "# Only a title\n", "no update"),
+        ("my notes", "## Resolved · 2026-03-10 11:05 UTC\nx", "the name must be an incident id"),
+    ],
+    ids=["unknown status", "no time", "stray text", "no update", "bad name"],
+)
 def test_a_note_that_does_not_follow_the_format_is_named_and_left_out(tmp_path, name, text, said):
     (tmp_path / f"{name}.md").write_text(text)
     (tmp_path / "mcp-20260310T1140Z.md").write_text(NOTE)
@@ -103,8 +128,10 @@ def test_a_note_that_does_not_follow_the_format_is_named_and_left_out(tmp_path, 
 
 
 def test_note_text_is_shown_as_text_never_as_html():
-    note = notes.parse("frontend-20260310T0920Z", "# <script>alert(1)</script>\n## Investigating · 2026-03-10 09:20 UTC\n"
-                                                  "<img src=x onerror=alert(1)>\n")
+    note = notes.parse(
+        "frontend-20260310T0920Z",
+        "# <script>alert(1)</script>\n## Investigating · 2026-03-10 09:20 UTC\n<img src=x onerror=alert(1)>\n",
+    )
     report = build([], POLICY, NOON, "production", ["frontend"])
     page = render(report, [], StatusPagePolicy(), None, {note.id: note})
     assert "<script>alert" not in page and "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page

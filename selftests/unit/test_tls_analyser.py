@@ -33,14 +33,17 @@ def test_reads_names_and_dates(ca):
     assert info.days_left(NOW) == pytest.approx(45)
 
 
-@pytest.mark.parametrize("days,expected,category", [
-    (90, Verdict.PASS, None),
-    (30.5, Verdict.PASS, None),
-    (20, Verdict.WARN, Category.CERTIFICATE),
-    (7.5, Verdict.WARN, Category.CERTIFICATE),
-    (3, Verdict.FAIL, Category.CERTIFICATE),
-    (-1, Verdict.FAIL, Category.TLS),
-])
+@pytest.mark.parametrize(
+    "days,expected,category",
+    [
+        (90, Verdict.PASS, None),
+        (30.5, Verdict.PASS, None),
+        (20, Verdict.WARN, Category.CERTIFICATE),
+        (7.5, Verdict.WARN, Category.CERTIFICATE),
+        (3, Verdict.FAIL, Category.CERTIFICATE),
+        (-1, Verdict.FAIL, Category.TLS),
+    ],
+)
 def test_expiry_bands(ca, days, expected, category):
     result = judge(read_certificate(der(ca, "slurpy.example", days=days, not_before=NOW - timedelta(days=60))))
     assert (result.verdict, result.category) == (expected, category)

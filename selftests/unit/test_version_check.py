@@ -1,5 +1,6 @@
 """The post-deploy gate's version check, both ways, against a local server that reports its
 version where a profile says (a JSON field, a header); the real test module is the suite."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,8 @@ def test_read_version_from_a_json_field_or_a_header():
 def test_judge_version_says_what_was_expected_and_what_came():
     assert judge_version("v2", "header X", "v2") == []
     assert judge_version("v1", "header X", "v2") == [
-        "expected version v2 (just deployed) in header X, got v1: the old build still answers"]
+        "expected version v2 (just deployed) in header X, got v1: the old build still answers"
+    ]
     assert judge_version(None, "JSON field version", "v2") == ["expected version v2 in JSON field version, found none"]
 
 
@@ -95,8 +97,9 @@ def gate(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server):
         targets.mkdir(exist_ok=True)
         (targets / "t.toml").write_text(PROFILE.format(url=server, field=field))
         monkeypatch.setenv("SLURPY_TARGETS_DIR", str(targets))
-        outcome = pytester.runpytest("--target", "t", "--results", "r.jsonl", "-p", "no:cacheprovider",
-                                     "-p", "no:playwright", *args)
+        outcome = pytester.runpytest(
+            "--target", "t", "--results", "r.jsonl", "-p", "no:cacheprovider", "-p", "no:playwright", *args
+        )
         results = pytester.path / "r.jsonl"
         records = {r["id"]: r for r in map(json.loads, results.read_text().splitlines())} if results.exists() else {}
         results.unlink(missing_ok=True)
@@ -109,17 +112,22 @@ def test_the_served_version_is_the_deployed_one(gate):
     outcome, records = gate("--deploy-version", SERVED)
     outcome.assert_outcomes(passed=2)
     assert {i: (r["verdict"], r["deploy_version"]) for i, r in records.items()} == {
-        "version:frontend": ("pass", SERVED), "version:backend": ("pass", SERVED)}
+        "version:frontend": ("pass", SERVED),
+        "version:backend": ("pass", SERVED),
+    }
 
 
 def test_a_stale_deploy_fails_with_the_version_category(gate):
     outcome, records = gate("--deploy-version", "9d9d9d9")
     outcome.assert_outcomes(failed=2)
     assert {i: (r["verdict"], r["category"]) for i, r in records.items()} == {
-        "version:frontend": ("fail", "version"), "version:backend": ("fail", "version")}
+        "version:frontend": ("fail", "version"),
+        "version:backend": ("fail", "version"),
+    }
     assert records["version:backend"]["message"].endswith(
         "/health/healthz: expected version 9d9d9d9 (just deployed) in JSON field build.sha, got 3f2c1ab: "
-        "the old build still answers")
+        "the old build still answers"
+    )
 
 
 def test_a_service_that_stopped_reporting_its_version_fails(gate):

@@ -4,6 +4,7 @@ subcommands, suites and options), in the action's steps too; callers of the acti
 inputs it declares; docs/github.md shows the examples in full; the schedules are ones the history can
 follow; the secrets the example profiles name are passed; and the data branch takes two jobs'
 appends to the same day's file."""
+
 from __future__ import annotations
 
 import itertools
@@ -53,8 +54,14 @@ def run_steps(workflow: dict):
 
 
 def test_there_are_the_workflows_the_readme_names():
-    assert {p.name for p in WORKFLOWS} == {"ci.yml", "monitor.yml", "gate.yml", "run-suite.yml", "load.yml",
-                                           "watchdog.yml"}
+    assert {p.name for p in WORKFLOWS} == {
+        "ci.yml",
+        "monitor.yml",
+        "gate.yml",
+        "run-suite.yml",
+        "load.yml",
+        "watchdog.yml",
+    }
 
 
 def test_actionlint_passes_on_every_workflow_and_example():
@@ -104,8 +111,12 @@ def test_the_gate_job_ends_cancelled_not_failed_when_superseded_and_says_so():
 @pytest.fixture(scope="module")
 def pytest_options() -> str:
     """Every option `slurpy-monitor run` passes on, as pytest with the project's plugins lists them."""
-    shown = subprocess.run([sys.executable, "-m", "pytest", "--help", "--target", "production.example", "-p",
-                            "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True)
+    shown = subprocess.run(
+        [sys.executable, "-m", "pytest", "--help", "--target", "production.example", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert shown.returncode == 0, shown.stderr
     return shown.stdout
 
@@ -126,6 +137,7 @@ def commands(script: str, inputs: dict[str, str]):
     """Each command line of a run script as words: `${{ inputs.X }}` replaced by the value it
     runs with, other expressions by a placeholder word; a shell array's options count as the
     command's (the gate builds its arguments in one)."""
+
     def expand(match: re.Match) -> str:
         name = match.group(1).replace(" ", "")
         return inputs.get(name.removeprefix("inputs."), "EXPR") if name.startswith("inputs.") else "EXPR"
@@ -149,8 +161,12 @@ def commands(script: str, inputs: dict[str, str]):
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
 def test_run_lines_call_commands_that_exist(path, pytest_options):
-    calls = [words for inputs in callers_inputs(path) for script in run_steps(load(path))
-             for words in commands(script, inputs)]
+    calls = [
+        words
+        for inputs in callers_inputs(path)
+        for script in run_steps(load(path))
+        for words in commands(script, inputs)
+    ]
     if path.name == "gate.yml":  # it runs the action at the repository root: its steps are the gate's
         calls += [words for script in run_steps(load(ACTION)) for words in commands(script, {})]
     for words in calls:
@@ -166,7 +182,9 @@ def test_run_lines_call_commands_that_exist(path, pytest_options):
             for option in (a for a in args if a.startswith("--")):
                 assert re.search(rf"^\s+{re.escape(option)}\b", pytest_options, re.M), f"{path.name}: {option}"
         else:
-            assert args[0] in ("history", "uptime", "status-page", "alerts", "gate"), f"{path.name}: slurpy-monitor {args[0]}"
+            assert args[0] in ("history", "uptime", "status-page", "alerts", "gate"), (
+                f"{path.name}: slurpy-monitor {args[0]}"
+            )
             if args[0] == "gate":
                 suites, own, rest = cli._gate_argv(args[1:])  # the values of its own options come from variables
                 assert set(suites) <= set(cli.SUITES) | {"all"} and set(own[::2]) <= set(cli.GATE_OWN), args
@@ -183,7 +201,10 @@ def test_the_schedules_are_ones_the_history_follows_each_in_its_own_job():
     for cron in crons:
         Cron.parse(cron)
     assert {cron: [name for name, job in monitor["jobs"].items() if f"'{cron}'" in job["if"]] for cron in crons} == {
-        "*/5 * * * *": ["smoke"], "7 * * * *": ["journeys"], "17 3 * * *": ["security"]}
+        "*/5 * * * *": ["smoke"],
+        "7 * * * *": ["journeys"],
+        "17 3 * * *": ["security"],
+    }
     run_suite = load(ROOT / ".github/workflows/run-suite.yml")
     assert run_suite["jobs"]["run"]["env"]["SLURPY_SCHEDULE"] == "${{ github.event.schedule }}"
     for job in monitor["jobs"].values():
@@ -199,8 +220,11 @@ def test_secrets_reach_the_monitor_in_one_variable_and_only_in_its_steps(path):
     for job in workflow["jobs"].values():
         assert "secrets." not in str(job.get("env", {})), f"{path.name}: a secret in the job's env"
         for step in job.get("steps", []):
-            runs_monitor = ("run" in step and re.search(r"slurpy-monitor (run|alerts)|\./run load", step["run"])
-                            or step.get("uses") in ("./", "your-org/slurpy-monitor@v1"))  # the action is the monitor
+            runs_monitor = (
+                "run" in step
+                and re.search(r"slurpy-monitor (run|alerts)|\./run load", step["run"])
+                or step.get("uses") in ("./", "your-org/slurpy-monitor@v1")
+            )  # the action is the monitor
             if runs_monitor:
                 assert step.get("env", {}).get("SLURPY_SECRETS") == "${{ toJSON(secrets) }}", f"{path.name}: {step}"
             else:
@@ -214,8 +238,9 @@ def test_jobs_that_alert_may_write_issues_and_publish_their_claims():
     for name in ("run-suite.yml", "watchdog.yml"):
         steps = [step for job in load(ROOT / ".github/workflows" / name)["jobs"].values() for step in job["steps"]]
         alerting = [s for s in steps if "SLURPY_SECRETS" in s.get("env", {})]
-        assert alerting and all(s["env"]["SLURPY_STATE_SYNC"] == ".github/scripts/history-branch publish data"
-                                for s in alerting), name
+        assert alerting and all(
+            s["env"]["SLURPY_STATE_SYNC"] == ".github/scripts/history-branch publish data" for s in alerting
+        ), name
 
 
 def test_the_watchdog_is_a_schedule_of_its_own_that_evaluates_missed_runs():
@@ -238,9 +263,19 @@ def clone(bare: Path, where: Path) -> Path:
 
 
 def history_branch(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(HISTORY_BRANCH), *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-                               "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+    return subprocess.run(
+        [str(HISTORY_BRANCH), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+        },
+    )
 
 
 def test_two_jobs_appending_to_the_same_days_file_both_land_on_the_data_branch(tmp_path):

@@ -1,4 +1,5 @@
 """Browser set-up for the journeys: pytest-playwright's fixtures, extended by name."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,16 @@ from monitor.secrets import MissingSecret, Secrets
 
 DEBIAN_CHROMIUM = ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium")
 # Flags for a root, headless machine with a closed network (see shared/engineering.md).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +51,11 @@ def browser_type_launch_args(browser_type_launch_args, playwright, profile, tmp_
     if not Path(playwright.chromium.executable_path).exists():
         found = next((path for path in DEBIAN_CHROMIUM if Path(path).exists()), None)
         if found is None:
-            pytest.fail("no Chromium: run `python -m playwright install chromium` or `apt-get install "
-                        "chromium-headless-shell` (./run does this for you)", pytrace=False)
+            pytest.fail(
+                "no Chromium: run `python -m playwright install chromium` or `apt-get install "
+                "chromium-headless-shell` (./run does this for you)",
+                pytrace=False,
+            )
         args["executable_path"] = found
     return args
 
@@ -106,8 +118,9 @@ def monitor_session(_monitor_sessions, new_context, profile, monitor_account) ->
     needs it, through that journey's ``new_context``: a failed sign-in keeps its trace and
     screenshot with that journey. Later journeys start from the same storage state (or failure)."""
     if "monitor" not in _monitor_sessions:
-        _monitor_sessions["monitor"] = sign_in(new_context(), monitor_account.email, monitor_account.password,
-                                               profile.journeys.timeout_s)
+        _monitor_sessions["monitor"] = sign_in(
+            new_context(), monitor_account.email, monitor_account.password, profile.journeys.timeout_s
+        )
     return _monitor_sessions["monitor"]
 
 

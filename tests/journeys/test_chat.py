@@ -1,5 +1,6 @@
 """Chat, the main feature: one short message; the streamed reply must be real text (not the UI's
 canned fallback, no error frame, a done frame) and complete within the profile's threshold."""
+
 import re
 
 import pytest

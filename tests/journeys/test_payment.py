@@ -2,6 +2,7 @@
 does not upgrade; the success card returns to /plans?success=1 and the plan shows Pro once the
 signed webhook arrived. Without Stripe test mode (journeys.stripe_test_mode) the journey stops at
 checkout, and its result says so."""
+
 import re
 
 from playwright.sync_api import expect

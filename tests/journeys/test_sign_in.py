@@ -1,5 +1,6 @@
 """Sign-in with the monitor account: protected pages redirect, a wrong password is refused in an
 alert, the right one lands on chat with the greeting."""
+
 import re
 
 import pytest

@@ -1,6 +1,7 @@
 """Sign-up with a synthetic identity: the form, "Check your email", the duplicate-address error,
 the confirmation link from the test inbox, and signing in as the new user. The account is
 deleted afterwards, pass or fail."""
+
 import re
 
 from playwright.sync_api import expect
@@ -20,8 +21,11 @@ def test_sign_up(journey, probe, profile, synthetic_user):
             expect(again.error).to_contain_text("already in use")
         if profile.journeys.inbox_url:
             with j.step("follow the confirmation link from the test inbox"):
-                j.page.goto(confirmation_link(probe, profile.journeys.inbox_url, synthetic_user.email,
-                                              profile.journeys.timeout_s))
+                j.page.goto(
+                    confirmation_link(
+                        probe, profile.journeys.inbox_url, synthetic_user.email, profile.journeys.timeout_s
+                    )
+                )
                 expect(j.page).to_have_url(re.compile(r"/sign-in"))
             with j.step("sign in as the new user"):
                 chat = SignInPage(j.page).sign_in(synthetic_user.email, synthetic_user.password)

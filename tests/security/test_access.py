@@ -1,6 +1,7 @@
 """Sign-in-first routes refuse an anonymous caller and a forged bearer token; where the profile says
 a route checks CSRF, a signed-in request from a foreign Origin, with a mismatched double-submit
 pair, or with the cookie but not its header, is refused too."""
+
 import pytest
 
 from monitor.checks import access

@@ -1,5 +1,6 @@
 """CORS: allowed origins are echoed (with credentials and Vary: Origin); origins an attacker can own
 are refused, on preflight and on simple requests; never * with credentials."""
+
 import pytest
 
 from monitor.checks import security

@@ -1,5 +1,6 @@
 """No server secret in the frontend's HTML, scripts or source maps; no version disclosure in
 Server/X-Powered-By; API docs public only where the profile allows."""
+
 import pytest
 
 from monitor.checks import security

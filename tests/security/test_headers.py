@@ -1,5 +1,6 @@
 """Security headers on every page and API answer the profile lists (HSTS, framing, nosniff,
 referrer, permissions, CSP), graded Observatory-style; a header sent twice with different values fails."""
+
 import pytest
 
 from monitor.checks import security

@@ -1,5 +1,6 @@
 """Plain http redirects to https on the same host; cookies are Secure, SameSite and (sessions) HttpOnly.
 HSTS over https is graded with the other headers in test_headers."""
+
 import pytest
 
 from monitor.checks import security

@@ -1,6 +1,7 @@
 """Limit + 1 requests inside one window get 429 with a sane Retry-After and consistent rate-limit
 fields, and no client-address header (X-Forwarded-For, X-Real-IP, CF-Connecting-IP, …) escapes
 the limit. Sign-in-first routes are probed signed in. Spends the target's budget."""
+
 import pytest
 
 from monitor.checks import guards

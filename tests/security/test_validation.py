@@ -1,6 +1,7 @@
 """Malformed JSON, wrong types and the rule's valid body padded past the size limit get a 4xx JSON
 error, never a 5xx, and no error body reveals a stack trace, exception text, file path or debug
 page. Sign-in-first routes are probed signed in."""
+
 import pytest
 
 from monitor.checks import guards

@@ -1,4 +1,5 @@
 """Each service's health endpoints answer healthy by their body, not just their status code."""
+
 import pytest
 
 from monitor.checks import smoke

@@ -1,6 +1,7 @@
 """Each service answers its health endpoint faster than the profile's threshold (median of a
 sample); after a deploy (``--deploy-version``), also as fast as the same check's recent passing
 runs on this target (``baseline:<service>``)."""
+
 import pytest
 
 from monitor.checks import smoke

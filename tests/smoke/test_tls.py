@@ -1,4 +1,5 @@
 """Each HTTPS service presents a trusted certificate for its host, far enough from expiry."""
+
 import pytest
 
 from monitor.checks import smoke

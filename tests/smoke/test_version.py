@@ -1,5 +1,6 @@
 """After a deploy (``--deploy-version``), each service that reports its version serves the one
 just deployed: a stale deploy passes every other check."""
+
 import pytest
 
 from monitor.checks import deploy
