@@ -34,6 +34,14 @@ def run_against_sandbox(sandbox, tmp_path_factory):
     return run
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--one-fault-per-run",
+        action="store_true",
+        help="fault matrix: a child run per fault, rather than one per group of faults that reach nothing in common",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",

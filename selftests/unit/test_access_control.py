@@ -3,6 +3,7 @@
 that leaks), and the check against an httpx MockTransport route, including what it sends."""
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -15,8 +16,8 @@ from monitor.profile import AccessRule, ProfileError, load_profile
 from monitor.results import Category, Verdict
 
 URL = "https://fe.test/api/journal"
-ANON = dict(label="an anonymous request", gate="sign-in")
-CSRF = dict(label="a signed-in request from a foreign Origin", gate="CSRF", signed_in=True)
+ANON: dict[str, Any] = dict(label="an anonymous request", gate="sign-in")
+CSRF: dict[str, Any] = dict(label="a signed-in request from a foreign Origin", gate="CSRF", signed_in=True)
 
 
 @pytest.mark.parametrize(

@@ -165,7 +165,8 @@ class ScriptedWatch(Watch):
         super().__init__(
             None, 0.01, "smoke", tmp / "h.sqlite", tmp, 1.0, len(codes), ["--deploy-version", "v1"], until_failure=True
         )
-        self.codes, self.commands = codes, []
+        self.codes = codes
+        self.commands: list[list[str]] = []
 
     def command(self) -> list[str]:
         self.commands.append(super().command())

@@ -12,6 +12,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -42,15 +44,22 @@ def test_judged(verdict):
 
 @pytest.fixture
 def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
-    suite = plugin_suite(pytester, monkeypatch, PROFILE, SUITE)
+    # The history beside the suite: a path elsewhere would move pytest's rootdir.
+    return SuiteRuns(plugin_suite(pytester, monkeypatch, PROFILE, SUITE), pytester.path, pytester.path / "h.sqlite")
 
-    def run():
-        results = pytester.path / "r.jsonl"
-        outcome = suite("--results", str(results), "--history", str(run.history))
+
+@dataclass
+class SuiteRuns:
+    """The suite, run again and again with one history file: ``run_suite()`` -> (outcome, records)."""
+
+    suite: Callable[..., pytest.RunResult]
+    directory: Path
+    history: Path
+
+    def __call__(self) -> tuple[pytest.RunResult, list[dict]]:
+        results = self.directory / "r.jsonl"
+        outcome = self.suite("--results", str(results), "--history", str(self.history))
         return outcome, [json.loads(line) for line in results.read_text().splitlines()]
-
-    run.history = pytester.path / "h.sqlite"  # beside the suite: a path elsewhere would move pytest's rootdir
-    return run
 
 
 def assert_run_kept_its_verdict_and_said(outcome, records, *words: str) -> None:
@@ -138,6 +147,8 @@ def test_a_history_that_works_gets_the_run(run_suite):
 
 WRITER = """
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from monitor.history.sinks import SQLiteSink
 from monitor.pipeline import Run, RunRecorder
