@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from monitor import redact
 from monitor.analysers.headers import FULL_POLICY, HSTS_FLOOR_S
+from monitor.layout import TARGETS
 
-SHIPPED_TARGETS = Path(__file__).resolve().parent.parent / "targets"
 TARGETS_DIR_ENV = "SLURPY_TARGETS_DIR"
 TARGET_ENV = "SLURPY_TARGET"
 URL_ENV_PREFIX = "SLURPY_URL_"
@@ -598,7 +598,7 @@ _Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S)]
 
 
 class LoadPolicy(_Strict):
-    """The load suite (``load/``): the traffic it models, the thresholds it holds the target to,
+    """The load suite (``monitor/load/``): the traffic it models, the thresholds it holds the target to,
     and the bounds no run may exceed. Every run is a budget activity (see ``sensitive``)."""
 
     users: int = Field(
@@ -1258,7 +1258,7 @@ class Profile(_Strict):
 
 def targets_dir(env: Mapping[str, str] = os.environ) -> Path:
     """Where profiles live: ``$SLURPY_TARGETS_DIR``, read when asked, else the shipped ``targets/``."""
-    return Path(env.get(TARGETS_DIR_ENV) or SHIPPED_TARGETS)
+    return Path(env.get(TARGETS_DIR_ENV) or TARGETS)
 
 
 def available_targets(directory: Path | None = None) -> list[str]:
