@@ -151,14 +151,10 @@ def main() -> None:
 def chromium_ms(page: Path) -> float:
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "selftests"))
-    from test_status_page import CHROMIUM_ARGS, DEBIAN_CHROMIUM
+    from monitor.browser.chromium import launch_args
 
     with sync_playwright() as p:
-        options: dict = {"args": CHROMIUM_ARGS}
-        if not Path(p.chromium.executable_path).exists():
-            options["executable_path"] = next(path for path in DEBIAN_CHROMIUM if Path(path).exists())
-        browser = p.chromium.launch(**options)
+        browser = p.chromium.launch(**launch_args(p))
         took = []
         for _ in range(5):
             context = browser.new_context(viewport={"width": 1200, "height": 900}, offline=True)
