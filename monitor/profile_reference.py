@@ -17,7 +17,7 @@ from monitor.profile import Profile
 
 HEADER = """# Target profile reference
 
-Generated from the models in `monitor/profile.py` by `python -m monitor.profile_reference >
+Generated from the models in `monitor/profile/` by `python -m monitor.profile_reference >
 docs/profile.md` (`selftests/unit/test_profile_reference.py` keeps it in sync): every table and
 field a profile `targets/<name>.toml` may hold, its type, its default, and what it means. A field
 without a default is required. Secrets are never values here: `[secrets]` names environment

@@ -1,5 +1,5 @@
 """docs/profile.md is the profile models' own description: regenerated, it is unchanged. A field
-added to monitor/profile.py without regenerating it (python -m monitor.profile_reference >
+added to the models in monitor/profile/ without regenerating it (python -m monitor.profile_reference >
 docs/profile.md) fails here."""
 
 from __future__ import annotations
