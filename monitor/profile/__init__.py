@@ -9,7 +9,8 @@ version, what the security suite probes, the header policy's defaults), ``rules`
 validation, sign-in-first routes), ``network`` (TLS, request headers, run deadlines), ``auth``,
 ``journeys``, ``load``, ``reporting`` (SLO, gate baseline, status page, metrics), ``alerts``;
 ``target`` joins them into :class:`Profile` and checks what spans tables, ``loader`` reads the
-files, ``secrets`` the environment, ``validation`` holds what every table shares.
+files, ``secrets`` the environment, ``validation`` holds what every table shares; ``reference``
+writes ``docs/profile.md`` from the models (``python -m monitor.profile.reference``).
 
 Import from ``monitor.profile`` (this module's names are the public API); a submodule is for the
 package itself. Constants flow from here to the analysers, never back: this package imports only

@@ -22,7 +22,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from monitor import redact
 from monitor.analysers.tls import browser_tls_error
-from monitor.pages import ChatPage, SignInPage
+from monitor.browser.pages import ChatPage, SignInPage
 from monitor.probe import run_deadline
 from monitor.profile import Profile
 from monitor.results import Category, CheckResult, Verdict
