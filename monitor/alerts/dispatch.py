@@ -25,9 +25,8 @@ from monitor.alerts.state import CLAIM_LEASE_S, AlertLog, AlertState
 from monitor.history.alert_store import FAILED, PENDING, SENDING, SENT, UNCONFIRMED, Delivery
 from monitor.history.observation import Observation
 from monitor.history.store import HistoryError
-from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, Profile
+from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, MissingSecret, Profile, Secrets
 from monitor.results import CheckResult, Verdict
-from monitor.secrets import MissingSecret, Secrets
 from monitor.slo.compute import BURN_ALERTS, BurnAlert, BurnRate
 from monitor.slo.text import duration
 
