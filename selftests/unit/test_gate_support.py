@@ -15,12 +15,12 @@ from monitor import redact
 from monitor.commands import gate
 from monitor.commands.monitor import main
 from monitor.commands.watch import Watch
+from monitor.history.observation import Observation
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import MissingSecret, ProfileError, Secrets, load_profile, request_headers
 from monitor.report.status_page import deploys, latency_chart
 from monitor.results import CheckResult, Verdict
-from monitor.slo.compute import Observation
 
 PROFILE = """
 [secrets]
