@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from monitor.history.observation import Observation
 from monitor.profile import SLOPolicy
-from monitor.slo.compute import Observation
+from monitor.results import Verdict
 
 EVERY_5 = "*/5 * * * *"
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
@@ -33,7 +34,7 @@ def run(n: int, health: str = "pass", latency: str = "pass", late_s: int = 30, s
             "health:backend:/health",
             "health",
             "backend",
-            health,
+            Verdict(health),
             "http status" if health == "fail" else None,
             started + timedelta(seconds=1),
         ),
@@ -45,7 +46,7 @@ def run(n: int, health: str = "pass", latency: str = "pass", late_s: int = 30, s
             "latency:backend",
             "latency",
             "backend",
-            latency,
+            Verdict(latency),
             "latency" if latency == "fail" else None,
             started + timedelta(seconds=2),
             (900.0,) * 5 if latency == "fail" else samples,
@@ -82,7 +83,7 @@ def watch_round(k: int, verdict: str = "pass", late_s: float = 0.0) -> list[Obse
             "health:backend:/health",
             "health",
             "backend",
-            verdict,
+            Verdict(verdict),
             "connect" if verdict == "fail" else None,
             started + timedelta(seconds=1),
         )

@@ -1,0 +1,144 @@
+"""The pytest plugin the journeys run on: pytest-playwright's fixtures extended by name, and the
+project's own (``journey``, the monitor account's session, synthetic users and their accounts).
+
+pytest-playwright is loaded from its entry point before this plugin, so the fixtures here that
+share its names (``browser_type_launch_args``, ``browser_context_args``) are the later, more
+specific ones and receive its values to extend, as a conftest's would. Every fixture here is
+requested only by the journeys, so other suites never start a browser or need their accounts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import expect
+
+from monitor import redact
+from monitor.browser.accounts import AccountApiError, TestAccounts, missing_prerequisite, new_run_id
+from monitor.browser.chromium import NoChromium, launch_args
+from monitor.browser.journeys import Journey, MonitorSession, sign_in
+from monitor.browser.pages import NewUser
+from monitor.browser.trust import TrustError, trusting_home
+from monitor.plugins.target import target_of
+from monitor.profile import MissingSecret, Secrets
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, playwright, profile, tmp_path_factory):
+    """Playwright's own Chromium where it is installed, else Debian's (which `./run` installs);
+    trusting the profile's private CA, if it names one, for this run only."""
+    args = dict(browser_type_launch_args)
+    if profile.tls.ca_bundle:
+        try:
+            home = trusting_home(profile.tls.ca_bundle, tmp_path_factory.mktemp("browser-home"))
+        except TrustError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        args["env"] = {**os.environ, "HOME": str(home)}
+    try:
+        args.update(launch_args(playwright))
+    except NoChromium as exc:
+        pytest.fail(str(exc), pytrace=False)
+    return args
+
+
+@pytest.fixture(scope="session")
+def _mask_test_cards(profile):
+    """Card numbers are typed into checkout: keep them out of kept traces like passwords."""
+    redact.register(profile.journeys.success_card, profile.journeys.declined_card, visible=True)
+
+
+@pytest.fixture(scope="session")
+def run_id():
+    return new_run_id()
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, profile, run_id, request_headers):
+    return {
+        **browser_context_args,
+        "base_url": profile.services["frontend"].base_url,
+        # Tag every request so product analytics can leave synthetic traffic out; and the
+        # profile's [request] headers (a protected preview's bypass), on every request the page makes.
+        "user_agent": f"{profile.user_agent_header} journeys",
+        "extra_http_headers": {**request_headers, profile.traffic_header: run_id},
+    }
+
+
+@pytest.fixture
+def journey(new_context, profile, verdict, _mask_test_cards):
+    """``with journey("sign-in") as j:``, or ``journey("chat", monitor_session)`` to start signed in;
+    then ``with j.step("..."):`` on ``j.page``. Records and judges the journey. Its contexts come
+    from pytest-playwright's ``new_context``, so a failed journey keeps their traces and screenshots."""
+    expect.set_options(timeout=profile.journeys.timeout_s * 1000)
+
+    @contextmanager
+    def run(name: str, session: MonitorSession | None = None) -> Iterator[Journey]:
+        with Journey(name, profile) as recorder:
+            recorder.begin(new_context, session)
+            yield recorder
+        try:
+            verdict(recorder.result())
+        except pytest.fail.Exception as failed:
+            raise failed from None  # the result's message says it all; no chained Playwright traceback
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def monitor_account(read_secret):
+    return NewUser("", "", "", read_secret("monitor_email"), read_secret("monitor_password"))
+
+
+@pytest.fixture(scope="session")
+def _monitor_sessions() -> dict[str, MonitorSession]:
+    return {}
+
+
+@pytest.fixture
+def monitor_session(_monitor_sessions, new_context, profile, monitor_account) -> MonitorSession:
+    """The monitor account, signed in once per session (per xdist worker) by the first journey that
+    needs it, through that journey's ``new_context``: a failed sign-in keeps its trace and
+    screenshot with that journey. Later journeys start from the same storage state (or failure)."""
+    if "monitor" not in _monitor_sessions:
+        _monitor_sessions["monitor"] = sign_in(
+            new_context(), monitor_account.email, monitor_account.password, profile.journeys.timeout_s
+        )
+    return _monitor_sessions["monitor"]
+
+
+@pytest.fixture(scope="session")
+def test_accounts(probe, profile, read_secret):
+    try:
+        return TestAccounts(probe, profile, read_secret("admin_token"))
+    except AccountApiError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def synthetic_user(test_accounts, profile, run_id, request):
+    """A fresh identity for this journey; its account is deleted at the end, pass or fail."""
+    suffix = request.node.name.split("[")[0].removeprefix("test_").replace("_", "-")
+    email = profile.journeys.synthetic_email.format(run_id=f"{run_id}-{suffix}")
+    password = "Mon-" + os.urandom(9).hex()
+    redact.register(password)
+    yield NewUser("Sam", "Synthetic", f"monitor-{run_id}-{suffix}", email, password)
+    test_accounts.delete(email)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A journey that creates accounts needs the test-account API and its token: when either is
+    missing, one skip with the root reason, before any fixture (and so any browser) starts."""
+    if not {"synthetic_user", "test_accounts"} & set(getattr(item, "fixturenames", ())):
+        return
+    target = target_of(item.config)
+    if reason := missing_prerequisite(target.profile):
+        pytest.skip(reason)
+    try:
+        Secrets(target.profile, provided=target.live().secrets).get("admin_token")
+    except MissingSecret as exc:
+        if exc.fatal:
+            pytest.fail(str(exc), pytrace=False)
+        pytest.skip(str(exc))
