@@ -48,3 +48,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "slow: minutes each (act rehearsals of the workflows); `./run tests` (and CI) runs "
         "them, `./run tests --quick` leaves them out",
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow ones first (their relative order kept): under `-n 2` the workers take the longest
+    work while there is other work to overlap it, rather than one of them finishing alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
