@@ -6,10 +6,9 @@ import argparse
 import os
 import sys
 
-from monitor.accounts import AccountApiError, TestAccounts
+from monitor.browser.accounts import AccountApiError, TestAccounts
 from monitor.probe import NetworkSettings, Probe
-from monitor.profile import ProfileError, load_profile, resolve_target_name
-from monitor.secrets import MissingSecret, Secrets
+from monitor.profile import MissingSecret, ProfileError, Secrets, load_profile, resolve_target_name
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@ import httpx
 import pytest
 
 from monitor.analysers.latency import Sample, judge_latency
-from monitor.analysers.network import (
+from monitor.probe.errors import (
     BODY,
     HEADERS,
     AnswerTooLarge,

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 import httpx
 
-from monitor.analysers.network import (
+from monitor.probe.errors import (
     BODY,
     CONNECTING,
     HEADERS,
@@ -35,7 +35,7 @@ FIRST_BYTES = 64  # of an answer, kept to show what came when it was not HTTP
 REQUEST_WRITTEN = (HEADERS, BODY)  # the phases in which the peer has the whole request
 
 
-class Watch:
+class AttemptDeadline:
     """One attempt's wall-clock deadline. When it passes, a timer shuts the connection down, which
     ends whatever blocking read or write is under way: a per-read timeout never fires on an
     answer that drips a byte a second, this does. It also knows the phase the attempt is in."""
@@ -131,16 +131,18 @@ class Watch:
         raise failure from exc
 
 
-def read_capped(response: httpx.Response, limit: int, allow_truncated: bool, watch: Watch) -> tuple[bytes, bool]:
+def read_capped(
+    response: httpx.Response, limit: int, allow_truncated: bool, deadline: AttemptDeadline
+) -> tuple[bytes, bool]:
     """The (decoded) body, streamed: at most ``limit`` bytes are kept, however much is on offer."""
     chunks: list[bytes] = []
     kept = 0
     for chunk in response.iter_bytes():
-        watch.body_bytes += len(chunk)
-        watch.check()
+        deadline.body_bytes += len(chunk)
+        deadline.check()
         if kept + len(chunk) > limit:
             if not allow_truncated:
-                raise AnswerTooLarge(limit, watch.body_bytes)
+                raise AnswerTooLarge(limit, deadline.body_bytes)
             chunks.append(chunk[: limit - kept])
             return b"".join(chunks), True
         chunks.append(chunk)
