@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from monitor.slo.compute import Observation
+from monitor.history.observation import Observation
 
 
 def history_lines(observations: Iterable[Observation], target: str = "production") -> list[dict[str, Any]]:

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.history.observation import Observation
 from monitor.profile import SLOPolicy
-from monitor.slo.compute import Observation, incidents, p95
+from monitor.slo.compute import incidents, p95
 from monitor.slo.report import build, burn_rate_alerts
 
 EVERY_5 = "*/5 * * * *"
