@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from scripted_history import NOON, POLICY
 
 from monitor.profile import StatusPagePolicy, load_profile
 from monitor.report import notes
@@ -16,7 +17,6 @@ from monitor.report.embeds import root_cause
 from monitor.report.status_page import chart_window, latency_chart, render, y_range
 from monitor.slo.compute import Incident, Observation
 from monitor.slo.report import build
-from selftests.unit.test_slo import NOON, POLICY
 
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 
