@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from monitor.history.observation import Observation
 from monitor.profile import SLOPolicy
-from monitor.slo.compute import Observation
 
 EVERY_5 = "*/5 * * * *"
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)

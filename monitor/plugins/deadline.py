@@ -1,4 +1,4 @@
-"""The run deadline (:mod:`monitor.run_deadline`): before each check, the deadline of its suite
+"""The run deadline (:mod:`monitor.probe.run_deadline`): before each check, the deadline of its suite
 (``[run_deadline_s]``, counted from the start of the run, the same instant on every xdist worker);
 a check that starts after it is recorded as ``error [monitor]: run deadline`` without running, one
 cut off by it likewise (every request attempt and browser wait is capped at the time left), so a
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import run_deadline
 from monitor.plugins.target import target_of
+from monitor.probe import run_deadline
 
 SUITES = Path(__file__).resolve().parents[2] / "tests"
 _START = pytest.StashKey[float]()

@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from monitor import cli, redact
+from monitor.history.observation import Observation
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import MissingSecret, ProfileError, Secrets, load_profile, request_headers
 from monitor.report.status_page import deploys, latency_chart
 from monitor.results import CheckResult, Verdict
-from monitor.slo.compute import Observation
 from monitor.watch import Watch
 
 PROFILE = """

@@ -6,10 +6,10 @@ import time
 import httpx
 import pytest
 
-from monitor.analysers.network import BODY, DeadlineExceeded
 from monitor.catalogue import find
 from monitor.checks import security, smoke
 from monitor.probe import NetworkSettings, Probe
+from monitor.probe.errors import BODY, DeadlineExceeded
 from monitor.profile import load_profile
 from monitor.results import Category, Verdict
 

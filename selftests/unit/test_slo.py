@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from scripted_history import NOON, POLICY, T0, history_lines, run, scripted, slot, watch_round
 
-from monitor.slo.compute import Observation, incidents, p95
+from monitor.history.observation import Observation
+from monitor.slo.compute import incidents, p95
 from monitor.slo.report import build, burn_rate_alerts
 
 
