@@ -10,6 +10,7 @@ from typing import Any
 
 from monitor.history.observation import Observation
 from monitor.profile import SLOPolicy
+from monitor.results import Verdict
 
 EVERY_5 = "*/5 * * * *"
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
@@ -36,7 +37,7 @@ def run(
             "health:backend:/health",
             "health",
             "backend",
-            health,
+            Verdict(health),
             "http status" if health == "fail" else None,
             started + timedelta(seconds=1),
         ),
@@ -48,7 +49,7 @@ def run(
             "latency:backend",
             "latency",
             "backend",
-            latency,
+            Verdict(latency),
             "latency" if latency == "fail" else None,
             started + timedelta(seconds=2),
             (900.0,) * 5 if latency == "fail" else samples,
@@ -82,7 +83,7 @@ def watch_round(k: int, verdict: str = "pass", late_s: float = 0.0) -> list[Obse
             "health:backend:/health",
             "health",
             "backend",
-            verdict,
+            Verdict(verdict),
             "connect" if verdict == "fail" else None,
             started + timedelta(seconds=1),
         )

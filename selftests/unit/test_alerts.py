@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from receivers import HttpReceiver, SmtpReceiver
@@ -260,7 +261,7 @@ def make_profile(
     monkeypatch.setenv("T_HOOK", f"{http.url}/hook")
     monkeypatch.setenv("T_GH", "gh-token-123")
     monkeypatch.setenv("T_PING", f"{http.url}/ping/abc")
-    channels = [
+    channels: list[dict[str, Any]] = [
         {"name": "chat", "kind": "slack", "url_secret": "slack"},
         {"name": "sms", "kind": "webhook", "url_secret": "hook", "min_severity": "critical"},
         {"name": "issues", "kind": "github", "repo": "acme/status", "token_secret": "gh", "api_url": http.url},

@@ -221,7 +221,7 @@ def test_every_target_command_defaults_alike_and_an_empty_answer_says_so(tmp_pat
         ["history", "gaps"],
         ["watch"],
     ):
-        action = cli.parser()._subparsers._group_actions[0].choices[command[0]]  # type: ignore[union-attr]
+        action = cli.parser()._subparsers._group_actions[0].choices[command[0]]
         if len(command) > 1:
             action = action._subparsers._group_actions[0].choices[command[1]]
         target = next(a for a in action._actions if "--target" in a.option_strings)
