@@ -85,8 +85,7 @@ def test_a_history_command_on_a_broken_file_says_what_to_do(tmp_path, capsys):
 
 def _shifted_history(path):
     """The scripted SLO history moved so that its noon is the last five-minute mark before now."""
-    from selftests.scripted_history import history_lines
-    from selftests.unit.test_slo import NOON, scripted
+    from scripted_history import NOON, history_lines, scripted
 
     now = datetime.now(UTC)
     shift = now.replace(second=0, microsecond=0, minute=now.minute - now.minute % 5) - NOON
@@ -221,7 +220,7 @@ def test_every_target_command_defaults_alike_and_an_empty_answer_says_so(tmp_pat
         ["history", "gaps"],
         ["watch"],
     ):
-        action = parser()._subparsers._group_actions[0].choices[command[0]]  # type: ignore[union-attr]
+        action = parser()._subparsers._group_actions[0].choices[command[0]]
         if len(command) > 1:
             action = action._subparsers._group_actions[0].choices[command[1]]
         target = next(a for a in action._actions if "--target" in a.option_strings)

@@ -137,7 +137,18 @@ def test_the_status_page_marks_each_deploy_once_on_the_latency_charts():
     def seen(hours: float, version: str) -> Observation:
         at = T0 + timedelta(hours=hours)
         return Observation(
-            f"r{hours}", at, "", "smoke", "latency:backend", "latency", "backend", "pass", None, at, (10.0,), version
+            f"r{hours}",
+            at,
+            "",
+            "smoke",
+            "latency:backend",
+            "latency",
+            "backend",
+            Verdict.PASS,
+            None,
+            at,
+            (10.0,),
+            version,
         )
 
     rows = [seen(0, ""), seen(1, "abc1234"), seen(1.5, "abc1234"), seen(3, "def5678"), seen(-200, "old0000")]
@@ -166,7 +177,8 @@ class ScriptedWatch(Watch):
         super().__init__(
             None, 0.01, "smoke", tmp / "h.sqlite", tmp, 1.0, len(codes), ["--deploy-version", "v1"], until_failure=True
         )
-        self.codes, self.commands = codes, []
+        self.codes = codes
+        self.commands: list[list[str]] = []
 
     def command(self) -> list[str]:
         self.commands.append(super().command())
