@@ -12,11 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path[:0] = [
-    str(Path(__file__).resolve().parent.parent),
-    str(Path(__file__).resolve().parent),
-    str(Path(__file__).resolve().parent.parent / "selftests"),
-]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "selftests")]
 from scripted_history import history_lines  # noqa: E402
 from slo_status import NOW, history  # noqa: E402
 

@@ -21,7 +21,8 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent.parent / "selftests")]
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "selftests")]
 from scripted_history import history_lines  # noqa: E402
 
 from monitor.history.observation import Observation  # noqa: E402

@@ -1,6 +1,6 @@
-"""The scripted history the SLO, CLI, metrics and status-page tests share (the figures each test
-works out by hand start from it), and the same runs as text-history lines a :class:`HistoryStore`
-imports (as the scheduler would have recorded them)."""
+"""The scripted history the SLO, CLI, metrics, alert and status-page tests share: the runs as
+observations (a smoke run every 5 minutes with a fault in the middle, watch-mode rounds), and as
+text-history lines a :class:`HistoryStore` imports (the runs as the scheduler would have recorded them)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from monitor.results import Verdict
 
 EVERY_5 = "*/5 * * * *"
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
+NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 POLICY = SLOPolicy()
 
 
@@ -21,7 +22,9 @@ def slot(n: int) -> datetime:
     return T0 + timedelta(minutes=5 * n)
 
 
-def run(n: int, health: str = "pass", latency: str = "pass", late_s: int = 30, samples=(100.0,) * 5):
+def run(
+    n: int, health: str = "pass", latency: str = "pass", late_s: int = 30, samples: tuple[float, ...] = (100.0,) * 5
+) -> list[Observation]:
     """One smoke run in slot n (10:00 + 5n min), started `late_s` after its scheduled time."""
     started = slot(n) + timedelta(seconds=late_s)
     rid = f"r{n:02d}"
@@ -57,15 +60,12 @@ def run(n: int, health: str = "pass", latency: str = "pass", late_s: int = 30, s
 def scripted() -> list[Observation]:
     """10:00-10:55 healthy (12 runs); 11:00, 11:05, 11:10 the health endpoint answers 500 (fault on);
     11:15 no run (GitHub dropped it); 11:20 health back but slow (latency fails); 11:25-11:55 healthy."""
-    rows = []
+    rows: list[Observation] = []
     for n in range(24):
         if n == 15:
             continue
         rows += run(n, health="fail" if n in (12, 13, 14) else "pass", latency="fail" if n == 16 else "pass")
     return rows
-
-
-NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 WATCH = "every 15s"

@@ -516,8 +516,7 @@ def test_burn_rate_alerts_are_debounced_and_fold_into_the_outage_they_measure(ht
     firing (page-slow at 11:00 and 11:05, page-fast at 11:05 and 11:10; alone, the 11:00 run
     opens nothing), and both measure the outage the health check opened at 11:05: one incident,
     its cause the health check, one opened and one resolved per channel, no burn message."""
-    from scripted_history import history_lines
-    from test_slo import NOON, scripted
+    from scripted_history import NOON, history_lines, scripted
 
     profile = make_profile(http, monkeypatch, tmp_path).model_copy(update={"name": "production"})
     history = tmp_path / "h.sqlite"

@@ -4,15 +4,18 @@ message that says how to install one."""
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import cast
 
 import pytest
+from playwright.sync_api import Playwright
 
 from monitor.browser import chromium
 from monitor.browser.chromium import CHROMIUM_ARGS, NoChromium, launch_args
 
 
-def playwright_with(executable_path: str):
-    return SimpleNamespace(chromium=SimpleNamespace(executable_path=executable_path))
+def playwright_with(executable_path: str) -> Playwright:
+    """A stand-in for Playwright: launch_args reads only its chromium.executable_path."""
+    return cast(Playwright, SimpleNamespace(chromium=SimpleNamespace(executable_path=executable_path)))
 
 
 def test_playwrights_own_chromium_is_launched_as_it_is(tmp_path):

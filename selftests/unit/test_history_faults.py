@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from plugin_suite import plugin_suite
@@ -42,24 +43,22 @@ def test_judged(verdict):
 """
 
 
-@pytest.fixture
-def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
-    # The history beside the suite: a path elsewhere would move pytest's rootdir.
-    return SuiteRuns(plugin_suite(pytester, monkeypatch, PROFILE, SUITE), pytester.path, pytester.path / "h.sqlite")
-
-
 @dataclass
-class SuiteRuns:
-    """The suite, run again and again with one history file: ``run_suite()`` -> (outcome, records)."""
-
+class SuiteWithHistory:
     suite: Callable[..., pytest.RunResult]
-    directory: Path
     history: Path
+    results: Path
 
-    def __call__(self) -> tuple[pytest.RunResult, list[dict]]:
-        results = self.directory / "r.jsonl"
-        outcome = self.suite("--results", str(results), "--history", str(self.history))
-        return outcome, [json.loads(line) for line in results.read_text().splitlines()]
+    def __call__(self) -> tuple[pytest.RunResult, list[dict[str, Any]]]:
+        outcome = self.suite("--results", str(self.results), "--history", str(self.history))
+        return outcome, [json.loads(line) for line in self.results.read_text().splitlines()]
+
+
+@pytest.fixture
+def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> SuiteWithHistory:
+    suite = plugin_suite(pytester, monkeypatch, PROFILE, SUITE)
+    # the history beside the suite: a path elsewhere would move pytest's rootdir
+    return SuiteWithHistory(suite, pytester.path / "h.sqlite", pytester.path / "r.jsonl")
 
 
 def assert_run_kept_its_verdict_and_said(outcome, records, *words: str) -> None:
@@ -147,8 +146,6 @@ def test_a_history_that_works_gets_the_run(run_suite):
 
 WRITER = """
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from monitor.history.sinks import SQLiteSink
 from monitor.pipeline import Run, RunRecorder
