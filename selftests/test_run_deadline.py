@@ -50,7 +50,7 @@ def run_all(tmp_path: Path, url: str, *extra: str) -> tuple[subprocess.Completed
         [
             sys.executable,
             "-m",
-            "monitor.cli",
+            "monitor.commands.monitor",
             "run",
             "all",
             "--target",

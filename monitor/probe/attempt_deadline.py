@@ -2,9 +2,13 @@
 requests to the target and the alert channels' deliveries to their receivers both use it, so a
 peer that drips a byte a second or never answers costs one deadline, never more.
 
-It also knows the phase the attempt was in when it failed: for an alert, a failure once the
-request was written (waiting for the answer, reading it) is *unconfirmed* (the receiver may have
-taken it), earlier it is *not delivered*."""
+:class:`AttemptDeadline` also knows the phase the attempt was in when it failed: for an alert, a
+failure once the request was written (waiting for the answer, reading it) is *unconfirmed* (the
+receiver may have taken it), earlier it is *not delivered*. :func:`read_capped` reads an answer
+under it, keeping at most a cap of its bytes however much is on offer.
+
+Not to be confused with :mod:`monitor.probe.run_deadline`, which bounds the whole run and caps
+each attempt's seconds before this deadline starts."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from receivers import HttpReceiver, SmtpReceiver
@@ -260,7 +261,7 @@ def make_profile(
     monkeypatch.setenv("T_HOOK", f"{http.url}/hook")
     monkeypatch.setenv("T_GH", "gh-token-123")
     monkeypatch.setenv("T_PING", f"{http.url}/ping/abc")
-    channels = [
+    channels: list[dict[str, Any]] = [
         {"name": "chat", "kind": "slack", "url_secret": "slack"},
         {"name": "sms", "kind": "webhook", "url_secret": "hook", "min_severity": "critical"},
         {"name": "issues", "kind": "github", "repo": "acme/status", "token_secret": "gh", "api_url": http.url},
@@ -515,8 +516,7 @@ def test_burn_rate_alerts_are_debounced_and_fold_into_the_outage_they_measure(ht
     firing (page-slow at 11:00 and 11:05, page-fast at 11:05 and 11:10; alone, the 11:00 run
     opens nothing), and both measure the outage the health check opened at 11:05: one incident,
     its cause the health check, one opened and one resolved per channel, no burn message."""
-    from scripted_history import history_lines
-    from test_slo import NOON, scripted
+    from scripted_history import NOON, history_lines, scripted
 
     profile = make_profile(http, monkeypatch, tmp_path).model_copy(update={"name": "production"})
     history = tmp_path / "h.sqlite"
