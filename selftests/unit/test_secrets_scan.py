@@ -190,7 +190,7 @@ def test_the_streamed_scan_finds_what_plain_regular_expressions_find_over_the_wh
     of the plain patterns over the whole file."""
     rng = random.Random(23)
     seen = [0] * 5
-    for _ in range(3000):
+    for _ in range(2000):
         text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 50)))
         data = text.encode()
         if rng.random() < 0.1:
@@ -242,10 +242,8 @@ def test_a_secret_split_across_chunks_is_found_wherever_the_cut(kind):
 
 
 def test_white_space_is_spelled_out_as_str_isspace_has_it():
-    spelled = re.compile(f"[{SPACE}]")
-    assert {c for c in map(chr, range(0x110000)) if spelled.fullmatch(c)} == {
-        c for c in map(chr, range(0x110000)) if c.isspace()
-    }
+    every = "".join(map(chr, range(0x110000)))
+    assert re.findall(f"[{SPACE}]", every) == list(filter(str.isspace, every))
 
 
 def test_one_key_per_file_whatever_its_query():
