@@ -449,6 +449,21 @@ def test_files_are_fetched_at_once_within_the_concurrency_and_each_once():
     assert result.details["files"] == ["/", *names], "taken in queue order, whatever order they arrived in"
 
 
+@pytest.mark.parametrize("max_files,max_bytes", [(200, 10_000_000), (3, 10_000_000), (200, 300), (200, 1500), (4, 700)])
+def test_files_fetched_at_once_give_the_record_of_one_at_a_time(max_files, max_bytes):
+    """Files fetched ahead of their turn are taken in queue order; one fetched before the bytes
+    left were known is cut to them and scanned again: the record is that of one file at a time."""
+
+    def record(concurrency):
+        big = httpx.Response(200, html='<script src="/_next/static/chunks/main.js"></script>' + "x" * 900)
+        probe, _ = site(**{"/about": big})
+        result = scan(probe, max_files=max_files, max_bytes=max_bytes, concurrency=concurrency)
+        details = {k: v for k, v in result.details.items() if k not in ("requests", "scan_s", "scanned_mb_per_s")}
+        return result.verdict, result.message, details
+
+    assert record(4) == record(1)
+
+
 def test_a_page_that_does_not_answer_is_unreachable():
     probe = Probe(
         NetworkSettings(target="t", retries=0),
