@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from monitor.analysers.profile_fit import FIXES, Finding, sort_results, static_mistakes
-from monitor.catalogue import catalogue
+from monitor.checks.catalogue import catalogue
 from monitor.profile import ProfileError, load_profile
 from monitor.results import Verdict, read_jsonl
 

@@ -14,7 +14,7 @@ import pytest
 from suite_runner import ROOT, artifacts_holding, run_suite
 
 from monitor.auth import SupabasePasswordGrant
-from monitor.catalogue import catalogue
+from monitor.checks.catalogue import catalogue
 from monitor.probe import NetworkSettings, Probe, trust_context
 from monitor.profile import load_profile
 from slurpy_sandbox import STATE_ENV

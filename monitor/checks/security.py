@@ -24,7 +24,8 @@ from monitor.analysers.secrets import (
     source_map_url,
     without_query,
 )
-from monitor.checks.envelope import check, inconclusive, judged, unreachable
+from monitor.checks.envelope import inconclusive, judged, unreachable
+from monitor.checks.registry import check
 from monitor.probe import Exchange, Probe
 from monitor.profile import CorsPolicy, PrivatePath
 from monitor.results import Category, CheckResult, Verdict
@@ -34,7 +35,18 @@ def _path(url: str) -> str:
     return urlsplit(url).path
 
 
-@check
+@dataclass(frozen=True)
+class HeadersArgs:
+    service: str
+    url: str
+    policy: HeaderPolicy
+
+
+@check(
+    "headers",
+    HeadersArgs,
+    nothing_to_probe="no service in this profile lists header_paths under [services.<name>.security]",
+)
 def headers(probe: Probe, service: str, url: str, policy: HeaderPolicy) -> CheckResult:
     exchange = probe.get(url)
     if exchange.response is None:
@@ -54,7 +66,17 @@ def headers(probe: Probe, service: str, url: str, policy: HeaderPolicy) -> Check
     )
 
 
-@check
+@dataclass(frozen=True)
+class HttpsRedirectArgs:
+    service: str
+    http_url: str
+
+
+@check(
+    "https_redirect",
+    HttpsRedirectArgs,
+    nothing_to_probe="no service in this profile sets security.http_url (a plain-http URL that must redirect)",
+)
 def https_redirect(probe: Probe, service: str, http_url: str) -> CheckResult:
     url = http_url.rstrip("/") + "/"
     exchange = probe.get(url)
@@ -71,7 +93,14 @@ def https_redirect(probe: Probe, service: str, http_url: str) -> CheckResult:
     )
 
 
-@check
+@dataclass(frozen=True)
+class CookiesArgs:
+    service: str
+    url: str
+    session_cookies: list[str]
+
+
+@check("cookies", CookiesArgs, nothing_to_probe="no service in this profile lists cookie_paths")
 def cookies(probe: Probe, service: str, url: str, session_cookies: list[str]) -> CheckResult:
     exchange = probe.get(url)
     if exchange.response is None:
@@ -108,7 +137,20 @@ def cookies(probe: Probe, service: str, url: str, session_cookies: list[str]) ->
 CORS_BODY = b"{}"
 
 
-@check
+@dataclass(frozen=True)
+class CorsArgs:
+    service: str
+    url: str
+    method: str
+    policy: CorsPolicy
+
+
+@check(
+    "cors",
+    CorsArgs,
+    nothing_to_probe="no service in this profile sets security.cors_path with allowed origins "
+    "([cors] or security.cors_origins)",
+)
 def cors(probe: Probe, service: str, url: str, method: str, policy: CorsPolicy) -> CheckResult:
     path = _path(url)
     sends = {"Content-Type": "application/json"} if method == "POST" else {}
@@ -324,7 +366,16 @@ class _SecretScan:
         }
 
 
-@check
+@dataclass(frozen=True)
+class SecretsArgs:
+    service: str
+    base_url: str
+    pages: list[str]
+    max_files: int
+    max_bytes: int
+
+
+@check("secrets", SecretsArgs, nothing_to_probe="no service in this profile lists pages to scan")
 def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_files: int, max_bytes: int) -> CheckResult:
     """The pages and every same-origin script they load, also at run time, and their source maps."""
     scan = _SecretScan(urlsplit(base_url).netloc, max_files, max_bytes)
@@ -359,7 +410,17 @@ def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_fil
     )
 
 
-@check
+@dataclass(frozen=True)
+class ExposureArgs:
+    service: str
+    url: str
+    base_url: str
+    private_paths: list[PrivatePath]
+    allow_version: bool
+    sign_in_path: str | None
+
+
+@check("exposure", ExposureArgs, nothing_to_probe="no service in this profile")
 def exposure(
     probe: Probe,
     service: str,

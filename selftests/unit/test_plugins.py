@@ -101,7 +101,7 @@ import pytest
 @pytest.mark.nondestructive
 @pytest.mark.check("health")
 def test_health(case):
-    assert case.id == "health:backend:/h" and case.args["url"].endswith("/h")
+    assert case.id == "health:backend:/h" and case.args.url.endswith("/h")
 """
     outcome, _ = suite(module, args=("-v",))
     outcome.assert_outcomes(passed=1)
