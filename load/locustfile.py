@@ -44,14 +44,16 @@ from monitor.loadplan import CapacitySearch, StepRamp
 from monitor.pipeline import JsonlSink, Run, RunRecorder
 from monitor.profile import (
     HealthEndpoint,
+    MissingSecret,
     Profile,
     ProfileError,
+    Secrets,
     load_profile,
+    request_headers,
     resolve_target_name,
     url_overrides_from_env,
 )
 from monitor.results import CheckResult, Verdict
-from monitor.secrets import MissingSecret, Secrets, request_headers
 
 PROFILE_ENV = "SLURPY_LOAD_PROFILE"  # a live profile as JSON, written by slurpy-load (the sandbox's URLs and CA)
 RUN_ID_ENV = "SLURPY_LOAD_RUN_ID"

@@ -270,8 +270,7 @@ def _alerts(args: argparse.Namespace) -> int:
     from monitor import redact
     from monitor.alerts import dispatch
     from monitor.alerts.state import AlertState
-    from monitor.profile import ProfileError, load_profile, resolve_target_name
-    from monitor.secrets import Secrets
+    from monitor.profile import ProfileError, Secrets, load_profile, resolve_target_name
 
     target = resolve_target_name(args.target)
     try:

@@ -86,7 +86,7 @@ class NetworkSettings:
     @classmethod
     def from_profile(cls, profile: Profile, request_headers: Mapping[str, str] | None = None) -> NetworkSettings:
         """``request_headers``: the profile's ``[request] headers`` with their secrets read (see
-        :func:`monitor.secrets.request_headers`), sent only to the services ``[request] services``
+        :func:`monitor.profile.request_headers`), sent only to the services ``[request] services``
         lists: a preview's bypass secret has no business reaching another host."""
         origin_headers: dict[Origin, Mapping[str, str]] = {}
         if request_headers:

@@ -1,7 +1,7 @@
 """Keep secrets out of everything the monitor leaves behind: the one way to do it.
 
 Every secret the profile names (``[secrets]``: channel URLs, tokens, passwords, header values,
-whatever field reads one) is registered when the run starts (a :class:`monitor.secrets.Secrets`
+whatever field reads one) is registered when the run starts (a :class:`monitor.profile.Secrets`
 made for the profile does it), and so is every password, token and card number the run handles
 later. What leaves the process is scrubbed
 of them: check results as they enter the pipeline (results file, both histories, alerts), run

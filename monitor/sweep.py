@@ -8,8 +8,7 @@ import sys
 
 from monitor.accounts import AccountApiError, TestAccounts
 from monitor.probe import NetworkSettings, Probe
-from monitor.profile import ProfileError, load_profile, resolve_target_name
-from monitor.secrets import MissingSecret, Secrets
+from monitor.profile import MissingSecret, ProfileError, Secrets, load_profile, resolve_target_name
 
 
 def main(argv: list[str] | None = None) -> int:

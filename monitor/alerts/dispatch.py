@@ -34,9 +34,8 @@ from monitor.alerts.state import (
     Delivery,
 )
 from monitor.history.store import HistoryError
-from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, Profile
+from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, MissingSecret, Profile, Secrets
 from monitor.results import CheckResult, Verdict
-from monitor.secrets import MissingSecret, Secrets
 from monitor.slo.compute import BURN_ALERTS, BurnAlert, BurnRate
 from monitor.slo.text import duration
 

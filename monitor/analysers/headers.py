@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from monitor.profile import FULL_POLICY, HSTS_FLOOR_S
+
 SAFE_REFERRER = {
     "no-referrer",
     "same-origin",
@@ -15,14 +17,6 @@ SAFE_REFERRER = {
     "origin",
     "origin-when-cross-origin",
 }
-FULL_POLICY = (
-    "strict-transport-security",
-    "x-frame-options",
-    "x-content-type-options",
-    "referrer-policy",
-    "permissions-policy",
-    "content-security-policy",
-)
 INFORMATIONAL = ("x-dns-prefetch-control", "x-xss-protection")
 # Observatory-style penalties; a clean response scores 100 and earns an A+.
 PENALTY = {
@@ -34,7 +28,6 @@ PENALTY = {
     "permissions-policy": 5,
     "duplicate": 10,
 }
-HSTS_FLOOR_S = 15552000  # 180 days, Mozilla Observatory's floor
 GRADES = (
     (100, "A+"),
     (90, "A"),

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.analysers.headers import FULL_POLICY, version_disclosure
+from monitor.analysers.headers import version_disclosure
+from monitor.profile import FULL_POLICY
 
 HEALTH_CANDIDATES = ("/api/health", "/health", "/healthz", "/health/healthz", "/api/healthz", "/stats")
 PAGE_CANDIDATES = ("/", "/sign-in", "/sign-up")

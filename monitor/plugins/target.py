@@ -14,14 +14,15 @@ from monitor import auth, options
 from monitor.plugins import hooks
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import (
+    MissingSecret,
     Profile,
     ProfileError,
+    Secrets,
     load_profile,
     parse_url_options,
     resolve_target_name,
     url_overrides_from_env,
 )
-from monitor.secrets import MissingSecret, Secrets
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:

@@ -26,9 +26,8 @@ from test_alerts import OPENED, History, make_profile
 
 from monitor.alerts import dispatch
 from monitor.alerts.state import CLAIM_LEASE_S, AlertLog, AlertState
-from monitor.profile import Profile
+from monitor.profile import MissingSecret, Profile, Secrets
 from monitor.results import CheckResult, Verdict
-from monitor.secrets import MissingSecret, Secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 # Deadlines long enough that a busy machine (xdist, other jobs) still connects and writes within them.

@@ -14,10 +14,9 @@ import pytest
 from monitor import cli, redact
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.probe import NetworkSettings, Probe
-from monitor.profile import ProfileError, load_profile
+from monitor.profile import MissingSecret, ProfileError, Secrets, load_profile, request_headers
 from monitor.report.status_page import deploys, latency_chart
 from monitor.results import CheckResult, Verdict
-from monitor.secrets import MissingSecret, Secrets, request_headers
 from monitor.slo.compute import Observation
 from monitor.watch import Watch
 

@@ -1,5 +1,5 @@
 """docs/profile.md is the profile models' own description: regenerated, it is unchanged. A field
-added to monitor/profile.py without regenerating it (python -m monitor.profile_reference >
+added to the models in monitor/profile/ without regenerating it (python -m monitor.profile.reference >
 docs/profile.md) fails here."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from monitor.profile import Profile
-from monitor.profile_reference import reference
+from monitor.profile.reference import reference
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "profile.md"
 
 
 def test_the_profile_reference_is_generated_from_the_models_and_in_sync():
-    assert DOC.read_text() == reference(), "regenerate: python -m monitor.profile_reference > docs/profile.md"
+    assert DOC.read_text() == reference(), "regenerate: python -m monitor.profile.reference > docs/profile.md"
 
 
 def test_every_field_and_table_of_the_models_is_in_the_reference():

@@ -7,9 +7,8 @@ import logging
 import httpx
 
 from monitor import redact
-from monitor.profile import load_profile
+from monitor.profile import Secrets, load_profile
 from monitor.results import CheckResult, Verdict
-from monitor.secrets import Secrets
 
 HOOK = "https://hooks.example.com/services/T0001/B0002/canaryhooksecret0123456789"
 

@@ -16,7 +16,7 @@ from monitor.browser_trust import TrustError, trusting_home
 from monitor.journeys import Journey, MonitorSession, sign_in
 from monitor.pages import NewUser
 from monitor.plugins.target import target_of
-from monitor.secrets import MissingSecret, Secrets
+from monitor.profile import MissingSecret, Secrets
 
 DEBIAN_CHROMIUM = ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium")
 # Flags for a root, headless machine with a closed network (see shared/engineering.md).

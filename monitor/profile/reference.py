@@ -1,5 +1,5 @@
 """The profile reference (``docs/profile.md``), generated from the pydantic models' own fields and
-descriptions, so it cannot say what the models do not: ``python -m monitor.profile_reference >
+descriptions, so it cannot say what the models do not: ``python -m monitor.profile.reference >
 docs/profile.md`` writes it, and a test fails when the file and the models differ."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from monitor.profile import Profile
+from monitor.profile.target import Profile
 
 HEADER = """# Target profile reference
 
-Generated from the models in `monitor/profile.py` by `python -m monitor.profile_reference >
+Generated from the models in `monitor/profile/` by `python -m monitor.profile.reference >
 docs/profile.md` (`selftests/unit/test_profile_reference.py` keeps it in sync): every table and
 field a profile `targets/<name>.toml` may hold, its type, its default, and what it means. A field
 without a default is required. Secrets are never values here: `[secrets]` names environment

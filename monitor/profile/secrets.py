@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 
 from monitor import redact
-from monitor.profile import Profile
+from monitor.profile.target import Profile
 
 
 class MissingSecret(LookupError):
