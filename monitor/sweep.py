@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from monitor.accounts import AccountApiError, TestAccounts
+from monitor.browser.accounts import AccountApiError, TestAccounts
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import MissingSecret, ProfileError, Secrets, load_profile, resolve_target_name
 

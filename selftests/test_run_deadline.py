@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from monitor import run_deadline
-from monitor.journeys import Journey
+from monitor.browser.journeys import Journey
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import load_profile
 from monitor.results import Category, Verdict, read_jsonl

@@ -14,7 +14,8 @@
 * :mod:`.preflight` ``--stop-if-unreachable``: one probe per service before any check;
 * :mod:`.cost`     ``max_requests_per_run``: the checks left once a run has sent that many requests are skipped;
 * :mod:`.deploy`   the version check of a post-deploy gate, run when ``--deploy-version`` is given;
-* :mod:`.deadline` the run deadline per suite: checks it cuts off, or that start after it, are the monitor's error.
+* :mod:`.deadline` the run deadline per suite: checks it cuts off, or that start after it, are the monitor's error;
+* :mod:`monitor.browser.fixtures` the journeys' browser, accounts and ``journey`` fixture (in the browser's room).
 """
 
 PLUGINS = [
@@ -32,4 +33,5 @@ PLUGINS = [
     "monitor.plugins.deploy",
     "monitor.plugins.cost",
     "monitor.plugins.deadline",
+    "monitor.browser.fixtures",
 ]

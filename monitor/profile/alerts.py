@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from monitor.profile.validation import MAX_COUNT, MAX_DAYS, MAX_TIMEOUT_S, Strict
+from monitor.profile.validation import MAX_COUNT, MAX_DAYS, MAX_TIMEOUT_S, Strict, http_url
 
 SEVERITIES = ("info", "warning", "critical")
 
@@ -128,8 +127,8 @@ class Runbook(Strict):
     @field_validator("runbook")
     @classmethod
     def _http_link(cls, value: str) -> str:
-        if value and urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        if value:  # empty: no runbook page
+            http_url(cls, value)
         return value
 
 

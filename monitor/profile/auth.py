@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from monitor.profile.validation import MAX_DURATION_S, Strict
+from monitor.profile.validation import MAX_DURATION_S, Strict, http_url
 
 
 class AuthPolicy(Strict):
@@ -46,8 +45,7 @@ class AuthPolicy(Strict):
     @field_validator("supabase_url")
     @classmethod
     def _supabase_url(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        value = http_url(cls, value)
         return value.rstrip("/") if value else value
 
     @model_validator(mode="after")

@@ -4,11 +4,10 @@ page, Prometheus metrics."""
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from monitor.profile.validation import MAX_COUNT, MAX_DAYS, MAX_DURATION_S, MAX_MS, Strict
+from monitor.profile.validation import MAX_COUNT, MAX_DAYS, MAX_DURATION_S, MAX_MS, Strict, http_url
 
 
 class LatencyObjective(Strict):
@@ -86,12 +85,7 @@ class StatusPagePolicy(Strict):
         ),
     )
 
-    @field_validator("base_url")
-    @classmethod
-    def _http_base(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value
+    _http = field_validator("base_url")(http_url)
 
 
 class MetricsPolicy(Strict):
@@ -105,12 +99,7 @@ class MetricsPolicy(Strict):
     )
     job: str = "slurpy_monitor"
 
-    @field_validator("pushgateway")
-    @classmethod
-    def _http(cls, value: str | None) -> str | None:
-        if value is not None and urlsplit(value).scheme not in ("http", "https"):
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value
+    _http = field_validator("pushgateway")(http_url)
 
 
 class GatePolicy(Strict):

@@ -60,3 +60,10 @@ def origins_only(value: list[str] | None) -> list[str] | None:
         if parts.scheme not in ("http", "https") or not parts.hostname or origin != f"{parts.scheme}://{parts.netloc}":
             raise ValueError(f"{origin!r} is not an origin: scheme://host[:port], no path or trailing slash")
     return value
+
+
+def http_url(cls: type, value: str | None) -> str | None:
+    """An http(s) URL, or not set (``None``): a link, an API or a receiver the monitor talks to."""
+    if value is not None and urlsplit(value).scheme not in ("http", "https"):
+        raise ValueError(f"must be an http(s) URL, got {value!r}")
+    return value

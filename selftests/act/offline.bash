@@ -4,7 +4,7 @@
 # would install must already be here. This is the harness's difference, never the workflow's.
 
 # `playwright install [--with-deps] chromium`: Playwright's CDN. The journeys fall back to Debian's
-# Chromium (tests/journeys/conftest.py), which must be present.
+# Chromium (monitor/browser/fixtures.py), which must be present.
 playwright() {
   if [ "${1:-}" = install ]; then
     for browser in /usr/lib/chromium/chromium-headless-shell /usr/lib/chromium/chromium; do

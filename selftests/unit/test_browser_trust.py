@@ -9,7 +9,7 @@ import pytest
 import trustme
 
 from monitor.analysers.network import browser_tls_error
-from monitor.browser_trust import TrustError, trusting_home
+from monitor.browser.trust import TrustError, trusting_home
 
 
 def test_a_browser_tls_error_is_told_by_its_reason():

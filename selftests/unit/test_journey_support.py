@@ -7,14 +7,14 @@ import httpx
 import pytest
 
 from monitor import redact
-from monitor.accounts import AccountApiError, TestAccounts, confirmation_link
 from monitor.analysers.ndjson import read_stream
-from monitor.journeys import SIGN_IN_STEP, Journey, SignedIn, SignInFailed
-from monitor.pages import ChatReply
+from monitor.browser.accounts import AccountApiError, TestAccounts, confirmation_link
+from monitor.browser.journeys import SIGN_IN_STEP, Journey, SignedIn, SignInFailed
+from monitor.browser.pages import ChatReply
+from monitor.browser.stream_timing import StreamTimer
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import load_profile
 from monitor.results import Category, Verdict
-from monitor.streamtiming import StreamTimer
 
 FALLBACK = "I'm here to help!"
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from monitor.pages import ChatPage
+from monitor.browser.pages import ChatPage
 
 pytestmark = pytest.mark.nondestructive
 

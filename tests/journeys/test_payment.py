@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from monitor.pages import PlansPage, SignInPage
+from monitor.browser.pages import PlansPage, SignInPage
 
 
 def test_payment(journey, profile, test_accounts, synthetic_user):

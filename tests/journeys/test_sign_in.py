@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from monitor.analysers.cookies import judge_browser_cookies
-from monitor.pages import ChatPage, SignInPage
+from monitor.browser.pages import ChatPage, SignInPage
 
 pytestmark = pytest.mark.nondestructive
 

@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
-from monitor.accounts import confirmation_link
-from monitor.pages import LandingPage, SignInPage, SignUpPage
+from monitor.browser.accounts import confirmation_link
+from monitor.browser.pages import LandingPage, SignInPage, SignUpPage
 
 
 def test_sign_up(journey, probe, profile, synthetic_user):

@@ -1,4 +1,10 @@
-"""Browser set-up for the journeys: pytest-playwright's fixtures, extended by name."""
+"""The pytest plugin the journeys run on: pytest-playwright's fixtures extended by name, and the
+project's own (``journey``, the monitor account's session, synthetic users and their accounts).
+
+pytest-playwright is loaded from its entry point before this plugin, so the fixtures here that
+share its names (``browser_type_launch_args``, ``browser_context_args``) are the later, more
+specific ones and receive its values to extend, as a conftest's would. Every fixture here is
+requested only by the journeys, so other suites never start a browser or need their accounts."""
 
 from __future__ import annotations
 
@@ -11,10 +17,10 @@ import pytest
 from playwright.sync_api import expect
 
 from monitor import redact
-from monitor.accounts import AccountApiError, TestAccounts, missing_prerequisite, new_run_id
-from monitor.browser_trust import TrustError, trusting_home
-from monitor.journeys import Journey, MonitorSession, sign_in
-from monitor.pages import NewUser
+from monitor.browser.accounts import AccountApiError, TestAccounts, missing_prerequisite, new_run_id
+from monitor.browser.journeys import Journey, MonitorSession, sign_in
+from monitor.browser.pages import NewUser
+from monitor.browser.trust import TrustError, trusting_home
 from monitor.plugins.target import target_of
 from monitor.profile import MissingSecret, Secrets
 
@@ -30,11 +36,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-@pytest.fixture(scope="session")
-def base_url(profile):
-    return profile.services["frontend"].base_url
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +61,7 @@ def browser_type_launch_args(browser_type_launch_args, playwright, profile, tmp_
     return args
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def _mask_test_cards(profile):
     """Card numbers are typed into checkout: keep them out of kept traces like passwords."""
     redact.register(profile.journeys.success_card, profile.journeys.declined_card, visible=True)
@@ -75,6 +76,7 @@ def run_id():
 def browser_context_args(browser_context_args, profile, run_id, request_headers):
     return {
         **browser_context_args,
+        "base_url": profile.services["frontend"].base_url,
         # Tag every request so product analytics can leave synthetic traffic out; and the
         # profile's [request] headers (a protected preview's bypass), on every request the page makes.
         "user_agent": f"{profile.user_agent_header} journeys",
@@ -83,7 +85,7 @@ def browser_context_args(browser_context_args, profile, run_id, request_headers)
 
 
 @pytest.fixture
-def journey(new_context, profile, verdict):
+def journey(new_context, profile, verdict, _mask_test_cards):
     """``with journey("sign-in") as j:``, or ``journey("chat", monitor_session)`` to start signed in;
     then ``with j.step("..."):`` on ``j.page``. Records and judges the journey. Its contexts come
     from pytest-playwright's ``new_context``, so a failed journey keeps their traces and screenshots."""

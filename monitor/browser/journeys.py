@@ -22,7 +22,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from monitor import redact, run_deadline
 from monitor.analysers.network import browser_tls_error
-from monitor.pages import ChatPage, SignInPage
+from monitor.browser.pages import ChatPage, SignInPage
 from monitor.profile import Profile
 from monitor.results import Category, CheckResult, Verdict
 

@@ -9,7 +9,7 @@ from typing import Any
 from playwright.sync_api import Page
 
 from monitor.analysers.ndjson import StreamReport, read_stream
-from monitor.streamtiming import StreamTimer
+from monitor.browser.stream_timing import StreamTimer
 
 
 class BasePage:
