@@ -1,4 +1,2 @@
-# The monitor's plugins (one concern each) and the sandbox's, registered explicitly.
-from monitor.plugins import PLUGINS
-
-pytest_plugins = [*PLUGINS, "slurpy_sandbox.pytest_plugin"]
+# The monitor's plugins are pytest11 entry points (pyproject.toml); the sandbox's is registered here.
+pytest_plugins = ["slurpy_sandbox.pytest_plugin"]

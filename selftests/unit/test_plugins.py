@@ -8,8 +8,6 @@ import json
 import pytest
 from plugin_suite import plugin_suite
 
-from monitor.plugins import PLUGINS
-
 pytest_plugins = ["pytester"]
 
 PROFILE = """
@@ -175,7 +173,6 @@ def test_unknown_target_lists_the_ones_that_exist(pytester: pytest.Pytester, mon
     targets = pytester.mkdir("targets")
     (targets / "staging.toml").write_text(PROFILE.format(sensitive="true", extra="", url="https://x.example"))
     monkeypatch.setenv("SLURPY_TARGETS_DIR", str(targets))
-    pytester.makeconftest(f"pytest_plugins = {PLUGINS!r}")
     outcome = pytester.runpytest("--target", "prod", "-p", "no:playwright")
     assert outcome.ret == pytest.ExitCode.USAGE_ERROR
     outcome.stderr.fnmatch_lines(["*unknown target 'prod'*Targets that exist: staging*"])
