@@ -57,7 +57,7 @@ def trial(sandbox: Sandbox, every: float, folder: Path) -> tuple[float, float]:
             [
                 sys.executable,
                 "-m",
-                "monitor.cli",
+                "monitor.commands.monitor",
                 "watch",
                 "--every",
                 f"{every}s",

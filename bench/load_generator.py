@@ -97,7 +97,7 @@ def verdict_delay(sandbox: Sandbox, tmp: Path) -> float:
         [
             sys.executable,
             "-m",
-            "monitor.loadrun",
+            "monitor.commands.load",
             "--run-time",
             "5",
             "--results",

@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.profile import SHIPPED_TARGETS, load_profile  # noqa: E402
+from monitor.layout import TARGETS  # noqa: E402
+from monitor.profile import load_profile  # noqa: E402
 from monitor.results import read_jsonl  # noqa: E402
 from slurpy_sandbox import STATE_ENV, Sandbox  # noqa: E402
 from slurpy_sandbox.hostile import HostileServers  # noqa: E402
@@ -58,7 +59,7 @@ def main() -> None:
             # The shipped sandbox profile with the timeout: the same file, one value changed.
             targets = Path(tmp, "targets")
             targets.mkdir()
-            text = (SHIPPED_TARGETS / "sandbox.toml").read_text()
+            text = (TARGETS / "sandbox.toml").read_text()
             targets.joinpath("sandbox.toml").write_text(
                 text.replace("timeout_s = 2\n", f"timeout_s = {DRIP_TIMEOUT_S}\n", 1)
             )

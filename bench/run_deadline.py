@@ -41,7 +41,7 @@ def main() -> None:
                 [
                     sys.executable,
                     "-m",
-                    "monitor.cli",
+                    "monitor.commands.monitor",
                     "run",
                     "all",
                     "--target",

@@ -12,21 +12,26 @@ from __future__ import annotations
 
 import gzip
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "selftests")]
+from scripted_history import history_lines  # noqa: E402
+
+from monitor.history.observation import Observation  # noqa: E402
 from monitor.history.store import HistoryStore  # noqa: E402
 from monitor.profile import load_profile  # noqa: E402
 from monitor.report.status_page import render  # noqa: E402
-from monitor.slo.compute import Observation  # noqa: E402
+from monitor.results import Verdict  # noqa: E402
 from monitor.slo.read import observations  # noqa: E402
 from monitor.slo.report import build  # noqa: E402
-from selftests.scripted_history import history_lines  # noqa: E402
 
 NOW = datetime(2026, 10, 31, tzinfo=UTC)
 CHECKS = [
@@ -64,7 +69,7 @@ def history() -> list[Observation]:
                     check_id,
                     kind,
                     service,
-                    "fail" if bad else "pass",
+                    Verdict.FAIL if bad else Verdict.PASS,
                     "connect" if bad else None,
                     at,
                     samples,
@@ -114,9 +119,10 @@ def main() -> None:
         }
         page = ""
         for _ in range(REPETITIONS):  # each repetition: the reference, then the figures, back to back
-            with HistoryStore(path, read_only=True) as store:
+            # the reference reads the file on its own connection: SQL the product never writes
+            with HistoryStore(path, read_only=True) as store, closing(sqlite3.connect(path)) as reference:
                 began = time.perf_counter()
-                store._connect().execute(REFERENCE, ("production", since.isoformat())).fetchall()
+                reference.execute(REFERENCE, ("production", since.isoformat())).fetchall()
                 figures["reference"].append(ms_since(began))
                 began = time.perf_counter()
                 read = observations(store, "production", since, profile.slo.latency)
@@ -151,14 +157,10 @@ def main() -> None:
 def chromium_ms(page: Path) -> float:
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "selftests"))
-    from test_status_page import CHROMIUM_ARGS, DEBIAN_CHROMIUM
+    from monitor.browser.chromium import launch_args
 
     with sync_playwright() as p:
-        options: dict = {"args": CHROMIUM_ARGS}
-        if not Path(p.chromium.executable_path).exists():
-            options["executable_path"] = next(path for path in DEBIAN_CHROMIUM if Path(path).exists())
-        browser = p.chromium.launch(**options)
+        browser = p.chromium.launch(**launch_args(p))
         took = []
         for _ in range(5):
             context = browser.new_context(viewport={"width": 1200, "height": 900}, offline=True)

@@ -42,6 +42,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIONS = Path(__file__).resolve().parent / "act" / "actions"
@@ -304,7 +305,7 @@ class Rehearsal:
             )
         return Launched(process, log_file, artifacts, time.monotonic())
 
-    def run(self, workflow: str, event_name: str, event: dict, *, timeout_s: float = 600, **options) -> ActRun:
+    def run(self, workflow: str, event_name: str, event: dict, *, timeout_s: float = 600, **options: Any) -> ActRun:
         return self.launch(workflow, event_name, event, **options).wait(timeout_s)
 
     def data_branch_files(self) -> list[str]:

@@ -3,6 +3,8 @@ a child pytest at it with faults switched on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import pytest
 from suite_runner import SuiteRun, run_suite
 
@@ -10,14 +12,14 @@ from slurpy_sandbox import STATE_ENV, Sandbox
 
 
 @pytest.fixture(scope="session")
-def sandbox():
+def sandbox() -> Iterator[Sandbox]:
     sandbox = Sandbox.start()
     yield sandbox
     sandbox.stop()
 
 
 @pytest.fixture(scope="session")
-def run_against_sandbox(sandbox, tmp_path_factory):
+def run_against_sandbox(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., SuiteRun]:
     """Run a suite against this session's sandbox with the given faults switched on."""
 
     def run(suite: str, *args: str, faults: dict[str, dict] | None = None) -> SuiteRun:

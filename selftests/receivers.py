@@ -244,7 +244,7 @@ class SmtpReceiver:
 
         import trustme
         from aiosmtpd.controller import Controller
-        from aiosmtpd.smtp import AuthResult, LoginPassword
+        from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")
@@ -257,11 +257,14 @@ class SmtpReceiver:
         received = self.messages
 
         class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+                assert isinstance(envelope.content, bytes)  # aiosmtpd decodes nothing unless asked (decode_data)
                 received.append(message_from_bytes(envelope.content))
                 return "250 OK"
 
-        def authenticate(server, session, envelope, mechanism, auth_data):
+        def authenticate(
+            server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: object
+        ) -> AuthResult:
             ok = (
                 isinstance(auth_data, LoginPassword)
                 and auth_data.login.decode() == user

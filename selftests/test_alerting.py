@@ -22,8 +22,8 @@ import pytest
 from receivers import HttpReceiver
 from suite_runner import run_suite
 
-from monitor import cli
 from monitor.alerts.state import AlertLog, AlertState
+from monitor.commands.monitor import main
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.results import CheckResult, Verdict
 from slurpy_sandbox import STATE_ENV
@@ -128,7 +128,7 @@ def test_opened_on_the_second_failure_reminded_resolved_after_two_passes(alertin
     with AlertState(history) as state:
         kept = sorted((d.incident, d.event, d.channel, d.state, d.ref) for d in state.all())
     fresh = tmp_path / "fresh.sqlite"
-    assert cli.main(["history", "rebuild", "--from", str(text), "--to", str(fresh)]) == 0
+    assert main(["history", "rebuild", "--from", str(text), "--to", str(fresh)]) == 0
     with AlertState(fresh) as state:
         assert sorted((d.incident, d.event, d.channel, d.state, d.ref) for d in state.all()) == kept
     facts, skipped = AlertLog(text).lines("sandbox")

@@ -29,7 +29,7 @@ def _check(sandbox, targets, name):
     env = {**os.environ, "SLURPY_TARGETS_DIR": str(targets), "SLURPY_SANDBOX_STATE": str(sandbox.state_file)}
     env.pop("SLURPY_TARGET", None)
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "check-profile", "--target", name],
+        [sys.executable, "-m", "monitor.commands.monitor", "check-profile", "--target", name],
         cwd=ROOT,
         env=env,
         capture_output=True,

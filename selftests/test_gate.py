@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from suite_runner import artifacts_holding, run_suite
 
-from monitor.profile import SHIPPED_TARGETS
+from monitor.layout import TARGETS
 from monitor.results import read_jsonl
 from slurpy_sandbox import STATE_ENV
 from slurpy_sandbox.faults import FAULTS, PROTECTION_SECRET_ENV
@@ -91,7 +91,7 @@ PROTECTED = "frontend-requires-protection-header"
 @pytest.fixture
 def targets_without_request_headers(tmp_path) -> Path:
     """The sandbox profile as a team would have it before adding the bypass header."""
-    text = (SHIPPED_TARGETS / "sandbox.toml").read_text()
+    text = (TARGETS / "sandbox.toml").read_text()
     start = text.index("[request]")
     end = text.index("\n[", start + 1)
     folder = tmp_path / "targets"
@@ -177,7 +177,7 @@ def history_of_runs(sandbox, tmp_path: Path, runs: int, env: dict[str, str]) -> 
 
 def test_a_slower_deploy_fails_against_its_baseline_and_a_healthy_one_passes(sandbox, tmp_path):
     (tmp_path / "targets").mkdir()
-    (tmp_path / "targets" / "sandbox.toml").write_text((SHIPPED_TARGETS / "sandbox.toml").read_text() + WIDE_FLOORS)
+    (tmp_path / "targets" / "sandbox.toml").write_text((TARGETS / "sandbox.toml").read_text() + WIDE_FLOORS)
     env = {"SLURPY_TARGETS_DIR": str(tmp_path / "targets")}
     history = history_of_runs(sandbox, tmp_path, 7, env)  # 3 samples each: 21, over the 20 a baseline needs
     run = gate(
@@ -220,7 +220,7 @@ def test_the_post_deploy_watch_fails_the_deploy_when_it_breaks_inside_the_window
     command = [
         sys.executable,
         "-m",
-        "monitor.cli",
+        "monitor.commands.monitor",
         "gate",
         "smoke",
         "--deploy-version",

@@ -27,7 +27,7 @@ from monitor.results import Category, CheckResult, Verdict
 from slurpy_sandbox import STATE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
-SLURPY_MONITOR = [sys.executable, "-m", "monitor.cli"]
+SLURPY_MONITOR = [sys.executable, "-m", "monitor.commands.monitor"]
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 

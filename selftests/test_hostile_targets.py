@@ -9,8 +9,8 @@ each exchange is asserted instead (the deadline and the phase it caught, the cap
 import pytest
 from suite_runner import run_suite
 
-from monitor.analysers.network import BODY, HEADERS, TLS_HANDSHAKE, AnswerTooLarge, DeadlineExceeded
 from monitor.probe import NetworkSettings, Probe
+from monitor.probe.errors import BODY, HEADERS, TLS_HANDSHAKE, AnswerTooLarge, DeadlineExceeded
 from monitor.results import Category
 from slurpy_sandbox.hostile import HostileServers
 

@@ -14,7 +14,7 @@ import tomllib
 import pytest
 from suite_runner import ROOT, run_suite
 
-from monitor.draft import init
+from monitor.commands.init import init
 from monitor.draft.observe import MAX_REQUESTS
 from monitor.draft.propose import ATTACKER_ORIGIN
 from monitor.profile import load_profile
@@ -107,7 +107,7 @@ def test_a_draft_of_the_healthy_sandbox_runs_green_and_init_sends_few_read_only_
     assert len(judged) >= 20, run.output  # health, latency, TLS, headers, cookies, CORS, secrets, exposure
 
     fits = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "check-profile", "--target", "fresh"],
+        [sys.executable, "-m", "monitor.commands.monitor", "check-profile", "--target", "fresh"],
         cwd=ROOT,
         env={**os.environ, "SLURPY_TARGETS_DIR": str(targets)},
         capture_output=True,

@@ -1,5 +1,5 @@
 """The lint and type gate (settings in pyproject.toml): ruff's lint and format on the whole tree,
-mypy on the packages, the benchmarks and the load scenarios."""
+mypy on the packages, the benchmarks, the suites and the self-tests."""
 
 import subprocess
 import sys

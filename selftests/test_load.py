@@ -102,7 +102,7 @@ def load(sandbox, tmp_path_factory):
             [
                 sys.executable,
                 "-m",
-                "monitor.loadrun",
+                "monitor.commands.load",
                 "--results",
                 str(where / "results.jsonl"),
                 "--artifacts",
@@ -211,7 +211,7 @@ def test_sensitive_profile_is_refused_without_both_opt_ins(tmp_path, allow_budge
     (tmp_path / "prod.toml").write_text(SENSITIVE_PROFILE.format(allow_budget=allow_budget))
     env = {**os.environ, "SLURPY_TARGETS_DIR": str(tmp_path), "SLURPY_TARGET": "prod"}
     proc = subprocess.run(
-        [sys.executable, "-m", "monitor.loadrun", *flags],
+        [sys.executable, "-m", "monitor.commands.load", *flags],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -257,7 +257,7 @@ def test_locust_run_directly_keeps_the_same_budget_gate(tmp_path):
     (tmp_path / "prod.toml").write_text(SENSITIVE_PROFILE.format(allow_budget="true"))
     env = {**os.environ, "SLURPY_TARGETS_DIR": str(tmp_path), "SLURPY_TARGET": "prod"}
     proc = subprocess.run(
-        [sys.executable, "-m", "locust", "-f", "load/locustfile.py", "--headless", "-u", "1"],
+        [sys.executable, "-m", "locust", "-f", "monitor/load/locustfile.py", "--headless", "-u", "1"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -284,7 +284,7 @@ def test_a_lost_worker_and_sigterm_give_an_inconclusive_run_that_still_reports(s
         [
             sys.executable,
             "-m",
-            "monitor.loadrun",
+            "monitor.commands.load",
             "--run-time",
             "60",
             "--workers",

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import run_deadline
 from monitor.browser.journeys import Journey
-from monitor.probe import NetworkSettings, Probe
+from monitor.probe import NetworkSettings, Probe, run_deadline
 from monitor.profile import load_profile
 from monitor.results import Category, Verdict, read_jsonl
 from slurpy_sandbox.hostile import HostileServers
@@ -51,7 +50,7 @@ def run_all(tmp_path: Path, url: str, *extra: str) -> tuple[subprocess.Completed
         [
             sys.executable,
             "-m",
-            "monitor.cli",
+            "monitor.commands.monitor",
             "run",
             "all",
             "--target",

@@ -26,7 +26,7 @@ from monitor import redact
 from slurpy_sandbox import STATE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
-SLURPY_MONITOR = [sys.executable, "-m", "monitor.cli"]
+SLURPY_MONITOR = [sys.executable, "-m", "monitor.commands.monitor"]
 
 ALERTS = """
 [alerts]

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from suite_runner import ROOT, artifacts_holding, run_suite
 
-from monitor.auth import SupabasePasswordGrant
 from monitor.checks.catalogue import catalogue
 from monitor.probe import NetworkSettings, Probe, trust_context
+from monitor.probe.session import SupabasePasswordGrant
 from monitor.profile import load_profile
 from slurpy_sandbox import STATE_ENV
 from slurpy_sandbox.faults import FAULTS, TRUSTS_HEADER

@@ -14,26 +14,16 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
+from scripted_history import NOON, POLICY, scripted
 
+from monitor.browser.chromium import NoChromium, launch_args
 from monitor.profile import AlertPolicy, StatusPagePolicy, load_profile
 from monitor.report import notes as incident_notes
 from monitor.report.status_page import write
 from monitor.slo.report import build
-from selftests.unit.test_slo import NOON, POLICY, scripted
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "results" / "artifacts"
-DEBIAN_CHROMIUM = ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 MIN_LABEL_PX = 11
 BACKEND_NOTE = """# API errors after a database failover
@@ -131,12 +121,10 @@ def page_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def chromium():
     with sync_playwright() as p:
-        options = {"args": CHROMIUM_ARGS}
-        if not Path(p.chromium.executable_path).exists():
-            found = next((path for path in DEBIAN_CHROMIUM if Path(path).exists()), None)
-            if found is None:
-                pytest.fail("no Chromium: `apt-get install chromium-headless-shell` or `playwright install chromium`")
-            options["executable_path"] = found
+        try:
+            options = launch_args(p)
+        except NoChromium as exc:
+            pytest.fail(str(exc), pytrace=False)
         browser = p.chromium.launch(**options)
         yield browser
         browser.close()
@@ -292,7 +280,7 @@ def test_an_empty_history_says_no_data(chromium, tmp_path):
 def test_a_page_built_after_an_hour_of_runs_shows_figures_not_grey(tmp_path):
     """Day one: an hour of `watch --every 15s` rounds and a few runs by hand, the backend down for
     a minute. Every figure is there with the time behind it, and today's cell has a colour."""
-    from selftests.unit.test_slo import T0, watch_round
+    from scripted_history import T0, watch_round
 
     rows = [o for k in range(240) for o in watch_round(k, "fail" if 100 <= k < 104 else "pass")]
     now = T0 + timedelta(hours=1)

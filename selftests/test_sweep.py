@@ -23,7 +23,7 @@ def test_sweep_removes_leftover_synthetic_accounts_only(sandbox):
     assert len(sandbox.test_accounts()) == 2
     env = {**os.environ, "SLURPY_SANDBOX_STATE": str(sandbox.state_file), "SLURPY_TARGET": "sandbox"}
     proc = subprocess.run(
-        [sys.executable, "-m", "monitor.sweep"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "monitor.commands.sweep"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0, proc.stderr
     assert "2 synthetic account(s) removed on sandbox" in proc.stdout

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from monitor.profile import SHIPPED_TARGETS, Profile, load_profile
+from monitor.layout import TARGETS
+from monitor.profile import Profile, load_profile
 
 SERVICES = ("frontend", "backend", "mcp")
 HEALTH_IDS = {
@@ -45,7 +46,7 @@ class Fault:
 
 @cache
 def shipped_sandbox_profile() -> Profile:
-    return load_profile("sandbox", directory=SHIPPED_TARGETS)
+    return load_profile("sandbox", directory=TARGETS)
 
 
 def _fail(category: str, *ids: str) -> dict[str, tuple[str, str]]:

@@ -8,8 +8,9 @@ PagerDuty (Events API v2) and Opsgenie (Alert API) are told of an incident by it
 their own deduplication, escalation and acknowledgement work as with any other source.
 
 These talk to alert receivers, not to the target: they use httpx and smtplib directly, never
-:mod:`monitor.probe` (whose settings are the target's), but with the probe's deadline
-(:class:`monitor.deadline.Watch`): a receiver that drips or hangs costs one deadline per attempt.
+the :class:`~monitor.probe.Probe` (whose settings are the target's), but with the probe's deadline
+(:class:`~monitor.probe.attempt_deadline.AttemptDeadline`): a receiver that drips or hangs costs
+one deadline per attempt.
 
 What a failure means for the message is said honestly: *not delivered* (refused, an error
 answer, no connection: safe to send again) or *unconfirmed* (the whole request was written and
@@ -34,8 +35,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from monitor.analysers.network import BODY, HEADERS, SENDING, DeadlineExceeded, ProbeFailure, describe_error
-from monitor.deadline import REQUEST_WRITTEN, Watch, read_capped
+from monitor.probe.attempt_deadline import REQUEST_WRITTEN, AttemptDeadline, read_capped
+from monitor.probe.errors import BODY, HEADERS, SENDING, DeadlineExceeded, ProbeFailure, describe_error
 from monitor.profile import AlertChannel
 
 USER_AGENT = "slurpy-monitor/0.1 (+alerts)"
@@ -143,26 +144,26 @@ def _request(method: str, url: str, attempt: Attempt, *, need_body: bool = False
     seconds = attempt.left()
     if seconds <= 0:
         raise OutOfTime()
-    watch = Watch(seconds)
+    deadline = AttemptDeadline(seconds)
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
     status: int | None = None
     content = b""
     try:
         with httpx.Client(timeout=seconds, trust_env=False, limits=httpx.Limits(max_keepalive_connections=0)) as client:
-            request = client.build_request(method, url, headers=headers, extensions={"trace": watch.trace}, **kwargs)
+            request = client.build_request(method, url, headers=headers, extensions={"trace": deadline.trace}, **kwargs)
             response = client.send(request, stream=True)
             status = response.status_code
             try:
                 if need_body or status >= 300:
-                    watch.phase = BODY
-                    content = read_capped(response, ANSWER_BYTES, True, watch)[0]
-                    watch.check()  # a body that ends at the shutdown ended on the deadline
+                    deadline.phase = BODY
+                    content = read_capped(response, ANSWER_BYTES, True, deadline)[0]
+                    deadline.check()  # a body that ends at the shutdown ended on the deadline
             finally:
                 response.close()
     except (httpx.HTTPError, OSError, ProbeFailure) as exc:
         if status is None or (status < 300 and need_body):
-            phase = watch.expired_in or watch.phase
-            broke = _what_broke(watch.failure(exc), phase, seconds)
+            phase = deadline.expired_in or deadline.phase
+            broke = _what_broke(deadline.failure(exc), phase, seconds)
             if method != "GET" and phase in REQUEST_WRITTEN:
                 raise DeliveryError(
                     f"unconfirmed: the request was sent and {broke}: the receiver may have it", unconfirmed=True
@@ -170,7 +171,7 @@ def _request(method: str, url: str, attempt: Attempt, *, need_body: bool = False
             raise DeliveryError(f"not delivered: {broke}") from None
         # else the receiver already said no, and what broke was reading why
     finally:
-        watch.close()
+        deadline.close()
     if status >= 300:
         retry = status >= 500 or status == 429
         hint = " (check the token or URL in the secret)" if status in (401, 403, 404) else ""
@@ -331,26 +332,26 @@ def _json(response: httpx.Response, unconfirmed: bool = False) -> Any:
 
 
 class _SMTP(smtplib.SMTP):
-    """smtplib with the attempt's :class:`Watch` on its connection, and the phase it is in: the
+    """smtplib with the attempt's :class:`AttemptDeadline` on its connection, and the phase it is in: the
     server takes a message only at the end of DATA, so only a failure after the final ``.`` is
     unconfirmed."""
 
-    def __init__(self, watch: Watch, seconds: float, host: str):
+    def __init__(self, deadline: AttemptDeadline, seconds: float, host: str):
         super().__init__(timeout=seconds)
-        self.watch = watch
+        self.deadline = deadline
         self._host = host  # what STARTTLS checks the certificate against (smtplib sets it only when it connects itself)
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         sock = super()._get_socket(host, port, timeout)  # type: ignore[misc]
-        self.watch.watch(sock)
-        self.watch.phase = SENDING
+        self.deadline.watch(sock)
+        self.deadline.phase = SENDING
         return sock
 
     def send(self, s: Any) -> None:
         super().send(s)
         data = s if isinstance(s, bytes) else str(s).encode()
         if data.endswith(b"\r\n.\r\n"):
-            self.watch.phase = HEADERS
+            self.deadline.phase = HEADERS
 
 
 def email(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Secret, attempt: Attempt) -> str:
@@ -364,9 +365,9 @@ def email(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Secr
     seconds = attempt.left()
     if seconds <= 0:
         raise OutOfTime()
-    watch = Watch(seconds)
+    deadline = AttemptDeadline(seconds)
     try:
-        with _SMTP(watch, seconds, channel.host) as smtp:
+        with _SMTP(deadline, seconds, channel.host) as smtp:
             smtp.connect(channel.host, channel.port)
             smtp.ehlo()
             if channel.starttls:
@@ -388,15 +389,15 @@ def email(channel: AlertChannel, message: dict[str, Any], ref: str, secret: Secr
     except smtplib.SMTPResponseException as exc:
         raise DeliveryError(f"SMTP {exc.smtp_code} {exc.smtp_error!r}", retry=400 <= exc.smtp_code < 500) from None
     except (OSError, smtplib.SMTPException) as exc:
-        phase = watch.expired_in or watch.phase
-        broke = _what_broke(watch.failure(exc), phase, seconds)
+        phase = deadline.expired_in or deadline.phase
+        broke = _what_broke(deadline.failure(exc), phase, seconds)
         if phase in REQUEST_WRITTEN:
             raise DeliveryError(
                 f"unconfirmed: the message was sent and {broke}: the server may have it", unconfirmed=True
             ) from None
         raise DeliveryError(f"not delivered: SMTP {channel.host}:{channel.port}: {broke}") from None
     finally:
-        watch.close()
+        deadline.close()
     return ref
 
 

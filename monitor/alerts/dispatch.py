@@ -5,7 +5,6 @@ returned :class:`Outcome`, for the run summary, and the run's verdict is not tou
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shlex
@@ -22,17 +21,9 @@ from pathlib import Path
 from monitor import redact
 from monitor.alerts import channels, policy
 from monitor.alerts.guidance import guidance
-from monitor.alerts.state import (
-    CLAIM_LEASE_S,
-    FAILED,
-    PENDING,
-    SENDING,
-    SENT,
-    UNCONFIRMED,
-    AlertLog,
-    AlertState,
-    Delivery,
-)
+from monitor.alerts.state import CLAIM_LEASE_S, AlertLog, AlertState
+from monitor.history.alert_store import FAILED, PENDING, SENDING, SENT, UNCONFIRMED, Delivery
+from monitor.history.observation import Observation
 from monitor.history.store import HistoryError
 from monitor.profile import SEVERITIES, AlertChannel, AlertPolicy, MissingSecret, Profile, Secrets
 from monitor.results import CheckResult, Verdict
@@ -79,23 +70,6 @@ def in_maintenance(alerts: AlertPolicy, checks: Sequence[str], now: datetime) ->
     return None
 
 
-def _observation(row: Sequence) -> policy.Observation:
-    run_id, started, check_id, verdict, message, url, service, at, category, problems = row
-    listed = json.loads(problems) if problems else []
-    return policy.Observation(
-        run_id,
-        datetime.fromisoformat(started),
-        check_id,
-        Verdict(verdict),
-        message,
-        url,
-        service,
-        at,
-        category,
-        tuple(str(p) for p in listed) if isinstance(listed, list) else (),
-    )
-
-
 def derive(
     alerts: AlertPolicy,
     state: AlertState,
@@ -107,25 +81,28 @@ def derive(
     """Every incident of the target in the lookback: one per outage of each service (its checks'
     incidents and its ``burn``-rate alerts' together, :func:`policy.outages`), and missed runs'."""
     since = now - timedelta(days=alerts.lookback_days)
-    observations = [_observation(row) for row in state.observations(target, since)]
+    observations = state.history.observations(target, since, findings=True)
     started = {o.run_id: o.started for o in observations}
     for result in current:  # this run's records, should the history have missed them
         problems = result.details.get("problems") if result.verdict in (Verdict.FAIL, Verdict.WARN) else None
         observations.append(
-            policy.Observation(
+            Observation(
                 result.run_id,
                 started.get(result.run_id, now),
+                "",
+                result.suite,
                 result.id,
-                result.verdict,
-                result.message,
-                result.url,
+                result.check,
                 result.service,
-                result.time,
+                result.verdict,
                 result.category.value if result.category else None,
-                tuple(map(str, problems)) if isinstance(problems, list) else (),
+                datetime.fromisoformat(result.time),
+                message=result.message,
+                url=result.url,
+                problems=tuple(map(str, problems)) if isinstance(problems, list) else (),
             )
         )
-    by_service: dict[str, list[policy.Observation]] = {}
+    by_service: dict[str, list[Observation]] = {}
     for o in observations:
         by_service.setdefault(o.service or o.check_id, []).append(o)
     burning: dict[str, list[policy.Incident]] = {}
@@ -146,7 +123,7 @@ def derive(
 
 
 def _keep_key(
-    state: AlertState, target: str, check_id: str, seen: Sequence[policy.Observation], found: list[policy.Incident]
+    state: AlertState, target: str, check_id: str, seen: Sequence[Observation], found: list[policy.Incident]
 ) -> None:
     """The first incident keeps the key it was announced under when its streak may have begun
     before the lookback (it starts with the first run read). Only an announced incident that none
@@ -194,30 +171,29 @@ def burn_incidents(profile: Profile, state: AlertState, now: datetime) -> list[p
     for service, states in burn_alerts_at(
         service_slots(rows, profile.slo, now), profile.slo.availability, moments
     ).items():
-        seen: list[policy.Observation] = []
+        seen: list[Observation] = []
         for index, (run_id, fired) in enumerate(zip(order, states, strict=True)):
             if index and moments[index] <= moments[index - 1]:
                 continue  # judged at the same moment as the run before: no second opinion
             begun = begins[run_id]
             if fired is None:  # nothing down in the longest window: no alert can fire, each is passing
-                seen += [
-                    policy.Observation(run_id, begun, f"burn:{rule.name}:{service}", Verdict.PASS, "", service=service)
-                    for rule in BURN_ALERTS
-                ]
+                seen += [_burning(run_id, begun, rule.name, service, Verdict.PASS) for rule in BURN_ALERTS]
                 continue
             for alert in fired:
                 verdict = Verdict.FAIL if alert.firing else Verdict.PASS if alert.ready else Verdict.SKIP
-                seen.append(
-                    policy.Observation(
-                        run_id, begun, f"burn:{alert.name}:{service}", verdict, burn_words(alert), service=service
-                    )
-                )
+                seen.append(_burning(run_id, begun, alert.name, service, verdict, burn_words(alert)))
         for check_id, mine in policy.by_check(seen).items():
             opened = policy.incidents(alerts, profile.name, mine)
             for incident in opened:
                 incident.severity = BURN_SEVERITY[check_id.split(":")[1]]
             found += opened
     return found
+
+
+def _burning(run_id: str, begun: datetime, name: str, service: str, verdict: Verdict, words: str = "") -> Observation:
+    """A burn-rate alert's state at the end of a run, as a run of the check ``burn:<alert>:<service>``."""
+    check_id = f"burn:{name}:{service}"
+    return Observation(run_id, begun, "", "", check_id, "burn", service, verdict, None, begun, message=words)
 
 
 def burn_words(alert: BurnAlert) -> str:

@@ -19,6 +19,7 @@ from datetime import datetime
 from enum import Enum
 from fnmatch import fnmatchcase
 
+from monitor.history.observation import Observation
 from monitor.history.schedule import Slot
 from monitor.profile import SEVERITIES, AlertPolicy
 from monitor.results import Verdict
@@ -28,22 +29,6 @@ class Outcome(Enum):
     BAD = "bad"
     GOOD = "good"
     NONE = "none"
-
-
-@dataclass(frozen=True)
-class Observation:
-    """What one run found for one check (the worst of its records for it)."""
-
-    run_id: str
-    started: datetime
-    check_id: str
-    verdict: Verdict
-    message: str = ""
-    url: str = ""
-    service: str = ""
-    time: str = ""
-    category: str | None = None
-    problems: tuple[str, ...] = ()  # details.problems of a failing record: what tells one problem from another
 
 
 @dataclass(frozen=True)

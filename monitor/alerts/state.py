@@ -1,4 +1,5 @@
-"""Alert messages and their delivery: worked on in the history database, kept as text.
+"""Alert messages and their delivery: worked on in the history database (its alert tables, read and
+written through :class:`monitor.history.alert_store.AlertStore`), kept as text.
 
 One row per (incident, event, channel): the primary key is the uniqueness key that makes "one
 opened, one resolved per incident per channel" hold when runs overlap or repeat. A message is
@@ -22,73 +23,16 @@ another job's live claim on the branch once its own push went through drops its 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from monitor.history import textlog
-from monitor.history.store import HistoryStore
+from monitor.history.alert_store import FAILED, PENDING, SENDING, SENT, UNCONFIRMED, AlertStore, Delivery
 
 CLAIM_LEASE_S = 600
-
-_SCHEMA = [
-    """CREATE TABLE IF NOT EXISTS alert_deliveries (
-        incident TEXT NOT NULL, event TEXT NOT NULL, channel TEXT NOT NULL,
-        target TEXT NOT NULL, check_id TEXT NOT NULL, seq INTEGER NOT NULL,
-        state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
-        ref TEXT NOT NULL DEFAULT '', message TEXT NOT NULL, created TEXT NOT NULL,
-        claimed_by TEXT NOT NULL DEFAULT '', claimed_at TEXT NOT NULL DEFAULT '', sent_at TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (incident, event, channel))""",
-    "CREATE TABLE IF NOT EXISTS alert_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
-]
-
-# pending: not tried yet (or released untried); sending: claimed; sent: the receiver confirmed it;
-# failed: not delivered (refused, an error answer, no connection): tried again next run;
-# unconfirmed: the request went out and no answer came: sent again only where copies are dropped.
-PENDING, SENDING, SENT, FAILED, UNCONFIRMED = "pending", "sending", "sent", "failed", "unconfirmed"
-
-
-@dataclass
-class Delivery:
-    incident: str
-    event: str  # opened, reminder-<n>, resolved
-    channel: str
-    target: str
-    check_id: str
-    seq: int  # order of events within an incident: opened 0, reminders 1.., resolved last
-    state: str
-    attempts: int
-    last_error: str
-    ref: str  # what the channel answered that later messages need (a GitHub issue number)
-    message: dict[str, Any]
-    created: str
-    sent_at: str
-    claimed_by: str = ""
-    claimed_at: str = ""
-
-    @property
-    def kind(self) -> str:
-        return self.event.split("-", 1)[0]
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return self.incident, self.event, self.channel
-
-
-_COLUMNS = (
-    "incident, event, channel, target, check_id, seq, state, attempts, last_error, ref, message, created, "
-    "sent_at, claimed_by, claimed_at"
-)
-
-
-def _delivery(row: tuple) -> Delivery:
-    values = list(row)
-    values[10] = json.loads(values[10])
-    return Delivery(*values)
 
 
 def _key_of(line: dict[str, Any]) -> tuple[str, str, str]:
@@ -201,15 +145,14 @@ def fold(lines: Iterable[dict[str, Any]]) -> tuple[list[Delivery], str | None]:
 
 
 class AlertState:
-    """The alert tables of one history file (created beside the history's own), and, with
-    ``log``, their text copy: every change is appended there too."""
+    """The alert rows of one history file (:class:`AlertStore`), and, with ``log``, their text
+    copy: every change is appended there too."""
 
     def __init__(self, path: Path, busy_timeout_s: float | None = None, log: AlertLog | None = None):
         self.path = path
-        self.history = HistoryStore(path, busy_timeout_s=busy_timeout_s)
+        self.history = AlertStore(path, busy_timeout_s=busy_timeout_s)
         self.log = log
         self.problems: list[str] = []
-        self._ready = False
 
     def __enter__(self) -> AlertState:
         return self
@@ -219,21 +162,6 @@ class AlertState:
 
     def close(self) -> None:
         self.history.close()
-
-    def _connect(self) -> sqlite3.Connection:
-        db = self.history._connect()  # the history's own schema, and its version check, first
-        if not self._ready:
-            with self.history._explained():
-                for statement in _SCHEMA:
-                    db.execute(statement)
-            self._ready = True
-        return db
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        self._connect()
-        with self.history._write() as db:
-            yield db
 
     def _note(self, target: str, line: dict[str, Any], now: datetime) -> None:
         """Append to the text copy. One that cannot be written (a full disk) costs the copy, said
@@ -258,49 +186,11 @@ class AlertState:
         if not lines:
             return skipped
         rows, enabled = fold(lines)
-        with self._write() as db:
-            db.execute("DELETE FROM alert_deliveries WHERE target = ?", (target,))
-            db.executemany(
-                f"INSERT INTO alert_deliveries ({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
-                [
-                    (
-                        r.incident,
-                        r.event,
-                        r.channel,
-                        target,
-                        r.check_id,
-                        r.seq,
-                        r.state,
-                        r.attempts,
-                        r.last_error,
-                        r.ref,
-                        json.dumps(r.message, sort_keys=True),
-                        r.created,
-                        r.sent_at,
-                        r.claimed_by,
-                        r.claimed_at,
-                    )
-                    for r in rows
-                ],
-            )
-            if enabled:
-                db.execute(
-                    "INSERT INTO alert_meta VALUES ('enabled_at', ?) ON CONFLICT (key) DO UPDATE "
-                    "SET value = min(value, excluded.value)",
-                    (enabled,),
-                )
+        self.history.replace_deliveries(target, [replace(r, target=target) for r in rows], enabled)
         return skipped
 
     def get(self, key: tuple[str, str, str]) -> Delivery | None:
-        with self.history._explained():
-            row = (
-                self._connect()
-                .execute(
-                    f"SELECT {_COLUMNS} FROM alert_deliveries WHERE incident = ? AND event = ? AND channel = ?", key
-                )
-                .fetchone()
-            )
-        return _delivery(row) if row else None
+        return self.history.delivery(key)
 
     def live_claims(self, target: str, now: datetime) -> dict[tuple[str, str, str], set[str]]:
         """For each key, who holds a claim on it in the text copy that is neither stale nor
@@ -326,38 +216,14 @@ class AlertState:
         """When alerting first ran on this history: incidents resolved before then are old news.
         Kept in the text copy too (under ``target``): a job's fresh database must not forget it, or
         every incident that ended before the job would go unresolved."""
-        with self._write() as db:
-            added = db.execute("INSERT OR IGNORE INTO alert_meta VALUES ('enabled_at', ?)", (now.isoformat(),)).rowcount
-            value = db.execute("SELECT value FROM alert_meta WHERE key = 'enabled_at'").fetchone()[0]
+        added, value = self.history.enable_alerting(now.isoformat())
         if added and target:
             self._note(target, {"alert": "meta", "key": "enabled_at", "value": value}, now)
         return datetime.fromisoformat(value)
 
     def ensure(self, delivery: Delivery, now: datetime) -> bool:
         """Add the message unless it is already known; True if it was new."""
-        with self._write() as db:
-            before = db.total_changes
-            db.execute(
-                f"INSERT OR IGNORE INTO alert_deliveries ({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
-                (
-                    delivery.incident,
-                    delivery.event,
-                    delivery.channel,
-                    delivery.target,
-                    delivery.check_id,
-                    delivery.seq,
-                    PENDING,
-                    0,
-                    "",
-                    "",
-                    json.dumps(delivery.message, sort_keys=True),
-                    delivery.created,
-                    "",
-                    "",
-                    "",
-                ),
-            )
-            new = db.total_changes > before
+        new = self.history.plan(delivery)
         if new:
             self._note(
                 delivery.target,
@@ -378,39 +244,13 @@ class AlertState:
     def outstanding(self, target: str) -> list[Delivery]:
         """Messages not confirmed yet (pending, failed, unconfirmed, or claimed by a process that
         may have died), in the order they must go out."""
-        with self.history._explained():
-            rows = (
-                self._connect()
-                .execute(
-                    f"SELECT {_COLUMNS} FROM alert_deliveries WHERE target = ? AND state != ? "
-                    "ORDER BY channel, incident, seq, event",
-                    (target, SENT),
-                )
-                .fetchall()
-            )
-        return [_delivery(r) for r in rows]
+        return self.history.outstanding(target)
 
     def delivered(self, incident: str, channel: str, event: str) -> Delivery | None:
-        with self.history._explained():
-            row = (
-                self._connect()
-                .execute(
-                    f"SELECT {_COLUMNS} FROM alert_deliveries WHERE incident = ? AND channel = ? AND event = ? AND "
-                    "state = ?",
-                    (incident, channel, event, SENT),
-                )
-                .fetchone()
-            )
-        return _delivery(row) if row else None
+        return self.history.delivered(incident, channel, event)
 
     def known(self, incident: str, channel: str) -> set[str]:
-        with self.history._explained():
-            rows = (
-                self._connect()
-                .execute("SELECT event FROM alert_deliveries WHERE incident = ? AND channel = ?", (incident, channel))
-                .fetchall()
-            )
-        return {r[0] for r in rows}
+        return self.history.events(incident, channel)
 
     def claim(self, delivery: Delivery, by: str, now: datetime, retry_unconfirmed: bool = False) -> str | None:
         """Take the message for sending: None if it is not to be had (sent, claimed by a live
@@ -418,20 +258,9 @@ class AlertState:
         on it ("" if nobody)."""
         stale = (now - timedelta(seconds=CLAIM_LEASE_S)).isoformat()
         states = (PENDING, FAILED, UNCONFIRMED) if retry_unconfirmed else (PENDING, FAILED)
-        with self._write() as db:
-            row = db.execute(
-                "SELECT state, claimed_by FROM alert_deliveries WHERE incident = ? AND event = ? "
-                f"AND channel = ? AND (state IN ({', '.join('?' * len(states))}) "
-                "OR (state = ? AND claimed_at < ?))",
-                (*delivery.key, *states, SENDING, stale),
-            ).fetchone()
-            if row is None:
-                return None
-            db.execute(
-                "UPDATE alert_deliveries SET state = ?, claimed_by = ?, claimed_at = ? "
-                "WHERE incident = ? AND event = ? AND channel = ?",
-                (SENDING, by, now.isoformat(), *delivery.key),
-            )
+        before = self.history.claim(delivery.key, states, stale, by, now.isoformat())
+        if before is None:
+            return None
         self._note(
             delivery.target,
             {
@@ -444,7 +273,7 @@ class AlertState:
             },
             now,
         )
-        return row[1] if row[0] == SENDING else ""
+        return before[1] if before[0] == SENDING else ""
 
     def finish(
         self,
@@ -459,12 +288,7 @@ class AlertState:
     ) -> None:
         """Record what came of a claimed message: ``state`` is sent, failed, unconfirmed, or
         pending (released untried)."""
-        with self._write() as db:
-            db.execute(
-                "UPDATE alert_deliveries SET state = ?, attempts = attempts + ?, last_error = ?, ref = ?, "
-                "sent_at = ? WHERE incident = ? AND event = ? AND channel = ?",
-                (state, attempts, error, ref, now.isoformat() if state == SENT else "", *delivery.key),
-            )
+        self.history.finish(delivery.key, state, attempts, error, ref, now.isoformat() if state == SENT else "")
         self._note(
             delivery.target,
             {
@@ -489,41 +313,7 @@ class AlertState:
 
     def open_incident(self, target: str, check_id: str) -> str | None:
         """The latest incident of this check that was announced and not yet resolved."""
-        with self.history._explained():
-            row = (
-                self._connect()
-                .execute(
-                    "SELECT incident FROM alert_deliveries AS o WHERE target = ? AND check_id = ? AND event = 'opened' "
-                    "AND NOT EXISTS (SELECT 1 FROM alert_deliveries AS r WHERE r.incident = o.incident AND r.event = "
-                    "'resolved') "
-                    "ORDER BY created DESC LIMIT 1",
-                    (target, check_id),
-                )
-                .fetchone()
-            )
-        return row[0] if row else None
-
-    def observations(self, target: str, since: datetime) -> list[tuple]:
-        """(run_id, started, check_id, verdict, message, url, service, time, category, problems) of
-        every record of the target's runs that started at or after ``since``; ``problems`` is the JSON
-        list ``details.problems`` of a failing or warning record (else NULL)."""
-        with self.history._explained():
-            return (
-                self._connect()
-                .execute(
-                    "SELECT run_id, started, check_id, verdict, message, url, service, time, category, "
-                    "CASE WHEN verdict IN ('fail', 'warn') THEN json_extract(details, '$.problems') END FROM records "
-                    "WHERE target = ? AND started >= ? ORDER BY started, run_id, seq",
-                    (target, since.isoformat(timespec="milliseconds")),
-                )
-                .fetchall()
-            )
+        return self.history.open_incident(target, check_id)
 
     def all(self) -> list[Delivery]:
-        with self.history._explained():
-            rows = (
-                self._connect()
-                .execute(f"SELECT {_COLUMNS} FROM alert_deliveries ORDER BY created, incident, seq, channel")
-                .fetchall()
-            )
-        return [_delivery(r) for r in rows]
+        return self.history.deliveries()

@@ -1,8 +1,10 @@
-"""Read a server certificate (DER) and judge its validity, host name and expiry."""
+"""Read a server certificate (DER) and judge its validity, host name and expiry; say what a
+browser's certificate or TLS error code means."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -118,3 +120,26 @@ def judge_certificate(
             days,
         )
     return CertVerdict(Verdict.PASS, None, f"certificate valid for {days:.0f} more days ({facts})", days)
+
+
+# What Chromium's certificate and TLS errors mean, for a journey that met one (net/base/net_error_list.h).
+BROWSER_TLS_ERRORS = {
+    "ERR_CERT_AUTHORITY_INVALID": "the certificate is not issued by a CA the browser trusts (a private CA: set "
+    "[tls] ca_bundle in the profile)",
+    "ERR_CERT_DATE_INVALID": "the certificate has expired or is not valid yet",
+    "ERR_CERT_COMMON_NAME_INVALID": "the certificate is not for this host name",
+    "ERR_CERT_REVOKED": "the certificate has been revoked",
+    "ERR_CERT_INVALID": "the certificate is malformed",
+    "ERR_CERT_WEAK_SIGNATURE_ALGORITHM": "the certificate is signed with a weak algorithm",
+    "ERR_SSL_VERSION_OR_CIPHER_MISMATCH": "the server offers no TLS version or cipher the browser accepts",
+    "ERR_SSL_PROTOCOL_ERROR": "the TLS handshake failed",
+}
+
+
+def browser_tls_error(text: str) -> str | None:
+    """The reason a browser refused a connection's TLS, from its ``net::ERR_…`` code; None when
+    ``text`` holds no certificate or TLS error."""
+    found = re.search(r"net::(ERR_(?:CERT|SSL)_[A-Z_]+)", text)
+    if found is None:
+        return None
+    return f"{BROWSER_TLS_ERRORS.get(found.group(1), 'the browser refused the TLS connection')} (net::{found.group(1)})"

@@ -7,6 +7,7 @@
 * :mod:`.stream_timing` a streamed reply timed from Chromium's own network events (CDP);
 * :mod:`.accounts`     synthetic accounts: the target's test-account API and its test inbox;
 * :mod:`.trust`        a profile's private CA trusted by this run's Chromium only (a fresh NSS database);
+* :mod:`.chromium`     which Chromium is launched (Playwright's own, else Debian's) and with which flags;
 * :mod:`.fixtures`     the pytest plugin the journeys run on: pytest-playwright's fixtures extended by
   name (launch and context arguments), ``journey``, the monitor account's session, synthetic users.
 

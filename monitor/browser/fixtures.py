@@ -11,53 +11,35 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from monitor import redact
 from monitor.browser.accounts import AccountApiError, TestAccounts, missing_prerequisite, new_run_id
+from monitor.browser.chromium import NoChromium, launch_args
 from monitor.browser.journeys import Journey, MonitorSession, sign_in
 from monitor.browser.pages import NewUser
 from monitor.browser.trust import TrustError, trusting_home
 from monitor.plugins.target import target_of
 from monitor.profile import MissingSecret, Secrets
 
-DEBIAN_CHROMIUM = ("/usr/lib/chromium/chromium-headless-shell", "/usr/lib/chromium/chromium")
-# Flags for a root, headless machine with a closed network (see shared/engineering.md).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args, playwright, profile, tmp_path_factory):
     """Playwright's own Chromium where it is installed, else Debian's (which `./run` installs);
     trusting the profile's private CA, if it names one, for this run only."""
-    args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
+    args = dict(browser_type_launch_args)
     if profile.tls.ca_bundle:
         try:
             home = trusting_home(profile.tls.ca_bundle, tmp_path_factory.mktemp("browser-home"))
         except TrustError as exc:
             pytest.fail(str(exc), pytrace=False)
         args["env"] = {**os.environ, "HOME": str(home)}
-    if not Path(playwright.chromium.executable_path).exists():
-        found = next((path for path in DEBIAN_CHROMIUM if Path(path).exists()), None)
-        if found is None:
-            pytest.fail(
-                "no Chromium: run `python -m playwright install chromium` or `apt-get install "
-                "chromium-headless-shell` (./run does this for you)",
-                pytrace=False,
-            )
-        args["executable_path"] = found
+    try:
+        args.update(launch_args(playwright))
+    except NoChromium as exc:
+        pytest.fail(str(exc), pytrace=False)
     return args
 
 

@@ -20,9 +20,10 @@ from urllib.parse import unquote, urlsplit
 from playwright.sync_api import BrowserContext, Dialog, Page, Request, StorageState, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from monitor import redact, run_deadline
-from monitor.analysers.network import browser_tls_error
+from monitor import redact
+from monitor.analysers.tls import browser_tls_error
 from monitor.browser.pages import ChatPage, SignInPage
+from monitor.probe import run_deadline
 from monitor.profile import Profile
 from monitor.results import Category, CheckResult, Verdict
 

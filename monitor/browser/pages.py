@@ -4,7 +4,7 @@ navigate return the next page object; no assertions and no sleeps (Playwright wa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from playwright.sync_api import Page
 
@@ -19,7 +19,7 @@ class BasePage:
         self.page = page
         self.heading = page.get_by_role("heading", level=1)
 
-    def open(self):
+    def open(self) -> Self:
         self.page.goto(self.path)
         return self
 
@@ -166,10 +166,10 @@ class PlansPage(BasePage):
         self.pro = page.get_by_role("region", name="Pro")
         self.go_pro = page.get_by_role("button", name="Go Pro")
         self.status = page.get_by_role("status")
-
-    def current_plan(self):
-        """The card that says it is the current plan."""
-        return self.page.get_by_role("region").filter(has=self.page.get_by_label("Current plan")).get_by_role("heading")
+        # The heading of the card that says it is the current plan.
+        self.current_plan = (
+            page.get_by_role("region").filter(has=page.get_by_label("Current plan")).get_by_role("heading")
+        )
 
     def choose_pro(self) -> CheckoutPage:
         self.go_pro.click()

@@ -19,17 +19,18 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from monitor.history import textlog
+from monitor.history.observation import Observation, measured
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
-from monitor.results import CheckResult, UnusableRecord
-from monitor.slo.compute import Observation, measured
+from monitor.results import CheckResult, UnusableRecord, Verdict
 
 SCHEMA_VERSION = 1
+_VERDICTS = {v.value: v for v in Verdict}
 BUSY_TIMEOUT_S = 5.0
 
 # What the SLO reader walks: a target's runs in start order, then each run's records by key. Not
@@ -500,14 +501,23 @@ class HistoryStore:
             for run_id, started, schedule, failed, passed in rows
         ]
 
-    def observations(self, target: str, since: datetime, measures: Mapping[str, str]) -> list[Observation]:
-        """Every record of ``target`` from runs that started at or after ``since`` (a day earlier
-        too, so the first slot of a window has the run that observed it), oldest run first, as
-        the one type SLO figures and the status page read. ``measures``: check id or kind ->
-        the measure (see :func:`monitor.slo.compute.measured`) whose times its records carry;
-        only those records' JSON details are read (by check id, else ``samples_ms``)."""
-        wanted = sorted(measures)
+    def observations(
+        self, target: str, since: datetime, measures: Mapping[str, str] | None = None, findings: bool = False
+    ) -> list[Observation]:
+        """Every record of ``target`` from runs that started at or after ``since``, oldest run first,
+        each run's records in the order they were made: the one record type SLO figures, the status
+        page and alerting read. ``measures``: check id or kind -> the measure (see
+        :func:`monitor.history.observation.measured`) whose times its records carry in
+        ``latency_ms``; only those records' JSON details are read (by check id, else ``samples_ms``).
+        ``findings``: each record's message and URL too, and a failing or warning one's
+        ``details.problems`` (what alerting words an incident with)."""
+        wanted = sorted(measures or ())
         marks = ", ".join("?" * len(wanted))
+        found = (
+            "r.message, r.url, CASE WHEN r.verdict IN ('fail', 'warn') THEN json_extract(r.details, '$.problems') END"
+            if findings
+            else "'', '', NULL"
+        )
         with self._explained():
             rows = (
                 self._connect()
@@ -517,11 +527,11 @@ class HistoryStore:
                     f"""SELECT runs.run_id, runs.started, runs.schedule, r.suite, r.check_id, r.check_name, r.service,
                            r.verdict, r.category, r.time,
                            CASE WHEN r.check_id IN ({marks}) OR r.check_name IN ({marks}) THEN r.details END,
-                           r.duration_ms, r.deploy_version
+                           r.duration_ms, r.deploy_version, {found}
                     FROM runs CROSS JOIN results r ON r.run_id = runs.run_id
                     WHERE runs.target = ? AND r.target = ? AND runs.started >= ?
                     ORDER BY runs.started, runs.run_id, r.seq""",
-                    (*wanted, *wanted, target, target, (since - timedelta(days=1)).isoformat()),
+                    (*wanted, *wanted, target, target, since.isoformat(timespec="milliseconds")),
                 )
                 .fetchall()
             )
@@ -541,16 +551,36 @@ class HistoryStore:
             details,
             duration,
             version,
+            message,
+            url,
+            problems,
         ) in rows:
             # runs share their start and often their records' times: each text is parsed once
             began = parsed.get(started) or parsed.setdefault(started, datetime.fromisoformat(started))
             at = parsed.get(time) or parsed.setdefault(time, datetime.fromisoformat(time))
             times = (
-                () if details is None else measured(json.loads(details), duration, measures.get(check_id, "samples_ms"))
+                ()
+                if details is None
+                else measured(json.loads(details), duration, (measures or {}).get(check_id, "samples_ms"))
             )
+            listed = json.loads(problems) if problems else ()
             out.append(
                 Observation(
-                    run_id, began, schedule, suite, check_id, check, service, verdict, category, at, times, version
+                    run_id,
+                    began,
+                    schedule,
+                    suite,
+                    check_id,
+                    check,
+                    service,
+                    _VERDICTS[verdict],
+                    category,
+                    at,
+                    times,
+                    version,
+                    message,
+                    url,
+                    tuple(str(p) for p in listed) if isinstance(listed, list) else (),
                 )
             )
         return out

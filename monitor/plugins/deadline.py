@@ -1,4 +1,4 @@
-"""The run deadline (:mod:`monitor.run_deadline`): before each check, the deadline of its suite
+"""The run deadline (:mod:`monitor.probe.run_deadline`): before each check, the deadline of its suite
 (``[run_deadline_s]``, counted from the start of the run, the same instant on every xdist worker);
 a check that starts after it is recorded as ``error [monitor]: run deadline`` without running, one
 cut off by it likewise (every request attempt and browser wait is capped at the time left), so a
@@ -9,14 +9,13 @@ too, and are not a monitoring run."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
-from monitor import run_deadline
+from monitor.layout import TESTS
 from monitor.plugins.target import target_of
+from monitor.probe import run_deadline
 
-SUITES = Path(__file__).resolve().parents[2] / "tests"
 _START = pytest.StashKey[float]()
 WORKER_KEY = "slurpy_run_started"
 
@@ -33,7 +32,7 @@ def pytest_configure_node(node) -> None:  # xdist: the workers count from the co
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if not item.path.is_relative_to(SUITES):  # the project's own tests are not a monitoring run
+    if not item.path.is_relative_to(TESTS):  # the project's own tests are not a monitoring run
         run_deadline.set_deadline(None)
         return
     suite = item.path.parent.name  # folders are the taxonomy, as for the records

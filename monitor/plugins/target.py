@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from monitor import auth, options
+from monitor import options
 from monitor.plugins import hooks
 from monitor.probe import NetworkSettings, Probe
+from monitor.probe.session import AuthError, SessionHeaders, session_headers
 from monitor.profile import (
     MissingSecret,
     Profile,
@@ -141,7 +142,7 @@ def signed_in_probe(profile: Profile, read_secret: Callable[[str], str], network
     happens here, once: if it is refused, every check that needed it reports why."""
     token_probe = Probe(network)  # kept open: refreshes go through it
     try:
-        session = auth.session_headers(profile, read_secret, token_probe)
+        session = session_headers(profile, read_secret, token_probe)
         refused = _sign_in(session)
         if refused:
             pytest.fail(f"could not sign in the monitor for signed-in probes: {refused}", pytrace=False)
@@ -152,10 +153,10 @@ def signed_in_probe(profile: Profile, read_secret: Callable[[str], str], network
         token_probe.close()
 
 
-def _sign_in(session: auth.SessionHeaders) -> str | None:
+def _sign_in(session: SessionHeaders) -> str | None:
     """Sign in now; why it was refused, if it was."""
     try:
         session()
-    except auth.AuthError as exc:
+    except AuthError as exc:
         return str(exc)
     return None

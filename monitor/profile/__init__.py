@@ -14,7 +14,7 @@ writes ``docs/profile.md`` from the models (``python -m monitor.profile.referenc
 
 Import from ``monitor.profile`` (this module's names are the public API); a submodule is for the
 package itself. Constants flow from here to the analysers, never back: this package imports only
-pydantic, the standard library, :mod:`monitor.redact` and :mod:`monitor.results` -- never
+pydantic, the standard library, :mod:`monitor.redact`, :mod:`monitor.results` and :mod:`monitor.layout` -- never
 ``monitor.analysers``, the probe, the browser, the commands, ``slurpy_sandbox`` or the tests.
 """
 
@@ -23,7 +23,6 @@ from monitor.profile.auth import AuthPolicy
 from monitor.profile.journeys import JourneyPolicy
 from monitor.profile.load import LOAD_SCENARIOS, LOAD_THRESHOLDS, LoadPolicy, LoadThreshold
 from monitor.profile.loader import (
-    SHIPPED_TARGETS,
     available_targets,
     load_profile,
     parse_url_options,
@@ -55,7 +54,6 @@ __all__ = [
     "LOAD_SCENARIOS",
     "LOAD_THRESHOLDS",
     "SEVERITIES",
-    "SHIPPED_TARGETS",
     "AccessRule",
     "AlertChannel",
     "AlertPolicy",

@@ -12,10 +12,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from monitor import redact
+from monitor.layout import TARGETS
 from monitor.profile.target import Profile
 from monitor.profile.validation import ProfileError, url_credentials_refused
 
-SHIPPED_TARGETS = Path(__file__).resolve().parent.parent.parent / "targets"
 TARGETS_DIR_ENV = "SLURPY_TARGETS_DIR"
 TARGET_ENV = "SLURPY_TARGET"
 URL_ENV_PREFIX = "SLURPY_URL_"
@@ -34,7 +34,7 @@ def _urls_with_credentials(value: Any, where: str = "") -> list[str]:
 
 def targets_dir(env: Mapping[str, str] = os.environ) -> Path:
     """Where profiles live: ``$SLURPY_TARGETS_DIR``, read when asked, else the shipped ``targets/``."""
-    return Path(env.get(TARGETS_DIR_ENV) or SHIPPED_TARGETS)
+    return Path(env.get(TARGETS_DIR_ENV) or TARGETS)
 
 
 def available_targets(directory: Path | None = None) -> list[str]:

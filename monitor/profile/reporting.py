@@ -29,7 +29,7 @@ class LatencyObjective(Strict):
 LATENCY_OBJECTIVES = {
     "api": LatencyObjective(check="latency:backend", p95_ms=500),
     # The chat journey's time from sending the message to the stream's done frame, as Chromium's
-    # network events saw it (monitor.streamtiming): what a person waits for. A step's time would
+    # network events saw it (monitor.browser.stream_timing): what a person waits for. A step's time would
     # only time the code inside that step (an assertion takes 0-25 ms however slow the reply).
     "chat": LatencyObjective(check="journey:frontend:chat", p95_ms=2000, measure="done_ms"),
 }

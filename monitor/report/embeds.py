@@ -26,10 +26,11 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from monitor.checks.catalogue import catalogue
+from monitor.history.observation import Observation
 from monitor.profile import AlertPolicy, MaintenanceWindow, Profile, StatusPagePolicy
 from monitor.report.notes import Note
 from monitor.results import CAUSES, Category
-from monitor.slo.compute import Incident, Observation
+from monitor.slo.compute import Incident
 from monitor.slo.report import Entity, Report
 from monitor.slo.text import duration, percent
 

@@ -28,10 +28,11 @@ from pathlib import Path
 import pygal
 from pygal.style import Style
 
+from monitor.history.observation import Observation
 from monitor.profile import Profile, StatusPagePolicy
 from monitor.report import embeds
 from monitor.report.notes import Note
-from monitor.slo.compute import Observation, Tally
+from monitor.slo.compute import Tally
 from monitor.slo.report import Entity, Report
 from monitor.slo.text import duration, percent
 

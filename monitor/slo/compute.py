@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any
 
+from monitor.history.observation import Observation
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
 
 AD_HOC_SAMPLE = timedelta(minutes=5)  # GitHub's finest cron: what a scheduled run would have covered
@@ -55,36 +56,6 @@ _OK = frozenset({"pass", "flaky", "warn"})
 # What a run's failure of these categories means for the state a person reads: the service
 # could not be reached or said it was unhealthy (down), or it answered but not well (degraded).
 _UNREACHABLE = frozenset({"dns", "connect", "tls", "timeout", "protocol"})
-
-
-class Observation(NamedTuple):
-    """One check's verdict in one run, as the history keeps it."""
-
-    run_id: str
-    started: datetime  # the run's start (aware, UTC): the slot it observed
-    schedule: str  # the cron line that started the run; "" for a run started by hand
-    suite: str
-    check_id: str
-    check: str  # the kind: health, latency, tls, ...
-    service: str
-    verdict: str
-    category: str | None
-    time: datetime  # when this record was made
-    latency_ms: tuple[float, ...] = ()  # the samples a latency objective reads, if any
-    deploy_version: str = ""  # set on a post-deploy gate's records: the status page marks deploys
-
-
-def measured(details: Mapping[str, Any], duration_ms: float | None, measure: str) -> tuple[float, ...]:
-    """The times ``measure`` names in one record (see :class:`monitor.profile.LatencyObjective`)."""
-    if measure == "duration_ms":
-        return (float(duration_ms),) if duration_ms is not None else ()
-    if measure.startswith("step:"):
-        prefix = measure.removeprefix("step:")
-        return tuple(float(s["ms"]) for s in details.get("steps", []) if str(s.get("step", "")).startswith(prefix))
-    value = details.get(measure)
-    if isinstance(value, (int, float)):
-        return (float(value),)
-    return tuple(float(v) for v in value) if isinstance(value, list) else ()
 
 
 def merge(timelines: list[list[Slot]]) -> list[Slot]:

@@ -4,11 +4,11 @@ the store's one query (:meth:`HistoryStore.observations`), with each latency obj
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from monitor.history.observation import Observation
 from monitor.history.store import HistoryStore
 from monitor.profile import LatencyObjective
-from monitor.slo.compute import Observation
 
 LATENCY_CHECK = "latency"
 
@@ -20,4 +20,4 @@ def observations(
     too, so the first slot of a window has the run that observed it), oldest run first; the
     latency chart's check and each objective's check carry the times they are judged on."""
     measures = {LATENCY_CHECK: "samples_ms", **{o.check: o.measure for o in (objectives or {}).values()}}
-    return store.observations(target, since, measures)
+    return store.observations(target, since - timedelta(days=1), measures)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
+from monitor.history.observation import Observation
 from monitor.history.schedule import Slot
 from monitor.history.store import HistoryStore
 from monitor.profile import SLOPolicy
@@ -20,7 +21,6 @@ from monitor.slo.compute import (
     BurnAlert,
     BurnRate,
     Incident,
-    Observation,
     Tally,
     Uptime,
     burn_alerts,

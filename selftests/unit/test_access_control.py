@@ -3,6 +3,7 @@
 that leaks), and the check against an httpx MockTransport route, including what it sends."""
 
 import json
+from functools import partial
 
 import httpx
 import pytest
@@ -15,28 +16,28 @@ from monitor.profile import AccessRule, ProfileError, load_profile
 from monitor.results import Category, Verdict
 
 URL = "https://fe.test/api/journal"
-ANON = dict(label="an anonymous request", gate="sign-in")
-CSRF = dict(label="a signed-in request from a foreign Origin", gate="CSRF", signed_in=True)
+ANON = partial(Trial, label="an anonymous request", gate="sign-in")
+CSRF = partial(Trial, label="a signed-in request from a foreign Origin", gate="CSRF", signed_in=True)
 
 
 @pytest.mark.parametrize(
     "trial,outcome",
     [
-        (Trial(**ANON, status=401, body='{"error":"Unauthorized"}'), "refused"),
-        (Trial(**ANON, status=403, body=""), "refused"),
-        (Trial(**ANON, status=307, location="/sign-in?redirect=%2Fapi%2Fjournal"), "refused"),
-        (Trial(**ANON, status=302, location="https://fe.test/sign-in/"), "refused"),
-        (Trial(**ANON, status=200, body='{"ok":true}'), "open"),
-        (Trial(**ANON, status=400, body='{"error":"Invalid request"}'), "open"),
-        (Trial(**ANON, status=404), "unreached"),
-        (Trial(**ANON, status=429, body='{"error":"too many requests"}'), "unreached"),
-        (Trial(**ANON, status=302, location="https://login.other.example/"), "unreached"),
-        (Trial(**ANON, status=503, body="upstream down"), "server_errors"),
-        (Trial(**CSRF, status=403, body='{"error":"csrf"}'), "refused"),
-        (Trial(**CSRF, status=401, body='{"error":"Unauthorized"}'), "unreached"),
-        (Trial(**CSRF, status=429), "unreached"),
-        (Trial(**CSRF, status=400, body='{"error":"Invalid request"}'), "open"),
-        (Trial(**CSRF, status=201, body="{}"), "open"),
+        (ANON(status=401, body='{"error":"Unauthorized"}'), "refused"),
+        (ANON(status=403, body=""), "refused"),
+        (ANON(status=307, location="/sign-in?redirect=%2Fapi%2Fjournal"), "refused"),
+        (ANON(status=302, location="https://fe.test/sign-in/"), "refused"),
+        (ANON(status=200, body='{"ok":true}'), "open"),
+        (ANON(status=400, body='{"error":"Invalid request"}'), "open"),
+        (ANON(status=404), "unreached"),
+        (ANON(status=429, body='{"error":"too many requests"}'), "unreached"),
+        (ANON(status=302, location="https://login.other.example/"), "unreached"),
+        (ANON(status=503, body="upstream down"), "server_errors"),
+        (CSRF(status=403, body='{"error":"csrf"}'), "refused"),
+        (CSRF(status=401, body='{"error":"Unauthorized"}'), "unreached"),
+        (CSRF(status=429), "unreached"),
+        (CSRF(status=400, body='{"error":"Invalid request"}'), "open"),
+        (CSRF(status=201, body="{}"), "open"),
     ],
 )
 def test_each_answer_is_a_refusal_an_open_gate_a_server_error_or_unreached(trial, outcome):
@@ -46,7 +47,7 @@ def test_each_answer_is_a_refusal_an_open_gate_a_server_error_or_unreached(trial
 
 
 def test_an_open_gate_says_which_gate_what_came_and_what_was_expected():
-    [problem] = judge_access([Trial(**ANON, status=400, body='{"error":"Invalid request"}')], "/sign-in").open
+    [problem] = judge_access([ANON(status=400, body='{"error":"Invalid request"}')], "/sign-in").open
     assert problem == (
         "sign-in not enforced: an anonymous request reached the route's own checks "
         '(400 {"error":"Invalid request"}); expected 401 or 403 (or a redirect to sign-in)'
@@ -55,7 +56,7 @@ def test_an_open_gate_says_which_gate_what_came_and_what_was_expected():
 
 def test_an_error_body_that_leaks_fails_even_on_a_refusal():
     trace = 'Traceback (most recent call last):\n  File "/app/auth.py", line 3'
-    judgement = judge_access([Trial(**ANON, status=401, body=trace)], "/sign-in")
+    judgement = judge_access([ANON(status=401, body=trace)], "/sign-in")
     assert judgement.refused and judgement.leaks and "a Python traceback" in judgement.problems[0]
 
 

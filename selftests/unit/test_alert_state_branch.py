@@ -21,9 +21,9 @@ import pytest
 from receivers import HttpReceiver
 from test_alerts import OPENED, make_profile
 
-from monitor import cli
 from monitor.alerts import dispatch
 from monitor.alerts.state import AlertLog, fold
+from monitor.commands.monitor import main
 from monitor.history import textlog
 from monitor.history.store import RunInfo
 from monitor.results import CheckResult, Verdict
@@ -90,8 +90,7 @@ class Job:
             ).to_dict(),
         )
         assert (
-            cli.main(["history", "import", str(self.data / "history"), "--days", "2", "--history", str(self.sqlite)])
-            == 0
+            main(["history", "import", str(self.data / "history"), "--days", "2", "--history", str(self.sqlite)]) == 0
         )
 
     def sync(self, message: str) -> str | None:

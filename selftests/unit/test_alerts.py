@@ -8,12 +8,14 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from receivers import HttpReceiver, SmtpReceiver
 
 from monitor.alerts import dispatch, policy
 from monitor.alerts.state import AlertState
+from monitor.history.observation import Observation
 from monitor.history.schedule import Slot
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.profile import AlertPolicy, Profile
@@ -26,13 +28,15 @@ OPENED = f"[CRITICAL] t: {CAUSE}"
 RESOLVED = f"[RESOLVED] t: backend recovered (was: {CAUSE})"
 
 
-def obs(n: int, verdict: str, check: str = CHECK) -> policy.Observation:
-    return policy.Observation(
-        f"run-{n:02d}", T0 + timedelta(minutes=5 * n), check, Verdict(verdict), f"run {n}: {verdict}"
+def obs(n: int, verdict: str, check: str = CHECK) -> Observation:
+    at = T0 + timedelta(minutes=5 * n)
+    kind = check.split(":")[0]
+    return Observation(
+        f"run-{n:02d}", at, "", "smoke", check, kind, "", Verdict(verdict), None, at, message=f"run {n}: {verdict}"
     )
 
 
-def verdicts(sequence: str) -> list[policy.Observation]:
+def verdicts(sequence: str) -> list[Observation]:
     names = {"F": "fail", "P": "pass", "K": "flaky", "W": "warn", "S": "skip", "E": "error"}
     return [obs(n, names[c]) for n, c in enumerate(sequence)]
 
@@ -93,34 +97,38 @@ REFUSED = "expected an answer, could not connect: [Errno 111] Connection refused
 
 def record(
     n: int, check_id: str, verdict: str, category: str | None = None, text: str = "", problems: tuple[str, ...] = ()
-) -> policy.Observation:
+) -> Observation:
     """What run n (every 5 minutes from 10:00) recorded for one check, its message as the checks write it."""
     kind, service, path = (check_id.split(":") + [""])[:3]
     url = API + path if kind != "tls" else API
     head = f"{service} {kind} {'FAILED' if verdict == 'fail' else 'ok'}" + (f" [{category}]" if category else "")
-    return policy.Observation(
+    at = T0 + timedelta(minutes=5 * n)
+    return Observation(
         f"run-{n:02d}",
-        T0 + timedelta(minutes=5 * n),
-        check_id,
-        Verdict(verdict),
-        f"{head}: {url}: {text or verdict}",
-        url,
-        service,
+        at,
         "",
+        "smoke",
+        check_id,
+        kind,
+        service,
+        Verdict(verdict),
         category,
-        problems,
+        at,
+        message=f"{head}: {url}: {text or verdict}",
+        url=url,
+        problems=problems,
     )
 
 
-def crashed(n: int) -> list[policy.Observation]:
+def crashed(n: int) -> list[Observation]:
     return [record(n, c, "fail", "connect", REFUSED) for c in (CHECK, "latency:backend", "tls:backend")]
 
 
-def healthy(n: int) -> list[policy.Observation]:
+def healthy(n: int) -> list[Observation]:
     return [record(n, c, "pass") for c in (CHECK, "latency:backend", "tls:backend")]
 
 
-def degraded(n: int, slow: bool = False) -> list[policy.Observation]:
+def degraded(n: int, slow: bool = False) -> list[Observation]:
     """The backend answers but its health body names a failing dependency; ``slow``: its latency fails too."""
     return [
         record(
@@ -184,7 +192,7 @@ def test_a_new_different_problem_in_an_open_incident_is_one_update():
     old = "Stripe secret sk_test_…1234 in /static/app.js"
     new = "Stripe secret sk_live_…9f3a in /static/chunk-7.js"
 
-    def scan(n: int, *found: str, files: int = 12) -> policy.Observation:
+    def scan(n: int, *found: str, files: int = 12) -> Observation:
         return record(n, check, "fail", "secret", f"scanned {files} files, {files * 31} kB; " + "; ".join(found), found)
 
     runs = [
@@ -253,7 +261,7 @@ def make_profile(
     monkeypatch.setenv("T_HOOK", f"{http.url}/hook")
     monkeypatch.setenv("T_GH", "gh-token-123")
     monkeypatch.setenv("T_PING", f"{http.url}/ping/abc")
-    channels = [
+    channels: list[dict[str, Any]] = [
         {"name": "chat", "kind": "slack", "url_secret": "slack"},
         {"name": "sms", "kind": "webhook", "url_secret": "hook", "min_severity": "critical"},
         {"name": "issues", "kind": "github", "repo": "acme/status", "token_secret": "gh", "api_url": http.url},
@@ -508,8 +516,7 @@ def test_burn_rate_alerts_are_debounced_and_fold_into_the_outage_they_measure(ht
     firing (page-slow at 11:00 and 11:05, page-fast at 11:05 and 11:10; alone, the 11:00 run
     opens nothing), and both measure the outage the health check opened at 11:05: one incident,
     its cause the health check, one opened and one resolved per channel, no burn message."""
-    from scripted_history import history_lines
-    from test_slo import NOON, scripted
+    from scripted_history import NOON, history_lines, scripted
 
     profile = make_profile(http, monkeypatch, tmp_path).model_copy(update={"name": "production"})
     history = tmp_path / "h.sqlite"
@@ -565,7 +572,7 @@ def test_a_budget_burning_without_a_failing_streak_opens_its_own_incident_after_
     )
 
 
-def store_run(path: Path, seen: list[policy.Observation]) -> datetime:
+def store_run(path: Path, seen: list[Observation]) -> datetime:
     """Record one run's observations as the checks would (its problems in details); its start."""
     started = seen[0].started
     with HistoryStore(path) as store:

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from monitor.profile import Profile, ProfileError, load_profile, parse_url_options
 
 ROOT = Path(__file__).resolve().parents[2]
-SLURPY_MONITOR = [sys.executable, "-m", "monitor.cli"]
+SLURPY_MONITOR = [sys.executable, "-m", "monitor.commands.monitor"]
 
 MINIMAL = """
 [services.backend]

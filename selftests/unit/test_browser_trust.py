@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import trustme
 
-from monitor.analysers.network import browser_tls_error
+from monitor.analysers.tls import browser_tls_error
 from monitor.browser.trust import TrustError, trusting_home
 
 

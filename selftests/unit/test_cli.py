@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor import cli
+from monitor.commands.monitor import main, parser
 from monitor.history import textlog
 from monitor.history.sinks import TextHistorySink
 from monitor.history.store import HistoryStore
+from monitor.layout import ROOT
 from monitor.pipeline import JsonlSink, Run, RunRecorder
 from monitor.results import CheckResult, Verdict
 
@@ -19,19 +20,19 @@ from monitor.results import CheckResult, Verdict
 def test_run_is_pytest_over_the_suites_with_reports_and_the_callers_options(monkeypatch):
     seen = []
     monkeypatch.setattr(pytest, "main", lambda argv: seen.append(argv) or 0)
-    assert cli.main(["run", "smoke", "journeys", "--target", "production", "-n", "2"]) == 0
-    assert cli.main(["run", "all", "--junitxml", "mine.xml"]) == 0
+    assert main(["run", "smoke", "journeys", "--target", "production", "-n", "2"]) == 0
+    assert main(["run", "all", "--junitxml", "mine.xml"]) == 0
     first, second = seen
-    assert first[:2] == [str(cli.ROOT / "tests/smoke"), str(cli.ROOT / "tests/journeys")]
+    assert first[:2] == [str(ROOT / "tests/smoke"), str(ROOT / "tests/journeys")]
     assert first[-4:] == ["--target", "production", "-n", "2"]
     assert "--junitxml=results/junit.xml" in first and "--alluredir=results/allure-results" in first
-    assert second[:3] == [str(cli.ROOT / f"tests/{s}") for s in ("smoke", "security", "journeys")]
+    assert second[:3] == [str(ROOT / f"tests/{s}") for s in ("smoke", "security", "journeys")]
     assert "--junitxml=results/junit.xml" not in second and second[-2:] == ["--junitxml", "mine.xml"]
 
 
 def test_run_refuses_a_suite_that_does_not_exist(capsys):
     with pytest.raises(SystemExit) as stop:
-        cli.main(["run", "load"])
+        main(["run", "load"])
     assert stop.value.code == 2 and "invalid choice: 'load'" in capsys.readouterr().err
 
 
@@ -45,32 +46,32 @@ def test_history_commands(tmp_path, capsys, monkeypatch):
         recorder.add(CheckResult("health", "backend", Verdict.FAIL if k == 3 else Verdict.PASS, "m", suite="smoke"))
         recorder.close()
 
-    assert cli.main(["history", "import", "r0.jsonl", "text", "nowhere"]) == 0
+    assert main(["history", "import", "r0.jsonl", "text", "nowhere"]) == 0
     out = capsys.readouterr().out
     assert "r0.jsonl: 1 runs, 1 records added" in out and "nowhere: nothing there yet" in out
     assert "2 runs, 2 records added" in out, "the text history brings the two runs the results file did not"
-    assert cli.main(["history", "import", "r1.jsonl", "text"]) == 0
+    assert main(["history", "import", "r1.jsonl", "text"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         "r1.jsonl: 0 runs, 0 records added",
         f"{textlog.day_file(tmp_path / 'text', 'prod', start).relative_to(tmp_path)}: unchanged",
     ]
 
-    assert cli.main(["history", "gaps", "--hours", "1"]) == 0
+    assert main(["history", "gaps", "--hours", "1"]) == 0
     assert capsys.readouterr().out == "no runs of target sandbox in results/history.sqlite\n", "the default target"
     monkeypatch.setenv("SLURPY_TARGET", "prod")
-    assert cli.main(["history", "gaps", "--hours", "1"]) == 0
+    assert main(["history", "gaps", "--hours", "1"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("prod smoke: ") and "1 up" not in out[0] and "2 up, 1 down" in out[0]
     assert f"  unknown {start + timedelta(minutes=10):%Y-%m-%d %H:%M}" in out[1] and "no run" in out[1]
 
-    assert cli.main(["history", "rebuild", "--from", "text", "--to", "rebuilt.sqlite"]) == 0
+    assert main(["history", "rebuild", "--from", "text", "--to", "rebuilt.sqlite"]) == 0
     with HistoryStore(tmp_path / "rebuilt.sqlite") as store:
         assert store.count() == 3
     assert capsys.readouterr().out == "rebuilt rebuilt.sqlite: 3 runs, 3 records from text\n"
 
     old = Run(target="prod", started=start - timedelta(days=3))
     RunRecorder(old, [TextHistorySink(tmp_path / "text")]).add(CheckResult("health", "backend", Verdict.PASS, "m"))
-    assert cli.main(["history", "compact", "text", "--keep-days", "1"]) == 0
+    assert main(["history", "compact", "text", "--keep-days", "1"]) == 0
     month = f"text/prod/{old.started:%Y-%m}.jsonl.gz"
     assert capsys.readouterr().out == f"compacted into {month}\n"
     assert not textlog.day_file(tmp_path / "text", "prod", old.started).exists()
@@ -78,14 +79,13 @@ def test_history_commands(tmp_path, capsys, monkeypatch):
 
 def test_a_history_command_on_a_broken_file_says_what_to_do(tmp_path, capsys):
     (tmp_path / "h.sqlite").write_bytes(b"garbage" * 100)
-    assert cli.main(["history", "gaps", "--history", str(tmp_path / "h.sqlite")]) == 1
+    assert main(["history", "gaps", "--history", str(tmp_path / "h.sqlite")]) == 1
     assert f"history {tmp_path / 'h.sqlite'} is corrupt" in capsys.readouterr().err
 
 
 def _shifted_history(path):
     """The scripted SLO history moved so that its noon is the last five-minute mark before now."""
-    from selftests.scripted_history import history_lines
-    from selftests.unit.test_slo import NOON, scripted
+    from scripted_history import NOON, history_lines, scripted
 
     now = datetime.now(UTC)
     shift = now.replace(second=0, microsecond=0, minute=now.minute - now.minute % 5) - NOON
@@ -104,14 +104,14 @@ def test_uptime_prints_a_table_and_the_same_as_json(tmp_path, capsys):
 
     history = tmp_path / "h.sqlite"
     _shifted_history(history)
-    assert cli.main(["uptime", "--target", "production.example", "--history", str(history)]) == 0
+    assert main(["uptime", "--target", "production.example", "--history", str(history)]) == 0
     table = capsys.readouterr().out
     backend = next(line for line in table.splitlines() if line.startswith("backend "))
     assert "82.61 % of 1 h 55 min (+5 min unknown)" in backend and "53.7 % (23 min)" in backend
     frontend = next(line for line in table.splitlines() if line.startswith("frontend "))
     assert "no data" in frontend and "100" not in frontend
     assert "backend: " in table and "25 min, 4 failed runs, http status, latency" in table
-    assert cli.main(["uptime", "--target", "production.example", "--history", str(history), "--json"]) == 0
+    assert main(["uptime", "--target", "production.example", "--history", str(history), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     [backend_data] = [s for s in data["services"] if s["name"] == "backend"]
     assert backend_data["uptime"]["24h"]["unknown_s"] == 300 and backend_data["budget"]["spent_s"] == 1200
@@ -121,9 +121,7 @@ def test_status_page_writes_the_page_and_its_embeds(tmp_path, capsys):
     history = tmp_path / "h.sqlite"
     _shifted_history(history)
     out = tmp_path / "site"
-    assert (
-        cli.main(["status-page", "--target", "production.example", "--history", str(history), "--out", str(out)]) == 0
-    )
+    assert main(["status-page", "--target", "production.example", "--history", str(history), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["badges", "incidents.atom", "index.html", "summary.json"]
     assert not list(out.rglob("*.tmp"))  # each file written beside and renamed: nothing half-written left
     assert 'data-service="backend" data-state="up"' in (out / "index.html").read_text()
@@ -139,7 +137,7 @@ def test_status_page_shows_peoples_notes_and_names_a_broken_one(tmp_path, capsys
     )
     (notes / "backend-20260310T1100Z.md").write_text("## Fixed · 2030-01-01 11:05 UTC\nx\n")
     assert (
-        cli.main(
+        main(
             [
                 "status-page",
                 "--target",
@@ -163,7 +161,7 @@ def test_run_help_lists_every_option_the_plugins_register_from_the_one_list(caps
     """`run --help` and pytest read one definition (monitor.options): every option a plugin
     registers is in the help, with its environment variable, and the exit codes are explained."""
     with pytest.raises(SystemExit) as stop:
-        cli.main(["run", "--help"])
+        main(["run", "--help"])
     assert stop.value.code == 0
     text = capsys.readouterr().out
     for flag in (
@@ -192,7 +190,7 @@ def test_the_plugins_register_the_options_of_the_one_list():
 
     shown = subprocess.run(
         [sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"],
-        cwd=cli.ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
@@ -205,14 +203,14 @@ def test_the_plugins_register_the_options_of_the_one_list():
 def test_every_target_command_defaults_alike_and_an_empty_answer_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("SLURPY_TARGET", raising=False)
     history = str(tmp_path / "h.sqlite")
-    assert cli.main(["uptime", "--history", history]) == 0
+    assert main(["uptime", "--history", history]) == 0
     assert capsys.readouterr().out == f"no runs of target sandbox in {history}: nothing to compute uptime from\n"
-    assert cli.main(["alerts", "list", "--history", history]) == 0
+    assert main(["alerts", "list", "--history", history]) == 0
     assert capsys.readouterr().out == f"no alert messages for target sandbox in {history}\n"
     monkeypatch.setenv("SLURPY_TARGET", "staging.example")
-    assert cli.main(["alerts", "list", "--history", history]) == 0
+    assert main(["alerts", "list", "--history", history]) == 0
     assert "target staging.example" in capsys.readouterr().out
-    assert cli.main(["alerts", "list", "--target", "production.example", "--history", history]) == 0
+    assert main(["alerts", "list", "--target", "production.example", "--history", history]) == 0
     assert "target production.example" in capsys.readouterr().out
     for command in (
         ["uptime"],
@@ -222,7 +220,7 @@ def test_every_target_command_defaults_alike_and_an_empty_answer_says_so(tmp_pat
         ["history", "gaps"],
         ["watch"],
     ):
-        action = cli.parser()._subparsers._group_actions[0].choices[command[0]]  # type: ignore[union-attr]
+        action = parser()._subparsers._group_actions[0].choices[command[0]]
         if len(command) > 1:
             action = action._subparsers._group_actions[0].choices[command[1]]
         target = next(a for a in action._actions if "--target" in a.option_strings)

@@ -11,14 +11,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from monitor import cli, redact
+from monitor import redact
+from monitor.commands import gate
+from monitor.commands.monitor import main
+from monitor.commands.watch import Watch
+from monitor.history.observation import Observation
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import MissingSecret, ProfileError, Secrets, load_profile, request_headers
 from monitor.report.status_page import deploys, latency_chart
 from monitor.results import CheckResult, Verdict
-from monitor.slo.compute import Observation
-from monitor.watch import Watch
 
 PROFILE = """
 [secrets]
@@ -135,7 +137,18 @@ def test_the_status_page_marks_each_deploy_once_on_the_latency_charts():
     def seen(hours: float, version: str) -> Observation:
         at = T0 + timedelta(hours=hours)
         return Observation(
-            f"r{hours}", at, "", "smoke", "latency:backend", "latency", "backend", "pass", None, at, (10.0,), version
+            f"r{hours}",
+            at,
+            "",
+            "smoke",
+            "latency:backend",
+            "latency",
+            "backend",
+            Verdict.PASS,
+            None,
+            at,
+            (10.0,),
+            version,
         )
 
     rows = [seen(0, ""), seen(1, "abc1234"), seen(1.5, "abc1234"), seen(3, "def5678"), seen(-200, "old0000")]
@@ -146,14 +159,14 @@ def test_the_status_page_marks_each_deploy_once_on_the_latency_charts():
 
 
 def test_the_gate_command_splits_its_own_options_from_the_runs():
-    assert cli._gate_argv(
+    assert gate.split_argv(
         ["smoke", "--target", "staging", "--watch-for", "30m", "--url", "mcp=https://m", "--every=5m"]
     ) == (["smoke"], ["--watch-for", "30m", "--every=5m"], ["--target", "staging", "--url", "mcp=https://m"])
 
 
 def test_the_gate_refuses_to_run_without_the_version_it_gates(monkeypatch, capsys):
     monkeypatch.delenv("SLURPY_DEPLOY_VERSION", raising=False)
-    assert cli.main(["gate", "smoke", "--target", "sandbox"]) == 4
+    assert main(["gate", "smoke", "--target", "sandbox"]) == 4
     assert "give --deploy-version" in capsys.readouterr().err
 
 
@@ -164,7 +177,8 @@ class ScriptedWatch(Watch):
         super().__init__(
             None, 0.01, "smoke", tmp / "h.sqlite", tmp, 1.0, len(codes), ["--deploy-version", "v1"], until_failure=True
         )
-        self.codes, self.commands = codes, []
+        self.codes = codes
+        self.commands: list[list[str]] = []
 
     def command(self) -> list[str]:
         self.commands.append(super().command())
@@ -217,10 +231,10 @@ def test_a_health_endpoint_asking_for_credentials_points_at_the_bypass_header():
 
 def test_the_watch_keeps_its_rounds_in_the_gates_own_history():
     assert (
-        cli._option_value(["--target", "t", "--history", "a.sqlite", "--history=b.sqlite"], "--history") == "b.sqlite"
+        gate.option_value(["--target", "t", "--history", "a.sqlite", "--history=b.sqlite"], "--history") == "b.sqlite"
     )
-    assert cli._option_value(["--history", "a.sqlite"], "--history") == "a.sqlite"
-    assert cli._option_value(["--target", "t"], "--history") is None
+    assert gate.option_value(["--history", "a.sqlite"], "--history") == "a.sqlite"
+    assert gate.option_value(["--target", "t"], "--history") is None
 
 
 def test_a_scheduled_run_stamped_with_the_live_version_is_no_gate():

@@ -12,7 +12,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from plugin_suite import plugin_suite
@@ -40,17 +43,22 @@ def test_judged(verdict):
 """
 
 
+@dataclass
+class SuiteWithHistory:
+    suite: Callable[..., pytest.RunResult]
+    history: Path
+    results: Path
+
+    def __call__(self) -> tuple[pytest.RunResult, list[dict[str, Any]]]:
+        outcome = self.suite("--results", str(self.results), "--history", str(self.history))
+        return outcome, [json.loads(line) for line in self.results.read_text().splitlines()]
+
+
 @pytest.fixture
-def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
+def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> SuiteWithHistory:
     suite = plugin_suite(pytester, monkeypatch, PROFILE, SUITE)
-
-    def run():
-        results = pytester.path / "r.jsonl"
-        outcome = suite("--results", str(results), "--history", str(run.history))
-        return outcome, [json.loads(line) for line in results.read_text().splitlines()]
-
-    run.history = pytester.path / "h.sqlite"  # beside the suite: a path elsewhere would move pytest's rootdir
-    return run
+    # the history beside the suite: a path elsewhere would move pytest's rootdir
+    return SuiteWithHistory(suite, pytester.path / "h.sqlite", pytester.path / "r.jsonl")
 
 
 def assert_run_kept_its_verdict_and_said(outcome, records, *words: str) -> None:

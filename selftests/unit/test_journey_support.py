@@ -1,6 +1,8 @@
 import base64
 import json
 import zipfile
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -271,7 +273,9 @@ class FakeDialog:
 
 class FakePage:
     def __init__(self, url: str = "https://fe.test/chat", heading: str = "Hello, Sam", notices: str = ""):
-        self.url, self.state, self.handlers, self.timeout = url, {"heading": heading, "notices": notices}, {}, None
+        self.url, self.state = url, {"heading": heading, "notices": notices}
+        self.handlers: dict[str, Callable[[Any], None]] = {}
+        self.timeout: float | None = None
         self.errors_while_loading: list[str] = []
 
     def on(self, event: str, handler) -> None:
@@ -296,7 +300,8 @@ class FakeContexts:
     """Stands in for pytest-playwright's ``new_context``: remembers the arguments of each context."""
 
     def __init__(self, page: FakePage):
-        self.page, self.made = page, []
+        self.page = page
+        self.made: list[dict[str, Any]] = []
 
     def __call__(self, **kwargs):
         self.made.append(kwargs)

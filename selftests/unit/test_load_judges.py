@@ -13,8 +13,8 @@ from monitor.analysers.load import (
     judge_group,
     percentile,
 )
-from monitor.checks.load import CapacityReport, Stage, capacity_record, generator_record, group_record, table
-from monitor.loadplan import CapacitySearch, StepRamp
+from monitor.load.plan import CapacitySearch, StepRamp
+from monitor.load.records import CapacityReport, Stage, capacity_record, generator_record, group_record, table
 from monitor.profile import LOAD_THRESHOLDS, LoadThreshold, load_profile
 from monitor.results import Category, Verdict
 

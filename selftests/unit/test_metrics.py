@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from scripted_history import NOON, POLICY, history_lines, scripted
 
 from monitor.history.store import HistoryStore
 from monitor.pipeline import Run
@@ -17,8 +18,6 @@ from monitor.profile import load_profile
 from monitor.report import metrics
 from monitor.results import Category, CheckResult, Verdict, utc_now
 from monitor.slo.report import build
-from selftests.scripted_history import history_lines
-from selftests.unit.test_slo import NOON, POLICY, scripted
 
 RESULTS = [
     CheckResult(

@@ -7,11 +7,11 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from monitor.analysers.network import BODY, DeadlineExceeded
 from monitor.checks import security, smoke
 from monitor.checks.catalogue import catalogue
 from monitor.checks.registry import as_kwargs
 from monitor.probe import NetworkSettings, Probe
+from monitor.probe.errors import BODY, DeadlineExceeded
 from monitor.profile import load_profile
 from monitor.results import Category, Verdict
 

@@ -6,65 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from scripted_history import NOON, POLICY, T0, history_lines, run, scripted, slot, watch_round
 
-from monitor.profile import SLOPolicy
-from monitor.slo.compute import Observation, incidents, p95
+from monitor.history.observation import Observation
+from monitor.slo.compute import incidents, p95
 from monitor.slo.report import build, burn_rate_alerts
-
-EVERY_5 = "*/5 * * * *"
-T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
-POLICY = SLOPolicy()
-
-
-def slot(n: int) -> datetime:
-    return T0 + timedelta(minutes=5 * n)
-
-
-def run(n: int, health: str = "pass", latency: str = "pass", late_s: int = 30, samples=(100.0,) * 5):
-    """One smoke run in slot n (10:00 + 5n min), started `late_s` after its scheduled time."""
-    started = slot(n) + timedelta(seconds=late_s)
-    rid = f"r{n:02d}"
-    return [
-        Observation(
-            rid,
-            started,
-            EVERY_5,
-            "smoke",
-            "health:backend:/health",
-            "health",
-            "backend",
-            health,
-            "http status" if health == "fail" else None,
-            started + timedelta(seconds=1),
-        ),
-        Observation(
-            rid,
-            started,
-            EVERY_5,
-            "smoke",
-            "latency:backend",
-            "latency",
-            "backend",
-            latency,
-            "latency" if latency == "fail" else None,
-            started + timedelta(seconds=2),
-            (900.0,) * 5 if latency == "fail" else samples,
-        ),
-    ]
-
-
-def scripted() -> list[Observation]:
-    """10:00-10:55 healthy (12 runs); 11:00, 11:05, 11:10 the health endpoint answers 500 (fault on);
-    11:15 no run (GitHub dropped it); 11:20 health back but slow (latency fails); 11:25-11:55 healthy."""
-    rows = []
-    for n in range(24):
-        if n == 15:
-            continue
-        rows += run(n, health="fail" if n in (12, 13, 14) else "pass", latency="fail" if n == 16 else "pass")
-    return rows
-
-
-NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 def test_uptime_counts_known_time_only_and_reports_the_gap_as_unknown():
@@ -196,7 +142,6 @@ def test_the_report_is_plain_data():
 def test_the_history_read_back_gives_the_same_figures(tmp_path):
     from monitor.history.store import HistoryStore
     from monitor.slo.read import observations
-    from selftests.scripted_history import history_lines
 
     with HistoryStore(tmp_path / "h.sqlite") as store:
         store.import_lines(history_lines(scripted()), "scripted")
@@ -204,28 +149,6 @@ def test_the_history_read_back_gives_the_same_figures(tmp_path):
     assert sorted(rows) == sorted(scripted())
     backend = build(rows, POLICY, NOON, "production", ["backend"]).services[0]
     assert backend.uptime["1h"].ratio == pytest.approx(2100 / 3300)
-
-
-WATCH = "every 15s"
-
-
-def watch_round(k: int, verdict: str = "pass", late_s: float = 0.0) -> list[Observation]:
-    """Round k of `slurpy-monitor watch --every 15s` started at 10:00:00, `late_s` after its tick."""
-    started = T0 + timedelta(seconds=15 * k + late_s)
-    return [
-        Observation(
-            f"w{k:03d}",
-            started,
-            WATCH,
-            "smoke",
-            "health:backend:/health",
-            "health",
-            "backend",
-            verdict,
-            "connect" if verdict == "fail" else None,
-            started + timedelta(seconds=1),
-        )
-    ]
 
 
 def test_watch_mode_cadence_gives_figures_from_its_own_rounds():
@@ -317,7 +240,6 @@ def test_a_history_made_before_the_reader_index_gains_it_when_a_writer_opens_it(
     import sqlite3
 
     from monitor.history.store import HistoryStore
-    from selftests.scripted_history import history_lines
 
     path = tmp_path / "h.sqlite"
     with HistoryStore(path) as store:

@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitor import cli
+from monitor.commands import gate
+from monitor.commands.monitor import parser
 from monitor.history import textlog
 from monitor.history.schedule import Cron
+from monitor.layout import SUITES
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -178,7 +180,7 @@ def test_run_lines_call_commands_that_exist(path, pytest_options):
             continue
         if args[0] == "run":
             suites = list(itertools.takewhile(lambda a: not a.startswith("-"), args[1:]))
-            assert suites and set(suites) <= set(cli.SUITES) | {"all"}, f"{path.name}: slurpy-monitor {args}"
+            assert suites and set(suites) <= set(SUITES) | {"all"}, f"{path.name}: slurpy-monitor {args}"
             for option in (a for a in args if a.startswith("--")):
                 assert re.search(rf"^\s+{re.escape(option)}\b", pytest_options, re.M), f"{path.name}: {option}"
         else:
@@ -186,12 +188,12 @@ def test_run_lines_call_commands_that_exist(path, pytest_options):
                 f"{path.name}: slurpy-monitor {args[0]}"
             )
             if args[0] == "gate":
-                suites, own, rest = cli._gate_argv(args[1:])  # the values of its own options come from variables
-                assert set(suites) <= set(cli.SUITES) | {"all"} and set(own[::2]) <= set(cli.GATE_OWN), args
+                suites, own, rest = gate.split_argv(args[1:])  # the values of its own options come from variables
+                assert set(suites) <= set(SUITES) | {"all"} and set(own[::2]) <= set(gate.GATE_OWN), args
                 for option in (a for a in rest if a.startswith("--")):
                     assert re.search(rf"^\s+{re.escape(option)}\b", pytest_options, re.M), f"{path.name}: {option}"
             else:
-                cli.parser().parse_args(args)
+                parser().parse_args(args)
     assert calls or path.name == "monitor.yml", f"{path.name} calls none of the project's commands"
 
 

@@ -20,7 +20,7 @@ def test_payment(journey, profile, test_accounts, synthetic_user):
         with j.step("plans show Free as the current plan"):
             plans = PlansPage(j.page).open()
             expect(plans.heading).to_have_text("Choose your plan")
-            expect(plans.current_plan()).to_have_text("Free")
+            expect(plans.current_plan).to_have_text("Free")
         with j.step("Go Pro opens checkout with the Pro price"):
             checkout = plans.choose_pro()
             expect(j.page.get_by_text(re.compile(re.escape(policy.pro_price)))).to_be_visible()
@@ -32,10 +32,10 @@ def test_payment(journey, profile, test_accounts, synthetic_user):
             expect(checkout.error).to_contain_text("declined")
         with j.step("a declined payment does not upgrade"):
             plans = checkout.cancel()
-            expect(plans.current_plan()).to_have_text("Free")
+            expect(plans.current_plan).to_have_text("Free")
         with j.step("the success test card returns to plans with success"):
             plans.choose_pro().pay(policy.success_card)
             expect(j.page).to_have_url(re.compile(r"/plans\?success=1"))
             expect(plans.status).to_have_text("Payment successful")
         with j.step("the plan shows Pro once the signed webhook arrived"):
-            expect(plans.current_plan()).to_have_text("Pro")
+            expect(plans.current_plan).to_have_text("Pro")

@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from monitor import run_deadline
-from monitor.analysers.network import (
+from monitor.probe import run_deadline
+from monitor.probe.attempt_deadline import AttemptDeadline, read_capped
+from monitor.probe.errors import (
     BODY,
     TLS_HANDSHAKE,
     ProbeFailure,
@@ -31,7 +32,6 @@ from monitor.analysers.network import (
     describe_error,
     is_retryable,
 )
-from monitor.deadline import Watch, read_capped
 from monitor.profile import Profile
 from monitor.results import Category
 
@@ -178,7 +178,7 @@ class Probe:
 
     def _retrying(self, attempt: Callable[[], T]) -> tuple[T | None, BaseException | None, int]:
         """Attempts within the run deadline too: an attempt it cut short is the monitor's doing,
-        never the target's failure (:class:`~monitor.run_deadline.RunDeadline` is raised)."""
+        never the target's failure (:class:`~monitor.probe.run_deadline.RunDeadline` is raised)."""
         attempts = 0
         while True:
             attempts += 1
@@ -206,7 +206,7 @@ class Probe:
 
         def attempt() -> httpx.Response:
             seconds = run_deadline.cap(deadline_s)
-            watch = last["watch"] = Watch(seconds)
+            deadline = last["deadline"] = AttemptDeadline(seconds)
             headers = _merged(
                 {**self.settings.origin_headers.get(_origin(url), {}), **(self.session() if self.session else {})},
                 extra,
@@ -214,20 +214,20 @@ class Probe:
             started, wall = time.perf_counter(), self.clock()
             try:
                 request = self.client.build_request(
-                    method, url, headers=headers, timeout=seconds, extensions={"trace": watch.trace}, **kwargs
+                    method, url, headers=headers, timeout=seconds, extensions={"trace": deadline.trace}, **kwargs
                 )
                 response = self.client.send(request, stream=True)
                 try:
-                    watch.phase = BODY
-                    content, last["truncated"] = read_capped(response, limit, allow_truncated, watch)
+                    deadline.phase = BODY
+                    content, last["truncated"] = read_capped(response, limit, allow_truncated, deadline)
                 finally:
                     response.close()
             except (httpx.TransportError, httpx.DecodingError, OSError) as exc:
                 self.sent.append(Sent(method, _bare(url), wall, self.clock(), None))
-                watch.reraise(exc)
+                deadline.reraise(exc)
             finally:
-                watch.close()
-            watch.check()  # an answer that ends at the shutdown (no length, read to close) ended on the deadline
+                deadline.close()
+            deadline.check()  # an answer that ends at the shutdown (no length, read to close) ended on the deadline
             last["ms"] = (time.perf_counter() - started) * 1000
             self.sent.append(Sent(method, _bare(url), wall, self.clock(), response.status_code))
             # The body was read here, bounded; httpx's own read() would take all of it.
@@ -235,7 +235,6 @@ class Probe:
             return response
 
         response, error, attempts = self._retrying(attempt)
-        watch = last["watch"]
         exchange = Exchange(
             url=url,
             attempts=attempts,
@@ -244,7 +243,7 @@ class Probe:
             error=error,
             deadline_s=deadline_s,
             truncated=response is not None and last["truncated"],
-            bytes_seen=watch.body_bytes,
+            bytes_seen=last["deadline"].body_bytes,
         )
         self.exchanges.append(exchange)
         return exchange
@@ -280,18 +279,18 @@ class Probe:
 
         def handshake(context: ssl.SSLContext) -> bytes:
             seconds = run_deadline.cap(deadline_s)
-            watch = Watch(seconds)
+            deadline = AttemptDeadline(seconds)
             try:
                 with socket.create_connection((host, port), timeout=seconds) as raw:
-                    watch.watch(raw)
-                    watch.phase = TLS_HANDSHAKE
+                    deadline.watch(raw)
+                    deadline.phase = TLS_HANDSHAKE
                     with context.wrap_socket(raw, server_hostname=host) as tls:
                         der = tls.getpeercert(binary_form=True) or b""
             except OSError as exc:
-                watch.reraise(exc)
+                deadline.reraise(exc)
             finally:
-                watch.close()
-            watch.check()
+                deadline.close()
+            deadline.check()
             return der
 
         reader = ssl.create_default_context()

@@ -1,11 +1,11 @@
 """The one load shape Locust finds (a ``LoadTestShape`` in its own module): it asks the schedule the
-locustfile chose for this run (monitor/loadplan.py: a step ramp or a capacity search)."""
+locustfile chose for this run (:mod:`monitor.load.plan`: a step ramp or a capacity search)."""
 
 from __future__ import annotations
 
 from locust import LoadTestShape
 
-from monitor.loadplan import CapacitySearch, StepRamp
+from monitor.load.plan import CapacitySearch, StepRamp
 
 
 class RunShape(LoadTestShape):

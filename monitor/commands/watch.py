@@ -16,6 +16,7 @@ history expects no next one), and ends at the first round that fails, with that 
 
 from __future__ import annotations
 
+import argparse
 import signal
 import subprocess
 import sys
@@ -24,8 +25,45 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.cli import ROOT, SUITES
+from monitor.commands.arguments import add_history, add_target, count, duration
 from monitor.history.schedule import cadence_line
+from monitor.layout import ROOT, SUITES
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "watch",
+        help="run a suite every --every in one process, keeping history and "
+        "alerting after each round; SIGTERM stops it after the round",
+    )
+    parser.add_argument("--every", type=duration, default=60.0, help="cadence: 60s, 5m, 1h (default 60s)")
+    parser.add_argument("--suite", choices=list(SUITES), default="smoke")
+    parser.add_argument("--rounds", type=count, default=0, help="stop after this many rounds (default: until SIGTERM)")
+    parser.add_argument(
+        "--grace",
+        type=duration,
+        default=120.0,
+        help="on SIGTERM, how long a running round may take to finish before it is stopped (default 120s)",
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=Path("results/watch"),
+        help="one results file per day here (default results/watch)",
+    )
+    add_target(parser)
+    add_history(parser)
+
+
+def main(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    from monitor.plugins.results import unwritable
+
+    if problem := unwritable(args.results_dir, folder=True):  # else every round would fail the same way
+        print(f"slurpy-monitor: --results-dir {args.results_dir}: cannot be written: {problem}", file=sys.stderr)
+        return 2
+    return Watch(
+        args.target, args.every, args.suite, args.history, args.results_dir, args.grace, args.rounds, pytest_args
+    ).run()
 
 
 def say(line: str) -> None:
@@ -58,7 +96,7 @@ class Watch:
             sys.executable,
             "-m",
             "pytest",
-            str(ROOT / SUITES[self.suite]),
+            str(SUITES[self.suite]),
             "--rootdir",
             str(ROOT),
             "-q",

@@ -1,10 +1,8 @@
 """slurpy-load (./run load): one command for a load run against a target profile.
 
 It checks the budget rules and the bounds before anything starts, brings up the sandbox when the
-profile is one, then runs ``load/locustfile.py`` in Locust's own processes: one, or a master and
-``--workers N`` (Locust's distributed mode, on this machine). Locust is never imported here: gevent
-patches the process it is imported into. Ctrl-C or SIGTERM reaches the master, which stops every
-user and worker and still prints and records what was measured.
+profile is one, then runs the monitor's locustfile in Locust's own processes (:mod:`monitor.load.run`):
+one, or a master and ``--workers N``.
 
 Exit codes: 0 every threshold held, 1 a threshold broke, 2 refused (budget, bounds, profile),
 3 inconclusive (the generator cannot vouch for its measures).
@@ -16,18 +14,15 @@ import argparse
 import importlib.util
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.analysers.load import bounds_refusal, budget_refusal
+from monitor.layout import RESULTS
+from monitor.load.run import run_locust
 from monitor.profile import ProfileError, load_profile, parse_url_options, resolve_target_name, url_overrides_from_env
 
-ROOT = Path(__file__).resolve().parent.parent
-LOCUSTFILE = ROOT / "load" / "locustfile.py"
 REFUSED = 2
 
 
@@ -78,15 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="PATH",
-        help="another locustfile to load beside load/locustfile.py",
+        help="another locustfile to load beside the monitor's own (monitor/load/locustfile.py)",
     )
     return parser
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
 
     started = datetime.now(UTC)
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-    artifacts = Path(args.artifacts or ROOT / "results" / "artifacts" / f"load-{run_id}")
+    artifacts = Path(args.artifacts or RESULTS / "artifacts" / f"load-{run_id}")
     artifacts.mkdir(parents=True, exist_ok=True)
-    results = Path(args.results or ROOT / "results" / f"{started:%Y%m%dT%H%M%SZ}-{profile.name}-load.jsonl")
+    results = Path(args.results or RESULTS / f"{started:%Y%m%dT%H%M%SZ}-{profile.name}-load.jsonl")
     env = {**os.environ, "SLURPY_LOAD_RUN_ID": run_id, "SLURPY_TARGET": profile.name}
     sandbox = None
     if profile.sandbox:
@@ -151,12 +140,9 @@ def _run_locust(
             file=sys.stderr,
         )
         return REFUSED
-    files = ",".join(str(f) for f in [LOCUSTFILE, *args.locustfile])
-    common = [sys.executable, "-m", "locust", "-f", files, "--loglevel", "WARNING"]
-    if args.spend_budget:  # every process, workers too, reads the profile and checks the budget rules itself
-        common.append("--spend-budget")
-    command = [
-        *common,
+    # every process, workers too, reads the profile and checks the budget rules itself
+    every_process = ["--spend-budget"] if args.spend_budget else []
+    master_only = [
         "--headless",
         "--only-summary",
         "--slurpy-mode",
@@ -175,56 +161,10 @@ def _run_locust(
         ("--max-duration", args.max_duration),
     ):
         if value is not None:
-            command += [flag, str(value)]
+            master_only += [flag, str(value)]
     if args.run_time is not None and args.mode != "capacity":
-        command += ["--run-time", f"{args.run_time:g}s"]
-    workers: list[subprocess.Popen] = []
-    if args.workers:
-        port = _free_port()
-        command += [
-            "--master",
-            "--master-bind-host",
-            "127.0.0.1",
-            "--master-bind-port",
-            str(port),
-            "--expect-workers",
-            str(args.workers),
-            "--expect-workers-max-wait",
-            "30",
-        ]
-    # Their own session: Ctrl-C in this terminal reaches this process only, which hands it to the
-    # master alone; the master then stops its workers in order and collects their last numbers.
-    master = subprocess.Popen([*command, *passthrough], env=env, cwd=ROOT, start_new_session=True)
-    for _ in range(args.workers):
-        workers.append(
-            subprocess.Popen(
-                [*common, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port), *passthrough],
-                env=env,
-                cwd=ROOT,
-                start_new_session=True,
-            )
-        )
-
-    def forward(_signum, _frame):
-        master.send_signal(signal.SIGINT)  # Locust's Ctrl-C path: stop, collect, judge, report
-
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        code = master.wait()
-        for worker in workers:
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        for process in [master, *workers]:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    return code
+        master_only += ["--run-time", f"{args.run_time:g}s"]
+    return run_locust(args.locustfile, every_process, master_only, args.workers, passthrough, env)
 
 
 if __name__ == "__main__":

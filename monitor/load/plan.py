@@ -1,5 +1,5 @@
 """How many users, when, for a load run: a step ramp (a constant load is a ramp of one step) and a
-capacity search. Pure schedules: Locust's shape (load/shapes.py) asks them every second, and they
+capacity search. Pure schedules: Locust's shape (:mod:`monitor.load.shapes`) asks them every second, and they
 read the run's statistics only through the ``snapshot`` they are handed.
 
 Each schedule judges a window, not the whole run: it takes the statistics once the users of a step
@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 
 from monitor.analysers.load import GroupStats, first_breach
-from monitor.checks.load import CapacityReport, Stage
+from monitor.load.records import CapacityReport, Stage
 from monitor.profile import LoadThreshold
 
 Snapshot = Callable[[], dict[str, GroupStats]]

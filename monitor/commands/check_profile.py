@@ -6,12 +6,16 @@ into "fix your profile", "fix your app" and "set up the monitor"
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 from pathlib import Path
 
+from monitor import options
 from monitor.analysers.profile_fit import FIXES, Finding, sort_results, static_mistakes
 from monitor.checks.catalogue import catalogue
-from monitor.profile import ProfileError, load_profile
+from monitor.commands.arguments import add_target
+from monitor.layout import ROOT, SUITES
+from monitor.profile import ProfileError, load_profile, resolve_target_name
 from monitor.results import Verdict, read_jsonl
 
 EXIT_CODES = (
@@ -21,10 +25,25 @@ EXIT_CODES = (
 )
 
 
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "check-profile",
+        help="is the profile right? smoke and security once, failures sorted into fix your profile / fix your app",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=options.exit_codes_text(EXIT_CODES),
+        description="Load the profile, say what it contradicts in itself, run smoke and security once (no rate-limit "
+        "probe, no history, no alerts) and sort what did not pass: fix your profile, fix your app, set up "
+        "the monitor.",
+    )
+    add_target(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    return check_profile(resolve_target_name(args.target))
+
+
 def check_profile(target: str) -> int:
     import pytest
-
-    from monitor.cli import ROOT, SUITES
 
     try:
         profile = load_profile(target)
@@ -39,8 +58,8 @@ def check_profile(target: str) -> int:
         results_file = Path(tmp) / "results.jsonl"
         code = pytest.main(
             [
-                str(ROOT / SUITES["smoke"]),
-                str(ROOT / SUITES["security"]),
+                str(SUITES["smoke"]),
+                str(SUITES["security"]),
                 "--rootdir",
                 str(ROOT),
                 "--target",

@@ -2,9 +2,13 @@
 requests to the target and the alert channels' deliveries to their receivers both use it, so a
 peer that drips a byte a second or never answers costs one deadline, never more.
 
-It also knows the phase the attempt was in when it failed: for an alert, a failure once the
-request was written (waiting for the answer, reading it) is *unconfirmed* (the receiver may have
-taken it), earlier it is *not delivered*."""
+:class:`AttemptDeadline` also knows the phase the attempt was in when it failed: for an alert, a
+failure once the request was written (waiting for the answer, reading it) is *unconfirmed* (the
+receiver may have taken it), earlier it is *not delivered*. :func:`read_capped` reads an answer
+under it, keeping at most a cap of its bytes however much is on offer.
+
+Not to be confused with :mod:`monitor.probe.run_deadline`, which bounds the whole run and caps
+each attempt's seconds before this deadline starts."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from typing import Any, NoReturn
 
 import httpx
 
-from monitor.analysers.network import (
+from monitor.probe.errors import (
     BODY,
     CONNECTING,
     HEADERS,
@@ -35,7 +39,7 @@ FIRST_BYTES = 64  # of an answer, kept to show what came when it was not HTTP
 REQUEST_WRITTEN = (HEADERS, BODY)  # the phases in which the peer has the whole request
 
 
-class Watch:
+class AttemptDeadline:
     """One attempt's wall-clock deadline. When it passes, a timer shuts the connection down, which
     ends whatever blocking read or write is under way: a per-read timeout never fires on an
     answer that drips a byte a second, this does. It also knows the phase the attempt is in."""
@@ -131,16 +135,18 @@ class Watch:
         raise failure from exc
 
 
-def read_capped(response: httpx.Response, limit: int, allow_truncated: bool, watch: Watch) -> tuple[bytes, bool]:
+def read_capped(
+    response: httpx.Response, limit: int, allow_truncated: bool, deadline: AttemptDeadline
+) -> tuple[bytes, bool]:
     """The (decoded) body, streamed: at most ``limit`` bytes are kept, however much is on offer."""
     chunks: list[bytes] = []
     kept = 0
     for chunk in response.iter_bytes():
-        watch.body_bytes += len(chunk)
-        watch.check()
+        deadline.body_bytes += len(chunk)
+        deadline.check()
         if kept + len(chunk) > limit:
             if not allow_truncated:
-                raise AnswerTooLarge(limit, watch.body_bytes)
+                raise AnswerTooLarge(limit, deadline.body_bytes)
             chunks.append(chunk[: limit - kept])
             return b"".join(chunks), True
         chunks.append(chunk)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from monitor import redact
-from monitor.probe import Probe
+from monitor.probe.probe import Probe
 from monitor.profile import Profile
 
 

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from monitor import redact
-from monitor.auth import AuthError, SessionHeaders, StaticBearer, SupabasePasswordGrant, session_headers
 from monitor.probe import NetworkSettings, Probe
+from monitor.probe.session import AuthError, SessionHeaders, StaticBearer, SupabasePasswordGrant, session_headers
 from monitor.profile import ProfileError, load_profile
 
 ANON = "anon-key-for-tests"

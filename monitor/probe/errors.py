@@ -1,10 +1,11 @@
-"""Name the phase a request failed in, the way blackbox_exporter splits probe failures, and the
-probe's own accounts of a failure (a deadline that passed, an answer that was not HTTP, one that
-was too large), each already in words a person can act on."""
+"""The probe's errors: the phase a request failed in (the way blackbox_exporter splits probe
+failures), the probe's own accounts of a failure (a deadline that passed, an answer that was not
+HTTP, one that was too large), and what any network error means: its category, whether it is
+worth a retry, and its reason in words a person can act on. This is where httpx's, socket's and
+ssl's exception types are read for what they mean; the analysers see categories and words only."""
 
 from __future__ import annotations
 
-import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -117,26 +118,3 @@ def describe_error(exc: BaseException) -> str:
         if str(node):
             return str(node).split("\n")[0]
     return type(exc).__name__
-
-
-# What Chromium's certificate and TLS errors mean, for a journey that met one (net/base/net_error_list.h).
-BROWSER_TLS_ERRORS = {
-    "ERR_CERT_AUTHORITY_INVALID": "the certificate is not issued by a CA the browser trusts (a private CA: set "
-    "[tls] ca_bundle in the profile)",
-    "ERR_CERT_DATE_INVALID": "the certificate has expired or is not valid yet",
-    "ERR_CERT_COMMON_NAME_INVALID": "the certificate is not for this host name",
-    "ERR_CERT_REVOKED": "the certificate has been revoked",
-    "ERR_CERT_INVALID": "the certificate is malformed",
-    "ERR_CERT_WEAK_SIGNATURE_ALGORITHM": "the certificate is signed with a weak algorithm",
-    "ERR_SSL_VERSION_OR_CIPHER_MISMATCH": "the server offers no TLS version or cipher the browser accepts",
-    "ERR_SSL_PROTOCOL_ERROR": "the TLS handshake failed",
-}
-
-
-def browser_tls_error(text: str) -> str | None:
-    """The reason a browser refused a connection's TLS, from its ``net::ERR_…`` code; None when
-    ``text`` holds no certificate or TLS error."""
-    found = re.search(r"net::(ERR_(?:CERT|SSL)_[A-Z_]+)", text)
-    if found is None:
-        return None
-    return f"{BROWSER_TLS_ERRORS.get(found.group(1), 'the browser refused the TLS connection')} (net::{found.group(1)})"

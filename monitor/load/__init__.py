@@ -1,0 +1,15 @@
+"""Load: Locust users that model Slurpy's traffic, the shapes of a run, and its verdict.
+
+* :mod:`.locustfile` the scenarios and the verdict at the end (Locust loads it by path, in its own
+  processes: nothing imports it, nor :mod:`.shapes`, the one ``LoadTestShape``);
+* :mod:`.plan`       the shapes as pure schedules: a step ramp, a capacity search;
+* :mod:`.records`    a run's CheckResult records and the tables printed at its end;
+* :mod:`.run`        Locust's processes: one, or a master and N workers, Ctrl-C to the master.
+
+The command is ``slurpy-load`` (:mod:`monitor.commands.load`). The judges (a group's statistics
+against its thresholds, the budget and bounds refusals) stay in :mod:`monitor.analysers.load`: they
+are pure like every analyser, held to the same import rule (no network, no probe, no Locust) and
+unit-tested the same way; everything here reads its verdicts from them.
+
+Only :mod:`.locustfile` and :mod:`.shapes` import Locust (gevent patches the process it is
+imported into: never pytest's)."""
