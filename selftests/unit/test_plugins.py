@@ -218,7 +218,12 @@ def test_the_catalogue_is_built_once_per_run(suite, monkeypatch: pytest.MonkeyPa
 
     built = []
     real = catalogue.build
-    monkeypatch.setattr(catalogue, "build", lambda profile: built.append(profile.name) or real(profile))
+
+    def counted(profile):
+        built.append(profile.name)
+        return real(profile)
+
+    monkeypatch.setattr(catalogue, "build", counted)
     module = """
 import pytest
 

@@ -58,7 +58,7 @@ def test_every_case_of_every_profile_fits_its_kinds_function(profile_name):
             assert misfits(declared, case.args) == [], case.id
 
 
-def test_arguments_that_do_not_fit_are_named():
+def test_arguments_that_do_not_fit_are_named() -> None:
     problems = misfits(kind("tls"), TlsArgs(service="backend", url=42, policy=None))  # type: ignore[arg-type]
     assert [problem.split(" does not validate")[0] for problem in problems] == ["url", "policy"]
 
@@ -103,7 +103,7 @@ def test_unknown_kinds_are_refused_in_words():
 def _markers(path: Path) -> set[str]:
     """The kinds named by ``@pytest.mark.check("kind")`` in a test module."""
     return {
-        node.args[0].value
+        str(node.args[0].value)
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
