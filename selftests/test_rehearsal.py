@@ -188,7 +188,7 @@ def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_bran
         base + timedelta(minutes=5 * job) for job in JOBS
     ]
     assert {s["schedule"] for s in starts} == {"*/5 * * * *"}
-    failed = {}
+    failed: dict[str, set[tuple[str, str, str]]] = {}
     for line in lines:
         if line.get("kind") is None and line["verdict"] not in ("pass", "skip"):
             failed.setdefault(line["run_id"], set()).add((line["id"], line["verdict"], line["category"]))
