@@ -8,6 +8,8 @@ fault registry says must happen.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from suite_runner import artifacts_holding, run_suite
 
@@ -91,7 +93,7 @@ def test_all_suites_in_parallel_give_the_healthy_verdicts(healthy, run_against_s
 
 
 def test_parallel_run_gives_the_same_verdicts(run_against_sandbox):
-    fault = {"backend-degraded": {}}
+    fault: dict[str, dict[str, Any]] = {"backend-degraded": {}}
     serial = run_against_sandbox("tests/smoke", faults=fault)
     parallel = run_against_sandbox("tests/smoke", "-n", "2", faults=fault)
     assert parallel.not_passing() == serial.not_passing() == FAULTS["backend-degraded"].catches, parallel.output
