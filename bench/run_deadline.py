@@ -1,5 +1,5 @@
 """The run deadline's wall time: ``slurpy-monitor run all`` against a target that hangs every
-request (slurpy_sandbox/hostile.py), with the production example's defaults (10 s per request, 2
+request (sandbox/slurpy_sandbox/hostile.py), with the production example's defaults (10 s per request, 2
 retries) and ``[run_deadline_s]`` set to the deadline given, serially and on two xdist workers.
 
     uv run python bench/run_deadline.py               # a 30 s deadline

@@ -137,6 +137,7 @@ def catalogue(profile: Profile) -> list[CheckCase]:
                         pages=sec.pages,
                         max_files=sec.scan_max_files,
                         max_bytes=sec.scan_max_bytes,
+                        concurrency=sec.scan_concurrency,
                     ),
                 )
             )

@@ -1,6 +1,6 @@
 """Targets that misbehave below HTTP: the run stays short, small and truthful whatever comes back.
 
-Every hostile server (slurpy_sandbox/hostile.py) gets the category a person would name: a
+Every hostile server (sandbox/slurpy_sandbox/hostile.py) gets the category a person would name: a
 deadline over the whole answer (not each read) for those that hang or drip, the size cap for the
 one that never ends, protocol for what is not HTTP or is cut off. No clock is asserted: what ends
 each exchange is asserted instead (the deadline and the phase it caught, the cap, the attempts).

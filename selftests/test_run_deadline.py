@@ -1,5 +1,5 @@
 """A run deadline (issue 18, item 7): ``slurpy-monitor run all`` against a target that hangs every
-request (slurpy_sandbox/hostile.py: accepts, never answers, stalls every TLS handshake), with the
+request (sandbox/slurpy_sandbox/hostile.py: accepts, never answers, stalls every TLS handshake), with the
 production example's defaults (10 s per request, 2 retries) and a short ``[run_deadline_s]``.
 What ends the run is asserted, not a clock (bench/run_deadline.py prints the wall time): every
 check has a record; a check the deadline cut off mid-request, and every check after it, is

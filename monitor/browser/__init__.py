@@ -13,6 +13,8 @@
 
 What it may import: the profile, the results, :mod:`monitor.redact`, the pure analysers, the probe
 (the test-account API is called through it) and the run deadline; the fixtures plugin also the
-target plugin and the secrets, as every plugin does. Never the sandbox (``slurpy_sandbox``), the
-suites (``tests``), the project's own tests (``selftests``) or the command-line entry points.
+target plugin (:mod:`monitor.plugins.target`), as every plugin does. Never the sandbox (``slurpy_sandbox``), the
+suites (``tests``), the project's own tests (``selftests``), the commands (:mod:`monitor.commands`;
+``slurpy-sweep`` uses :mod:`.accounts`, not the other way round), load, the checks or the sinks
+(history, alerts, reports, SLO): the import contracts in ``pyproject.toml`` hold it to that.
 """

@@ -4,10 +4,13 @@ saw to an analyser, and returns a CheckResult."""
 
 from __future__ import annotations
 
-import hashlib
 import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
+
+import httpx
 
 from monitor.analysers.cookies import judge_set_cookie
 from monitor.analysers.cors import Answer, Trial, hostile_origins, judge_cors, not_reached
@@ -15,15 +18,7 @@ from monitor.analysers.errors import error_leaks
 from monitor.analysers.exposure import judge_exposure, visibility
 from monitor.analysers.headers import HSTS_OVER_HTTP, HeaderPolicy, grade_headers, version_disclosure
 from monitor.analysers.redirect import judge_https_redirect
-from monitor.analysers.secrets import (
-    Leak,
-    find_leaks,
-    inline_source_maps,
-    runtime_scripts,
-    script_sources,
-    source_map_url,
-    without_query,
-)
+from monitor.analysers.secrets import Leak, ScannedFile, StreamScan, without_query
 from monitor.checks.envelope import check, inconclusive, judged, unreachable
 from monitor.probe import Exchange, Probe
 from monitor.profile import CorsPolicy, PrivatePath
@@ -159,20 +154,49 @@ def cors(probe: Probe, service: str, url: str, method: str, policy: CorsPolicy) 
     )
 
 
-def _read_capped(probe: Probe, url: str, max_bytes: int) -> tuple[Exchange, bytes, bool]:
-    """The scan's one way to read a file: at most ``max_bytes`` of it (and never more than the
-    profile's ``max_script_bytes``), read as a stream, and whether it was cut."""
-    exchange = probe.get(url, max_bytes=max(1, min(max_bytes, probe.settings.max_script_bytes)), allow_truncated=True)
-    body = exchange.response.content if exchange.response is not None else b""
-    return exchange, body, exchange.truncated
-
-
 @dataclass
 class _Queued:
     url: str
     kind: str  # "page", "script" or "source map"
     loader: str  # the path of the file that loads it; "" for a page the profile lists
     loaded: bool  # the page certainly loads it: one that cannot be read is a script nobody checked
+
+
+@dataclass
+class _Fetched:
+    """A file as fetched, scanned as it arrived (a 2xx answer only), and the CPU seconds the scan
+    took (the scan of the attempt that counts; a retry starts a fresh one)."""
+
+    exchange: Exchange
+    scanned: ScannedFile | None = None
+    scan_s: float = 0.0
+
+
+def _fetch(probe: Probe, item: _Queued, cap: int) -> _Fetched:
+    """The scan's one way to read a file: at most ``cap`` bytes of it, as a stream, each piece
+    scanned as it arrives."""
+    scans: list[tuple[StreamScan, list[float]]] = []
+
+    def stream_to(response: httpx.Response) -> Callable[[bytes], None] | None:
+        if not 200 <= response.status_code < 300:
+            return None
+        scan, spent = StreamScan(_path(item.url), item.url, response.encoding or "utf-8", item.kind), [0.0]
+        scans.append((scan, spent))
+
+        def consume(chunk: bytes) -> None:
+            began = time.thread_time()
+            scan.feed(chunk)
+            spent[0] += time.thread_time() - began
+
+        return consume
+
+    exchange = probe.get(item.url, max_bytes=cap, allow_truncated=True, stream_to=stream_to)
+    if exchange.response is None or not 200 <= exchange.response.status_code < 300:
+        return _Fetched(exchange)
+    scan, spent = scans[-1]
+    began = time.thread_time()
+    scanned = scan.finish()
+    return _Fetched(exchange, scanned, spent[0] + time.thread_time() - began)
 
 
 def _size(count: int) -> str:
@@ -185,7 +209,9 @@ def _size(count: int) -> str:
 @dataclass
 class _SecretScan:
     """One scan's queue and findings: each file is queued once by its URL without query, read
-    once, and scanned once by its content; reading stops at the file or byte bound."""
+    once, and judged once by its content; reading stops at the file or byte bound. Files are
+    fetched ahead of their turn, but what they hold is taken in queue order (pages, then what
+    they load, breadth first), so the findings and the bounds are those of one file at a time."""
 
     origin: str
     max_files: int
@@ -203,7 +229,9 @@ class _SecretScan:
     third_party: set[str] = field(default_factory=set)
     named_but_missing: list[str] = field(default_factory=list)
     cut: list[str] = field(default_factory=list)
-    scan_s: float = 0.0  # time spent scanning what was read, its fetching apart
+    # CPU seconds spent scanning what was read: the scanning thread's own time, so neither the
+    # fetching nor the files scanned beside it in other threads count
+    scan_s: float = 0.0
 
     def enqueue(self, url: str, kind: str, loader: str, loaded: bool) -> None:
         key = without_query(url)
@@ -215,11 +243,19 @@ class _SecretScan:
             self.queue[key] = _Queued(url, kind, loader, loaded)
             self.order.append(key)
 
-    def next(self) -> _Queued | None:
+    def next(self) -> str | None:
         if self.done >= len(self.order) or self.done >= self.max_files or self.read_bytes >= self.max_bytes:
             return None
         self.done += 1
-        return self.queue[self.order[self.done - 1]]
+        return self.order[self.done - 1]
+
+    def ahead(self, count: int) -> list[str]:
+        """The file whose turn it is and those after it, ``count`` in all, within the file bound."""
+        return self.order[self.done - 1 : min(self.done - 1 + count, self.max_files)]
+
+    def cap(self, max_script_bytes: int) -> int:
+        """What the next file may be read to: the bytes left, within the per-file cap."""
+        return max(1, min(self.max_bytes - self.read_bytes, max_script_bytes))
 
     def unread(self, item: _Queued, seen: str | int) -> None:
         path = _path(item.url)
@@ -232,41 +268,39 @@ class _SecretScan:
         else:
             self.named_but_missing.append(f"{path} ({seen}), named in {item.loader}")
 
-    def read(self, item: _Queued, body: bytes, encoding: str, truncated: bool) -> None:
-        began = time.perf_counter()
-        try:
-            self._scan(item, body, encoding, truncated)
-        finally:
-            self.scan_s += time.perf_counter() - began
-
-    def _scan(self, item: _Queued, body: bytes, encoding: str, truncated: bool) -> None:
+    def read(self, item: _Queued, fetched: _Fetched, cap: int) -> None:
+        """Take a fetched file's findings. One fetched ahead of its turn may hold more than the bytes
+        left now allow (``cap``): it is cut there and scanned again, as if read to the cap."""
+        assert fetched.exchange.response is not None and fetched.scanned is not None
+        scanned, truncated = fetched.scanned, fetched.exchange.truncated
+        self.scan_s += fetched.scan_s
+        if scanned.size > cap:
+            began = time.thread_time()
+            rescan = StreamScan(_path(item.url), item.url, fetched.exchange.response.encoding or "utf-8", item.kind)
+            rescan.feed(fetched.exchange.response.content[:cap])
+            scanned, truncated = rescan.finish(), True
+            self.scan_s += time.thread_time() - began
         path = _path(item.url)
-        self.read_bytes += len(body)
+        self.read_bytes += scanned.size
         if truncated:
-            self.cut.append(f"{path} scanned only to its first {_size(len(body))}")
-        digest = hashlib.sha256(body).hexdigest()
-        if digest in self.by_hash:
-            self.duplicates[path] = self.by_hash[digest]
+            self.cut.append(f"{path} scanned only to its first {_size(scanned.size)}")
+        if scanned.digest in self.by_hash:
+            self.duplicates[path] = self.by_hash[scanned.digest]
             return
-        self.by_hash[digest] = path
-        text = body.decode(encoding, errors="replace")
+        self.by_hash[scanned.digest] = path
         self.scanned.append(path)
-        self.leaks += find_leaks(text, path)
-        if item.kind == "source map":
-            return
-        for decoded in inline_source_maps(text):
-            if decoded is None:
-                self.unreadable.append(f"could not decode the inline source map of {path}")
-            else:
+        self.leaks += scanned.leaks
+        for decoded in scanned.maps:
+            if decoded:
                 self.inline_maps.append(path)
-                self.leaks += find_leaks(decoded, f"{path} (inline source map)")
-        if item.kind == "page":
-            for src in script_sources(text):
-                self.enqueue(urljoin(item.url, src), "script", path, True)
-        for url, loaded in runtime_scripts(text, item.url):
+            else:
+                self.unreadable.append(f"could not decode the inline source map of {path}")
+        for src in scanned.scripts:
+            self.enqueue(urljoin(item.url, src), "script", path, True)
+        for url, loaded in scanned.runtime:
             self.enqueue(url, "script", path, loaded)
-        if item.kind == "script" and (mapped := source_map_url(text)):
-            self.enqueue(urljoin(item.url, mapped), "source map", path, False)
+        if scanned.source_map:
+            self.enqueue(urljoin(item.url, scanned.source_map), "source map", path, False)
 
     @property
     def summary(self) -> str:
@@ -325,21 +359,40 @@ class _SecretScan:
 
 
 @check
-def secrets(probe: Probe, service: str, base_url: str, pages: list[str], max_files: int, max_bytes: int) -> CheckResult:
-    """The pages and every same-origin script they load, also at run time, and their source maps."""
+def secrets(
+    probe: Probe,
+    service: str,
+    base_url: str,
+    pages: list[str],
+    max_files: int,
+    max_bytes: int,
+    concurrency: int,
+) -> CheckResult:
+    """The pages and every same-origin script they load, also at run time, and their source maps,
+    ``concurrency`` files fetched at once."""
     scan = _SecretScan(urlsplit(base_url).netloc, max_files, max_bytes)
     for page in pages:
         scan.enqueue(base_url + page, "page", "", True)
-    while (item := scan.next()) is not None:
-        exchange, body, truncated = _read_capped(probe, item.url, max_bytes - scan.read_bytes)
-        if exchange.response is None and item.kind == "page":
-            return unreachable("secrets", service, probe, exchange)
-        if exchange.response is None:
-            scan.unread(item, exchange.error_text)
-        elif not 200 <= exchange.response.status_code < 300:
-            scan.unread(item, exchange.response.status_code)
-        else:
-            scan.read(item, body, exchange.response.encoding or "utf-8", truncated)
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="secrets-scan")
+    fetching: dict[str, Future[_Fetched]] = {}
+    try:
+        while (key := scan.next()) is not None:
+            for upcoming in scan.ahead(concurrency):
+                if upcoming not in fetching:
+                    cap = scan.cap(probe.settings.max_script_bytes)
+                    fetching[upcoming] = pool.submit(_fetch, probe, scan.queue[upcoming], cap)
+            item, fetched = scan.queue[key], fetching.pop(key).result()
+            exchange = fetched.exchange
+            if exchange.response is None and item.kind == "page":
+                return unreachable("secrets", service, probe, exchange)
+            if exchange.response is None:
+                scan.unread(item, exchange.error_text)
+            elif not 200 <= exchange.response.status_code < 300:
+                scan.unread(item, exchange.response.status_code)
+            else:
+                scan.read(item, fetched, scan.cap(probe.settings.max_script_bytes))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     # Only a found secret fails; what the scan could not read or decode was not judged, and says so
     # as a warning (counted and named), so a real leak never arrives in a check already red for it.
     unread = scan.unread_summary

@@ -15,12 +15,15 @@ import importlib.util
 import os
 import secrets
 import sys
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.analysers.load import bounds_refusal, budget_refusal
+from monitor.commands.stand_in import live_target
 from monitor.layout import RESULTS
 from monitor.load.run import run_locust
+from monitor.plugins.hooks import StandInError, no_stand_in
 from monitor.profile import ProfileError, load_profile, parse_url_options, resolve_target_name, url_overrides_from_env
 
 REFUSED = 2
@@ -105,30 +108,20 @@ def main(argv: list[str] | None = None) -> int:
     artifacts.mkdir(parents=True, exist_ok=True)
     results = Path(args.results or RESULTS / f"{started:%Y%m%dT%H%M%SZ}-{profile.name}-load.jsonl")
     env = {**os.environ, "SLURPY_LOAD_RUN_ID": run_id, "SLURPY_TARGET": profile.name}
-    sandbox = None
-    if profile.sandbox:
-        from slurpy_sandbox import STATE_ENV, Sandbox, SandboxError
-        from slurpy_sandbox.faults import UnknownFault, parse_fault_option
-
-        try:
-            sandbox = Sandbox.attach(os.environ[STATE_ENV]) if os.environ.get(STATE_ENV) else Sandbox.start()
-            for option in args.sandbox_fault:
-                name, params = parse_fault_option(option)
-                sandbox.switch_on(name, **params)
-        except (SandboxError, UnknownFault) as exc:
-            print(f"slurpy load: {exc}", file=sys.stderr)
-            return REFUSED
-        live = sandbox.live_profile(profile, keep=frozenset(overrides))
-        (artifacts / "profile.json").write_text(live.model_dump_json(indent=2), encoding="utf-8")
-        env.update(sandbox.secrets)
-        env["SLURPY_LOAD_PROFILE"] = str(artifacts / "profile.json")
-    try:
+    with ExitStack() as cleanup:  # what the stand-in started or switched on is undone at the end
+        if profile.sandbox:
+            try:
+                live = live_target(profile, frozenset(overrides), args.sandbox_fault, cleanup)
+            except StandInError as exc:
+                print(f"slurpy load: {exc}", file=sys.stderr)
+                return REFUSED
+            if live is None:  # a stand-in that declines to start is not the sandbox this command knows
+                print(f"slurpy load: {no_stand_in(profile.name)}", file=sys.stderr)
+                return REFUSED
+            (artifacts / "profile.json").write_text(live.profile.model_dump_json(indent=2), encoding="utf-8")
+            env.update(live.secrets)
+            env["SLURPY_LOAD_PROFILE"] = str(artifacts / "profile.json")
         return _run_locust(args, passthrough, env, artifacts, results)
-    finally:
-        if sandbox is not None:
-            for option in args.sandbox_fault:  # an attached sandbox is shared: leave it as it was
-                sandbox.switch_off(option.partition(":")[0])
-            sandbox.stop()
 
 
 def _run_locust(

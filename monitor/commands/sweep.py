@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from contextlib import ExitStack
 
 from monitor.browser.accounts import AccountApiError, TestAccounts
+from monitor.commands.stand_in import live_target
+from monitor.plugins.hooks import StandInError
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import MissingSecret, ProfileError, Secrets, load_profile, resolve_target_name
 
@@ -17,31 +19,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="list, do not delete")
     args = parser.parse_args(argv)
     try:
-        name = resolve_target_name(args.target)
-        profile = load_profile(name)
-        provided: dict[str, str] = {}
-        if profile.sandbox:
-            from slurpy_sandbox import STATE_ENV, Sandbox
-
-            if not os.environ.get(STATE_ENV):
-                print(
-                    "slurpy-sweep: the sandbox keeps its accounts only while it runs; nothing to sweep", file=sys.stderr
-                )
-                return 0
-            sandbox = Sandbox.attach(os.environ[STATE_ENV])
-            profile, provided = sandbox.live_profile(profile), sandbox.secrets
-        token = Secrets(profile, provided=provided).get("admin_token")
-        probe = Probe(NetworkSettings.from_profile(profile))
-        accounts = TestAccounts(probe, profile, token)
-        prefix = profile.journeys.synthetic_prefix.lower()
-        found = [email for email in accounts.list() if email.lower().startswith(prefix)]
-        for email in found:
-            if not args.dry_run:
-                accounts.delete(email)
-            print(f"{'would delete' if args.dry_run else 'deleted'} {email}")
-        print(f"{len(found)} synthetic account(s) {'found' if args.dry_run else 'removed'} on {profile.name}")
-        return 0
-    except (ProfileError, AccountApiError, MissingSecret) as exc:
+        with ExitStack() as cleanup:
+            name = resolve_target_name(args.target)
+            profile = load_profile(name)
+            provided: dict[str, str] = {}
+            if profile.sandbox:  # only a running one: a sandbox keeps its accounts while it runs
+                live = live_target(profile, frozenset(), [], cleanup, start=False)
+                if live is None:
+                    print(
+                        "slurpy-sweep: the sandbox keeps its accounts only while it runs; nothing to sweep",
+                        file=sys.stderr,
+                    )
+                    return 0
+                profile, provided = live.profile, live.secrets
+            token = Secrets(profile, provided=provided).get("admin_token")
+            probe = Probe(NetworkSettings.from_profile(profile))
+            accounts = TestAccounts(probe, profile, token)
+            prefix = profile.journeys.synthetic_prefix.lower()
+            found = [email for email in accounts.list() if email.lower().startswith(prefix)]
+            for email in found:
+                if not args.dry_run:
+                    accounts.delete(email)
+                print(f"{'would delete' if args.dry_run else 'deleted'} {email}")
+            print(f"{len(found)} synthetic account(s) {'found' if args.dry_run else 'removed'} on {profile.name}")
+            return 0
+    except (ProfileError, AccountApiError, MissingSecret, StandInError) as exc:
         print(f"slurpy-sweep: {exc}", file=sys.stderr)
         return 2
 

@@ -1,4 +1,6 @@
-"""Hooks the monitor's plugins call and other plugins implement."""
+"""Hooks the monitor's plugins call and other plugins implement. ``pytest_slurpy_live_profile`` is
+also how the command lines reach a stand-in (:mod:`monitor.commands.stand_in`): the monitor never
+imports one."""
 
 from __future__ import annotations
 
@@ -24,11 +26,25 @@ class LiveTarget:
     secrets: dict[str, str] = field(default_factory=dict)
 
 
+class StandInError(Exception):
+    """The stand-in could not be started or joined (said in one line)."""
+
+
+def no_stand_in(target: str) -> str:
+    return (
+        f"targets/{target}.toml says sandbox = true, but no sandbox plugin is installed: the sandbox comes "
+        "with the monitor's checkout (uv sync --group sandbox there)"
+    )
+
+
 @hookspec(firstresult=True)
-def pytest_slurpy_live_profile(config: pytest.Config, profile: Profile, keep: frozenset[str]) -> LiveTarget | None:
-    """Called once, when the first test needs the target, for a profile with ``sandbox = true``:
-    start or join the stand-in and return the profile pointed at it. ``keep``: services the user
-    pointed elsewhere with ``--url``."""
+def pytest_slurpy_live_profile(
+    config: pytest.Config | None, profile: Profile, keep: frozenset[str]
+) -> LiveTarget | None:
+    """Called once, when the first test needs the target (or by a command line, ``config`` None),
+    for a profile with ``sandbox = true``: start or join the stand-in and return the profile
+    pointed at it; raise :class:`StandInError` when it cannot. ``keep``: services the user pointed
+    elsewhere with ``--url``."""
 
 
 def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:

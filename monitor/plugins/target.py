@@ -49,14 +49,14 @@ class Target:
     def live(self) -> hooks.LiveTarget:
         if self._live is None:
             if self.profile.sandbox:
-                answer = self.config.hook.pytest_slurpy_live_profile(
-                    config=self.config, profile=self.profile, keep=frozenset(self.url_overrides)
-                )
-                if answer is None:
-                    raise pytest.UsageError(
-                        f"targets/{self.name}.toml says sandbox = true, but no sandbox plugin is "
-                        "installed (uv sync --group sandbox)"
+                try:
+                    answer = self.config.hook.pytest_slurpy_live_profile(
+                        config=self.config, profile=self.profile, keep=frozenset(self.url_overrides)
                     )
+                except hooks.StandInError as exc:
+                    pytest.exit(str(exc), returncode=3)
+                if answer is None:
+                    raise pytest.UsageError(hooks.no_stand_in(self.name))
                 self._live = answer
             else:
                 self._live = hooks.LiveTarget(self.profile)

@@ -16,6 +16,7 @@ import contextlib
 import os
 import socket
 import threading
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import httpx
@@ -136,9 +137,14 @@ class AttemptDeadline:
 
 
 def read_capped(
-    response: httpx.Response, limit: int, allow_truncated: bool, deadline: AttemptDeadline
+    response: httpx.Response,
+    limit: int,
+    allow_truncated: bool,
+    deadline: AttemptDeadline,
+    consume: Callable[[bytes], None] | None = None,
 ) -> tuple[bytes, bool]:
-    """The (decoded) body, streamed: at most ``limit`` bytes are kept, however much is on offer."""
+    """The (decoded) body, streamed: at most ``limit`` bytes are kept, however much is on offer.
+    ``consume`` is handed each kept piece as it is read (its time counts in the deadline)."""
     chunks: list[bytes] = []
     kept = 0
     for chunk in response.iter_bytes():
@@ -148,7 +154,11 @@ def read_capped(
             if not allow_truncated:
                 raise AnswerTooLarge(limit, deadline.body_bytes)
             chunks.append(chunk[: limit - kept])
+            if consume is not None:
+                consume(chunks[-1])
             return b"".join(chunks), True
         chunks.append(chunk)
+        if consume is not None:
+            consume(chunk)
         kept += len(chunk)
     return b"".join(chunks), False

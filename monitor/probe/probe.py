@@ -192,12 +192,21 @@ class Probe:
                 self._sleep(run_deadline.cap(self.settings.retry_delay_s))
 
     def request(
-        self, method: str, url: str, *, max_bytes: int | None = None, allow_truncated: bool = False, **kwargs
+        self,
+        method: str,
+        url: str,
+        *,
+        max_bytes: int | None = None,
+        allow_truncated: bool = False,
+        stream_to: Callable[[httpx.Response], Callable[[bytes], None] | None] | None = None,
+        **kwargs,
     ) -> Exchange:
         """``method url`` within the deadline, reading at most ``max_bytes`` of the answer (default:
         the profile's ``max_answer_bytes``). A longer answer fails the exchange (category body),
         unless the caller can judge a part of it: ``allow_truncated=True`` keeps the first
-        ``max_bytes`` and sets ``truncated``."""
+        ``max_bytes`` and sets ``truncated``. ``stream_to`` is asked, once each attempt's headers
+        are in, for a reader of that attempt's body (or None), which is then handed the body as
+        it arrives, up to the cap: a caller can work on an answer while the rest is on its way."""
         deadline_s = self.settings.deadline_for(_origin(url))
         limit = self.settings.max_answer_bytes if max_bytes is None else max_bytes
         last: dict[str, Any] = {}
@@ -219,7 +228,8 @@ class Probe:
                 response = self.client.send(request, stream=True)
                 try:
                     deadline.phase = BODY
-                    content, last["truncated"] = read_capped(response, limit, allow_truncated, deadline)
+                    consume = stream_to(response) if stream_to is not None else None
+                    content, last["truncated"] = read_capped(response, limit, allow_truncated, deadline, consume)
                 finally:
                     response.close()
             except (httpx.TransportError, httpx.DecodingError, OSError) as exc:

@@ -164,6 +164,13 @@ class ServiceSecurity(Strict):
         le=MAX_BYTES,
         description="and reads at most this many bytes in all (a dev build's main bundle alone can be 8 MB)",
     )
+    scan_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="files the secrets scan fetches from the service at once (each is still fetched once; "
+        "1 fetches one after another)",
+    )
     private_paths: list[PrivatePath] = Field(
         default=["/docs", "/openapi.json"],
         validate_default=True,

@@ -3,7 +3,10 @@ judgement, as pure functions and as checks against a site played by httpx's Mock
 
 import base64
 import json
+import random
 import re
+import threading
+from urllib.parse import unquote_to_bytes, urljoin
 
 import httpx
 import pytest
@@ -12,10 +15,20 @@ from pydantic import ValidationError
 from monitor.analysers.exposure import judge_exposure, visibility
 from monitor.analysers.secrets import (
     DYNAMIC_IMPORT,
+    INLINE_MAP,
     JWT,
+    NEXT_ASSET,
+    NEXT_CHUNK,
     PATTERNS,
-    after_boundary,
+    SCRIPT_SRC,
+    SOURCE_MAP,
+    SPACE,
+    StreamScan,
+    _next_root,
+    find_leaks,
     inline_source_maps,
+    jwt_claims,
+    mask,
     runtime_scripts,
     without_query,
 )
@@ -74,6 +87,124 @@ def test_inline_source_maps_are_decoded():
     assert inline_source_maps(script) == [source_map, source_map, '{"a":1}', None]
 
 
+# -- the scan as it streams gives what plain regular expressions give over the whole file -----
+def reference(text: str, url: str, kind: str):
+    """The findings as the patterns give them run over the whole text one by one (each key, JWT
+    and import() with a leading \\b): what the streamed scan must give, whatever the chunks."""
+    source = "/f.js"
+
+    def where(at: int, text: str = text, source: str = source) -> str:
+        return f"{source}:{text.count(chr(10), 0, at) + 1}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
+
+    def leaks_in(text: str, source: str) -> list[tuple[str, str, str]]:
+        found = []
+        for name, pattern in PATTERNS:
+            for m in (pattern if name == "private key" else re.compile(r"\b" + pattern.pattern)).finditer(text):
+                shown = m.group(0) if name == "private key" else mask(m.group(0))
+                found.append((name, shown, where(m.start(), text, source)))
+        for m in re.compile(r"\b" + JWT.pattern).finditer(text):
+            if (claims := jwt_claims(m.group(0))) and claims.get("role") == "service_role":
+                shown = f"eyJ…(role=service_role, {len(m.group(0))} chars)"
+                found.append(("Supabase service_role JWT", shown, where(m.start(), text, source)))
+        return found
+
+    def decoded(parameters: str, payload: str) -> str | None:
+        try:
+            if ";base64" in parameters:
+                padded = payload.replace("-", "+").replace("_", "/") + "=" * (-len(payload) % 4)
+                return base64.b64decode(padded, validate=True).decode()
+            return unquote_to_bytes(payload).decode()
+        except ValueError:
+            return None
+
+    leaks = leaks_in(text, source)
+    if kind == "source map":
+        return leaks, [], [], None, []
+    maps = [decoded(*found) for found in INLINE_MAP.findall(text)]
+    for text_of_map in filter(None, maps):
+        leaks += leaks_in(text_of_map, f"{source} (inline source map)")
+    manifest = url.endswith("/_buildManifest.js")
+    runtime = [(urljoin(url, m.group(1)), True) for m in re.compile(r"\b" + DYNAMIC_IMPORT.pattern).finditer(text)]
+    runtime += [(urljoin(url, path), False) for path in NEXT_ASSET.findall(text)]
+    runtime += [(urljoin(_next_root(url), path), manifest) for path in NEXT_CHUNK.findall(text)]
+    comments = SOURCE_MAP.findall(text) if kind == "script" else []
+    source_map = comments[-1] if comments and not comments[-1].startswith("data:") else None
+    return leaks, [m is not None for m in maps], runtime, source_map, SCRIPT_SRC.findall(text) if kind == "page" else []
+
+
+def streamed(data: bytes, url: str, kind: str, cuts: list[int], segment: int = 1):
+    """Scanned as it arrives in pieces cut at ``cuts``, each line scanned as soon as it can be
+    (``segment=1``) unless said otherwise."""
+    scan = StreamScan("/f.js", url, kind=kind, segment=segment)
+    for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True):
+        scan.feed(data[start:end])
+    found = scan.finish()
+    return (
+        [(k.kind, k.masked, k.where) for k in found.leaks],
+        found.maps,
+        found.runtime,
+        found.source_map,
+        found.scripts,
+    )
+
+
+def map_of(*sources: str) -> str:
+    return base64.b64encode(json.dumps({"sourcesContent": list(sources)}).encode()).decode()
+
+
+# Pieces of what a bundle holds, near misses included: keys, JWTs, map comments (inline, external,
+# after white space and line breaks, with quotes in their parameters), imports and chunk paths,
+# script tags over two lines, quotes and backslashes, non-ASCII letters and Unicode white space.
+PIECES = [
+    *("sk_", "live_", "test_", "0123456789abcdef", "rk_", "whsec_", "sk-", "proj-", "abcdefghijklmnopqrstuvwxyz"),
+    *("-----BEGIN ", "PRIVATE KEY-----", "RSA ", "eyJ", "hbGciOi", ".", "eyJyb2xlIjo", "import(", "'./a.js'", ")"),
+    *(PLANTED["service_role"], PLANTED["stripe"], PLANTED["openai"], '"/b.mjs"', "`./c.js?x=1`", "(", "//# ", "//@"),
+    *("sourceMappingURL=", "data:application/json;base64,", map_of(f"k='{PLANTED['stripe']}'"), "x.js.map", "a.js"),
+    *("/_next/static/", "chunks/", "static/chunks/", '"', "'", "`", "\\", "\n", "\n", " ", "\t", "é", "ſ", "\u2028"),
+    *("x", "_", "=", ",", "https://", "http://", "h.test", "<script src=", "<SCRIPT ", ">", "\\n", "#", "@", "?v=1"),
+    *(
+        "%7B%22a%22%3A1%7D",
+        "data:application/json,",
+        "@@bad@@",
+        "\xa0",
+        '"/_next/static/chunks/x.js"',
+        "import(\n'/y.mjs'\n)",
+    ),
+    *(
+        "'https://h.test/_next/static/a.js?v=2'",
+        "import( './x.js' )",
+        '\\"static/chunks/app/p.js\\"',
+        "<script\n src='/s.js'>",
+    ),
+    f"//# sourceMappingURL=data:application/json;base64,{map_of(PLANTED['stripe'], PLANTED['service_role'])}\n",
+    "//#\n sourceMappingURL=data:application/json;charset=utf-8;base64,e30=\\n//# sourceURL=x",
+    "//# sourceMappingURL=m.js.map\n",
+    '//# sourceMappingURL=data:application/json;x="q,e30=',
+]
+URLS = [f"{SITE}/_next/static/chunks/main.js", f"{SITE}/_next/static/b/_buildManifest.js", f"{SITE}/"]
+
+
+def test_the_streamed_scan_finds_what_plain_regular_expressions_find_over_the_whole_file():
+    """Random files from the pieces above, fed in random chunks (cut anywhere, inside a UTF-8
+    character too, some with invalid bytes): the findings, their order and their places are those
+    of the plain patterns over the whole file."""
+    rng = random.Random(23)
+    seen = [0] * 5
+    for _ in range(2000):
+        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 50)))
+        data = text.encode()
+        if rng.random() < 0.1:
+            data += bytes([rng.randint(128, 255)]) + data
+            text = data.decode(errors="replace")
+        kind, url = rng.choice(["page", "script", "script", "source map"]), rng.choice(URLS)
+        cuts = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randint(0, 6)))) if len(data) > 1 else []
+        expected = reference(text, url, kind)
+        segment = rng.choice([1, 1, 8, 64, 100_000])
+        assert streamed(data, url, kind, cuts, segment) == expected, (text, kind, url, cuts, segment)
+        seen = [n + bool(found) for n, found in zip(seen, expected, strict=True)]
+    assert min(seen) > 100, f"too few files held each kind of finding: {seen}"
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -89,15 +220,30 @@ def test_inline_source_maps_are_decoded():
         "1rk_test_0123456789A rk_test_0123456789B",
         "aeyJhbGciOi.eyJyb2xlIjo.x eyJhbGciOi.eyJyb2xlIjo.y",
         "eyJhbGciOiAA.eyJyb2xlIjoAA.sig-eyJhbGciOiAA.eyJyb2xlIjoAA.sig",
+        f"{PLANTED['service_role']}-{PLANTED['service_role']} _{PLANTED['service_role']}",
         "x=import('./a.js');ximport('./b.js');_import('/c.js') import(\"/d.mjs\")",
     ],
 )
 def test_keys_are_found_where_a_word_boundary_regex_finds_them(text):
-    """The patterns drop their leading \\b (it stops the regex engine skipping to the literal), and
-    after_boundary puts it back: the same matches, at the same places, as the \\b patterns."""
-    for pattern in [p for kind, p in PATTERNS if kind != "private key"] + [JWT, DYNAMIC_IMPORT]:
-        bounded = re.compile(r"\b" + pattern.pattern)
-        assert [m.span() for m in after_boundary(pattern, text)] == [m.span() for m in bounded.finditer(text)]
+    """The patterns carry no leading \\b (the literal is what is looked for) and the scan puts it
+    back: the same matches, at the same places, as the \\b patterns."""
+    url = URLS[0]
+    assert streamed(text.encode(), url, "script", []) == reference(text, url, "script")
+
+
+@pytest.mark.parametrize("kind", ["stripe", "service_role", "openai"])
+def test_a_secret_split_across_chunks_is_found_wherever_the_cut(kind):
+    data = f"line one\nconst k = '{PLANTED[kind]}';\n".encode()
+    expected = [(leak.kind, leak.masked, leak.where) for leak in find_leaks(data.decode(), "/f.js")]
+    assert len(expected) == 1 and expected[0][2] == "/f.js:2:12"
+    for cut in range(1, len(data)):
+        assert streamed(data, URLS[0], "script", [cut])[0] == expected, cut
+    assert streamed(data, URLS[0], "script", list(range(1, len(data))))[0] == expected, "one byte at a time"
+
+
+def test_white_space_is_spelled_out_as_str_isspace_has_it():
+    every = "".join(map(chr, range(0x110000)))
+    assert re.findall(f"[{SPACE}]", every) == list(filter(str.isspace, every))
 
 
 def test_one_key_per_file_whatever_its_query():
@@ -149,8 +295,10 @@ def site(**overrides):
     return Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(handler)), requests
 
 
-def scan(probe, max_files=200, max_bytes=10_000_000, pages=("/", "/about")):
-    return security.secrets(probe, "frontend", SITE, list(pages), max_files=max_files, max_bytes=max_bytes)
+def scan(probe, max_files=200, max_bytes=10_000_000, pages=("/", "/about"), concurrency=4):
+    return security.secrets(
+        probe, "frontend", SITE, list(pages), max_files=max_files, max_bytes=max_bytes, concurrency=concurrency
+    )
 
 
 def test_each_file_is_fetched_once_and_the_same_bytes_are_scanned_once():
@@ -168,6 +316,8 @@ def test_each_file_is_fetched_once_and_the_same_bytes_are_scanned_once():
     assert "1 identical under another name" in result.message
     assert "1 script paths named in the code could not be fetched: /_next/static/chunks/gone.js (404)" in result.message
     assert result.details["scanned_mb_per_s"] > 0 and result.details["scan_s"] >= 0  # the scan's own speed, fetch apart
+    fetched = [url.split("?")[0] for url in requests]
+    assert len(fetched) == len(set(fetched)), f"a file fetched twice: {sorted(fetched)}"
 
 
 @pytest.mark.parametrize(
@@ -248,6 +398,70 @@ def test_the_byte_bound_cuts_the_file_that_reaches_it_and_stops():
     assert result.verdict is Verdict.WARN
     assert result.details["bytes"] == 1500
     assert "stopped at the 1.5 kB bound: /_next/static/chunks/main.js scanned only to its first" in result.message
+
+
+def test_a_secret_split_across_the_pieces_of_a_streamed_answer_fails_the_check(monkeypatch):
+    """The answer arrives in pieces, each scanned as it comes, the key cut in two between them."""
+    fed: list[tuple[str, int]] = []
+    feed = StreamScan.feed
+
+    def spy(self, chunk):
+        fed.append((self.source, len(chunk)))
+        feed(self, chunk)
+
+    monkeypatch.setattr(StreamScan, "feed", spy)
+    body = f"export const a = 1;\nconst k = '{PLANTED['stripe']}';\n".encode()
+    half = body.index(b"sk_") + 6
+    pieces = httpx.Response(200, content=iter([body[:half], body[half:]]), headers={"Content-Type": "text/javascript"})
+    probe, requests = site(**{"/_next/static/chunks/lazy.js": pieces})
+    result = scan(probe)
+    assert result.verdict is Verdict.FAIL and result.category is Category.SECRET, result.message
+    assert "Stripe secret key sk_live_…" in result.message and "/_next/static/chunks/lazy.js:2:12" in result.message
+    assert [n for source, n in fed if source == "/_next/static/chunks/lazy.js"] == [half, len(body) - half]
+    assert PLANTED["stripe"] not in result.message
+
+
+def test_files_are_fetched_at_once_within_the_concurrency_and_each_once():
+    """Four scripts a page names, two at a time: each pair meets at a barrier, which only files
+    fetched at once can pass; no more than two are ever in flight, and no path is asked twice."""
+    names = [f"/_next/static/chunks/s{n}.js" for n in range(4)]
+    barrier, lock, flight = threading.Barrier(2, timeout=10), threading.Lock(), {"now": 0, "most": 0}
+    page = httpx.Response(200, html="".join(f'<script src="{name}"></script>' for name in names))
+    paths = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        if request.url.path == "/":
+            return page
+        with lock:
+            flight["now"] += 1
+            flight["most"] = max(flight["most"], flight["now"])
+        barrier.wait()
+        with lock:
+            flight["now"] -= 1
+        return js(f"export const name = '{request.url.path}';\n")
+
+    probe = Probe(NetworkSettings(target="t", retries=0), transport=httpx.MockTransport(handler))
+    result = scan(probe, pages=("/",), concurrency=2)
+    assert result.verdict is Verdict.PASS, result.message
+    assert flight["most"] == 2
+    assert sorted(paths) == sorted(["/", *names]), "each file once"
+    assert result.details["files"] == ["/", *names], "taken in queue order, whatever order they arrived in"
+
+
+@pytest.mark.parametrize("max_files,max_bytes", [(200, 10_000_000), (3, 10_000_000), (200, 300), (200, 1500), (4, 700)])
+def test_files_fetched_at_once_give_the_record_of_one_at_a_time(max_files, max_bytes):
+    """Files fetched ahead of their turn are taken in queue order; one fetched before the bytes
+    left were known is cut to them and scanned again: the record is that of one file at a time."""
+
+    def record(concurrency):
+        big = httpx.Response(200, html='<script src="/_next/static/chunks/main.js"></script>' + "x" * 900)
+        probe, _ = site(**{"/about": big})
+        result = scan(probe, max_files=max_files, max_bytes=max_bytes, concurrency=concurrency)
+        details = {k: v for k, v in result.details.items() if k not in ("requests", "scan_s", "scanned_mb_per_s")}
+        return result.verdict, result.message, details
+
+    assert record(4) == record(1)
 
 
 def test_a_page_that_does_not_answer_is_unreachable():

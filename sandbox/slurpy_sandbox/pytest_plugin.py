@@ -2,20 +2,26 @@
 stand-in (once per run, shared by xdist workers) or joins the one ``$SLURPY_SANDBOX_STATE`` names,
 and hands the monitor the profile pointed at it (``pytest_slurpy_live_profile``).
 
-``--sandbox-fault NAME[:key=value]`` switches faults on for the run."""
+``--sandbox-fault NAME[:key=value]`` switches faults on for the run.
+
+Pytest finds this module by its ``pytest11`` entry point; the command lines (slurpy-load,
+slurpy-sweep) find :func:`for_command` by the ``slurpy_monitor.stand_ins`` one and call the same
+hook (sandbox/pyproject.toml)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from monitor import options
-from monitor.plugins.hooks import LiveTarget
+from monitor.plugins.hooks import LiveTarget, StandInError
 from monitor.profile import Profile
 from slurpy_sandbox import STATE_ENV, Sandbox, SandboxError, Starting
-from slurpy_sandbox.faults import parse_fault_option
+from slurpy_sandbox.faults import UnknownFault, parse_fault_option
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,12 +65,48 @@ class SandboxPlugin:
         if self.sandbox is not None:
             self.sandbox.stop()
 
-    def pytest_slurpy_live_profile(self, config: pytest.Config, profile: Profile, keep: frozenset[str]) -> LiveTarget:
+    def pytest_slurpy_live_profile(self, profile: Profile, keep: frozenset[str]) -> LiveTarget:
         try:
             sandbox = self.ensure()
         except SandboxError as exc:
-            pytest.exit(str(exc), returncode=3)
+            raise StandInError(str(exc)) from None
         return LiveTarget(sandbox.live_profile(profile, keep), sandbox.secrets)
+
+
+class CommandSandbox:
+    """The same hook for a command line: joins the running sandbox (``$SLURPY_SANDBOX_STATE``) or,
+    if ``start``, starts one; switches ``faults`` on, and, on a sandbox it joined (shared), off
+    again at the end; stops what it started. ``add_cleanup`` runs those at the command's end."""
+
+    def __init__(self, faults: list[str], add_cleanup: Callable[[Callable[[], object]], object], start: bool):
+        self.faults, self.add_cleanup, self.start = faults, add_cleanup, start
+
+    @pytest.hookimpl
+    def pytest_slurpy_live_profile(self, profile: Profile, keep: frozenset[str]) -> LiveTarget | None:
+        try:
+            sandbox = self._ensure()
+        except (SandboxError, UnknownFault) as exc:
+            raise StandInError(str(exc)) from None
+        return None if sandbox is None else LiveTarget(sandbox.live_profile(profile, keep), sandbox.secrets)
+
+    def _ensure(self) -> Sandbox | None:
+        joined = bool(os.environ.get(STATE_ENV))
+        if not joined and not self.start:
+            return None
+        sandbox = Sandbox.attach(os.environ[STATE_ENV]) if joined else Sandbox.start()
+        self.add_cleanup(sandbox.stop)
+        for option in self.faults:
+            name, params = parse_fault_option(option)
+            sandbox.switch_on(name, **params)
+            if joined:  # a sandbox it joined is shared: leave it as it was
+                self.add_cleanup(partial(sandbox.switch_off, name))
+        return sandbox
+
+
+def for_command(
+    faults: list[str], add_cleanup: Callable[[Callable[[], object]], object], start: bool = True
+) -> CommandSandbox:
+    return CommandSandbox(faults, add_cleanup, start)
 
 
 def _only_testpaths(config: pytest.Config) -> bool:
