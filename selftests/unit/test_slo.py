@@ -146,7 +146,7 @@ def test_the_history_read_back_gives_the_same_figures(tmp_path):
 
     with HistoryStore(tmp_path / "h.sqlite") as store:
         store.import_lines(history_lines(scripted()), "scripted")
-        rows = observations(store, "production", NOON - timedelta(days=30), POLICY.latency)
+        rows = observations(store, "production", NOON - timedelta(days=31), POLICY.latency)
     assert sorted(rows) == sorted(scripted())
     backend = build(rows, POLICY, NOON, "production", ["backend"]).services[0]
     assert backend.uptime["1h"].ratio == pytest.approx(2100 / 3300)
@@ -248,7 +248,7 @@ def test_a_history_made_before_the_reader_index_gains_it_when_a_writer_opens_it(
     with sqlite3.connect(path) as db:
         db.execute("DROP INDEX runs_by_start")
     with HistoryStore(path) as store:
-        rows = store.observations("production", NOON - timedelta(days=30), {})
+        rows = store.observations("production", NOON - timedelta(days=31), {})
         plan = (
             store._connect()
             .execute(
