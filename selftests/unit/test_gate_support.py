@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any
 
 import httpx
 import pytest
@@ -243,7 +243,8 @@ def test_a_scheduled_run_stamped_with_the_live_version_is_no_gate():
 
     from monitor.options import OPTIONS, RunOptions
 
-    plain = RunOptions(**{option.dest: option.kwargs({}).get("default") for option in OPTIONS})
+    defaults: dict[str, Any] = {option.dest: option.kwargs({}).get("default") for option in OPTIONS}
+    plain = RunOptions(**defaults)
     assert replace(plain, deploy_version="v1", schedule="").is_gate
     assert not replace(plain, deploy_version="v1", schedule="*/5 * * * *").is_gate
     assert not replace(plain, deploy_version="", schedule="").is_gate

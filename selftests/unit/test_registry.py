@@ -19,6 +19,7 @@ from monitor.checks.catalogue import JOURNEY, catalogue
 from monitor.checks.registry import KINDS, Kind, UnknownKind, as_kwargs, declare, kind, kind_of
 from monitor.checks.smoke import TlsArgs
 from monitor.profile import load_profile
+from monitor.results import CheckResult
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = sorted(path.stem for path in (ROOT / "targets").glob("*.toml"))
@@ -74,7 +75,8 @@ def test_a_signature_that_drifted_from_its_arguments_is_named():
         service: str
         url: str  # the function takes an int
 
-    def function(probe: object, service: str, url: int) -> None: ...
+    def function(probe: object, service: str, url: int) -> CheckResult:
+        raise AssertionError("only its signature is read")
 
     # Kinds made here but never declared: the registry stays as it is.
     renamed = misfits(Kind("renamed", Renamed, "nothing", function), Renamed("backend", "https://x"))
