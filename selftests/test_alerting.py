@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from receivers import HttpReceiver
 from suite_runner import run_suite
 
 from monitor.alerts.state import AlertLog, AlertState
@@ -27,6 +26,7 @@ from monitor.commands.monitor import main
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.results import CheckResult, Verdict
 from slurpy_sandbox import STATE_ENV
+from testkit.receivers import HttpReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
 FAULT = "backend-degraded"

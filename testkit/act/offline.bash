@@ -1,4 +1,4 @@
-# Sourced by every bash step of a rehearsed job (BASH_ENV, set by selftests/act_harness.py).
+# Sourced by every bash step of a rehearsed job (BASH_ENV, set by testkit/act_harness.py).
 # A rehearsal talks to 127.0.0.1 only and runs as root on this Debian machine, so the three things
 # a workflow step fetches or installs from the internet are checked instead of done: what they
 # would install must already be here. This is the harness's difference, never the workflow's.
