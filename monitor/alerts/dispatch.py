@@ -154,7 +154,8 @@ def burn_incidents(profile: Profile, state: AlertState, now: datetime) -> list[p
     alerts = profile.alerts
     since = now - timedelta(days=alerts.lookback_days)
     # The lookback and the longest window before it: the same figures `uptime` gives for them.
-    rows = observations(state.history, profile.name, since - max(BURN_WINDOWS.values()))
+    # (a day before too, so the first slot of a window has the run that observed it)
+    rows = observations(state.history, profile.name, since - max(BURN_WINDOWS.values()) - timedelta(days=1))
     ends: dict[str, datetime] = {}
     begins: dict[str, datetime] = {}
     for o in rows:

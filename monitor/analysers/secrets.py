@@ -330,6 +330,7 @@ class StreamScan:
         self._size = 0
         self._waiting: list[str] = []
         self._waited = 0  # characters waiting
+        self._enough = segment  # characters to wait for before the next try at a cut
         self._lines = 0  # line breaks before what waits
         self._page: list[str] = []
         self._keys: dict[str, list[Leak]] = {kind: [] for kind, _ in _LEAK_RULES}
@@ -348,11 +349,14 @@ class StreamScan:
         piece = self._decoder.decode(chunk)
         self._waiting.append(piece)
         self._waited += len(piece)
-        if self._waited < self.segment or "\n" not in piece:
+        if self._waited < self._enough or "\n" not in piece:
             return
         text = "".join(self._waiting)
         cut = _safe_cut(text)
         self._waiting, self._waited = [text[cut:]], len(text) - cut
+        # no cut: wait for twice as much before trying again, so text never waits to be joined
+        # more than a few times over
+        self._enough = self.segment if cut else 2 * len(text)
         if cut:
             self._scan(text[:cut])
 

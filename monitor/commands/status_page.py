@@ -34,9 +34,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     from monitor.profile import StatusPagePolicy
     from monitor.report.notes import read
-    from monitor.report.status_page import write
+    from monitor.report.status_page import CHART_DAYS, write
 
-    profile, rows, slo_report = report(args)
+    profile, rows, slo_report = report(args, CHART_DAYS)
     notes, problems = read(args.notes)
     for problem in problems:  # a note with a typo is left off the page, never the whole page
         print(f"slurpy-monitor: incident note left off the page: {problem}", file=sys.stderr)

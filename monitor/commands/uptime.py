@@ -17,9 +17,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add_history(parser)
 
 
-def report(args: argparse.Namespace):
+def report(args: argparse.Namespace, drawn_days: float = 0):
     """The SLO report of ``args.target`` from the history, with the profile's objectives (the
-    defaults, said on stderr, when the profile is not here). The status page reads it too."""
+    defaults, said on stderr, when the profile is not here), and the records the status page
+    draws over the last ``drawn_days``. The status page reads it too."""
     from monitor.history.store import HistoryStore
     from monitor.profile import Profile, ProfileError, SLOPolicy, load_profile, resolve_target_name
     from monitor.slo.report import from_history
@@ -41,6 +42,7 @@ def report(args: argparse.Namespace):
             now,
             list(profile.services) if profile else None,
             days=max(policy.window_days, 90),
+            drawn_days=drawn_days,
         )
     return profile, rows, slo_report
 
@@ -50,8 +52,8 @@ def main(args: argparse.Namespace) -> int:
 
     from monitor.slo.text import lines
 
-    _, rows, slo_report = report(args)
-    if not rows and not args.json:
+    _, _, slo_report = report(args)
+    if not slo_report.runs_read and not args.json:
         print(f"no runs of target {args.target} in {args.history}: nothing to compute uptime from")
         return 0
     print(json.dumps(slo_report.to_dict(), indent=2) if args.json else "\n".join(lines(slo_report)))

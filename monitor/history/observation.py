@@ -3,7 +3,7 @@ figures, the status page and alerting read (:meth:`monitor.history.store.History
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -43,3 +43,64 @@ def measured(details: Mapping[str, Any], duration_ms: float | None, measure: str
     if isinstance(value, (int, float)):
         return (float(value),)
     return tuple(float(v) for v in value) if isinstance(value, list) else ()
+
+
+OK = frozenset({Verdict.PASS, Verdict.FLAKY, Verdict.WARN})
+FAILED, PASSED, NEITHER = 0, 1, 2  # what a check's records in one run amount to, worst first
+
+
+def rank(verdict: str) -> int:
+    """A record's verdict as uptime counts it: failed, passed (pass, flaky, warn), or neither (a
+    skip, the monitor's own error: no judgement of the target)."""
+    return FAILED if verdict == Verdict.FAIL else PASSED if verdict in OK else NEITHER
+
+
+class Seen(NamedTuple):
+    """What one run's records of one check, in one suite, amount to."""
+
+    check_id: str
+    check: str
+    service: str
+    rank: int  # the worst of its records: FAILED, PASSED or NEITHER
+    failed: tuple[str, ...] = ()  # the categories of its failed records, sorted, each once
+
+
+class RunChecks(NamedTuple):
+    """One run's records of one suite, a :class:`Seen` per check (sorted): what uptime, budgets,
+    burn rates and incidents are worked out from. The store keeps them as the records come in;
+    :func:`summarise` makes them from observations."""
+
+    run_id: str
+    started: datetime
+    schedule: str
+    suite: str
+    checks: tuple[Seen, ...]
+
+
+def seen_checks(records: Iterable[tuple[str, str, str, str, str | None]]) -> tuple[Seen, ...]:
+    """The checks of one run's records of one suite: (check id, kind, service, verdict, category) each."""
+    worst: dict[tuple[str, str, str], int] = {}
+    failed: dict[tuple[str, str, str], set[str]] = {}
+    for check_id, check, service, verdict, category in records:
+        key = (check_id, check, service)
+        worst[key] = min(worst.get(key, NEITHER), rank(verdict))
+        if verdict == Verdict.FAIL and category:
+            failed.setdefault(key, set()).add(category)
+    return tuple(Seen(*key, worst[key], tuple(sorted(failed.get(key, ())))) for key in sorted(worst))
+
+
+def summarise(observations: Iterable[Observation]) -> list[RunChecks]:
+    """Observations as :class:`RunChecks`, runs and their suites in the order they come."""
+    records: dict[tuple[str, str], list[Observation]] = {}
+    for o in observations:
+        records.setdefault((o.run_id, o.suite), []).append(o)
+    return [
+        RunChecks(
+            mine[0].run_id,
+            mine[0].started,
+            mine[0].schedule,
+            mine[0].suite,
+            seen_checks((o.check_id, o.check, o.service, o.verdict, o.category) for o in mine),
+        )
+        for mine in records.values()
+    ]

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -25,17 +25,31 @@ from typing import Any
 from urllib.parse import quote
 
 from monitor.history import textlog
-from monitor.history.observation import Observation, measured
+from monitor.history.observation import Observation, RunChecks, Seen, measured, seen_checks
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
 from monitor.results import CheckResult, UnusableRecord, Verdict
 
-SCHEMA_VERSION = 1
+# 2: run_checks, what each run's records of a suite amount to (kept as they are written), and the
+# index results_by_run_check. A version 1 file gains them when a writer opens it; a reader that may
+# not write works run_checks out in memory.
+SCHEMA_VERSION = 2
 _VERDICTS = {v.value: v for v in Verdict}
 BUSY_TIMEOUT_S = 5.0
 
 # What the SLO reader walks: a target's runs in start order, then each run's records by key. Not
 # part of the versioned schema: a writer adds it to a history file made before it.
 _RUNS_BY_START = "CREATE INDEX IF NOT EXISTS runs_by_start ON runs (target, started, run_id)"
+
+# One row per (run, suite, target): each check's worst verdict and its failed records' categories
+# (:func:`_encode`), so uptime reads a row per run rather than every record. ``first_seq`` keeps a
+# run's suites in the order its records came.
+_RUN_CHECKS = """CREATE TABLE {schema}run_checks (
+    run_id TEXT NOT NULL, suite TEXT NOT NULL, target TEXT NOT NULL, first_seq INTEGER NOT NULL, checks TEXT NOT NULL,
+    PRIMARY KEY (run_id, suite, target)) WITHOUT ROWID"""
+# The records of some checks (the latency objectives', the chart's) in a span of runs: read from the
+# index, only the rows wanted are fetched.
+_RESULTS_BY_RUN_CHECK = "CREATE INDEX results_by_run_check ON results (run_id, check_name, check_id, deploy_version)"
+_FIELD, _LINE, _LIST = "\x1f", "\x1e", "\x1d"
 
 _SCHEMA = [
     """CREATE TABLE runs (
@@ -51,6 +65,8 @@ _SCHEMA = [
     "CREATE INDEX results_by_check ON results (target, check_id, time)",
     _RUNS_BY_START,
     "CREATE TABLE imported (sha256 TEXT PRIMARY KEY) WITHOUT ROWID",
+    _RUN_CHECKS.format(schema=""),
+    _RESULTS_BY_RUN_CHECK,
     """CREATE VIEW records AS SELECT results.*, runs.started, runs.finished, runs.schedule
         FROM results JOIN runs USING (run_id)""",
 ]
@@ -203,6 +219,59 @@ def _row(result: CheckResult, seq: int) -> tuple:
     )
 
 
+def _json_path(measure: str) -> str:
+    """Where ``measure``'s value is in a record's details (see :func:`_measured`)."""
+    key = "steps" if measure.startswith("step:") else measure
+    return "$" if '"' in key or "\\" in key else f'$."{key}"'
+
+
+def _measured(path: str, kind: str | None, value: Any, duration_ms: float | None, measure: str) -> tuple[float, ...]:
+    """:func:`measured` of a record from what SQLite took out of its details at ``path``: the
+    value's JSON type (None: not there) and the value (JSON text for a list or an object)."""
+    if kind in ("array", "object"):
+        value = json.loads(value)
+    if path == "$":
+        return measured(value, duration_ms, measure)
+    key = "steps" if measure.startswith("step:") else measure
+    return measured({} if kind is None else {key: value}, duration_ms, measure)
+
+
+def _encode(checks: tuple[Seen, ...]) -> str:
+    return _LINE.join(_FIELD.join((s.check_id, s.check, s.service, str(s.rank), _LIST.join(s.failed))) for s in checks)
+
+
+def _decode(text: str) -> tuple[Seen, ...]:
+    found = []
+    for line in text.split(_LINE) if text else ():
+        check_id, check, service, rank, failed = line.split(_FIELD)
+        found.append(Seen(check_id, check, service, int(rank), tuple(failed.split(_LIST)) if failed else ()))
+    return tuple(found)
+
+
+_RECORDS_FOR_CHECKS = "SELECT run_id, suite, target, seq, check_id, check_name, service, verdict, category FROM results"
+
+
+def _run_checks(db: sqlite3.Connection, run_ids: Iterable[str] | None = None, schema: str = "") -> None:
+    """(Re)write the run_checks rows of ``run_ids`` (all runs: None) from their records."""
+    if run_ids is None:
+        rows = db.execute(_RECORDS_FOR_CHECKS + " ORDER BY run_id, seq").fetchall()
+    else:
+        rows = [
+            row
+            for run_id in run_ids
+            for row in db.execute(_RECORDS_FOR_CHECKS + " WHERE run_id = ? ORDER BY seq", (run_id,))
+        ]
+    grouped: dict[tuple[str, str, str], list[tuple]] = {}
+    for run_id, suite, target, seq, *record in rows:
+        grouped.setdefault((run_id, suite, target), []).append((seq, *record))
+    if run_ids is not None:
+        db.executemany(f"DELETE FROM {schema}run_checks WHERE run_id = ?", [(r,) for r in set(run_ids)])
+    db.executemany(
+        f"INSERT OR REPLACE INTO {schema}run_checks VALUES (?, ?, ?, ?, ?)",
+        [(*key, mine[0][0], _encode(seen_checks(r[1:] for r in mine))) for key, mine in grouped.items()],
+    )
+
+
 class HistoryStore:
     """``read_only``: for commands that only read (uptime, the status page): the file is opened
     without asking for write access, so a history on a read-only mount, or one the reader may not
@@ -289,27 +358,52 @@ class HistoryStore:
         if version == SCHEMA_VERSION:
             return
         if version == 0 and not db.execute("SELECT 1 FROM sqlite_master").fetchone():
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                if db.execute("PRAGMA user_version").fetchone()[0] == 0:  # no other writer created it meanwhile
-                    for statement in _SCHEMA:
-                        db.execute(statement)
-                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+            self._in_transaction(db, lambda: self._create(db))
             return
         if version > SCHEMA_VERSION:
             raise HistoryError(
                 f"history {self.path} has schema version {version}, newer than this slurpy-monitor's "
                 f"({SCHEMA_VERSION}): upgrade slurpy-monitor, or point --history at another file"
             )
+        if version == 1 and self.read_only:
+            # Read as it is: what version 2 adds, worked out in memory for this reader.
+            db.execute(_RUN_CHECKS.format(schema="temp."))
+            _run_checks(db, schema="temp.")
+            return
+        if version == 1:
+            self._in_transaction(db, lambda: self._migrate(db))
+            return
         raise HistoryError(
             f"history {self.path} has an older schema (version {version}, this slurpy-monitor writes "
             f"{SCHEMA_VERSION}): move it aside (mv {self.path} {self.path}.old) and rebuild it "
             f"({rebuild_hint(self.path)}); its runs' results files can be re-imported too"
         )
+
+    @staticmethod
+    def _in_transaction(db: sqlite3.Connection, change: Callable[[], None]) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            change()
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    @staticmethod
+    def _create(db: sqlite3.Connection) -> None:
+        if db.execute("PRAGMA user_version").fetchone()[0] == 0:  # no other writer created it meanwhile
+            for statement in _SCHEMA:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        """Version 1 to 2: run_checks, worked out from the records already there."""
+        if db.execute("PRAGMA user_version").fetchone()[0] == 1:  # no other writer migrated it meanwhile
+            db.execute(_RUN_CHECKS.format(schema=""))
+            db.execute(_RESULTS_BY_RUN_CHECK)
+            _run_checks(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -331,7 +425,8 @@ class HistoryStore:
 
     def add(self, result: CheckResult, seq: int) -> None:
         with self._write() as db:
-            db.execute(_INSERT_RESULT, _row(result, seq))
+            if db.execute(_INSERT_RESULT, _row(result, seq)).rowcount:
+                _run_checks(db, [result.run_id])
             db.execute("INSERT OR IGNORE INTO run_suites VALUES (?, ?)", (result.run_id, result.suite))
 
     def finish_run(self, run_id: str, finished: str) -> None:
@@ -388,6 +483,8 @@ class HistoryStore:
             before = db.total_changes
             db.executemany(_INSERT_RESULT, rows)
             imported.records = db.total_changes - before
+            if imported.records:
+                _run_checks(db, seen)
             for run_id, results in seen.items():
                 db.executemany("INSERT OR IGNORE INTO run_suites VALUES (?, ?)", {(run_id, r.suite) for r in results})
                 if run_id not in runs:  # a results file: the run is known only by its records
@@ -502,7 +599,14 @@ class HistoryStore:
         ]
 
     def observations(
-        self, target: str, since: datetime, measures: Mapping[str, str] | None = None, findings: bool = False
+        self,
+        target: str,
+        since: datetime,
+        measures: Mapping[str, str] | None = None,
+        findings: bool = False,
+        runs: Collection[str] | None = None,
+        checks: Collection[str] | None = None,
+        deployed: bool = False,
     ) -> list[Observation]:
         """Every record of ``target`` from runs that started at or after ``since``, oldest run first,
         each run's records in the order they were made: the one record type SLO figures, the status
@@ -510,9 +614,26 @@ class HistoryStore:
         :func:`monitor.history.observation.measured`) whose times its records carry in
         ``latency_ms``; only those records' JSON details are read (by check id, else ``samples_ms``).
         ``findings``: each record's message and URL too, and a failing or warning one's
-        ``details.problems`` (what alerting words an incident with)."""
-        wanted = sorted(measures or ())
+        ``details.problems`` (what alerting words an incident with). Only the records of the
+        ``runs`` named, if given; of the ``checks`` named (check ids or kinds), if given, and then
+        with ``deployed`` those that carry a deploy version too."""
+        measures = measures or {}
+        wanted = sorted(measures)
         marks = ", ".join("?" * len(wanted))
+        # Only the measure's value is taken out of a record's details, by SQLite (a number, or JSON
+        # text for a list; for "step:" the steps): what it amounts to is measured()'s to say.
+        path = "CASE" + " WHEN r.check_id = ? THEN ?" * len(wanted)
+        path += f" WHEN r.check_id IN ({marks}) OR r.check_name IN ({marks}) THEN ? END"
+        paths = [v for c in wanted for v in (c, _json_path(measures[c]))] + [*wanted, *wanted, _json_path("samples_ms")]
+        where, params = "", []
+        if runs is not None:
+            where += f" AND runs.run_id IN ({', '.join('?' * len(runs))})"
+            params += sorted(runs)
+        if checks is not None:
+            named = ", ".join("?" * len(checks))
+            where += f" AND (r.check_id IN ({named}) OR r.check_name IN ({named})"
+            where += " OR r.deploy_version != '')" if deployed else ")"
+            params += sorted(checks) * 2
         found = (
             "r.message, r.url, CASE WHEN r.verdict IN ('fail', 'warn') THEN json_extract(r.details, '$.problems') END"
             if findings
@@ -526,12 +647,12 @@ class HistoryStore:
                     # run's records by their key, so only the records within a run need sorting
                     f"""SELECT runs.run_id, runs.started, runs.schedule, r.suite, r.check_id, r.check_name, r.service,
                            r.verdict, r.category, r.time,
-                           CASE WHEN r.check_id IN ({marks}) OR r.check_name IN ({marks}) THEN r.details END,
+                           {path}, json_type(r.details, {path}), json_extract(r.details, {path}),
                            r.duration_ms, r.deploy_version, {found}
                     FROM runs CROSS JOIN results r ON r.run_id = runs.run_id
-                    WHERE runs.target = ? AND r.target = ? AND runs.started >= ?
+                    WHERE runs.target = ? AND r.target = ? AND runs.started >= ?{where}
                     ORDER BY runs.started, runs.run_id, r.seq""",
-                    (*wanted, *wanted, target, target, since.isoformat(timespec="milliseconds")),
+                    (*paths, *paths, *paths, target, target, since.isoformat(timespec="milliseconds"), *params),
                 )
                 .fetchall()
             )
@@ -548,7 +669,9 @@ class HistoryStore:
             verdict,
             category,
             time,
-            details,
+            path,
+            kind,
+            value,
             duration,
             version,
             message,
@@ -558,11 +681,7 @@ class HistoryStore:
             # runs share their start and often their records' times: each text is parsed once
             began = parsed.get(started) or parsed.setdefault(started, datetime.fromisoformat(started))
             at = parsed.get(time) or parsed.setdefault(time, datetime.fromisoformat(time))
-            times = (
-                ()
-                if details is None
-                else measured(json.loads(details), duration, (measures or {}).get(check_id, "samples_ms"))
-            )
+            times = () if path is None else _measured(path, kind, value, duration, measures.get(check_id, "samples_ms"))
             listed = json.loads(problems) if problems else ()
             out.append(
                 Observation(
@@ -584,6 +703,31 @@ class HistoryStore:
                 )
             )
         return out
+
+    def run_checks(self, target: str, since: datetime) -> list[RunChecks]:
+        """What each run of ``target`` that started at or after ``since`` found, suite by suite:
+        runs in the order :meth:`observations` gives their records, without reading a record.
+        Runs whose checks said the same share one ``checks`` tuple."""
+        with self._explained():
+            rows = (
+                self._connect()
+                .execute(
+                    """SELECT runs.run_id, runs.started, runs.schedule, c.suite, c.checks
+                    FROM runs CROSS JOIN run_checks c ON c.run_id = runs.run_id
+                    WHERE runs.target = ? AND c.target = ? AND runs.started >= ?
+                    ORDER BY runs.started, runs.run_id, c.first_seq""",
+                    (target, target, since.isoformat(timespec="milliseconds")),
+                )
+                .fetchall()
+            )
+        parsed: dict[str, datetime] = {}
+        decoded: dict[str, tuple[Seen, ...]] = {}
+        found = []
+        for run_id, started, schedule, suite, checks in rows:
+            began = parsed.get(started) or parsed.setdefault(started, datetime.fromisoformat(started))
+            mine = decoded.get(checks) or decoded.setdefault(checks, _decode(checks))
+            found.append(RunChecks(run_id, began, schedule, suite, mine))
+        return found
 
     def passing_runs(
         self, target: str, check_id: str, since: datetime, measure: str = "samples_ms", not_version: str = ""

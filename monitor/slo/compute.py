@@ -22,14 +22,14 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
-from monitor.history.observation import Observation
+from monitor.history.observation import FAILED, NEITHER, PASSED, Observation, RunChecks, Seen, summarise
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
 
 AD_HOC_SAMPLE = timedelta(minutes=5)  # GitHub's finest cron: what a scheduled run would have covered
@@ -272,43 +272,112 @@ class Incident:
         }
 
 
+class Part(NamedTuple):
+    """What an entity's records in one run (a check's, or a service's checks') amount to: the worst
+    of them, and the categories and kinds of those that failed."""
+
+    rank: int  # FAILED, PASSED or NEITHER
+    failed: tuple[str, ...] = ()  # categories of the failed records, sorted, each once
+    kinds: tuple[str, ...] = ()  # kinds of the failed checks, sorted, each once
+
+
+def part(seen: Iterable[Seen]) -> Part:
+    worst, failed, kinds = NEITHER, set[str](), set[str]()
+    for s in seen:
+        worst = min(worst, s.rank)
+        if s.rank == FAILED:
+            failed.update(s.failed)
+            kinds.add(s.check)
+    return Part(worst, tuple(sorted(failed)), tuple(sorted(kinds)))
+
+
+def _join(a: Part, b: Part) -> Part:
+    return Part(min(a.rank, b.rank), tuple(sorted({*a.failed, *b.failed})), tuple(sorted({*a.kinds, *b.kinds})))
+
+
+class Track:
+    """An entity's worst verdict in each run it has records in (``ranks``, aligned with ``runs``,
+    None where it has none), whatever its name: entities whose verdicts went alike share one
+    track, and so one timeline, worked out once."""
+
+    def __init__(self, runs: list[RunChecks], ranks: Iterable[int | None]):
+        self.ranks: dict[str, int] = {}
+        suites = set()
+        for run, rank in zip(runs, ranks, strict=True):
+            if rank is not None:
+                suites.add(run.suite)
+                self.ranks[run.run_id] = min(rank, self.ranks.get(run.run_id, rank))
+        self.suites = sorted(suites)
+        started = {run.run_id: run.started for run in reversed(runs)}  # of the run's first records
+        # Every run counts, scheduled or not, in the order the runs started (a runner whose clock
+        # is behind is sorted into place, so no duration is negative).
+        self.order = sorted(self.ranks, key=lambda run_id: (started[run_id], run_id))
+        self.started = {run_id: started[run_id] for run_id in self.order}
+        self._slots: list[Slot] | None = None
+        self._tally: Tally | None = None
+
+    @property
+    def latest(self) -> str | None:
+        return self.order[-1] if self.order else None
+
+    def slots(self, timelines: dict[str, list[Slot]]) -> list[Slot]:
+        """The entity's timeline: in each of its suites' slots, the worst of what the runs in that
+        slot found for it (unknown if none of them judged it), the suites merged."""
+        if self._slots is None:
+            mine = []
+            for suite in self.suites:
+                slots = []
+                for slot in timelines.get(suite, []):
+                    found = [self.ranks[r] for r in slot.run_ids if r in self.ranks]
+                    slots.append(
+                        Slot(slot.start, slot.end, slot.schedule, _BY_RANK[min(found)], slot.run_ids)
+                        if found
+                        else Slot(slot.start, slot.end, slot.schedule, Status.UNKNOWN, [])
+                    )
+                mine.append(slots)
+            self._slots = merge(mine) if mine else []
+        return self._slots
+
+    def tally(self, timelines: dict[str, list[Slot]]) -> Tally:
+        if self._tally is None:
+            self._tally = Tally(self.slots(timelines))
+        return self._tally
+
+    def incidents(self, entity: str, failed: Mapping[str, Part]) -> list[Incident]:
+        """From the first run that failed to the first run after it that passed; runs with no
+        verdict (skips, the monitor's own errors) neither open nor close one. ``failed``: what
+        each failed run's records of the entity amount to."""
+        found: list[Incident] = []
+        current: Incident | None = None
+        left = len(failed)
+        for run_id in self.order:
+            if current is None and not left:
+                break
+            rank = self.ranks[run_id]
+            if rank == FAILED:
+                left -= 1
+                seen = failed[run_id]
+                if current is None:
+                    current = Incident(entity, self.started[run_id], None)
+                    found.append(current)
+                current.runs += 1
+                current.categories = sorted({*current.categories, *seen.failed})
+                current.checks = sorted({*current.checks, *seen.kinds})
+            elif rank == PASSED and current is not None:
+                current.ended = self.started[run_id]
+                current = None
+        return found
+
+
 def incidents(entity: str, observations: Iterable[Observation]) -> list[Incident]:
-    """Every run counts, scheduled or not, in the order the runs started (a runner whose clock
-    is behind is sorted into place, so no duration is negative). Runs with no verdict (skips,
-    the monitor's own errors) neither open nor close one."""
-    runs: dict[str, _RunSeen] = {}
-    for o in observations:
-        seen = runs.get(o.run_id)
-        if seen is None:
-            seen = runs[o.run_id] = _RunSeen(o.started, o.run_id)
-        if o.verdict == "fail":
-            seen.failed.append(o)
-        elif o.verdict in _OK:
-            seen.passed = True
-    found: list[Incident] = []
-    current: Incident | None = None
-    for seen in sorted(runs.values(), key=attrgetter("started", "run_id")):
-        if seen.failed:
-            if current is None:
-                current = Incident(entity, seen.started, None)
-                found.append(current)
-            current.runs += 1
-            current.categories = sorted({*current.categories, *(r.category for r in seen.failed if r.category)})
-            current.checks = sorted({*current.checks, *(r.check for r in seen.failed)})
-        elif seen.passed and current is not None:
-            current.ended = seen.started
-            current = None
-    return found
-
-
-@dataclass
-class _RunSeen:
-    """What one run found for an entity: its failed records, and whether anything passed."""
-
-    started: datetime  # of the run's first record, as it came
-    run_id: str
-    failed: list[Observation] = field(default_factory=list)
-    passed: bool = False
+    """Every incident of ``entity``, whose records ``observations`` are (see :meth:`Track.incidents`)."""
+    runs = summarise(observations)
+    parts = [part(run.checks) for run in runs]
+    failed: dict[str, Part] = {}
+    for run, seen in zip(runs, parts, strict=True):
+        if seen.rank == FAILED:
+            failed[run.run_id] = seen if run.run_id not in failed else _join(failed[run.run_id], seen)
+    return Track(runs, [p.rank for p in parts]).incidents(entity, failed)
 
 
 def p95(values: list[float]) -> float | None:
@@ -333,20 +402,20 @@ def state(latest: list[Observation]) -> str:
 
 
 def suite_timelines(
-    observations: Iterable[Observation], now: datetime, sample: timedelta = AD_HOC_SAMPLE
+    runs: Iterable[RunChecks], now: datetime, sample: timedelta = AD_HOC_SAMPLE
 ) -> dict[str, list[Slot]]:
     """Each suite's observed slots and the runs that observed them, worked out once for all of
     its checks and services (a run stamped later than ``now``, by a clock that is ahead, still
     closes its slot): the expected slots of its schedules, and the runs started by hand."""
-    runs: dict[str, dict[str, ObservedRun]] = defaultdict(dict)
+    found: dict[str, dict[str, ObservedRun]] = defaultdict(dict)
     latest = now
-    for o in observations:
-        if o.run_id not in runs[o.suite]:
-            runs[o.suite][o.run_id] = ObservedRun(o.run_id, o.started, o.schedule, Status.UNKNOWN)
-            latest = max(latest, o.started + timedelta(microseconds=1))
+    for run in runs:
+        if run.run_id not in found[run.suite]:
+            found[run.suite][run.run_id] = ObservedRun(run.run_id, run.started, run.schedule, Status.UNKNOWN)
+            latest = max(latest, run.started + timedelta(microseconds=1))
     return {
-        suite: with_samples(timeline(found.values(), latest), [r for r in found.values() if not r.schedule], sample)
-        for suite, found in runs.items()
+        suite: with_samples(timeline(mine.values(), latest), [r for r in mine.values() if not r.schedule], sample)
+        for suite, mine in found.items()
     }
 
 
@@ -372,26 +441,62 @@ def with_samples(slots: list[Slot], ad_hoc: Iterable[ObservedRun], sample: timed
     return sorted(slots + extra, key=lambda s: s.start) if extra else slots
 
 
-_BY_RANK = (Status.DOWN, Status.UP, Status.UNKNOWN)
+_BY_RANK = (Status.DOWN, Status.UP, Status.UNKNOWN)  # by FAILED, PASSED, NEITHER
 
 
-def slots_for(observations: list[Observation], timelines: dict[str, list[Slot]]) -> list[Slot]:
-    """The entity's timeline: in each of its suites' slots, the worst of what the runs in that
-    slot found for it (unknown if none of them judged it), the suites merged."""
-    by_run: dict[str, int] = {}  # run id -> the worst rank it found (0 down, 1 up, 2 unknown)
-    for o in observations:
-        rank = 0 if o.verdict == "fail" else 1 if o.verdict in _OK else 2
-        if rank < by_run.get(o.run_id, 3):
-            by_run[o.run_id] = rank
-    mine = []
-    for suite in sorted({o.suite for o in observations}):
-        slots = []
-        for slot in timelines.get(suite, []):
-            found = [by_run[r] for r in slot.run_ids if r in by_run]
-            slots.append(
-                Slot(slot.start, slot.end, slot.schedule, _BY_RANK[min(found)], slot.run_ids)
-                if found
-                else Slot(slot.start, slot.end, slot.schedule, Status.UNKNOWN, [])
-            )
-        mine.append(slots)
-    return merge(mine) if mine else []
+class Tracks:
+    """The services' and the checks' tracks over ``runs``: a service's verdict in a run is the
+    worst of its checks' in the ``availability`` suites, a check's its own (by check id, in any
+    suite). Runs alike (the store hands out one ``checks`` tuple for runs whose checks said the
+    same) are looked at once, and entities alike share one :class:`Track`."""
+
+    def __init__(self, runs: list[RunChecks], availability: Iterable[str]):
+        self.runs = runs
+        judged = set(availability)
+        known: dict[tuple[int, bool], tuple[dict[str, int], dict[str, int], dict[str, Part], dict[str, Part]]] = {}
+        self._checks: list[dict[str, int]] = []
+        self._services: list[dict[str, int]] = []
+        self._failed: dict[tuple[str, str], dict[str, Part]] = defaultdict(dict)  # (kind, name) -> run -> part
+        self.service_of: dict[str, str] = {}  # check id -> the service of its first record
+        for run in runs:
+            key = (id(run.checks), run.suite in judged)
+            if key not in known:
+                by_check: dict[str, list[Seen]] = defaultdict(list)
+                by_service: dict[str, list[Seen]] = defaultdict(list)
+                for s in run.checks:
+                    by_check[s.check_id].append(s)
+                    if key[1]:
+                        by_service[s.service].append(s)
+                checks = {c: part(seen) for c, seen in by_check.items()}
+                services = {n: part(seen) for n, seen in by_service.items()}
+                known[key] = (
+                    {c: p.rank for c, p in checks.items()},
+                    {n: p.rank for n, p in services.items()},
+                    {c: p for c, p in checks.items() if p.rank == FAILED},
+                    {n: p for n, p in services.items() if p.rank == FAILED},
+                )
+                for check_id, seen in by_check.items():
+                    self.service_of.setdefault(check_id, seen[0].service)
+            check_ranks, service_ranks, failed_checks, failed_services = known[key]
+            self._checks.append(check_ranks)
+            self._services.append(service_ranks)
+            for kind, failed in (("check", failed_checks), ("service", failed_services)):
+                for name, found in failed.items():
+                    mine = self._failed[kind, name]
+                    mine[run.run_id] = found if run.run_id not in mine else _join(mine[run.run_id], found)
+        self.services = sorted({name for ranks in self._services for name in ranks})
+        self.checks = sorted(self.service_of)
+        self._tracks: dict[tuple[int | None, ...], Track] = {}
+
+    def _track(self, ranks: list[int | None]) -> Track:
+        key = tuple(ranks)
+        if key not in self._tracks:
+            self._tracks[key] = Track(self.runs, ranks)
+        return self._tracks[key]
+
+    def service(self, name: str) -> tuple[Track, dict[str, Part]]:
+        """The service's track, and what its failed runs found."""
+        return self._track([ranks.get(name) for ranks in self._services]), self._failed.get(("service", name), {})
+
+    def check(self, check_id: str) -> tuple[Track, dict[str, Part]]:
+        return self._track([ranks.get(check_id) for ranks in self._checks]), self._failed.get(("check", check_id), {})

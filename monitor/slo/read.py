@@ -3,8 +3,8 @@ the store's one query (:meth:`HistoryStore.observations`), with each latency obj
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from collections.abc import Collection, Mapping
+from datetime import datetime
 
 from monitor.history.observation import Observation
 from monitor.history.store import HistoryStore
@@ -14,10 +14,16 @@ LATENCY_CHECK = "latency"
 
 
 def observations(
-    store: HistoryStore, target: str, since: datetime, objectives: Mapping[str, LatencyObjective] | None = None
+    store: HistoryStore,
+    target: str,
+    since: datetime,
+    objectives: Mapping[str, LatencyObjective] | None = None,
+    checks: Collection[str] | None = None,
+    deployed: bool = False,
 ) -> list[Observation]:
-    """Every record of ``target`` from runs that started at or after ``since`` (a day earlier
-    too, so the first slot of a window has the run that observed it), oldest run first; the
-    latency chart's check and each objective's check carry the times they are judged on."""
+    """Every record of ``target`` from runs that started at or after ``since``, oldest run first
+    (of the ``checks`` named, and with ``deployed`` those that carry a deploy version, if given:
+    see :meth:`HistoryStore.observations`); the latency chart's check and each objective's check
+    carry the times they are judged on."""
     measures = {LATENCY_CHECK: "samples_ms", **{o.check: o.measure for o in (objectives or {}).values()}}
-    return store.observations(target, since - timedelta(days=1), measures)
+    return store.observations(target, since, measures, checks=checks, deployed=deployed)

@@ -5,12 +5,12 @@ budget, burn rates and the multi-window alerts, incidents, and the latency objec
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from operator import attrgetter
 from typing import Any
 
-from monitor.history.observation import Observation
+from monitor.history.observation import Observation, RunChecks, summarise
 from monitor.history.schedule import Slot
 from monitor.history.store import HistoryStore
 from monitor.profile import SLOPolicy
@@ -21,17 +21,18 @@ from monitor.slo.compute import (
     BurnAlert,
     BurnRate,
     Incident,
+    Part,
     Tally,
+    Track,
+    Tracks,
     Uptime,
     burn_alerts,
     burn_rates,
-    incidents,
     p95,
-    slots_for,
     state,
     suite_timelines,
 )
-from monitor.slo.read import observations
+from monitor.slo.read import LATENCY_CHECK, observations
 
 
 @dataclass
@@ -88,6 +89,7 @@ class Report:
     checks: list[Entity]
     latency: list[LatencyResult]
     runs: int
+    runs_read: int = 0  # in the whole span read from the history (``runs`` counts the window's)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,13 +108,16 @@ def _entity(
     name: str,
     kind: str,
     service: str,
-    rows: list[Observation],
+    track: Track,
+    failed: dict[str, Part],
+    latest: list[Observation],
     policy: SLOPolicy,
     now: datetime,
     timelines: dict[str, list[Slot]],
 ) -> Entity:
-    slots = slots_for(rows, timelines)
-    tally = Tally(slots)
+    """``latest``: the entity's records in its latest run (:attr:`Track.latest`)."""
+    slots = track.slots(timelines)
+    tally = track.tally(timelines)
     uptime = {w: tally.window(w, now - span, now) for w, span in WINDOWS.items()}
     budget_window = timedelta(days=policy.window_days)
     seen = tally.window(f"{policy.window_days}d", now - budget_window, now)
@@ -127,8 +132,6 @@ def _entity(
         else None
     )
     burn = burn_rates(tally, policy.availability, now)
-    latest_run = max(rows, key=attrgetter("started", "run_id")).run_id if rows else None
-    latest = [o for o in rows if o.run_id == latest_run]
     ongoing = state(latest)
     if slots and slots[-1].status.value == "unknown" and slots[-1].end <= now:
         ongoing = "unknown"  # the last expected run never came: what it would have seen is not known
@@ -140,7 +143,7 @@ def _entity(
         budget,
         burn,
         burn_alerts(burn),
-        incidents(name, rows),
+        track.incidents(name, failed),
         ongoing,
         max((o.time for o in latest), default=None),
         slots,
@@ -155,30 +158,70 @@ def build(
     services: list[str] | None = None,
 ) -> Report:
     """``services``: the profile's, so a service that never ran is listed with no data."""
+    by_run: dict[str, list[Observation]] = defaultdict(list)
+    for o in observations:
+        by_run[o.run_id].append(o)
+    return figures(
+        summarise(observations),
+        lambda run_ids: [o for run_id in run_ids for o in by_run.get(run_id, [])],
+        observations,
+        policy,
+        now,
+        target,
+        services,
+    )
+
+
+def figures(
+    runs: list[RunChecks],
+    records_of: Callable[[list[str]], list[Observation]],
+    measured: list[Observation],
+    policy: SLOPolicy,
+    now: datetime,
+    target: str = "",
+    services: list[str] | None = None,
+) -> Report:
+    """The report from what each run's checks amount to (``runs``, oldest run first), the records
+    of the runs named (``records_of``: an entity's latest run tells its state), and records that
+    carry the latency objectives' times (``measured``, any others are left aside)."""
     window = timedelta(days=max(policy.window_days, 30))
-    rows = [o for o in observations if o.started >= now - window - timedelta(days=1)]
-    by_service: dict[str, list[Observation]] = defaultdict(list)
-    by_check: dict[str, list[Observation]] = defaultdict(list)
-    for o in rows:
-        by_check[o.check_id].append(o)
-        if o.suite in policy.availability_suites:
-            by_service[o.service].append(o)
-    names = list(dict.fromkeys([*(services or []), *sorted(by_service)]))
-    timelines = suite_timelines(rows, now, timedelta(seconds=policy.ad_hoc_sample_s))
+    read = len({r.run_id for r in runs})
+    runs = [r for r in runs if r.started >= now - window - timedelta(days=1)]
+    tracks = Tracks(runs, policy.availability_suites)
+    names = list(dict.fromkeys([*(services or []), *tracks.services]))
+    timelines = suite_timelines(runs, now, timedelta(seconds=policy.ad_hoc_sample_s))
+    judged = [(n, "service", n, *tracks.service(n)) for n in names]
+    judged += [(c, "check", tracks.service_of[c], *tracks.check(c)) for c in tracks.checks]
+    latest_runs = sorted({track.latest for _, _, _, track, _ in judged if track.latest is not None})
+    latest: dict[str, list[Observation]] = defaultdict(list)
+    for o in records_of(latest_runs):
+        latest[o.run_id].append(o)
+    entities = []
+    for name, kind, service, track, failed in judged:
+        if kind == "service":
+            mine = [
+                o
+                for o in latest.get(track.latest or "", [])
+                if o.service == name and o.suite in policy.availability_suites
+            ]
+        else:
+            mine = [o for o in latest.get(track.latest or "", []) if o.check_id == name]
+        entities.append(_entity(name, kind, service, track, failed, mine, policy, now, timelines))
     latency = []
     slo_since = now - timedelta(days=policy.window_days)
     for name, objective in policy.latency.items():
-        values = [v for o in by_check.get(objective.check, []) if o.started >= slo_since for v in o.latency_ms]
+        values = [v for o in measured if o.check_id == objective.check and o.started >= slo_since for v in o.latency_ms]
         latency.append(LatencyResult(name, objective.check, objective.p95_ms, p95(values), len(values)))
     return Report(
         target,
         now,
         policy.availability,
         policy.window_days,
-        [_entity(n, "service", n, by_service.get(n, []), policy, now, timelines) for n in names],
-        [_entity(c, "check", r[0].service, r, policy, now, timelines) for c, r in sorted(by_check.items())],
+        [e for e in entities if e.kind == "service"],
+        [e for e in entities if e.kind == "check"],
         latency,
-        len({o.run_id for o in rows}),
+        len({r.run_id for r in runs}),
+        read,
     )
 
 
@@ -191,12 +234,10 @@ def burn_rate_alerts(report: Report) -> list[dict[str, Any]]:
 def service_slots(rows: list[Observation], policy: SLOPolicy, now: datetime) -> dict[str, list[Slot]]:
     """Each service's timeline from its checks in the availability suites, as :func:`build` works
     it out, without the per-check figures, budgets or latency: what burn rates read."""
-    by_service: dict[str, list[Observation]] = defaultdict(list)
-    for o in rows:
-        if o.suite in policy.availability_suites:
-            by_service[o.service].append(o)
-    timelines = suite_timelines(rows, now, timedelta(seconds=policy.ad_hoc_sample_s))
-    return {name: slots_for(seen, timelines) for name, seen in by_service.items()}
+    runs = summarise(rows)
+    tracks = Tracks(runs, policy.availability_suites)
+    timelines = suite_timelines(runs, now, timedelta(seconds=policy.ad_hoc_sample_s))
+    return {name: tracks.service(name)[0].slots(timelines) for name in tracks.services}
 
 
 def burn_alerts_at(
@@ -223,8 +264,36 @@ def from_history(
     now: datetime,
     services: list[str] | None = None,
     days: int | None = None,
+    drawn_days: float = 0,
 ) -> tuple[list[Observation], Report]:
     """The report of ``target`` from a history, over ``days`` (default: the SLO window), and the
-    observations it was built from (the status page draws them)."""
-    rows = observations(store, target, now - timedelta(days=days or policy.window_days), policy.latency)
-    return rows, build(rows, policy, now, target, services)
+    records the status page draws over the last ``drawn_days`` (the latency checks' and those that
+    carry a deploy version; none by default). Each run's checks come summed up by the store
+    (:meth:`HistoryStore.run_checks`); records are read only for the latency objectives and the
+    entities' latest runs."""
+    since = now - timedelta(days=days or policy.window_days) - timedelta(days=1)  # the first slot's run too
+
+    def after(days: float) -> datetime:
+        # read from a day before: which records are in a window is decided in Python, as for build()
+        return max(since, now - timedelta(days=days + 1))
+
+    objectives = sorted({o.check for o in policy.latency.values()})
+    measured = (
+        observations(store, target, after(policy.window_days), policy.latency, checks=objectives) if objectives else []
+    )
+    drawn = (
+        observations(store, target, after(drawn_days), policy.latency, checks=[LATENCY_CHECK], deployed=True)
+        if drawn_days
+        else []
+    )
+    runs = store.run_checks(target, since)
+    report = figures(
+        runs,
+        lambda run_ids: store.observations(target, since, runs=run_ids),
+        measured,
+        policy,
+        now,
+        target,
+        services,
+    )
+    return drawn, report

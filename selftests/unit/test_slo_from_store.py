@@ -1,0 +1,234 @@
+"""The figures from the history file (the store's per-run check summaries, ``from_history``) are
+exactly those of the pure functions over every record (``build``), whose figures test_slo.py
+checks by hand: on the scripted histories and on random ones (several suites, skips and errors,
+a check with two records in a run, checks that come and go, runs by hand, watch rounds, clock
+skew, deploys, every kind of latency measure). And a history file written by the previous
+schema version (1) is read right: migrated when a writer opens it, worked out in memory for a
+reader that may not write."""
+
+from __future__ import annotations
+
+import random
+import re
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.history.observation import Observation, measured, summarise
+from monitor.history.store import HistoryStore
+from monitor.profile import LatencyObjective, SLOPolicy, StatusPagePolicy
+from monitor.report.status_page import CHART_DAYS, render
+from monitor.results import CheckResult
+from monitor.slo.read import observations
+from monitor.slo.report import Report, build, from_history
+from testkit.scripted_history import EVERY_5, NOON, T0, history_lines, run, scripted, watch_round
+
+SERVICES = ["backend", "frontend", "mcp"]
+POLICY = SLOPolicy(
+    latency={
+        "api": LatencyObjective(check="latency:backend", p95_ms=500),
+        "chat": LatencyObjective(check="journey:frontend:chat", p95_ms=2000, measure="done_ms"),
+        "sign-in": LatencyObjective(check="journey:frontend:sign-in", p95_ms=900, measure="step:sign"),
+        "tls": LatencyObjective(check="tls:mcp", p95_ms=900, measure="duration_ms"),
+    },
+    availability_suites=["smoke", "journeys"],
+)
+
+
+def same_figures(path: Path, now: datetime, policy: SLOPolicy = POLICY, read_only: bool = True) -> Report:
+    """The report from the file, checked against build() over every record read back, field by
+    field (and each entity's timeline); the status page drawn from both is the same page."""
+    with HistoryStore(path, read_only=read_only) as store:
+        drawn, fast = from_history(store, "production", policy, now, SERVICES, days=90, drawn_days=CHART_DAYS)
+        rows = observations(store, "production", now - timedelta(days=91), policy.latency)
+    slow = build(rows, policy, now, "production", SERVICES)
+    assert fast.to_dict() == slow.to_dict()
+    for mine, theirs in zip(fast.services + fast.checks, slow.services + slow.checks, strict=True):
+        assert (mine.name, mine.slots, mine.last_check) == (theirs.name, theirs.slots, theirs.last_check)
+    assert fast.runs_read == slow.runs_read == len({o.run_id for o in rows})
+    assert page(fast, drawn) == page(slow, rows)
+    return fast
+
+
+def page(report: Report, rows: list[Observation]) -> str:
+    """The status page, its charts' random ids aside (pygal names each chart by a fresh uuid)."""
+    return re.sub(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "id", render(report, rows, StatusPagePolicy())
+    )
+
+
+def stored(tmp_path: Path, lines: list[dict[str, Any]]) -> Path:
+    path = tmp_path / "history.sqlite"
+    with HistoryStore(path) as store:
+        store.import_lines(lines, "scripted")
+    return path
+
+
+def test_the_scripted_history(tmp_path):
+    report = same_figures(stored(tmp_path, history_lines(scripted())), NOON)
+    assert report.services[0].incidents  # the fault, seen the same way
+
+
+def test_watch_rounds_and_runs_by_hand(tmp_path):
+    rows = [o for k in range(40) for o in watch_round(k, "fail" if 10 <= k < 14 else "pass", late_s=0.25 * (k % 3))]
+    by_hand = [o._replace(run_id=f"hand-{o.run_id}", schedule="") for o in run(30)]
+    path = stored(tmp_path, history_lines(rows + run(2) + run(3, health="fail") + by_hand))
+    same_figures(path, T0 + timedelta(hours=3))
+
+
+def test_a_run_from_a_clock_ahead_of_now_and_one_behind(tmp_path):
+    ahead = [o._replace(started=NOON + timedelta(minutes=2), run_id="ahead") for o in run(1)]
+    behind = [o._replace(started=o.started - timedelta(minutes=7)) for o in run(5, health="fail")]
+    path = stored(tmp_path, history_lines(scripted() + ahead + behind))
+    same_figures(path, NOON)
+
+
+def random_lines(seed: int) -> tuple[list[dict[str, Any]], datetime]:
+    """Two days of runs of three suites against three services, with everything that can happen."""
+    rng = random.Random(seed)
+    lines: list[dict[str, Any]] = []
+    start = T0 - timedelta(days=2)
+    verdicts = ["pass"] * 12 + ["fail"] * 3 + ["flaky", "warn", "skip", "error"]
+    categories = ["connect", "timeout", "http status", "body", None]
+    kinds = [("health", "/health"), ("latency", ""), ("tls", ""), ("headers", "/")]
+    for n in range(2 * 288):
+        if rng.random() < 0.1:
+            continue  # GitHub dropped it
+        suite = rng.choice(["smoke"] * 6 + ["security", "journeys"])
+        started = start + timedelta(minutes=5 * n, seconds=rng.randint(0, 200), milliseconds=rng.randint(0, 999))
+        schedule = "" if rng.random() < 0.05 else EVERY_5 if suite != "journeys" else "*/15 * * * *"
+        run_id = f"run-{seed}-{n}"
+        lines.append(
+            {
+                "kind": "run",
+                "run_id": run_id,
+                "target": "production",
+                "started": started.isoformat(),
+                "schedule": schedule,
+            }
+        )
+        records = []
+        for service in SERVICES:
+            for kind, path in kinds if suite != "journeys" else [("journey", "chat"), ("journey", "sign-in")]:
+                if rng.random() < 0.05:
+                    continue  # a check that did not run this time
+                check = f"{kind}:{service}:{path}" if path else f"{kind}:{service}"
+                for _ in range(2 if rng.random() < 0.03 else 1):  # now and then two records of one check
+                    verdict = rng.choice(verdicts)
+                    details: dict[str, Any] = {"samples_ms": [round(rng.uniform(50, 900), 1) for _ in range(3)]}
+                    if kind == "journey":
+                        details = {
+                            "done_ms": round(rng.uniform(300, 3000), 1),
+                            "steps": [{"step": "sign in", "ms": rng.randint(100, 1500)}, {"step": "open", "ms": 5}],
+                        }
+                    records.append((check, kind, service, path, verdict, details))
+        rng.shuffle(records)
+        deploy = f"v{n // 100}" if rng.random() < 0.02 else ""
+        for _, kind, service, path, verdict, details in records:
+            lines.append(
+                {
+                    "check": kind,
+                    "service": service,
+                    "verdict": verdict,
+                    "category": rng.choice(categories) if verdict == "fail" else None,
+                    "target": "production",
+                    "url": f"https://{service}.example/{path}",
+                    "path": path,
+                    "duration_ms": round(rng.uniform(10, 2000), 1),
+                    "attempts": 1,
+                    "time": (started + timedelta(seconds=rng.randint(0, 40))).isoformat(timespec="milliseconds"),
+                    "details": details,
+                    "run_id": run_id,
+                    "suite": suite,
+                    "deploy_version": deploy,
+                    "runner": "random",
+                    "message": f"{service} {kind} {verdict}",
+                }
+            )
+    return lines, start + timedelta(days=2, minutes=3)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_histories(tmp_path, seed):
+    lines, now = random_lines(seed)
+    path = stored(tmp_path, lines)
+    report = same_figures(path, now)
+    assert any(e.incidents for e in report.services) and any(r.samples for r in report.latency)
+    same_figures(path, now, SLOPolicy(availability_suites=["smoke"], latency={}), read_only=False)
+
+
+def test_the_store_keeps_each_runs_checks_as_the_records_say(tmp_path):
+    """What the store keeps as the records come in (one at a time, or imported) is what the
+    records amount to when read back."""
+    lines, now = random_lines(7)
+    path = stored(tmp_path, lines)
+    with HistoryStore(path, read_only=True) as store:
+        since = now - timedelta(days=5)
+        kept = store.run_checks("production", since)
+        assert kept == summarise(store.observations("production", since))
+    added = tmp_path / "added.sqlite"
+    with HistoryStore(added) as store:
+        for line in lines:
+            if line.get("kind") == "run":
+                store.import_lines([line], "run line")
+        for seq, line in enumerate(line for line in lines if line.get("kind") != "run"):
+            store.add(CheckResult.from_record(line), seq)
+        assert store.run_checks("production", since) == summarise(store.observations("production", since))
+
+
+def as_version_1(path: Path) -> None:
+    """The file as the previous version (schema 1) wrote it: no run_checks, no results_by_run_check."""
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE run_checks")
+        db.execute("DROP INDEX results_by_run_check")
+        db.execute("PRAGMA user_version = 1")
+
+
+def test_a_history_of_schema_version_1_is_read_as_it_is_and_migrated_by_a_writer(tmp_path):
+    lines, now = random_lines(3)
+    path = stored(tmp_path, lines)
+    with HistoryStore(path, read_only=True) as store:
+        before = store.run_checks("production", now - timedelta(days=5))
+    as_version_1(path)
+    same_figures(path, now)  # a reader that may not write works the summaries out in memory
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'run_checks'").fetchone()
+    with HistoryStore(path) as store:  # a writer migrates it, once
+        assert store.run_checks("production", now - timedelta(days=5)) == before
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+        names = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+        assert {"run_checks", "results_by_run_check"} <= names
+    same_figures(path, now)
+
+
+def test_measures_of_every_kind_are_read_as_the_records_hold_them(tmp_path):
+    """A measure that is a number, a list, a journey step or the check's duration; one missing,
+    one null, one that is text: the store takes the same times out as measured() over the whole
+    record."""
+    lines, now = random_lines(1)
+    odd = [line for line in lines if line.get("check") == "latency"][:4]
+    for line, details in zip(odd, [{}, {"samples_ms": None}, {"samples_ms": "fast"}, {"samples_ms": 42}], strict=True):
+        line["details"] = details
+    path = stored(tmp_path, lines)
+    measures = {"latency": "samples_ms", **{o.check: o.measure for o in POLICY.latency.values()}}
+    with HistoryStore(path, read_only=True) as store:
+        rows = store.observations("production", now - timedelta(days=5), measures)
+        records = store.results()
+    by_run: dict[str, list[Observation]] = {}
+    for o in rows:
+        by_run.setdefault(o.run_id, []).append(o)
+    mine = [o for r in records for o in [by_run[r.run_id].pop(0)]]
+    assert [(o.run_id, o.check_id) for o in mine] == [(r.run_id, r.id) for r in records]
+    expected = [
+        measured(r.details, r.duration_ms, measures.get(r.id, "samples_ms"))
+        if r.id in measures or r.check in measures
+        else ()
+        for r in records
+    ]
+    assert [o.latency_ms for o in mine] == expected
+    assert {len(times) for times in expected} >= {0, 1, 3}
