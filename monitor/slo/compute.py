@@ -328,9 +328,14 @@ class Track:
             for suite in self.suites:
                 slots = []
                 for slot in timelines.get(suite, []):
-                    found = [self.ranks[r] for r in slot.run_ids if r in self.ranks]
+                    ids = slot.run_ids
+                    if len(ids) == 1:  # most slots: one run
+                        rank = self.ranks.get(ids[0])
+                        found = [] if rank is None else [rank]
+                    else:
+                        found = [self.ranks[r] for r in ids if r in self.ranks]
                     slots.append(
-                        Slot(slot.start, slot.end, slot.schedule, _BY_RANK[min(found)], slot.run_ids)
+                        Slot(slot.start, slot.end, slot.schedule, _BY_RANK[min(found)], ids)
                         if found
                         else Slot(slot.start, slot.end, slot.schedule, Status.UNKNOWN, [])
                     )
