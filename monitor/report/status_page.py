@@ -394,6 +394,8 @@ def render(
     profile: Profile | None = None,
     notes: dict[str, Note] | None = None,
 ) -> str:
+    """``rows``: the records the page draws, the latency checks' and those that carry a deploy
+    version, over the last :data:`CHART_DAYS` days at least (``from_history(..., drawn_days=CHART_DAYS)``)."""
     shown = embeds.shown(report, policy)
     rows = [o for o in rows if o.service not in policy.hidden_services]
     overall = embeds.overall(shown)
