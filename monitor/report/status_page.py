@@ -93,7 +93,7 @@ def _cell_colour(ratio: float | None) -> str:
 def day_bar(entity: Entity, now: datetime) -> list[tuple[str, float | None, float, float]]:
     """(day, uptime or None, known seconds, unknown seconds) for each of the last :data:`DAYS`
     days, oldest first."""
-    tally = Tally(entity.slots)
+    tally = entity.tally or Tally(entity.slots)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     days = []
     for back in range(DAYS - 1, -1, -1):
