@@ -26,7 +26,8 @@ no Docker, no network beyond 127.0.0.1.
   so the clock still runs); act itself, a static Go binary, keeps real time.
 - The machine's environment reaches the job (act's host mode runs steps with it, like a
   self-hosted runner); the harness removes the project's own variables, CI markers, anything
-  named like a credential and any virtualenv from it first.
+  named like a credential, any virtualenv and the caller's bytecode cache (``./run`` keeps one in
+  its ``.venv``; a job's own processes compile into its copy, as on GitHub) from it first.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ STAND_INS = {
 }
 DATA_BRANCH = "monitor-data"
 _DROPPED = re.compile(
-    r"^(SLURPY_|GITHUB_|RUNNER_|ACT|CI$|PYTEST_|VIRTUAL_ENV|UV_PROJECT_ENVIRONMENT|LD_PRELOAD|FAKETIME)|"
+    r"^(SLURPY_|GITHUB_|RUNNER_|ACT|CI$|PYTEST_|VIRTUAL_ENV|UV_PROJECT_ENVIRONMENT|PYTHONPYCACHEPREFIX|LD_PRELOAD|FAKETIME)|"
     r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|_KEY$",
     re.IGNORECASE,
 )

@@ -36,9 +36,23 @@ def run_against_sandbox(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFacto
     return run
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--one-fault-per-run",
+        action="store_true",
+        help="fault matrix: a child run per fault, rather than one per group of faults that reach nothing in common",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "slow: minutes each (act rehearsals of the workflows); `./run tests` (and CI) runs "
         "them, `./run tests --quick` leaves them out",
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow ones first (their relative order kept): under `-n 2` the workers take the longest
+    work while there is other work to overlap it, rather than one of them finishing alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -39,6 +39,11 @@ NO_VERSION = {"version": "skip"}  # the sandbox, like Slurpy, reports no version
 WIDE_FLOORS = "\n[gate]\np50_floor_ms = 100\np95_floor_ms = 200\n"
 HISTORY_TOKEN = "history-token-never-shown-7f3a"
 PROTECTED = "frontend-requires-protection-header"
+
+# Minutes (six gate jobs, every suite in each): in `./run tests` and CI, not in `--quick`; one module's
+# rehearsal, so one xdist worker runs it.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gate_rehearsal")]
+
 BYPASS_VARIABLE = "VERCEL_AUTOMATION_BYPASS_SECRET"  # what the example workflow maps from secrets
 
 

@@ -4,8 +4,9 @@ second starting from what the first pushed. Marked slow (in `./run tests` and CI
 leaves them out): ten scheduled smoke
 jobs against the sandbox with a fault on in jobs 3-6, each on its own 5-minute slot (libfaketime),
 alerting to Slack-compatible, webhook and SMTP receivers, then the journeys job that builds the
-status page; smoke and journeys overlapping; a crash and a "worse" update; a second outage of the same
-service after an earlier one; ci.yml and gate.yml passing and failing.
+status page; smoke and journeys overlapping; ten more jobs for a crash, then a second outage of the
+same service with a "worse" update; ci.yml (its lint step too) and gate.yml passing and failing.
+Tests that read one module-scoped rehearsal share an xdist group: under `-n 2` it runs once.
 
 What a rehearsal proves and what it does not (act is not GitHub): docs/github.md, "Rehearsing the
 workflows with act".
@@ -169,6 +170,7 @@ def history_lines(data: Path) -> list[dict]:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ten_jobs")
 def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_branch(ten_jobs):
     base, runs = ten_jobs.base, ten_jobs.runs
     for job, run in runs.items():
@@ -188,7 +190,7 @@ def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_bran
         base + timedelta(minutes=5 * job) for job in JOBS
     ]
     assert {s["schedule"] for s in starts} == {"*/5 * * * *"}
-    failed = {}
+    failed: dict[str, set[tuple[str, str, str]]] = {}
     for line in lines:
         if line.get("kind") is None and line["verdict"] not in ("pass", "skip"):
             failed.setdefault(line["run_id"], set()).add((line["id"], line["verdict"], line["category"]))
@@ -199,6 +201,7 @@ def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_bran
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ten_jobs")
 def test_uptime_after_the_ten_jobs_is_the_figure_computed_by_hand(ten_jobs, tmp_path):
     base, data = ten_jobs.base, ten_jobs.data_after_ten
     history = tmp_path / "history.sqlite"
@@ -235,7 +238,8 @@ def test_uptime_after_the_ten_jobs_is_the_figure_computed_by_hand(ten_jobs, tmp_
 
 @pytest.mark.slow
 def test_ci_workflow_runs_the_project_tests_and_fails_when_they_fail(tmp_path):
-    """ci.yml as a push runs it: install, Chromium check, `.ci/run` (= `./run tests`). The whole
+    """ci.yml as a push runs it: the lint and type gate, then `.ci/run` (= `./run tests`); a lint
+    error fails the gate's step and the tests never start. The whole
     self-test suite inside would take minutes (and contain this test): PYTEST_ADDOPTS narrows
     `./run tests` to one small test, which is the harness's difference, not the workflow's."""
     rehearsal = Rehearsal(tmp_path / "ci")
@@ -246,9 +250,15 @@ def test_ci_workflow_runs_the_project_tests_and_fails_when_they_fail(tmp_path):
         )
         assert passing.ok and passing.step("Tests").ok, passing.output()[-3000:]
         assert " passed" in passing.output()
+        assert passing.step("Lint and types").ok
         failing = rehearsal.run("ci.yml", "push", push, env={"PYTEST_ADDOPTS": "-k no_test_has_this_name"})
         assert not failing.ok and not failing.step("Tests").ok, failing.output()[-3000:]
         assert "no tests ran" in failing.output() or "deselected" in failing.output()
+        rehearsal.commit({"monitor/unused.py": "import os\n"}, "a lint error")
+        unlinted = rehearsal.run("ci.yml", "push", push)
+        assert not unlinted.ok and not unlinted.step("Lint and types").ok, unlinted.output()[-3000:]
+        assert "F401" in unlinted.output()
+        assert not [s for s in unlinted.steps if s.name == "Tests"], "the tests ran after the gate failed"
     finally:
         rehearsal.close()
 
@@ -262,6 +272,7 @@ def incidents_heard(ten_jobs: TenJobs) -> dict[str, list[tuple[int, str]]]:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ten_jobs")
 def test_the_backends_incident_opens_and_resolves_once_on_each_channel_across_the_jobs(ten_jobs):
     """The alert state outlives each job (it travels on the data branch): the backend's incident
     opens in job 4 (the second failed run, open_after = 2) and resolves in job 8 (the second
@@ -313,6 +324,7 @@ def test_the_gate_workflow_passes_a_healthy_deployment_and_fails_a_broken_one(sa
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ten_jobs")
 def test_each_channel_gets_one_opened_and_one_resolved_per_incident_across_the_jobs(ten_jobs):
     """Every incident the ten jobs raised, burn-rate alerts included, reached each channel once
     opened and once resolved, and the three channels heard the same messages."""
@@ -327,6 +339,7 @@ def test_each_channel_gets_one_opened_and_one_resolved_per_incident_across_the_j
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ten_jobs")
 def test_no_burn_rate_alert_before_open_after(ten_jobs):
     early = {
         check_id: events[0] for check_id, events in incidents_heard(ten_jobs).items() if events[0][0] <= FAULTY_JOBS[0]
@@ -335,6 +348,7 @@ def test_no_burn_rate_alert_before_open_after(ten_jobs):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ten_jobs")
 def test_the_status_page_the_journeys_job_builds_shows_the_same_uptime(ten_jobs):
     """The hourly journeys job (status-page: true) rebuilds the page into the data branch's docs/:
     the backend's 24-hour uptime there, and on its badge, is the figure computed by hand (60 %)."""
@@ -372,17 +386,45 @@ def test_two_overlapping_jobs_never_send_the_same_message(sandbox, tmp_path):
         alerting.close()
 
 
-@pytest.mark.slow
-def test_a_crash_is_one_incident_with_its_cause(sandbox, tmp_path):
-    """Jobs 1-2 the backend crashed (connection refused: health, latency and TLS all fail): one
-    incident, its cause first, on every channel; healthy again in jobs 3-4, one "resolved"."""
-    alerting = Alerting(sandbox, tmp_path)
+# The backend crashed in jobs 1-2 (announced, then resolved in 4); jobs 5-6 its health is degraded (a
+# new incident), jobs 7-8 its latency breaks too ("worse"), healthy in 9-10 (resolved). Three stories
+# in one rehearsal of ten jobs: each test below reads its own jobs.
+OUTAGES = {
+    1: ("backend-down",),
+    2: ("backend-down",),
+    3: (),
+    4: (),
+    5: (FAULT,),
+    6: (FAULT,),
+    7: (FAULT, "backend-slow-health"),
+    8: (FAULT, "backend-slow-health"),
+    9: (),
+    10: (),
+}
+CRASH, WORSE = range(1, 5), range(5, 11)
+
+
+@pytest.fixture(scope="module")
+def outages(sandbox, tmp_path_factory):
+    alerting = Alerting(sandbox, tmp_path_factory.mktemp("outages"))
     try:
-        for job, faults in {1: ("backend-down",), 2: ("backend-down",), 3: (), 4: ()}.items():
+        for job, faults in OUTAGES.items():
             alerting.run(job, faults)
     finally:
         alerting.close()
-    assert [(job, m["check_id"], m["kind"]) for job, m in alerting.webhooks] == [
+    return alerting
+
+
+def titles_in(alerting: Alerting, channel: str, jobs: range) -> list[str]:
+    return [title for job, title in alerting.messages[channel] if job in jobs]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("outages")
+def test_a_crash_is_one_incident_with_its_cause(outages):
+    """Jobs 1-2 the backend crashed (connection refused: health, latency and TLS all fail): one
+    incident, its cause first, on every channel; healthy again in jobs 3-4, one "resolved"."""
+    assert [(job, m["check_id"], m["kind"]) for job, m in outages.webhooks if job in CRASH] == [
         (2, "backend", "opened"),
         (4, "backend", "resolved"),
     ]
@@ -390,68 +432,36 @@ def test_a_crash_is_one_incident_with_its_cause(sandbox, tmp_path):
         "[CRITICAL] production: backend unreachable: connection refused; also failing: latency, tls",
         "[RESOLVED] production: backend recovered (was: backend unreachable: connection refused)",
     ]
-    for channel, received in alerting.messages.items():
-        assert [title for _, title in received] == expected, channel
+    for channel in outages.messages:
+        assert titles_in(outages, channel, CRASH) == expected, channel
 
 
 @pytest.mark.slow
-def test_a_new_problem_while_open_is_one_worse_update(sandbox, tmp_path):
-    """Jobs 1-2 the backend's health is degraded (an incident opens), jobs 3-4 its latency breaks
-    too: one "worse" update of the open incident, then, healthy in 5-6, one "resolved"."""
-    plan = {
-        1: (FAULT,),
-        2: (FAULT,),
-        3: (FAULT, "backend-slow-health"),
-        4: (FAULT, "backend-slow-health"),
-        5: (),
-        6: (),
-    }
-    alerting = Alerting(sandbox, tmp_path)
-    try:
-        for job, faults in plan.items():
-            alerting.run(job, faults)
-    finally:
-        alerting.close()
-    kinds = [(job, message["check_id"], message["kind"]) for job, message in alerting.webhooks]
-    assert kinds == [(2, "backend", "opened"), (4, "backend", "worse"), (6, "backend", "resolved")], kinds
-    titles = [title for _, title in alerting.messages["webhook"]]
+@pytest.mark.xdist_group("outages")
+def test_a_new_problem_while_open_is_one_worse_update(outages):
+    """Jobs 5-6 the backend's health is degraded (an incident opens), jobs 7-8 its latency breaks
+    too: one "worse" update of the open incident, then, healthy in 9-10, one "resolved"."""
+    kinds = [(job, message["check_id"], message["kind"]) for job, message in outages.webhooks if job in WORSE]
+    assert kinds == [(6, "backend", "opened"), (8, "backend", "worse"), (10, "backend", "resolved")], kinds
+    titles = titles_in(outages, "webhook", WORSE)
     assert titles[1].startswith("[CRITICAL] production: backend worse: ") and "latency" in titles[1], titles
     for channel in ("slack", "email"):
-        assert [title for _, title in alerting.messages[channel]] == titles, channel
+        assert titles_in(outages, channel, WORSE) == titles, channel
 
 
 @pytest.mark.slow
-def test_a_second_outage_of_the_same_service_is_opened_worse_and_resolved_as_its_own_incident(sandbox, tmp_path):
-    """The backend crashed in jobs 1-2 (announced, then resolved in 4); jobs 5-6 its health is
-    degraded (a new incident), jobs 7-8 its latency breaks too ("worse"), healthy in 9-10 (resolved).
-    The earlier incident in the history must not lend the later one its place: no "resolved" in job
-    7, and the later one's end is told."""
-    plan = {
-        1: ("backend-down",),
-        2: ("backend-down",),
-        3: (),
-        4: (),
-        5: (FAULT,),
-        6: (FAULT,),
-        7: (FAULT, "backend-slow-health"),
-        8: (FAULT, "backend-slow-health"),
-        9: (),
-        10: (),
-    }
-    alerting = Alerting(sandbox, tmp_path)
-    try:
-        for job, faults in plan.items():
-            alerting.run(job, faults)
-    finally:
-        alerting.close()
-    kinds = [(job, message["kind"]) for job, message in alerting.webhooks]
+@pytest.mark.xdist_group("outages")
+def test_a_second_outage_of_the_same_service_is_opened_worse_and_resolved_as_its_own_incident(outages):
+    """The earlier incident (the crash) in the history must not lend the later one its place: no
+    "resolved" in job 7, and the later one's end is told."""
+    kinds = [(job, message["kind"]) for job, message in outages.webhooks]
     assert kinds == [(2, "opened"), (4, "resolved"), (6, "opened"), (8, "worse"), (10, "resolved")], kinds
-    incidents = [message["incident"] for _, message in alerting.webhooks]
+    incidents = [message["incident"] for _, message in outages.webhooks]
     assert incidents[0] == incidents[1] != incidents[2] == incidents[3] == incidents[4], incidents
-    titles = [title for _, title in alerting.messages["webhook"]]
+    titles = [title for _, title in outages.messages["webhook"]]
     assert titles[1] == "[RESOLVED] production: backend recovered (was: backend unreachable: connection refused)"
     assert titles[3].startswith("[CRITICAL] production: backend worse: ") and "latency" in titles[3], titles
     cause = titles[2].split(": ", 1)[1].split("; also failing: ")[0]
     assert titles[4] == f"[RESOLVED] production: backend recovered (was: {cause})", titles
     for channel in ("slack", "email"):
-        assert [title for _, title in alerting.messages[channel]] == titles, channel
+        assert [title for _, title in outages.messages[channel]] == titles, channel

@@ -20,6 +20,7 @@ from monitor.browser.chromium import NoChromium, launch_args
 from monitor.profile import AlertPolicy, StatusPagePolicy, load_profile
 from monitor.report import notes as incident_notes
 from monitor.report.status_page import write
+from monitor.results import Verdict
 from monitor.slo.report import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +57,7 @@ def history():
             run_id=o.run_id + "-old",
             started=o.started - timedelta(days=9),
             time=o.time - timedelta(days=9),
-            verdict="pass",
+            verdict=Verdict.PASS,
             category=None,
         )
         for o in rows
@@ -75,7 +76,7 @@ def history():
         o._replace(
             service="mcp",
             check_id=o.check_id.replace("backend", "mcp"),
-            verdict="fail" if mcp_down(o) else "pass",
+            verdict=Verdict.FAIL if mcp_down(o) else Verdict.PASS,
             category="connect" if mcp_down(o) else None,
         )
         for o in rows

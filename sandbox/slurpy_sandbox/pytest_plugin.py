@@ -125,7 +125,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     plugin = SandboxPlugin(config)
     config.pluginmanager.register(plugin, "slurpy-sandbox")
-    if hasattr(config, "workerinput") or os.environ.get(STATE_ENV):
+    if hasattr(config, "workerinput") or os.environ.get(STATE_ENV) or not _only_testpaths(config):
         return
     if getattr(config.option, "dist", "no") != "no" and getattr(config.option, "tx", None):
         # Under xdist the controller brings up the one sandbox its workers share (they inherit
@@ -135,5 +135,5 @@ def pytest_configure(config: pytest.Config) -> None:
             plugin.ensure()
         except SandboxError as exc:
             raise pytest.UsageError(str(exc)) from None
-    elif _only_testpaths(config):
+    else:
         plugin.launch_early()

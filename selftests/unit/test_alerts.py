@@ -169,7 +169,7 @@ def test_a_second_outage_of_a_service_is_its_own_incident_as_the_runs_arrive():
             for i in policy.outages(AlertPolicy(), "t", "backend", seen)
         ]
 
-    crash = ("t|backend|run-01", "run-02", "run-04", [])
+    crash: tuple[str, str, str, list[str]] = ("t|backend|run-01", "run-02", "run-04", [])
     assert as_of(7) == [crash, ("t|backend|run-05", "run-06", "", [])]
     assert as_of(10) == [crash, ("t|backend|run-05", "run-06", "run-10", ["run-08"])]
 
@@ -489,7 +489,7 @@ def test_heartbeat_pings_the_dead_mans_switch(http, monkeypatch, tmp_path):
     [ping] = http.got("/ping/abc")
     assert ping.body == b"run r: 3 checks"
     http.down = True
-    assert "heartbeat not delivered after 3 attempt(s): HTTP 503" in dispatch.heartbeat(profile, "x")
+    assert "heartbeat not delivered after 3 attempt(s): HTTP 503" in (dispatch.heartbeat(profile, "x") or "")
 
 
 def test_missed_scheduled_runs_raise_their_own_alert(http, monkeypatch, tmp_path):

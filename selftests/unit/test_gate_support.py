@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -241,12 +242,17 @@ def test_a_scheduled_run_stamped_with_the_live_version_is_no_gate():
     from monitor.plugins.target import is_gate
 
     class Config:
-        def __init__(self, **options):
+        """pytest's Config as far as is_gate reads it."""
+
+        def __init__(self, **options: str):
             self.options = options
 
-        def getoption(self, name, default=None):
+        def getoption(self, name: str, default: object = None) -> object:
             return self.options.get(name, default)
 
-    assert is_gate(Config(deploy_version="v1", schedule=""))
-    assert not is_gate(Config(deploy_version="v1", schedule="*/5 * * * *"))
-    assert not is_gate(Config(deploy_version="", schedule=""))
+    def config(**options: str) -> pytest.Config:
+        return cast(pytest.Config, Config(**options))
+
+    assert is_gate(config(deploy_version="v1", schedule=""))
+    assert not is_gate(config(deploy_version="v1", schedule="*/5 * * * *"))
+    assert not is_gate(config(deploy_version="", schedule=""))

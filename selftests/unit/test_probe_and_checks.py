@@ -2,6 +2,7 @@
 
 import ssl
 import time
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -36,6 +37,17 @@ def scripted(*steps):
     return httpx.MockTransport(handler), calls
 
 
+def recording(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    """A transport answering with ``handler``, and the requests it was sent."""
+    calls: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return handler(request)
+
+    return httpx.MockTransport(handle), calls
+
+
 HEALTHY = httpx.Response(200, json={"ok": True, "supabase": True, "qdrant": True})
 
 
@@ -50,7 +62,7 @@ def cold(profile, check_id):
 
 def test_pass_after_a_retry_is_flaky_not_clean(sandbox_profile):
     transport, calls = scripted(httpx.ConnectError("Connection refused"), HEALTHY)
-    sleeps = []
+    sleeps: list[float] = []
     result = smoke.health(
         probe_with(sandbox_profile, transport, sleeps), **cold(sandbox_profile, "health:backend:/health/healthz")
     )
@@ -171,8 +183,7 @@ def real_frontend(request: httpx.Request) -> httpx.Response:
 
 
 def test_cors_probes_with_the_routes_method_and_a_small_body(sandbox_profile):
-    calls = []
-    transport = httpx.MockTransport(lambda request: calls.append(request) or real_frontend(request))
+    transport, calls = recording(real_frontend)
     result = security.cors(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "cors:frontend").args)
     assert result.verdict is Verdict.PASS, result.message
     preflight, actual = calls[0], calls[1]
@@ -184,8 +195,7 @@ def test_cors_probes_with_the_routes_method_and_a_small_body(sandbox_profile):
 
 def test_cors_on_a_route_that_does_not_take_the_method_is_inconclusive(sandbox_profile):
     args = find(sandbox_profile, "cors:frontend").args
-    calls = []
-    transport = httpx.MockTransport(lambda request: calls.append(request) or real_frontend(request))
+    transport, calls = recording(real_frontend)
     result = security.cors(probe_with(sandbox_profile, transport, []), **{**args, "method": "GET"})
     assert result.verdict is Verdict.ERROR and result.category is Category.MONITOR
     assert "GET /api/proxy-chat answered 405 to a request from https://your-domain.com" in result.message
