@@ -10,23 +10,26 @@ every evaluation while the incident is open has a new reminder due, and sends on
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from receivers import HttpReceiver
-from suite_runner import run_suite
+from suite_runner import SuiteRun, run_suite
 
 from monitor.alerts.state import AlertLog, AlertState
 from monitor.commands.monitor import main
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.results import CheckResult, Verdict
-from slurpy_sandbox import STATE_ENV
+from slurpy_sandbox import STATE_ENV, Sandbox
+from testkit.receivers import HttpReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
 FAULT = "backend-degraded"
@@ -78,19 +81,27 @@ def alerting(sandbox, receiver, tmp_path):
         "T_GH": "gh-test-token",
         "T_PING": f"{receiver.url}/ping/watcher",
     }
-    count = iter(range(1000))
+    return AlertingRuns(sandbox, tmp_path, history, env), history
 
-    def run(fault: bool | tuple[str, ...], *args: str, suite: str = "tests/smoke"):
+
+@dataclass
+class AlertingRuns:
+    """Runs of a suite against the sandbox, alerting, into one history; ``env`` is theirs."""
+
+    sandbox: Sandbox
+    tmp_path: Path
+    history: Path
+    env: dict[str, str]
+    count: Iterator[int] = field(default_factory=itertools.count)
+
+    def __call__(self, fault: bool | tuple[str, ...], *args: str, suite: str = "tests/smoke") -> SuiteRun:
         """One run with ``FAULT`` on (True), none (False), or the faults named."""
-        sandbox.clear()
+        self.sandbox.clear()
         for name in (FAULT,) if fault is True else fault or ():
-            sandbox.switch_on(name)
-        folder = tmp_path / f"run{next(count)}"
+            self.sandbox.switch_on(name)
+        folder = self.tmp_path / f"run{next(self.count)}"
         folder.mkdir()
-        return run_suite(suite, folder / "results.jsonl", "--history", str(history), *args, env=env)
-
-    run.env = env
-    return run, history
+        return run_suite(suite, folder / "results.jsonl", "--history", str(self.history), *args, env=self.env)
 
 
 def firsts(receiver: HttpReceiver) -> list[str]:

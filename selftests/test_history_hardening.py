@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from suite_runner import run_suite
@@ -78,7 +79,7 @@ NEWER = {
     "target": "prod",
     "evidence": {"from": "a newer monitor"},
 }
-UNUSABLE = {
+UNUSABLE: dict[str, tuple[dict[str, Any], str]] = {
     "unknown verdict": (NEWER, "unknown verdict 'degraded' (written by a newer monitor?)"),
     "unknown category": ({**NEWER, "verdict": "fail", "category": "quantum"}, "unknown category 'quantum'"),
     "null verdict": ({**NEWER, "verdict": None}, "field 'verdict' is null"),

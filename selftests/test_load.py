@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -331,7 +332,7 @@ def test_load_users_reach_a_protected_preview_only_with_the_profiles_header(load
     """The load users send [request] headers (targets/sandbox.toml names the bypass header): green
     behind the protection; without the header in the profile its frontend groups fail with 401s.
     The header's value appears nowhere in what the run prints or keeps."""
-    protected = {"frontend-requires-protection-header": {}}
+    protected: dict[str, dict[str, Any]] = {"frontend-requires-protection-header": {}}
     run = load("--run-time", "5", faults=protected)
     assert run.failing() == {}, run.output
     value = sandbox.state["secrets"]["SLURPY_SANDBOX_PROTECTION_BYPASS"]

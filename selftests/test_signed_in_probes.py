@@ -13,8 +13,8 @@ import httpx
 import pytest
 from suite_runner import ROOT, artifacts_holding, run_suite
 
-from monitor.catalogue import catalogue
-from monitor.probe import NetworkSettings, Probe, trust_context
+from monitor.checks.catalogue import catalogue
+from monitor.probe import Exchange, NetworkSettings, Probe, trust_context
 from monitor.probe.session import SupabasePasswordGrant
 from monitor.profile import load_profile
 from slurpy_sandbox import STATE_ENV
@@ -125,7 +125,7 @@ def test_an_anonymous_probe_of_a_sign_in_first_route_is_inconclusive_and_says_wh
     }
     run = run_suite(GUARD_TESTS[0], tmp_path / "r.jsonl", GUARD_TESTS[1], env=env)
     fix = "this route needs a signed-in probe (set auth = true and [auth] in the profile)"
-    assert {r.id: (r.verdict.value, r.category.value) for r in run.results.values()} == {
+    assert {r.id: (r.verdict.value, r.category) for r in run.results.values()} == {
         "rate_limit:frontend:POST /api/journal": ("error", "monitor"),
         "validation:frontend:POST /api/journal": ("error", "monitor"),
     }, run.output
@@ -136,6 +136,11 @@ def test_an_anonymous_probe_of_a_sign_in_first_route_is_inconclusive_and_says_wh
         'POST /api/journal answered 401 {"error":"Unauthorized"} to the first request: ' + fix
     )
     assert sandbox.traffic()["tagged"] == 1 + 3, "an inconclusive rate-limit probe must stop at its first answer"
+
+
+def answer(exchange: Exchange) -> httpx.Response:
+    assert exchange.response is not None, exchange.error_text
+    return exchange.response
 
 
 class Clock:
@@ -160,14 +165,12 @@ def test_the_token_client_signs_in_and_refreshes_and_the_route_takes_its_tokens(
     )
     journal = profile.services["frontend"].url("/api/journal")
     signed_in = Probe(settings, session=lambda: {"Authorization": f"Bearer {grant.token()}"})
-    assert (
-        signed_in.request("POST", journal, json={}).response.status_code == 400
-    )  # past sign-in: the schema refused it
+    assert answer(signed_in.request("POST", journal, json={})).status_code == 400  # past sign-in: the schema refused it
     clock.now = 3600  # the token's hour is up
-    assert signed_in.request("POST", journal, json={}).response.status_code == 400
+    assert answer(signed_in.request("POST", journal, json={})).status_code == 400
     assert grant.grants == ["password", "refresh_token"]
     forged = Probe(settings, session=lambda: {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.Zm9yZ2Vk"})
-    refused = forged.request("POST", journal, json={}).response
+    refused = answer(forged.request("POST", journal, json={}))
     assert refused.status_code == 401 and refused.json() == {"error": "Unauthorized"}
     assert refused.headers["cache-control"] == "no-store"
 
@@ -210,7 +213,7 @@ def test_a_refused_sign_in_makes_each_signed_in_check_inconclusive_and_says_why(
     assert signed_in and signed_in <= set(run.results), run.output
     for check_id, result in run.results.items():
         if check_id in signed_in:
-            assert (result.verdict.value, result.category.value) == ("error", "monitor"), result.message
+            assert (result.verdict, result.category) == ("error", "monitor"), result.message
             assert "could not sign in the monitor for signed-in probes: Supabase Auth at " in result.message
             assert "refused the monitor account: 400 Invalid login credentials" in result.message
         else:

@@ -172,8 +172,8 @@ def test_ten_scheduled_runs_and_a_missed_one_leave_a_history_that_matches(sandbo
                 line[key] = when.isoformat(timespec="milliseconds")
         textlog.append_line(textlog.day_file(shifted, "sandbox", moved), line)
     rebuilt = tmp_path / "rebuilt.sqlite"
-    done = rebuild(shifted, rebuilt)
-    assert done.runs == 10 and not done.skipped_lines
+    imported = rebuild(shifted, rebuilt)
+    assert imported.runs == 10 and not imported.skipped_lines
 
     with HistoryStore(history) as live, HistoryStore(rebuilt) as store:
         assert store.count() == live.count()

@@ -17,21 +17,22 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from receivers import HttpReceiver, SmtpReceiver
 from test_alerts import OPENED, History, make_profile
 
 from monitor.alerts import dispatch
 from monitor.alerts.state import CLAIM_LEASE_S, AlertLog, AlertState
 from monitor.profile import MissingSecret, Profile, Secrets
 from monitor.results import CheckResult, Verdict
+from testkit.receivers import HttpReceiver, SmtpReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 # Deadlines long enough that a busy machine (xdist, other jobs) still connects and writes within them.
-FAST = {"delivery_timeout_s": 1.5, "delivery_backoff_s": 0, "delivery_attempts": 3}
+FAST: dict[str, Any] = {"delivery_timeout_s": 1.5, "delivery_backoff_s": 0, "delivery_attempts": 3}
 
 
 @pytest.fixture
@@ -49,12 +50,10 @@ def changed(profile: Profile, index: int, **changes) -> Profile:
     return profile.model_copy(update={"alerts": profile.alerts.model_copy(update={"channels": channels})})
 
 
-def failing(tmp_path: Path, runs: int = 2) -> tuple[History, object]:
+def failing(tmp_path: Path, runs: int = 2) -> tuple[History, datetime]:
     history = History(tmp_path / "h.sqlite")
-    now = None
-    for _ in range(runs):
-        now = history.run("fail")
-    return history, now
+    started = [history.run("fail") for _ in range(runs)]
+    return history, started[-1]
 
 
 def record(path: Path, channel: str) -> list[tuple[str, str, int]]:
@@ -142,7 +141,6 @@ def test_the_run_budget_bounds_alerting_channels_in_parallel_and_says_what_was_n
         http.hostile[prefix] = "hang"
     profile = make_profile(http, monkeypatch, tmp_path, delivery_budget_s=3.5, **FAST)
     history = History(tmp_path / "h.sqlite")
-    now = None
     for _ in range(2):
         now = history.run("fail")
         with AlertState(history.path) as state:  # four more failing checks in the same runs

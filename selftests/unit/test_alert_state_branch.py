@@ -16,9 +16,9 @@ import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from receivers import HttpReceiver
 from test_alerts import OPENED, make_profile
 
 from monitor.alerts import dispatch
@@ -27,6 +27,7 @@ from monitor.commands.monitor import main
 from monitor.history import textlog
 from monitor.history.store import RunInfo
 from monitor.results import CheckResult, Verdict
+from testkit.receivers import HttpReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 HISTORY_BRANCH = ROOT / ".github" / "scripts" / "history-branch"
@@ -173,7 +174,7 @@ def test_the_fold_of_alert_lines_does_not_depend_on_their_order():
     outcome, the loser's later claim and its release. Every order gives the same row, and the
     release does not undo "unconfirmed" (which would send a Slack message again)."""
     key = {"incident": "t|c|r1", "event": "opened", "channel": "chat"}
-    lines = [
+    lines: list[dict[str, Any]] = [
         {
             "alert": "planned",
             **key,

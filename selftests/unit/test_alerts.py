@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from receivers import HttpReceiver, SmtpReceiver
 
 from monitor.alerts import dispatch, policy
 from monitor.alerts.state import AlertState
@@ -20,6 +19,7 @@ from monitor.history.schedule import Slot
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.profile import AlertPolicy, Profile
 from monitor.results import Category, CheckResult, Verdict
+from testkit.receivers import HttpReceiver, SmtpReceiver
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 CHECK = "health:backend:/health/healthz"
@@ -169,7 +169,7 @@ def test_a_second_outage_of_a_service_is_its_own_incident_as_the_runs_arrive():
             for i in policy.outages(AlertPolicy(), "t", "backend", seen)
         ]
 
-    crash = ("t|backend|run-01", "run-02", "run-04", [])
+    crash: tuple[str, str, str, list[str]] = ("t|backend|run-01", "run-02", "run-04", [])
     assert as_of(7) == [crash, ("t|backend|run-05", "run-06", "", [])]
     assert as_of(10) == [crash, ("t|backend|run-05", "run-06", "run-10", ["run-08"])]
 
@@ -489,7 +489,7 @@ def test_heartbeat_pings_the_dead_mans_switch(http, monkeypatch, tmp_path):
     [ping] = http.got("/ping/abc")
     assert ping.body == b"run r: 3 checks"
     http.down = True
-    assert "heartbeat not delivered after 3 attempt(s): HTTP 503" in dispatch.heartbeat(profile, "x")
+    assert "heartbeat not delivered after 3 attempt(s): HTTP 503" in (dispatch.heartbeat(profile, "x") or "")
 
 
 def test_missed_scheduled_runs_raise_their_own_alert(http, monkeypatch, tmp_path):
@@ -516,7 +516,7 @@ def test_burn_rate_alerts_are_debounced_and_fold_into_the_outage_they_measure(ht
     firing (page-slow at 11:00 and 11:05, page-fast at 11:05 and 11:10; alone, the 11:00 run
     opens nothing), and both measure the outage the health check opened at 11:05: one incident,
     its cause the health check, one opened and one resolved per channel, no burn message."""
-    from scripted_history import NOON, history_lines, scripted
+    from testkit.scripted_history import NOON, history_lines, scripted
 
     profile = make_profile(http, monkeypatch, tmp_path).model_copy(update={"name": "production"})
     history = tmp_path / "h.sqlite"

@@ -4,6 +4,7 @@ rebuilds, compacts and lists the expected runs, unknown ones included."""
 
 from __future__ import annotations
 
+import argparse
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,8 +19,13 @@ from monitor.results import CheckResult, Verdict
 
 
 def test_run_is_pytest_over_the_suites_with_reports_and_the_callers_options(monkeypatch):
-    seen = []
-    monkeypatch.setattr(pytest, "main", lambda argv: seen.append(argv) or 0)
+    seen: list[list[str]] = []
+
+    def pytest_main(argv: list[str]) -> int:
+        seen.append(argv)
+        return 0
+
+    monkeypatch.setattr(pytest, "main", pytest_main)
     assert main(["run", "smoke", "journeys", "--target", "production", "-n", "2"]) == 0
     assert main(["run", "all", "--junitxml", "mine.xml"]) == 0
     first, second = seen
@@ -85,7 +91,7 @@ def test_a_history_command_on_a_broken_file_says_what_to_do(tmp_path, capsys):
 
 def _shifted_history(path):
     """The scripted SLO history moved so that its noon is the last five-minute mark before now."""
-    from scripted_history import NOON, history_lines, scripted
+    from testkit.scripted_history import NOON, history_lines, scripted
 
     now = datetime.now(UTC)
     shift = now.replace(second=0, microsecond=0, minute=now.minute - now.minute % 5) - NOON
@@ -200,6 +206,12 @@ def test_the_plugins_register_the_options_of_the_one_list():
     assert flags == {o.flag for o in options.OPTIONS}
 
 
+def subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The parser of subcommand ``name`` (argparse offers no public way to reach it)."""
+    [subparsers] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return subparsers.choices[name]
+
+
 def test_every_target_command_defaults_alike_and_an_empty_answer_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("SLURPY_TARGET", raising=False)
     history = str(tmp_path / "h.sqlite")
@@ -220,8 +232,8 @@ def test_every_target_command_defaults_alike_and_an_empty_answer_says_so(tmp_pat
         ["history", "gaps"],
         ["watch"],
     ):
-        action = parser()._subparsers._group_actions[0].choices[command[0]]
+        action = subcommand(parser(), command[0])
         if len(command) > 1:
-            action = action._subparsers._group_actions[0].choices[command[1]]
+            action = subcommand(action, command[1])
         target = next(a for a in action._actions if "--target" in a.option_strings)
-        assert target.default is None and "$SLURPY_TARGET, else sandbox" in target.help, command
+        assert target.default is None and "$SLURPY_TARGET, else sandbox" in (target.help or ""), command

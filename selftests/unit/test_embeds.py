@@ -11,14 +11,14 @@ from xml.etree import ElementTree as ET
 import feedparser
 import jsonschema
 import pytest
-from provider_schemas import SHIELDS_ENDPOINT
-from scripted_history import NOON, POLICY
 from test_status_page import BACKEND_NOTE, history, page_profile
 
 from monitor.profile import StatusPagePolicy
 from monitor.report import embeds, notes
 from monitor.report.status_page import write
 from monitor.slo.report import build
+from testkit.provider_schemas import SHIELDS_ENDPOINT
+from testkit.scripted_history import NOON, POLICY
 
 SERVICES = ["frontend", "backend", "mcp"]
 
@@ -86,8 +86,8 @@ def test_static_svg_badges_are_well_formed_and_say_the_same_as_the_json(built):
         assert root.get("aria-label") == said and root.findtext("{http://www.w3.org/2000/svg}title") == said
         texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
         assert texts == [data["label"], data["label"], data["message"], data["message"]]
-        label, message, _ = root.find("{http://www.w3.org/2000/svg}g")  # the boxes under the gloss
-        assert int(root.get("width")) == int(label.get("width")) + int(message.get("width"))
+        label, message, _ = root.findall("{http://www.w3.org/2000/svg}g")[0]  # the boxes under the gloss
+        assert int(root.attrib["width"]) == int(label.attrib["width"]) + int(message.attrib["width"])
     assert embeds.text_width("100.00 %") > embeds.text_width("up") > 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -238,15 +239,12 @@ def test_the_watch_keeps_its_rounds_in_the_gates_own_history():
 
 
 def test_a_scheduled_run_stamped_with_the_live_version_is_no_gate():
-    from monitor.plugins.target import is_gate
+    from dataclasses import replace
 
-    class Config:
-        def __init__(self, **options):
-            self.options = options
+    from monitor.options import OPTIONS, RunOptions
 
-        def getoption(self, name, default=None):
-            return self.options.get(name, default)
-
-    assert is_gate(Config(deploy_version="v1", schedule=""))
-    assert not is_gate(Config(deploy_version="v1", schedule="*/5 * * * *"))
-    assert not is_gate(Config(deploy_version="", schedule=""))
+    defaults: dict[str, Any] = {option.dest: option.kwargs({}).get("default") for option in OPTIONS}
+    plain = RunOptions(**defaults)
+    assert replace(plain, deploy_version="v1", schedule="").is_gate
+    assert not replace(plain, deploy_version="v1", schedule="*/5 * * * *").is_gate
+    assert not replace(plain, deploy_version="", schedule="").is_gate

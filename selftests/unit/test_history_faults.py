@@ -90,7 +90,7 @@ def test_locked_history(run_suite, monkeypatch):
         text=True,
     )
     try:
-        assert holder.stdout.readline().strip() == "locked"
+        assert first_line(holder) == "locked"
         outcome, records = run_suite()
     finally:
         holder.communicate("")
@@ -162,7 +162,12 @@ assert not recorder.run.notes, recorder.run.notes
 """
 
 
-def _writer(path: Path, name: str, count: int) -> subprocess.Popen:
+def first_line(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None  # started with stdout=PIPE
+    return process.stdout.readline().strip()
+
+
+def _writer(path: Path, name: str, count: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-c", WRITER, str(path), name, str(count)],
         stdout=subprocess.PIPE,
@@ -187,11 +192,11 @@ def test_two_runs_writing_at_once_lose_nothing(tmp_path):
 def test_a_writer_killed_midway_leaves_its_committed_records_whole(tmp_path):
     history = tmp_path / "h.sqlite"
     writer = _writer(history, "killed", 100_000)
-    assert writer.stdout.readline().strip() == "writing"
+    assert first_line(writer) == "writing"
     committed = 0
     with sqlite3.connect(history) as reader:  # wait until a good part is committed, then kill mid-stream
         while committed < 200:
-            assert writer.poll() is None, writer.stderr.read()
+            assert writer.poll() is None, writer.communicate()[1]
             committed = reader.execute("SELECT count(*) FROM results").fetchone()[0]
             time.sleep(0.01)
     os.kill(writer.pid, signal.SIGKILL)

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from playwright.sync_api import StorageState, StorageStateCookie
 
 from monitor import redact
 from monitor.analysers.ndjson import read_stream
@@ -185,7 +186,7 @@ def test_a_chat_reply_is_done_within_a_threshold_only_if_it_finished():
 # -- the signed-in session: what the browser holds, for a browser context or an API probe -----
 
 
-def cookie(name: str, value: str, http_only: bool = False) -> dict:
+def cookie(name: str, value: str, http_only: bool = False) -> StorageStateCookie:
     return {
         "name": name,
         "value": value,
@@ -203,7 +204,7 @@ def supabase_session(token: str) -> str:
 
 
 def test_a_cookie_session_starts_a_browser_context_but_carries_no_bearer_token():
-    state = {
+    state: StorageState = {
         "cookies": [cookie("slurpy-session", "s3ssion-value", http_only=True), cookie("slurpy-csrf", "csrf-value")],
         "origins": [],
     }
@@ -216,7 +217,7 @@ def test_a_cookie_session_starts_a_browser_context_but_carries_no_bearer_token()
 
 
 def test_supabase_js_keeps_its_access_token_in_local_storage():
-    state = {
+    state: StorageState = {
         "cookies": [],
         "origins": [
             {
@@ -238,7 +239,7 @@ def test_supabase_js_keeps_its_access_token_in_local_storage():
 def test_supabase_ssr_keeps_it_in_cookies_base64_encoded_and_chunked():
     encoded = "base64-" + base64.urlsafe_b64encode(supabase_session("eyJ.chunked.token").encode()).decode().rstrip("=")
     chunks = [encoded[:30], encoded[30:]]
-    state = {
+    state: StorageState = {
         "cookies": [cookie("sb-ref-auth-token.1", chunks[1]), cookie("sb-ref-auth-token.0", chunks[0])],
         "origins": [],
     }
@@ -248,12 +249,15 @@ def test_supabase_ssr_keeps_it_in_cookies_base64_encoded_and_chunked():
 
 
 def test_older_supabase_ssr_cookies_hold_url_encoded_json():
-    state = {"cookies": [cookie("sb-ref-auth-token", quote(supabase_session("eyJ.plain.token")))], "origins": []}
+    state: StorageState = {
+        "cookies": [cookie("sb-ref-auth-token", quote(supabase_session("eyJ.plain.token")))],
+        "origins": [],
+    }
     assert SignedIn.from_storage_state(state).bearer_token == "eyJ.plain.token"
 
 
 def test_an_unreadable_supabase_entry_is_no_token():
-    state = {
+    state: StorageState = {
         "cookies": [cookie("sb-ref-auth-token", "base64-%%%"), cookie("sb-ref-auth-token.x", "{}")],
         "origins": [{"origin": "https://fe.test", "localStorage": [{"name": "sb-ref-auth-token", "value": "[1]"}]}],
     }
@@ -277,6 +281,7 @@ class FakePage:
         self.handlers: dict[str, Callable[[Any], None]] = {}
         self.timeout: float | None = None
         self.errors_while_loading: list[str] = []
+        self.main_frame: object = None
 
     def on(self, event: str, handler) -> None:
         self.handlers[event] = handler
@@ -330,7 +335,7 @@ def test_a_journey_that_finishes_passes_with_its_steps(journey_profile):
 
 def test_a_broken_step_ends_the_journey_saying_which_and_what_the_page_showed(journey_profile):
     page = FakePage(url="https://fe.test/sign-in", heading="Sign in", notices="Try again")
-    ran = []
+    ran: list[str] = []
     with Journey("sign-in", journey_profile) as j:
         j.begin(FakeContexts(page))
         with j.step("sign in"):
@@ -410,7 +415,7 @@ def test_a_journey_stopped_on_purpose_passes_and_says_where(journey_profile):
 
 
 def test_a_journey_starts_from_a_signed_in_session(journey_profile):
-    state = {"cookies": [cookie("slurpy-session", "s3ssion-value", http_only=True)], "origins": []}
+    state: StorageState = {"cookies": [cookie("slurpy-session", "s3ssion-value", http_only=True)], "origins": []}
     contexts = FakeContexts(FakePage())
     with Journey("chat", journey_profile) as j:
         j.begin(contexts, SignedIn.from_storage_state(state))
@@ -418,7 +423,7 @@ def test_a_journey_starts_from_a_signed_in_session(journey_profile):
 
 
 def test_a_failed_sign_in_is_the_journeys_first_failed_step_and_it_takes_no_other(journey_profile):
-    ran = []
+    ran: list[str] = []
     with Journey("chat", journey_profile) as j:
         j.begin(
             FakeContexts(FakePage()), SignInFailed("Timeout 5000ms exceeded.; page showed: URL https://fe.test/sign-in")

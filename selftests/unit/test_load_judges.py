@@ -286,7 +286,8 @@ def test_capacity_search_stops_at_the_first_stage_that_breaks():
         (8, None),
         (12, "api:backend: p95 900 ms over 500 ms"),
     ]
-    assert search.report.held.users == 8 and search.report.held.rps == 100
+    held = search.report.held
+    assert held is not None and (held.users, held.rps) == (8, 100)
 
 
 def test_capacity_search_stops_at_its_bounds():

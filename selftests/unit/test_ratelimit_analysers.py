@@ -62,7 +62,7 @@ def test_an_escape_answers_like_the_route_before_its_limit():
     ],
 )
 def test_gates_say_what_to_fix(status, body, signed_in, words):
-    assert words in gate(status, body, method="POST", signed_in=signed_in)
+    assert words in (gate(status, body, method="POST", signed_in=signed_in) or "")
 
 
 @pytest.mark.parametrize("status", [200, 400, 413, 422, 429, 500])

@@ -435,7 +435,8 @@ def test_planted_secrets_are_found_and_masked():
 
 def test_public_keys_are_allowed():
     assert find_leaks(str(PUBLIC_CONFIG), "/app.js") == []
-    assert jwt_claims(PUBLIC_CONFIG["supabaseAnonKey"])["role"] == "anon"
+    claims = jwt_claims(PUBLIC_CONFIG["supabaseAnonKey"])
+    assert claims is not None and claims["role"] == "anon"
 
 
 @pytest.mark.parametrize(

@@ -9,15 +9,16 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from scripted_history import NOON, POLICY
 
 from monitor.history.observation import Observation
 from monitor.profile import StatusPagePolicy, load_profile
 from monitor.report import notes
 from monitor.report.embeds import root_cause
 from monitor.report.status_page import chart_window, latency_chart, render, y_range
+from monitor.results import Verdict
 from monitor.slo.compute import Incident
 from monitor.slo.report import build
+from testkit.scripted_history import NOON, POLICY
 
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 
@@ -55,7 +56,7 @@ def test_the_page_says_in_words_where_the_threshold_is_when_it_is_off_the_chart(
             "latency:backend",
             "latency",
             "backend",
-            "pass",
+            Verdict.PASS,
             None,
             T0 + timedelta(minutes=5 * i),
             (5.0, 5.0, 6.0),
