@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from slurpy_sandbox import STATE_ENV
 from testkit.act_harness import Rehearsal
 from testkit.profiles import production_profile
@@ -27,6 +29,7 @@ url_secret = "ops_webhook"
 """
 
 
+@pytest.mark.slow  # three act jobs: in `./run tests` and CI, not in `--quick`
 def test_the_watchdog_workflow_raises_missed_runs_once_from_the_data_branch(sandbox, tmp_path):
     receiver = HttpReceiver.start()
     rehearsal = Rehearsal(tmp_path / "watchdog")
