@@ -1,19 +1,20 @@
 """The pytest plugin the journeys run on: pytest-playwright's fixtures extended by name, and the
 project's own (``journey``, the monitor account's session, synthetic users and their accounts).
 
-pytest-playwright is loaded from its entry point before this plugin, so the fixtures here that
-share its names (``browser_type_launch_args``, ``browser_context_args``) are the later, more
-specific ones and receive its values to extend, as a conftest's would. Every fixture here is
+pytest-playwright is registered before this plugin (:mod:`monitor.plugins.browser` sees to it), so
+the fixtures here that share its names (``browser_type_launch_args``, ``browser_context_args``) are
+the later, more specific ones and receive its values to extend, as a conftest's would. Every fixture here is
 requested only by the journeys, so other suites never start a browser or need their accounts."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, Playwright, expect
 
 from monitor import redact
 from monitor.browser.accounts import AccountApiError, TestAccounts, missing_prerequisite, new_run_id
@@ -22,11 +23,25 @@ from monitor.browser.journeys import Journey, MonitorSession, sign_in
 from monitor.browser.pages import NewUser
 from monitor.browser.trust import TrustError, trusting_home
 from monitor.plugins.target import target_of
-from monitor.profile import MissingSecret, Secrets
+from monitor.probe import Probe
+from monitor.profile import MissingSecret, Profile, Secrets
+from monitor.results import CheckResult
+
+
+class StartJourney(Protocol):
+    """What the ``journey`` fixture gives a test: ``journey(name)``, or ``journey(name, monitor_session)``
+    to start signed in, is a context manager yielding the :class:`Journey` that records it."""
+
+    def __call__(self, name: str, session: MonitorSession | None = None) -> AbstractContextManager[Journey]: ...
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args, playwright, profile, tmp_path_factory):
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any],
+    playwright: Playwright,
+    profile: Profile,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
     """Playwright's own Chromium where it is installed, else Debian's (which `./run` installs);
     trusting the profile's private CA, if it names one, for this run only."""
     args = dict(browser_type_launch_args)
@@ -44,18 +59,20 @@ def browser_type_launch_args(browser_type_launch_args, playwright, profile, tmp_
 
 
 @pytest.fixture(scope="session")
-def _mask_test_cards(profile):
+def _mask_test_cards(profile: Profile) -> None:
     """Card numbers are typed into checkout: keep them out of kept traces like passwords."""
     redact.register(profile.journeys.success_card, profile.journeys.declined_card, visible=True)
 
 
 @pytest.fixture(scope="session")
-def run_id():
+def run_id() -> str:
     return new_run_id()
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args, profile, run_id, request_headers):
+def browser_context_args(
+    browser_context_args: dict[str, Any], profile: Profile, run_id: str, request_headers: dict[str, str]
+) -> dict[str, Any]:
     return {
         **browser_context_args,
         "base_url": profile.services["frontend"].base_url,
@@ -67,7 +84,12 @@ def browser_context_args(browser_context_args, profile, run_id, request_headers)
 
 
 @pytest.fixture
-def journey(new_context, profile, verdict, _mask_test_cards):
+def journey(
+    new_context: Callable[..., BrowserContext],
+    profile: Profile,
+    verdict: Callable[[CheckResult], CheckResult],
+    _mask_test_cards: None,
+) -> StartJourney:
     """``with journey("sign-in") as j:``, or ``journey("chat", monitor_session)`` to start signed in;
     then ``with j.step("..."):`` on ``j.page``. Records and judges the journey. Its contexts come
     from pytest-playwright's ``new_context``, so a failed journey keeps their traces and screenshots."""
@@ -87,7 +109,7 @@ def journey(new_context, profile, verdict, _mask_test_cards):
 
 
 @pytest.fixture(scope="session")
-def monitor_account(read_secret):
+def monitor_account(read_secret: Callable[[str], str]) -> NewUser:
     return NewUser("", "", "", read_secret("monitor_email"), read_secret("monitor_password"))
 
 
@@ -97,7 +119,12 @@ def _monitor_sessions() -> dict[str, MonitorSession]:
 
 
 @pytest.fixture
-def monitor_session(_monitor_sessions, new_context, profile, monitor_account) -> MonitorSession:
+def monitor_session(
+    _monitor_sessions: dict[str, MonitorSession],
+    new_context: Callable[..., BrowserContext],
+    profile: Profile,
+    monitor_account: NewUser,
+) -> MonitorSession:
     """The monitor account, signed in once per session (per xdist worker) by the first journey that
     needs it, through that journey's ``new_context``: a failed sign-in keeps its trace and
     screenshot with that journey. Later journeys start from the same storage state (or failure)."""
@@ -109,7 +136,7 @@ def monitor_session(_monitor_sessions, new_context, profile, monitor_account) ->
 
 
 @pytest.fixture(scope="session")
-def test_accounts(probe, profile, read_secret):
+def test_accounts(probe: Probe, profile: Profile, read_secret: Callable[[str], str]) -> TestAccounts:
     try:
         return TestAccounts(probe, profile, read_secret("admin_token"))
     except AccountApiError as exc:
@@ -117,7 +144,9 @@ def test_accounts(probe, profile, read_secret):
 
 
 @pytest.fixture
-def synthetic_user(test_accounts, profile, run_id, request):
+def synthetic_user(
+    test_accounts: TestAccounts, profile: Profile, run_id: str, request: pytest.FixtureRequest
+) -> Iterator[NewUser]:
     """A fresh identity for this journey; its account is deleted at the end, pass or fail."""
     suffix = request.node.name.split("[")[0].removeprefix("test_").replace("_", "-")
     email = profile.journeys.synthetic_email.format(run_id=f"{run_id}-{suffix}")

@@ -42,7 +42,7 @@ def measured(details: Mapping[str, Any], duration_ms: float | None, measure: str
     value = details.get(measure)
     if isinstance(value, (int, float)):
         return (float(value),)
-    return tuple(float(v) for v in value) if isinstance(value, list) else ()
+    return tuple(map(float, value)) if isinstance(value, list) else ()
 
 
 OK = frozenset({Verdict.PASS, Verdict.FLAKY, Verdict.WARN})

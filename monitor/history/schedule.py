@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
+from typing import NamedTuple
 
 
 class Status(StrEnum):
@@ -114,8 +115,7 @@ def validate(schedule: str) -> None:
         Cron.parse(schedule)
 
 
-@dataclass(frozen=True)
-class ObservedRun:
+class ObservedRun(NamedTuple):
     run_id: str
     started: datetime
     schedule: str
@@ -161,7 +161,11 @@ def timeline(runs: Iterable[ObservedRun], now: datetime) -> list[Slot]:
                 position += 1
             if end > until and not inside:
                 continue  # still open, or the schedule was replaced before it ended
-            status = min((r.status for r in inside), key=_WORST.__getitem__, default=Status.UNKNOWN)
+            status = (
+                inside[0].status
+                if len(inside) == 1
+                else min((r.status for r in inside), key=_WORST.__getitem__, default=Status.UNKNOWN)
+            )
             slots.append(Slot(start, end, run.schedule, status, [r.run_id for r in inside]))
     return slots
 

@@ -256,11 +256,11 @@ def _run_checks(db: sqlite3.Connection, run_ids: Iterable[str] | None = None, sc
     if run_ids is None:
         rows = db.execute(_RECORDS_FOR_CHECKS + " ORDER BY run_id, seq").fetchall()
     else:
-        rows = [
-            row
-            for run_id in run_ids
-            for row in db.execute(_RECORDS_FOR_CHECKS + " WHERE run_id = ? ORDER BY seq", (run_id,))
-        ]
+        run_ids = sorted(set(run_ids))  # one statement for all of them: an import brings thousands
+        rows = db.execute(
+            _RECORDS_FOR_CHECKS + " WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, seq",
+            (json.dumps(run_ids),),
+        ).fetchall()
     grouped: dict[tuple[str, str, str], list[tuple]] = {}
     for run_id, suite, target, seq, *record in rows:
         grouped.setdefault((run_id, suite, target), []).append((seq, *record))
@@ -269,6 +269,41 @@ def _run_checks(db: sqlite3.Connection, run_ids: Iterable[str] | None = None, sc
     db.executemany(
         f"INSERT OR REPLACE INTO {schema}run_checks VALUES (?, ?, ?, ?, ?)",
         [(*key, mine[0][0], _encode(seen_checks(r[1:] for r in mine))) for key, mine in grouped.items()],
+    )
+
+
+def _add_to_run_checks(db: sqlite3.Connection, result: CheckResult, seq: int) -> None:
+    """One new record into its run's row: the same as working the row out again from all its records."""
+    key = (result.run_id, result.suite, result.target)
+    row = db.execute(
+        "SELECT first_seq, checks FROM run_checks WHERE run_id = ? AND suite = ? AND target = ?", key
+    ).fetchone()
+    new = seen_checks(
+        [
+            (
+                result.id,
+                result.check,
+                result.service,
+                result.verdict.value,
+                result.category.value if result.category else None,
+            )
+        ]
+    )
+    if row is None:
+        db.execute("INSERT INTO run_checks VALUES (?, ?, ?, ?, ?)", (*key, seq, _encode(new)))
+        return
+    merged = {(s.check_id, s.check, s.service): s for s in _decode(row[1])}
+    for s in new:
+        known = merged.get((s.check_id, s.check, s.service))
+        merged[s.check_id, s.check, s.service] = (
+            s
+            if known is None
+            else s._replace(rank=min(s.rank, known.rank), failed=tuple(sorted({*s.failed, *known.failed})))
+        )
+    checks = tuple(merged[k] for k in sorted(merged))
+    db.execute(
+        "UPDATE run_checks SET first_seq = ?, checks = ? WHERE run_id = ? AND suite = ? AND target = ?",
+        (min(seq, row[0]), _encode(checks), *key),
     )
 
 
@@ -426,7 +461,7 @@ class HistoryStore:
     def add(self, result: CheckResult, seq: int) -> None:
         with self._write() as db:
             if db.execute(_INSERT_RESULT, _row(result, seq)).rowcount:
-                _run_checks(db, [result.run_id])
+                _add_to_run_checks(db, result, seq)
             db.execute("INSERT OR IGNORE INTO run_suites VALUES (?, ?)", (result.run_id, result.suite))
 
     def finish_run(self, run_id: str, finished: str) -> None:

@@ -93,7 +93,7 @@ def _cell_colour(ratio: float | None) -> str:
 def day_bar(entity: Entity, now: datetime) -> list[tuple[str, float | None, float, float]]:
     """(day, uptime or None, known seconds, unknown seconds) for each of the last :data:`DAYS`
     days, oldest first."""
-    tally = Tally(entity.slots)
+    tally = entity.tally or Tally(entity.slots)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     days = []
     for back in range(DAYS - 1, -1, -1):
@@ -394,6 +394,8 @@ def render(
     profile: Profile | None = None,
     notes: dict[str, Note] | None = None,
 ) -> str:
+    """``rows``: the records the page draws, the latency checks' and those that carry a deploy
+    version, over the last :data:`CHART_DAYS` days at least (``from_history(..., drawn_days=CHART_DAYS)``)."""
     shown = embeds.shown(report, policy)
     rows = [o for o in rows if o.service not in policy.hidden_services]
     overall = embeds.overall(shown)

@@ -130,18 +130,21 @@ class Tally:
         # accumulate per status) and of the slots a run judged
         up, down, unknown, judged = 0.0, 0.0, 0.0, 0
         ups, downs, unknowns, self.known = [up], [down], [unknown], [judged]
+        is_up, is_down = Status.UP, Status.DOWN
         for slot in self.slots:
             seconds = max(0.0, (slot.end - slot.start).total_seconds())
-            if slot.status is Status.UP:
+            status = slot.status
+            if status is is_up:
                 up += seconds
-            elif slot.status is Status.DOWN:
+                judged += 1 if slot.run_ids else 0
+            elif status is is_down:
                 down += seconds
+                judged += 1 if slot.run_ids else 0
             else:
                 unknown += seconds
             ups.append(up)
             downs.append(down)
             unknowns.append(unknown)
-            judged += 1 if slot.run_ids and slot.status is not Status.UNKNOWN else 0
             self.known.append(judged)
         self.sums = {Status.UP: ups, Status.DOWN: downs, Status.UNKNOWN: unknowns}
 
@@ -328,9 +331,14 @@ class Track:
             for suite in self.suites:
                 slots = []
                 for slot in timelines.get(suite, []):
-                    found = [self.ranks[r] for r in slot.run_ids if r in self.ranks]
+                    ids = slot.run_ids
+                    if len(ids) == 1:  # most slots: one run
+                        rank = self.ranks.get(ids[0])
+                        found = [] if rank is None else [rank]
+                    else:
+                        found = [self.ranks[r] for r in ids if r in self.ranks]
                     slots.append(
-                        Slot(slot.start, slot.end, slot.schedule, _BY_RANK[min(found)], slot.run_ids)
+                        Slot(slot.start, slot.end, slot.schedule, _BY_RANK[min(found)], ids)
                         if found
                         else Slot(slot.start, slot.end, slot.schedule, Status.UNKNOWN, [])
                     )

@@ -50,6 +50,7 @@ class Entity:
     state: str = "unknown"
     last_check: datetime | None = None
     slots: list[Slot] = field(default_factory=list, repr=False)
+    tally: Tally | None = field(default=None, repr=False)  # over ``slots``, when worked out already
 
     def to_dict(self, now: datetime) -> dict[str, Any]:
         return {
@@ -147,6 +148,7 @@ def _entity(
         ongoing,
         max((o.time for o in latest), default=None),
         slots,
+        tally,
     )
 
 

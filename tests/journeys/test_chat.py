@@ -6,12 +6,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from monitor.browser.fixtures import StartJourney
+from monitor.browser.journeys import MonitorSession
 from monitor.browser.pages import ChatPage
+from monitor.profile import Profile
 
 pytestmark = pytest.mark.nondestructive
 
 
-def test_chat(journey, profile, monitor_session):
+def test_chat(journey: StartJourney, profile: Profile, monitor_session: MonitorSession) -> None:
     policy = profile.journeys
     with journey("chat", monitor_session) as j:
         with j.step("open chat with the monitor's signed-in session"):

@@ -7,10 +7,13 @@ import re
 
 from playwright.sync_api import expect
 
-from monitor.browser.pages import PlansPage, SignInPage
+from monitor.browser.accounts import TestAccounts
+from monitor.browser.fixtures import StartJourney
+from monitor.browser.pages import NewUser, PlansPage, SignInPage
+from monitor.profile import Profile
 
 
-def test_payment(journey, profile, test_accounts, synthetic_user):
+def test_payment(journey: StartJourney, profile: Profile, test_accounts: TestAccounts, synthetic_user: NewUser) -> None:
     policy = profile.journeys
     with journey("payment") as j:
         with j.step("a fresh synthetic account signs in"):

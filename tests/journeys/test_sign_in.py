@@ -7,12 +7,14 @@ import pytest
 from playwright.sync_api import expect
 
 from monitor.analysers.cookies import judge_browser_cookies
-from monitor.browser.pages import ChatPage, SignInPage
+from monitor.browser.fixtures import StartJourney
+from monitor.browser.pages import ChatPage, NewUser, SignInPage
+from monitor.profile import Profile
 
 pytestmark = pytest.mark.nondestructive
 
 
-def test_sign_in(journey, monitor_account, profile):
+def test_sign_in(journey: StartJourney, monitor_account: NewUser, profile: Profile) -> None:
     session_cookies = profile.services["frontend"].security.session_cookies
     with journey("sign-in") as j:
         with j.step("a protected page without a session redirects to sign-in"):

@@ -7,10 +7,13 @@ import re
 from playwright.sync_api import expect
 
 from monitor.browser.accounts import confirmation_link
-from monitor.browser.pages import LandingPage, SignInPage, SignUpPage
+from monitor.browser.fixtures import StartJourney
+from monitor.browser.pages import LandingPage, NewUser, SignInPage, SignUpPage
+from monitor.probe import Probe
+from monitor.profile import Profile
 
 
-def test_sign_up(journey, probe, profile, synthetic_user):
+def test_sign_up(journey: StartJourney, probe: Probe, profile: Profile, synthetic_user: NewUser) -> None:
     with journey("sign-up") as j:
         with j.step("from the landing page, fill the sign-up form and create the account"):
             verify = LandingPage(j.page).open().go_to_sign_up().sign_up(synthetic_user)
