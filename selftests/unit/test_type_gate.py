@@ -4,11 +4,12 @@ name, as mypy names them (a file of selftests/ or tests/ by its file name, as py
 mypy's overrides take no pattern like ``test_*``, so a new helper or suite module must be added there."""
 
 import tomllib
+from typing import Any
 
 from monitor.layout import ROOT
 
 
-def fully_annotated(module: str, rules: list[dict]) -> bool:
+def fully_annotated(module: str, rules: list[dict[str, Any]]) -> bool:
     for rule in rules:
         if rule.get("disallow_untyped_defs"):
             for pattern in rule["module"]:
@@ -32,7 +33,10 @@ def test_every_helper_the_testkit_and_every_suite_module_are_held_to_full_annota
 
 
 def test_the_rule_reads_patterns_as_mypy_does():
-    rules = [{"module": ["testkit.*", "suite_runner"], "disallow_untyped_defs": True}, {"module": ["test_cors"]}]
+    rules: list[dict[str, Any]] = [
+        {"module": ["testkit.*", "suite_runner"], "disallow_untyped_defs": True},
+        {"module": ["test_cors"]},
+    ]
     assert fully_annotated("testkit", rules) and fully_annotated("testkit.receivers", rules)
     assert fully_annotated("suite_runner", rules)
     assert not fully_annotated("testkits", rules) and not fully_annotated("test_cors", rules)
