@@ -18,7 +18,7 @@ from test_alerts import CHECK, T0
 
 from monitor.alerts import channels, dispatch
 from monitor.alerts.guidance import cause, guidance, node_id, reproduce
-from monitor.catalogue import catalogue
+from monitor.checks.catalogue import catalogue
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.profile import AlertPolicy, Profile, load_profile
 from monitor.results import CAUSES, Category, CheckResult, Verdict

@@ -4,12 +4,10 @@ pair, or with the cookie but not its header, is refused too."""
 
 import pytest
 
-from monitor.checks import access
-
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("access")
 def test_access_control(probe, request, verdict, case):
     signed = request.getfixturevalue("signed_in_probe") if case.auth else None
-    verdict(access.access(probe, signed, **case.args))
+    verdict(case.run(probe, signed))

@@ -3,11 +3,9 @@ are refused, on preflight and on simple requests; never * with credentials."""
 
 import pytest
 
-from monitor.checks import security
-
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("cors")
 def test_cors_policy(probe, verdict, case):
-    verdict(security.cors(probe, **case.args))
+    verdict(case.run(probe))

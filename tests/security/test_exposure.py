@@ -3,16 +3,14 @@ Server/X-Powered-By; API docs public only where the profile allows."""
 
 import pytest
 
-from monitor.checks import security
-
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("secrets")
 def test_no_leaked_secrets(probe, verdict, case):
-    verdict(security.secrets(probe, **case.args))
+    verdict(case.run(probe))
 
 
 @pytest.mark.check("exposure")
 def test_exposure(probe, verdict, case):
-    verdict(security.exposure(probe, **case.args))
+    verdict(case.run(probe))

@@ -3,11 +3,9 @@ referrer, permissions, CSP), graded Observatory-style; a header sent twice with 
 
 import pytest
 
-from monitor.checks import security
-
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("headers")
 def test_security_headers(probe, verdict, case):
-    verdict(security.headers(probe, **case.args))
+    verdict(case.run(probe))

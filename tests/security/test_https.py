@@ -3,16 +3,14 @@ HSTS over https is graded with the other headers in test_headers."""
 
 import pytest
 
-from monitor.checks import security
-
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("https_redirect")
 def test_http_redirects_to_https(probe, verdict, case):
-    verdict(security.https_redirect(probe, **case.args))
+    verdict(case.run(probe))
 
 
 @pytest.mark.check("cookies")
 def test_cookie_attributes(probe, verdict, case):
-    verdict(security.cookies(probe, **case.args))
+    verdict(case.run(probe))

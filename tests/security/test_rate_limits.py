@@ -4,11 +4,9 @@ the limit. Sign-in-first routes are probed signed in. Spends the target's budget
 
 import pytest
 
-from monitor.checks import guards
-
 pytestmark = [pytest.mark.nondestructive, pytest.mark.budget]
 
 
 @pytest.mark.check("rate_limit")
 def test_rate_limit(case_probe, verdict, case):
-    verdict(guards.rate_limit(case_probe, **case.args))
+    verdict(case.run(case_probe))

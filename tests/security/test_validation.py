@@ -4,11 +4,9 @@ page. Sign-in-first routes are probed signed in."""
 
 import pytest
 
-from monitor.checks import guards
-
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("validation")
 def test_input_validation(case_probe, verdict, case):
-    verdict(guards.validation(case_probe, **case.args))
+    verdict(case.run(case_probe))

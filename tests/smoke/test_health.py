@@ -2,11 +2,9 @@
 
 import pytest
 
-from monitor.checks import smoke
-
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("health")
 def test_health(probe, verdict, case):
-    verdict(smoke.health(probe, **case.args))
+    verdict(case.run(probe))

@@ -4,13 +4,11 @@ runs on this target (``baseline:<service>``)."""
 
 import pytest
 
-from monitor.checks import smoke
-
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("latency")
 def test_latency(probe, verdict, case, baseline):
-    latency = verdict(smoke.latency(probe, **case.args))
+    latency = verdict(case.run(probe))
     if baseline is not None:
         verdict(baseline.compare(latency))

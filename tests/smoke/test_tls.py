@@ -2,11 +2,9 @@
 
 import pytest
 
-from monitor.checks import smoke
-
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("tls")
 def test_certificate(probe, verdict, case):
-    verdict(smoke.tls(probe, **case.args))
+    verdict(case.run(probe))

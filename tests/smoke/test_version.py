@@ -3,11 +3,9 @@ just deployed: a stale deploy passes every other check."""
 
 import pytest
 
-from monitor.checks import deploy
-
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("version")
 def test_served_version_is_the_deployed_one(probe, verdict, case, deploy_version):
-    verdict(deploy.version(probe, expected=deploy_version, **case.args))
+    verdict(case.run(probe, expected=deploy_version))
