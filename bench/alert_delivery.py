@@ -9,22 +9,17 @@ answering after 30 s, one that hangs, seven messages on three channels).
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "selftests"))
-
-from receivers import HttpReceiver  # noqa: E402
-
-from monitor.alerts import dispatch  # noqa: E402
-from monitor.alerts.state import AlertState  # noqa: E402
-from monitor.history.store import HistoryStore, RunInfo  # noqa: E402
-from monitor.profile import Profile  # noqa: E402
-from monitor.results import CheckResult, Verdict  # noqa: E402
+from monitor.alerts import dispatch
+from monitor.alerts.state import AlertState
+from monitor.history.store import HistoryStore, RunInfo
+from monitor.profile import Profile
+from monitor.results import CheckResult, Verdict
+from testkit.receivers import HttpReceiver
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 MESSAGES = 7

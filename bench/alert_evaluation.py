@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "selftests")]
-from scripted_history import history_lines  # noqa: E402
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from slo_status import NOW, history  # noqa: E402
 
 from monitor.alerts import dispatch  # noqa: E402
 from monitor.alerts.state import AlertState  # noqa: E402
 from monitor.history.store import HistoryStore  # noqa: E402
 from monitor.profile import load_profile  # noqa: E402
+from testkit.scripted_history import history_lines  # noqa: E402
 
 
 def main() -> None:

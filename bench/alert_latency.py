@@ -25,11 +25,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "selftests"))
-
-from receivers import HttpReceiver  # noqa: E402
 
 from slurpy_sandbox import STATE_ENV, Sandbox  # noqa: E402
+from testkit.receivers import HttpReceiver  # noqa: E402
 
 FAULT = "backend-degraded"
 

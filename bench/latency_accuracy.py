@@ -7,8 +7,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 
-from monitor.catalogue import find
-from monitor.checks import smoke
+from monitor.checks.catalogue import catalogue
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import load_profile
 from slurpy_sandbox import Sandbox
@@ -32,12 +31,12 @@ def main() -> None:
     try:
         profile = sandbox.live_profile(load_profile("sandbox"))
         probe = Probe(NetworkSettings.from_profile(profile))
-        case = find(profile, "latency:backend")
-        url = case.args["url"]
+        case = catalogue(profile).find("latency:backend")
+        url = case.args.url
         monitor: list[float] = []
         curl: list[float] = []
         for _ in range(ROUNDS):
-            monitor.extend(smoke.latency(probe, **case.args).details["samples_ms"])
+            monitor.extend(case.run(probe).details["samples_ms"])
             curl.extend(curl_ms(url, sandbox.ca_bundle) for _ in range(profile.latency_samples))
         probe.close()
     finally:

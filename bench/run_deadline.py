@@ -20,9 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from monitor.results import read_jsonl  # noqa: E402
 from slurpy_sandbox.hostile import HostileServers  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "selftests"))
-from test_run_deadline import with_deadline  # noqa: E402
+from testkit.profiles import with_deadline  # noqa: E402
 
 
 def main() -> None:

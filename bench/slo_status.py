@@ -29,9 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "selftests")]
-from scripted_history import history_lines  # noqa: E402
-
+sys.path.insert(0, str(ROOT))
 from monitor.history.observation import Observation  # noqa: E402
 from monitor.history.store import HistoryStore  # noqa: E402
 from monitor.profile import load_profile  # noqa: E402
@@ -39,6 +37,7 @@ from monitor.report.status_page import CHART_DAYS, render  # noqa: E402
 from monitor.results import Verdict  # noqa: E402
 from monitor.slo.read import observations  # noqa: E402
 from monitor.slo.report import build, from_history  # noqa: E402
+from testkit.scripted_history import history_lines  # noqa: E402
 
 NOW = datetime(2026, 10, 31, tzinfo=UTC)
 CHECKS = [

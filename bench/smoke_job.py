@@ -1,5 +1,5 @@
 """The scheduled smoke job as the workflow runs it: monitor.yml's smoke job rehearsed with act in
-host mode (selftests/act_harness.py), 5 times, against a sandbox running outside the job (as a
+host mode (testkit/act_harness.py), 5 times, against a sandbox running outside the job (as a
 real target would), the data branch (a bare repository on disk) holding two days of history at
 the default schedule. Where its seconds go, step by step from act's own log (min / median /
 max), the smoke run's own split (pytest's session = the checks; the rest = interpreter start,
@@ -25,12 +25,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(ROOT / "selftests"))
-from act_harness import DATA_BRANCH, Rehearsal  # noqa: E402
 from history import templates, write_month  # noqa: E402
-from rehearsal_profile import production_profile  # noqa: E402
 
 from slurpy_sandbox import STATE_ENV, Sandbox  # noqa: E402
+from testkit.act_harness import DATA_BRANCH, Rehearsal  # noqa: E402
+from testkit.profiles import production_profile  # noqa: E402
 
 ROUNDS = 5
 SCHEDULE = {"schedule": "*/5 * * * *"}

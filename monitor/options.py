@@ -1,6 +1,9 @@
-"""Every option a monitoring run takes, defined once. Each pytest plugin registers the options it
-owns (:func:`register`), and ``slurpy-monitor run --help`` lists all of them from the same list
-(:func:`add_to_argparse`): the help cannot drift from what a run accepts.
+"""Every option a monitoring run takes, defined once, as the fields of :class:`RunOptions`. Each
+pytest plugin registers the options it owns (:func:`register`), ``slurpy-monitor run --help`` lists
+all of them from the same list (:func:`add_to_argparse`): the help cannot drift from what a run
+accepts. A run resolves them once into one :class:`RunOptions` on ``config.stash``
+(:func:`of`), which every plugin reads; pytest's and other plugins' own options are read with
+``config.getoption``.
 
 Defaults are read from the environment when the options are registered (once per pytest run), not
 at import: a long-lived process (``watch``) or a test that sets a variable sees its value."""
@@ -8,11 +11,14 @@ at import: a long-lived process (``watch``) or a test that sets a variable sees 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import pytest
 
 
 class _Adds(Protocol):
@@ -29,6 +35,10 @@ class RunOption:
     action: str | None = None  # "store_true" or "append"
     fallback: Callable[[], Any] | None = None  # the default when the variable is unset
 
+    @property
+    def dest(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_")
+
     def kwargs(self, env: Mapping[str, str]) -> dict[str, Any]:
         also = f" (also ${self.env})" if self.env else ""
         kwargs: dict[str, Any] = {"help": self.help + also}
@@ -44,92 +54,117 @@ class RunOption:
         return kwargs
 
 
-OPTIONS = (
-    RunOption(
-        "target", "--target", "target profile targets/NAME.toml; default: $SLURPY_TARGET, else sandbox", metavar="NAME"
-    ),
-    RunOption(
+def _option(owner: str, help: str, **kwargs: Any) -> Any:
+    """A field of :class:`RunOptions` and the option that sets it (``--field-name``)."""
+    return field(metadata={"option": (owner, help, kwargs)})
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options of this run, as resolved once: by the command line, else the environment, else
+    their defaults (an option whose plugin a run left out with ``-p no:...`` keeps its default)."""
+
+    target: str | None = _option(
+        "target", "target profile targets/NAME.toml; default: $SLURPY_TARGET, else sandbox", metavar="NAME"
+    )
+    url: list[str] = _option(
         "target",
-        "--url",
         "point a service at another base URL, e.g. a preview deployment (repeatable; also $SLURPY_URL_<SERVICE>)",
         metavar="SERVICE=URL",
         action="append",
-    ),
-    RunOption(
+    )
+    results: str | None = _option(
         "results",
-        "--results",
         "where this run's check results go (JSON lines); default results/<time>-<target>.jsonl",
         metavar="PATH",
-    ),
-    RunOption(
+    )
+    deploy_version: str = _option(
         "results",
-        "--deploy-version",
         "the version just deployed: stamped on every record, checked where services "
         "report it; without --schedule the run is a post-deploy gate ([gate] latency_samples, latency "
         "compared with the baseline)",
         env="SLURPY_DEPLOY_VERSION",
         metavar="VERSION",
         fallback=str,
-    ),
-    RunOption(
+    )
+    runner: str = _option(
         "results",
-        "--runner",
         "where this run runs, stamped on every record; default the host name",
         env="SLURPY_RUNNER",
         metavar="NAME",
         fallback=socket.gethostname,
-    ),
-    RunOption(
+    )
+    schedule: str = _option(
         "results",
-        "--schedule",
         "the cron line that started this run, or the cadence of a loop ('every "
         "15s'): the history then expects the next run and shows a missed one as unknown",
         env="SLURPY_SCHEDULE",
         metavar="SCHEDULE",
         fallback=str,
-    ),
-    RunOption(
+    )
+    history: str | None = _option(
         "history",
-        "--history",
         "SQLite history this run is added to; default history.sqlite beside the results file; 'none' keeps no history",
         env="SLURPY_HISTORY",
         metavar="PATH",
-    ),
-    RunOption(
+    )
+    history_dir: str | None = _option(
         "history",
-        "--history-dir",
         "also append this run to the text history in DIR, one JSONL per target per day (for a git data branch)",
         env="SLURPY_HISTORY_DIR",
         metavar="DIR",
-    ),
-    RunOption(
+    )
+    metrics_file: str | None = _option(
         "metrics",
-        "--metrics-file",
         "write the run's Prometheus metrics here, e.g. /var/lib/node_exporter/textfile/slurpy.prom",
         env="SLURPY_METRICS_FILE",
         metavar="PATH",
-    ),
-    RunOption(
+    )
+    no_alerts: bool = _option(
         "alerts",
-        "--no-alerts",
         "send no alerts and no heartbeat for this run; the history is kept as always",
         env="SLURPY_NO_ALERTS",
         action="store_true",
-    ),
-    RunOption(
+    )
+    stop_if_unreachable: bool = _option(
         "preflight",
-        "--stop-if-unreachable",
         "probe every service once first; if one does not answer (dns, connect, timeout), record that and run no check",
         action="store_true",
-    ),
-    RunOption(
+    )
+    sandbox_fault: list[str] = _option(
         "sandbox",
-        "--sandbox-fault",
         "on the sandbox target: switch this fault on for the run (repeatable; the list: ./run sandbox faults)",
         metavar="NAME[:key=value]",
         action="append",
-    ),
+    )
+
+    @property
+    def is_gate(self) -> bool:
+        """A post-deploy gate: a run told the version just deployed, and not started by a schedule (a
+        scheduled run stamped with the live version is still a scheduled run)."""
+        return bool(self.deploy_version) and not self.schedule
+
+
+OPTIONS = tuple(
+    RunOption(owner, "--" + f.name.replace("_", "-"), help, **kwargs)
+    for f in dataclasses.fields(RunOptions)
+    for owner, help, kwargs in [f.metadata["option"]]
 )
+
+_RESOLVED = pytest.StashKey[RunOptions]()
+
+
+def of(config: pytest.Config) -> RunOptions:
+    """This run's options, resolved the first time a plugin asks (after pytest parsed the command line)."""
+    if _RESOLVED not in config.stash:
+        config.stash[_RESOLVED] = RunOptions(
+            **{
+                option.dest: config.getoption(option.dest, option.kwargs(os.environ).get("default"))
+                for option in OPTIONS
+            }
+        )
+    return config.stash[_RESOLVED]
+
 
 # What a run's exit code means: pytest's own codes, which `slurpy-monitor run` passes on.
 EXIT_CODES = (

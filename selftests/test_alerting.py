@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from receivers import HttpReceiver
 from suite_runner import SuiteRun, run_suite
 
 from monitor.alerts.state import AlertLog, AlertState
@@ -30,6 +29,7 @@ from monitor.commands.monitor import main
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.results import CheckResult, Verdict
 from slurpy_sandbox import STATE_ENV, Sandbox
+from testkit.receivers import HttpReceiver
 
 ROOT = Path(__file__).resolve().parent.parent
 FAULT = "backend-degraded"

@@ -1,4 +1,4 @@
-"""The app repository's side of the gate, rehearsed with act (selftests/act_harness.py): the
+"""The app repository's side of the gate, rehearsed with act (testkit/act_harness.py): the
 example workflow examples/app-repository/slurpy-gate.yml, fed deployment_status payloads
 (environment "Production" and "Preview"), calls the action at the repository root (action.yml,
 as ``your-org/slurpy-monitor@v1``) against the sandbox; the history lives on the data branch of a
@@ -24,11 +24,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from act_harness import ActRun, Rehearsal
 
 from monitor.results import CheckResult, read_jsonl
 from slurpy_sandbox import STATE_ENV, Sandbox
 from slurpy_sandbox.faults import PROTECTION_SECRET_ENV
+from testkit.act_harness import ActRun, Rehearsal
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION = "your-org/slurpy-monitor@v1"

@@ -1,4 +1,4 @@
-"""The workflow files themselves, run by act in host mode (selftests/act_harness.py), the data
+"""The workflow files themselves, run by act in host mode (testkit/act_harness.py), the data
 branch in a bare repository on disk. In `./run tests`: two scheduled smoke jobs of monitor.yml, the
 second starting from what the first pushed. Marked slow (in `./run tests` and CI; `./run tests --quick`
 leaves them out): ten scheduled smoke
@@ -23,12 +23,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from act_harness import ActRun, Launched, Rehearsal, clock_env
-from receivers import HttpReceiver, SmtpReceiver
-from rehearsal_profile import ALERT_SECRETS, production_profile
 
 from monitor.slo.text import percent
 from slurpy_sandbox import STATE_ENV
+from testkit.act_harness import ActRun, Launched, Rehearsal, clock_env
+from testkit.profiles import ALERT_SECRETS, production_profile
+from testkit.receivers import HttpReceiver, SmtpReceiver
 
 SCHEDULE = {"schedule": "*/5 * * * *"}
 JOURNEYS = {"schedule": "7 * * * *"}

@@ -1,4 +1,4 @@
-"""The missed-run watchdog as GitHub would run it (act in host mode, selftests/act_harness.py): one
+"""The missed-run watchdog as GitHub would run it (act in host mode, testkit/act_harness.py): one
 scheduled smoke job of monitor.yml, then the schedule falls silent; watchdog.yml, on its own
 schedule half an hour later, imports the data branch and raises ``missed-runs:smoke`` once at a
 local webhook receiver, the secret reaching it through ``SLURPY_SECRETS``; an hour later it
@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from act_harness import Rehearsal
-from receivers import HttpReceiver
-from rehearsal_profile import production_profile
-
 from slurpy_sandbox import STATE_ENV
+from testkit.act_harness import Rehearsal
+from testkit.profiles import production_profile
+from testkit.receivers import HttpReceiver
 
 WEBHOOK = """
 [alerts]

@@ -20,6 +20,7 @@ from monitor.probe import NetworkSettings, Probe, run_deadline
 from monitor.profile import load_profile
 from monitor.results import Category, Verdict, read_jsonl
 from slurpy_sandbox.hostile import HostileServers
+from testkit.profiles import with_deadline
 
 ROOT = Path(__file__).resolve().parent.parent
 DEADLINE_S = 12  # the warm-up's own 10 s deadline runs out first, then the first health check is cut
@@ -29,16 +30,6 @@ DEADLINE_S = 12  # the warm-up's own 10 s deadline runs out first, then the firs
 def hang():
     with HostileServers() as servers:
         yield servers["hang"].url.replace("http://", "https://")
-
-
-def with_deadline(seconds: float) -> str:
-    """The production example with every suite's run deadline set to ``seconds``."""
-    shipped = "[run_deadline_s]\nsmoke = 180\nsecurity = 600\njourneys = 600\n"
-    profile = (ROOT / "targets" / "production.example.toml").read_text()
-    assert shipped in profile
-    return profile.replace(
-        shipped, f"[run_deadline_s]\nsmoke = {seconds}\nsecurity = {seconds}\njourneys = {seconds}\n"
-    )
 
 
 def run_all(tmp_path: Path, url: str, *extra: str) -> tuple[subprocess.CompletedProcess, list]:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from suite_runner import ROOT, artifacts_holding, run_suite
 
-from monitor.catalogue import catalogue
+from monitor.checks.catalogue import catalogue
 from monitor.probe import Exchange, NetworkSettings, Probe, trust_context
 from monitor.probe.session import SupabasePasswordGrant
 from monitor.profile import load_profile

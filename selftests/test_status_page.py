@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
-from scripted_history import NOON, POLICY, scripted
 
 from monitor.browser.chromium import NoChromium, launch_args
 from monitor.profile import AlertPolicy, StatusPagePolicy, load_profile
@@ -22,6 +21,7 @@ from monitor.report import notes as incident_notes
 from monitor.report.status_page import write
 from monitor.results import Verdict
 from monitor.slo.report import build
+from testkit.scripted_history import NOON, POLICY, scripted
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "results" / "artifacts"
@@ -281,7 +281,7 @@ def test_an_empty_history_says_no_data(chromium, tmp_path):
 def test_a_page_built_after_an_hour_of_runs_shows_figures_not_grey(tmp_path):
     """Day one: an hour of `watch --every 15s` rounds and a few runs by hand, the backend down for
     a minute. Every figure is there with the time behind it, and today's cell has a colour."""
-    from scripted_history import T0, watch_round
+    from testkit.scripted_history import T0, watch_round
 
     rows = [o for k in range(240) for o in watch_round(k, "fail" if 100 <= k < 104 else "pass")]
     now = T0 + timedelta(hours=1)

@@ -1,9 +1,9 @@
 """The pytest plugin the journeys run on: pytest-playwright's fixtures extended by name, and the
 project's own (``journey``, the monitor account's session, synthetic users and their accounts).
 
-pytest-playwright is loaded from its entry point before this plugin, so the fixtures here that
-share its names (``browser_type_launch_args``, ``browser_context_args``) are the later, more
-specific ones and receive its values to extend, as a conftest's would. Every fixture here is
+pytest-playwright is registered before this plugin (:mod:`monitor.plugins.browser` sees to it), so
+the fixtures here that share its names (``browser_type_launch_args``, ``browser_context_args``) are
+the later, more specific ones and receive its values to extend, as a conftest's would. Every fixture here is
 requested only by the journeys, so other suites never start a browser or need their accounts."""
 
 from __future__ import annotations

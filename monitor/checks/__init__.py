@@ -1,5 +1,7 @@
 """Checks: probe the target, hand what was observed to an analyser, return a CheckResult.
 
-Test modules are thin: they call one of these and assert on the verdict, so the fault matrix,
-the benchmarks and the suites all judge a target the same way.
+Each kind of check is declared once, beside its function, with its typed arguments
+(:mod:`.registry`); the catalogue (:mod:`.catalogue`) lists the cases a profile implies. Test
+modules are thin: they run a case (``verdict(case.run(probe))``) and the verdict decides, so the
+fault matrix, the benchmarks and the suites all judge a target the same way.
 """

@@ -13,9 +13,11 @@ import json
 import secrets
 import time
 import uuid
+from dataclasses import dataclass
 
 from monitor.analysers.access import Trial, judge_access
-from monitor.checks.envelope import check, inconclusive, judged, unreachable
+from monitor.checks.envelope import inconclusive, judged, unreachable
+from monitor.checks.registry import check
 from monitor.probe import Probe
 from monitor.profile import AccessRule
 from monitor.results import Category, CheckResult
@@ -43,7 +45,22 @@ def forged_bearer() -> str:
     return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.{part({'forged': secrets.token_hex(8)})}"
 
 
-@check
+@dataclass(frozen=True)
+class AccessArgs:
+    rule: AccessRule
+    url: str
+    sign_in_path: str
+    origin: str | None
+    csrf_cookie: str
+    csrf_header: str
+
+
+@check(
+    "access",
+    AccessArgs,
+    nothing_to_probe="this profile has no [[access]] rules and no rule with auth = true",
+    inputs=("probe", "signed"),  # signed: the monitor account's probe where the rule checks CSRF, else None
+)
 def access(
     probe: Probe,
     signed: Probe | None,

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.analysers.baseline import BaselineRun, judge_baseline
 from monitor.analysers.version import judge_version, read_version
-from monitor.checks.envelope import check, judged, message, unreachable
+from monitor.checks.envelope import judged, message, unreachable
+from monitor.checks.registry import check
 from monitor.probe import Probe
 from monitor.profile import GatePolicy, VersionSource
 from monitor.results import Category, CheckResult, Verdict
 
 
-@check
+@dataclass(frozen=True)
+class VersionArgs:
+    service: str
+    url: str
+    source: VersionSource
+
+
+@check(
+    "version",
+    VersionArgs,
+    nothing_to_probe="no service in this profile says where it reports its version (services.<name>.version)",
+    inputs=("probe", "expected"),  # expected: the version just deployed (--deploy-version)
+)
 def version(probe: Probe, service: str, url: str, source: VersionSource, expected: str) -> CheckResult:
     exchange = probe.get(url)
     if exchange.response is None:

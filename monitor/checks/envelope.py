@@ -1,8 +1,9 @@
 """One envelope for every check's result: one message format, ``flaky`` derived from the attempts
 the check's probes needed, and a measured duration on every record.
 
-A check is a function decorated with :func:`check`: it probes, hands what it saw to an analyser,
-and returns :func:`judged` (problems, or the ok message) or :func:`unreachable`. The decorator
+A check is a function run inside :func:`measured` (a kind of check declares it with
+:func:`monitor.checks.registry.check`, which does so): it probes, hands what it saw to an analyser,
+and returns :func:`judged` (problems, or the ok message) or :func:`unreachable`. The envelope
 stamps what every record shares, so no check builds those parts by hand.
 """
 
@@ -122,7 +123,7 @@ def inconclusive(
     )
 
 
-def check(function: Callable[P, CheckResult]) -> Callable[P, CheckResult]:
+def measured(function: Callable[P, CheckResult]) -> Callable[P, CheckResult]:
     """Run a check and finish its record: the most attempts any of its requests needed (a pass
     that needed a retry is ``flaky``) and the check's wall-clock duration."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
@@ -25,7 +26,8 @@ from monitor.analysers.ratelimit import (
     spoofed,
 )
 from monitor.analysers.reach import gate, short
-from monitor.checks.envelope import check, inconclusive, judged, unreachable
+from monitor.checks.envelope import inconclusive, judged, unreachable
+from monitor.checks.registry import check
 from monitor.probe import Probe
 from monitor.profile import RateLimitRule, ValidationRule
 from monitor.results import Category, CheckResult
@@ -53,7 +55,13 @@ class _Stopped(Exception):
         self.result = result
 
 
-@check
+@dataclass(frozen=True)
+class RateLimitArgs:
+    rule: RateLimitRule
+    url: str
+
+
+@check("rate_limit", RateLimitArgs, nothing_to_probe="this profile has no [[rate_limits]] rules")
 def rate_limit(probe: Probe, rule: RateLimitRule, url: str) -> CheckResult:
     """Drive the route to its limit, judge the 429, then try each client-address header alone with
     a fresh address. If the window ended while the headers were tried, what got through proves
@@ -222,7 +230,13 @@ def _within(probe: Probe, window: int, window_s: int) -> bool:
     return int(last.started // window_s) == int(last.ended // window_s) == window
 
 
-@check
+@dataclass(frozen=True)
+class ValidationArgs:
+    rule: ValidationRule
+    url: str
+
+
+@check("validation", ValidationArgs, nothing_to_probe="this profile has no [[validation]] rules")
 def validation(probe: Probe, rule: ValidationRule, url: str) -> CheckResult:
     """Malformed JSON, wrong types, and the rule's *valid* body padded past the size limit (so only
     a size limit can refuse it, not a schema) must each get a 4xx JSON error that gives nothing away."""

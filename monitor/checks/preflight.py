@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from monitor.checks.envelope import check, message, unreachable
+from monitor.checks.envelope import measured, message, unreachable
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import Profile
 from monitor.results import Category, CheckResult, Verdict
@@ -14,7 +14,7 @@ from monitor.results import Category, CheckResult, Verdict
 NO_ANSWER = (Category.DNS, Category.CONNECT, Category.TIMEOUT)
 
 
-@check
+@measured  # run by the preflight plugin before any check, not a kind the catalogue lists
 def reachable(probe: Probe, service: str, url: str) -> CheckResult:
     exchange = probe.get(url)
     if exchange.response is None and exchange.category in NO_ANSWER:

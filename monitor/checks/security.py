@@ -19,7 +19,8 @@ from monitor.analysers.exposure import judge_exposure, visibility
 from monitor.analysers.headers import HSTS_OVER_HTTP, HeaderPolicy, grade_headers, version_disclosure
 from monitor.analysers.redirect import judge_https_redirect
 from monitor.analysers.secrets import Leak, ScannedFile, StreamScan, without_query
-from monitor.checks.envelope import check, inconclusive, judged, unreachable
+from monitor.checks.envelope import inconclusive, judged, unreachable
+from monitor.checks.registry import check
 from monitor.probe import Exchange, Probe
 from monitor.profile import CorsPolicy, PrivatePath
 from monitor.results import Category, CheckResult, Verdict
@@ -29,7 +30,18 @@ def _path(url: str) -> str:
     return urlsplit(url).path
 
 
-@check
+@dataclass(frozen=True)
+class HeadersArgs:
+    service: str
+    url: str
+    policy: HeaderPolicy
+
+
+@check(
+    "headers",
+    HeadersArgs,
+    nothing_to_probe="no service in this profile lists header_paths under [services.<name>.security]",
+)
 def headers(probe: Probe, service: str, url: str, policy: HeaderPolicy) -> CheckResult:
     exchange = probe.get(url)
     if exchange.response is None:
@@ -49,7 +61,17 @@ def headers(probe: Probe, service: str, url: str, policy: HeaderPolicy) -> Check
     )
 
 
-@check
+@dataclass(frozen=True)
+class HttpsRedirectArgs:
+    service: str
+    http_url: str
+
+
+@check(
+    "https_redirect",
+    HttpsRedirectArgs,
+    nothing_to_probe="no service in this profile sets security.http_url (a plain-http URL that must redirect)",
+)
 def https_redirect(probe: Probe, service: str, http_url: str) -> CheckResult:
     url = http_url.rstrip("/") + "/"
     exchange = probe.get(url)
@@ -66,7 +88,14 @@ def https_redirect(probe: Probe, service: str, http_url: str) -> CheckResult:
     )
 
 
-@check
+@dataclass(frozen=True)
+class CookiesArgs:
+    service: str
+    url: str
+    session_cookies: list[str]
+
+
+@check("cookies", CookiesArgs, nothing_to_probe="no service in this profile lists cookie_paths")
 def cookies(probe: Probe, service: str, url: str, session_cookies: list[str]) -> CheckResult:
     exchange = probe.get(url)
     if exchange.response is None:
@@ -103,7 +132,20 @@ def cookies(probe: Probe, service: str, url: str, session_cookies: list[str]) ->
 CORS_BODY = b"{}"
 
 
-@check
+@dataclass(frozen=True)
+class CorsArgs:
+    service: str
+    url: str
+    method: str
+    policy: CorsPolicy
+
+
+@check(
+    "cors",
+    CorsArgs,
+    nothing_to_probe="no service in this profile sets security.cors_path with allowed origins "
+    "([cors] or security.cors_origins)",
+)
 def cors(probe: Probe, service: str, url: str, method: str, policy: CorsPolicy) -> CheckResult:
     path = _path(url)
     sends = {"Content-Type": "application/json"} if method == "POST" else {}
@@ -358,7 +400,17 @@ class _SecretScan:
         }
 
 
-@check
+@dataclass(frozen=True)
+class SecretsArgs:
+    service: str
+    base_url: str
+    pages: list[str]
+    max_files: int
+    max_bytes: int
+    concurrency: int
+
+
+@check("secrets", SecretsArgs, nothing_to_probe="no service in this profile lists pages to scan")
 def secrets(
     probe: Probe,
     service: str,
@@ -412,7 +464,17 @@ def secrets(
     )
 
 
-@check
+@dataclass(frozen=True)
+class ExposureArgs:
+    service: str
+    url: str
+    base_url: str
+    private_paths: list[PrivatePath]
+    allow_version: bool
+    sign_in_path: str | None
+
+
+@check("exposure", ExposureArgs, nothing_to_probe="no service in this profile")
 def exposure(
     probe: Probe,
     service: str,

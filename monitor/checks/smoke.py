@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,7 +11,8 @@ from monitor.analysers.errors import error_leaks
 from monitor.analysers.health import judge_health
 from monitor.analysers.latency import Sample, judge_latency
 from monitor.analysers.tls import judge_certificate, read_certificate
-from monitor.checks.envelope import check, judged, message, unreachable
+from monitor.checks.envelope import judged, message, unreachable
+from monitor.checks.registry import check
 from monitor.probe import Probe
 from monitor.profile import HealthEndpoint, TLSPolicy
 from monitor.results import Category, CheckResult, utc_now
@@ -22,7 +24,15 @@ def _warm_up(probe: Probe, url: str, wanted: bool) -> dict[str, Any]:
     return {"warm_up": seen} if seen else {}
 
 
-@check
+@dataclass(frozen=True)
+class HealthArgs:
+    service: str
+    url: str
+    endpoint: HealthEndpoint
+    warm_up: bool
+
+
+@check("health", HealthArgs, nothing_to_probe="no service in this profile lists a health endpoint")
 def health(probe: Probe, service: str, url: str, endpoint: HealthEndpoint, warm_up: bool) -> CheckResult:
     details = _warm_up(probe, url, warm_up)
     exchange = probe.get(url)
@@ -46,7 +56,17 @@ def health(probe: Probe, service: str, url: str, endpoint: HealthEndpoint, warm_
     )
 
 
-@check
+@dataclass(frozen=True)
+class LatencyArgs:
+    service: str
+    url: str
+    threshold_ms: float
+    samples: int
+    healthy_status: list[int]
+    warm_up: bool
+
+
+@check("latency", LatencyArgs, nothing_to_probe="no service in this profile")
 def latency(
     probe: Probe, service: str, url: str, threshold_ms: float, samples: int, healthy_status: list[int], warm_up: bool
 ) -> CheckResult:
@@ -77,7 +97,14 @@ def latency(
     )
 
 
-@check
+@dataclass(frozen=True)
+class TlsArgs:
+    service: str
+    url: str
+    policy: TLSPolicy
+
+
+@check("tls", TlsArgs, nothing_to_probe="no https service in this profile")
 def tls(probe: Probe, service: str, url: str, policy: TLSPolicy, now: datetime | None = None) -> CheckResult:
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or 443

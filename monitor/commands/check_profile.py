@@ -12,7 +12,7 @@ from pathlib import Path
 
 from monitor import options
 from monitor.analysers.profile_fit import FIXES, Finding, sort_results, static_mistakes
-from monitor.catalogue import catalogue
+from monitor.checks.catalogue import catalogue
 from monitor.commands.arguments import add_target
 from monitor.layout import ROOT, SUITES
 from monitor.profile import ProfileError, load_profile, resolve_target_name

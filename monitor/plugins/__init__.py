@@ -1,4 +1,7 @@
-"""The pytest plugins behind every suite, one concern each (as pytest-selenium splits its own):
+"""The pytest plugins behind every suite, one concern each (as pytest-selenium splits its own).
+This package is the ``slurpy_monitor`` ``pytest11`` entry point (pyproject.toml): wherever the
+package is installed, pytest loads it and it registers the plugins below, in the order of
+:data:`pytest_plugins`; ``-p no:monitor.plugins.<name>`` leaves one out.
 
 * :mod:`.target`   ``--target``/``--url``, the profile, the probe and secrets fixtures, and the
   hook a stand-in (the sandbox) implements to turn a profile into a live one;
@@ -15,10 +18,16 @@
 * :mod:`.cost`     ``max_requests_per_run``: the checks left once a run has sent that many requests are skipped;
 * :mod:`.deploy`   the version check of a post-deploy gate, run when ``--deploy-version`` is given;
 * :mod:`.deadline` the run deadline per suite: checks it cuts off, or that start after it, are the monitor's error;
-* :mod:`monitor.browser.fixtures` the journeys' browser, accounts and ``journey`` fixture (in the browser's room).
+* :mod:`.browser`  registers :mod:`monitor.browser.fixtures` (the journeys' browser, accounts and
+  ``journey`` fixture, in the browser's room) after every entry point, so they extend pytest-playwright's.
 """
 
-PLUGINS = [
+# The order the plugins' hooks rely on (pluggy calls the later-registered first): the history checks
+# --schedule before the results plugin opens the run's sinks; the sinks come in the order alerts,
+# metrics, history, then the reports (trylast), and close in it; the deadline's report wrapper is
+# the outermost. Entry points load in the file system's order of the installed distributions (and
+# hatchling sorts a distribution's by name), so the order lives here, in one list.
+pytest_plugins = [
     "monitor.plugins.target",
     "monitor.plugins.safety",
     "monitor.plugins.params",
@@ -33,5 +42,5 @@ PLUGINS = [
     "monitor.plugins.deploy",
     "monitor.plugins.cost",
     "monitor.plugins.deadline",
-    "monitor.browser.fixtures",
+    "monitor.plugins.browser",
 ]

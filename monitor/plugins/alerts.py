@@ -35,7 +35,7 @@ class AlertSink:
     def close(self, run: Run) -> None:
         profile = target_of(self.config).profile
         history = history_path(self.config, run)
-        text_dir = self.config.getoption("history_dir")
+        text_dir = options.of(self.config).history_dir
         try:
             if history is None:
                 if profile.alerts.channels:
@@ -71,7 +71,7 @@ class AlertSink:
 
 
 def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:
-    return [] if config.getoption("no_alerts") else [AlertSink(config, run)]
+    return [] if options.of(config).no_alerts else [AlertSink(config, run)]
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

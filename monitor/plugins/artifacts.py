@@ -59,6 +59,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         redact.scrub_tree(Path(output))
     if hasattr(config, "workerinput"):  # the controller writes the reports, once every worker is done
         return
-    for report in (getattr(config.option, "xmlpath", None), getattr(config.option, "allure_report_dir", None)):
+    for report in (config.getoption("xmlpath", None), config.getoption("allure_report_dir", None)):
         if report:
             redact.scrub_tree(Path(report))

@@ -1,5 +1,5 @@
 """The run's own traffic must not decide a verdict. Checks that spend one limiter budget (a route
-per caller, :func:`monitor.catalogue.budget_key`: the monitor account, which the chat journey
+per caller, :func:`monitor.checks.catalogue.budget_key`: the monitor account, which the chat journey
 shares, or the client address) run on one xdist worker, and every rate-limit probe runs after the
 other checks: validation and the chat journey meet a shared route before a probe drives it to its
 limit.
@@ -15,18 +15,18 @@ from typing import Any
 
 import pytest
 
-from monitor.catalogue import CheckCase, catalogue, journey_function
-from monitor.plugins.target import target_of
-from monitor.profile import Profile
+from monitor.checks.catalogue import JOURNEY, Catalogue, CheckCase, journey_function
+from monitor.checks.guards import RateLimitArgs
+from monitor.plugins.params import run_catalogue
 
 
-def budget_groups(profile: Profile) -> tuple[dict[str, str], dict[str, str]]:
+def budget_groups(cases: Catalogue) -> tuple[dict[str, str], dict[str, str]]:
     """The budget group of each test, by its parameter id (a case's label) and, for journeys,
     by its function name. Cases that share a label (a rate-limit and a validation rule on one
     route) share a group even when their budgets differ: a group too large only runs less in
     parallel, one split would let checks spoil each other."""
-    cases = [case for case in catalogue(profile) if case.budget]
-    parent: dict[str, str] = {case.budget: case.budget for case in cases if case.budget}
+    spending = [case for case in cases if case.budget]
+    parent: dict[str, str] = {case.budget: case.budget for case in spending if case.budget}
 
     def root(key: str) -> str:
         while parent[key] != key:
@@ -34,28 +34,28 @@ def budget_groups(profile: Profile) -> tuple[dict[str, str], dict[str, str]]:
         return key
 
     by_label: dict[str, list[CheckCase]] = {}
-    for case in cases:
-        if case.kind != "journey":
+    for case in spending:
+        if case.kind != JOURNEY.name:
             by_label.setdefault(case.label, []).append(case)
     for same in by_label.values():
         for case in same[1:]:
             parent[root(case.budget or "")] = root(same[0].budget or "")
     labels = {label: root(same[0].budget or "") for label, same in by_label.items()}
-    journeys = {journey_function(case.path): root(case.budget or "") for case in cases if case.kind == "journey"}
+    journeys = {journey_function(case.path): root(case.budget or "") for case in spending if case.kind == JOURNEY.name}
     return labels, journeys
 
 
-def _case_of(item: pytest.Item, cases: dict[str, CheckCase]) -> CheckCase | None:
+def _case_of(item: pytest.Item, cases: Catalogue) -> CheckCase | None:
     callspec = getattr(item, "callspec", None)
     check_id = callspec.params.get("case") if callspec else None
     if isinstance(check_id, str):
-        return cases.get(check_id)
+        return cases.get(check_id)  # a test's own parameter named case is no catalogue case
     if "journey" in getattr(item, "fixturenames", ()):
         return next(
             (
                 c
-                for c in cases.values()
-                if c.kind == "journey" and journey_function(c.path) == getattr(item, "originalname", item.name)
+                for c in cases.of_kind(JOURNEY.name)
+                if journey_function(c.path) == getattr(item, "originalname", item.name)
             ),
             None,
         )
@@ -63,22 +63,22 @@ def _case_of(item: pytest.Item, cases: dict[str, CheckCase]) -> CheckCase | None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    cases = {case.id: case for case in catalogue(target_of(config).profile)}
+    cases = run_catalogue(config)
     limit_probes = [
         item
         for item in items
-        if (case := _case_of(item, cases)) is not None and case.budget and case.kind == "rate_limit"
+        if (case := _case_of(item, cases)) is not None and case.budget and isinstance(case.args, RateLimitArgs)
     ]
     items[:] = [item for item in items if item not in limit_probes] + limit_probes
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    if config.getvalue("dist") != "loadgroup":
+    if config.getoption("dist", None) != "loadgroup":
         return None
     from xdist.scheduler import LoadGroupScheduling
 
-    labels, journeys = budget_groups(target_of(config).profile)
+    labels, journeys = budget_groups(run_catalogue(config))
 
     class BudgetScheduling(LoadGroupScheduling):
         def _split_scope(self, nodeid: str) -> str:

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from monitor import options
 from monitor.analysers.baseline import BaselineRun
 from monitor.checks import deploy
 from monitor.history.store import HistoryError, HistoryStore
 from monitor.plugins.history import history_file
-from monitor.plugins.target import is_gate, target_of
+from monitor.plugins.target import target_of
 from monitor.profile import GatePolicy, Profile
 from monitor.results import CheckResult, utc_now
 
@@ -30,7 +31,7 @@ def _is_version_check(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("deploy_version"):
+    if options.of(config).deploy_version:
         return
     dropped = [item for item in items if _is_version_check(item)]
     if dropped:
@@ -40,7 +41,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def deploy_version(pytestconfig: pytest.Config) -> str:
-    return pytestconfig.getoption("deploy_version")
+    return options.of(pytestconfig).deploy_version
 
 
 class Baselines:
@@ -74,8 +75,7 @@ class Baselines:
 @pytest.fixture(scope="session")
 def baseline(pytestconfig: pytest.Config, profile: Profile) -> Baselines | None:
     """None unless this run is a post-deploy gate (``--deploy-version``, no ``--schedule``)."""
-    if not is_gate(pytestconfig):
+    chosen = options.of(pytestconfig)
+    if not chosen.is_gate:
         return None
-    return Baselines(
-        history_file(pytestconfig), target_of(pytestconfig).name, pytestconfig.getoption("deploy_version"), profile.gate
-    )
+    return Baselines(history_file(pytestconfig), target_of(pytestconfig).name, chosen.deploy_version, profile.gate)

@@ -28,7 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    schedule = config.getoption("schedule")
+    schedule = options.of(config).schedule
     if schedule:
         try:
             schedules.validate(schedule)
@@ -38,7 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def history_path(config: pytest.Config, run: Run) -> Path | None:
     """The SQLite history this run is kept in; None with ``--history none``."""
-    history = config.getoption("history") or str(results_path(config, run).parent / "history.sqlite")
+    history = options.of(config).history or str(results_path(config, run).parent / "history.sqlite")
     return None if history == "none" else Path(history)
 
 
@@ -53,8 +53,8 @@ def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:
     results = results_path(config, run)
     history = history_path(config, run)
     sinks: list[Sink] = [] if history is None else [SQLiteSink(history, results)]
-    if config.getoption("history_dir"):
-        text = config.stash[_TEXT] = TextHistorySink(Path(config.getoption("history_dir")), results)
+    if history_dir := options.of(config).history_dir:
+        text = config.stash[_TEXT] = TextHistorySink(Path(history_dir), results)
         sinks.append(text)
     return sinks
 

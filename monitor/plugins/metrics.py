@@ -12,7 +12,7 @@ import pytest
 from monitor import options
 from monitor.history.store import HistoryError, HistoryStore
 from monitor.pipeline import Run, Sink
-from monitor.plugins.results import results_path
+from monitor.plugins.history import history_path
 from monitor.plugins.target import target_of
 from monitor.profile import Profile
 from monitor.report import metrics
@@ -60,8 +60,7 @@ class MetricsSink:
 
 def pytest_slurpy_sinks(config: pytest.Config, run: Run) -> list[Sink]:
     profile = target_of(config).profile
-    path = config.getoption("metrics_file")
+    path = options.of(config).metrics_file
     if not path and not profile.metrics.pushgateway:
         return []
-    history = config.getoption("history") or str(results_path(config, run).parent / "history.sqlite")
-    return [MetricsSink(profile, Path(path) if path else None, None if history == "none" else Path(history))]
+    return [MetricsSink(profile, Path(path) if path else None, history_path(config, run))]

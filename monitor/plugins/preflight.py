@@ -22,7 +22,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> bool | None:
     config = session.config
-    if not config.getoption("stop_if_unreachable") or hasattr(config, "workerinput"):
+    if not options.of(config).stop_if_unreachable or hasattr(config, "workerinput"):
         return None
     failed = [result for result in reach_all(target_of(config).live().profile) if not result.ok]
     if not failed:

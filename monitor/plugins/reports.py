@@ -11,7 +11,7 @@ from typing import cast
 
 import pytest
 
-from monitor import redact
+from monitor import options, redact
 from monitor.pipeline import Run, Sink
 from monitor.plugins.params import CASE_KEY
 from monitor.plugins.results import JUDGED_KEY, RESULT_KEY
@@ -49,7 +49,7 @@ def _recorded(item_or_report, config: pytest.Config) -> list[CheckResult]:
     for result in results:
         result.target = result.target or target_of(config).name
         result.suite = result.suite or Path(item_or_report.location[0]).parent.name
-        result.deploy_version = result.deploy_version or config.getoption("deploy_version")
+        result.deploy_version = result.deploy_version or options.of(config).deploy_version
         result.run_id = result.run_id or (gatherer.run.run_id if gatherer else "")
     return results
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import pytest
 
@@ -33,17 +32,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def results_path(config: pytest.Config, run: Run) -> Path:
-    return Path(config.getoption("results") or f"results/{run.started:%Y%m%dT%H%M%SZ}-{run.target}.jsonl")
+    return Path(options.of(config).results or f"results/{run.started:%Y%m%dT%H%M%SZ}-{run.target}.jsonl")
 
 
 class ResultsGatherer:
     def __init__(self, config: pytest.Config):
-        target = target_of(config).name
+        chosen = options.of(config)
         self.run = Run(
-            target=target,
-            deploy_version=config.getoption("deploy_version"),
-            runner=config.getoption("runner"),
-            schedule=config.getoption("schedule"),
+            target=target_of(config).name,
+            deploy_version=chosen.deploy_version,
+            runner=chosen.runner,
+            schedule=chosen.schedule,
         )
         self.path = results_path(config, self.run)
         self.summary: list[str] = []
@@ -92,19 +91,6 @@ class ResultsGatherer:
                 terminalreporter.write_line(line)
 
 
-# Where a run writes (option dest, option, a folder?): each is checked before any test runs, so an
-# unwritable path stops the run at once in one line instead of an INTERNALERROR (or a traceback
-# after every check ran, or exit 0 having written nothing).
-OUTPUTS = (
-    ("results", "--results", False),
-    ("xmlpath", "--junitxml", False),
-    ("allure_report_dir", "--alluredir", True),
-    ("history_dir", "--history-dir", True),
-    ("metrics_file", "--metrics-file", False),
-    ("output", "--output", True),
-)
-
-
 def unwritable(path: Path, folder: bool) -> str | None:
     """Why ``path`` (a file, or a folder) cannot be written, or None. Creates missing folders."""
     where = path if folder else path.parent
@@ -120,8 +106,19 @@ def unwritable(path: Path, folder: bool) -> str | None:
 
 
 def check_outputs(config: pytest.Config, run: Run) -> None:
-    for dest, option, folder in OUTPUTS:
-        value = results_path(config, run) if dest == "results" else getattr(config.option, dest, None)
+    """Every place a run writes (a file, or a folder) is checked before any test runs, so an
+    unwritable path stops the run at once in one line instead of an INTERNALERROR (or a traceback
+    after every check ran, or exit 0 having written nothing)."""
+    chosen = options.of(config)
+    outputs = (
+        ("--results", results_path(config, run), False),
+        ("--junitxml", config.getoption("xmlpath", None), False),
+        ("--alluredir", config.getoption("allure_report_dir", None), True),
+        ("--history-dir", chosen.history_dir, True),
+        ("--metrics-file", chosen.metrics_file, False),
+        ("--output", config.getoption("output", None), True),
+    )
+    for option, value, folder in outputs:
         problem = unwritable(Path(value), folder) if value else None
         if problem:
             raise pytest.UsageError(f"{option} {value}: cannot be written: {problem}; choose a path you can write to")
@@ -140,8 +137,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.user_properties.append((JUDGED_KEY, True))
 
 
+class RecordVerdict(Protocol):
+    """What the ``verdict`` fixture gives a test: ``verdict(result)`` records the result and returns
+    it, or ends the test by it."""
+
+    def __call__(self, result: CheckResult) -> CheckResult: ...
+
+
 @pytest.fixture
-def verdict(request: pytest.FixtureRequest) -> Callable[[CheckResult], CheckResult]:
+def verdict(request: pytest.FixtureRequest) -> RecordVerdict:
     """Record a check's result for the run's history, then fail the test with the check's own
     message unless the verdict is ok (pass, flaky or warn; a warn also raises a warning); a
     check that could judge nothing (skip, e.g. a gate with no baseline yet) skips the test with it."""

@@ -40,8 +40,9 @@ class Target:
 
     def __init__(self, config: pytest.Config):
         self.config = config
-        self.name = resolve_target_name(config.getoption("target"))
-        self.url_overrides = {**url_overrides_from_env(os.environ), **parse_url_options(config.getoption("url"))}
+        chosen = options.of(config)
+        self.name = resolve_target_name(chosen.target)
+        self.url_overrides = {**url_overrides_from_env(os.environ), **parse_url_options(chosen.url)}
         self.profile = load_profile(self.name, url_overrides=self.url_overrides)
         Secrets(self.profile)  # registers every secret it names for redaction, read or not
         self._live: hooks.LiveTarget | None = None
@@ -61,18 +62,12 @@ class Target:
             else:
                 self._live = hooks.LiveTarget(self.profile)
             Secrets(self._live.profile, provided=self._live.secrets)  # and those a stand-in made up
-            if is_gate(self.config):  # enough samples for a p95
+            if options.of(self.config).is_gate:  # enough samples for a p95
                 gated = self._live.profile.model_copy(
                     update={"latency_samples": self._live.profile.gate.latency_samples}
                 )
                 self._live = hooks.LiveTarget(gated, self._live.secrets)
         return self._live
-
-
-def is_gate(config: pytest.Config) -> bool:
-    """A post-deploy gate: a run told the version just deployed, and not started by a schedule (a
-    scheduled run stamped with the live version is still a scheduled run)."""
-    return bool(config.getoption("deploy_version", None)) and not config.getoption("schedule", None)
 
 
 _TARGET = pytest.StashKey[Target]()

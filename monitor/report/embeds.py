@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from monitor.catalogue import catalogue
+from monitor.checks.catalogue import catalogue
 from monitor.history.observation import Observation
 from monitor.profile import AlertPolicy, MaintenanceWindow, Profile, StatusPagePolicy
 from monitor.report.notes import Note

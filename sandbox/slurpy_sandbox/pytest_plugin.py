@@ -31,7 +31,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class SandboxPlugin:
     def __init__(self, config: pytest.Config):
         self.config = config
-        self.faults: list[str] = config.getoption("sandbox_fault")
+        self.faults: list[str] = options.of(config).sandbox_fault
         self.starting: Starting | None = None
         self.sandbox: Sandbox | None = None
 
@@ -127,7 +127,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(plugin, "slurpy-sandbox")
     if hasattr(config, "workerinput") or os.environ.get(STATE_ENV) or not _only_testpaths(config):
         return
-    if getattr(config.option, "dist", "no") != "no" and getattr(config.option, "tx", None):
+    if config.getoption("dist", "no") != "no" and config.getoption("tx", None):
         # Under xdist the controller brings up the one sandbox its workers share (they inherit
         # the environment that names it). Workers exist only with -n (tx): pyproject's
         # --dist loadgroup alone distributes nothing.

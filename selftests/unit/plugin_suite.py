@@ -1,13 +1,12 @@
-"""A throwaway suite and profile run in-process with the monitor's plugins only (pytester), the
-way the plugin tests share: profile ``t``, the test module, then ``run(*pytest args)``."""
+"""A throwaway suite and profile run in-process with the monitor's plugins (pytester; they come from
+the package's entry point, as in any run), the way the plugin tests share: profile ``t``, the test
+module, then ``run(*pytest args)``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-
-from monitor.plugins import PLUGINS
 
 
 def plugin_suite(
@@ -19,7 +18,8 @@ def plugin_suite(
     # A local run: no target chosen elsewhere, not in CI (a missing secret would fail), no step summary.
     for name in ("SLURPY_TARGET", "CI", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
-    pytester.makeconftest(f"pytest_plugins = {PLUGINS!r}\n{conftest}")
+    if conftest:
+        pytester.makeconftest(conftest)
     pytester.makepyfile(test_suite=module)
 
     def run(*args: str) -> pytest.RunResult:

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from monitor.analysers.access import Trial, judge_access
-from monitor.catalogue import access_rules
 from monitor.checks.access import FOREIGN_ORIGIN, access
+from monitor.checks.catalogue import access_rules
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import AccessRule, ProfileError, load_profile
 from monitor.results import Category, Verdict

@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from receivers import HttpReceiver, SmtpReceiver
 from test_alerts import OPENED, History, make_profile
 
 from monitor.alerts import dispatch
 from monitor.alerts.state import CLAIM_LEASE_S, AlertLog, AlertState
 from monitor.profile import MissingSecret, Profile, Secrets
 from monitor.results import CheckResult, Verdict
+from testkit.receivers import HttpReceiver, SmtpReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 # Deadlines long enough that a busy machine (xdist, other jobs) still connects and writes within them.

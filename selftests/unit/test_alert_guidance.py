@@ -14,16 +14,16 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from provider_schemas import SLACK_MESSAGE
-from receivers import HttpReceiver, SmtpReceiver
 from test_alerts import CHECK, T0
 
 from monitor.alerts import channels, dispatch
 from monitor.alerts.guidance import cause, guidance, node_id, reproduce
-from monitor.catalogue import catalogue
+from monitor.checks.catalogue import catalogue
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.profile import AlertPolicy, Profile, load_profile
 from monitor.results import CAUSES, Category, CheckResult, Verdict
+from testkit.provider_schemas import SLACK_MESSAGE
+from testkit.receivers import HttpReceiver, SmtpReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNBOOKS = {

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from receivers import HttpReceiver
 from test_alerts import OPENED, make_profile
 
 from monitor.alerts import dispatch
@@ -28,6 +27,7 @@ from monitor.commands.monitor import main
 from monitor.history import textlog
 from monitor.history.store import RunInfo
 from monitor.results import CheckResult, Verdict
+from testkit.receivers import HttpReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
 HISTORY_BRANCH = ROOT / ".github" / "scripts" / "history-branch"

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from receivers import HttpReceiver, SmtpReceiver
 
 from monitor.alerts import dispatch, policy
 from monitor.alerts.state import AlertState
@@ -20,6 +19,7 @@ from monitor.history.schedule import Slot
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.profile import AlertPolicy, Profile
 from monitor.results import Category, CheckResult, Verdict
+from testkit.receivers import HttpReceiver, SmtpReceiver
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 CHECK = "health:backend:/health/healthz"
@@ -516,7 +516,7 @@ def test_burn_rate_alerts_are_debounced_and_fold_into_the_outage_they_measure(ht
     firing (page-slow at 11:00 and 11:05, page-fast at 11:05 and 11:10; alone, the 11:00 run
     opens nothing), and both measure the outage the health check opened at 11:05: one incident,
     its cause the health check, one opened and one resolved per channel, no burn message."""
-    from scripted_history import NOON, history_lines, scripted
+    from testkit.scripted_history import NOON, history_lines, scripted
 
     profile = make_profile(http, monkeypatch, tmp_path).model_copy(update={"name": "production"})
     history = tmp_path / "h.sqlite"

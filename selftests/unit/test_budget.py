@@ -1,5 +1,6 @@
 """Which checks spend one limiter budget, and so must share an xdist worker."""
 
+from monitor.checks.catalogue import catalogue
 from monitor.plugins.budget import budget_groups
 from monitor.profile import load_profile
 
@@ -17,7 +18,7 @@ path = "/api/health"
 
 
 def test_the_chat_journey_shares_the_chat_routes_account_budget():
-    labels, journeys = budget_groups(load_profile("sandbox"))
+    labels, journeys = budget_groups(catalogue(load_profile("sandbox")))
     chat = "budget:frontend:POST:/api/proxy-chat-stream:account"
     assert labels["frontend POST /api/proxy-chat-stream"] == journeys["test_chat"] == chat
     assert labels["frontend POST /api/journal"] == "budget:frontend:POST:/api/journal:account"
@@ -41,6 +42,6 @@ valid_body = { content = "x" }
 wrong_types = { content = 1 }
 """
     )
-    labels, journeys = budget_groups(load_profile("t", directory=tmp_path))
+    labels, journeys = budget_groups(catalogue(load_profile("t", directory=tmp_path)))
     assert labels == {"frontend POST /api/journal": labels["frontend POST /api/journal"]}
     assert journeys == {"test_chat": "budget:frontend:POST:/api/proxy-chat-stream:account"}

@@ -1,7 +1,7 @@
 """The catalogue is the one list of checks: the fault registry's expectations name only checks it
 implies, and every check it implies is proven by some fault (without running anything)."""
 
-from monitor.catalogue import catalogue
+from monitor.checks.catalogue import catalogue
 from monitor.profile import load_profile
 from slurpy_sandbox.faults import FAULTS
 

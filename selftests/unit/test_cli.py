@@ -91,7 +91,7 @@ def test_a_history_command_on_a_broken_file_says_what_to_do(tmp_path, capsys):
 
 def _shifted_history(path):
     """The scripted SLO history moved so that its noon is the last five-minute mark before now."""
-    from scripted_history import NOON, history_lines, scripted
+    from testkit.scripted_history import NOON, history_lines, scripted
 
     now = datetime.now(UTC)
     shift = now.replace(second=0, microsecond=0, minute=now.minute - now.minute % 5) - NOON

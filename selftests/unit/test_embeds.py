@@ -11,14 +11,14 @@ from xml.etree import ElementTree as ET
 import feedparser
 import jsonschema
 import pytest
-from provider_schemas import SHIELDS_ENDPOINT
-from scripted_history import NOON, POLICY
 from test_status_page import BACKEND_NOTE, history, page_profile
 
 from monitor.profile import StatusPagePolicy
 from monitor.report import embeds, notes
 from monitor.report.status_page import write
 from monitor.slo.report import build
+from testkit.provider_schemas import SHIELDS_ENDPOINT
+from testkit.scripted_history import NOON, POLICY
 
 SERVICES = ["frontend", "backend", "mcp"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any
 
 import httpx
 import pytest
@@ -239,20 +239,12 @@ def test_the_watch_keeps_its_rounds_in_the_gates_own_history():
 
 
 def test_a_scheduled_run_stamped_with_the_live_version_is_no_gate():
-    from monitor.plugins.target import is_gate
+    from dataclasses import replace
 
-    class Config:
-        """pytest's Config as far as is_gate reads it."""
+    from monitor.options import OPTIONS, RunOptions
 
-        def __init__(self, **options: str):
-            self.options = options
-
-        def getoption(self, name: str, default: object = None) -> object:
-            return self.options.get(name, default)
-
-    def config(**options: str) -> pytest.Config:
-        return cast(pytest.Config, Config(**options))
-
-    assert is_gate(config(deploy_version="v1", schedule=""))
-    assert not is_gate(config(deploy_version="v1", schedule="*/5 * * * *"))
-    assert not is_gate(config(deploy_version="", schedule=""))
+    defaults: dict[str, Any] = {option.dest: option.kwargs({}).get("default") for option in OPTIONS}
+    plain = RunOptions(**defaults)
+    assert replace(plain, deploy_version="v1", schedule="").is_gate
+    assert not replace(plain, deploy_version="v1", schedule="*/5 * * * *").is_gate
+    assert not replace(plain, deploy_version="", schedule="").is_gate

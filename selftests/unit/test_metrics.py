@@ -9,7 +9,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from scripted_history import NOON, POLICY, history_lines, scripted
 
 from monitor.history.store import HistoryStore
 from monitor.pipeline import Run
@@ -18,6 +17,7 @@ from monitor.profile import load_profile
 from monitor.report import metrics
 from monitor.results import Category, CheckResult, Verdict, utc_now
 from monitor.slo.report import build
+from testkit.scripted_history import NOON, POLICY, history_lines, scripted
 
 RESULTS = [
     CheckResult(

@@ -1,5 +1,5 @@
 """PagerDuty (Events API v2) and Opsgenie (Alert API) channels against local receivers that
-validate every payload against the provider's documented schema (selftests/provider_schemas.py)
+validate every payload against the provider's documented schema (testkit/provider_schemas.py)
 and refuse what the provider would: one incident is exactly one trigger and one resolve with the
 incident key as dedup key (PagerDuty), one create and one close by that key as alias (Opsgenie)."""
 
@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 import pytest
 from pydantic import ValidationError
-from receivers import HttpReceiver
 from test_alerts import OPENED, T0, History, crashed, healthy, record
 
 from monitor import redact
@@ -18,6 +17,7 @@ from monitor.alerts import dispatch
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.profile import AlertChannel, Profile
 from monitor.results import Category, CheckResult
+from testkit.receivers import HttpReceiver
 
 ROUTING_KEY = "R0ut1ngKeyOfThirtyTwoCharacters0"  # PagerDuty's integration keys are 32 characters
 GENIE_KEY = "6b1a0c9e-genie-key-for-tests"

@@ -8,8 +8,6 @@ import json
 import pytest
 from plugin_suite import plugin_suite
 
-from monitor.plugins import PLUGINS
-
 pytest_plugins = ["pytester"]
 
 PROFILE = """
@@ -101,7 +99,7 @@ import pytest
 @pytest.mark.nondestructive
 @pytest.mark.check("health")
 def test_health(case):
-    assert case.id == "health:backend:/h" and case.args["url"].endswith("/h")
+    assert case.id == "health:backend:/h" and case.args.url.endswith("/h")
 """
     outcome, _ = suite(module, args=("-v",))
     outcome.assert_outcomes(passed=1)
@@ -175,7 +173,70 @@ def test_unknown_target_lists_the_ones_that_exist(pytester: pytest.Pytester, mon
     targets = pytester.mkdir("targets")
     (targets / "staging.toml").write_text(PROFILE.format(sensitive="true", extra="", url="https://x.example"))
     monkeypatch.setenv("SLURPY_TARGETS_DIR", str(targets))
-    pytester.makeconftest(f"pytest_plugins = {PLUGINS!r}")
     outcome = pytester.runpytest("--target", "prod", "-p", "no:playwright")
     assert outcome.ret == pytest.ExitCode.USAGE_ERROR
     outcome.stderr.fnmatch_lines(["*unknown target 'prod'*Targets that exist: staging*"])
+
+
+def test_the_package_entry_point_registers_every_plugin_module_in_its_order():
+    from importlib.metadata import entry_points
+    from pathlib import Path
+
+    import monitor.plugins
+
+    (entry,) = [ep for ep in entry_points(group="pytest11") if ep.value.startswith("monitor")]
+    assert (entry.name, entry.value) == ("slurpy_monitor", "monitor.plugins")
+    modules = {f"monitor.plugins.{p.stem}" for p in Path(monitor.plugins.__file__).parent.glob("*.py")}
+    assert set(monitor.plugins.pytest_plugins) == modules - {"monitor.plugins.__init__", "monitor.plugins.hooks"}
+    assert monitor.plugins.pytest_plugins[0] == "monitor.plugins.target"  # the others read its profile
+
+
+def test_one_plugin_is_left_out_by_name_and_its_options_keep_their_defaults(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+):
+    module = """
+import pytest
+
+@pytest.mark.nondestructive
+def test_ok(verdict, pytestconfig):
+    from monitor import options
+    assert options.of(pytestconfig).history_dir is None
+"""
+    profile = PROFILE.format(sensitive="true", extra="", url="https://127.0.0.1:1")
+    run = plugin_suite(pytester, monkeypatch, profile, module)
+    history = pytester.path / "history.sqlite"
+    run("--results", "r.jsonl").assert_outcomes(passed=1)
+    assert history.exists()
+    history.unlink()
+    run("--results", "r.jsonl", "-p", "no:monitor.plugins.history").assert_outcomes(passed=1)
+    assert not history.exists()
+    assert len((pytester.path / "r.jsonl").read_text().splitlines()) == 2  # the results plugin still kept both
+
+
+def test_the_catalogue_is_built_once_per_run(suite, monkeypatch: pytest.MonkeyPatch):
+    from monitor.checks import catalogue
+
+    built = []
+    real = catalogue.build
+
+    def counted(profile):
+        built.append(profile.name)
+        return real(profile)
+
+    monkeypatch.setattr(catalogue, "build", counted)
+    module = """
+import pytest
+
+@pytest.mark.nondestructive
+@pytest.mark.check("health")
+def test_health(case, verdict):
+    assert case.id == "health:backend:/h"
+
+@pytest.mark.nondestructive
+@pytest.mark.check("latency")
+def test_latency(case, verdict):
+    assert case.args.samples > 0
+"""
+    outcome, _ = suite(module)
+    outcome.assert_outcomes(passed=2)
+    assert built == ["t"]  # collection, the budget plugin's two passes and both tests share it

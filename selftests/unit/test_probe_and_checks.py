@@ -3,12 +3,14 @@
 import ssl
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import httpx
 import pytest
 
-from monitor.catalogue import find
 from monitor.checks import security, smoke
+from monitor.checks.catalogue import catalogue
+from monitor.checks.registry import as_kwargs
 from monitor.probe import NetworkSettings, Probe
 from monitor.probe.errors import BODY, DeadlineExceeded
 from monitor.profile import load_profile
@@ -57,7 +59,7 @@ def probe_with(profile, transport, sleeps):
 
 def cold(profile, check_id):
     """A check's arguments with the warm-up off: the scripted steps are then the judged requests."""
-    return {**find(profile, check_id).args, "warm_up": False}
+    return as_kwargs(replace(catalogue(profile).find(check_id).args, warm_up=False))
 
 
 def test_pass_after_a_retry_is_flaky_not_clean(sandbox_profile):
@@ -115,9 +117,9 @@ def test_latency_stops_sampling_at_the_first_failure(sandbox_profile):
 
 def test_warm_up_is_kept_in_details_and_not_counted_in_samples(sandbox_profile):
     transport, calls = scripted(httpx.Response(200, json={"ok": True, "supabase": True, "qdrant": True}))
-    case = find(sandbox_profile, "latency:backend")
-    assert case.args["warm_up"] is True  # on by default
-    result = smoke.latency(probe_with(sandbox_profile, transport, []), **case.args)
+    case = catalogue(sandbox_profile).find("latency:backend")
+    assert case.args.warm_up is True  # on by default
+    result = case.run(probe_with(sandbox_profile, transport, []))
     assert len(calls) == 1 + sandbox_profile.latency_samples
     assert len(result.details["samples_ms"]) == sandbox_profile.latency_samples
     assert result.details["warm_up"]["status"] == 200 and result.verdict is Verdict.PASS
@@ -125,8 +127,10 @@ def test_warm_up_is_kept_in_details_and_not_counted_in_samples(sandbox_profile):
 
 def test_a_cold_start_past_the_timeout_does_not_fail_the_health_check(sandbox_profile):
     transport, calls = scripted(httpx.ReadTimeout("timed out"), HEALTHY)
-    result = smoke.health(
-        probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "health:backend:/health/healthz").args
+    result = (
+        catalogue(sandbox_profile)
+        .find("health:backend:/health/healthz")
+        .run(probe_with(sandbox_profile, transport, []))
     )
     assert result.verdict is Verdict.PASS and len(calls) == 2
     assert result.details["warm_up"]["error"].startswith("timeout: ")
@@ -134,8 +138,10 @@ def test_a_cold_start_past_the_timeout_does_not_fail_the_health_check(sandbox_pr
 
 def test_a_warm_up_that_needed_a_retry_does_not_make_the_check_flaky(sandbox_profile):
     transport, _ = scripted(httpx.ConnectError("Connection refused"), HEALTHY)
-    result = smoke.health(
-        probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "health:backend:/health/healthz").args
+    result = (
+        catalogue(sandbox_profile)
+        .find("health:backend:/health/healthz")
+        .run(probe_with(sandbox_profile, transport, []))
     )
     assert result.verdict is Verdict.PASS and result.attempts == 1
     assert result.details["warm_up"]["attempts"] == 2
@@ -184,7 +190,7 @@ def real_frontend(request: httpx.Request) -> httpx.Response:
 
 def test_cors_probes_with_the_routes_method_and_a_small_body(sandbox_profile):
     transport, calls = recording(real_frontend)
-    result = security.cors(probe_with(sandbox_profile, transport, []), **find(sandbox_profile, "cors:frontend").args)
+    result = catalogue(sandbox_profile).find("cors:frontend").run(probe_with(sandbox_profile, transport, []))
     assert result.verdict is Verdict.PASS, result.message
     preflight, actual = calls[0], calls[1]
     assert preflight.method == "OPTIONS" and preflight.headers["access-control-request-method"] == "POST"
@@ -194,9 +200,9 @@ def test_cors_probes_with_the_routes_method_and_a_small_body(sandbox_profile):
 
 
 def test_cors_on_a_route_that_does_not_take_the_method_is_inconclusive(sandbox_profile):
-    args = find(sandbox_profile, "cors:frontend").args
+    args = catalogue(sandbox_profile).find("cors:frontend").args
     transport, calls = recording(real_frontend)
-    result = security.cors(probe_with(sandbox_profile, transport, []), **{**args, "method": "GET"})
+    result = security.cors(probe_with(sandbox_profile, transport, []), **as_kwargs(replace(args, method="GET")))
     assert result.verdict is Verdict.ERROR and result.category is Category.MONITOR
     assert "GET /api/proxy-chat answered 405 to a request from https://your-domain.com" in result.message
     assert "set cors_path and cors_method under [services.frontend.security]" in result.message
@@ -205,7 +211,7 @@ def test_cors_on_a_route_that_does_not_take_the_method_is_inconclusive(sandbox_p
 
 def health_args(profile):
     """The backend health check's arguments, without the warm-up (these tests script every answer)."""
-    return {**find(profile, "health:backend:/health/healthz").args, "warm_up": False}
+    return as_kwargs(replace(catalogue(profile).find("health:backend:/health/healthz").args, warm_up=False))
 
 
 def test_an_answer_over_the_cap_fails_as_body_after_reading_about_the_cap(sandbox_profile):

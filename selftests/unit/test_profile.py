@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.catalogue import find
+from monitor.checks.catalogue import catalogue
 from monitor.profile import ProfileError, available_targets, load_profile, parse_url_options
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,13 +72,13 @@ def test_cors_origins_per_service_and_what_a_cors_probe_may_send(tmp_path):
         '[services.backend.security]\ncors_path = "/x"\ncors_method = "GET"\n'
     )
     profile = load_profile("t", directory=write(tmp_path, "t", text))
-    assert find(profile, "cors:backend").args["policy"].allowed_origins == ["https://example.com"]
+    assert catalogue(profile).find("cors:backend").args.policy.allowed_origins == ["https://example.com"]
     own = text.replace('cors_method = "GET"', 'cors_method = "GET"\ncors_origins = ["https://app.example.com"]')
     profile = load_profile("t", directory=write(tmp_path, "t", own))
-    assert find(profile, "cors:backend").args["policy"].allowed_origins == ["https://app.example.com"]
+    assert catalogue(profile).find("cors:backend").args.policy.allowed_origins == ["https://app.example.com"]
     none = text.replace('cors_method = "GET"', 'cors_method = "GET"\ncors_origins = []')
     profile = load_profile("t", directory=write(tmp_path, "t", none))  # allows no one: still probed with attackers
-    assert find(profile, "cors:backend").args["policy"].allowed_origins == []
+    assert catalogue(profile).find("cors:backend").args.policy.allowed_origins == []
     bad = text.replace('cors_method = "GET"', 'cors_method = "DELETE"\ncors_origins = ["https://a.example.com/"]')
     with pytest.raises(ProfileError) as err:
         load_profile("t", directory=write(tmp_path, "t", bad))

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from scripted_history import NOON, POLICY, T0, history_lines, run, scripted, slot, watch_round
 
 from monitor.history.observation import Observation
 from monitor.results import Verdict
 from monitor.slo.compute import incidents, p95
 from monitor.slo.report import build, burn_rate_alerts
+from testkit.scripted_history import NOON, POLICY, T0, history_lines, run, scripted, slot, watch_round
 
 
 def test_uptime_counts_known_time_only_and_reports_the_gap_as_unknown():

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scripted_history import EVERY_5, NOON, T0, history_lines, run, scripted, watch_round
 
 from monitor.history.observation import Observation, measured, summarise
 from monitor.history.store import HistoryStore
@@ -25,6 +24,7 @@ from monitor.report.status_page import CHART_DAYS, render
 from monitor.results import CheckResult
 from monitor.slo.read import observations
 from monitor.slo.report import Report, build, from_history
+from testkit.scripted_history import EVERY_5, NOON, T0, history_lines, run, scripted, watch_round
 
 SERVICES = ["backend", "frontend", "mcp"]
 POLICY = SLOPolicy(

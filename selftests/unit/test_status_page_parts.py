@@ -9,7 +9,6 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from scripted_history import NOON, POLICY
 
 from monitor.history.observation import Observation
 from monitor.profile import StatusPagePolicy, load_profile
@@ -19,6 +18,7 @@ from monitor.report.status_page import chart_window, latency_chart, render, y_ra
 from monitor.results import Verdict
 from monitor.slo.compute import Incident
 from monitor.slo.report import build
+from testkit.scripted_history import NOON, POLICY
 
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 

@@ -12,7 +12,6 @@ import pytest
 from pydantic import ValidationError
 
 from monitor.analysers.version import judge_version, read_version
-from monitor.plugins import PLUGINS
 from monitor.profile import VersionSource
 
 pytest_plugins = ["pytester"]
@@ -89,7 +88,6 @@ path = "/health/healthz"
 def gate(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server):
     monkeypatch.delenv("SLURPY_DEPLOY_VERSION", raising=False)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    pytester.makeconftest(f"pytest_plugins = {PLUGINS!r}")
     pytester.makepyfile(test_version=(ROOT / "tests/smoke/test_version.py").read_text())
 
     def run(*args: str, field: str = "build.sha"):

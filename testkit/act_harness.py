@@ -13,13 +13,13 @@ no Docker, no network beyond 127.0.0.1.
   tree into ``<action cache>/<hash>/hostexecutor`` for each job; the action cache is kept inside
   the rehearsal's directory (``--action-cache-path``) and removed by ``close()``.
 - ``uses:`` actions cannot be fetched here: each is replaced by a small composite stand-in from
-  ``selftests/act/actions/`` (``--local-repository``). upload-artifact's copies what it would
+  ``testkit/act/actions/`` (``--local-repository``). upload-artifact's copies what it would
   upload into ``ActRun.artifacts``.
 - Secrets go through ``--secret-file``, so they reach a step only where the workflow maps them, as
   on GitHub. ``env`` (``--env``) is for the harness's own plumbing (where the sandbox is, say):
   a job sees it whether or not the workflow asks for it, which GitHub never does.
 - Steps that would download or install (``playwright install``, ``npx allure@3``, ``sudo apt-get
-  install``) are checked instead of run (``selftests/act/offline.bash``, bash's ``BASH_ENV``): what
+  install``) are checked instead of run (``testkit/act/offline.bash``, bash's ``BASH_ENV``): what
   they install must be on this machine already.
 - ``clock``: GitHub starts each scheduled job at its slot; a rehearsal runs them seconds apart.
   libfaketime (Debian ``faketime``) moves every process of the job to ``clock`` (a fixed offset,
@@ -45,7 +45,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from monitor.layout import ROOT
+
 ACTIONS = Path(__file__).resolve().parent / "act" / "actions"
 OFFLINE = Path(__file__).resolve().parent / "act" / "offline.bash"  # BASH_ENV of every step: no downloads
 STAND_INS = {

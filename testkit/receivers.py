@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import jsonschema
-from provider_schemas import OPSGENIE_CLOSE, OPSGENIE_CREATE, PAGERDUTY_EVENT
+
+from testkit.provider_schemas import OPSGENIE_CLOSE, OPSGENIE_CREATE, PAGERDUTY_EVENT
 
 
 @dataclass

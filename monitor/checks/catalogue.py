@@ -1,26 +1,54 @@
-"""Every check a profile implies, in one list: what kind, its stable id, and the arguments its
-check function is handed. The suites' parameters, the fault matrix's expectations and (later)
-the status page's "expected checks" all read this list."""
+"""Every check a profile implies, in one list: its kind, its stable id, and the arguments its
+check function is handed (the kind's typed dataclass, :mod:`monitor.checks.registry`). The suites'
+parameters, the fault matrix's expectations and the status page's expected checks all read it; a
+run builds it once per profile (:func:`monitor.plugins.params.run_catalogue`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.analysers.headers import HeaderPolicy
+from monitor.checks.access import AccessArgs
+from monitor.checks.deploy import VersionArgs
+from monitor.checks.guards import RateLimitArgs, ValidationArgs
+from monitor.checks.registry import Kind, declare, kind_of
+from monitor.checks.security import (
+    CookiesArgs,
+    CorsArgs,
+    ExposureArgs,
+    HeadersArgs,
+    HttpsRedirectArgs,
+    SecretsArgs,
+)
+from monitor.checks.smoke import HealthArgs, LatencyArgs, TlsArgs
 from monitor.profile import AccessRule, Profile, RateLimitRule, ValidationRule
+from monitor.results import CheckResult
 
 JOURNEYS = ("sign-up", "sign-in", "chat", "payment")
 
 
 @dataclass(frozen=True)
+class JourneyArgs:
+    journey: str  # one of JOURNEYS
+
+
+# The one kind without a check function: each journey is a browser test in tests/journeys.
+JOURNEY = declare(Kind("journey", JourneyArgs, nothing_to_probe="no frontend service in this profile"))
+
+
+@dataclass(frozen=True)
 class CheckCase:
-    kind: str  # the check function's name: health, latency, tls, headers, ...
     service: str
     path: str = ""  # part of the id: an endpoint path, a page, or "METHOD /path"
-    args: dict[str, Any] = field(default_factory=dict, compare=False)  # keyword arguments of the check
+    args: Any = field(default=None, compare=False)  # its kind's arguments (which name the kind)
     auth: bool = field(default=False, compare=False)  # probe it signed in (the rule says auth = true)
     budget: str | None = field(default=None, compare=False)  # the limiter budget it spends, see budget_key
+    kind: str = field(init=False)  # health, latency, tls, headers, ...: the kind its arguments belong to
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", kind_of(self.args).name)
 
     @property
     def id(self) -> str:
@@ -34,6 +62,10 @@ class CheckCase:
             return f"{self.service}{self.path}"
         return f"{self.service} {self.path}" if self.path else self.service
 
+    def run(self, *inputs: Any, **extra: Any) -> CheckResult:
+        """Run this case's check: ``verdict(case.run(probe))``."""
+        return kind_of(self.args).run(self.args, *inputs, **extra)
+
 
 def journey_function(journey: str) -> str:
     """A journey's test function: journey ``sign-up`` is recorded by ``test_sign_up``."""
@@ -46,26 +78,7 @@ def budget_key(service: str, method: str, path: str, signed_in: bool) -> str:
     return f"budget:{service}:{method}:{path}:{'account' if signed_in else 'client'}"
 
 
-# Why a check has nothing to probe in a profile, said in words where pytest would say NOTSET.
-NOTHING_TO_PROBE = {
-    "health": "no service in this profile lists a health endpoint",
-    "latency": "no service in this profile",
-    "tls": "no https service in this profile",
-    "headers": "no service in this profile lists header_paths under [services.<name>.security]",
-    "https_redirect": "no service in this profile sets security.http_url (a plain-http URL that must redirect)",
-    "cookies": "no service in this profile lists cookie_paths",
-    "cors": "no service in this profile sets security.cors_path with allowed origins ([cors] or security.cors_origins)",
-    "rate_limit": "this profile has no [[rate_limits]] rules",
-    "validation": "this profile has no [[validation]] rules",
-    "access": "this profile has no [[access]] rules and no rule with auth = true",
-    "secrets": "no service in this profile lists pages to scan",
-    "exposure": "no service in this profile",
-    "journey": "no frontend service in this profile",
-    "version": "no service in this profile says where it reports its version (services.<name>.version)",
-}
-
-
-def catalogue(profile: Profile) -> list[CheckCase]:
+def build(profile: Profile) -> list[CheckCase]:
     cases: list[CheckCase] = []
     rules = profile.security
     for name, spec in profile.services.items():
@@ -73,17 +86,15 @@ def catalogue(profile: Profile) -> list[CheckCase]:
         for endpoint in spec.health:
             cases.append(
                 CheckCase(
-                    "health",
                     name,
                     endpoint.path,
-                    dict(service=name, url=spec.url(endpoint.path), endpoint=endpoint, warm_up=spec.warm_up),
+                    HealthArgs(service=name, url=spec.url(endpoint.path), endpoint=endpoint, warm_up=spec.warm_up),
                 )
             )
         cases.append(
             CheckCase(
-                "latency",
                 name,
-                args=dict(
+                args=LatencyArgs(
                     service=name,
                     url=spec.latency_url,
                     threshold_ms=spec.latency_ms,
@@ -94,7 +105,7 @@ def catalogue(profile: Profile) -> list[CheckCase]:
             )
         )
         if spec.is_https:
-            cases.append(CheckCase("tls", name, args=dict(service=name, url=spec.base_url, policy=profile.tls)))
+            cases.append(CheckCase(name, args=TlsArgs(service=name, url=spec.base_url, policy=profile.tls)))
         policy = HeaderPolicy(
             tuple(sec.required_headers),
             rules.hsts_min_age,
@@ -103,22 +114,21 @@ def catalogue(profile: Profile) -> list[CheckCase]:
             rules.csp_allow_unsafe,
         )
         for path in sec.header_paths:
-            cases.append(CheckCase("headers", name, path, dict(service=name, url=spec.url(path), policy=policy)))
+            cases.append(CheckCase(name, path, HeadersArgs(service=name, url=spec.url(path), policy=policy)))
         if sec.http_url:
-            cases.append(CheckCase("https_redirect", name, args=dict(service=name, http_url=sec.http_url)))
+            cases.append(CheckCase(name, args=HttpsRedirectArgs(service=name, http_url=sec.http_url)))
         for path in sec.cookie_paths:
             cases.append(
                 CheckCase(
-                    "cookies", name, path, dict(service=name, url=spec.url(path), session_cookies=sec.session_cookies)
+                    name, path, CookiesArgs(service=name, url=spec.url(path), session_cookies=sec.session_cookies)
                 )
             )
         origins = profile.cors.allowed_origins if sec.cors_origins is None else sec.cors_origins
         if sec.cors_path and (origins or sec.cors_origins is not None):
             cases.append(
                 CheckCase(
-                    "cors",
                     name,
-                    args=dict(
+                    args=CorsArgs(
                         service=name,
                         url=spec.url(sec.cors_path),
                         method=sec.cors_method,
@@ -129,9 +139,8 @@ def catalogue(profile: Profile) -> list[CheckCase]:
         if sec.pages:
             cases.append(
                 CheckCase(
-                    "secrets",
                     name,
-                    args=dict(
+                    args=SecretsArgs(
                         service=name,
                         base_url=spec.base_url,
                         pages=sec.pages,
@@ -143,15 +152,12 @@ def catalogue(profile: Profile) -> list[CheckCase]:
             )
         if spec.version:
             cases.append(
-                CheckCase(
-                    "version", name, args=dict(service=name, url=spec.url(spec.version.path), source=spec.version)
-                )
+                CheckCase(name, args=VersionArgs(service=name, url=spec.url(spec.version.path), source=spec.version))
             )
         cases.append(
             CheckCase(
-                "exposure",
                 name,
-                args=dict(
+                args=ExposureArgs(
                     service=name,
                     url=spec.url(spec.health[0].path),
                     base_url=spec.base_url,
@@ -162,26 +168,33 @@ def catalogue(profile: Profile) -> list[CheckCase]:
             )
         )
 
-    def guarded_route(kind: str, rule: RateLimitRule | ValidationRule) -> CheckCase:
-        return CheckCase(
-            kind,
-            rule.service,
-            f"{rule.method} {rule.path}",
-            dict(rule=rule, url=profile.services[rule.service].url(rule.path)),
-            auth=rule.auth,
-            budget=budget_key(rule.service, rule.method, rule.path, rule.auth),
+    for limit in profile.rate_limits:
+        cases.append(
+            CheckCase(
+                limit.service,
+                f"{limit.method} {limit.path}",
+                RateLimitArgs(rule=limit, url=profile.services[limit.service].url(limit.path)),
+                auth=limit.auth,
+                budget=budget_key(limit.service, limit.method, limit.path, limit.auth),
+            )
         )
-
-    cases += [guarded_route("rate_limit", rule) for rule in profile.rate_limits]
-    cases += [guarded_route("validation", rule) for rule in profile.validation]
+    for valid in profile.validation:
+        cases.append(
+            CheckCase(
+                valid.service,
+                f"{valid.method} {valid.path}",
+                ValidationArgs(rule=valid, url=profile.services[valid.service].url(valid.path)),
+                auth=valid.auth,
+                budget=budget_key(valid.service, valid.method, valid.path, valid.auth),
+            )
+        )
     for rule in access_rules(profile):
         # Its signed-in (CSRF) trials spend the monitor account's budget on the route.
         cases.append(
             CheckCase(
-                "access",
                 rule.service,
                 f"{rule.method} {rule.path}",
-                dict(
+                AccessArgs(
                     rule=rule,
                     url=profile.services[rule.service].url(rule.path),
                     sign_in_path=profile.security.sign_in_path,
@@ -198,7 +211,7 @@ def catalogue(profile: Profile) -> list[CheckCase]:
         # budget on the chat route, as a signed-in probe there does.
         chat = budget_key("frontend", "POST", profile.journeys.chat_stream_path, True)
         cases += [
-            CheckCase("journey", "frontend", journey, budget=chat if journey == "chat" else None)
+            CheckCase("frontend", journey, JourneyArgs(journey), budget=chat if journey == "chat" else None)
             for journey in JOURNEYS
         ]
     return cases
@@ -218,12 +231,32 @@ def access_rules(profile: Profile) -> list[AccessRule]:
     return list(rules.values())
 
 
-def cases_of(profile: Profile, kind: str) -> list[CheckCase]:
-    return [case for case in catalogue(profile) if case.kind == kind]
+class Catalogue:
+    """The cases of one profile, in the order the suites run them, found by kind or by id."""
+
+    def __init__(self, profile: Profile):
+        self.profile = profile
+        self.cases = build(profile)
+        self._by_id = {case.id: case for case in self.cases}
+
+    def __iter__(self) -> Iterator[CheckCase]:
+        return iter(self.cases)
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def of_kind(self, kind: str) -> list[CheckCase]:
+        return [case for case in self.cases if case.kind == kind]
+
+    def get(self, check_id: str) -> CheckCase | None:
+        return self._by_id.get(check_id)
+
+    def find(self, check_id: str) -> CheckCase:
+        case = self.get(check_id)
+        if case is None:
+            raise KeyError(f"profile {self.profile.name} implies no check {check_id!r}")
+        return case
 
 
-def find(profile: Profile, check_id: str) -> CheckCase:
-    for case in catalogue(profile):
-        if case.id == check_id:
-            return case
-    raise KeyError(f"profile {profile.name} implies no check {check_id!r}")
+def catalogue(profile: Profile) -> Catalogue:
+    return Catalogue(profile)
