@@ -3,8 +3,9 @@ project's own (``journey``, the monitor account's session, synthetic users and t
 
 pytest-playwright is registered before this plugin (:mod:`monitor.plugins.browser` sees to it), so
 the fixtures here that share its names (``browser_type_launch_args``, ``browser_context_args``) are
-the later, more specific ones and receive its values to extend, as a conftest's would. Every fixture here is
-requested only by the journeys, so other suites never start a browser or need their accounts."""
+the later, more specific ones and receive its values to extend, as a conftest's would. Every
+fixture here is requested only by the journeys, so other suites never start a browser or need
+their accounts."""
 
 from __future__ import annotations
 

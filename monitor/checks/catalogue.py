@@ -248,11 +248,14 @@ class Catalogue:
     def of_kind(self, kind: str) -> list[CheckCase]:
         return [case for case in self.cases if case.kind == kind]
 
+    def get(self, check_id: str) -> CheckCase | None:
+        return self._by_id.get(check_id)
+
     def find(self, check_id: str) -> CheckCase:
-        try:
-            return self._by_id[check_id]
-        except KeyError:
-            raise KeyError(f"profile {self.profile.name} implies no check {check_id!r}") from None
+        case = self.get(check_id)
+        if case is None:
+            raise KeyError(f"profile {self.profile.name} implies no check {check_id!r}")
+        return case
 
 
 def catalogue(profile: Profile) -> Catalogue:

@@ -1,6 +1,10 @@
 """A target profile drafted from a live deployment, for ``slurpy-monitor init``
 (:mod:`monitor.commands.init`): :mod:`.observe` asks, with a bounded number of read-only anonymous
-requests; :mod:`.propose` writes, without the network; here, what the command line gives them."""
+requests through the probe; :mod:`.propose` writes, without the network; here, what the command
+line gives them.
+
+May import: :mod:`monitor.probe`, :mod:`monitor.analysers`, :mod:`monitor.profile`. Never pytest,
+the plugins or the commands."""
 
 from __future__ import annotations
 

@@ -12,4 +12,8 @@ are pure like every analyser, held to the same import rule (no network, no probe
 unit-tested the same way; everything here reads its verdicts from them.
 
 Only :mod:`.locustfile` and :mod:`.shapes` import Locust (gevent patches the process it is
-imported into: never pytest's)."""
+imported into: never pytest's).
+
+May import: :mod:`monitor.analysers`, :mod:`monitor.profile`, :mod:`monitor.results`,
+:mod:`monitor.pipeline`, :mod:`monitor.layout`, the checks' message format
+(:mod:`monitor.checks.envelope`). Never pytest, the plugins, the browser or the commands."""

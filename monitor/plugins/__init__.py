@@ -20,6 +20,10 @@ package is installed, pytest loads it and it registers the plugins below, in the
 * :mod:`.deadline` the run deadline per suite: checks it cuts off, or that start after it, are the monitor's error;
 * :mod:`.browser`  registers :mod:`monitor.browser.fixtures` (the journeys' browser, accounts and
   ``journey`` fixture, in the browser's room) after every entry point, so they extend pytest-playwright's.
+
+The plugins are the pytest side of the monitor: they may import any room but the commands, and
+hold only the pytest plumbing (options, fixtures, hooks); the work is done in the rooms, which
+never import pytest or a plugin back.
 """
 
 # The order the plugins' hooks rely on (pluggy calls the later-registered first): the history checks

@@ -3,7 +3,7 @@
 after it: the later registration is the one a test gets, and it receives the earlier to extend.
 Entry points load in the order of the installed distributions (the file system's), so this plugin
 registers the fixtures module once every entry point is in, when pytest configures the run.
-``-p no:monitor.browser.fixtures`` (or ``-p no:slurpy_browser``) leaves them out."""
+``-p no:monitor.browser.fixtures`` (or ``-p no:monitor.plugins.browser``) leaves them out."""
 
 from __future__ import annotations
 

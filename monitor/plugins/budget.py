@@ -49,7 +49,7 @@ def _case_of(item: pytest.Item, cases: Catalogue) -> CheckCase | None:
     callspec = getattr(item, "callspec", None)
     check_id = callspec.params.get("case") if callspec else None
     if isinstance(check_id, str):
-        return cases.find(check_id)
+        return cases.get(check_id)  # a test's own parameter named case is no catalogue case
     if "journey" in getattr(item, "fixturenames", ()):
         return next(
             (

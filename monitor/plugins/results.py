@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import pytest
 
@@ -138,8 +137,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.user_properties.append((JUDGED_KEY, True))
 
 
+class RecordVerdict(Protocol):
+    """What the ``verdict`` fixture gives a test: ``verdict(result)`` records the result and returns
+    it, or ends the test by it."""
+
+    def __call__(self, result: CheckResult) -> CheckResult: ...
+
+
 @pytest.fixture
-def verdict(request: pytest.FixtureRequest) -> Callable[[CheckResult], CheckResult]:
+def verdict(request: pytest.FixtureRequest) -> RecordVerdict:
     """Record a check's result for the run's history, then fail the test with the check's own
     message unless the verdict is ok (pass, flaky or warn; a warn also raises a warning); a
     check that could judge nothing (skip, e.g. a gate with no baseline yet) skips the test with it."""

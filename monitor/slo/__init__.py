@@ -1,5 +1,10 @@
 """Uptime, SLOs, error budgets, burn rates and incidents, computed from the results history.
 
-Pure functions over :class:`~monitor.slo.compute.Observation` records (one check's verdict in one
-run) and the history's expected-run slots: nothing here touches pytest, the network or a file.
-:func:`monitor.slo.read.observations` loads the records from a :class:`HistoryStore`."""
+Pure functions (:mod:`.compute`, :mod:`.report`, :mod:`.text`) over the history's one record type
+(:class:`monitor.history.observation.Observation`, one check's verdict in one run, and the per-run
+summaries) and its expected-run slots; :mod:`.read` is the one place that asks the
+:class:`~monitor.history.store.HistoryStore` for them.
+
+May import: :mod:`monitor.history` (its records and queries; the history never imports this
+package), :mod:`monitor.profile`, :mod:`monitor.results`. Never pytest, the network, the probe or
+a browser (the import contracts in ``pyproject.toml`` hold it to that)."""

@@ -4,9 +4,13 @@ page. Sign-in-first routes are probed signed in."""
 
 import pytest
 
+from monitor.checks.catalogue import CheckCase
+from monitor.plugins.results import RecordVerdict
+from monitor.probe import Probe
+
 pytestmark = pytest.mark.nondestructive
 
 
 @pytest.mark.check("validation")
-def test_input_validation(case_probe, verdict, case):
+def test_input_validation(case_probe: Probe, verdict: RecordVerdict, case: CheckCase) -> None:
     verdict(case.run(case_probe))
