@@ -40,9 +40,9 @@ WIDE_FLOORS = "\n[gate]\np50_floor_ms = 100\np95_floor_ms = 200\n"
 HISTORY_TOKEN = "history-token-never-shown-7f3a"
 PROTECTED = "frontend-requires-protection-header"
 
-# Minutes (six gate jobs, every suite in each): in `./run tests` and CI, not in `--quick`; one module's
-# rehearsal, so one xdist worker runs it.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gate_rehearsal")]
+# Minutes (six gate jobs, every suite in each): in `./run tests` and CI, not in `--quick`. Under
+# `-n 2` the whole module runs on one worker (selftests/conftest.py), so its rehearsal runs once.
+pytestmark = pytest.mark.slow
 
 BYPASS_VARIABLE = "VERCEL_AUTOMATION_BYPASS_SECRET"  # what the example workflow maps from secrets
 

@@ -6,7 +6,7 @@ jobs against the sandbox with a fault on in jobs 3-6, each on its own 5-minute s
 alerting to Slack-compatible, webhook and SMTP receivers, then the journeys job that builds the
 status page; smoke and journeys overlapping; ten more jobs for a crash, then a second outage of the
 same service with a "worse" update; ci.yml (its lint step too) and gate.yml passing and failing.
-Tests that read one module-scoped rehearsal share an xdist group: under `-n 2` it runs once.
+Under `-n 2` the whole module runs on one worker (selftests/conftest.py), so each rehearsal runs once.
 
 What a rehearsal proves and what it does not (act is not GitHub): docs/github.md, "Rehearsing the
 workflows with act".
@@ -170,7 +170,6 @@ def history_lines(data: Path) -> list[dict]:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("ten_jobs")
 def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_branch(ten_jobs):
     base, runs = ten_jobs.base, ten_jobs.runs
     for job, run in runs.items():
@@ -201,7 +200,6 @@ def test_each_scheduled_job_runs_the_workflow_and_keeps_its_run_on_the_data_bran
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("ten_jobs")
 def test_uptime_after_the_ten_jobs_is_the_figure_computed_by_hand(ten_jobs, tmp_path):
     base, data = ten_jobs.base, ten_jobs.data_after_ten
     history = tmp_path / "history.sqlite"
@@ -272,7 +270,6 @@ def incidents_heard(ten_jobs: TenJobs) -> dict[str, list[tuple[int, str]]]:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("ten_jobs")
 def test_the_backends_incident_opens_and_resolves_once_on_each_channel_across_the_jobs(ten_jobs):
     """The alert state outlives each job (it travels on the data branch): the backend's incident
     opens in job 4 (the second failed run, open_after = 2) and resolves in job 8 (the second
@@ -324,7 +321,6 @@ def test_the_gate_workflow_passes_a_healthy_deployment_and_fails_a_broken_one(sa
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("ten_jobs")
 def test_each_channel_gets_one_opened_and_one_resolved_per_incident_across_the_jobs(ten_jobs):
     """Every incident the ten jobs raised, burn-rate alerts included, reached each channel once
     opened and once resolved, and the three channels heard the same messages."""
@@ -339,7 +335,6 @@ def test_each_channel_gets_one_opened_and_one_resolved_per_incident_across_the_j
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("ten_jobs")
 def test_no_burn_rate_alert_before_open_after(ten_jobs):
     early = {
         check_id: events[0] for check_id, events in incidents_heard(ten_jobs).items() if events[0][0] <= FAULTY_JOBS[0]
@@ -348,7 +343,6 @@ def test_no_burn_rate_alert_before_open_after(ten_jobs):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("ten_jobs")
 def test_the_status_page_the_journeys_job_builds_shows_the_same_uptime(ten_jobs):
     """The hourly journeys job (status-page: true) rebuilds the page into the data branch's docs/:
     the backend's 24-hour uptime there, and on its badge, is the figure computed by hand (60 %)."""
@@ -420,7 +414,6 @@ def titles_in(alerting: Alerting, channel: str, jobs: range) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("outages")
 def test_a_crash_is_one_incident_with_its_cause(outages):
     """Jobs 1-2 the backend crashed (connection refused: health, latency and TLS all fail): one
     incident, its cause first, on every channel; healthy again in jobs 3-4, one "resolved"."""
@@ -437,7 +430,6 @@ def test_a_crash_is_one_incident_with_its_cause(outages):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("outages")
 def test_a_new_problem_while_open_is_one_worse_update(outages):
     """Jobs 5-6 the backend's health is degraded (an incident opens), jobs 7-8 its latency breaks
     too: one "worse" update of the open incident, then, healthy in 9-10, one "resolved"."""
@@ -450,7 +442,6 @@ def test_a_new_problem_while_open_is_one_worse_update(outages):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("outages")
 def test_a_second_outage_of_the_same_service_is_opened_worse_and_resolved_as_its_own_incident(outages):
     """The earlier incident (the crash) in the history must not lend the later one its place: no
     "resolved" in job 7, and the later one's end is told."""
