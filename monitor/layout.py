@@ -14,5 +14,6 @@ ROOT = PACKAGE.parent
 TARGETS = ROOT / "targets"  # the shipped profiles; $SLURPY_TARGETS_DIR points elsewhere (monitor.profile)
 TESTS = ROOT / "tests"  # the suites' home (pyproject's testpaths)
 SUITES = {"smoke": TESTS / "smoke", "security": TESTS / "security", "journeys": TESTS / "journeys"}
-LOCUSTFILE = PACKAGE / "load" / "locustfile.py"  # Locust loads it by path, in its own processes
+LOAD = ROOT / "load"  # the load suite, at the top like the others: Locust loads its locustfile by path
+LOCUSTFILE = LOAD / "locustfile.py"
 RESULTS = ROOT / "results"

@@ -258,7 +258,7 @@ def test_locust_run_directly_keeps_the_same_budget_gate(tmp_path):
     (tmp_path / "prod.toml").write_text(SENSITIVE_PROFILE.format(allow_budget="true"))
     env = {**os.environ, "SLURPY_TARGETS_DIR": str(tmp_path), "SLURPY_TARGET": "prod"}
     proc = subprocess.run(
-        [sys.executable, "-m", "locust", "-f", "monitor/load/locustfile.py", "--headless", "-u", "1"],
+        [sys.executable, "-m", "locust", "-f", "load/locustfile.py", "--headless", "-u", "1"],
         cwd=ROOT,
         env=env,
         capture_output=True,

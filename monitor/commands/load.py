@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="PATH",
-        help="another locustfile to load beside the monitor's own (monitor/load/locustfile.py)",
+        help="another locustfile to load beside the monitor's own (load/locustfile.py)",
     )
     return parser
 

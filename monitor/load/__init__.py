@@ -1,7 +1,10 @@
-"""Load: Locust users that model Slurpy's traffic, the shapes of a run, and its verdict.
+"""Load's machinery: the shapes of a run, its records and Locust's processes.
 
-* :mod:`.locustfile` the scenarios and the verdict at the end (Locust loads it by path, in its own
-  processes: nothing imports it, nor :mod:`.shapes`, the one ``LoadTestShape``);
+The load suite itself lives at the top of the checkout, like the other suites' folders (the
+folders are the taxonomy): ``load/locustfile.py``, the Locust users that model Slurpy's traffic
+and the verdict at the end, and ``load/shapes.py``, the one ``LoadTestShape``. Locust loads them
+by path, in its own processes (:data:`monitor.layout.LOCUSTFILE`); nothing here imports them.
+
 * :mod:`.plan`       the shapes as pure schedules: a step ramp, a capacity search;
 * :mod:`.records`    a run's CheckResult records and the tables printed at its end;
 * :mod:`.run`        Locust's processes: one, or a master and N workers, Ctrl-C to the master.
@@ -11,8 +14,8 @@ against its thresholds, the budget and bounds refusals) stay in :mod:`monitor.an
 are pure like every analyser, held to the same import rule (no network, no probe, no Locust) and
 unit-tested the same way; everything here reads its verdicts from them.
 
-Only :mod:`.locustfile` and :mod:`.shapes` import Locust (gevent patches the process it is
-imported into: never pytest's).
+Only the suite's files import Locust (gevent patches the process it is imported into: never
+pytest's); nothing in this package does.
 
 May import: :mod:`monitor.analysers`, :mod:`monitor.profile`, :mod:`monitor.results`,
 :mod:`monitor.pipeline`, :mod:`monitor.layout`, the checks' message format

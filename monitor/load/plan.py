@@ -1,5 +1,5 @@
 """How many users, when, for a load run: a step ramp (a constant load is a ramp of one step) and a
-capacity search. Pure schedules: Locust's shape (:mod:`monitor.load.shapes`) asks them every second, and they
+capacity search. Pure schedules: Locust's shape (``load/shapes.py``) asks them every second, and they
 read the run's statistics only through the ``snapshot`` they are handed.
 
 Each schedule judges a window, not the whole run: it takes the statistics once the users of a step

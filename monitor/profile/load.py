@@ -36,7 +36,7 @@ _Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S)]
 
 
 class LoadPolicy(Strict):
-    """The load suite (``monitor/load/``): the traffic it models, the thresholds it holds the target to,
+    """The load suite (``load/``): the traffic it models, the thresholds it holds the target to,
     and the bounds no run may exceed. Every run is a budget activity (see ``sensitive``)."""
 
     users: int = Field(

@@ -1,5 +1,5 @@
 """A generator that saturates itself: one user that burns CPU, handing the loop back only now and
-then. Loaded beside monitor/load/locustfile.py by the load self-tests (never imported by pytest)."""
+then. Loaded beside load/locustfile.py by the load self-tests (never imported by pytest)."""
 
 import time
 

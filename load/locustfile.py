@@ -4,7 +4,7 @@ the verdict at the end (a table, CheckResult records, the exit code).
 ``./run load`` (``slurpy-load``) is the usual way in: it starts the sandbox, checks the budget
 rules, passes the live profile and starts the workers. On machines that only hold the repository
 and the secrets, Locust's own command works the same way:
-``SLURPY_TARGET=staging locust -f monitor/load/locustfile.py --headless -u 20 -t 5m [--master|--worker]``.
+``SLURPY_TARGET=staging locust -f load/locustfile.py --headless -u 20 -t 5m [--master|--worker]``.
 
 Traffic: visitors read public pages; pollers watch every health endpoint; signed-in people open
 chat and send messages at a human pace, all of them together under the chat route's per-user
@@ -34,13 +34,13 @@ from locust import FastHttpUser, between, constant, events, task
 from locust import runners as locust_runners
 from locust.env import Environment
 from locust.runners import STATE_MISSING, MasterRunner, WorkerRunner
+from shapes import RunShape  # load/shapes.py: Locust puts this folder on sys.path
 
 from monitor.analysers.health import judge_health
 from monitor.analysers.load import GroupStats, bounds_refusal, budget_refusal, chat_spacing_s, group_of, judge_group
 from monitor.analysers.ndjson import read_stream
 from monitor.load.plan import CapacitySearch, StepRamp
 from monitor.load.records import capacity_record, generator_record, group_record, stage_table, table
-from monitor.load.shapes import RunShape
 from monitor.pipeline import JsonlSink, Run, RunRecorder
 from monitor.profile import (
     HealthEndpoint,
@@ -532,7 +532,7 @@ def _inconclusive(environment: Environment, run: LoadRun) -> list[str]:
     if provoked:
         reasons.append(
             f"the scenario provoked {provoked} rate-limit answer(s) itself: its pacing is wrong, a bug in "
-            "monitor/load/, not in the target"
+            "load/, not in the target"
         )
     if runner.exceptions:
         raised = sum(e["count"] for e in runner.exceptions.values())
