@@ -31,8 +31,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options.register(parser, "results")
 
 
+RESULTS_FOLDER = "results"  # relative to where the run starts, like pytest's own outputs
+
+
 def results_path(config: pytest.Config, run: Run) -> Path:
-    return Path(options.of(config).results or f"results/{run.started:%Y%m%dT%H%M%SZ}-{run.target}.jsonl")
+    return Path(options.of(config).results or f"{RESULTS_FOLDER}/{run.started:%Y%m%dT%H%M%SZ}-{run.target}.jsonl")
 
 
 class ResultsGatherer:
@@ -105,13 +108,14 @@ def unwritable(path: Path, folder: bool) -> str | None:
     return None
 
 
-def check_outputs(config: pytest.Config, run: Run) -> None:
+def check_outputs(config: pytest.Config) -> None:
     """Every place a run writes (a file, or a folder) is checked before any test runs, so an
     unwritable path stops the run at once in one line instead of an INTERNALERROR (or a traceback
     after every check ran, or exit 0 having written nothing)."""
     chosen = options.of(config)
     outputs = (
-        ("--results", results_path(config, run), False),
+        ("--results", chosen.results, False),
+        ("--results", None if chosen.results else RESULTS_FOLDER, True),  # the default: a file named by the run
         ("--junitxml", config.getoption("xmlpath", None), False),
         ("--alluredir", config.getoption("allure_report_dir", None), True),
         ("--history-dir", chosen.history_dir, True),
@@ -124,11 +128,16 @@ def check_outputs(config: pytest.Config, run: Run) -> None:
             raise pytest.UsageError(f"{option} {value}: cannot be written: {problem}; choose a path you can write to")
 
 
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The outputs are checked before any plugin's pytest_configure uses them (allure-pytest creates
+    its folder there, and would stop with an INTERNALERROR rather than one line)."""
+    if not hasattr(config, "workerinput"):
+        check_outputs(config)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # workers' reports reach the controller, which gathers them all
-        gatherer = ResultsGatherer(config)
-        check_outputs(config, gatherer.run)
-        config.pluginmanager.register(gatherer, "slurpy-monitor-results")
+        config.pluginmanager.register(ResultsGatherer(config), "slurpy-monitor-results")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
