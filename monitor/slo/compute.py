@@ -338,7 +338,7 @@ class Track:
             mine = []
             ranks, unknown = self.ranks, Status.UNKNOWN
             for suite in self.suites:
-                slots = []
+                slots: list[Slot] = []
                 add = slots.append
                 for slot in timelines.get(suite, []):
                     ids = slot.run_ids
