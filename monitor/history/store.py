@@ -228,6 +228,8 @@ def _json_path(measure: str) -> str:
 def _measured(path: str, kind: str | None, value: Any, duration_ms: float | None, measure: str) -> tuple[float, ...]:
     """:func:`measured` of a record from what SQLite took out of its details at ``path``: the
     value's JSON type (None: not there) and the value (JSON text for a list or an object)."""
+    if kind == "array" and path != "$" and measure != "duration_ms" and not measure.startswith("step:"):
+        return tuple(map(float, json.loads(value)))  # a list of times (what measured() makes of one)
     if kind in ("array", "object"):
         value = json.loads(value)
     if path == "$":
@@ -642,6 +644,7 @@ class HistoryStore:
         runs: Collection[str] | None = None,
         checks: Collection[str] | None = None,
         deployed: bool = False,
+        check_ids: Collection[str] | None = None,
     ) -> list[Observation]:
         """Every record of ``target`` from runs that started at or after ``since``, oldest run first,
         each run's records in the order they were made: the one record type SLO figures, the status
@@ -651,7 +654,9 @@ class HistoryStore:
         ``findings``: each record's message and URL too, and a failing or warning one's
         ``details.problems`` (what alerting words an incident with). Only the records of the
         ``runs`` named, if given; of the ``checks`` named (check ids or kinds), if given, and then
-        with ``deployed`` those that carry a deploy version too."""
+        with ``deployed`` those that carry a deploy version too. Only the records of the
+        ``check_ids`` named, if given: found through the index by check id (a latency objective's
+        records, one a run, are read without walking every run's records)."""
         measures = measures or {}
         wanted = sorted(measures)
         marks = ", ".join("?" * len(wanted))
@@ -669,6 +674,9 @@ class HistoryStore:
             where += f" AND (r.check_id IN ({named}) OR r.check_name IN ({named})"
             where += " OR r.deploy_version != '')" if deployed else ")"
             params += sorted(checks) * 2
+        if check_ids is not None:
+            where += f" AND r.check_id IN ({', '.join('?' * len(check_ids))})"
+            params += sorted(check_ids)
         found = (
             "r.message, r.url, CASE WHEN r.verdict IN ('fail', 'warn') THEN json_extract(r.details, '$.problems') END"
             if findings
@@ -685,14 +693,20 @@ class HistoryStore:
                 and db.execute("SELECT 1 FROM sqlite_master WHERE name = 'results_by_run_check'").fetchone()
                 else ""
             )
+            # CROSS JOIN keeps runs the outer loop: walked in start order by runs_by_start, each run's
+            # records by their key, so only the records within a run need sorting. A few check ids'
+            # records: the other way round, found by results_by_check, their runs by key, then sorted.
+            joined = (
+                "results r CROSS JOIN runs ON runs.run_id = r.run_id"
+                if check_ids is not None
+                else f"runs CROSS JOIN results r {by_check} ON r.run_id = runs.run_id"
+            )
             rows = db.execute(
-                # CROSS JOIN keeps runs the outer loop: walked in start order by runs_by_start, each
-                # run's records by their key, so only the records within a run need sorting
                 f"""SELECT runs.run_id, runs.started, runs.schedule, r.suite, r.check_id, r.check_name, r.service,
                            r.verdict, r.category, r.time,
                            {path}, json_type(r.details, {path}), json_extract(r.details, {path}),
                            r.duration_ms, r.deploy_version, {found}
-                    FROM runs CROSS JOIN results r {by_check} ON r.run_id = runs.run_id
+                    FROM {joined}
                     WHERE runs.target = ? AND r.target = ? AND runs.started >= ?{where}
                     ORDER BY runs.started, runs.run_id, r.seq""",
                 (*paths, *paths, *paths, target, target, since.isoformat(timespec="milliseconds"), *params),

@@ -298,12 +298,20 @@ def _join(a: Part, b: Part) -> Part:
     return Part(min(a.rank, b.rank), tuple(sorted({*a.failed, *b.failed})), tuple(sorted({*a.kinds, *b.kinds})))
 
 
+def first_started(runs: list[RunChecks]) -> dict[str, datetime]:
+    """Each run's start, as its first records in ``runs`` give it."""
+    return {run.run_id: run.started for run in reversed(runs)}
+
+
 class Track:
     """An entity's worst verdict in each run it has records in (``ranks``, aligned with ``runs``,
     None where it has none), whatever its name: entities whose verdicts went alike share one
     track, and so one timeline, worked out once."""
 
-    def __init__(self, runs: list[RunChecks], ranks: Iterable[int | None]):
+    def __init__(
+        self, runs: list[RunChecks], ranks: Iterable[int | None], started: Mapping[str, datetime] | None = None
+    ):
+        """``started``: :func:`first_started` of ``runs``, if the caller has it already."""
         self.ranks: dict[str, int] = {}
         suites = set()
         for run, rank in zip(runs, ranks, strict=True):
@@ -311,7 +319,7 @@ class Track:
                 suites.add(run.suite)
                 self.ranks[run.run_id] = min(rank, self.ranks.get(run.run_id, rank))
         self.suites = sorted(suites)
-        started = {run.run_id: run.started for run in reversed(runs)}  # of the run's first records
+        started = first_started(runs) if started is None else started
         # Every run counts, scheduled or not, in the order the runs started (a runner whose clock
         # is behind is sorted into place, so no duration is negative).
         self.order = sorted(self.ranks, key=lambda run_id: (started[run_id], run_id))
@@ -328,19 +336,24 @@ class Track:
         slot found for it (unknown if none of them judged it), the suites merged."""
         if self._slots is None:
             mine = []
+            ranks, unknown = self.ranks, Status.UNKNOWN
             for suite in self.suites:
-                slots = []
+                slots: list[Slot] = []
+                add = slots.append
                 for slot in timelines.get(suite, []):
                     ids = slot.run_ids
                     if len(ids) == 1:  # most slots: one run
-                        rank = self.ranks.get(ids[0])
-                        found = [] if rank is None else [rank]
-                    else:
-                        found = [self.ranks[r] for r in ids if r in self.ranks]
-                    slots.append(
+                        rank = ranks.get(ids[0])
+                        if rank is None:
+                            add(Slot(slot.start, slot.end, slot.schedule, unknown, []))
+                        else:
+                            add(Slot(slot.start, slot.end, slot.schedule, _BY_RANK[rank], ids))
+                        continue
+                    found = [ranks[r] for r in ids if r in ranks]
+                    add(
                         Slot(slot.start, slot.end, slot.schedule, _BY_RANK[min(found)], ids)
                         if found
-                        else Slot(slot.start, slot.end, slot.schedule, Status.UNKNOWN, [])
+                        else Slot(slot.start, slot.end, slot.schedule, unknown, [])
                     )
                 mine.append(slots)
             self._slots = merge(mine) if mine else []
@@ -495,11 +508,12 @@ class Tracks:
         self.services = sorted({name for ranks in self._services for name in ranks})
         self.checks = sorted(self.service_of)
         self._tracks: dict[tuple[int | None, ...], Track] = {}
+        self._started = first_started(runs)  # shared by every track
 
     def _track(self, ranks: list[int | None]) -> Track:
         key = tuple(ranks)
         if key not in self._tracks:
-            self._tracks[key] = Track(self.runs, ranks)
+            self._tracks[key] = Track(self.runs, ranks, self._started)
         return self._tracks[key]
 
     def service(self, name: str) -> tuple[Track, dict[str, Part]]:

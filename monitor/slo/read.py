@@ -20,10 +20,11 @@ def observations(
     objectives: Mapping[str, LatencyObjective] | None = None,
     checks: Collection[str] | None = None,
     deployed: bool = False,
+    check_ids: Collection[str] | None = None,
 ) -> list[Observation]:
     """Every record of ``target`` from runs that started at or after ``since``, oldest run first
-    (of the ``checks`` named, and with ``deployed`` those that carry a deploy version, if given:
-    see :meth:`HistoryStore.observations`); the latency chart's check and each objective's check
-    carry the times they are judged on."""
+    (of the ``checks`` named, and with ``deployed`` those that carry a deploy version, if given;
+    of the ``check_ids`` named, if given: see :meth:`HistoryStore.observations`); the latency
+    chart's check and each objective's check carry the times they are judged on."""
     measures = {LATENCY_CHECK: "samples_ms", **{o.check: o.measure for o in (objectives or {}).values()}}
-    return store.observations(target, since, measures, checks=checks, deployed=deployed)
+    return store.observations(target, since, measures, checks=checks, deployed=deployed, check_ids=check_ids)

@@ -281,7 +281,9 @@ def from_history(
 
     objectives = sorted({o.check for o in policy.latency.values()})
     measured = (
-        observations(store, target, after(policy.window_days), policy.latency, checks=objectives) if objectives else []
+        observations(store, target, after(policy.window_days), policy.latency, check_ids=objectives)
+        if objectives
+        else []
     )
     drawn = (
         observations(store, target, after(drawn_days), policy.latency, checks=[LATENCY_CHECK], deployed=True)
