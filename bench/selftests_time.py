@@ -15,6 +15,7 @@ import argparse
 import os
 import resource
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,8 +27,12 @@ def measure(*args: str) -> tuple[int, float, float, tuple[float, float]]:
     before_load = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    done = subprocess.run(["./run", "tests", *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    wall = time.monotonic() - started
+    with tempfile.TemporaryFile() as log:
+        done = subprocess.run(["./run", "tests", *args], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        wall = time.monotonic() - started
+        if done.returncode:  # which tests failed, from pytest's short summary
+            log.seek(0)
+            print(*log.read().decode(errors="replace").splitlines()[-15:], sep="\n")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return done.returncode, wall, cpu, (before_load, os.getloadavg()[0])
