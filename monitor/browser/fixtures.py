@@ -71,12 +71,18 @@ def run_id() -> str:
 
 
 @pytest.fixture(scope="session")
+def base_url(profile: Profile) -> str:
+    """The frontend's URL, by name over pytest-playwright's own (this plugin registers after it,
+    in pytest_configure), so its fallback fixture never runs."""
+    return profile.services["frontend"].base_url
+
+
+@pytest.fixture(scope="session")
 def browser_context_args(
     browser_context_args: dict[str, Any], profile: Profile, run_id: str, request_headers: dict[str, str]
 ) -> dict[str, Any]:
     return {
         **browser_context_args,
-        "base_url": profile.services["frontend"].base_url,
         # Tag every request so product analytics can leave synthetic traffic out; and the
         # profile's [request] headers (a protected preview's bypass), on every request the page makes.
         "user_agent": f"{profile.user_agent_header} journeys",
