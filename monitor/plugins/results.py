@@ -114,8 +114,8 @@ def check_outputs(config: pytest.Config) -> None:
     after every check ran, or exit 0 having written nothing)."""
     chosen = options.of(config)
     outputs = (
-        ("--results", chosen.results, False),
-        ("--results", None if chosen.results else RESULTS_FOLDER, True),  # the default: a file named by the run
+        # by default a file the run names, in RESULTS_FOLDER: then the folder is what must be writable
+        ("--results", chosen.results or RESULTS_FOLDER, not chosen.results),
         ("--junitxml", config.getoption("xmlpath", None), False),
         ("--alluredir", config.getoption("allure_report_dir", None), True),
         ("--history-dir", chosen.history_dir, True),
