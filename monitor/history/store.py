@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import struct
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -30,9 +31,10 @@ from monitor.history.schedule import ObservedRun, Slot, Status, timeline
 from monitor.results import CheckResult, UnusableRecord, Verdict
 
 # 2: run_checks, what each run's records of a suite amount to (kept as they are written), and the
-# index results_by_run_check. A version 1 file gains them when a writer opens it; a reader that may
-# not write works run_checks out in memory.
-SCHEMA_VERSION = 2
+# index results_by_run_check. 3: results.samples, a record's ``samples_ms`` as numbers. An older file
+# gains what it lacks when a writer opens it; a reader that may not write works run_checks out in
+# memory and reads the samples from the records' details.
+SCHEMA_VERSION = 3
 _VERDICTS = {v.value: v for v in Verdict}
 BUSY_TIMEOUT_S = 5.0
 
@@ -61,7 +63,7 @@ _SCHEMA = [
         check_id TEXT NOT NULL, check_name TEXT NOT NULL, service TEXT NOT NULL, path TEXT NOT NULL,
         verdict TEXT NOT NULL, category TEXT, duration_ms REAL, attempts INTEGER NOT NULL, url TEXT NOT NULL,
         message TEXT NOT NULL, details TEXT NOT NULL, deploy_version TEXT NOT NULL, runner TEXT NOT NULL,
-        PRIMARY KEY (run_id, seq))""",
+        samples BLOB, PRIMARY KEY (run_id, seq))""",
     "CREATE INDEX results_by_check ON results (target, check_id, time)",
     _RUNS_BY_START,
     "CREATE TABLE imported (sha256 TEXT PRIMARY KEY) WITHOUT ROWID",
@@ -91,8 +93,15 @@ _RESULT_COLUMNS = (
     "runner",
 )
 _INSERT_RESULT = (
-    f"INSERT OR IGNORE INTO results ({', '.join(_RESULT_COLUMNS)}) VALUES ({', '.join('?' * len(_RESULT_COLUMNS))})"
+    f"INSERT OR IGNORE INTO results ({', '.join(_RESULT_COLUMNS)}, samples)"
+    f" VALUES ({', '.join('?' * (len(_RESULT_COLUMNS) + 1))})"
 )
+# A record's samples_ms as measured() takes them out of its details as stored (JSON), packed as
+# little-endian doubles: the latency objectives and the chart read thousands of records, and a JSON
+# parse each (SQLite's, then Python's) was most of their time. NULL: read them from the details (a
+# value measured() refuses, or a file written before version 3).
+_SAMPLES = "samples_ms"
+_ADD_SAMPLES = "ALTER TABLE results ADD COLUMN samples BLOB"
 _UPSERT_RUN = """INSERT INTO runs (run_id, target, started, finished, deploy_version, runner, schedule)
     VALUES (:run_id, :target, :started, :finished, :deploy_version, :runner, :schedule)
     ON CONFLICT (run_id) DO UPDATE SET started = excluded.started, finished = coalesce(excluded.finished, finished),
@@ -197,6 +206,7 @@ class Imported:
 
 
 def _row(result: CheckResult, seq: int) -> tuple:
+    details = json.dumps(result.details, sort_keys=True)
     return (
         result.run_id,
         seq,
@@ -213,9 +223,10 @@ def _row(result: CheckResult, seq: int) -> tuple:
         result.attempts,
         result.url,
         result.message,
-        json.dumps(result.details, sort_keys=True),
+        details,
         result.deploy_version,
         result.runner,
+        _pack_samples(details, result.duration_ms),
     )
 
 
@@ -236,6 +247,27 @@ def _measured(path: str, kind: str | None, value: Any, duration_ms: float | None
         return measured(value, duration_ms, measure)
     key = "steps" if measure.startswith("step:") else measure
     return measured({} if kind is None else {key: value}, duration_ms, measure)
+
+
+def _pack_samples(details: str, duration_ms: float | None) -> bytes | None:
+    """The ``samples`` column of a record whose details are ``details`` (JSON text)."""
+    if f'"{_SAMPLES}"' not in details:
+        return b""  # not there, as a key or anywhere in a value: measured() finds none
+    try:
+        data = json.loads(details)
+        if not isinstance(data, dict):
+            return b""  # no key to find: SQLite's JSON path finds nothing either
+        times = measured(data, duration_ms, _SAMPLES)
+    except (TypeError, ValueError, OverflowError):
+        return None  # what measured() refuses is refused again when read, as it always was
+    return struct.pack(f"<{len(times)}d", *times)
+
+
+_SAMPLES_PATH = _json_path(_SAMPLES)
+
+
+def _unpack_samples(blob: bytes) -> tuple[float, ...]:
+    return struct.unpack(f"<{len(blob) // 8}d", blob)
 
 
 def _encode(checks: tuple[Seen, ...]) -> str:
@@ -357,6 +389,10 @@ class HistoryStore:
             self._db = db
         return self._db
 
+    @staticmethod
+    def _has_samples(db: sqlite3.Connection) -> bool:
+        return any(name == "samples" for _, name, *_ in db.execute("PRAGMA table_info(results)"))
+
     def _open_read_only(self) -> sqlite3.Connection:
         if not self.path.is_file():
             return self._empty()
@@ -402,12 +438,14 @@ class HistoryStore:
                 f"history {self.path} has schema version {version}, newer than this slurpy-monitor's "
                 f"({SCHEMA_VERSION}): upgrade slurpy-monitor, or point --history at another file"
             )
-        if version == 1 and self.read_only:
-            # Read as it is: what version 2 adds, worked out in memory for this reader.
-            db.execute(_RUN_CHECKS.format(schema="temp."))
-            _run_checks(db, schema="temp.")
+        if version in (1, 2) and self.read_only:
+            # Read as it is: what version 2 adds, worked out in memory for this reader; the samples
+            # that version 3 keeps as numbers are read from the records' details.
+            if version == 1:
+                db.execute(_RUN_CHECKS.format(schema="temp."))
+                _run_checks(db, schema="temp.")
             return
-        if version == 1:
+        if version in (1, 2):
             self._in_transaction(db, lambda: self._migrate(db))
             return
         raise HistoryError(
@@ -435,11 +473,26 @@ class HistoryStore:
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:
-        """Version 1 to 2: run_checks, worked out from the records already there."""
-        if db.execute("PRAGMA user_version").fetchone()[0] == 1:  # no other writer migrated it meanwhile
+        """Version 1 to 2: run_checks, worked out from the records already there. Version 2 to 3:
+        each record's samples, taken out of its details."""
+        version = db.execute("PRAGMA user_version").fetchone()[0]  # another writer may have migrated it meanwhile
+        if version == 1:
             db.execute(_RUN_CHECKS.format(schema=""))
             db.execute(_RESULTS_BY_RUN_CHECK)
             _run_checks(db)
+        if version in (1, 2):
+            db.execute(_ADD_SAMPLES)
+            # records without the key (most of them) in one statement, the others one by one
+            db.execute(f"""UPDATE results SET samples = X'' WHERE instr(details, '"{_SAMPLES}"') = 0""")
+            db.executemany(
+                "UPDATE results SET samples = ? WHERE rowid = ?",
+                [
+                    (_pack_samples(details, duration_ms), rowid)
+                    for rowid, details, duration_ms in db.execute(
+                        "SELECT rowid, details, duration_ms FROM results WHERE samples IS NULL"
+                    ).fetchall()
+                ],
+            )
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -664,7 +717,7 @@ class HistoryStore:
         # text for a list; for "step:" the steps): what it amounts to is measured()'s to say.
         path = "CASE" + " WHEN r.check_id = ? THEN ?" * len(wanted)
         path += f" WHEN r.check_id IN ({marks}) OR r.check_name IN ({marks}) THEN ? END"
-        paths = [v for c in wanted for v in (c, _json_path(measures[c]))] + [*wanted, *wanted, _json_path("samples_ms")]
+        paths = [v for c in wanted for v in (c, _json_path(measures[c]))] + [*wanted, *wanted, _SAMPLES_PATH]
         where, params = "", []
         if runs is not None:
             where += f" AND runs.run_id IN ({', '.join('?' * len(runs))})"
@@ -701,15 +754,26 @@ class HistoryStore:
                 if check_ids is not None
                 else f"runs CROSS JOIN results r {by_check} ON r.run_id = runs.run_id"
             )
+            # The samples kept as numbers spare the details' JSON (a file read as an older version
+            # wrote it has none: NULL, the details are read).
+            samples = "r.samples" if self._has_samples(db) else "NULL"
+            unless = f"CASE WHEN {samples} IS NOT NULL AND {path} = ? THEN NULL ELSE"
             rows = db.execute(
                 f"""SELECT runs.run_id, runs.started, runs.schedule, r.suite, r.check_id, r.check_name, r.service,
-                           r.verdict, r.category, r.time,
-                           {path}, json_type(r.details, {path}), json_extract(r.details, {path}),
+                           r.verdict, r.category, r.time, {path}, {samples},
+                           {unless} json_type(r.details, {path}) END, {unless} json_extract(r.details, {path}) END,
                            r.duration_ms, r.deploy_version, {found}
                     FROM {joined}
                     WHERE runs.target = ? AND r.target = ? AND runs.started >= ?{where}
                     ORDER BY runs.started, runs.run_id, r.seq""",
-                (*paths, *paths, *paths, target, target, since.isoformat(timespec="milliseconds"), *params),
+                (
+                    *paths,
+                    *[*paths, _SAMPLES_PATH, *paths] * 2,
+                    target,
+                    target,
+                    since.isoformat(timespec="milliseconds"),
+                    *params,
+                ),
             ).fetchall()
         parsed: dict[str, datetime] = {}
         out = []
@@ -725,6 +789,7 @@ class HistoryStore:
             category,
             time,
             path,
+            kept,
             kind,
             value,
             duration,
@@ -736,7 +801,13 @@ class HistoryStore:
             # runs share their start and often their records' times: each text is parsed once
             began = parsed.get(started) or parsed.setdefault(started, datetime.fromisoformat(started))
             at = parsed.get(time) or parsed.setdefault(time, datetime.fromisoformat(time))
-            times = () if path is None else _measured(path, kind, value, duration, measures.get(check_id, "samples_ms"))
+            times = (
+                ()
+                if path is None
+                else _unpack_samples(kept)
+                if kept is not None and path == _SAMPLES_PATH
+                else _measured(path, kind, value, duration, measures.get(check_id, _SAMPLES))
+            )
             listed = json.loads(problems) if problems else ()
             out.append(
                 Observation(

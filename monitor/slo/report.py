@@ -28,6 +28,7 @@ from monitor.slo.compute import (
     Uptime,
     burn_alerts,
     burn_rates,
+    gc_paused,
     p95,
     state,
     suite_timelines,
@@ -174,6 +175,7 @@ def build(
     )
 
 
+@gc_paused()
 def figures(
     runs: list[RunChecks],
     records_of: Callable[[list[str]], list[Observation]],
@@ -259,6 +261,7 @@ def burn_alerts_at(
     return found
 
 
+@gc_paused()
 def from_history(
     store: HistoryStore,
     target: str,

@@ -3,8 +3,9 @@ exactly those of the pure functions over every record (``build``), whose figures
 checks by hand: on the scripted histories and on random ones (several suites, skips and errors,
 a check with two records in a run, checks that come and go, runs by hand, watch rounds, clock
 skew, deploys, every kind of latency measure). And a history file written by the previous
-schema version (1) is read right: migrated when a writer opens it, worked out in memory for a
-reader that may not write."""
+schema version (1 or 2) is read right: migrated when a writer opens it, worked out in memory for
+a reader that may not write; ``history rebuild`` gives what the live file holds; a newer one is
+refused in words."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from typing import Any
 
 import pytest
 
+from monitor.history import textlog
 from monitor.history.observation import Observation, measured, summarise
-from monitor.history.store import HistoryStore
+from monitor.history.store import SCHEMA_VERSION, HistoryError, HistoryStore, rebuild
 from monitor.profile import LatencyObjective, SLOPolicy, StatusPagePolicy
 from monitor.report.status_page import CHART_DAYS, render
 from monitor.results import CheckResult
@@ -179,31 +181,121 @@ def test_the_store_keeps_each_runs_checks_as_the_records_say(tmp_path):
         assert store.run_checks("production", since) == summarise(store.observations("production", since))
 
 
-def as_version_1(path: Path) -> None:
-    """The file as the previous version (schema 1) wrote it: no run_checks, no results_by_run_check."""
+def as_version(path: Path, version: int) -> None:
+    """The file as an earlier version wrote it: version 2 had no results.samples, version 1 no
+    run_checks and no results_by_run_check either."""
     with sqlite3.connect(path) as db:
-        db.execute("DROP TABLE run_checks")
-        db.execute("DROP INDEX results_by_run_check")
-        db.execute("PRAGMA user_version = 1")
+        db.execute("ALTER TABLE results DROP COLUMN samples")
+        if version == 1:
+            db.execute("DROP TABLE run_checks")
+            db.execute("DROP INDEX results_by_run_check")
+        db.execute(f"PRAGMA user_version = {version}")
 
 
-def test_a_history_of_schema_version_1_is_read_as_it_is_and_migrated_by_a_writer(tmp_path):
+def kept(path: Path) -> dict[str, Any]:
+    """What the file holds beyond its records: its version, tables and indexes, each run's checks
+    and each record's samples."""
+    with sqlite3.connect(path) as db:
+        columns = [name for _, name, *_ in db.execute("PRAGMA table_info(results)")]
+        return {
+            "version": db.execute("PRAGMA user_version").fetchone()[0],
+            "names": {name for (name,) in db.execute("SELECT name FROM sqlite_master")},
+            "run_checks": db.execute("SELECT * FROM run_checks ORDER BY 1, 2, 3").fetchall()
+            if "run_checks" in {n for (n,) in db.execute("SELECT name FROM sqlite_master")}
+            else None,
+            "samples": db.execute("SELECT run_id, seq, samples FROM results ORDER BY 1, 2").fetchall()
+            if "samples" in columns
+            else None,
+        }
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_history_of_an_earlier_version_is_read_as_it_is_and_migrated_by_a_writer(tmp_path, version):
     lines, now = random_lines(3)
+    lines += odd_samples(now)
     path = stored(tmp_path, lines)
-    with HistoryStore(path, read_only=True) as store:
-        before = store.run_checks("production", now - timedelta(days=5))
-    as_version_1(path)
-    same_figures(path, now)  # a reader that may not write works the summaries out in memory
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (1,)
-        assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'run_checks'").fetchone()
+    written = kept(path)
+    assert written["version"] == 3 and {"run_checks", "results_by_run_check"} <= written["names"]
+    assert {len(s) for _, _, s in written["samples"]} >= {0, 8, 24}
+    figures = same_figures(path, now).to_dict()
+    as_version(path, version)
+    old = kept(path)
+    # a reader that may not write works out in memory what it lacks
+    assert same_figures(path, now).to_dict() == figures
+    assert kept(path) == old, "a reader leaves the file as it is"
     with HistoryStore(path) as store:  # a writer migrates it, once
-        assert store.run_checks("production", now - timedelta(days=5)) == before
+        store.count()
+    assert kept(path) == written
+    assert same_figures(path, now).to_dict() == figures
+
+
+def odd_samples(now: datetime, odd: list[Any] | None = None) -> list[dict[str, Any]]:
+    """A run whose latency records hold samples of every shape: none, null, text, a number, numbers
+    as text and a boolean (what float() makes of them)."""
+    started = now - timedelta(minutes=1)
+    if odd is None:
+        odd = [{}, {"samples_ms": None}, {"samples_ms": "fast"}, {"samples_ms": 42}, {"samples_ms": ["12.5", True, 3]}]
+    return [{"kind": "run", "run_id": "odd", "target": "production", "started": started.isoformat()}] + [
+        {
+            "check": "latency",
+            "service": "backend",
+            "verdict": "pass",
+            "target": "production",
+            "url": "https://backend.example/",
+            "path": "",
+            "duration_ms": 1.0,
+            "attempts": 1,
+            "time": started.isoformat(),
+            "details": details,
+            "run_id": "odd",
+            "suite": "security",
+            "message": "odd",
+        }
+        for details in odd
+    ]
+
+
+def test_samples_measured_refuses_are_read_from_the_details_and_refused_as_before(tmp_path):
+    lines, now = random_lines(2)
+    path = stored(tmp_path, lines[:40] + odd_samples(now, [{"samples_ms": [1, "x"]}]))
+    assert [s for run_id, _, s in kept(path)["samples"] if run_id == "odd"] == [None]
+    with HistoryStore(path, read_only=True) as store, pytest.raises(ValueError, match="could not convert"):
+        store.observations("production", now - timedelta(days=3), {"latency": "samples_ms"})
+
+
+def test_a_rebuilt_history_keeps_what_the_live_one_does(tmp_path):
+    """``history rebuild`` from the text history gives the file the records gave as they came in,
+    one at a time: the same run summaries and samples."""
+    lines, now = random_lines(5)
+    lines += odd_samples(now)
+    live = tmp_path / "live.sqlite"
+    text = tmp_path / "text"
+    with HistoryStore(live) as store:
+        seq: dict[str, int] = {}
+        for line in lines:
+            if line.get("kind") == "run":
+                store.import_lines([line], "run line")
+                when = datetime.fromisoformat(line["started"])
+            else:
+                store.add(CheckResult.from_record(line), seq.setdefault(line["run_id"], 0))
+                seq[line["run_id"]] += 1
+            textlog.append_line(textlog.day_file(text, "production", when), line)
+    rebuilt = tmp_path / "rebuilt.sqlite"
+    rebuild(text, rebuilt)
+    assert kept(rebuilt) == kept(live)
+
+
+def test_a_history_of_a_newer_version_is_refused_in_words(tmp_path):
+    path = stored(tmp_path, random_lines(2)[0][:40])
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
-        names = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
-        assert {"run_checks", "results_by_run_check"} <= names
-    same_figures(path, now)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    for read_only in (False, True):
+        with HistoryStore(path, read_only=read_only) as store, pytest.raises(HistoryError) as refused:
+            store.count()
+        assert str(refused.value) == (
+            f"history {path} has schema version {SCHEMA_VERSION + 1}, newer than this slurpy-monitor's "
+            f"({SCHEMA_VERSION}): upgrade slurpy-monitor, or point --history at another file"
+        )
 
 
 def test_measures_of_every_kind_are_read_as_the_records_hold_them(tmp_path):
