@@ -5,7 +5,7 @@ budget, burn rates and the multi-window alerts, incidents, and the latency objec
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +33,7 @@ from monitor.slo.compute import (
     state,
     suite_timelines,
 )
-from monitor.slo.read import LATENCY_CHECK, observations
+from monitor.slo.read import LATENCY_CHECK, latency_times, observations
 
 
 @dataclass
@@ -162,12 +162,16 @@ def build(
 ) -> Report:
     """``services``: the profile's, so a service that never ran is listed with no data."""
     by_run: dict[str, list[Observation]] = defaultdict(list)
+    measured: dict[str, list[tuple[datetime, tuple[float, ...]]]] = defaultdict(list)
+    objectives = {o.check for o in policy.latency.values()}
     for o in observations:
         by_run[o.run_id].append(o)
+        if o.check_id in objectives:
+            measured[o.check_id].append((o.started, o.latency_ms))
     return figures(
         summarise(observations),
         lambda run_ids: [o for run_id in run_ids for o in by_run.get(run_id, [])],
-        observations,
+        measured,
         policy,
         now,
         target,
@@ -179,15 +183,15 @@ def build(
 def figures(
     runs: list[RunChecks],
     records_of: Callable[[list[str]], list[Observation]],
-    measured: list[Observation],
+    measured: Mapping[str, list[tuple[datetime, tuple[float, ...]]]],
     policy: SLOPolicy,
     now: datetime,
     target: str = "",
     services: list[str] | None = None,
 ) -> Report:
     """The report from what each run's checks amount to (``runs``, oldest run first), the records
-    of the runs named (``records_of``: an entity's latest run tells its state), and records that
-    carry the latency objectives' times (``measured``, any others are left aside)."""
+    of the runs named (``records_of``: an entity's latest run tells its state), and the latency
+    objectives' times (``measured``: check id -> (run start, times) of each of its records)."""
     window = timedelta(days=max(policy.window_days, 30))
     read = len({r.run_id for r in runs})
     runs = [r for r in runs if r.started >= now - window - timedelta(days=1)]
@@ -214,7 +218,7 @@ def figures(
     latency = []
     slo_since = now - timedelta(days=policy.window_days)
     for name, objective in policy.latency.items():
-        values = [v for o in measured if o.check_id == objective.check and o.started >= slo_since for v in o.latency_ms]
+        values = [v for started, times in measured.get(objective.check, ()) if started >= slo_since for v in times]
         latency.append(LatencyResult(name, objective.check, objective.p95_ms, p95(values), len(values)))
     return Report(
         target,
@@ -282,12 +286,7 @@ def from_history(
         # read from a day before: which records are in a window is decided in Python, as for build()
         return max(since, now - timedelta(days=days + 1))
 
-    objectives = sorted({o.check for o in policy.latency.values()})
-    measured = (
-        observations(store, target, after(policy.window_days), policy.latency, check_ids=objectives)
-        if objectives
-        else []
-    )
+    measured = latency_times(store, target, after(policy.window_days), policy.latency)
     drawn = (
         observations(store, target, after(drawn_days), policy.latency, checks=[LATENCY_CHECK], deployed=True)
         if drawn_days
