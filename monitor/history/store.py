@@ -235,8 +235,19 @@ def _row(result: CheckResult, seq: int) -> tuple:
         details,
         result.deploy_version,
         result.runner,
-        _pack_samples(details, result.duration_ms),
+        _pack_numbers(result.details.get(_SAMPLES)) or _pack_samples(details, result.duration_ms),
     )
+
+
+def _pack_numbers(value: Any) -> bytes | None:
+    """A list of plain numbers packed as they are (what they read back as from the JSON details);
+    None for anything else, which :func:`_pack_samples` works out from the JSON."""
+    if type(value) is not list or not all(type(v) is float or type(v) is int for v in value):
+        return None
+    try:
+        return struct.pack(f"<{len(value)}d", *value)
+    except OverflowError:
+        return None  # an integer too big for a double: refused by measured() too
 
 
 def _json_path(measure: str) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.history.observation import Observation, RunChecks, summarise
-from monitor.history.schedule import Slot
+from monitor.history.schedule import Slot, Status
 from monitor.history.store import HistoryStore
 from monitor.profile import SLOPolicy
 from monitor.slo.compute import (
@@ -30,6 +30,7 @@ from monitor.slo.compute import (
     burn_rates,
     gc_paused,
     p95,
+    slot_seconds,
     state,
     suite_timelines,
 )
@@ -48,10 +49,14 @@ class Entity:
     burn: dict[str, BurnRate]
     alerts: list[BurnAlert]
     incidents: list[Incident]
+    tally: Tally = field(repr=False)  # over its timeline
     state: str = "unknown"
     last_check: datetime | None = None
-    slots: list[Slot] = field(default_factory=list, repr=False)
-    tally: Tally | None = field(default=None, repr=False)  # over ``slots``, when worked out already
+
+    @property
+    def slots(self) -> list[Slot]:
+        """Its timeline: each slot observed or expected, with what the runs in it found."""
+        return self.tally.slots
 
     def to_dict(self, now: datetime) -> dict[str, Any]:
         return {
@@ -116,10 +121,10 @@ def _entity(
     policy: SLOPolicy,
     now: datetime,
     timelines: dict[str, list[Slot]],
+    seconds: dict[str, list[float]],
 ) -> Entity:
     """``latest``: the entity's records in its latest run (:attr:`Track.latest`)."""
-    slots = track.slots(timelines)
-    tally = track.tally(timelines)
+    tally = track.tally(timelines, seconds)
     uptime = {w: tally.window(w, now - span, now) for w, span in WINDOWS.items()}
     budget_window = timedelta(days=policy.window_days)
     seen = tally.window(f"{policy.window_days}d", now - budget_window, now)
@@ -135,7 +140,7 @@ def _entity(
     )
     burn = burn_rates(tally, policy.availability, now)
     ongoing = state(latest)
-    if slots and slots[-1].status.value == "unknown" and slots[-1].end <= now:
+    if tally.statuses and tally.statuses[-1] == Status.UNKNOWN and tally.ends[-1] <= now:
         ongoing = "unknown"  # the last expected run never came: what it would have seen is not known
     return Entity(
         name,
@@ -146,10 +151,9 @@ def _entity(
         burn,
         burn_alerts(burn),
         track.incidents(name, failed),
+        tally,
         ongoing,
         max((o.time for o in latest), default=None),
-        slots,
-        tally,
     )
 
 
@@ -194,10 +198,12 @@ def figures(
     objectives' times (``measured``: check id -> (run start, times) of each of its records)."""
     window = timedelta(days=max(policy.window_days, 30))
     read = len({r.run_id for r in runs})
-    runs = [r for r in runs if r.started >= now - window - timedelta(days=1)]
+    first = now - window - timedelta(days=1)
+    runs = [r for r in runs if r.started >= first]
     tracks = Tracks(runs, policy.availability_suites)
     names = list(dict.fromkeys([*(services or []), *tracks.services]))
     timelines = suite_timelines(runs, now, timedelta(seconds=policy.ad_hoc_sample_s))
+    seconds = {suite: slot_seconds(slots) for suite, slots in timelines.items()}
     judged = [(n, "service", n, *tracks.service(n)) for n in names]
     judged += [(c, "check", tracks.service_of[c], *tracks.check(c)) for c in tracks.checks]
     latest_runs = sorted({track.latest for _, _, _, track, _ in judged if track.latest is not None})
@@ -214,7 +220,7 @@ def figures(
             ]
         else:
             mine = [o for o in latest.get(track.latest or "", []) if o.check_id == name]
-        entities.append(_entity(name, kind, service, track, failed, mine, policy, now, timelines))
+        entities.append(_entity(name, kind, service, track, failed, mine, policy, now, timelines, seconds))
     latency = []
     slo_since = now - timedelta(days=policy.window_days)
     for name, objective in policy.latency.items():

@@ -24,6 +24,7 @@ from monitor.history.store import SCHEMA_VERSION, HistoryError, HistoryStore, re
 from monitor.profile import LatencyObjective, SLOPolicy, StatusPagePolicy
 from monitor.report.status_page import CHART_DAYS, render
 from monitor.results import CheckResult
+from monitor.slo.compute import Tally
 from monitor.slo.read import latency_times, observations
 from monitor.slo.report import Report, build, from_history
 from testkit.scripted_history import EVERY_5, NOON, T0, history_lines, run, scripted, watch_round
@@ -50,6 +51,15 @@ def same_figures(path: Path, now: datetime, policy: SLOPolicy = POLICY, read_onl
     assert fast.to_dict() == slow.to_dict()
     for mine, theirs in zip(fast.services + fast.checks, slow.services + slow.checks, strict=True):
         assert (mine.name, mine.slots, mine.last_check) == (theirs.name, theirs.slots, theirs.last_check)
+        # the running sums worked out without the slots are those of the slots themselves
+        summed = Tally(mine.slots)
+        assert (mine.tally.sums, mine.tally.known, mine.tally.statuses, mine.tally.starts, mine.tally.ends) == (
+            summed.sums,
+            summed.known,
+            summed.statuses,
+            summed.starts,
+            summed.ends,
+        )
     assert fast.runs_read == slow.runs_read == len({o.run_id for o in rows})
     assert page(fast, drawn) == page(slow, rows)
     return fast
