@@ -48,8 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "slow: minutes each (act rehearsals of the workflows); `./run tests` (and CI) runs "
-        "them, `./run tests --quick` leaves them out",
+        "slow: minutes each (act rehearsals of the workflows); `./run tests --full` (CI, nightly) "
+        "runs them, `./run tests` leaves them out",
     )
 
 
