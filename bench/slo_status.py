@@ -182,6 +182,7 @@ def migration_ms(path: Path, version: int) -> float:
     """The file as an earlier version wrote it (schema 2: no results.samples; 1: no run_checks
     either), then opened by a writer."""
     with closing(sqlite3.connect(path)) as db:
+        db.execute("DROP INDEX results_samples")
         db.execute("ALTER TABLE results DROP COLUMN samples")
         if version == 1:
             db.execute("DROP TABLE run_checks")

@@ -20,6 +20,7 @@ from monitor.probe import NetworkSettings, Probe, run_deadline
 from monitor.profile import load_profile
 from monitor.results import Category, Verdict, read_jsonl
 from slurpy_sandbox.hostile import HostileServers
+from testkit.child_env import bytecode_env
 from testkit.profiles import with_deadline
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +67,7 @@ def run_all(
             *extra,
         ],
         cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SLURPY_TARGETS_DIR": str(targets)},
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SLURPY_TARGETS_DIR": str(targets), **bytecode_env()},
         capture_output=True,
         text=True,
         timeout=deadline_s + 120,

@@ -153,20 +153,21 @@ def timeline(runs: Iterable[ObservedRun], now: datetime) -> list[Slot]:
         cron = Cron.parse(run.schedule)
         starts = list(cron.times(cron.slot_of(run.started), until))
         bounds = [*starts, cron.next_after(starts[-1])]
-        position = 0
+        position, count, schedule, add = 0, len(mine), run.schedule, slots.append
         for start, end in pairwise(bounds):
-            inside = []
-            while position < len(mine) and mine[position].started < end:
-                inside.append(mine[position])
+            first = position
+            while position < count and mine[position].started < end:
                 position += 1
-            if end > until and not inside:
-                continue  # still open, or the schedule was replaced before it ended
-            status = (
-                inside[0].status
-                if len(inside) == 1
-                else min((r.status for r in inside), key=_WORST.__getitem__, default=Status.UNKNOWN)
-            )
-            slots.append(Slot(start, end, run.schedule, status, [r.run_id for r in inside]))
+            if position == first + 1:  # most slots: one run
+                only = mine[first]
+                add(Slot(start, end, schedule, only.status, [only.run_id]))
+            elif position == first:
+                if end <= until:  # else still open, or the schedule was replaced before it ended
+                    add(Slot(start, end, schedule, Status.UNKNOWN, []))
+            else:
+                inside = mine[first:position]
+                status = min((r.status for r in inside), key=_WORST.__getitem__)
+                add(Slot(start, end, schedule, status, [r.run_id for r in inside]))
     return slots
 
 

@@ -32,7 +32,6 @@ from monitor.history.observation import Observation
 from monitor.profile import Profile, StatusPagePolicy
 from monitor.report import embeds
 from monitor.report.notes import Note
-from monitor.slo.compute import Tally
 from monitor.slo.report import Entity, Report
 from monitor.slo.text import duration, percent
 
@@ -93,7 +92,7 @@ def _cell_colour(ratio: float | None) -> str:
 def day_bar(entity: Entity, now: datetime) -> list[tuple[str, float | None, float, float]]:
     """(day, uptime or None, known seconds, unknown seconds) for each of the last :data:`DAYS`
     days, oldest first."""
-    tally = entity.tally or Tally(entity.slots)
+    tally = entity.tally
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     days = []
     for back in range(DAYS - 1, -1, -1):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -138,19 +138,27 @@ class Uptime:
         }
 
 
+_START = attrgetter("start")
+
+
 class Tally:
-    """Prefix sums over a sorted timeline: any window's up/down/unknown seconds in O(log n)."""
+    """Prefix sums over a sorted timeline: any window's up/down/unknown seconds in O(log n).
+    ``slots``: the timeline, in the order the slots start (made when first asked for, by
+    ``make_slots``, when the tally was worked out without them: :meth:`Track.tally`)."""
 
     def __init__(self, slots: list[Slot]):
-        self.slots = sorted(slots, key=attrgetter("start"))
-        self.starts = [s.start for s in self.slots]
-        self.ends = [s.end for s in self.slots]
+        ordered = sorted(slots, key=_START)
+        self._slots: list[Slot] | None = ordered
+        self._make_slots: Callable[[], list[Slot]] | None = None
+        self.starts = [s.start for s in ordered]
+        self.ends = [s.end for s in ordered]
+        self.statuses = [s.status for s in ordered]
         # one pass: a running total per status (the same sums, in the same order, as one
         # accumulate per status) and of the slots a run judged
         up, down, unknown, judged = 0.0, 0.0, 0.0, 0
         ups, downs, unknowns, self.known = [up], [down], [unknown], [judged]
         is_up, is_down = Status.UP, Status.DOWN
-        for slot in self.slots:
+        for slot in ordered:
             seconds = max(0.0, (slot.end - slot.start).total_seconds())
             status = slot.status
             if status is is_up:
@@ -167,14 +175,67 @@ class Tally:
             self.known.append(judged)
         self.sums = {Status.UP: ups, Status.DOWN: downs, Status.UNKNOWN: unknowns}
 
+    @classmethod
+    def of_suite(
+        cls,
+        suite: list[Slot],
+        seconds: list[float],
+        ranks: Mapping[str, int],
+        make_slots: Callable[[], list[Slot]],
+    ) -> Tally:
+        """The tally of an entity judged in one suite, whose slots (sorted, ``seconds`` long each)
+        are ``suite``, by the runs' ``ranks`` of it: the sums :class:`Tally` makes of
+        :meth:`Track.slots`, without making them (most entities' slots are never looked at)."""
+        tally = cls.__new__(cls)
+        tally._slots, tally._make_slots = None, make_slots
+        tally.starts = [s.start for s in suite]
+        tally.ends = [s.end for s in suite]
+        tally.statuses = statuses = []
+        up, down, unknown, judged = 0.0, 0.0, 0.0, 0
+        ups, downs, unknowns, tally.known = [up], [down], [unknown], [judged]
+        is_up, is_down, is_unknown, by_rank = Status.UP, Status.DOWN, Status.UNKNOWN, _BY_RANK
+        for slot, spent in zip(suite, seconds, strict=True):
+            ids = slot.run_ids
+            if len(ids) == 1:  # most slots: one run
+                rank = ranks.get(ids[0])
+            else:
+                found = [ranks[r] for r in ids if r in ranks]
+                rank = min(found) if found else None
+            # judged: a slot up or down always has the runs that judged it (Track.slots)
+            status = is_unknown if rank is None else by_rank[rank]
+            if status is is_up:
+                up += spent
+                judged += 1
+            elif status is is_down:
+                down += spent
+                judged += 1
+            else:
+                unknown += spent
+            statuses.append(status)
+            ups.append(up)
+            downs.append(down)
+            unknowns.append(unknown)
+            tally.known.append(judged)
+        tally.sums = {Status.UP: ups, Status.DOWN: downs, Status.UNKNOWN: unknowns}
+        return tally
+
+    @property
+    def slots(self) -> list[Slot]:
+        if self._slots is None:
+            assert self._make_slots is not None
+            self._slots = sorted(self._make_slots(), key=_START)
+        return self._slots
+
     def window(self, name: str, since: datetime, until: datetime) -> Uptime:
         first = bisect_right(self.ends, since)  # the first slot ending after `since`
         last = max(first, bisect_left(self.starts, until))  # slots starting before `until`
         totals = {status: self.sums[status][last] - self.sums[status][first] for status in Status}
         for index in {first, last - 1} if first < last else ():  # the two slots the window cuts into
-            slot = self.slots[index]
-            outside = _seconds(slot) - max(0.0, (min(slot.end, until) - max(slot.start, since)).total_seconds())
-            totals[slot.status] -= outside
+            start, end = self.starts[index], self.ends[index]
+            outside = max(0.0, (end - start).total_seconds()) - max(
+                0.0, (min(end, until) - max(start, since)).total_seconds()
+            )
+            totals[self.statuses[index]] -= outside
         return Uptime(
             name,
             max(0.0, totals[Status.UP]),
@@ -184,8 +245,9 @@ class Tally:
         )
 
 
-def _seconds(slot: Slot) -> float:
-    return max(0.0, (slot.end - slot.start).total_seconds())
+def slot_seconds(slots: list[Slot]) -> list[float]:
+    """Each slot's length, as :class:`Tally` counts it."""
+    return [max(0.0, (s.end - s.start).total_seconds()) for s in slots]
 
 
 @dataclass(frozen=True)
@@ -354,6 +416,7 @@ class Track:
             self.order = order if len(order) == len(mine) else [run_id for run_id in order if run_id in mine]
         self._slots: list[Slot] | None = None
         self._tally: Tally | None = None
+        self._incidents: list[tuple[list[str], str | None]] | None = None
 
     @property
     def latest(self) -> str | None:
@@ -387,35 +450,61 @@ class Track:
             self._slots = merge(mine) if mine else []
         return self._slots
 
-    def tally(self, timelines: dict[str, list[Slot]]) -> Tally:
+    def tally(self, timelines: dict[str, list[Slot]], seconds: Mapping[str, list[float]] | None = None) -> Tally:
+        """``seconds``: :func:`slot_seconds` of each of ``timelines``, if the caller has them."""
         if self._tally is None:
-            self._tally = Tally(self.slots(timelines))
+            if len(self.suites) == 1 and self._slots is None:
+                suite = self.suites[0]
+                slots = timelines.get(suite, [])
+                self._tally = Tally.of_suite(
+                    slots,
+                    seconds[suite] if seconds is not None else slot_seconds(slots),
+                    self.ranks,
+                    lambda: self.slots(timelines),
+                )
+            else:
+                self._tally = Tally(self.slots(timelines))
         return self._tally
 
     def incidents(self, entity: str, failed: Mapping[str, Part]) -> list[Incident]:
         """From the first run that failed to the first run after it that passed; runs with no
         verdict (skips, the monitor's own errors) neither open nor close one. ``failed``: what
         each failed run's records of the entity amount to."""
-        found: list[Incident] = []
-        current: Incident | None = None
-        left = len(failed)
-        for run_id in self.order:
-            if current is None and not left:
-                break
-            rank = self.ranks[run_id]
-            if rank == FAILED:
-                left -= 1
-                seen = failed[run_id]
-                if current is None:
-                    current = Incident(entity, self.started[run_id], None)
-                    found.append(current)
-                current.runs += 1
-                current.categories = sorted({*current.categories, *seen.failed})
-                current.checks = sorted({*current.checks, *seen.kinds})
-            elif rank == PASSED and current is not None:
-                current.ended = self.started[run_id]
-                current = None
-        return found
+        return [
+            Incident(
+                entity,
+                self.started[ids[0]],
+                None if ended is None else self.started[ended],
+                len(ids),
+                sorted({c for run_id in ids for c in failed[run_id].failed}),
+                sorted({k for run_id in ids for k in failed[run_id].kinds}),
+            )
+            for ids, ended in self._spells()
+        ]
+
+    def _spells(self) -> list[tuple[list[str], str | None]]:
+        """The runs of each incident and the run that ended it (None: still open), worked out once
+        for all the entities of this track."""
+        if self._incidents is None:
+            found: list[tuple[list[str], str | None]] = []
+            ranks = self.ranks
+            left = sum(1 for rank in ranks.values() if rank == FAILED)
+            current: list[str] | None = None
+            for run_id in self.order:
+                if current is None and not left:
+                    break
+                rank = ranks[run_id]
+                if rank == FAILED:
+                    left -= 1
+                    if current is None:
+                        current = []
+                        found.append((current, None))
+                    current.append(run_id)
+                elif rank == PASSED and current is not None:
+                    found[-1] = (current, run_id)
+                    current = None
+            self._incidents = found
+        return self._incidents
 
 
 def incidents(entity: str, observations: Iterable[Observation]) -> list[Incident]:
@@ -457,11 +546,13 @@ def suite_timelines(
     its checks and services (a run stamped later than ``now``, by a clock that is ahead, still
     closes its slot): the expected slots of its schedules, and the runs started by hand."""
     found: dict[str, dict[str, ObservedRun]] = defaultdict(dict)
-    latest = now
+    latest = now - timedelta(microseconds=1)
     for run in runs:
-        if run.run_id not in found[run.suite]:
-            found[run.suite][run.run_id] = ObservedRun(run.run_id, run.started, run.schedule, Status.UNKNOWN)
-            latest = max(latest, run.started + timedelta(microseconds=1))
+        mine = found[run.suite]
+        if run.run_id not in mine:
+            mine[run.run_id] = ObservedRun(run.run_id, run.started, run.schedule, Status.UNKNOWN)
+            latest = max(latest, run.started)
+    latest += timedelta(microseconds=1)
     return {
         suite: with_samples(timeline(mine.values(), latest), [r for r in mine.values() if not r.schedule], sample)
         for suite, mine in found.items()
@@ -472,7 +563,7 @@ def with_samples(slots: list[Slot], ad_hoc: Iterable[ObservedRun], sample: timed
     """``slots`` with the runs no schedule started: one inside a slot joins it; one outside every
     slot observes from its start until the next such run or the next slot, at most ``sample``
     (runs that started together share it)."""
-    slots = sorted(slots, key=lambda s: s.start)
+    slots = sorted(slots, key=_START)
     starts = [s.start for s in slots]
     extra: list[Slot] = []
     pending = sorted(ad_hoc, key=lambda r: (r.started, r.run_id))
@@ -487,7 +578,7 @@ def with_samples(slots: list[Slot], ad_hoc: Iterable[ObservedRun], sample: timed
             after = bisect_right(begins, run.started)
             following = begins[after : after + 1] + starts[bisect_right(starts, run.started) :][:1]
             extra.append(Slot(run.started, min([run.started + sample, *following]), "", Status.UNKNOWN, [run.run_id]))
-    return sorted(slots + extra, key=lambda s: s.start) if extra else slots
+    return sorted(slots + extra, key=_START) if extra else slots
 
 
 _BY_RANK = (Status.DOWN, Status.UP, Status.UNKNOWN)  # by FAILED, PASSED, NEITHER

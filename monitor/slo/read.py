@@ -1,5 +1,6 @@
 """The history's records as :class:`Observation` tuples, for SLO figures and the status page:
-the store's one query (:meth:`HistoryStore.observations`), with each latency objective's measure."""
+the store's one query (:meth:`HistoryStore.observations`), with each latency objective's measure;
+and the latency objectives' times alone (:func:`latency_times`)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,22 @@ def observations(
     chart's check and each objective's check carry the times they are judged on."""
     measures = {LATENCY_CHECK: "samples_ms", **{o.check: o.measure for o in (objectives or {}).values()}}
     return store.observations(target, since, measures, checks=checks, deployed=deployed, check_ids=check_ids)
+
+
+def latency_times(
+    store: HistoryStore, target: str, since: datetime, objectives: Mapping[str, LatencyObjective]
+) -> dict[str, list[tuple[datetime, tuple[float, ...]]]]:
+    """Each latency objective's check id -> (run start, the times it is judged on) of its records
+    in the runs that started at or after ``since``: what :func:`observations` gives them, read from
+    the numbers the store keeps for ``samples_ms`` where it keeps them all, else from the records."""
+    measures = {o.check: o.measure for o in objectives.values()}
+    found: dict[str, list[tuple[datetime, tuple[float, ...]]]] = {}
+    for check, measure in measures.items():
+        kept = store.samples(target, check, since) if measure == "samples_ms" else None
+        if kept is not None:
+            found[check] = kept
+    rest = [check for check in measures if check not in found]
+    if rest:
+        for o in observations(store, target, since, objectives, check_ids=rest):
+            found.setdefault(o.check_id, []).append((o.started, o.latency_ms))
+    return found

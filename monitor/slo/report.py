@@ -5,13 +5,13 @@ budget, burn rates and the multi-window alerts, incidents, and the latency objec
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.history.observation import Observation, RunChecks, summarise
-from monitor.history.schedule import Slot
+from monitor.history.schedule import Slot, Status
 from monitor.history.store import HistoryStore
 from monitor.profile import SLOPolicy
 from monitor.slo.compute import (
@@ -30,10 +30,11 @@ from monitor.slo.compute import (
     burn_rates,
     gc_paused,
     p95,
+    slot_seconds,
     state,
     suite_timelines,
 )
-from monitor.slo.read import LATENCY_CHECK, observations
+from monitor.slo.read import LATENCY_CHECK, latency_times, observations
 
 
 @dataclass
@@ -48,10 +49,14 @@ class Entity:
     burn: dict[str, BurnRate]
     alerts: list[BurnAlert]
     incidents: list[Incident]
+    tally: Tally = field(repr=False)  # over its timeline
     state: str = "unknown"
     last_check: datetime | None = None
-    slots: list[Slot] = field(default_factory=list, repr=False)
-    tally: Tally | None = field(default=None, repr=False)  # over ``slots``, when worked out already
+
+    @property
+    def slots(self) -> list[Slot]:
+        """Its timeline: each slot observed or expected, with what the runs in it found."""
+        return self.tally.slots
 
     def to_dict(self, now: datetime) -> dict[str, Any]:
         return {
@@ -116,10 +121,10 @@ def _entity(
     policy: SLOPolicy,
     now: datetime,
     timelines: dict[str, list[Slot]],
+    seconds: dict[str, list[float]],
 ) -> Entity:
     """``latest``: the entity's records in its latest run (:attr:`Track.latest`)."""
-    slots = track.slots(timelines)
-    tally = track.tally(timelines)
+    tally = track.tally(timelines, seconds)
     uptime = {w: tally.window(w, now - span, now) for w, span in WINDOWS.items()}
     budget_window = timedelta(days=policy.window_days)
     seen = tally.window(f"{policy.window_days}d", now - budget_window, now)
@@ -135,7 +140,7 @@ def _entity(
     )
     burn = burn_rates(tally, policy.availability, now)
     ongoing = state(latest)
-    if slots and slots[-1].status.value == "unknown" and slots[-1].end <= now:
+    if tally.statuses and tally.statuses[-1] == Status.UNKNOWN and tally.ends[-1] <= now:
         ongoing = "unknown"  # the last expected run never came: what it would have seen is not known
     return Entity(
         name,
@@ -146,10 +151,9 @@ def _entity(
         burn,
         burn_alerts(burn),
         track.incidents(name, failed),
+        tally,
         ongoing,
         max((o.time for o in latest), default=None),
-        slots,
-        tally,
     )
 
 
@@ -162,12 +166,16 @@ def build(
 ) -> Report:
     """``services``: the profile's, so a service that never ran is listed with no data."""
     by_run: dict[str, list[Observation]] = defaultdict(list)
+    measured: dict[str, list[tuple[datetime, tuple[float, ...]]]] = defaultdict(list)
+    objectives = {o.check for o in policy.latency.values()}
     for o in observations:
         by_run[o.run_id].append(o)
+        if o.check_id in objectives:
+            measured[o.check_id].append((o.started, o.latency_ms))
     return figures(
         summarise(observations),
         lambda run_ids: [o for run_id in run_ids for o in by_run.get(run_id, [])],
-        observations,
+        measured,
         policy,
         now,
         target,
@@ -179,21 +187,23 @@ def build(
 def figures(
     runs: list[RunChecks],
     records_of: Callable[[list[str]], list[Observation]],
-    measured: list[Observation],
+    measured: Mapping[str, list[tuple[datetime, tuple[float, ...]]]],
     policy: SLOPolicy,
     now: datetime,
     target: str = "",
     services: list[str] | None = None,
 ) -> Report:
     """The report from what each run's checks amount to (``runs``, oldest run first), the records
-    of the runs named (``records_of``: an entity's latest run tells its state), and records that
-    carry the latency objectives' times (``measured``, any others are left aside)."""
+    of the runs named (``records_of``: an entity's latest run tells its state), and the latency
+    objectives' times (``measured``: check id -> (run start, times) of each of its records)."""
     window = timedelta(days=max(policy.window_days, 30))
     read = len({r.run_id for r in runs})
-    runs = [r for r in runs if r.started >= now - window - timedelta(days=1)]
+    first = now - window - timedelta(days=1)
+    runs = [r for r in runs if r.started >= first]
     tracks = Tracks(runs, policy.availability_suites)
     names = list(dict.fromkeys([*(services or []), *tracks.services]))
     timelines = suite_timelines(runs, now, timedelta(seconds=policy.ad_hoc_sample_s))
+    seconds = {suite: slot_seconds(slots) for suite, slots in timelines.items()}
     judged = [(n, "service", n, *tracks.service(n)) for n in names]
     judged += [(c, "check", tracks.service_of[c], *tracks.check(c)) for c in tracks.checks]
     latest_runs = sorted({track.latest for _, _, _, track, _ in judged if track.latest is not None})
@@ -210,11 +220,11 @@ def figures(
             ]
         else:
             mine = [o for o in latest.get(track.latest or "", []) if o.check_id == name]
-        entities.append(_entity(name, kind, service, track, failed, mine, policy, now, timelines))
+        entities.append(_entity(name, kind, service, track, failed, mine, policy, now, timelines, seconds))
     latency = []
     slo_since = now - timedelta(days=policy.window_days)
     for name, objective in policy.latency.items():
-        values = [v for o in measured if o.check_id == objective.check and o.started >= slo_since for v in o.latency_ms]
+        values = [v for started, times in measured.get(objective.check, ()) if started >= slo_since for v in times]
         latency.append(LatencyResult(name, objective.check, objective.p95_ms, p95(values), len(values)))
     return Report(
         target,
@@ -282,12 +292,7 @@ def from_history(
         # read from a day before: which records are in a window is decided in Python, as for build()
         return max(since, now - timedelta(days=days + 1))
 
-    objectives = sorted({o.check for o in policy.latency.values()})
-    measured = (
-        observations(store, target, after(policy.window_days), policy.latency, check_ids=objectives)
-        if objectives
-        else []
-    )
+    measured = latency_times(store, target, after(policy.window_days), policy.latency)
     drawn = (
         observations(store, target, after(drawn_days), policy.latency, checks=[LATENCY_CHECK], deployed=True)
         if drawn_days

@@ -24,7 +24,8 @@ from monitor.history.store import SCHEMA_VERSION, HistoryError, HistoryStore, re
 from monitor.profile import LatencyObjective, SLOPolicy, StatusPagePolicy
 from monitor.report.status_page import CHART_DAYS, render
 from monitor.results import CheckResult
-from monitor.slo.read import observations
+from monitor.slo.compute import Tally
+from monitor.slo.read import latency_times, observations
 from monitor.slo.report import Report, build, from_history
 from testkit.scripted_history import EVERY_5, NOON, T0, history_lines, run, scripted, watch_round
 
@@ -50,6 +51,15 @@ def same_figures(path: Path, now: datetime, policy: SLOPolicy = POLICY, read_onl
     assert fast.to_dict() == slow.to_dict()
     for mine, theirs in zip(fast.services + fast.checks, slow.services + slow.checks, strict=True):
         assert (mine.name, mine.slots, mine.last_check) == (theirs.name, theirs.slots, theirs.last_check)
+        # the running sums worked out without the slots are those of the slots themselves
+        summed = Tally(mine.slots)
+        assert (mine.tally.sums, mine.tally.known, mine.tally.statuses, mine.tally.starts, mine.tally.ends) == (
+            summed.sums,
+            summed.known,
+            summed.statuses,
+            summed.starts,
+            summed.ends,
+        )
     assert fast.runs_read == slow.runs_read == len({o.run_id for o in rows})
     assert page(fast, drawn) == page(slow, rows)
     return fast
@@ -182,9 +192,10 @@ def test_the_store_keeps_each_runs_checks_as_the_records_say(tmp_path):
 
 
 def as_version(path: Path, version: int) -> None:
-    """The file as an earlier version wrote it: version 2 had no results.samples, version 1 no
-    run_checks and no results_by_run_check either."""
+    """The file as an earlier version wrote it: version 2 had no results.samples (nor its index),
+    version 1 no run_checks and no results_by_run_check either."""
     with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX results_samples")
         db.execute("ALTER TABLE results DROP COLUMN samples")
         if version == 1:
             db.execute("DROP TABLE run_checks")
@@ -259,8 +270,31 @@ def test_samples_measured_refuses_are_read_from_the_details_and_refused_as_befor
     lines, now = random_lines(2)
     path = stored(tmp_path, lines[:40] + odd_samples(now, [{"samples_ms": [1, "x"]}]))
     assert [s for run_id, _, s in kept(path)["samples"] if run_id == "odd"] == [None]
-    with HistoryStore(path, read_only=True) as store, pytest.raises(ValueError, match="could not convert"):
-        store.observations("production", now - timedelta(days=3), {"latency": "samples_ms"})
+    with HistoryStore(path, read_only=True) as store:
+        assert store.samples("production", "latency:backend", now - timedelta(days=3)) is None
+        with pytest.raises(ValueError, match="could not convert"):
+            store.observations("production", now - timedelta(days=3), {"latency": "samples_ms"})
+
+
+def test_a_latency_objectives_times_are_read_from_the_kept_samples_or_else_the_records(tmp_path):
+    lines, now = random_lines(4)
+    path = stored(tmp_path, lines + odd_samples(now))
+    since = now - timedelta(days=3)
+    api = {"api": POLICY.latency["api"]}
+
+    def from_records(store: HistoryStore) -> list[tuple[datetime, tuple[float, ...]]]:
+        rows = observations(store, "production", since, api, check_ids=["latency:backend"])
+        return sorted((o.started, o.latency_ms) for o in rows if o.latency_ms)
+
+    with HistoryStore(path, read_only=True) as store:
+        expected = from_records(store)
+        assert len(expected) > 100
+        assert sorted(store.samples("production", "latency:backend", since) or []) == expected
+        assert sorted(latency_times(store, "production", since, api)["latency:backend"]) == expected
+    as_version(path, 2)
+    with HistoryStore(path, read_only=True) as store:
+        assert store.samples("production", "latency:backend", since) is None  # only in the details
+        assert sorted(t for t in latency_times(store, "production", since, api)["latency:backend"] if t[1]) == expected
 
 
 def test_a_rebuilt_history_keeps_what_the_live_one_does(tmp_path):
