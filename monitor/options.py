@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import os
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pytest
+# pytest only where a run resolves its options (:func:`of`): the command lines read this list for
+# their help and arguments, and most of them never start pytest (``--help``, ``uptime``, ``history``).
+if TYPE_CHECKING:
+    import pytest
 
 
 class _Adds(Protocol):
@@ -151,19 +155,25 @@ OPTIONS = tuple(
     for owner, help, kwargs in [f.metadata["option"]]
 )
 
-_RESOLVED = pytest.StashKey[RunOptions]()
+
+@functools.cache
+def _resolved() -> pytest.StashKey[RunOptions]:
+    import pytest
+
+    return pytest.StashKey[RunOptions]()
 
 
 def of(config: pytest.Config) -> RunOptions:
     """This run's options, resolved the first time a plugin asks (after pytest parsed the command line)."""
-    if _RESOLVED not in config.stash:
-        config.stash[_RESOLVED] = RunOptions(
+    key = _resolved()
+    if key not in config.stash:
+        config.stash[key] = RunOptions(
             **{
                 option.dest: config.getoption(option.dest, option.kwargs(os.environ).get("default"))
                 for option in OPTIONS
             }
         )
-    return config.stash[_RESOLVED]
+    return config.stash[key]
 
 
 # What a run's exit code means: pytest's own codes, which `slurpy-monitor run` passes on.

@@ -152,8 +152,11 @@ def test_a_protected_preview_is_green_with_its_header_from_probe_and_browser_and
 
 # Loopback answers take a few ms, and a loaded 2-core machine stalls some by tens of ms: floors
 # that load alone never crosses (the defaults, 50/100 ms, are for real deployments), which the
-# fault's 300 ms still does (under the backend's 500 ms threshold).
-WIDE_FLOORS = "\n[gate]\np50_floor_ms = 100\np95_floor_ms = 200\n"
+# fault's 300 ms still does (under the backend's 500 ms threshold). A baseline of 3 runs of 7
+# samples (21, over the 20 it needs): the same samples as 7 runs of 3, in fewer child runs (the
+# default 5 runs before there is a baseline is unit/test_baseline.py's case).
+BASELINE_RUNS, SAMPLES = 3, 7
+WIDE_FLOORS = f"\n[gate]\np50_floor_ms = 100\np95_floor_ms = 200\nbaseline_min_runs = {BASELINE_RUNS}\n"
 SLOWER = "backend-slow-health:delay_ms=300"
 
 
@@ -177,9 +180,12 @@ def history_of_runs(sandbox, tmp_path: Path, runs: int, env: dict[str, str]) -> 
 
 def test_a_slower_deploy_fails_against_its_baseline_and_a_healthy_one_passes(sandbox, tmp_path):
     (tmp_path / "targets").mkdir()
-    (tmp_path / "targets" / "sandbox.toml").write_text((TARGETS / "sandbox.toml").read_text() + WIDE_FLOORS)
+    profile = (TARGETS / "sandbox.toml").read_text()
+    assert "\nlatency_samples = 3\n" in profile
+    profile = profile.replace("\nlatency_samples = 3\n", f"\nlatency_samples = {SAMPLES}\n") + WIDE_FLOORS
+    (tmp_path / "targets" / "sandbox.toml").write_text(profile)
     env = {"SLURPY_TARGETS_DIR": str(tmp_path / "targets")}
-    history = history_of_runs(sandbox, tmp_path, 7, env)  # 3 samples each: 21, over the 20 a baseline needs
+    history = history_of_runs(sandbox, tmp_path, BASELINE_RUNS, env)
     run = gate(
         sandbox,
         tmp_path,
@@ -200,7 +206,10 @@ def test_a_slower_deploy_fails_against_its_baseline_and_a_healthy_one_passes(san
         and "slower than before this deploy: p50 3" in message
     ), message
     assert "allowed 1.5x and +100 ms" in message
-    assert "baseline: latency:backend on sandbox, 7 passing run(s) over the last 7 days (21 samples)" in message
+    assert (
+        f"baseline: latency:backend on sandbox, {BASELINE_RUNS} passing run(s) over the last 7 days"
+        f" ({BASELINE_RUNS * SAMPLES} samples)" in message
+    ), message
     assert run.results["latency:backend"].verdict.value == "pass", "the threshold alone would have let it through"
 
     healthy = gate(sandbox, tmp_path, "--deploy-version", "fast2", "--history", str(history), "-k", "latency", env=env)
@@ -209,7 +218,9 @@ def test_a_slower_deploy_fails_against_its_baseline_and_a_healthy_one_passes(san
     with sqlite3.connect(history) as db:  # the slow deploy is kept, and kept out of the next baseline
         kept = db.execute("SELECT verdict FROM results WHERE check_id = 'baseline:backend' ORDER BY time").fetchall()
     assert kept == [("fail",), ("pass",)]
-    assert "7 passing run(s)" in healthy.results["baseline:backend"].message, "the slow deploy is no baseline"
+    assert f", {BASELINE_RUNS} passing run(s)" in healthy.results["baseline:backend"].message, (
+        "the slow deploy is no baseline"
+    )
 
 
 def test_the_post_deploy_watch_fails_the_deploy_when_it_breaks_inside_the_window(sandbox, tmp_path):

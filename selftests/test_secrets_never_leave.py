@@ -24,6 +24,7 @@ import pytest
 
 from monitor import redact
 from slurpy_sandbox import STATE_ENV
+from testkit.child_env import bytecode_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SLURPY_MONITOR = [sys.executable, "-m", "monitor.commands.monitor"]
@@ -130,6 +131,7 @@ def test_no_secret_in_any_output_of_a_run_that_handles_and_provokes_them_all(san
         "CANARY_PING": f"{receiver.url}/ping/{ping_secret}",
         "CANARY_SLACK": f"{receiver.url}/services/{slack_secret}",
         "GITHUB_STEP_SUMMARY": str(out / "step-summary.md"),
+        **bytecode_env(),
     }
     sandbox.clear()
     sandbox.switch_on("backend-degraded")  # a failing check: an incident opens, the webhook is called

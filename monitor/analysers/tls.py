@@ -7,11 +7,12 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import datetime
-
-from cryptography import x509
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from monitor.results import Category, Verdict
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,17 @@ class CertInfo:
 
 
 def _common_name(name: x509.Name) -> str:
+    from cryptography.x509.oid import NameOID
+
     attrs = name.get_attributes_for_oid(NameOID.COMMON_NAME)
     return str(attrs[0].value) if attrs else name.rfc4514_string()
 
 
 def read_certificate(der: bytes) -> CertInfo:
+    # Imported here: the TLS check is the one caller, and every suite's process imports this module
+    # (the catalogue, the journeys' TLS error codes); cryptography's X.509 costs ~20 ms to load.
+    from cryptography import x509
+
     cert = x509.load_der_x509_certificate(der)
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value

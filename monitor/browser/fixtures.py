@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 from playwright.sync_api import BrowserContext, Playwright, expect
@@ -20,13 +20,17 @@ from playwright.sync_api import BrowserContext, Playwright, expect
 from monitor import redact
 from monitor.browser.accounts import AccountApiError, TestAccounts, missing_prerequisite, new_run_id
 from monitor.browser.chromium import NoChromium, launch_args
-from monitor.browser.journeys import Journey, MonitorSession, sign_in
-from monitor.browser.pages import NewUser
 from monitor.browser.trust import TrustError, trusting_home
 from monitor.plugins.target import target_of
 from monitor.probe import Probe
 from monitor.profile import MissingSecret, Profile, Secrets
 from monitor.results import CheckResult
+
+# The journey recorder and the page objects are imported by the fixtures that use them: every
+# suite's run registers this plugin, only the journeys' runs call them.
+if TYPE_CHECKING:
+    from monitor.browser.journeys import Journey, MonitorSession
+    from monitor.browser.pages import NewUser
 
 
 class StartJourney(Protocol):
@@ -100,6 +104,8 @@ def journey(
     """``with journey("sign-in") as j:``, or ``journey("chat", monitor_session)`` to start signed in;
     then ``with j.step("..."):`` on ``j.page``. Records and judges the journey. Its contexts come
     from pytest-playwright's ``new_context``, so a failed journey keeps their traces and screenshots."""
+    from monitor.browser.journeys import Journey
+
     expect.set_options(timeout=profile.journeys.timeout_s * 1000)
 
     @contextmanager
@@ -117,6 +123,8 @@ def journey(
 
 @pytest.fixture(scope="session")
 def monitor_account(read_secret: Callable[[str], str]) -> NewUser:
+    from monitor.browser.pages import NewUser
+
     return NewUser("", "", "", read_secret("monitor_email"), read_secret("monitor_password"))
 
 
@@ -136,6 +144,8 @@ def monitor_session(
     needs it, through that journey's ``new_context``: a failed sign-in keeps its trace and
     screenshot with that journey. Later journeys start from the same storage state (or failure)."""
     if "monitor" not in _monitor_sessions:
+        from monitor.browser.journeys import sign_in
+
         _monitor_sessions["monitor"] = sign_in(
             new_context(), monitor_account.email, monitor_account.password, profile.journeys.timeout_s
         )
@@ -155,6 +165,8 @@ def synthetic_user(
     test_accounts: TestAccounts, profile: Profile, run_id: str, request: pytest.FixtureRequest
 ) -> Iterator[NewUser]:
     """A fresh identity for this journey; its account is deleted at the end, pass or fail."""
+    from monitor.browser.pages import NewUser
+
     suffix = request.node.name.split("[")[0].removeprefix("test_").replace("_", "-")
     email = profile.journeys.synthetic_email.format(run_id=f"{run_id}-{suffix}")
     password = "Mon-" + os.urandom(9).hex()

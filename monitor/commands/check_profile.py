@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor import options
-from monitor.analysers.profile_fit import FIXES, Finding, sort_results, static_mistakes
-from monitor.checks.catalogue import catalogue
 from monitor.commands.arguments import add_target
 from monitor.layout import ROOT, SUITES
-from monitor.profile import ProfileError, load_profile, resolve_target_name
-from monitor.results import Verdict, read_jsonl
+
+# What the check itself needs (the catalogue and the probe behind it, the profile, pytest) is
+# imported when it runs: `slurpy-monitor` builds every subcommand's parser on each call.
+if TYPE_CHECKING:
+    from monitor.analysers.profile_fit import Finding
 
 EXIT_CODES = (
     (0, "nothing to fix"),
@@ -39,11 +41,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from monitor.profile import resolve_target_name
+
     return check_profile(resolve_target_name(args.target))
 
 
 def check_profile(target: str) -> int:
     import pytest
+
+    from monitor.analysers.profile_fit import sort_results, static_mistakes
+    from monitor.checks.catalogue import catalogue
+    from monitor.profile import ProfileError, load_profile
+    from monitor.results import Verdict, read_jsonl
 
     try:
         profile = load_profile(target)
@@ -95,6 +104,8 @@ def check_profile(target: str) -> int:
 
 
 def lines(findings: list[Finding]) -> list[str]:
+    from monitor.analysers.profile_fit import FIXES
+
     out: list[str] = []
     for fix, title in FIXES.items():
         chosen = [f for f in findings if f.fix == fix]

@@ -8,10 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from monitor.draft import default_name, parse_urls
-from monitor.profile import Profile, targets_dir
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -44,8 +41,11 @@ def main(args: argparse.Namespace) -> int:
 
 
 def init(values: list[str], name: str | None, ca_bundle: str | None, timeout_s: float) -> int:
+    from pydantic import ValidationError
+
     from monitor.draft.observe import MAX_REQUESTS, observe
     from monitor.draft.propose import draft
+    from monitor.profile import Profile, targets_dir
 
     try:
         urls = parse_urls(values)

@@ -19,7 +19,8 @@ package is installed, pytest loads it and it registers the plugins below, in the
 * :mod:`.deploy`   the version check of a post-deploy gate, run when ``--deploy-version`` is given;
 * :mod:`.deadline` the run deadline per suite: checks it cuts off, or that start after it, are the monitor's error;
 * :mod:`.browser`  registers :mod:`monitor.browser.fixtures` (the journeys' browser, accounts and
-  ``journey`` fixture, in the browser's room) after every entry point, so they extend pytest-playwright's.
+  ``journey`` fixture, in the browser's room) after every entry point, so they extend pytest-playwright's;
+* :mod:`.startup`  the objects of the process's start-up kept out of the garbage collector's passes.
 
 The plugins are the pytest side of the monitor: they may import any room but the commands, and
 hold only the pytest plumbing (options, fixtures, hooks); the work is done in the rooms, which
@@ -47,4 +48,5 @@ pytest_plugins = [
     "monitor.plugins.cost",
     "monitor.plugins.deadline",
     "monitor.plugins.browser",
+    "monitor.plugins.startup",
 ]

@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 
 from monitor import options
-from monitor.alerts import dispatch
-from monitor.alerts.state import AlertLog, AlertState
 from monitor.pipeline import Run, Sink
 from monitor.plugins.history import history_path
 from monitor.plugins.target import target_of
@@ -34,6 +32,12 @@ class AlertSink:
 
     def close(self, run: Run) -> None:
         profile = target_of(self.config).profile
+        if not (profile.alerts.channels or profile.alerts.heartbeat_secret):
+            return  # nothing to alert or ping
+        # Imported here: a run whose profile alerts nobody never loads the channels (smtplib and the like).
+        from monitor.alerts import dispatch
+        from monitor.alerts.state import AlertLog, AlertState
+
         history = history_path(self.config, run)
         text_dir = options.of(self.config).history_dir
         try:

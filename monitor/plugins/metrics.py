@@ -6,18 +6,21 @@ that cannot be written or pushed are a note on the run, never its verdict."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from monitor import options
-from monitor.history.store import HistoryError, HistoryStore
 from monitor.pipeline import Run, Sink
 from monitor.plugins.history import history_path
 from monitor.plugins.target import target_of
 from monitor.profile import Profile
-from monitor.report import metrics
 from monitor.results import CheckResult, utc_now
-from monitor.slo.report import Report, from_history
+
+# The sink's own imports (prometheus_client, the SLO report) are made when a run keeps metrics:
+# most runs keep none, and every run's process would load them.
+if TYPE_CHECKING:
+    from monitor.slo.report import Report
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,12 +37,18 @@ class MetricsSink:
     def _report(self, run: Run) -> Report | None:
         if self.history is None or not self.history.exists():
             return None
+        from monitor.history.store import HistoryStore
+        from monitor.slo.report import from_history
+
         now = utc_now()
         policy = self.profile.slo
         with HistoryStore(self.history) as store:
             return from_history(store, run.target, policy, now, list(self.profile.services))[1]
 
     def close(self, run: Run) -> None:
+        from monitor.history.store import HistoryError
+        from monitor.report import metrics
+
         try:
             report = self._report(run)
         except HistoryError as exc:

@@ -13,7 +13,9 @@ import annotated_types
 import pytest
 from pydantic import BaseModel
 
+from monitor.commands.monitor import main
 from monitor.profile import Profile, ProfileError, load_profile, parse_url_options
+from testkit.child_env import bytecode_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SLURPY_MONITOR = [sys.executable, "-m", "monitor.commands.monitor"]
@@ -140,7 +142,7 @@ def test_a_binary_profile_stops_pytest_with_one_line_not_an_internal_error(tmp_p
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/smoke", "--target", "bin", "-q"],
         cwd=ROOT,
-        env={"SLURPY_TARGETS_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={"SLURPY_TARGETS_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", **bytecode_env()},
         capture_output=True,
         text=True,
         timeout=120,
@@ -161,13 +163,7 @@ def test_a_binary_profile_stops_pytest_with_one_line_not_an_internal_error(tmp_p
             "/nonexistent/text: no such text-history folder",
         ),
         (["history", "compact", "/nonexistent/text"], "/nonexistent/text: no such text-history folder"),
-        (["history", "compact", ".", "--keep-days", "-3"], "argument --keep-days: '-3': must not be negative"),
-        (["history", "import", ".", "--days", "-1"], "argument --days: '-1': must not be negative"),
         (["history", "gaps", "--hours", "-24"], "argument --hours: '-24': must be more than 0"),
-        (["history", "gaps", "--hours", "nan"], "argument --hours: 'nan': must be more than 0"),
-        (["watch", "--every", "inf"], "argument --every: 'inf': must be a finite duration more than zero"),
-        (["watch", "--every=-5s"], "argument --every: '-5s': must be a finite duration more than zero"),
-        (["watch", "--rounds", "-1"], "argument --rounds: '-1': must not be negative"),
         (["watch", "--results-dir", "/proc/nope", "--rounds", "1"], "--results-dir /proc/nope: cannot be written"),
         (["history", "import", "results/typo.jsonl", "--history", "h.sqlite"], "results/typo.jsonl: no such file"),
     ],
@@ -177,6 +173,29 @@ def test_bad_paths_and_negative_durations_are_one_line_and_a_non_zero_exit(tmp_p
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert says in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "h.sqlite").exists()  # a rebuild from nothing replaced no history
+
+
+# Refused by the argument parser before any command starts: the parser's own answer, read in
+# process (a child each cost half a CPU second); that such a refusal leaves `slurpy-monitor` as one
+# line and exit 2, never a traceback, is the --hours -24 case above, run as a process.
+@pytest.mark.parametrize(
+    "args,says",
+    [
+        (["history", "compact", ".", "--keep-days", "-3"], "argument --keep-days: '-3': must not be negative"),
+        (["history", "import", ".", "--days", "-1"], "argument --days: '-1': must not be negative"),
+        (["history", "gaps", "--hours", "nan"], "argument --hours: 'nan': must be more than 0"),
+        (["watch", "--every", "inf"], "argument --every: 'inf': must be a finite duration more than zero"),
+        (["watch", "--every=-5s"], "argument --every: '-5s': must be a finite duration more than zero"),
+        (["watch", "--rounds", "-1"], "argument --rounds: '-1': must not be negative"),
+    ],
+)
+def test_negative_or_non_finite_arguments_are_refused_by_the_parser(tmp_path, monkeypatch, capsys, args, says):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    assert says in capsys.readouterr().err
+    assert not (tmp_path / "h.sqlite").exists()
 
 
 @pytest.mark.parametrize(

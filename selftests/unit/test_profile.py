@@ -6,6 +6,7 @@ import pytest
 
 from monitor.checks.catalogue import catalogue
 from monitor.profile import ProfileError, available_targets, load_profile, parse_url_options
+from testkit.child_env import bytecode_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,7 +109,7 @@ def test_bad_profile_stops_pytest_before_any_test(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/smoke", "--target", "broken", "-q"],
         cwd=ROOT,
-        env={"SLURPY_TARGETS_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={"SLURPY_TARGETS_DIR": str(tmp_path), "PATH": "/usr/bin:/bin", **bytecode_env()},
         capture_output=True,
         text=True,
         timeout=120,
