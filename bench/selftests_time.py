@@ -1,12 +1,12 @@
-"""The project's own tests as a developer and CI run them: `./run tests --quick`, then `./run tests`
-(the act rehearsals included), once each on this checkout: minutes each, so not in `./run bench`.
+"""The project's own tests as a developer and CI run them: `./run tests`, then `./run tests --full`
+(the act rehearsals added, as CI runs it), once each on this checkout: minutes each, so not in `./run bench`.
 
 For each: the wall time, the CPU time (user + system) of every process it started (pytest, its
 workers, the child runs, the sandboxes, act and its jobs, Chromium), and the load average before and
 after. The machine's other work slows the wall time, not the CPU time: with two cores the wall time
 can be no less than half the CPU time, and on a loaded machine it is an upper bound.
 
-    uv run python bench/selftests_time.py [--full-only | --quick-only]
+    uv run python bench/selftests_time.py [--tests-only | --full-only]
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ def measure(*args: str) -> tuple[int, float, float, tuple[float, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--quick-only", action="store_true")
+    which.add_argument("--tests-only", action="store_true")
     which.add_argument("--full-only", action="store_true")
     options = parser.parse_args()
-    runs = [("./run tests --quick", ["--quick"]), ("./run tests", [])]
-    if options.quick_only:
+    runs = [("./run tests", []), ("./run tests --full", ["--full"])]
+    if options.tests_only:
         runs = runs[:1]
     elif options.full_only:
         runs = runs[1:]

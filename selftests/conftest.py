@@ -48,15 +48,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "slow: minutes each (act rehearsals of the workflows); `./run tests` (and CI) runs "
-        "them, `./run tests --quick` leaves them out",
+        "slow: minutes each (act rehearsals of the workflows); `./run tests --full` (CI, nightly) "
+        "runs them, `./run tests` leaves them out",
     )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The slow ones first (their relative order kept): under `-n 2` the workers take the longest
-    work while there is other work to overlap it, rather than one of them finishing alone."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The longest work first (their relative order kept): the slow ones, then the fault matrix (its
+    journeys groups wait out broken steps' timeouts), then the other tests that start child runs,
+    then the unit tests. Under `-n` the workers take the long work while there is other work to
+    overlap it, rather than one of them finishing alone with a long test taken last."""
+
+    def rank(item: pytest.Item) -> tuple[bool, bool, bool]:
+        module = item.nodeid.split("::", 1)[0]
+        return (
+            item.get_closest_marker("slow") is None,
+            module != "selftests/test_fault_matrix.py",
+            module.startswith("selftests/unit/"),
+        )
+
+    items.sort(key=rank)
 
 
 # Modules whose tests read one module-scoped rehearsal (minutes of act jobs): under -n each runs whole

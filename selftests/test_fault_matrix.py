@@ -17,7 +17,10 @@ every fault alone instead (the longer proof, for when the grouping itself is in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import fcntl
+import pickle
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pytest
 from suite_runner import SuiteRun, artifacts_holding, run_suite
@@ -110,10 +113,41 @@ def test_the_reach_keeps_apart_what_shares_a_service_or_a_route():
     assert not reaches_meet(reach(FAULTS["signup-button-hidden"]), reach(FAULTS["chat-stream-empty"]))
 
 
-@pytest.fixture(scope="module")
-def healthy(run_against_sandbox):
-    """Each suite run once against the healthy sandbox."""
-    return {suite: run_against_sandbox(path) for suite, path in SUITES.items()}
+class Healthy:
+    """Each suite run against the healthy sandbox once for the whole session, when a test first asks
+    for it. Under xdist the first worker to ask runs it and the others read its run from the shared
+    temporary folder (each worker has its own sandbox, but a healthy run's checks and verdicts do
+    not depend on which one answered): four workers would otherwise run the three suites four times."""
+
+    def __init__(self, run: Callable[..., SuiteRun], shared: Path | None):
+        self._run, self._shared = run, shared
+        self._runs: dict[str, SuiteRun] = {}
+
+    def __getitem__(self, suite: str) -> SuiteRun:
+        if suite not in self._runs:
+            self._runs[suite] = self._once(suite)
+        return self._runs[suite]
+
+    def values(self) -> Iterable[SuiteRun]:
+        return (self[suite] for suite in SUITES)
+
+    def _once(self, suite: str) -> SuiteRun:
+        if self._shared is None:
+            return self._run(SUITES[suite])
+        kept = self._shared / f"healthy-{suite}.pickle"
+        with (self._shared / f"healthy-{suite}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # the others wait for the one that runs it
+            if kept.exists():
+                return pickle.loads(kept.read_bytes())
+            run = self._run(SUITES[suite])
+            kept.write_bytes(pickle.dumps(run))
+            return run
+
+
+@pytest.fixture(scope="session")
+def healthy(run_against_sandbox, tmp_path_factory, worker_id):
+    """Each suite run once against the healthy sandbox (see :class:`Healthy`)."""
+    return Healthy(run_against_sandbox, None if worker_id == "master" else tmp_path_factory.getbasetemp().parent)
 
 
 @pytest.mark.parametrize("suite", SUITES)

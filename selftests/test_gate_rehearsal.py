@@ -40,8 +40,8 @@ WIDE_FLOORS = "\n[gate]\np50_floor_ms = 100\np95_floor_ms = 200\n"
 HISTORY_TOKEN = "history-token-never-shown-7f3a"
 PROTECTED = "frontend-requires-protection-header"
 
-# Minutes (six gate jobs, every suite in each): in `./run tests` and CI, not in `--quick`. Under
-# `-n 2` the whole module runs on one worker (selftests/conftest.py), so its rehearsal runs once.
+# Minutes (six gate jobs, every suite in each): in `./run tests --full` (CI, nightly), not in `./run tests`.
+# Under `-n` the whole module runs on one worker (selftests/conftest.py), so its rehearsal runs once.
 pytestmark = pytest.mark.slow
 
 BYPASS_VARIABLE = "VERCEL_AUTOMATION_BYPASS_SECRET"  # what the example workflow maps from secrets

@@ -1,6 +1,6 @@
 """The workflow files themselves, run by act in host mode (testkit/act_harness.py), the data
 branch in a bare repository on disk. In `./run tests`: two scheduled smoke jobs of monitor.yml, the
-second starting from what the first pushed. Marked slow (in `./run tests` and CI; `./run tests --quick`
+second starting from what the first pushed. Marked slow (in `./run tests --full`, which CI runs; `./run tests`
 leaves them out): ten scheduled smoke
 jobs against the sandbox with a fault on in jobs 3-6, each on its own 5-minute slot (libfaketime),
 alerting to Slack-compatible, webhook and SMTP receivers, then the journeys job that builds the
@@ -236,7 +236,7 @@ def test_uptime_after_the_ten_jobs_is_the_figure_computed_by_hand(ten_jobs, tmp_
 
 @pytest.mark.slow
 def test_ci_workflow_runs_the_project_tests_and_fails_when_they_fail(tmp_path):
-    """ci.yml as a push runs it: the lint and type gate, then `.ci/run` (= `./run tests`); a lint
+    """ci.yml as a push runs it: the lint and type gate, then `./run tests`; a lint
     error fails the gate's step and the tests never start. The whole
     self-test suite inside would take minutes (and contain this test): PYTEST_ADDOPTS narrows
     `./run tests` to one small test, which is the harness's difference, not the workflow's."""

@@ -29,7 +29,7 @@ url_secret = "ops_webhook"
 """
 
 
-@pytest.mark.slow  # three act jobs: in `./run tests` and CI, not in `--quick`
+@pytest.mark.slow  # three act jobs: in `./run tests --full` (CI, nightly), not in `./run tests`
 def test_the_watchdog_workflow_raises_missed_runs_once_from_the_data_branch(sandbox, tmp_path):
     receiver = HttpReceiver.start()
     rehearsal = Rehearsal(tmp_path / "watchdog")
