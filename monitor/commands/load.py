@@ -19,12 +19,8 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.analysers.load import bounds_refusal, budget_refusal
-from monitor.commands.stand_in import live_target
 from monitor.layout import RESULTS
 from monitor.load.run import run_locust
-from monitor.plugins.hooks import StandInError, no_stand_in
-from monitor.profile import ProfileError, load_profile, parse_url_options, resolve_target_name, url_overrides_from_env
 
 REFUSED = 2
 
@@ -85,6 +81,18 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     passthrough = argv[argv.index("--") + 1 :] if "--" in argv else []
     args = _parser().parse_args(argv[: argv.index("--")] if "--" in argv else argv)
+    # Imported once the arguments are good: --help and a usage error answer without the profile's models.
+    from monitor.analysers.load import bounds_refusal, budget_refusal
+    from monitor.commands.stand_in import live_target
+    from monitor.plugins.hooks import StandInError, no_stand_in
+    from monitor.profile import (
+        ProfileError,
+        load_profile,
+        parse_url_options,
+        resolve_target_name,
+        url_overrides_from_env,
+    )
+
     try:
         overrides = {**url_overrides_from_env(os.environ), **parse_url_options(args.url)}
         profile = load_profile(resolve_target_name(args.target), url_overrides=overrides)

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pluggy
-import pytest
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the command lines reach a stand-in through these hooks without loading pytest
+    import pytest
+
     from monitor.pipeline import Run, Sink
     from monitor.profile import Profile
 
