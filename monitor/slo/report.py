@@ -284,8 +284,9 @@ def from_history(
     """The report of ``target`` from a history, over ``days`` (default: the SLO window), and the
     records the status page draws over the last ``drawn_days`` (the latency checks' and those that
     carry a deploy version; none by default). Each run's checks come summed up by the store
-    (:meth:`HistoryStore.run_checks`); records are read only for the latency objectives and the
-    entities' latest runs."""
+    (:meth:`HistoryStore.run_checks`), the latency objectives' times from the samples the store
+    keeps (:func:`~monitor.slo.read.latency_times`); records are read only for the entities' latest
+    runs (and for an objective whose measure is not ``samples_ms``)."""
     since = now - timedelta(days=days or policy.window_days) - timedelta(days=1)  # the first slot's run too
 
     def after(days: float) -> datetime:
