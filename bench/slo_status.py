@@ -2,8 +2,8 @@
 against three services (12 checks a run, 2 % of runs dropped, a few incidents): 103,680 records.
 
 1. every service's and check's uptime, budget, burn rates, incidents and latency objectives from
-   the file, as `slurpy-monitor uptime` reads it (the store's per-run check summaries, and the
-   records of the latency objectives and the latest runs): aim <= 200 ms;
+   the file, as `slurpy-monitor uptime` reads it (the store's per-run check summaries, the latency
+   objectives' samples from their index, and the records of the latest runs): aim <= 200 ms;
 2. the status page from the file (the same, the chart's records, and the page): aim <= 300 ms;
    its weight, raw and gzipped;
 3. before, for comparison: build() over every record read back (the pure functions the
