@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -286,8 +287,13 @@ def _pack_samples(details: str, duration_ms: float | None) -> bytes | None:
 _SAMPLES_PATH = _json_path(_SAMPLES)
 
 
+@cache
+def _unpacker(size: int) -> Callable[[bytes], tuple[float, ...]]:
+    return struct.Struct(f"<{size // 8}d").unpack  # one format a length: thousands of records share a few
+
+
 def _unpack_samples(blob: bytes) -> tuple[float, ...]:
-    return struct.unpack(f"<{len(blob) // 8}d", blob)
+    return _unpacker(len(blob))(blob)
 
 
 def _encode(checks: tuple[Seen, ...]) -> str:
@@ -433,7 +439,7 @@ class HistoryStore:
             return self._empty()
         try:
             # Readers walk indexes and fetch rows all over the file: mapped, a page is read without a
-            # system call and a copy (about half the time of the SLO reader's queries, measured).
+            # system call and a copy (the SLO reader's queries measured 10-40 % faster).
             db.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
             self._ensure_schema(db)
         except BaseException:

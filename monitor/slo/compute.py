@@ -399,14 +399,12 @@ class Track:
         """``started``: :func:`first_started` of ``runs``, and ``order``: every run id in ``runs``
         sorted as :attr:`order` is, if the caller has them already."""
         self.ranks: dict[str, int] = {}
-        suites = set()
+        judged = [(run, rank) for run, rank in zip(runs, ranks, strict=True) if rank is not None]
+        self.suites = sorted({run.suite for run, _ in judged})
         mine = self.ranks
-        for run, rank in zip(runs, ranks, strict=True):
-            if rank is not None:
-                suites.add(run.suite)
-                run_id = run.run_id
-                mine[run_id] = rank if run_id not in mine else min(rank, mine[run_id])
-        self.suites = sorted(suites)
+        for run, rank in judged:
+            run_id = run.run_id
+            mine[run_id] = rank if run_id not in mine else min(rank, mine[run_id])
         self.started = first_started(runs) if started is None else started
         # Every run counts, scheduled or not, in the order the runs started (a runner whose clock
         # is behind is sorted into place, so no duration is negative).
@@ -618,10 +616,11 @@ class Tracks:
                     self.service_of.setdefault(check_id, seen[0].service)
             self._alike.append(key)
             _, _, failed_checks, failed_services = known[key]
-            for kind, failed in (("check", failed_checks), ("service", failed_services)):
-                for name, found in failed.items():
-                    mine = self._failed[kind, name]
-                    mine[run.run_id] = found if run.run_id not in mine else _join(mine[run.run_id], found)
+            if failed_checks or failed_services:  # most runs: nothing failed
+                for kind, failed in (("check", failed_checks), ("service", failed_services)):
+                    for name, found in failed.items():
+                        mine = self._failed[kind, name]
+                        mine[run.run_id] = found if run.run_id not in mine else _join(mine[run.run_id], found)
         # An entity's verdict in a run depends only on the run's kind: its verdicts in the kinds
         # (a handful) tell its track, without a look at each run.
         self._kinds = list(known)

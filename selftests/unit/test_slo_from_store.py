@@ -172,6 +172,70 @@ def test_random_histories(tmp_path, seed):
     same_figures(path, now, SLOPolicy(availability_suites=["smoke"], latency={}), read_only=False)
 
 
+def harder(seed: int) -> tuple[list[dict[str, Any]], datetime]:
+    """A random history with more of what a scheduler and runners do: runs that carry a second
+    suite (one run id, two suites' records, overlapping in time), runners whose clock is minutes
+    behind (their run lands in the slot before, the next slot is missed), and a run still in
+    progress at ``now`` (some of its records written, its slot still open)."""
+    rng = random.Random(100 + seed)
+    lines, now = random_lines(seed)
+    out: list[dict[str, Any]] = []
+    shifted: dict[str, str] = {}
+    for line in lines:
+        if line.get("kind") == "run" and rng.random() < 0.05:
+            behind = datetime.fromisoformat(line["started"]) - timedelta(minutes=rng.choice([3, 7, 12]))
+            shifted[line["run_id"]] = behind.isoformat()
+            line = {**line, "started": behind.isoformat()}
+        out.append(line)
+        if line.get("kind") != "run" and line["suite"] == "smoke" and rng.random() < 0.04:
+            # the same run also ran a security check of this service
+            out.append(
+                {**line, "suite": "security", "check": "headers", "path": "/", "verdict": rng.choice(["pass", "fail"])}
+            )
+    started = now - timedelta(seconds=40)
+    out.append(
+        {
+            "kind": "run",
+            "run_id": "in-progress",
+            "target": "production",
+            "started": started.isoformat(),
+            "schedule": EVERY_5,
+        }
+    )
+    for service in SERVICES[:2]:
+        out.append(
+            {
+                "check": "health",
+                "service": service,
+                "verdict": "fail" if service == "backend" else "pass",
+                "category": "connect" if service == "backend" else None,
+                "target": "production",
+                "url": f"https://{service}.example/health",
+                "path": "/health",
+                "attempts": 1,
+                "time": (started + timedelta(seconds=5)).isoformat(),
+                "details": {},
+                "run_id": "in-progress",
+                "suite": "smoke",
+                "message": "in progress",
+            }
+        )
+    assert shifted
+    return out, now
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_histories_with_two_suites_in_a_run_clocks_behind_and_a_run_in_progress(tmp_path, seed):
+    lines, now = harder(seed)
+    path = stored(tmp_path, lines)
+    report = same_figures(path, now)
+    backend = next(e for e in report.services if e.name == "backend")
+    assert backend.state == "down" and backend.incidents[-1].ended is None  # the run in progress found it
+    assert any(s.run_ids == [] for s in backend.slots)  # missed slots
+    assert any(len(s.run_ids) > 1 for e in report.checks for s in e.slots)  # two runs in one slot
+    same_figures(path, now, SLOPolicy(availability_suites=["smoke", "security"], latency={}))
+
+
 def test_the_store_keeps_each_runs_checks_as_the_records_say(tmp_path):
     """What the store keeps as the records come in (one at a time, or imported) is what the
     records amount to when read back."""
