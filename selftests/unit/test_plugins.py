@@ -191,6 +191,19 @@ def test_the_package_entry_point_registers_every_plugin_module_in_its_order():
     assert monitor.plugins.pytest_plugins[0] == "monitor.plugins.target"  # the others read its profile
 
 
+def test_the_start_up_is_frozen_out_of_the_collector_once_per_process(suite):
+    """This process froze its start-up when its own session was configured (monitor.plugins.startup);
+    a session run inside it freezes nothing more (freezing again would add every object it made), so
+    that session's garbage is still collected. Frozen objects whose last reference goes are freed."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    outcome, _ = suite("@__import__('pytest').mark.nondestructive\ndef test_read_only(profile):\n    pass\n")
+    outcome.assert_outcomes(passed=1)
+    assert gc.get_freeze_count() <= frozen
+
+
 def test_one_plugin_is_left_out_by_name_and_its_options_keep_their_defaults(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ):
