@@ -377,6 +377,7 @@ class HistoryStore:
         self.busy_timeout_s = BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
         self.read_only = read_only
         self._db: sqlite3.Connection | None = None
+        self._samples_kept: bool | None = None
 
     def __enter__(self) -> HistoryStore:
         return self
@@ -388,6 +389,7 @@ class HistoryStore:
         if self._db is not None:
             self._db.close()
             self._db = None
+            self._samples_kept = None
 
     @contextmanager
     def _explained(self) -> Iterator[None]:
@@ -416,9 +418,12 @@ class HistoryStore:
             self._db = db
         return self._db
 
-    @staticmethod
-    def _has_samples(db: sqlite3.Connection) -> bool:
-        return any(name == "samples" for _, name, *_ in db.execute("PRAGMA table_info(results)"))
+    def _has_samples(self, db: sqlite3.Connection) -> bool:
+        """Whether the file keeps the samples as numbers (version 3), asked once per connection: it
+        cannot stop keeping them, and a reader that opened an older file reads the details either way."""
+        if self._samples_kept is None:
+            self._samples_kept = any(name == "samples" for _, name, *_ in db.execute("PRAGMA table_info(results)"))
+        return self._samples_kept
 
     def _open_read_only(self) -> sqlite3.Connection:
         if not self.path.is_file():

@@ -150,25 +150,37 @@ class Tally:
         ordered = sorted(slots, key=_START)
         self._slots: list[Slot] | None = ordered
         self._make_slots: Callable[[], list[Slot]] | None = None
-        self.starts = [s.start for s in ordered]
-        self.ends = [s.end for s in ordered]
-        self.statuses = [s.status for s in ordered]
-        # one pass: a running total per status (the same sums, in the same order, as one
-        # accumulate per status) and of the slots a run judged
+        self._sum(
+            [s.start for s in ordered],
+            [s.end for s in ordered],
+            [s.status for s in ordered],
+            slot_seconds(ordered),
+            [bool(s.run_ids) for s in ordered],
+        )
+
+    def _sum(
+        self,
+        starts: list[datetime],
+        ends: list[datetime],
+        statuses: list[Status],
+        seconds: list[float],
+        judged_by_runs: Iterable[bool],
+    ) -> None:
+        """One pass: a running total per status (the same sums, in the same order, as one accumulate
+        per status) and of the slots up or down that a run judged."""
+        self.starts, self.ends, self.statuses = starts, ends, statuses
         up, down, unknown, judged = 0.0, 0.0, 0.0, 0
         ups, downs, unknowns, self.known = [up], [down], [unknown], [judged]
         is_up, is_down = Status.UP, Status.DOWN
-        for slot in ordered:
-            seconds = max(0.0, (slot.end - slot.start).total_seconds())
-            status = slot.status
+        for status, spent, by_runs in zip(statuses, seconds, judged_by_runs, strict=True):
             if status is is_up:
-                up += seconds
-                judged += 1 if slot.run_ids else 0
+                up += spent
+                judged += by_runs
             elif status is is_down:
-                down += seconds
-                judged += 1 if slot.run_ids else 0
+                down += spent
+                judged += by_runs
             else:
-                unknown += seconds
+                unknown += spent
             ups.append(up)
             downs.append(down)
             unknowns.append(unknown)
@@ -188,35 +200,18 @@ class Tally:
         :meth:`Track.slots`, without making them (most entities' slots are never looked at)."""
         tally = cls.__new__(cls)
         tally._slots, tally._make_slots = None, make_slots
-        tally.starts = [s.start for s in suite]
-        tally.ends = [s.end for s in suite]
-        tally.statuses = statuses = []
-        up, down, unknown, judged = 0.0, 0.0, 0.0, 0
-        ups, downs, unknowns, tally.known = [up], [down], [unknown], [judged]
-        is_up, is_down, is_unknown, by_rank = Status.UP, Status.DOWN, Status.UNKNOWN, _BY_RANK
-        for slot, spent in zip(suite, seconds, strict=True):
+        statuses = []
+        is_unknown, by_rank = Status.UNKNOWN, _BY_RANK
+        for slot in suite:
             ids = slot.run_ids
             if len(ids) == 1:  # most slots: one run
                 rank = ranks.get(ids[0])
             else:
                 found = [ranks[r] for r in ids if r in ranks]
                 rank = min(found) if found else None
-            # judged: a slot up or down always has the runs that judged it (Track.slots)
-            status = is_unknown if rank is None else by_rank[rank]
-            if status is is_up:
-                up += spent
-                judged += 1
-            elif status is is_down:
-                down += spent
-                judged += 1
-            else:
-                unknown += spent
-            statuses.append(status)
-            ups.append(up)
-            downs.append(down)
-            unknowns.append(unknown)
-            tally.known.append(judged)
-        tally.sums = {Status.UP: ups, Status.DOWN: downs, Status.UNKNOWN: unknowns}
+            statuses.append(is_unknown if rank is None else by_rank[rank])
+        # judged: a slot up or down always has the runs that judged it (Track.slots)
+        tally._sum([s.start for s in suite], [s.end for s in suite], statuses, seconds, [True] * len(suite))
         return tally
 
     @property
