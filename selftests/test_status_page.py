@@ -16,10 +16,12 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
 from monitor.browser.chromium import NoChromium, launch_args
+from monitor.history.observation import Drawn, drawn
 from monitor.profile import AlertPolicy, StatusPagePolicy, load_profile
 from monitor.report import notes as incident_notes
 from monitor.report.status_page import write
 from monitor.results import Verdict
+from monitor.slo.read import LATENCY_CHECK
 from monitor.slo.report import build
 from testkit.scripted_history import NOON, POLICY, scripted
 
@@ -116,7 +118,7 @@ def page_file(tmp_path_factory) -> Path:
     (folder / "frontend-20260310T0920Z.md").write_text(REPORTED_NOTE)
     notes, problems = incident_notes.read(folder)
     assert problems == []
-    return write(tmp_path_factory.mktemp("page"), report, rows, policy, page_profile(), notes)
+    return write(tmp_path_factory.mktemp("page"), report, drawn(rows, LATENCY_CHECK), policy, page_profile(), notes)
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +274,7 @@ def test_at_desktop_width_the_wide_chart_and_90_days_are_shown(chromium, page_fi
 
 def test_an_empty_history_says_no_data(chromium, tmp_path):
     report = build([], POLICY, NOON, "production", ["frontend", "backend"])
-    page, problems = open_page(chromium, write(tmp_path, report, [], StatusPagePolicy()), 1200, 900)
+    page, problems = open_page(chromium, write(tmp_path, report, Drawn([], []), StatusPagePolicy()), 1200, 900)
     assert page.locator("#overall").inner_text() == "State unknown: no recent checks"
     assert "100" not in page.locator("main").inner_text().replace("100 days", "")
     assert problems == []
@@ -286,7 +288,7 @@ def test_a_page_built_after_an_hour_of_runs_shows_figures_not_grey(tmp_path):
     rows = [o for k in range(240) for o in watch_round(k, "fail" if 100 <= k < 104 else "pass")]
     now = T0 + timedelta(hours=1)
     report = build(rows, POLICY, now, "production", ["backend"])
-    text = write(tmp_path, report, rows, StatusPagePolicy()).read_text()
+    text = write(tmp_path, report, drawn(rows, LATENCY_CHECK), StatusPagePolicy()).read_text()
     backend = report.services[0]
     assert backend.uptime["24h"].ratio == pytest.approx(3540 / 3600)  # 4 rounds of 15 s down
     assert text.count("<b>98.33 %</b><span class=meta>of 1 h 00 min observed</span>") == 3  # 24 h, 7 d, 30 d

@@ -36,10 +36,10 @@ def main(args: argparse.Namespace) -> int:
     from monitor.report.notes import read
     from monitor.report.status_page import CHART_DAYS, write
 
-    profile, rows, slo_report = report(args, CHART_DAYS)
+    profile, drawn, slo_report = report(args, CHART_DAYS)
     notes, problems = read(args.notes)
     for problem in problems:  # a note with a typo is left off the page, never the whole page
         print(f"slurpy-monitor: incident note left off the page: {problem}", file=sys.stderr)
-    page = write(args.out, slo_report, rows, profile.status_page if profile else StatusPagePolicy(), profile, notes)
+    page = write(args.out, slo_report, drawn, profile.status_page if profile else StatusPagePolicy(), profile, notes)
     print(f"status page: {page} (with badges/, summary.json, incidents.atom; {len(notes)} incident notes)")
     return 0

@@ -19,8 +19,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def report(args: argparse.Namespace, drawn_days: float = 0):
     """The SLO report of ``args.target`` from the history, with the profile's objectives (the
-    defaults, said on stderr, when the profile is not here), and the records the status page
-    draws over the last ``drawn_days``. The status page reads it too."""
+    defaults, said on stderr, when the profile is not here), and what the status page draws of
+    the last ``drawn_days``. The status page reads it too."""
     from monitor.history.store import HistoryStore
     from monitor.profile import Profile, ProfileError, SLOPolicy, load_profile, resolve_target_name
     from monitor.slo.report import from_history
@@ -35,7 +35,7 @@ def report(args: argparse.Namespace, drawn_days: float = 0):
     policy = profile.slo if profile else SLOPolicy()
     now = datetime.now(UTC)
     with HistoryStore(args.history, read_only=True) as store:  # 90 days at least: the status page's uptime bars
-        rows, slo_report = from_history(
+        drawn, slo_report = from_history(
             store,
             args.target,
             policy,
@@ -44,7 +44,7 @@ def report(args: argparse.Namespace, drawn_days: float = 0):
             days=max(policy.window_days, 90),
             drawn_days=drawn_days,
         )
-    return profile, rows, slo_report
+    return profile, drawn, slo_report
 
 
 def main(args: argparse.Namespace) -> int:

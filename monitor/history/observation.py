@@ -1,9 +1,11 @@
 """What one run found for one check, as the history gives it back: the one record type SLO
-figures, the status page and alerting read (:meth:`monitor.history.store.HistoryStore.observations`)."""
+figures, the status page and alerting read (:meth:`monitor.history.store.HistoryStore.observations`);
+what runs amount to, check by check (:class:`RunChecks`), and what the status page draws of them
+(:class:`Drawn`), each as the store keeps or reads it and as made from records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -104,3 +106,31 @@ def summarise(observations: Iterable[Observation]) -> list[RunChecks]:
         )
         for mine in records.values()
     ]
+
+
+class Drawn(NamedTuple):
+    """What the status page draws beside the SLO figures, from the records of some span of runs:
+    the store reads it from its indexes (:meth:`monitor.history.store.HistoryStore.drawn`),
+    :func:`drawn` makes it from observations; the same records, in no particular order."""
+
+    # (service, run start, times) of each record of the latency chart's check that has times
+    latency: list[tuple[str, datetime, tuple[float, ...]]]
+    # (service, run start, version) of each record that carries a deploy version
+    deploys: list[tuple[str, datetime, str]]
+
+    def without(self, services: Collection[str]) -> Drawn:
+        """The same without the records of ``services``."""
+        return Drawn(
+            [row for row in self.latency if row[0] not in services],
+            [row for row in self.deploys if row[0] not in services],
+        )
+
+
+def drawn(observations: Iterable[Observation], kind: str) -> Drawn:
+    """What the status page draws of ``observations``: the times of the records of the checks of
+    ``kind`` (the latency chart's) that have some, and every record's deploy version."""
+    rows = list(observations)
+    return Drawn(
+        [(o.service, o.started, o.latency_ms) for o in rows if o.check == kind and o.latency_ms],
+        [(o.service, o.started, o.deploy_version) for o in rows if o.deploy_version],
+    )

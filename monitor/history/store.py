@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from monitor.history import textlog
-from monitor.history.observation import Observation, RunChecks, Seen, measured, seen_checks
+from monitor.history.observation import Drawn, Observation, RunChecks, Seen, measured, seen_checks
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
 from monitor.results import CheckResult, UnusableRecord, Verdict
 
@@ -57,8 +57,8 @@ _RESULTS_SAMPLES = (
 _RUN_CHECKS = """CREATE TABLE {schema}run_checks (
     run_id TEXT NOT NULL, suite TEXT NOT NULL, target TEXT NOT NULL, first_seq INTEGER NOT NULL, checks TEXT NOT NULL,
     PRIMARY KEY (run_id, suite, target)) WITHOUT ROWID"""
-# The records of some checks (the latency objectives', the chart's) in a span of runs: read from the
-# index, only the rows wanted are fetched.
+# The records of one kind of check (the latency chart's) and those that carry a deploy version, in a
+# span of runs: found in the index, only the rows wanted are fetched (:meth:`HistoryStore.drawn`).
 _RESULTS_BY_RUN_CHECK = "CREATE INDEX results_by_run_check ON results (run_id, check_name, check_id, deploy_version)"
 _FIELD, _LINE, _LIST = "\x1f", "\x1e", "\x1d"
 
@@ -730,8 +730,6 @@ class HistoryStore:
         measures: Mapping[str, str] | None = None,
         findings: bool = False,
         runs: Collection[str] | None = None,
-        checks: Collection[str] | None = None,
-        deployed: bool = False,
         check_ids: Collection[str] | None = None,
     ) -> list[Observation]:
         """Every record of ``target`` from runs that started at or after ``since``, oldest run first,
@@ -741,10 +739,9 @@ class HistoryStore:
         ``latency_ms``; only those records' JSON details are read (by check id, else ``samples_ms``).
         ``findings``: each record's message and URL too, and a failing or warning one's
         ``details.problems`` (what alerting words an incident with). Only the records of the
-        ``runs`` named, if given; of the ``checks`` named (check ids or kinds), if given, and then
-        with ``deployed`` those that carry a deploy version too. Only the records of the
-        ``check_ids`` named, if given: found through the index by check id (a latency objective's
-        records, one a run, are read without walking every run's records)."""
+        ``runs`` named, if given. Only the records of the ``check_ids`` named, if given: found
+        through the index by check id (a latency objective's records, one a run, are read without
+        walking every run's records). What the status page draws: :meth:`drawn`."""
         measures = measures or {}
         wanted = sorted(measures)
         marks = ", ".join("?" * len(wanted))
@@ -757,11 +754,6 @@ class HistoryStore:
         if runs is not None:
             where += f" AND runs.run_id IN ({', '.join('?' * len(runs))})"
             params += sorted(runs)
-        if checks is not None:
-            named = ", ".join("?" * len(checks))
-            where += f" AND (r.check_id IN ({named}) OR r.check_name IN ({named})"
-            where += " OR r.deploy_version != '')" if deployed else ")"
-            params += sorted(checks) * 2
         if check_ids is not None:
             where += f" AND r.check_id IN ({', '.join('?' * len(check_ids))})"
             params += sorted(check_ids)
@@ -772,22 +764,13 @@ class HistoryStore:
         )
         with self._explained():
             db = self._connect()
-            # Some checks' records of each run: found in the index, only those rows are fetched (SQLite
-            # picks the primary key, which fetches every record, unless told; a version 1 file read
-            # as it is has no such index).
-            by_check = (
-                "INDEXED BY results_by_run_check"
-                if checks is not None
-                and db.execute("SELECT 1 FROM sqlite_master WHERE name = 'results_by_run_check'").fetchone()
-                else ""
-            )
             # CROSS JOIN keeps runs the outer loop: walked in start order by runs_by_start, each run's
             # records by their key, so only the records within a run need sorting. A few check ids'
             # records: the other way round, found by results_by_check, their runs by key, then sorted.
             joined = (
                 "results r CROSS JOIN runs ON runs.run_id = r.run_id"
                 if check_ids is not None
-                else f"runs CROSS JOIN results r {by_check} ON r.run_id = runs.run_id"
+                else "runs CROSS JOIN results r ON r.run_id = runs.run_id"
             )
             # The samples kept as numbers spare the details' JSON (a file read as an older version
             # wrote it has none: NULL, the details are read).
@@ -864,6 +847,61 @@ class HistoryStore:
                 )
             )
         return out
+
+    def drawn(self, target: str, since: datetime, kind: str, measures: Mapping[str, str]) -> Drawn:
+        """What the status page draws of the runs of ``target`` that started at or after ``since``
+        (as :meth:`observations` finds them): the times of the records of the checks of ``kind``
+        (their check name: the latency chart's), each those of its check id's measure in
+        ``measures`` (else ``samples_ms``) as :meth:`observations` gives them, and every record's
+        deploy version.
+
+        Two walks of the span's runs in the index by run: the kind's records found by check name,
+        then the deploy versions, read from the index alone (only a record that carries one is
+        fetched). A record's details are read only where its times are not kept as numbers (another
+        measure, or a file of an older version read as it is)."""
+        others = sorted(check for check, measure in measures.items() if measure != _SAMPLES)
+        path = ("CASE r.check_id" + " WHEN ? THEN ?" * len(others) + " ELSE ? END") if others else "?"
+        paths = [v for check in others for v in (check, _json_path(measures[check]))] + [_SAMPLES_PATH]
+        with self._explained():
+            db = self._connect()
+            # SQLite picks the primary key, which fetches every record of a run, unless told (a version 1
+            # file read as it is has no such index)
+            indexed = (
+                "INDEXED BY results_by_run_check"
+                if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'results_by_run_check'").fetchone()
+                else ""
+            )
+            walk = f"""FROM runs CROSS JOIN results r {indexed} ON r.run_id = runs.run_id
+                       WHERE runs.target = ? AND r.target = ? AND runs.started >= ?"""
+            span = (target, target, since.isoformat(timespec="milliseconds"))
+            samples = "r.samples" if self._has_samples(db) else "NULL"
+            unkept = f"{samples} IS NULL OR r.check_id IN ({', '.join('?' * len(others))})"
+            timed = db.execute(
+                f"""SELECT runs.started, r.service, r.check_id, {samples},
+                           CASE WHEN {unkept} THEN json_type(r.details, {path}) END,
+                           CASE WHEN {unkept} THEN json_extract(r.details, {path}) END, r.duration_ms
+                    {walk} AND r.check_name = ?""",
+                (*others, *paths, *others, *paths, *span, kind),
+            ).fetchall()
+            versions = db.execute(
+                f"SELECT runs.started, r.service, r.deploy_version {walk} AND r.deploy_version != ''", span
+            ).fetchall()
+        parsed: dict[str, datetime] = {}
+
+        def began(started: str) -> datetime:  # a run's start is parsed once
+            return parsed.get(started) or parsed.setdefault(started, datetime.fromisoformat(started))
+
+        latency = []
+        for started, service, check_id, kept, found, value, duration in timed:
+            measure = measures.get(check_id, _SAMPLES)
+            times = (
+                _unpack_samples(kept)
+                if kept is not None and measure == _SAMPLES
+                else _measured(_json_path(measure), found, value, duration, measure)
+            )
+            if times:
+                latency.append((service, began(started), times))
+        return Drawn(latency, [(service, began(started), version) for started, service, version in versions])
 
     def run_checks(self, target: str, since: datetime) -> list[RunChecks]:
         """What each run of ``target`` that started at or after ``since`` found, suite by suite:

@@ -26,7 +26,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from monitor.checks.catalogue import catalogue
-from monitor.history.observation import Observation
+from monitor.history.observation import Drawn
 from monitor.profile import AlertPolicy, MaintenanceWindow, Profile, StatusPagePolicy
 from monitor.report.notes import Note
 from monitor.results import CAUSES, Category
@@ -99,12 +99,10 @@ def uptime_colour(ratio: float | None) -> str:
     return "red"
 
 
-def response_time_ms(rows: list[Observation], service: str, now: datetime) -> float | None:
+def response_time_ms(drawn: Drawn, service: str, now: datetime) -> float | None:
     """The median of the latency check's samples over the last 24 hours (None: none measured)."""
     since = now - RESPONSE_TIME_WINDOW
-    samples = [
-        ms for o in rows if o.service == service and o.check == "latency" and o.started >= since for ms in o.latency_ms
-    ]
+    samples = [ms for mine, started, times in drawn.latency if mine == service and started >= since for ms in times]
     return statistics.median(samples) if samples else None
 
 
@@ -124,15 +122,13 @@ def endpoint(label: str, message: str, colour: str) -> dict[str, Any]:
     return {"schemaVersion": 1, "label": label, "message": message, "color": colour, "cacheSeconds": CACHE_SECONDS}
 
 
-def badges(
-    entity: Entity, rows: list[Observation], now: datetime, threshold_ms: float | None
-) -> dict[str, dict[str, Any]]:
+def badges(entity: Entity, drawn: Drawn, now: datetime, threshold_ms: float | None) -> dict[str, dict[str, Any]]:
     """File stem -> endpoint JSON: the state, uptime per window, and response time."""
     found = {"status": endpoint(entity.name, entity.state, STATE_COLOURS[entity.state])}
     for window in BADGE_WINDOWS:
         ratio = entity.uptime[window].ratio
         found[f"uptime-{window}"] = endpoint(f"uptime {window}", percent(ratio), uptime_colour(ratio))
-    ms = response_time_ms(rows, entity.name, now)
+    ms = response_time_ms(drawn, entity.name, now)
     found["response-time"] = endpoint(
         "response time", "no data" if ms is None else f"{ms:.0f} ms", response_time_colour(ms, threshold_ms)
     )
@@ -248,7 +244,7 @@ def maintenance(profile: Profile | None, services: list[str]) -> list[Window]:
 
 def summary(
     report: Report,
-    rows: list[Observation],
+    drawn: Drawn,
     policy: StatusPagePolicy,
     profile: Profile | None,
     notes: Mapping[str, Note] | None = None,
@@ -277,7 +273,7 @@ def summary(
             "url": spec.base_url if spec and e.name in policy.public_urls else None,
             "uptime": {w: e.uptime[w].to_dict() for w in e.uptime},
             "budget": e.budget.to_dict() if e.budget else None,
-            "response_time_ms": response_time_ms(rows, e.name, report.now),
+            "response_time_ms": response_time_ms(drawn, e.name, report.now),
             "latency_threshold_ms": spec.latency_ms if spec else None,
             "incidents": [
                 {"id": incident_id(i), **i.to_dict(report.now), "cause": root_cause(i), **said(incident_id(i))}
@@ -377,7 +373,7 @@ def replace_whole(path: Path, text: str) -> None:
 def write(
     out: Path,
     report: Report,
-    rows: list[Observation],
+    drawn: Drawn,
     policy: StatusPagePolicy,
     profile: Profile | None = None,
     notes: Mapping[str, Note] | None = None,
@@ -386,13 +382,13 @@ def write(
     written = []
     for entity in shown(report, policy):
         spec = profile.services.get(entity.name) if profile else None
-        for stem, badge in badges(entity, rows, report.now, spec.latency_ms if spec else None).items():
+        for stem, badge in badges(entity, drawn, report.now, spec.latency_ms if spec else None).items():
             for suffix, text in ((".json", json.dumps(badge) + "\n"), (".svg", svg(badge) + "\n")):
                 path = out / "badges" / slug(entity.name) / f"{stem}{suffix}"
                 replace_whole(path, text)
                 written.append(path)
     for name, text in (
-        ("summary.json", json.dumps(summary(report, rows, policy, profile, notes), indent=2) + "\n"),
+        ("summary.json", json.dumps(summary(report, drawn, policy, profile, notes), indent=2) + "\n"),
         ("incidents.atom", feed(report, policy, runs=min_runs(profile), notes=notes)),
     ):
         replace_whole(out / name, text)

@@ -28,7 +28,7 @@ from pathlib import Path
 import pygal
 from pygal.style import Style
 
-from monitor.history.observation import Observation
+from monitor.history.observation import Drawn
 from monitor.profile import Profile, StatusPagePolicy
 from monitor.report import embeds
 from monitor.report.notes import Note
@@ -102,14 +102,14 @@ def day_bar(entity: Entity, now: datetime) -> list[tuple[str, float | None, floa
     return days
 
 
-def latency_points(rows: list[Observation], service: str, now: datetime) -> list[tuple[datetime, float]]:
+def latency_points(drawn: Drawn, service: str, now: datetime) -> list[tuple[datetime, float]]:
     """The latency check's median per run over the last :data:`CHART_DAYS` days, as medians of
     equal time buckets when there are more runs than :data:`MAX_POINTS`."""
     since = now - timedelta(days=CHART_DAYS)
     runs = [
-        (o.started, statistics.median(o.latency_ms))
-        for o in rows
-        if o.service == service and o.check == "latency" and o.latency_ms and o.started >= since
+        (started, statistics.median(times))
+        for mine, started, times in drawn.latency
+        if mine == service and started >= since
     ]
     if len(runs) <= MAX_POINTS:
         return sorted(runs)
@@ -120,14 +120,14 @@ def latency_points(rows: list[Observation], service: str, now: datetime) -> list
     return [(since + width * (b + 0.5), statistics.median(v)) for b, v in sorted(buckets.items())]
 
 
-def deploys(rows: list[Observation], now: datetime) -> list[tuple[datetime, str]]:
+def deploys(drawn: Drawn, now: datetime) -> list[tuple[datetime, str]]:
     """(when, version) of each deploy in the chart's window: the first run a post-deploy gate
     made of that version (its records carry the version), oldest first."""
     since = now - timedelta(days=CHART_DAYS)
     first: dict[str, datetime] = {}
-    for o in rows:
-        if o.deploy_version and o.started >= since:
-            first[o.deploy_version] = min(o.started, first.get(o.deploy_version, o.started))
+    for _, started, version in drawn.deploys:
+        if started >= since:
+            first[version] = min(started, first.get(version, started))
     return sorted((at, version) for version, at in first.items())
 
 
@@ -217,16 +217,16 @@ def _when(at: datetime | None) -> str:
     return "never" if at is None else f'<time datetime="{at.isoformat()}">{at:%Y-%m-%d %H:%M} UTC</time>'
 
 
-def _chart_block(entity: Entity, rows: list[Observation], now: datetime, threshold_ms: float | None) -> str:
-    points = latency_points(rows, entity.name, now)
+def _chart_block(entity: Entity, drawn: Drawn, now: datetime, threshold_ms: float | None) -> str:
+    points = latency_points(drawn, entity.name, now)
     if not points:
         return f'<h3>Response time</h3><p class="meta">no response time measured in the last {CHART_DAYS} days</p>'
-    _, drawn = y_range(points, threshold_ms)
-    deployed = deploys(rows, now)
+    _, threshold_drawn = y_range(points, threshold_ms)
+    deployed = deploys(drawn, now)
     slowest = max(ms for _, ms in points)
     said = (
         ""
-        if threshold_ms is None or drawn
+        if threshold_ms is None or threshold_drawn
         else (
             f'<p class="meta">The threshold, {threshold_ms:g} ms, is far above the chart: '
             f"the slowest run here took {slowest:.0f} ms.</p>"
@@ -246,7 +246,7 @@ def _chart_block(entity: Entity, rows: list[Observation], now: datetime, thresho
 def _service(
     entity: Entity,
     report: Report,
-    rows: list[Observation],
+    drawn: Drawn,
     policy: StatusPagePolicy,
     profile: Profile | None,
     windows: list[embeds.Window],
@@ -302,7 +302,7 @@ aria-label="daily uptime of {_e(entity.name)}: today {_e(percent(days[-1][1]))};
 <div class="legend">
 <span><span class="long">{DAYS}</span><span class="short">{PHONE_DAYS}</span> days ago</span>{key}
 <span>today</span></div>
-{_chart_block(entity, rows, report.now, spec.latency_ms if spec else None)}
+{_chart_block(entity, drawn, report.now, spec.latency_ms if spec else None)}
 </section>"""
 
 
@@ -388,15 +388,15 @@ def _maintenance(windows: list[embeds.Window], now: datetime) -> str:
 
 def render(
     report: Report,
-    rows: list[Observation],
+    drawn: Drawn,
     policy: StatusPagePolicy,
     profile: Profile | None = None,
     notes: dict[str, Note] | None = None,
 ) -> str:
-    """``rows``: the records the page draws, the latency checks' and those that carry a deploy
-    version, over the last :data:`CHART_DAYS` days at least (``from_history(..., drawn_days=CHART_DAYS)``)."""
+    """``drawn``: the latency checks' times and the deploy versions of the last :data:`CHART_DAYS`
+    days at least (``from_history(..., drawn_days=CHART_DAYS)``)."""
     shown = embeds.shown(report, policy)
-    rows = [o for o in rows if o.service not in policy.hidden_services]
+    drawn = drawn.without(policy.hidden_services)
     overall = embeds.overall(shown)
     windows = embeds.maintenance(profile, [e.name for e in shown])
     headline = {
@@ -411,7 +411,7 @@ def render(
         for r in report.latency
     )
     badges = " · ".join(f'<a href="badges/{embeds.slug(e.name)}/status.json">{_e(e.name)}</a>' for e in shown)
-    services = "".join(_service(e, report, rows, policy, profile, windows) for e in shown)
+    services = "".join(_service(e, report, drawn, policy, profile, windows) for e in shown)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{_e(policy.title)}</title>
@@ -435,7 +435,7 @@ badges: {badges or "none"}</p></footer></body></html>
 def write(
     out: Path,
     report: Report,
-    rows: list[Observation],
+    drawn: Drawn,
     policy: StatusPagePolicy,
     profile: Profile | None = None,
     notes: dict[str, Note] | None = None,
@@ -443,6 +443,6 @@ def write(
     """``out/index.html``, replaced whole (written beside it, then renamed) so a web server never
     serves half a page, and beside it what others embed and poll (:mod:`monitor.report.embeds`)."""
     page = out / "index.html"
-    embeds.replace_whole(page, render(report, rows, policy, profile, notes))
-    embeds.write(out, report, rows, policy, profile, notes)
+    embeds.replace_whole(page, render(report, drawn, policy, profile, notes))
+    embeds.write(out, report, drawn, policy, profile, notes)
     return page

@@ -1,13 +1,14 @@
 """The history's records as :class:`Observation` tuples, for SLO figures and the status page:
 the store's one query (:meth:`HistoryStore.observations`), with each latency objective's measure;
-and the latency objectives' times alone (:func:`latency_times`)."""
+what the status page draws (:func:`drawn`); and the latency objectives' times alone
+(:func:`latency_times`)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
-from monitor.history.observation import Observation
+from monitor.history.observation import Drawn, Observation
 from monitor.history.store import HistoryStore
 from monitor.profile import LatencyObjective
 
@@ -19,16 +20,27 @@ def observations(
     target: str,
     since: datetime,
     objectives: Mapping[str, LatencyObjective] | None = None,
-    checks: Collection[str] | None = None,
-    deployed: bool = False,
     check_ids: Collection[str] | None = None,
 ) -> list[Observation]:
     """Every record of ``target`` from runs that started at or after ``since``, oldest run first
-    (of the ``checks`` named, and with ``deployed`` those that carry a deploy version, if given;
-    of the ``check_ids`` named, if given: see :meth:`HistoryStore.observations`); the latency
+    (of the ``check_ids`` named, if given: see :meth:`HistoryStore.observations`); the latency
     chart's check and each objective's check carry the times they are judged on."""
-    measures = {LATENCY_CHECK: "samples_ms", **{o.check: o.measure for o in (objectives or {}).values()}}
-    return store.observations(target, since, measures, checks=checks, deployed=deployed, check_ids=check_ids)
+    return store.observations(target, since, _measures(objectives), check_ids=check_ids)
+
+
+def drawn(
+    store: HistoryStore, target: str, since: datetime, objectives: Mapping[str, LatencyObjective] | None = None
+) -> Drawn:
+    """What the status page draws of the runs that started at or after ``since``: the latency
+    chart's check's times, as :func:`observations` gives them, and the deploy versions
+    (:meth:`HistoryStore.drawn`; :func:`~monitor.history.observation.drawn` of every record is the
+    same)."""
+    return store.drawn(target, since, LATENCY_CHECK, _measures(objectives))
+
+
+def _measures(objectives: Mapping[str, LatencyObjective] | None) -> dict[str, str]:
+    """Check id or kind -> the measure its records' times are read from."""
+    return {LATENCY_CHECK: "samples_ms", **{o.check: o.measure for o in (objectives or {}).values()}}
 
 
 def latency_times(

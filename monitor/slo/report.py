@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.history.observation import Observation, RunChecks, summarise
+from monitor.history.observation import Drawn, Observation, RunChecks, summarise
 from monitor.history.schedule import Slot, Status
 from monitor.history.store import HistoryStore
 from monitor.profile import SLOPolicy
@@ -34,7 +34,7 @@ from monitor.slo.compute import (
     state,
     suite_timelines,
 )
-from monitor.slo.read import LATENCY_CHECK, latency_times, observations
+from monitor.slo.read import drawn, latency_times
 
 
 @dataclass
@@ -280,10 +280,10 @@ def from_history(
     services: list[str] | None = None,
     days: int | None = None,
     drawn_days: float = 0,
-) -> tuple[list[Observation], Report]:
-    """The report of ``target`` from a history, over ``days`` (default: the SLO window), and the
-    records the status page draws over the last ``drawn_days`` (the latency checks' and those that
-    carry a deploy version; none by default). Each run's checks come summed up by the store
+) -> tuple[Drawn, Report]:
+    """The report of ``target`` from a history, over ``days`` (default: the SLO window), and what
+    the status page draws of the last ``drawn_days`` (:func:`~monitor.slo.read.drawn`; nothing by
+    default). Each run's checks come summed up by the store
     (:meth:`HistoryStore.run_checks`), the latency objectives' times from the samples the store
     keeps (:func:`~monitor.slo.read.latency_times`); records are read only for the entities' latest
     runs (and for an objective whose measure is not ``samples_ms``)."""
@@ -294,11 +294,7 @@ def from_history(
         return max(since, now - timedelta(days=days + 1))
 
     measured = latency_times(store, target, after(policy.window_days), policy.latency)
-    drawn = (
-        observations(store, target, after(drawn_days), policy.latency, checks=[LATENCY_CHECK], deployed=True)
-        if drawn_days
-        else []
-    )
+    shown = drawn(store, target, after(drawn_days), policy.latency) if drawn_days else Drawn([], [])
     runs = store.run_checks(target, since)
     report = figures(
         runs,
@@ -309,4 +305,4 @@ def from_history(
         target,
         services,
     )
-    return drawn, report
+    return shown, report

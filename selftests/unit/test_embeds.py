@@ -13,9 +13,11 @@ import jsonschema
 import pytest
 from test_status_page import BACKEND_NOTE, history, page_profile
 
+from monitor.history.observation import drawn
 from monitor.profile import StatusPagePolicy
 from monitor.report import embeds, notes
 from monitor.report.status_page import write
+from monitor.slo.read import LATENCY_CHECK
 from monitor.slo.report import build
 from testkit.provider_schemas import SHIELDS_ENDPOINT
 from testkit.scripted_history import NOON, POLICY
@@ -30,7 +32,7 @@ def built(tmp_path_factory):
     policy = StatusPagePolicy(title="Slurpy status", public_urls=["frontend"], base_url="https://status.example.test/")
     out = tmp_path_factory.mktemp("page")
     note = notes.parse("backend-20260310T1100Z", BACKEND_NOTE)
-    write(out, report, rows, policy, page_profile(), {note.id: note})
+    write(out, report, drawn(rows, LATENCY_CHECK), policy, page_profile(), {note.id: note})
     return out, report, rows
 
 
@@ -157,7 +159,7 @@ def test_peoples_updates_title_the_entry_and_update_it(tmp_path):
 def test_hidden_services_are_left_out_of_every_embed(tmp_path):
     rows = history()
     report = build(rows, POLICY, NOON, "production", SERVICES)
-    written = embeds.write(tmp_path, report, rows, StatusPagePolicy(hidden_services=["mcp"]))
+    written = embeds.write(tmp_path, report, drawn(rows, LATENCY_CHECK), StatusPagePolicy(hidden_services=["mcp"]))
     assert not any("mcp" in p.as_posix() for p in written)
     assert (
         "mcp" not in (tmp_path / "summary.json").read_text() and "mcp" not in (tmp_path / "incidents.atom").read_text()

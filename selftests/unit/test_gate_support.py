@@ -16,12 +16,13 @@ from monitor import redact
 from monitor.commands import gate
 from monitor.commands.monitor import main
 from monitor.commands.watch import Watch
-from monitor.history.observation import Observation
+from monitor.history.observation import Observation, drawn
 from monitor.history.store import HistoryStore, RunInfo
 from monitor.probe import NetworkSettings, Probe
 from monitor.profile import MissingSecret, ProfileError, Secrets, load_profile, request_headers
 from monitor.report.status_page import deploys, latency_chart
 from monitor.results import CheckResult, Verdict
+from monitor.slo.read import LATENCY_CHECK
 
 PROFILE = """
 [secrets]
@@ -153,7 +154,7 @@ def test_the_status_page_marks_each_deploy_once_on_the_latency_charts():
         )
 
     rows = [seen(0, ""), seen(1, "abc1234"), seen(1.5, "abc1234"), seen(3, "def5678"), seen(-200, "old0000")]
-    marked = deploys(rows, now)
+    marked = deploys(drawn(rows, LATENCY_CHECK), now)
     assert marked == [(T0 + timedelta(hours=1), "abc1234"), (T0 + timedelta(hours=3), "def5678")]
     svg = latency_chart([(o.started, 10.0) for o in rows if o.started >= T0], 500, marked)
     assert "deploys: abc1234 05 Dec 11:00, def5678 05 Dec 13:00" in svg

@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 
 from monitor.history import textlog
-from monitor.history.observation import Observation, measured, summarise
+from monitor.history.observation import Drawn, Observation, drawn, measured, summarise
 from monitor.history.store import SCHEMA_VERSION, HistoryError, HistoryStore, rebuild
 from monitor.profile import LatencyObjective, SLOPolicy, StatusPagePolicy
 from monitor.report.status_page import CHART_DAYS, render
 from monitor.results import CheckResult
 from monitor.slo.compute import Tally
-from monitor.slo.read import latency_times, observations
+from monitor.slo.read import LATENCY_CHECK, latency_times, observations
 from monitor.slo.report import Report, build, from_history
 from testkit.scripted_history import EVERY_5, NOON, T0, history_lines, run, scripted, watch_round
 
@@ -45,8 +45,12 @@ def same_figures(path: Path, now: datetime, policy: SLOPolicy = POLICY, read_onl
     """The report from the file, checked against build() over every record read back, field by
     field (and each entity's timeline); the status page drawn from both is the same page."""
     with HistoryStore(path, read_only=read_only) as store:
-        drawn, fast = from_history(store, "production", policy, now, SERVICES, days=90, drawn_days=CHART_DAYS)
+        shown, fast = from_history(store, "production", policy, now, SERVICES, days=90, drawn_days=CHART_DAYS)
         rows = observations(store, "production", now - timedelta(days=91), policy.latency)
+        # what the page draws, read from the indexes: that of the same span's records
+        span = observations(store, "production", now - timedelta(days=CHART_DAYS + 1), policy.latency)
+    span_drawn = drawn(span, LATENCY_CHECK)
+    assert (sorted(shown.latency), sorted(shown.deploys)) == (sorted(span_drawn.latency), sorted(span_drawn.deploys))
     slow = build(rows, policy, now, "production", SERVICES)
     assert fast.to_dict() == slow.to_dict()
     for mine, theirs in zip(fast.services + fast.checks, slow.services + slow.checks, strict=True):
@@ -61,14 +65,14 @@ def same_figures(path: Path, now: datetime, policy: SLOPolicy = POLICY, read_onl
             summed.ends,
         )
     assert fast.runs_read == slow.runs_read == len({o.run_id for o in rows})
-    assert page(fast, drawn) == page(slow, rows)
+    assert page(fast, shown) == page(slow, drawn(rows, LATENCY_CHECK))
     return fast
 
 
-def page(report: Report, rows: list[Observation]) -> str:
+def page(report: Report, shown: Drawn) -> str:
     """The status page, its charts' random ids aside (pygal names each chart by a fresh uuid)."""
     return re.sub(
-        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "id", render(report, rows, StatusPagePolicy())
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "id", render(report, shown, StatusPagePolicy())
     )
 
 
@@ -233,7 +237,9 @@ def test_random_histories_with_two_suites_in_a_run_clocks_behind_and_a_run_in_pr
     assert backend.state == "down" and backend.incidents[-1].ended is None  # the run in progress found it
     assert any(s.run_ids == [] for s in backend.slots)  # missed slots
     assert any(len(s.run_ids) > 1 for e in report.checks for s in e.slots)  # two runs in one slot
-    same_figures(path, now, SLOPolicy(availability_suites=["smoke", "security"], latency={}))
+    # a latency check judged on another measure: the chart draws that measure too
+    duration = {"api": LatencyObjective(check="latency:backend", p95_ms=500, measure="duration_ms")}
+    same_figures(path, now, SLOPolicy(availability_suites=["smoke", "security"], latency=duration))
 
 
 def test_the_store_keeps_each_runs_checks_as_the_records_say(tmp_path):

@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.history.observation import Observation
+from monitor.history.observation import Drawn, Observation, drawn
 from monitor.profile import StatusPagePolicy, load_profile
 from monitor.report import notes
 from monitor.report.embeds import root_cause
 from monitor.report.status_page import chart_window, latency_chart, render, y_range
 from monitor.results import Verdict
 from monitor.slo.compute import Incident
+from monitor.slo.read import LATENCY_CHECK
 from monitor.slo.report import build
 from testkit.scripted_history import NOON, POLICY
 
@@ -64,7 +65,7 @@ def test_the_page_says_in_words_where_the_threshold_is_when_it_is_off_the_chart(
         for i in range(20)
     ]
     report = build(rows, POLICY, NOON, "production", ["backend"])
-    page = render(report, rows, StatusPagePolicy(), load_profile("production.example"))
+    page = render(report, drawn(rows, LATENCY_CHECK), StatusPagePolicy(), load_profile("production.example"))
     assert "The threshold, 500 ms, is far above the chart: the slowest run here took 5 ms." in page
 
 
@@ -135,5 +136,5 @@ def test_note_text_is_shown_as_text_never_as_html():
         "# <script>alert(1)</script>\n## Investigating · 2026-03-10 09:20 UTC\n<img src=x onerror=alert(1)>\n",
     )
     report = build([], POLICY, NOON, "production", ["frontend"])
-    page = render(report, [], StatusPagePolicy(), None, {note.id: note})
+    page = render(report, Drawn([], []), StatusPagePolicy(), None, {note.id: note})
     assert "<script>alert" not in page and "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
