@@ -140,13 +140,34 @@ def judge_group(stats: GroupStats, threshold: LoadThreshold) -> GroupJudgement:
     return judgement
 
 
-def first_breach(stats: dict[str, GroupStats], thresholds: dict[str, LoadThreshold]) -> str | None:
-    """For a capacity stage: the first threshold that broke (worst group first), or None if all held."""
-    breaches = []
+@dataclass(frozen=True)
+class StageJudgement:
+    """A capacity stage's window against the thresholds: the first threshold that broke (worst
+    group first), and what its requests were too few to show. A stage where no group could be
+    judged measured nothing: it neither held nor broke."""
+
+    breach: str | None
+    too_few: list[str]  # "group: p95 needs at least 20 requests, the judged window had 3"
+    judged_groups: int  # groups judged on at least one percentile their threshold sets
+
+    @property
+    def measured(self) -> bool:
+        return self.breach is not None or self.judged_groups > 0
+
+
+def judge_stage(stats: dict[str, GroupStats], thresholds: dict[str, LoadThreshold]) -> StageJudgement:
+    """Judge each group that completed requests in the stage's window."""
+    breaches: list[str] = []
+    too_few: list[str] = []
+    judged = 0
     for group in sorted(stats):
-        judgement = judge_group(stats[group], thresholds[stats[group].kind])
+        threshold = thresholds[stats[group].kind]
+        judgement = judge_group(stats[group], threshold)
         breaches += [f"{group}: {problem}" for problem in judgement.problems]
-    return breaches[0] if breaches else None
+        too_few += [f"{group}: {reason}" for reason in judgement.too_few]
+        percentiles = sum(limit is not None for limit in (threshold.p95_ms, threshold.p99_ms))
+        judged += len(judgement.too_few) < percentiles
+    return StageJudgement(breaches[0] if breaches else None, too_few, judged)
 
 
 def threshold_text(threshold: LoadThreshold) -> str:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from monitor.analysers.load import GroupStats, first_breach
+from monitor.analysers.load import GroupStats, judge_stage
 from monitor.load.records import CapacityReport, Stage
 from monitor.profile import LoadThreshold
 
 Snapshot = Callable[[], dict[str, GroupStats]]
+# A capacity stage whose window had too few requests to judge any group runs on with the same users,
+# up to this many times its length: a stall in the generator or the target must not read as "held".
+MAX_STRETCH = 3
 
 
 class _Windowed:
@@ -73,7 +76,8 @@ class StepRamp(_Windowed):
 
 class CapacitySearch(_Windowed):
     """Stages of ``start + k * step`` users, each ``stage_s`` long and judged once settled; stops
-    at the first broken threshold, at ``max_users`` or before ``max_duration_s``."""
+    at the first broken threshold, at ``max_users``, before ``max_duration_s``, or at a stage that
+    could not be judged even when run ``MAX_STRETCH`` times as long."""
 
     def __init__(
         self,
@@ -92,13 +96,27 @@ class CapacitySearch(_Windowed):
         self.step, self.stage_s, self.max_duration_s, self.thresholds = step, stage_s, max_duration_s, thresholds
         self.report = CapacityReport(max_users=max_users)
         self.users, self.added, self.stage_start = min(start, max_users), min(start, max_users), 0.0
+        self.stage_end = stage_s
+
+    def _may_stretch(self, t: float) -> bool:
+        return t + self.stage_s <= min(self.stage_start + MAX_STRETCH * self.stage_s, self.max_duration_s)
 
     def _end_stage(self, t: float) -> bool:
-        """Judge the stage that just ended; True when the search goes on."""
+        """Judge the stage that just ended; True when the search goes on (perhaps the same stage, longer)."""
         window = {g: s for g, s in self._close(t).items() if s.requests}
-        stage = Stage(self.users, window, first_breach(window, self.thresholds))
+        judgement = judge_stage(window, self.thresholds)
+        if not judgement.measured and self._may_stretch(t):
+            self.stage_end = t + self.stage_s  # the same users and window, longer, until it can be judged
+            return True
+        stage = Stage(self.users, window, judgement.breach, judgement.too_few, judgement.measured)
         self.report.stages.append(stage)
         if stage.breach is not None:
+            return False
+        if not stage.measured:
+            self.report.stopped_by = (
+                f"the stage at {self.users} users could not be judged after {t - self.stage_start:g} s "
+                f"({'; '.join(judgement.too_few) or 'no request completed'})"
+            )
             return False
         if self.users + self.step > self.report.max_users:
             self.report.stopped_by = f"reached the bound of {self.report.max_users} users"
@@ -107,6 +125,7 @@ class CapacitySearch(_Windowed):
             self.report.stopped_by = f"another stage would pass the bound of {self.max_duration_s:g} s"
             return False
         self.users, self.added, self.stage_start, self.base = self.users + self.step, self.step, t, None
+        self.stage_end = t + self.stage_s
         return True
 
     def tick(self, t: float) -> tuple[int, float] | None:
@@ -114,7 +133,7 @@ class CapacitySearch(_Windowed):
             return None
         if self.base is None and t >= self.stage_start + min(self._settled_after(self.added), self.stage_s / 2):
             self._open(t)
-        if t >= self.stage_start + self.stage_s and not self._end_stage(t):
+        if t >= self.stage_end and not self._end_stage(t):
             self.finished = True
             return None
         return self.users, self.spawn_rate

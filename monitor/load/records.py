@@ -21,6 +21,12 @@ class Stage:
     users: int
     stats: dict[str, GroupStats]
     breach: str | None = None
+    too_few: list[str] = field(default_factory=list)  # groups too small to judge on a percentile
+    measured: bool = True  # False: no group had requests enough to judge, so it neither held nor broke
+
+    @property
+    def held(self) -> bool:
+        return self.breach is None and self.measured
 
     @property
     def rps(self) -> float:
@@ -31,11 +37,11 @@ class Stage:
 class CapacityReport:
     max_users: int
     stages: list[Stage] = field(default_factory=list)
-    stopped_by: str = ""  # why the search ended without a breach: the bound it reached
+    stopped_by: str = ""  # why the search ended without a breach: a bound, or a stage it could not judge
 
     @property
     def held(self) -> Stage | None:
-        held = [s for s in self.stages if s.breach is None]
+        held = [s for s in self.stages if s.held]
         return held[-1] if held else None
 
     @property
@@ -114,6 +120,8 @@ def capacity_record(report: CapacityReport, inconclusive: str | None) -> CheckRe
             "users": s.users,
             "rps": round(s.rps, 2),
             "breach": s.breach,
+            "judged": s.measured,
+            "too_few": s.too_few,
             "groups": {g: _details(st) for g, st in s.stats.items()},
         }
         for s in report.stages
@@ -134,15 +142,13 @@ def capacity_record(report: CapacityReport, inconclusive: str | None) -> CheckRe
     if inconclusive:
         verdict, category = Verdict.ERROR, Category.MONITOR
         text = f"{inconclusive}" + (f"; measured: {text}" if held else "")
-    elif held is None:
-        breach = broke.breach if broke else ""
+    elif held is None and broke is None:
+        verdict, category = Verdict.ERROR, Category.MONITOR
+        text = f"no stage could be judged, so the target's capacity is unknown: {report.stopped_by or 'no stage ended'}"
+    elif held is None and broke is not None:
         verdict = Verdict.FAIL
-        category = Category.HTTP_STATUS if "failure ratio" in (breach or "") else Category.LATENCY
-        text = (
-            f"not even the first stage held: at {broke.users} users {broke.breach}"
-            if broke
-            else f"no stage completed ({report.stopped_by})"
-        )
+        category = Category.HTTP_STATUS if "failure ratio" in (broke.breach or "") else Category.LATENCY
+        text = f"not even the first stage held: at {broke.users} users {broke.breach}"
     else:
         verdict, category = Verdict.PASS, None
     return CheckResult(
@@ -196,7 +202,11 @@ def table(records: list[CheckResult]) -> list[str]:
 def stage_table(report: CapacityReport) -> list[str]:
     lines = [f"{'users':>6}  {'req/s':>8}  stage"]
     for stage in report.stages:
-        lines.append(
-            f"{stage.users:>6}  {stage.rps:>8.1f}  {'held' if stage.breach is None else 'BROKE: ' + stage.breach}"
-        )
+        if stage.breach is not None:
+            verdict = f"BROKE: {stage.breach}"
+        elif not stage.measured:
+            verdict = f"NOT JUDGED: {'; '.join(stage.too_few)}"
+        else:
+            verdict = "held" + (f" (too few to judge {'; '.join(stage.too_few)})" if stage.too_few else "")
+        lines.append(f"{stage.users:>6}  {stage.rps:>8.1f}  {verdict}")
     return lines

@@ -8,13 +8,21 @@ from monitor.analysers.load import (
     bounds_refusal,
     budget_refusal,
     chat_spacing_s,
-    first_breach,
     group_of,
     judge_group,
+    judge_stage,
     percentile,
 )
 from monitor.load.plan import CapacitySearch, StepRamp
-from monitor.load.records import CapacityReport, Stage, capacity_record, generator_record, group_record, table
+from monitor.load.records import (
+    CapacityReport,
+    Stage,
+    capacity_record,
+    generator_record,
+    group_record,
+    stage_table,
+    table,
+)
 from monitor.profile import LOAD_THRESHOLDS, LoadThreshold, load_profile
 from monitor.results import Category, Verdict
 
@@ -108,10 +116,24 @@ def test_a_stage_window_is_the_difference_of_two_snapshots():
     assert window.histogram == {10: 190, 900: 10} and window.errors == {"expected 200, got 502": 4}
 
 
-def test_first_breach_names_the_group_and_the_threshold():
-    breach = first_breach({"api:backend": stats(100, slow=10)}, LOAD_THRESHOLDS)
-    assert breach == "api:backend: p95 900 ms over 500 ms"
-    assert first_breach({"api:backend": stats(100)}, LOAD_THRESHOLDS) is None
+def test_a_stage_names_its_first_breach_and_what_it_had_too_few_requests_to_judge():
+    broke = judge_stage({"api:backend": stats(100, slow=10)}, LOAD_THRESHOLDS)
+    assert (broke.breach, broke.measured) == ("api:backend: p95 900 ms over 500 ms", True)
+    held = judge_stage({"api:backend": stats(100), "api:mcp": GroupStats("api", "mcp", 2, 0, {10: 2})}, LOAD_THRESHOLDS)
+    assert (held.breach, held.judged_groups, held.measured) == (None, 1, True)
+    assert held.too_few == [
+        "api:mcp: p95 needs at least 20 requests, the judged window had 2",
+        "api:mcp: p99 needs at least 100 requests, the judged window had 2",
+    ]
+    # p95 judged, p99 not yet: judged on what it could show, and the rest is named.
+    partly = judge_stage({"api:backend": stats(50)}, LOAD_THRESHOLDS)
+    assert partly.measured and partly.too_few == [
+        "api:backend: p99 needs at least 100 requests, the judged window had 50"
+    ]
+    # Three quick answers say nothing about p95: the stage measured nothing, it did not hold.
+    unjudged = judge_stage({"api:backend": stats(3)}, LOAD_THRESHOLDS)
+    assert (unjudged.breach, unjudged.measured) == (None, False)
+    assert not judge_stage({}, LOAD_THRESHOLDS).measured
 
 
 @pytest.mark.parametrize(
@@ -234,15 +256,19 @@ def test_every_run_is_bounded_and_the_command_line_only_lowers_the_bounds(
 
 
 class FakeRun:
-    """Closed-loop users, one second at a time: each second adds 100 requests at the latency the
-    current number of users meets; ``snapshot`` is what Locust's statistics would say so far."""
+    """Closed-loop users, one second at a time: each second adds ``answered(users, second)`` requests
+    (100 unless told) at the latency the current number of users meets; ``snapshot`` is what
+    Locust's statistics would say so far."""
 
-    def __init__(self, latency_by_users):
-        self.latency_by_users, self.users, self.total = latency_by_users, 0, GroupStats("api", "backend")
+    def __init__(self, latency_by_users, answered=lambda users, second: 100):
+        self.latency_by_users, self.answered = latency_by_users, answered
+        self.users, self.t, self.total = 0, 0, GroupStats("api", "backend")
 
     def second(self, users: int) -> None:
         self.users = users
-        self.total.add(100, 0, {self.latency_by_users(users): 100})
+        count = self.answered(users, self.t)
+        self.total.add(count, 0, {self.latency_by_users(users): count} if count else {})
+        self.t += 1
 
     def snapshot(self) -> dict[str, GroupStats]:
         t = self.total
@@ -320,3 +346,59 @@ def test_capacity_search_stops_at_its_bounds():
     )
     assert len(short_run.drive(short)) <= 25
     assert short.report.stopped_by == "another stage would pass the bound of 25 s"
+
+
+def stalled_search(run: FakeRun, start: int = 2) -> CapacitySearch:
+    return CapacitySearch(
+        start=start,
+        step=2,
+        stage_s=4,
+        settle_s=1,
+        max_users=20,
+        max_duration_s=600,
+        spawn_rate=10,
+        thresholds=LOAD_THRESHOLDS,
+        snapshot=run.snapshot,
+    )
+
+
+def test_a_stage_that_answered_nothing_runs_on_until_it_can_be_judged():
+    # At 4 users nothing comes back for six seconds (a stall), then slow answers: the stage is not
+    # "held" on an empty window; it runs on with the same users and breaks on what came back.
+    run = FakeRun(
+        lambda users: 50 if users <= 2 else 900, answered=lambda users, t: 0 if users == 4 and t < 10 else 100
+    )
+    search = stalled_search(run)
+    users = run.drive(search)
+    assert users == [2] * 4 + [4] * 8
+    assert [(s.users, s.breach) for s in search.report.stages] == [
+        (2, None),
+        (4, "api:backend: p95 900 ms over 500 ms"),
+    ]
+    record = capacity_record(search.report, None)
+    assert record.verdict == Verdict.PASS and "held 2 users" in record.message and "at 4 users" in record.message
+
+
+def test_a_stage_that_never_answers_enough_ends_the_search_and_says_so():
+    run = FakeRun(lambda users: 50, answered=lambda users, t: 0 if users == 4 else 100)
+    search = stalled_search(run)
+    users = run.drive(search)
+    assert users == [2] * 4 + [4] * 12, "stretched to three times the stage, no further"
+    assert [(s.users, s.held, s.breach) for s in search.report.stages] == [(2, True, None), (4, False, None)]
+    assert search.report.stopped_by == "the stage at 4 users could not be judged after 12 s (no request completed)"
+    record = capacity_record(search.report, None)
+    assert record.details["capacity_users"] == 2 and record.details["stages"][1]["judged"] is False
+    assert "held 2 users at" in record.message and "capacity is at least this" in record.message
+    assert stage_table(search.report)[-1].endswith("NOT JUDGED: ")
+
+
+def test_a_first_stage_too_small_to_judge_is_no_verdict_on_the_target():
+    run = FakeRun(lambda users: 10, answered=lambda users, t: 1)  # one answer a second: never 20 for p95
+    search = stalled_search(run)
+    run.drive(search)
+    assert [s.held for s in search.report.stages] == [False]
+    record = capacity_record(search.report, None)
+    assert (record.verdict, record.category) == (Verdict.ERROR, Category.MONITOR)
+    assert "no stage could be judged" in record.message
+    assert "p95 needs at least 20 requests, the judged window had 10" in record.message, record.message
+    assert "NOT JUDGED: api:backend: p95 needs at least 20 requests" in stage_table(search.report)[-1]
