@@ -183,6 +183,12 @@ def build(
     )
 
 
+def figures_days(policy: SLOPolicy) -> int:
+    """How far back the figures look: their longest window (30 days, or the SLO window if longer)
+    and a day before it, for the run whose slot the window starts in."""
+    return max(policy.window_days, 30) + 1
+
+
 @gc_paused()
 def figures(
     runs: list[RunChecks],
@@ -192,13 +198,16 @@ def figures(
     now: datetime,
     target: str = "",
     services: list[str] | None = None,
+    read: int | None = None,
 ) -> Report:
     """The report from what each run's checks amount to (``runs``, oldest run first), the records
     of the runs named (``records_of``: an entity's latest run tells its state), and the latency
-    objectives' times (``measured``: check id -> (run start, times) of each of its records)."""
-    window = timedelta(days=max(policy.window_days, 30))
-    read = len({r.run_id for r in runs})
-    first = now - window - timedelta(days=1)
+    objectives' times (``measured``: check id -> (run start, times) of each of its records). Runs
+    that started more than :func:`figures_days` before ``now`` count in nothing but ``read``: how
+    many runs the span read held (default: those of ``runs``)."""
+    if read is None:
+        read = len({r.run_id for r in runs})
+    first = now - timedelta(days=figures_days(policy))
     runs = [r for r in runs if r.started >= first]
     tracks = Tracks(runs, policy.availability_suites)
     names = list(dict.fromkeys([*(services or []), *tracks.services]))
@@ -284,7 +293,8 @@ def from_history(
     """The report of ``target`` from a history, over ``days`` (default: the SLO window), and what
     the status page draws of the last ``drawn_days`` (:func:`~monitor.slo.read.drawn`; nothing by
     default). Each run's checks come summed up by the store
-    (:meth:`HistoryStore.run_checks`), the latency objectives' times from the samples the store
+    (:meth:`HistoryStore.run_checks`) over the span the figures look at (:func:`figures_days`;
+    the runs before it only counted), the latency objectives' times from the samples the store
     keeps (:func:`~monitor.slo.read.latency_times`); records are read only for the entities' latest
     runs (and for an objective whose measure is not ``samples_ms``)."""
     since = now - timedelta(days=days or policy.window_days) - timedelta(days=1)  # the first slot's run too
@@ -295,14 +305,16 @@ def from_history(
 
     measured = latency_times(store, target, after(policy.window_days), policy.latency)
     shown = drawn(store, target, after(drawn_days), policy.latency) if drawn_days else Drawn([], [])
-    runs = store.run_checks(target, since)
+    # the runs the figures count (the span may be longer: the older ones are only counted)
+    first = after(figures_days(policy))
     report = figures(
-        runs,
+        store.run_checks(target, first),
         lambda run_ids: store.observations(target, since, runs=run_ids),
         measured,
         policy,
         now,
         target,
         services,
+        store.run_count(target, since) if first > since else None,
     )
     return shown, report

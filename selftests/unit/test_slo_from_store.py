@@ -176,6 +176,27 @@ def test_random_histories(tmp_path, seed):
     same_figures(path, now, SLOPolicy(availability_suites=["smoke"], latency={}), read_only=False)
 
 
+def test_runs_before_the_span_the_figures_look_at_are_counted_not_read(tmp_path):
+    """``uptime`` and the status page read 90 days; the figures look at 31 (figures_days): the
+    runs before them are counted in ``runs_read`` only, and the figures are those of every record."""
+    lines, now = random_lines(3)
+    older = [
+        {
+            **line,
+            "run_id": f"{back}d-{line['run_id']}",
+            **{
+                k: (datetime.fromisoformat(line[k]) - timedelta(days=back)).isoformat()
+                for k in ("started", "time")
+                if k in line
+            },
+        }
+        for back in (32, 33, 40)
+        for line in lines
+    ]
+    report = same_figures(stored(tmp_path, older + lines), now)
+    assert report.runs_read == 4 * report.runs
+
+
 def harder(seed: int) -> tuple[list[dict[str, Any]], datetime]:
     """A random history with more of what a scheduler and runners do: runs that carry a second
     suite (one run id, two suites' records, overlapping in time), runners whose clock is minutes
