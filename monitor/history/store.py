@@ -949,18 +949,22 @@ class HistoryStore:
     def samples(self, target: str, check_id: str, since: datetime) -> list[tuple[datetime, tuple[float, ...]]] | None:
         """(run start, ``samples_ms``) of each record of ``check_id`` that has some, in the runs of
         ``target`` that started at or after ``since`` (as :meth:`observations` finds them), in no
-        particular order: what a latency objective reads, from one index. None when the file keeps
+        particular order: what a latency objective reads, from two indexes. None when the file keeps
         some of them only in their details (a file of an older version read as it is, a value
         measured() refuses): :meth:`observations` reads those."""
         with self._explained():
             db = self._connect()
             if not self._has_samples(db):
                 return None
+            # The span's runs walked by runs_by_start, each one's record found in results_samples: the
+            # check's records in the whole history, then their runs, cost as much as the history is long
+            # (this statement over 31 days of 5-minute runs: 16 ms in a 90-day history, 9 ms this way;
+            # 7.5 and 8.7 in a 30-day one).
             rows = db.execute(
-                f"""SELECT runs.started, r.samples FROM results r CROSS JOIN runs ON runs.run_id = r.run_id
-                    WHERE r.target = ? AND r.check_id = ? AND {_SAMPLES_WHERE.replace("samples", "r.samples")}
-                      AND runs.target = ? AND runs.started >= ?""",
-                (target, check_id, target, since.isoformat(timespec="milliseconds")),
+                f"""SELECT runs.started, r.samples FROM runs CROSS JOIN results r ON r.run_id = runs.run_id
+                    WHERE runs.target = ? AND runs.started >= ?
+                      AND r.target = ? AND r.check_id = ? AND {_SAMPLES_WHERE.replace("samples", "r.samples")}""",
+                (target, since.isoformat(timespec="milliseconds"), target, check_id),
             ).fetchall()
         if any(kept is None for _, kept in rows):
             return None
