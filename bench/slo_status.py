@@ -7,7 +7,7 @@ against three services (12 checks a run, 2 % of runs dropped, a few incidents): 
 2. the status page from the file (the same, the chart's records, and the page): aim <= 300 ms;
    its weight, raw and gzipped;
 3. before, for comparison: build() over every record read back (the pure functions the
-   figures are defined by), and whether both give the same figures;
+   figures are defined by), and whether both give the same figures and the same page;
 each timed in 7 repetitions paired with a reference from the same run (SQLite counting every
 check's verdicts over the same window in one GROUP BY), printed as min/median/max in ms and as
 the ratio to the reference, with the machine's load average (it is shared);
@@ -19,6 +19,7 @@ from __future__ import annotations
 import gzip
 import os
 import random
+import re
 import sqlite3
 import statistics
 import sys
@@ -30,12 +31,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from monitor.history.observation import Observation  # noqa: E402
+from monitor.history.observation import Observation, drawn  # noqa: E402
 from monitor.history.store import HistoryStore  # noqa: E402
 from monitor.profile import load_profile  # noqa: E402
 from monitor.report.status_page import CHART_DAYS, render  # noqa: E402
 from monitor.results import Verdict  # noqa: E402
-from monitor.slo.read import observations  # noqa: E402
+from monitor.slo.read import LATENCY_CHECK, observations  # noqa: E402
 from monitor.slo.report import build, from_history  # noqa: E402
 from testkit.scripted_history import history_lines  # noqa: E402
 
@@ -102,6 +103,11 @@ def spread(name: str, took: list[float], reference: list[float] | None = None) -
     return text
 
 
+def without_ids(page: str) -> str:
+    """The page without pygal's chart ids (a fresh uuid each time a chart is drawn)."""
+    return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "id", page)
+
+
 def ms_since(began: float) -> float:
     return (time.perf_counter() - began) * 1000
 
@@ -137,11 +143,11 @@ def main() -> None:
                 _, report = from_history(store, "production", profile.slo, NOW, services, days)
                 figures["figures"].append(ms_since(began))
                 began = time.perf_counter()
-                drawn, shown = from_history(store, "production", profile.slo, NOW, services, days, CHART_DAYS)
-                page = render(shown, drawn, profile.status_page, profile)
+                on_page, shown = from_history(store, "production", profile.slo, NOW, services, days, CHART_DAYS)
+                page = render(shown, on_page, profile.status_page, profile)
                 figures["from file"].append(ms_since(began))
                 began = time.perf_counter()
-                page = render(shown, drawn, profile.status_page, profile)
+                page = render(shown, on_page, profile.status_page, profile)
                 figures["page"].append(ms_since(began))
                 # before: today's pure functions over every record read back
                 began = time.perf_counter()
@@ -149,6 +155,10 @@ def main() -> None:
                 slow = build(read, profile.slo, NOW, "production", services)
                 figures["every record"].append(ms_since(began))
                 same = same and slow.to_dict() == report.to_dict() == shown.to_dict()
+        # the page from every record read back, as the pure functions draw it: the same page
+        same_page = without_ids(render(slow, drawn(read, LATENCY_CHECK), profile.status_page, profile)) == without_ids(
+            page
+        )
         print(
             f"{REPETITIONS} repetitions, each paired with the reference "
             f"(one SQLite GROUP BY of every check's verdicts over the same 30 days):"
@@ -160,7 +170,7 @@ def main() -> None:
         print(
             "  "
             + spread("before: build() over every record read back", figures["every record"], figures["reference"])
-            + f"; the same figures: {'yes' if same else 'NO'}"
+            + f"; the same figures: {'yes' if same else 'NO'}, the same page: {'yes' if same_page else 'NO'}"
         )
         print(
             f"  page weight {len(page.encode()) / 1024:.0f} KiB, {len(gzip.compress(page.encode())) / 1024:.0f} KiB "
