@@ -83,9 +83,10 @@ def merge(timelines: list[list[Slot]]) -> list[Slot]:
     if len(timelines) == 1:
         return timelines[0]
     bounds = sorted({t for slots in timelines for s in slots for t in (s.start, s.end)})
+    starts = [[s.start for s in slots] for slots in timelines]  # once, not at each boundary: that was quadratic
     merged: list[Slot] = []
     for start, end in pairwise(bounds):
-        covering = [s for slots in timelines for s in _covering(slots, start)]
+        covering = [s for slots, begins in zip(timelines, starts, strict=True) for s in _covering(slots, begins, start)]
         if not covering:
             continue
         statuses = {s.status for s in covering}
@@ -102,8 +103,9 @@ def merge(timelines: list[list[Slot]]) -> list[Slot]:
     return merged
 
 
-def _covering(slots: list[Slot], moment: datetime) -> list[Slot]:
-    index = bisect_right([s.start for s in slots], moment) - 1
+def _covering(slots: list[Slot], starts: list[datetime], moment: datetime) -> list[Slot]:
+    """The slot of ``slots`` (which start at ``starts``) that covers ``moment``, if any."""
+    index = bisect_right(starts, moment) - 1
     return [slots[index]] if index >= 0 and slots[index].end > moment else []
 
 
