@@ -932,20 +932,6 @@ class HistoryStore:
             found.append(RunChecks(run_id, began, schedule, suite, mine))
         return found
 
-    def run_count(self, target: str, since: datetime) -> int:
-        """How many runs :meth:`run_checks` finds from ``since`` (each once, whatever suites it
-        ran), without reading them."""
-        with self._explained():
-            return (
-                self._connect()
-                .execute(
-                    """SELECT count(*) FROM runs WHERE target = ? AND started >= ?
-                       AND EXISTS (SELECT 1 FROM run_checks c WHERE c.run_id = runs.run_id AND c.target = ?)""",
-                    (target, since.isoformat(timespec="milliseconds"), target),
-                )
-                .fetchone()[0]
-            )
-
     def samples(self, target: str, check_id: str, since: datetime) -> list[tuple[datetime, tuple[float, ...]]] | None:
         """(run start, ``samples_ms``) of each record of ``check_id`` that has some, in the runs of
         ``target`` that started at or after ``since`` (as :meth:`observations` finds them), in no

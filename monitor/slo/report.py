@@ -49,13 +49,16 @@ class Entity:
     burn: dict[str, BurnRate]
     alerts: list[BurnAlert]
     incidents: list[Incident]
-    tally: Tally = field(repr=False)  # over its timeline
+    # over its timeline in the whole span read (the status page's bar of days: 90 of them), where
+    # the figures above are worked out over the last figures_days() alone
+    tally: Tally = field(repr=False)
     state: str = "unknown"
     last_check: datetime | None = None
 
     @property
     def slots(self) -> list[Slot]:
-        """Its timeline: each slot observed or expected, with what the runs in it found."""
+        """Its timeline over the span read: each slot observed or expected, with what the runs in
+        it found."""
         return self.tally.slots
 
     def to_dict(self, now: datetime) -> dict[str, Any]:
@@ -122,8 +125,10 @@ def _entity(
     now: datetime,
     timelines: dict[str, list[Slot]],
     seconds: dict[str, list[float]],
+    days: Tally,
 ) -> Entity:
-    """``latest``: the entity's records in its latest run (:attr:`Track.latest`)."""
+    """``latest``: the entity's records in its latest run (:attr:`Track.latest`); ``days``: its
+    tally over the whole span read (:attr:`Entity.tally`)."""
     tally = track.tally(timelines, seconds)
     uptime = {w: tally.window(w, now - span, now) for w, span in WINDOWS.items()}
     budget_window = timedelta(days=policy.window_days)
@@ -151,7 +156,7 @@ def _entity(
         burn,
         burn_alerts(burn),
         track.incidents(name, failed),
-        tally,
+        days,
         ongoing,
         max((o.time for o in latest), default=None),
     )
@@ -198,29 +203,36 @@ def figures(
     now: datetime,
     target: str = "",
     services: list[str] | None = None,
-    read: int | None = None,
 ) -> Report:
-    """The report from what each run's checks amount to (``runs``, oldest run first), the records
-    of the runs named (``records_of``: an entity's latest run tells its state), and the latency
-    objectives' times (``measured``: check id -> (run start, times) of each of its records). Runs
-    that started more than :func:`figures_days` before ``now`` count in nothing but ``read``: how
-    many runs the span read held (default: those of ``runs``)."""
-    if read is None:
-        read = len({r.run_id for r in runs})
+    """The report from what each run's checks amount to (``runs``, oldest run first: the span
+    read), the records of the runs named (``records_of``: an entity's latest run tells its
+    state), and the latency objectives' times (``measured``: check id -> (run start, times) of each
+    of its records). The figures, and which services and checks there are, come from the runs that
+    started within :func:`figures_days` before ``now``; the runs before them count in ``runs_read``
+    and in each entity's :attr:`~Entity.tally` (the status page's bar of days) alone."""
+    read = len({r.run_id for r in runs})
     first = now - timedelta(days=figures_days(policy))
-    runs = [r for r in runs if r.started >= first]
-    tracks = Tracks(runs, policy.availability_suites)
+    recent = [r for r in runs if r.started >= first]
+    sample = timedelta(seconds=policy.ad_hoc_sample_s)
+    tracks = Tracks(recent, policy.availability_suites)
     names = list(dict.fromkeys([*(services or []), *tracks.services]))
-    timelines = suite_timelines(runs, now, timedelta(seconds=policy.ad_hoc_sample_s))
+    timelines = suite_timelines(recent, now, sample)
     seconds = {suite: slot_seconds(slots) for suite, slots in timelines.items()}
-    judged = [(n, "service", n, *tracks.service(n)) for n in names]
-    judged += [(c, "check", tracks.service_of[c], *tracks.check(c)) for c in tracks.checks]
-    latest_runs = sorted({track.latest for _, _, _, track, _ in judged if track.latest is not None})
+    # The whole span's timelines, worked out apart: the earlier runs' slots would change the
+    # windows' figures (unknown time before the first recent run, a slot shared across the cut)
+    whole, whole_timelines, whole_seconds = tracks, timelines, seconds
+    if len(recent) < len(runs):
+        whole = Tracks(runs, policy.availability_suites)
+        whole_timelines = suite_timelines(runs, now, sample)
+        whole_seconds = {suite: slot_seconds(slots) for suite, slots in whole_timelines.items()}
+    judged = [(n, "service", n, *tracks.service(n), whole.service(n)[0]) for n in names]
+    judged += [(c, "check", tracks.service_of[c], *tracks.check(c), whole.check(c)[0]) for c in tracks.checks]
+    latest_runs = sorted({track.latest for _, _, _, track, _, _ in judged if track.latest is not None})
     latest: dict[str, list[Observation]] = defaultdict(list)
     for o in records_of(latest_runs):
         latest[o.run_id].append(o)
     entities = []
-    for name, kind, service, track, failed in judged:
+    for name, kind, service, track, failed, over_span in judged:
         if kind == "service":
             mine = [
                 o
@@ -229,7 +241,8 @@ def figures(
             ]
         else:
             mine = [o for o in latest.get(track.latest or "", []) if o.check_id == name]
-        entities.append(_entity(name, kind, service, track, failed, mine, policy, now, timelines, seconds))
+        days = over_span.tally(whole_timelines, whole_seconds)
+        entities.append(_entity(name, kind, service, track, failed, mine, policy, now, timelines, seconds, days))
     latency = []
     slo_since = now - timedelta(days=policy.window_days)
     for name, objective in policy.latency.items():
@@ -243,7 +256,7 @@ def figures(
         [e for e in entities if e.kind == "service"],
         [e for e in entities if e.kind == "check"],
         latency,
-        len({r.run_id for r in runs}),
+        len({r.run_id for r in recent}),
         read,
     )
 
@@ -292,10 +305,10 @@ def from_history(
 ) -> tuple[Drawn, Report]:
     """The report of ``target`` from a history, over ``days`` (default: the SLO window), and what
     the status page draws of the last ``drawn_days`` (:func:`~monitor.slo.read.drawn`; nothing by
-    default). Each run's checks come summed up by the store
-    (:meth:`HistoryStore.run_checks`) over the span the figures look at (:func:`figures_days`;
-    the runs before it only counted), the latency objectives' times from the samples the store
-    keeps (:func:`~monitor.slo.read.latency_times`); records are read only for the entities' latest
+    default). Each run's checks come summed up by the store (:meth:`HistoryStore.run_checks`)
+    over the span (the figures look at the last :func:`figures_days` of it, the status page's bar
+    of days at all of it), the latency objectives' times from the samples the store keeps
+    (:func:`~monitor.slo.read.latency_times`); records are read only for the entities' latest
     runs (and for an objective whose measure is not ``samples_ms``)."""
     since = now - timedelta(days=days or policy.window_days) - timedelta(days=1)  # the first slot's run too
 
@@ -305,16 +318,13 @@ def from_history(
 
     measured = latency_times(store, target, after(policy.window_days), policy.latency)
     shown = drawn(store, target, after(drawn_days), policy.latency) if drawn_days else Drawn([], [])
-    # the runs the figures count (the span may be longer: the older ones are only counted)
-    first = after(figures_days(policy))
     report = figures(
-        store.run_checks(target, first),
+        store.run_checks(target, since),
         lambda run_ids: store.observations(target, since, runs=run_ids),
         measured,
         policy,
         now,
         target,
         services,
-        store.run_count(target, since) if first > since else None,
     )
     return shown, report

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import re
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,12 @@ from monitor.history import textlog
 from monitor.history.observation import Drawn, Observation, drawn, measured, summarise
 from monitor.history.store import SCHEMA_VERSION, HistoryError, HistoryStore, rebuild
 from monitor.profile import LatencyObjective, SLOPolicy, StatusPagePolicy
-from monitor.report.status_page import CHART_DAYS, render
-from monitor.results import CheckResult
+from monitor.report.status_page import CHART_DAYS, DAYS, day_bar, render
+from monitor.results import CheckResult, Verdict
 from monitor.slo.compute import Tally
 from monitor.slo.read import LATENCY_CHECK, latency_times, observations
 from monitor.slo.report import Report, build, from_history
+from monitor.slo.text import lines as uptime_lines
 from testkit.scripted_history import EVERY_5, NOON, T0, history_lines, run, scripted, watch_round
 
 SERVICES = ["backend", "frontend", "mcp"]
@@ -178,7 +179,8 @@ def test_random_histories(tmp_path, seed):
 
 def test_runs_before_the_span_the_figures_look_at_are_counted_not_read(tmp_path):
     """``uptime`` and the status page read 90 days; the figures look at 31 (figures_days): the
-    runs before them are counted in ``runs_read`` only, and the figures are those of every record."""
+    runs before them count in ``runs_read`` and the bar of days only, and the figures are those of
+    every record."""
     lines, now = random_lines(3)
     older = [
         {
@@ -195,6 +197,121 @@ def test_runs_before_the_span_the_figures_look_at_are_counted_not_read(tmp_path)
     ]
     report = same_figures(stored(tmp_path, older + lines), now)
     assert report.runs_read == 4 * report.runs
+
+
+HOURLY = "0 * * * *"
+DAY_NOW = datetime(2026, 10, 31, 12, 30, tzinfo=UTC)
+EMPTY_DAYS = {*range(28, 35), 60, 61, 62}  # days back with no run at all (28-34: across the 31-day cut)
+
+
+def hourly_verdicts(back: int, hour: int) -> dict[str, str] | None:
+    """What the run at ``hour`` o'clock ``back`` days before DAY_NOW's day found (check id ->
+    verdict), None for no run: health:backend fails the first back % 5 hours of a day, health:frontend at 07:00
+    every 11th day, the hour 03:00 of every 3rd day is missed, and health:search (a service that is
+    not in the profile) was checked only in runs older than 34 days."""
+    if back in EMPTY_DAYS or (hour == 3 and back % 3 == 0):
+        return None
+    found = {
+        "health:backend:/health": "fail" if hour < back % 5 else "pass",
+        "health:frontend:/": "fail" if hour == 7 and back % 11 == 0 else "pass",
+    }
+    if back > 34:
+        found["health:search:/"] = "fail" if hour == 10 and back % 2 else "pass"
+    return found
+
+
+def hourly_history() -> list[Observation]:
+    """An hourly smoke run over 95 days up to DAY_NOW (as hourly_verdicts says)."""
+    today = DAY_NOW.replace(hour=0, minute=0)
+    rows = []
+    for back in range(95, -1, -1):
+        for hour in range(24):
+            started = today - timedelta(days=back) + timedelta(hours=hour, seconds=5)
+            found = hourly_verdicts(back, hour)
+            if started > DAY_NOW or found is None:
+                continue
+            for check_id, verdict in found.items():
+                kind, service, _ = check_id.split(":")
+                rows.append(
+                    Observation(
+                        f"h{back}-{hour}",
+                        started,
+                        HOURLY,
+                        "smoke",
+                        check_id,
+                        kind,
+                        service,
+                        Verdict(verdict),
+                        "connect" if verdict == "fail" else None,
+                        started + timedelta(seconds=1),
+                    )
+                )
+    return rows
+
+
+def bar_by_hand(check_ids: list[str]) -> list[tuple[str, float | None, float, float]]:
+    """What the status page's bar must say of an entity whose verdict in a run is the worst of
+    ``check_ids``': each day's hourly slots, each up, down or unknown (no run) for its hour, the
+    last one cut at DAY_NOW."""
+    cells = []
+    today = DAY_NOW.replace(hour=0, minute=0)
+    for back in range(DAYS - 1, -1, -1):
+        start = today - timedelta(days=back)
+        seconds = {"pass": 0.0, "fail": 0.0, None: 0.0}
+        for hour in range(24):
+            slot_start = start + timedelta(hours=hour)
+            if slot_start >= DAY_NOW:
+                break
+            found = hourly_verdicts(back, hour)
+            verdicts = {found[c] for c in check_ids} if found else set()
+            status = "fail" if "fail" in verdicts else "pass" if verdicts else None
+            seconds[status] += (min(slot_start + timedelta(hours=1), DAY_NOW) - slot_start).total_seconds()
+        known = seconds["pass"] + seconds["fail"]
+        cells.append((f"{start:%Y-%m-%d}", seconds["pass"] / known if known else None, known, seconds[None]))
+    return cells
+
+
+def test_the_bar_of_days_shows_the_whole_span_and_the_figures_stay_those_of_31_days(tmp_path):
+    """``uptime`` and the status page read 90 days: each day of the bar (days 32-90 as much as the
+    last 31) is what the day's runs found, and a day with no run says no data; every figure of the
+    report is the one the last 31 days give, whether 31 or 90 days were read, and a check or
+    service seen only before them is not in the report."""
+    path = stored(tmp_path, history_lines(hourly_history()))
+    policy = SLOPolicy(latency={}, availability_suites=["smoke"])
+    report = same_figures(path, DAY_NOW, policy)
+    with HistoryStore(path, read_only=True) as store:
+        _, short = from_history(store, "production", policy, DAY_NOW, SERVICES, days=30)
+    assert report.to_dict() == short.to_dict()
+    assert uptime_lines(report) == uptime_lines(short)
+    assert (
+        short.runs_read
+        < report.runs_read
+        == len({o.run_id for o in hourly_history() if o.started >= DAY_NOW - timedelta(days=91)})
+    )
+    assert [e.name for e in report.services] == SERVICES
+    assert "health:search:/" not in [e.name for e in report.checks]
+    entities = {e.name: e for e in report.services + report.checks}
+    short_entities = {e.name: e for e in short.services + short.checks}
+    for name, check_ids in [
+        ("backend", ["health:backend:/health"]),
+        ("frontend", ["health:frontend:/"]),
+        ("health:backend:/health", ["health:backend:/health"]),
+    ]:
+        bar = day_bar(entities[name], DAY_NOW)
+        assert bar == bar_by_hand(check_ids), name
+        assert [ratio for _, ratio, _, _ in bar[: DAYS - 31]] != [None] * (DAYS - 31)
+        assert [day for day, ratio, _, _ in bar if ratio is None] == [
+            f"{DAY_NOW - timedelta(days=back):%Y-%m-%d}" for back in sorted(EMPTY_DAYS, reverse=True)
+        ]
+        # from 31 days read, the bar knows nothing before them
+        older = day_bar(short_entities[name], DAY_NOW)[: DAYS - 32]
+        assert {ratio for _, ratio, _, _ in older} == {None}
+    # Why the figures keep a timeline of their own: the whole span's would hold the slots missed
+    # before the first run of the 31 days (days 28-30 back) as unknown time of the 30-day window.
+    backend = entities["backend"]
+    whole = backend.tally.window("30d", DAY_NOW - timedelta(days=30), DAY_NOW)
+    assert whole.unknown_s > backend.uptime["30d"].unknown_s
+    assert (whole.up_s, whole.down_s) == (backend.uptime["30d"].up_s, backend.uptime["30d"].down_s)
 
 
 def harder(seed: int) -> tuple[list[dict[str, Any]], datetime]:
