@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -159,10 +159,7 @@ class CheckResult:
             except ValueError:
                 raise UnusableRecord(f"unknown category {kept['category']!r} (written by a newer monitor?)") from None
         if "time" in kept:
-            try:
-                datetime.fromisoformat(kept["time"])
-            except ValueError:
-                raise UnusableRecord(f"field 'time' is not an ISO 8601 time: {kept['time']!r:.60}") from None
+            kept["time"] = utc_time(kept["time"], "field 'time'")
         return cls(**kept)
 
     @classmethod
@@ -176,6 +173,20 @@ class CheckResult:
 
 class UnusableRecord(ValueError):
     """A record this monitor cannot use; the message says which field and why."""
+
+
+def utc_time(value: Any, what: str) -> str:
+    """A time from a line as the history keeps it: ISO 8601 in UTC (the history compares run
+    starts as text, and a time without its offset cannot be placed), so this monitor's own, in UTC
+    already, unchanged; one with another offset turned to UTC; :class:`UnusableRecord` for one
+    without an offset or that is not a time."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise UnusableRecord(f"{what} is not an ISO 8601 time: {value!r:.60}") from None
+    if parsed.tzinfo is None:
+        raise UnusableRecord(f"{what} has no UTC offset, so when it was is not known: {value!r:.60}")
+    return value if parsed.utcoffset() == timedelta(0) else parsed.astimezone(UTC).isoformat()
 
 
 _REQUIRED = ("check", "service", "verdict", "message")

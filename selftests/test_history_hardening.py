@@ -22,7 +22,7 @@ from suite_runner import run_suite
 
 from monitor.history import textlog
 from monitor.history.sinks import SQLiteSink, TextHistorySink
-from monitor.history.store import HistoryStore, rebuild
+from monitor.history.store import HistoryStore, RunInfo, rebuild
 from monitor.pipeline import JsonlSink, Run, RunRecorder
 from monitor.results import Category, CheckResult, Verdict
 from slurpy_sandbox import STATE_ENV
@@ -93,7 +93,23 @@ UNUSABLE: dict[str, tuple[dict[str, Any], str]] = {
         {"kind": "run", "run_id": "X", "target": "prod", "started": None},
         "run line: field 'started' is null",
     ),
+    "time without its offset": (
+        {**NEWER, "verdict": "pass", "time": "2026-11-27T10:00:05"},
+        "field 'time' has no UTC offset",
+    ),
+    "run start without its offset": (
+        {"kind": "run", "run_id": "Y", "target": "prod", "started": "2026-11-27T10:00:00"},
+        "run line: field 'started' has no UTC offset",
+    ),
 }
+
+
+def test_a_run_line_in_another_zone_is_kept_in_utc_and_this_monitors_own_unchanged():
+    """Windows compare run starts as text: 10:00+02:00 is 08:00 UTC, and must sort as such."""
+    east = RunInfo.from_line({"run_id": "E", "target": "prod", "started": "2026-11-27T10:00:00+02:00"})
+    assert east.started == "2026-11-27T08:00:00+00:00"
+    own = "2026-11-27T10:00:00.123+00:00"
+    assert RunInfo.from_line({"run_id": "O", "target": "prod", "started": own, "finished": own}).started == own
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from urllib.parse import quote
 from monitor.history import textlog
 from monitor.history.observation import Drawn, Observation, RunChecks, Seen, measured, seen_checks
 from monitor.history.schedule import ObservedRun, Slot, Status, timeline
-from monitor.results import CheckResult, UnusableRecord, Verdict
+from monitor.results import CheckResult, UnusableRecord, Verdict, utc_time
 
 # 2: run_checks, what each run's records of a suite amount to (kept as they are written), and the
 # index results_by_run_check. 3: results.samples, a record's ``samples_ms`` as numbers. An older file
@@ -179,14 +179,9 @@ class RunInfo:
                     f"run line: field {name!r} is "
                     + ("missing" if name not in data else "null" if data[name] is None else f"{data[name]!r:.60}")
                 )
-        for name in ("started", "finished"):
-            if data.get(name) is not None:
-                try:
-                    datetime.fromisoformat(data[name])
-                except (TypeError, ValueError):
-                    raise UnusableRecord(
-                        f"run line: field {name!r} is not an ISO 8601 time: {data[name]!r:.60}"
-                    ) from None
+        times = {
+            n: utc_time(data[n], f"run line: field {n!r}") for n in ("started", "finished") if data.get(n) is not None
+        }
 
         def text(name: str) -> str:
             return data[name] if isinstance(data.get(name), str) else ""
@@ -194,8 +189,8 @@ class RunInfo:
         return cls(
             run_id=data["run_id"],
             target=data["target"],
-            started=data["started"],
-            finished=data.get("finished"),
+            started=times["started"],
+            finished=times.get("finished"),
             deploy_version=text("deploy_version"),
             runner=text("runner"),
             schedule=text("schedule"),
