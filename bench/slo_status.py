@@ -38,7 +38,7 @@ from monitor.report.status_page import CHART_DAYS, render  # noqa: E402
 from monitor.results import Verdict  # noqa: E402
 from monitor.slo.read import LATENCY_CHECK, observations  # noqa: E402
 from monitor.slo.report import build, from_history  # noqa: E402
-from testkit.scripted_history import history_lines  # noqa: E402
+from testkit.scripted_history import as_version, history_lines  # noqa: E402
 
 NOW = datetime(2026, 10, 31, tzinfo=UTC)
 CHECKS = [
@@ -189,16 +189,8 @@ def main() -> None:
 
 
 def migration_ms(path: Path, version: int) -> float:
-    """The file as an earlier version wrote it (schema 2: no results.samples; 1: no run_checks
-    either), then opened by a writer."""
-    with closing(sqlite3.connect(path)) as db:
-        db.execute("DROP INDEX results_samples")
-        db.execute("ALTER TABLE results DROP COLUMN samples")
-        if version == 1:
-            db.execute("DROP TABLE run_checks")
-            db.execute("DROP INDEX results_by_run_check")
-        db.execute(f"PRAGMA user_version = {version}")
-        db.commit()
+    """The file as an earlier version wrote it, then opened by a writer."""
+    as_version(path, version)
     began = time.perf_counter()
     with HistoryStore(path) as store:
         store.count()

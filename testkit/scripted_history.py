@@ -4,8 +4,11 @@ text-history lines a :class:`HistoryStore` imports (the runs as the scheduler wo
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from monitor.history.observation import Observation
@@ -139,3 +142,16 @@ def history_lines(observations: Iterable[Observation], target: str = "production
             }
         )
     return lines
+
+
+def as_version(path: Path, version: int) -> None:
+    """A history file as an earlier monitor wrote it: version 2 had no results.samples (nor its
+    index), version 1 no run_checks and no results_by_run_check either."""
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("DROP INDEX results_samples")
+        db.execute("ALTER TABLE results DROP COLUMN samples")
+        if version == 1:
+            db.execute("DROP TABLE run_checks")
+            db.execute("DROP INDEX results_by_run_check")
+        db.execute(f"PRAGMA user_version = {version}")
+        db.commit()

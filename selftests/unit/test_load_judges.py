@@ -293,19 +293,24 @@ def test_step_ramp_climbs_holds_and_judges_only_the_settled_window():
     assert (window.seconds, window.requests) == (27, 100 * 27)
 
 
+def capacity_search(run: FakeRun, **bounds: float) -> CapacitySearch:
+    """A search over ``run`` with 10 users started a second, 10-s stages (these unless told)."""
+    given: dict = {
+        "start": 4,
+        "step": 4,
+        "stage_s": 10,
+        "settle_s": 2,
+        "max_users": 40,
+        "max_duration_s": 600,
+        "spawn_rate": 10,
+        **bounds,
+    }
+    return CapacitySearch(**given, thresholds=LOAD_THRESHOLDS, snapshot=run.snapshot)
+
+
 def test_capacity_search_stops_at_the_first_stage_that_breaks():
     run = FakeRun(lambda users: 50 if users <= 8 else 900)
-    search = CapacitySearch(
-        start=4,
-        step=4,
-        stage_s=10,
-        settle_s=2,
-        max_users=40,
-        max_duration_s=600,
-        spawn_rate=10,
-        thresholds=LOAD_THRESHOLDS,
-        snapshot=run.snapshot,
-    )
+    search = capacity_search(run)
     run.drive(search)
     assert [(s.users, s.breach) for s in search.report.stages] == [
         (4, None),
@@ -318,48 +323,18 @@ def test_capacity_search_stops_at_the_first_stage_that_breaks():
 
 def test_capacity_search_stops_at_its_bounds():
     run = FakeRun(lambda users: 20)
-    search = CapacitySearch(
-        start=5,
-        step=5,
-        stage_s=10,
-        settle_s=1,
-        max_users=15,
-        max_duration_s=600,
-        spawn_rate=10,
-        thresholds=LOAD_THRESHOLDS,
-        snapshot=run.snapshot,
-    )
+    search = capacity_search(run, start=5, step=5, settle_s=1, max_users=15)
     assert len(run.drive(search)) == 30
     assert [s.users for s in search.report.stages] == [5, 10, 15]
     assert search.report.stopped_by == "reached the bound of 15 users"
     short_run = FakeRun(lambda users: 20)
-    short = CapacitySearch(
-        start=5,
-        step=5,
-        stage_s=10,
-        settle_s=1,
-        max_users=100,
-        max_duration_s=25,
-        spawn_rate=10,
-        thresholds=LOAD_THRESHOLDS,
-        snapshot=short_run.snapshot,
-    )
+    short = capacity_search(short_run, start=5, step=5, settle_s=1, max_users=100, max_duration_s=25)
     assert len(short_run.drive(short)) <= 25
     assert short.report.stopped_by == "another stage would pass the bound of 25 s"
 
 
-def stalled_search(run: FakeRun, start: int = 2) -> CapacitySearch:
-    return CapacitySearch(
-        start=start,
-        step=2,
-        stage_s=4,
-        settle_s=1,
-        max_users=20,
-        max_duration_s=600,
-        spawn_rate=10,
-        thresholds=LOAD_THRESHOLDS,
-        snapshot=run.snapshot,
-    )
+def stalled_search(run: FakeRun) -> CapacitySearch:
+    return capacity_search(run, start=2, step=2, stage_s=4, settle_s=1, max_users=20)
 
 
 def test_a_stage_that_answered_nothing_runs_on_until_it_can_be_judged():

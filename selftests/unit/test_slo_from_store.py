@@ -28,7 +28,7 @@ from monitor.slo.compute import Tally
 from monitor.slo.read import LATENCY_CHECK, latency_times, observations
 from monitor.slo.report import Report, build, from_history
 from monitor.slo.text import lines as uptime_lines
-from testkit.scripted_history import EVERY_5, NOON, T0, history_lines, run, scripted, watch_round
+from testkit.scripted_history import EVERY_5, NOON, T0, as_version, history_lines, run, scripted, watch_round
 
 SERVICES = ["backend", "frontend", "mcp"]
 POLICY = SLOPolicy(
@@ -397,18 +397,6 @@ def test_the_store_keeps_each_runs_checks_as_the_records_say(tmp_path):
         for seq, line in enumerate(line for line in lines if line.get("kind") != "run"):
             store.add(CheckResult.from_record(line), seq)
         assert store.run_checks("production", since) == summarise(store.observations("production", since))
-
-
-def as_version(path: Path, version: int) -> None:
-    """The file as an earlier version wrote it: version 2 had no results.samples (nor its index),
-    version 1 no run_checks and no results_by_run_check either."""
-    with sqlite3.connect(path) as db:
-        db.execute("DROP INDEX results_samples")
-        db.execute("ALTER TABLE results DROP COLUMN samples")
-        if version == 1:
-            db.execute("DROP TABLE run_checks")
-            db.execute("DROP INDEX results_by_run_check")
-        db.execute(f"PRAGMA user_version = {version}")
 
 
 def kept(path: Path) -> dict[str, Any]:
