@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -285,6 +285,12 @@ _SAMPLES_PATH = _json_path(_SAMPLES)
 @cache
 def _unpacker(size: int) -> Callable[[bytes], tuple[float, ...]]:
     return struct.Struct(f"<{size // 8}d").unpack  # one format a length: thousands of records share a few
+
+
+def _parser() -> Callable[[str], datetime]:
+    """ISO 8601 text to a time, each text parsed once per read: a run's records share its start,
+    and often their own times."""
+    return lru_cache(maxsize=None)(datetime.fromisoformat)
 
 
 def _unpack_samples(blob: bytes) -> tuple[float, ...]:
@@ -788,7 +794,7 @@ class HistoryStore:
                     *params,
                 ),
             ).fetchall()
-        parsed: dict[str, datetime] = {}
+        parse = _parser()
         out = []
         for (
             run_id,
@@ -811,9 +817,7 @@ class HistoryStore:
             url,
             problems,
         ) in rows:
-            # runs share their start and often their records' times: each text is parsed once
-            began = parsed.get(started) or parsed.setdefault(started, datetime.fromisoformat(started))
-            at = parsed.get(time) or parsed.setdefault(time, datetime.fromisoformat(time))
+            began, at = parse(started), parse(time)
             times = (
                 ()
                 if path is None
@@ -881,10 +885,7 @@ class HistoryStore:
             versions = db.execute(
                 f"SELECT runs.started, r.service, r.deploy_version {walk} AND r.deploy_version != ''", span
             ).fetchall()
-        parsed: dict[str, datetime] = {}
-
-        def began(started: str) -> datetime:  # a run's start is parsed once
-            return parsed.get(started) or parsed.setdefault(started, datetime.fromisoformat(started))
+        began = _parser()
 
         latency = []
         for started, service, check_id, kept, found, value, duration in timed:
@@ -918,11 +919,11 @@ class HistoryStore:
         # order already but for a run's few suites (SQLite would sort every row in a temporary
         # b-tree); text sorts as SQLite's BINARY order does.
         rows.sort(key=itemgetter(1, 0, 5))
-        parsed: dict[str, datetime] = {}
+        parse = _parser()
         decoded: dict[str, tuple[Seen, ...]] = {}
         found = []
         for run_id, started, schedule, suite, checks, _ in rows:
-            began = parsed.get(started) or parsed.setdefault(started, datetime.fromisoformat(started))
+            began = parse(started)
             mine = decoded.get(checks) or decoded.setdefault(checks, _decode(checks))
             found.append(RunChecks(run_id, began, schedule, suite, mine))
         return found
@@ -949,11 +950,8 @@ class HistoryStore:
             ).fetchall()
         if any(kept is None for _, kept in rows):
             return None
-        parsed: dict[str, datetime] = {}
-        return [
-            (parsed.get(started) or parsed.setdefault(started, datetime.fromisoformat(started)), _unpack_samples(kept))
-            for started, kept in rows
-        ]
+        parse = _parser()
+        return [(parse(started), _unpack_samples(kept)) for started, kept in rows]
 
     def passing_runs(
         self, target: str, check_id: str, since: datetime, measure: str = "samples_ms", not_version: str = ""
