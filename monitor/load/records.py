@@ -132,25 +132,30 @@ def capacity_record(report: CapacityReport, inconclusive: str | None) -> CheckRe
         "capacity_rps": round(held.rps, 2) if held else 0.0,
         "first_breach": broke.breach if broke else None,
     }
+    figure = f"held {held.users} users at {held.rps:.1f} requests/s" if held else ""
+    found = ""
     if held:
-        figure = f"held {held.users} users at {held.rps:.1f} requests/s"
-        text = (
+        found = (
             f"{figure}; at {broke.users} users {broke.breach}"
             if broke
             else f"{figure} and {report.stopped_by}: capacity is at least this"
         )
+    # A search that ended on a stage it could not judge has not found the capacity: it says what
+    # held before, but does not pass (a stall of the generator or the target is no finding).
+    unfinished = not report.stages or not report.stages[-1].measured
     if inconclusive:
         verdict, category = Verdict.ERROR, Category.MONITOR
-        text = f"{inconclusive}" + (f"; measured: {text}" if held else "")
-    elif held is None and broke is None:
+        text = inconclusive + (f"; measured: {found}" if held else "")
+    elif unfinished:
         verdict, category = Verdict.ERROR, Category.MONITOR
-        text = f"no stage could be judged, so the target's capacity is unknown: {report.stopped_by or 'no stage ended'}"
+        text = f"the capacity search could not finish: {report.stopped_by or 'no stage ended'}"
+        text += f"; the last stage that held: {figure}" if held else "; no stage held before it"
     elif held is None and broke is not None:
         verdict = Verdict.FAIL
         category = Category.HTTP_STATUS if "failure ratio" in (broke.breach or "") else Category.LATENCY
         text = f"not even the first stage held: at {broke.users} users {broke.breach}"
     else:
-        verdict, category = Verdict.PASS, None
+        verdict, category, text = Verdict.PASS, None, found
     return CheckResult(
         check="load",
         service="capacity",

@@ -363,7 +363,12 @@ def test_a_stage_that_never_answers_enough_ends_the_search_and_says_so():
     assert search.report.stopped_by == "the stage at 4 users could not be judged after 12 s (no request completed)"
     record = capacity_record(search.report, None)
     assert record.details["capacity_users"] == 2 and record.details["stages"][1]["judged"] is False
-    assert "held 2 users at" in record.message and "capacity is at least this" in record.message
+    # What held before is said, but a search that could not finish does not pass.
+    assert (record.verdict, record.category) == (Verdict.ERROR, Category.MONITOR)
+    assert (
+        "the capacity search could not finish: the stage at 4 users could not be judged after 12 s "
+        "(no request completed); the last stage that held: held 2 users at" in record.message
+    ), record.message
     assert stage_table(search.report)[-1].endswith("NOT JUDGED: ")
 
 
@@ -374,6 +379,7 @@ def test_a_first_stage_too_small_to_judge_is_no_verdict_on_the_target():
     assert [s.held for s in search.report.stages] == [False]
     record = capacity_record(search.report, None)
     assert (record.verdict, record.category) == (Verdict.ERROR, Category.MONITOR)
-    assert "no stage could be judged" in record.message
+    assert "the capacity search could not finish: the stage at 2 users could not be judged" in record.message
+    assert "no stage held before it" in record.message
     assert "p95 needs at least 20 requests, the judged window had 10" in record.message, record.message
     assert "NOT JUDGED: api:backend: p95 needs at least 20 requests" in stage_table(search.report)[-1]
